@@ -1,0 +1,75 @@
+// Command idemsim runs the idempotency-key simulator: one strategy, one seed,
+// one world, and a verdict with the command that reproduces it.
+//
+//	idemsim run --strategy naive --seed 1 --drop-response 0.2
+//	idemsim list
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/idemsim/idemsim/models"
+)
+
+const topUsage = `idemsim — how should a server treat a repeated idempotency key?
+
+usage:
+  idemsim run [flags]     run one strategy in one simulated world and audit it
+  idemsim list            list the strategies and the thread position each implements
+  idemsim help [command]  this text, or a command's flags
+
+Run 'idemsim run --help' for the world, client and fault flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without os.Exit, for tests: 0 ok, 1 failure, 2 usage error.
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func dispatch(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usagef("idemsim: missing command (accepted: run, list, help)")
+	}
+	switch args[0] {
+	case "run":
+		return runCommand(args[1:], stdout)
+	case "list":
+		if len(args) > 1 {
+			return usagef("idemsim list: takes no arguments, got %q", strings.Join(args[1:], " "))
+		}
+		return listCommand(stdout)
+	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] == "run" {
+			return runCommand([]string{"--help"}, stdout)
+		}
+		_, err := io.WriteString(stdout, topUsage)
+		return err
+	}
+	return usagef("idemsim: unknown command %q (accepted: run, list, help)", args[0])
+}
+
+func listCommand(stdout io.Writer) error {
+	for _, s := range models.All() {
+		fmt.Fprintf(stdout, "%-12s contract %s\n", s.Name, s.Contract)
+		fmt.Fprintf(stdout, "%-12s rule: %s\n", "", s.Rule)
+		fmt.Fprintf(stdout, "%-12s thread: %s\n", "", s.Position)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/sim/world"
+)
+
+// printSummary prints the verdict of one run and, for each violation listed,
+// the exact command that reproduces it.
+func printSummary(w io.Writer, given []string, res *world.Result, rep *check.Report, listViolations int) {
+	cfg := &res.Config
+	l := cfg.Faults.Link
+	command := "idemsim run"
+	if len(given) > 0 {
+		command += " " + strings.Join(withoutTraceFlags(given), " ")
+	}
+	fmt.Fprintf(w, "command    %s\n", command)
+	fmt.Fprintf(w, "strategy   %s (contract %s): %s\n", cfg.Strategy.Name, cfg.Strategy.Contract, cfg.Strategy.Rule)
+	fmt.Fprintf(w, "world      %d servers (%s), %d clients x %d ops", cfg.Servers, cfg.Balancer, cfg.Clients, cfg.OpsPerClient)
+	if cfg.WorkersPerOp > 1 {
+		fmt.Fprintf(w, " (%d workers per queue)", cfg.WorkersPerOp)
+	}
+	fmt.Fprintf(w, ", timeout %v, %d attempts, seed %d\n", cfg.Client.TimeoutPerAttempt, cfg.Client.Attempts, cfg.Seed)
+	fmt.Fprintf(w, "network    delay %s, drop-request %v, drop-response %v, duplicate %v, reset %v\n",
+		l.Delay, l.DropRequestRate, l.DropResponseRate, l.DuplicateRate, l.ResetRate)
+	fmt.Fprintf(w, "faults     %s\n", firedSummary(res.Faults))
+	b := rep.Beliefs
+	fmt.Fprintf(w, "ops        %d operations, %d attempts; clients concluded done %d, failed %d, exhausted %d, unfinished %d\n",
+		rep.Ops, rep.Attempts, b[world.BelievedDone], b[world.BelievedFailed], b[world.Exhausted], b[world.Unfinished])
+	fmt.Fprintf(w, "ledger     %d rows for %d operations\n", rep.Effects, rep.Ops)
+	var verdict []string
+	for _, k := range check.Kinds {
+		name := string(k)
+		if rep.Counts[k] > 0 {
+			name = strings.ToUpper(name)
+		}
+		verdict = append(verdict, fmt.Sprintf("%s %d", name, rep.Counts[k]))
+	}
+	fmt.Fprintf(w, "verdict    %s\n", strings.Join(verdict, "  "))
+	fmt.Fprintf(w, "latency    p50 %v  p99 %v (first attempt to conclusion)\n", rep.LatencyP50, rep.LatencyP99)
+	fmt.Fprintf(w, "run        %v virtual, %s, %d events, trace %016x\n", res.End, res.Stop, res.Kernel.Events, res.TraceHash)
+	if len(rep.Violations) == 0 || listViolations == 0 {
+		return
+	}
+	n := min(listViolations, len(rep.Violations))
+	fmt.Fprintf(w, "violations (%d of %d):\n", n, len(rep.Violations))
+	for _, v := range rep.Violations[:n] {
+		fmt.Fprintf(w, "  %s\n", v)
+		fmt.Fprintf(w, "    reproduce: %s --trace-op %s\n", command, v.Op)
+	}
+}
+
+func withoutTraceFlags(given []string) []string {
+	var out []string
+	for i := 0; i < len(given); i++ {
+		switch given[i] {
+		case "--trace", "--help":
+			continue
+		case "--trace-op", "--faults-out", "--violations":
+			i++
+			continue
+		}
+		out = append(out, given[i])
+	}
+	return out
+}
+
+func firedSummary(list []faults.Fault) string {
+	if len(list) == 0 {
+		return "none fired"
+	}
+	var counts []int
+	var kinds []faults.Kind
+	for _, f := range list {
+		found := false
+		for i, k := range kinds {
+			if k == f.Kind {
+				counts[i]++
+				found = true
+			}
+		}
+		if !found {
+			kinds = append(kinds, f.Kind)
+			counts = append(counts, 1)
+		}
+	}
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = k.String() + " " + strconv.Itoa(counts[i])
+	}
+	return strconv.Itoa(len(list)) + " fired: " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,290 @@
+package faults
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idemsim/idemsim/sim"
+)
+
+// Link is how one link treats each message: its latency law and the
+// per-message probability of each fault.
+type Link struct {
+	Delay            sim.Dist
+	DropRequestRate  float64 // a request is lost before it reaches the server
+	DropResponseRate float64 // a response is lost after the server answered
+	DuplicateRate    float64 // a message is delivered twice; the copy arrives later
+	ResetRate        float64 // the server finishes, the connection resets, no response arrives
+}
+
+// NodeSet names nodes: a node ("c1", "s2"), a group ("clients",
+// "servers"), or "*" for all, joined by commas.
+type NodeSet []string
+
+func (s NodeSet) String() string { return strings.Join(s, ",") }
+
+// ParseNodeSet reads "c1,c2", "servers" or "*".
+func ParseNodeSet(s string) (NodeSet, error) {
+	if s == "" {
+		return nil, fmt.Errorf("empty node set (accepted: names like c1,s2, groups clients or servers, or *)")
+	}
+	parts := strings.Split(s, ",")
+	for _, p := range parts {
+		if !validNodeName(p) {
+			return nil, fmt.Errorf("bad node %q (accepted: names like c1,s2, groups clients or servers, or *)", p)
+		}
+	}
+	return NodeSet(parts), nil
+}
+
+func validNodeName(p string) bool {
+	switch p {
+	case "*", "clients", "servers":
+		return true
+	}
+	if len(p) < 2 || (p[0] != 'c' && p[0] != 's') {
+		return false
+	}
+	n, err := strconv.Atoi(p[1:])
+	return err == nil && n >= 1 && strconv.Itoa(n) == p[1:]
+}
+
+// LinkRule overrides some fields of the default Link on every link between a
+// node of A and a node of B (either direction). Later rules win.
+type LinkRule struct {
+	A, B   NodeSet
+	Assign []Assign
+}
+
+// Assign sets one field of a Link.
+type Assign struct {
+	Field string // one of LinkFields
+	Rate  float64
+	Delay sim.Dist
+}
+
+// LinkFields are the fields a LinkRule may set.
+var LinkFields = []string{"delay", "drop-request", "drop-response", "duplicate", "reset"}
+
+// Apply sets the assigned fields of l.
+func (r LinkRule) Apply(l *Link) {
+	for _, a := range r.Assign {
+		switch a.Field {
+		case "delay":
+			l.Delay = a.Delay
+		case "drop-request":
+			l.DropRequestRate = a.Rate
+		case "drop-response":
+			l.DropResponseRate = a.Rate
+		case "duplicate":
+			l.DuplicateRate = a.Rate
+		case "reset":
+			l.ResetRate = a.Rate
+		}
+	}
+}
+
+func (r LinkRule) String() string {
+	var b strings.Builder
+	b.WriteString(r.A.String())
+	b.WriteByte('-')
+	b.WriteString(r.B.String())
+	b.WriteByte(':')
+	for i, a := range r.Assign {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(a.Field)
+		b.WriteByte('=')
+		if a.Field == "delay" {
+			b.WriteString(a.Delay.String())
+		} else {
+			b.WriteString(strconv.FormatFloat(a.Rate, 'g', -1, 64))
+		}
+	}
+	return b.String()
+}
+
+// LinkRuleSyntax is the accepted form of a link rule, for error messages.
+const LinkRuleSyntax = "A-B:FIELD=VALUE[;FIELD=VALUE...], e.g. clients-s2:drop-response=0.5;delay=const:20ms (fields: delay, drop-request, drop-response, duplicate, reset)"
+
+// ParseLinkRule reads "clients-s2:drop-response=0.5;delay=const:20ms".
+func ParseLinkRule(s string) (LinkRule, error) {
+	bad := func(why string) (LinkRule, error) {
+		return LinkRule{}, fmt.Errorf("%q: %s (accepted: %s)", s, why, LinkRuleSyntax)
+	}
+	ends, assigns, ok := strings.Cut(s, ":")
+	if !ok {
+		return bad("missing ':' before the fields")
+	}
+	a, b, ok := strings.Cut(ends, "-")
+	if !ok {
+		return bad("missing '-' between the two node sets")
+	}
+	var r LinkRule
+	var err error
+	if r.A, err = ParseNodeSet(a); err != nil {
+		return bad(err.Error())
+	}
+	if r.B, err = ParseNodeSet(b); err != nil {
+		return bad(err.Error())
+	}
+	for _, kv := range strings.Split(assigns, ";") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return bad("field " + strconv.Quote(kv) + " has no '='")
+		}
+		as := Assign{Field: k}
+		switch k {
+		case "delay":
+			if as.Delay, err = sim.ParseDist(v); err != nil {
+				return bad(err.Error())
+			}
+		case "drop-request", "drop-response", "duplicate", "reset":
+			if as.Rate, err = ParseRate(v); err != nil {
+				return bad(err.Error())
+			}
+		default:
+			return bad("unknown field " + strconv.Quote(k))
+		}
+		r.Assign = append(r.Assign, as)
+	}
+	return r, nil
+}
+
+// ParseRate reads a probability in [0, 1].
+func ParseRate(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(v >= 0 && v <= 1) {
+		return 0, fmt.Errorf("rate %q is not a probability in [0, 1]", s)
+	}
+	return v, nil
+}
+
+// Partition cuts every link between A and B from From until To.
+type Partition struct {
+	A, B     NodeSet
+	From, To sim.Time
+}
+
+func (p Partition) String() string {
+	return p.A.String() + "|" + p.B.String() + "@" + dur(p.From) + ".." + dur(p.To)
+}
+
+// PartitionSyntax is the accepted form of a partition, for error messages.
+const PartitionSyntax = "A|B@FROM..TO, e.g. clients|s1,s2@2s..5s"
+
+// ParsePartition reads "clients|s1,s2@2s..5s".
+func ParsePartition(s string) (Partition, error) {
+	bad := func(why string) (Partition, error) {
+		return Partition{}, fmt.Errorf("%q: %s (accepted: %s)", s, why, PartitionSyntax)
+	}
+	sides, window, ok := strings.Cut(s, "@")
+	if !ok {
+		return bad("missing '@' before the time window")
+	}
+	a, b, ok := strings.Cut(sides, "|")
+	if !ok {
+		return bad("missing '|' between the two sides")
+	}
+	var p Partition
+	var err error
+	if p.A, err = ParseNodeSet(a); err != nil {
+		return bad(err.Error())
+	}
+	if p.B, err = ParseNodeSet(b); err != nil {
+		return bad(err.Error())
+	}
+	from, to, ok := strings.Cut(window, "..")
+	if !ok {
+		return bad("window needs FROM..TO")
+	}
+	if p.From, err = parseTime(from); err != nil {
+		return bad(err.Error())
+	}
+	if p.To, err = parseTime(to); err != nil {
+		return bad(err.Error())
+	}
+	if p.To <= p.From {
+		return bad("TO must be after FROM")
+	}
+	return p, nil
+}
+
+// Crash takes Node down at At for Downtime; in-flight work dies and memory is
+// lost, durable state survives. Node "any" lets the faults stream choose.
+type Crash struct {
+	Node     string
+	At       sim.Time
+	Downtime sim.Duration
+}
+
+func (c Crash) String() string {
+	return c.Node + "@" + dur(c.At) + "+" + c.Downtime.String()
+}
+
+// DefaultDowntime is how long a crashed node stays down when not said.
+const DefaultDowntime = time.Second
+
+// CrashSyntax is the accepted form of a crash, for error messages.
+const CrashSyntax = "NODE@TIME[+DOWNTIME], e.g. s2@3s+1s or any@1500ms"
+
+// ParseCrash reads "s2@3s+1s", "any@1500ms" (downtime DefaultDowntime).
+func ParseCrash(s string) (Crash, error) {
+	bad := func(why string) (Crash, error) {
+		return Crash{}, fmt.Errorf("%q: %s (accepted: %s)", s, why, CrashSyntax)
+	}
+	node, when, ok := strings.Cut(s, "@")
+	if !ok {
+		return bad("missing '@' before the time")
+	}
+	if node != "any" && (!validNodeName(node) || node == "*" || node == "clients" || node == "servers") {
+		return bad("bad node " + strconv.Quote(node))
+	}
+	c := Crash{Node: node, Downtime: DefaultDowntime}
+	at, down, hasDown := strings.Cut(when, "+")
+	var err error
+	if c.At, err = parseTime(at); err != nil {
+		return bad(err.Error())
+	}
+	if hasDown {
+		d, err := time.ParseDuration(down)
+		if err != nil || d <= 0 {
+			return bad("malformed downtime " + strconv.Quote(down) + ", want a duration > 0")
+		}
+		c.Downtime = d
+	}
+	return c, nil
+}
+
+// Plan is everything that goes wrong in a run, how often and when.
+type Plan struct {
+	Link       Link       // every link, unless a rule says otherwise
+	Links      []LinkRule // per-link overrides, later rules win
+	Partitions []Partition
+	Crashes    []Crash      // server crashes at chosen moments
+	CrashEvery sim.Duration // mean time between random server crashes (0: none)
+	// ClientCrashes and ClientCrashEvery do the same for clients.
+	ClientCrashes    []Crash
+	ClientCrashEvery sim.Duration
+	Downtime         sim.Duration // downtime of random crashes
+	// Replay, when set, replaces every random fault decision: exactly the
+	// listed message faults fire and no random crash is drawn. Partitions and
+	// crashes in the list are added to the plan's.
+	Replay []Fault
+}
+
+func parseTime(s string) (sim.Time, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("malformed time %q, want a duration from the start like 2s or 1500ms", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("negative time %q", s)
+	}
+	return sim.Time(d), nil
+}
+
+func dur(t sim.Time) string { return time.Duration(t).String() }

@@ -1,0 +1,389 @@
+package sim
+
+import (
+	"fmt"
+	"iter"
+	"runtime/debug"
+)
+
+// Firer is a timer callback: a delivered message, a crash, a partition's end.
+type Firer interface{ Fire() }
+
+// Func adapts a plain function to Firer.
+type Func func()
+
+// Fire implements Firer.
+func (f Func) Fire() { f() }
+
+// StopReason says why Run returned: a small string, as porcupine's results.
+type StopReason string
+
+// The reasons a run stops.
+const (
+	Quiescent  StopReason = "quiescent"   // no event left to run
+	Deadline   StopReason = "deadline"    // the next event lies past the virtual deadline
+	EventLimit StopReason = "event-limit" // MaxEvents events ran
+)
+
+// Stats counts what a kernel did, for benchmarks and summaries.
+type Stats struct {
+	Events   uint64 // events popped, stale ones included
+	Handoffs uint64 // times an actor was resumed
+	Spawned  uint64 // actors created
+}
+
+// Kernel runs one simulation: it owns virtual time, the event queue and the
+// actors, and makes its choices through a Chooser.
+type Kernel struct {
+	now       Time
+	seq       uint64
+	queue     eventQueue
+	tied      []event // events due at now whose order the chooser decides
+	chooser   Chooser
+	current   *Proc
+	procs     []*Proc // every actor ever spawned, for Close
+	doomed    []*Proc // killed by a running actor; stopped once it yields
+	maxEvents uint64
+	stats     Stats
+}
+
+// DefaultMaxEvents bounds a run that never quiesces (TigerBeetle: put a limit
+// on everything).
+const DefaultMaxEvents = 1 << 32
+
+// New returns a kernel at time zero drawing its choices from c.
+func New(c Chooser) *Kernel {
+	return &Kernel{chooser: c, maxEvents: DefaultMaxEvents, queue: make(eventQueue, 0, 256)}
+}
+
+// SetMaxEvents bounds the number of events Run may process.
+func (k *Kernel) SetMaxEvents(n uint64) { k.maxEvents = n }
+
+// Now is the current virtual time.
+func (k *Kernel) Now() Time { return k.now }
+
+// Chooser is the run's source of every nondeterministic choice.
+func (k *Kernel) Chooser() Chooser { return k.chooser }
+
+// Stats reports the counters so far.
+func (k *Kernel) Stats() Stats { return k.stats }
+
+// Current is the actor now running, or nil in kernel context (a Firer).
+func (k *Kernel) Current() *Proc { return k.current }
+
+// At schedules f to fire at time t (not before now).
+func (k *Kernel) At(t Time, f Firer) {
+	if t < k.now {
+		panic(fmt.Sprintf("sim: event scheduled in the past: %v < now %v", t, k.now))
+	}
+	k.push(event{at: t, fire: f})
+}
+
+// After schedules f to fire d from now.
+func (k *Kernel) After(d Duration, f Firer) { k.At(k.now.Add(d), f) }
+
+func (k *Kernel) push(e event) {
+	k.seq++
+	e.seq = k.seq
+	k.queue.push(e)
+}
+
+// Run processes events until none is left, the next one lies after until, or
+// the event limit is reached. It must be called from outside any actor.
+func (k *Kernel) Run(until Time) StopReason {
+	if k.current != nil {
+		panic("sim: Run called from inside an actor")
+	}
+	for {
+		if len(k.tied) == 0 {
+			if len(k.queue) == 0 {
+				return Quiescent
+			}
+			if k.queue[0].at > until {
+				k.now = until
+				return Deadline
+			}
+		}
+		if k.stats.Events >= k.maxEvents {
+			return EventLimit
+		}
+		e := k.next()
+		k.now = e.at
+		k.stats.Events++
+		if p := e.proc; p != nil {
+			if e.token != p.token || p.state != parked {
+				continue // a timeout that lost to a wake, or a killed actor
+			}
+			p.token++
+			p.waiting = false
+			p.woken = e.wake
+			k.resume(p)
+			continue
+		}
+		e.fire.Fire()
+	}
+}
+
+// next pops the next event. Events due at the same instant are gathered and
+// the chooser picks which runs first, so an enumerator can explore orders.
+func (k *Kernel) next() event {
+	if len(k.tied) == 0 {
+		e := k.queue.pop()
+		if len(k.queue) == 0 || k.queue[0].at != e.at {
+			return e
+		}
+		k.tied = append(k.tied, e)
+	}
+	at := k.tied[0].at
+	for len(k.queue) > 0 && k.queue[0].at == at {
+		k.tied = append(k.tied, k.queue.pop())
+	}
+	i, last := 0, len(k.tied)-1
+	if last > 0 {
+		i = k.chooser.Pick(StreamSchedule, last+1)
+	}
+	e := k.tied[i]
+	k.tied[i] = k.tied[last]
+	k.tied[last] = event{}
+	k.tied = k.tied[:last]
+	return e
+}
+
+// Close stops every actor still parked, so that their coroutines are freed.
+// The kernel must not be used afterwards.
+func (k *Kernel) Close() {
+	for _, p := range k.procs {
+		if p.state != done {
+			p.dead = true
+			k.stop(p)
+		}
+	}
+	k.procs = nil
+	k.queue = nil
+	k.tied = nil
+}
+
+type procState uint8
+
+const (
+	parked procState = iota // waiting for an event (or for its first one)
+	running
+	done
+)
+
+// killed is the panic that unwinds a killed actor's stack.
+type killedSignal struct{}
+
+var killed = killedSignal{}
+
+// Proc is an actor: a straight-line Go function run as a coroutine. Its
+// blocking calls (Sleep, Wait, WaitFor) park it and hand control back to the
+// kernel; only the kernel resumes it.
+type Proc struct {
+	k       *Kernel
+	name    string
+	next    func() (struct{}, bool)
+	stop    func()
+	yield   func(struct{}) bool
+	token   uint64 // names the current park; events with another token are stale
+	state   procState
+	dead    bool
+	waiting bool // parked in Wait/WaitFor, so Wake may end the park
+	woken   bool // the last park ended with Wake rather than a timer
+	failure string
+}
+
+// Spawn creates an actor running body; it starts at the current instant, after
+// the caller yields.
+func (k *Kernel) Spawn(name string, body func(p *Proc)) *Proc {
+	p := &Proc{k: k, name: name}
+	p.next, p.stop = iter.Pull(func(yield func(struct{}) bool) {
+		p.yield = yield
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(killedSignal); !ok {
+					p.failure = fmt.Sprintf("sim: actor %s panicked at %v: %v\n%s", p.name, k.now, r, debug.Stack())
+				}
+			}
+		}()
+		body(p)
+	})
+	k.procs = append(k.procs, p)
+	k.stats.Spawned++
+	k.push(event{at: k.now, proc: p, token: p.token})
+	return p
+}
+
+func (k *Kernel) resume(p *Proc) {
+	k.current = p
+	p.state = running
+	_, more := p.next()
+	k.current = nil
+	k.stats.Handoffs++
+	if !more {
+		p.state = done
+		if p.failure != "" {
+			panic(p.failure)
+		}
+	}
+	k.drainDoomed()
+}
+
+func (k *Kernel) drainDoomed() {
+	for len(k.doomed) > 0 {
+		q := k.doomed[0]
+		k.doomed = k.doomed[1:]
+		k.stop(q)
+	}
+}
+
+func (k *Kernel) stop(p *Proc) {
+	if p.state == done {
+		return
+	}
+	prev := k.current
+	k.current = p
+	p.state = running
+	p.stop()
+	k.current = prev
+	p.state = done
+	if p.failure != "" {
+		panic(p.failure)
+	}
+}
+
+// Kill ends p at once: a parked actor never resumes and its pending wakes are
+// void; an actor that kills itself unwinds now. Deferred calls in the actor
+// still run, but every blocking call of a dead actor panics, so a crash skips
+// the cleanup a real crash would skip.
+func (k *Kernel) Kill(p *Proc) {
+	if p.state == done || p.dead {
+		return
+	}
+	p.dead = true
+	p.token++
+	switch {
+	case p == k.current:
+		panic(killed)
+	case k.current != nil:
+		k.doomed = append(k.doomed, p)
+	default:
+		k.stop(p)
+		k.drainDoomed()
+	}
+}
+
+// Wake ends p's current Wait or WaitFor at this instant. It does nothing if p
+// is not waiting (a late or duplicate wake).
+func (k *Kernel) Wake(p *Proc) {
+	if !p.waiting || p.dead {
+		return
+	}
+	p.waiting = false
+	k.push(event{at: k.now, proc: p, token: p.token, wake: true})
+}
+
+// Name is the actor's name, as given to Spawn.
+func (p *Proc) Name() string { return p.name }
+
+// Kernel is the kernel running p.
+func (p *Proc) Kernel() *Kernel { return p.k }
+
+// Dead reports whether p was killed.
+func (p *Proc) Dead() bool { return p.dead }
+
+// Alive panics with the kill signal if p was killed; environment calls start
+// with it so that a dying actor's deferred code has no effect on the world.
+func (p *Proc) Alive() {
+	if p.dead {
+		panic(killed)
+	}
+}
+
+func (p *Proc) park() {
+	if p.k.current != p {
+		panic(fmt.Sprintf("sim: actor %s blocked while not running", p.name))
+	}
+	if p.dead {
+		panic(killed)
+	}
+	p.state = parked
+	if !p.yield(struct{}{}) {
+		panic(killed)
+	}
+}
+
+// Sleep parks p for d of virtual time.
+func (p *Proc) Sleep(d Duration) {
+	if d < 0 {
+		d = 0
+	}
+	p.k.push(event{at: p.k.now.Add(d), proc: p, token: p.token})
+	p.park()
+}
+
+// Wait parks p until another actor or event calls Wake(p).
+func (p *Proc) Wait() {
+	p.waiting = true
+	p.park()
+}
+
+// WaitFor parks p until Wake(p) or until d has passed; it reports whether it
+// was woken.
+func (p *Proc) WaitFor(d Duration) bool {
+	p.waiting = true
+	p.k.push(event{at: p.k.now.Add(d), proc: p, token: p.token})
+	p.park()
+	return p.woken
+}
+
+// Cond is a set of actors waiting for a condition to change.
+type Cond struct {
+	waiters []*Proc
+}
+
+// Wait parks p until Broadcast or Signal.
+func (c *Cond) Wait(p *Proc) {
+	c.waiters = append(c.waiters, p)
+	p.Wait()
+}
+
+// WaitFor parks p until Broadcast or Signal or until d has passed; it reports
+// whether it was woken.
+func (c *Cond) WaitFor(p *Proc, d Duration) bool {
+	c.waiters = append(c.waiters, p)
+	if p.WaitFor(d) {
+		return true
+	}
+	for i, q := range c.waiters {
+		if q == p {
+			c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
+			break
+		}
+	}
+	return false
+}
+
+// Broadcast wakes every waiter.
+func (c *Cond) Broadcast(k *Kernel) {
+	for _, p := range c.waiters {
+		k.Wake(p)
+	}
+	clear(c.waiters)
+	c.waiters = c.waiters[:0]
+}
+
+// Signal wakes the longest-waiting live waiter, if any.
+func (c *Cond) Signal(k *Kernel) {
+	for len(c.waiters) > 0 {
+		p := c.waiters[0]
+		c.waiters = c.waiters[1:]
+		if p.waiting && !p.dead {
+			k.Wake(p)
+			return
+		}
+	}
+}
+
+// Len is the number of waiters.
+func (c *Cond) Len() int { return len(c.waiters) }

@@ -1,0 +1,157 @@
+package world
+
+import (
+	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/network"
+)
+
+// op is one business operation of a queue, as its message says.
+type op struct {
+	id     OpID
+	amount int64
+	key    int // key id: the key travels with the message
+}
+
+// client consumes one queue: for each message it creates the payment with
+// the message's idempotency key, retrying per its policy. Its position in the
+// queue is durable (a message is acked when the client stops on it); the
+// rest of its memory is lost on a crash.
+type client struct {
+	w        *World
+	id       network.NodeID
+	name     string
+	ops      []op
+	next     int   // durable: index of the operation being worked on
+	keys     []int // durable: the key per operation (persisted policy)
+	attempts []int32
+	outcome  []int // index into w.outcomes per operation, -1 before it starts
+	proc     *sim.Proc
+	up       bool
+	resuming bool // restarted in the middle of ops[next]
+	finished bool
+}
+
+func (c *client) start() {
+	c.up = true
+	c.proc = c.w.k.Spawn(c.name, c.run)
+}
+
+func (c *client) run(p *sim.Proc) {
+	w := c.w
+	for c.next < len(c.ops) {
+		if !c.resuming {
+			p.Sleep(w.cfg.Client.Think.Sample(w.ch, sim.StreamJitter))
+		}
+		c.resuming = false
+		c.perform(p, c.next)
+		c.next++
+	}
+	c.finished = true
+	w.clientFinished()
+}
+
+// perform runs one operation to a conclusion: done, failed or exhausted.
+func (c *client) perform(p *sim.Proc, i int) {
+	w := c.w
+	cfg := &w.cfg.Client
+	o := &c.ops[i]
+	out := c.outcomeFor(i)
+	kind := Create
+	for n := 1; n <= cfg.Attempts; n++ {
+		if n > 1 {
+			wait := cfg.PollInterval
+			if kind == Create {
+				wait = backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter))
+			}
+			w.record(TraceBackoff, c.id, 0, o.id, 0, int64(wait), 0)
+			p.Sleep(wait)
+		}
+		c.attempts[i]++
+		attempt := c.attempts[i]
+		srv := w.balance()
+		key := w.keys[c.keys[i]]
+		w.record(TraceAttempt, c.id, srv.id, o.id, attempt, int64(c.keys[i]), int64(kind))
+		a := Attempt{Client: c.name, Op: o.id, Key: key, N: n, Kind: kind, Server: srv.name, Call: w.k.Now()}
+		out.Attempts++
+		resp, ok := w.net.Call(p, c.id, srv.id, o.id, attempt, &Request{Kind: kind, Key: key, Op: o.id, Amount: o.amount, Client: c.name, keyID: c.keys[i]}, cfg.TimeoutPerAttempt)
+		a.Return = w.k.Now()
+		if !ok {
+			a.TimedOut = true
+			w.history = append(w.history, a)
+			w.record(TraceTimeout, c.id, srv.id, o.id, attempt, 0, 0)
+			continue // a timed-out poll polls again; a timed-out create creates again
+		}
+		r := resp.(*Response)
+		a.Status, a.Row = r.Status, r.Row
+		w.history = append(w.history, a)
+		action := cfg.Policy.Action(r.Status)
+		w.record(TraceResponse, c.id, srv.id, o.id, attempt, int64(r.Status), int64(action))
+		switch action {
+		case Done:
+			c.conclude(out, BelievedDone, r.Status)
+			return
+		case GiveUp:
+			c.conclude(out, BelievedFailed, r.Status)
+			return
+		case Retry:
+			kind = Create
+		case PollIt:
+			kind = Poll
+		}
+	}
+	c.conclude(out, Exhausted, 0)
+}
+
+// backoff is capped exponential backoff with full jitter: a uniform draw in
+// [0, min(cap, base·2^(retry-1))).
+func backoff(cfg *ClientConfig, retry int, q float64) sim.Duration {
+	ceiling := cfg.BackoffCap
+	if retry-1 < 62 {
+		if d := cfg.BackoffBase << (retry - 1); d > 0 && d < ceiling {
+			ceiling = d
+		}
+	}
+	return sim.Duration(q * float64(ceiling))
+}
+
+func (c *client) outcomeFor(i int) *Outcome {
+	w := c.w
+	key := w.keys[c.keys[i]]
+	if c.outcome[i] < 0 {
+		c.outcome[i] = len(w.outcomes)
+		w.outcomes = append(w.outcomes, &Outcome{Client: c.name, Op: c.ops[i].id, Start: w.k.Now(), Keys: []string{key}})
+	}
+	out := w.outcomes[c.outcome[i]]
+	if out.Keys[len(out.Keys)-1] != key {
+		out.Keys = append(out.Keys, key)
+	}
+	return out
+}
+
+func (c *client) conclude(out *Outcome, b Belief, status int) {
+	out.Belief, out.Status, out.End = b, status, c.w.k.Now()
+	c.w.record(TraceConclude, c.id, 0, out.Op, 0, int64(b), int64(status))
+}
+
+// crash kills the client mid-flight and restarts it after downtime, with the
+// same key or a new one for the operation it was on.
+func (c *client) crash(downtime sim.Duration) bool {
+	if !c.up || c.finished {
+		return false
+	}
+	w := c.w
+	c.up = false
+	w.k.Kill(c.proc)
+	w.log.Add(faults.Fault{Kind: faults.ClientCrashFault, At: w.k.Now(), Crash: faults.Crash{Node: c.name, At: w.k.Now(), Downtime: downtime}})
+	w.record(TraceCrash, c.id, 0, OpID{}, 0, int64(downtime), 0)
+	w.k.After(downtime, sim.Func(func() {
+		c.resuming = c.outcome[c.next] >= 0
+		if c.resuming && w.cfg.Client.KeyOnRestart == KeyRegenerate {
+			c.keys[c.next] = w.newKey()
+		}
+		w.record(TraceRestart, c.id, 0, c.ops[c.next].id, 0, int64(c.keys[c.next]), 0)
+		c.start()
+	}))
+	return true
+}
