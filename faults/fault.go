@@ -24,16 +24,31 @@ func (o OpID) String() string {
 
 // ParseOpID reads "o3.7".
 func ParseOpID(s string) (OpID, error) {
+	bad := fmt.Errorf("bad operation %q (accepted: oQUEUE.INDEX like o3.7, each in [1, %d])", s, MaxOpPart)
 	q, i, ok := strings.Cut(strings.TrimPrefix(s, "o"), ".")
 	if !ok || !strings.HasPrefix(s, "o") {
-		return OpID{}, fmt.Errorf("bad operation %q (accepted: oQUEUE.INDEX like o3.7)", s)
+		return OpID{}, bad
 	}
-	qn, err1 := strconv.Atoi(q)
-	in, err2 := strconv.Atoi(i)
-	if err1 != nil || err2 != nil || qn < 1 || in < 1 || qn > 1<<15 || in > 1<<15 {
-		return OpID{}, fmt.Errorf("bad operation %q (accepted: oQUEUE.INDEX like o3.7)", s)
+	qn, ok1 := canonicalInt(q, MaxOpPart)
+	in, ok2 := canonicalInt(i, MaxOpPart)
+	if !ok1 || !ok2 {
+		return OpID{}, bad
 	}
 	return OpID{Queue: int32(qn), Index: int32(in)}, nil
+}
+
+// MaxOpPart bounds an operation's queue and index, so that both pack into
+// one 32-bit trace field.
+const MaxOpPart = 1<<15 - 1
+
+// canonicalInt reads a decimal integer in [1, hi] written without sign or
+// leading zeros, so that it prints back as read.
+func canonicalInt(s string, hi int) (int, bool) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > hi || strconv.Itoa(n) != s {
+		return 0, false
+	}
+	return n, true
 }
 
 // Ref identifies a message independently of how many messages came before
@@ -55,10 +70,13 @@ func (r Ref) String() string {
 	return s
 }
 
+// MaxAttempt bounds an attempt number in a message reference.
+const MaxAttempt = 1 << 30
+
 // ParseRef reads "c3/o3.7/a2" or "c3/o3.7/a2/copy".
 func ParseRef(s string) (Ref, error) {
 	parts := strings.Split(s, "/")
-	bad := fmt.Errorf("bad message %q (accepted: CALLER/oQ.I/aN[/copy] like c3/o3.7/a2)", s)
+	bad := fmt.Errorf("bad message %q (accepted: CALLER/oQ.I/aN[/copy] like c3/o3.7/a2, CALLER one node)", s)
 	if len(parts) < 3 || len(parts) > 4 || (len(parts) == 4 && parts[3] != "copy") {
 		return Ref{}, bad
 	}
@@ -66,11 +84,11 @@ func ParseRef(s string) (Ref, error) {
 	if err != nil {
 		return Ref{}, bad
 	}
-	n, err := strconv.Atoi(strings.TrimPrefix(parts[2], "a"))
-	if err != nil || !strings.HasPrefix(parts[2], "a") || n < 1 {
+	n, ok := canonicalInt(strings.TrimPrefix(parts[2], "a"), MaxAttempt)
+	if !ok || !strings.HasPrefix(parts[2], "a") {
 		return Ref{}, bad
 	}
-	if !validNodeName(parts[0]) {
+	if !validNode(parts[0]) {
 		return Ref{}, bad
 	}
 	return Ref{Caller: parts[0], Op: op, Attempt: int32(n), Copy: len(parts) == 4}, nil
@@ -132,7 +150,7 @@ type Fault struct {
 func (f Fault) String() string {
 	switch {
 	case f.Kind.OnMessage():
-		s := f.Kind.String() + " " + f.Msg.String() + " at=" + f.At.String()
+		s := f.Kind.String() + " " + f.Msg.String() + " at=" + seconds(f.At)
 		if f.Kind == DuplicateRequest || f.Kind == DuplicateResponse {
 			s += " extra=" + f.Extra.String()
 		}
@@ -160,7 +178,7 @@ func ParseFault(line string) (Fault, error) {
 	var err error
 	switch {
 	case f.Kind == 0:
-		return Fault{}, fmt.Errorf("fault %q: unknown kind %q", line, fields[0])
+		return Fault{}, fmt.Errorf("fault %q: unknown kind %q (accepted: %s)", line, fields[0], strings.Join(kindNames[1:], ", "))
 	case f.Kind.OnMessage():
 		if f.Msg, err = ParseRef(fields[1]); err != nil {
 			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
@@ -168,13 +186,16 @@ func ParseFault(line string) (Fault, error) {
 		for _, kv := range fields[2:] {
 			k, v, _ := strings.Cut(kv, "=")
 			d, derr := time.ParseDuration(v)
+			dup := f.Kind == DuplicateRequest || f.Kind == DuplicateResponse
 			switch {
 			case k == "at" && derr == nil && d >= 0:
 				f.At = sim.Time(d)
-			case k == "extra" && derr == nil && d >= 0:
+			case k == "extra" && dup && derr == nil && d >= 0:
 				f.Extra = d
-			default:
+			case dup:
 				return Fault{}, fmt.Errorf("fault %q: bad field %q (accepted: at=TIME, extra=DURATION)", line, kv)
+			default:
+				return Fault{}, fmt.Errorf("fault %q: bad field %q (accepted: at=TIME; extra= is for duplicate faults)", line, kv)
 			}
 		}
 	case f.Kind == PartitionFault:
@@ -191,6 +212,9 @@ func ParseFault(line string) (Fault, error) {
 		}
 		if f.Crash, err = ParseCrash(fields[1]); err != nil {
 			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
+		}
+		if want := crashPrefix(f.Kind); f.Crash.Node != "any" && f.Crash.Node[0] != want {
+			return Fault{}, fmt.Errorf("fault %q: %s targets a %s (%cN or any), not %q", line, f.Kind, map[byte]string{'s': "server", 'c': "client"}[want], want, f.Crash.Node)
 		}
 		f.At = f.Crash.At
 	}
@@ -241,4 +265,28 @@ func (l *Log) Count(k Kind) int {
 		}
 	}
 	return n
+}
+
+// crashPrefix is the first letter of the nodes a crash kind targets.
+func crashPrefix(k Kind) byte {
+	if k == ClientCrashFault {
+		return 'c'
+	}
+	return 's'
+}
+
+// seconds prints t exactly, in seconds as the trace reads ("0.15035s",
+// "12s"), and as time.ParseDuration reads it back to the nanosecond.
+func seconds(t sim.Time) string {
+	v := int64(t)
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	s := sign + strconv.FormatInt(v/1e9, 10)
+	if frac := v % 1e9; frac != 0 {
+		digits := strconv.FormatInt(frac+1e9, 10)[1:]
+		s += "." + strings.TrimRight(digits, "0")
+	}
+	return s + "s"
 }

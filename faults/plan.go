@@ -25,30 +25,50 @@ type NodeSet []string
 
 func (s NodeSet) String() string { return strings.Join(s, ",") }
 
+// NodeSetSyntax is the accepted form of a node set, for error messages.
+const NodeSetSyntax = "names like c1,s2, groups clients or servers, or *"
+
 // ParseNodeSet reads "c1,c2", "servers" or "*".
 func ParseNodeSet(s string) (NodeSet, error) {
+	set, err := parseNodeSet(s)
+	if err != nil {
+		return nil, fmt.Errorf("%v (accepted: %s)", err, NodeSetSyntax)
+	}
+	return set, nil
+}
+
+// parseNodeSet is ParseNodeSet without the accepted syntax, for parsers that
+// print their own.
+func parseNodeSet(s string) (NodeSet, error) {
 	if s == "" {
-		return nil, fmt.Errorf("empty node set (accepted: names like c1,s2, groups clients or servers, or *)")
+		return nil, fmt.Errorf("empty node set")
 	}
 	parts := strings.Split(s, ",")
 	for _, p := range parts {
 		if !validNodeName(p) {
-			return nil, fmt.Errorf("bad node %q (accepted: names like c1,s2, groups clients or servers, or *)", p)
+			return nil, fmt.Errorf("bad node %q", p)
 		}
 	}
 	return NodeSet(parts), nil
 }
 
+// validNodeName accepts one node (c1, s2) or a group (clients, servers, *).
 func validNodeName(p string) bool {
 	switch p {
 	case "*", "clients", "servers":
 		return true
 	}
+	return validNode(p)
+}
+
+// validNode accepts exactly one node: c or s and a number from 1, no
+// leading zeros.
+func validNode(p string) bool {
 	if len(p) < 2 || (p[0] != 'c' && p[0] != 's') {
 		return false
 	}
-	n, err := strconv.Atoi(p[1:])
-	return err == nil && n >= 1 && strconv.Itoa(n) == p[1:]
+	_, ok := canonicalInt(p[1:], 1<<30)
+	return ok
 }
 
 // LinkRule overrides some fields of the default Link on every link between a
@@ -125,10 +145,10 @@ func ParseLinkRule(s string) (LinkRule, error) {
 	}
 	var r LinkRule
 	var err error
-	if r.A, err = ParseNodeSet(a); err != nil {
+	if r.A, err = parseNodeSet(a); err != nil {
 		return bad(err.Error())
 	}
-	if r.B, err = ParseNodeSet(b); err != nil {
+	if r.B, err = parseNodeSet(b); err != nil {
 		return bad(err.Error())
 	}
 	for _, kv := range strings.Split(assigns, ";") {
@@ -191,10 +211,10 @@ func ParsePartition(s string) (Partition, error) {
 	}
 	var p Partition
 	var err error
-	if p.A, err = ParseNodeSet(a); err != nil {
+	if p.A, err = parseNodeSet(a); err != nil {
 		return bad(err.Error())
 	}
-	if p.B, err = ParseNodeSet(b); err != nil {
+	if p.B, err = parseNodeSet(b); err != nil {
 		return bad(err.Error())
 	}
 	from, to, ok := strings.Cut(window, "..")
@@ -240,7 +260,7 @@ func ParseCrash(s string) (Crash, error) {
 	if !ok {
 		return bad("missing '@' before the time")
 	}
-	if node != "any" && (!validNodeName(node) || node == "*" || node == "clients" || node == "servers") {
+	if node != "any" && !validNode(node) {
 		return bad("bad node " + strconv.Quote(node))
 	}
 	c := Crash{Node: node, Downtime: DefaultDowntime}

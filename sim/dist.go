@@ -48,36 +48,41 @@ func Exp(mean Duration) Dist { return Dist{Kind: DistExp, Min: mean} }
 
 // Sample draws one duration from stream s.
 func (d Dist) Sample(c Chooser, s Stream) Duration {
-	switch d.Kind {
-	case DistConst:
+	if d.Kind == DistConst {
 		return d.Min
-	case DistUniform:
-		return d.Min + Duration(c.Quantile(s)*float64(d.Max-d.Min+1))
-	case DistLogNormal:
-		return d.Quantile(c.Quantile(s))
-	case DistExp:
-		return d.Quantile(c.Quantile(s))
 	}
-	panic(fmt.Sprintf("sim: unknown distribution kind %d", d.Kind))
+	return d.Quantile(c.Quantile(s))
 }
 
-// Quantile returns the duration at quantile q in [0, 1).
+// Quantile returns the duration at quantile q in [0, 1), clamped to
+// [0, the longest Duration] so that no tail can schedule into the past.
 func (d Dist) Quantile(q float64) Duration {
 	switch d.Kind {
 	case DistConst:
 		return d.Min
 	case DistUniform:
-		return d.Min + Duration(q*float64(d.Max-d.Min+1))
+		return d.Min + clampDuration(q*(float64(d.Max-d.Min)+1))
 	case DistLogNormal:
 		if q <= 0 {
 			return 0
 		}
 		z := math.Sqrt2 * math.Erfinv(2*q-1)
-		return Duration(float64(d.Median) * math.Exp(d.Sigma*z))
+		return clampDuration(float64(d.Median) * math.Exp(d.Sigma*z))
 	case DistExp:
-		return Duration(-float64(d.Min) * math.Log1p(-q))
+		return clampDuration(-float64(d.Min) * math.Log1p(-q))
 	}
 	panic(fmt.Sprintf("sim: unknown distribution kind %d", d.Kind))
+}
+
+// clampDuration converts x nanoseconds to a Duration in [0, MaxInt64].
+func clampDuration(x float64) Duration {
+	switch {
+	case !(x > 0):
+		return 0
+	case x >= math.MaxInt64:
+		return math.MaxInt64
+	}
+	return Duration(x)
 }
 
 // CDF returns P(X <= x), for tests that check a sample against the law.
@@ -95,7 +100,7 @@ func (d Dist) CDF(x Duration) float64 {
 		case x >= d.Max:
 			return 1
 		}
-		return float64(x-d.Min+1) / float64(d.Max-d.Min+1)
+		return (float64(x-d.Min) + 1) / (float64(d.Max-d.Min) + 1)
 	case DistLogNormal:
 		if x <= 0 {
 			return 0

@@ -108,18 +108,22 @@ func (k *Kernel) Run(until Time) StopReason {
 			return EventLimit
 		}
 		e := k.next()
-		k.now = e.at
 		k.stats.Events++
 		if p := e.proc; p != nil {
 			if e.token != p.token || p.state != parked {
-				continue // a timeout that lost to a wake, or a killed actor
+				continue // a timeout that lost to a wake, or a killed actor: time does not move for it
 			}
+			k.now = e.at
 			p.token++
 			p.waiting = false
-			p.woken = e.wake
+			// A timer due at the same instant as an accepted Wake may run
+			// first; the wait still ended by the wake.
+			p.woken = e.wake || p.wakePending
+			p.wakePending = false
 			k.resume(p)
 			continue
 		}
+		k.now = e.at
 		e.fire.Fire()
 	}
 }
@@ -190,7 +194,9 @@ type Proc struct {
 	dead    bool
 	waiting bool // parked in Wait/WaitFor, so Wake may end the park
 	woken   bool // the last park ended with Wake rather than a timer
-	failure string
+	// wakePending: a Wake was accepted for the current park.
+	wakePending bool
+	failure     string
 }
 
 // Spawn creates an actor running body; it starts at the current instant, after
@@ -280,6 +286,7 @@ func (k *Kernel) Wake(p *Proc) {
 		return
 	}
 	p.waiting = false
+	p.wakePending = true
 	k.push(event{at: k.now, proc: p, token: p.token, wake: true})
 }
 

@@ -56,11 +56,16 @@ func dispatch(args []string, stdout io.Writer) error {
 		}
 		return listCommand(stdout)
 	case "help", "-h", "--help":
-		if len(args) > 1 && args[1] == "run" {
+		switch {
+		case len(args) > 2:
+			return usagef("idemsim help: takes one command, got %q", strings.Join(args[1:], " "))
+		case len(args) == 1, args[1] == "list", args[1] == "help":
+			_, err := io.WriteString(stdout, topUsage)
+			return err
+		case args[1] == "run":
 			return runCommand([]string{"--help"}, stdout)
 		}
-		_, err := io.WriteString(stdout, topUsage)
-		return err
+		return usagef("idemsim help: unknown command %q (accepted: run, list, help)", args[1])
 	}
 	return usagef("idemsim: unknown command %q (accepted: run, list, help)", args[0])
 }

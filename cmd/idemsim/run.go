@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +29,7 @@ type runOptions struct {
 	maxEvents   int
 	crashes     []faults.Crash
 	clientCrash []faults.Crash
+	injected    []faults.Fault
 }
 
 func runFlags(cfg *world.Config, o *runOptions) *flagSet {
@@ -82,7 +84,12 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	}).repeats = true
 	fs.add("client-crash-every", "DURATION", "mean time between random client crashes (default none)", durationValue(&p.ClientCrashEvery, false))
 	fs.add("downtime", "DURATION", "downtime after a random crash (default 1s)", durationValue(&p.Downtime, false))
-	fs.add("replay", "FILE", "inject exactly the faults listed in FILE (as --faults-out writes them) instead of random ones", func(s string) error { o.replay = s; return nil })
+	fs.add("replay", "FILE", "inject exactly the faults listed in FILE (as --faults-out writes them); random faults are then off", func(s string) error { o.replay = s; return nil })
+	fs.add("fault", "LINE", "inject exactly this fault, repeatable, e.g. 'drop-response c1/o1.1/a1'; random faults are then off", func(s string) error {
+		f, err := faults.ParseFault(s)
+		o.injected = append(o.injected, f)
+		return err
+	}).repeats = true
 	fs.add("faults-out", "FILE", "write the faults that fired, one per line, replayable with --replay", func(s string) error { o.faultsOut = s; return nil })
 	fs.add("deadline", "DURATION", "virtual time at which the run stops (default 24h)", durationValue(&cfg.Deadline, false))
 	fs.add("max-events", "N", "bound on events processed (default 4294967296)", intIn(&o.maxEvents, 1, 1<<62))
@@ -143,6 +150,9 @@ func runCommand(args []string, stdout io.Writer) error {
 		}
 		cfg.Faults.Replay = append([]faults.Fault{}, list...)
 	}
+	if o.injected != nil {
+		cfg.Faults.Replay = append(append([]faults.Fault{}, cfg.Faults.Replay...), o.injected...)
+	}
 	var traceOp *world.OpID
 	if o.traceOp != "" {
 		op, _ := faults.ParseOpID(o.traceOp)
@@ -150,11 +160,17 @@ func runCommand(args []string, stdout io.Writer) error {
 	}
 	cfg.KeepTrace = o.trace || traceOp != nil
 	if err := cfg.Validate(); err != nil {
-		return usagef("idemsim run: %v", err)
+		return configError(err, &o)
+	}
+	if o.faultsOut != "" {
+		// Fail before the run, not after its summary is printed.
+		if dir := filepath.Dir(o.faultsOut); !isDir(dir) {
+			return fmt.Errorf("idemsim run: --faults-out %s: directory %s does not exist", o.faultsOut, dir)
+		}
 	}
 	res, err := world.Run(cfg)
 	if err != nil {
-		return usagef("idemsim run: %v", err)
+		return configError(err, &o)
 	}
 	if cfg.KeepTrace {
 		if err := res.WriteTrace(stdout, traceOp); err != nil {
@@ -166,10 +182,33 @@ func runCommand(args []string, stdout io.Writer) error {
 	printSummary(stdout, fs.given, res, &rep, o.violations)
 	if o.faultsOut != "" {
 		if err := writeFaults(o.faultsOut, res.Faults); err != nil {
-			return fmt.Errorf("idemsim run: --faults-out: %w", err)
+			return fmt.Errorf("idemsim run: --faults-out %s: %w", o.faultsOut, err)
 		}
 	}
 	return nil
+}
+
+// configError names the flag behind a configuration that does not
+// validate: "idemsim run: --crash: s9@1s+1s: no server s9 (...)".
+func configError(err error, o *runOptions) error {
+	var ce *world.ConfigError
+	if !errors.As(err, &ce) {
+		return usagef("idemsim run: %v", err)
+	}
+	flag := "--" + ce.Setting
+	if ce.Setting == "replay" {
+		if o.replay != "" {
+			flag = "--replay " + o.replay + " (or --fault)"
+		} else {
+			flag = "--fault"
+		}
+	}
+	return usagef("idemsim run: %s: %s", flag, ce.Msg)
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // writeFaults writes the fault list to a temporary file and renames it into

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
@@ -22,7 +23,7 @@ func printSummary(w io.Writer, given []string, res *world.Result, rep *check.Rep
 	}
 	fmt.Fprintf(w, "command    %s\n", command)
 	fmt.Fprintf(w, "strategy   %s (contract %s): %s\n", cfg.Strategy.Name, cfg.Strategy.Contract, cfg.Strategy.Rule)
-	fmt.Fprintf(w, "world      %d servers (%s), %d clients x %d ops", cfg.Servers, cfg.Balancer, cfg.Clients, cfg.OpsPerClient)
+	fmt.Fprintf(w, "world      %s (%s), %s x %d ops", plural(cfg.Servers, "server"), cfg.Balancer, plural(cfg.Clients, "client"), cfg.OpsPerClient)
 	if cfg.WorkersPerOp > 1 {
 		fmt.Fprintf(w, " (%d workers per queue)", cfg.WorkersPerOp)
 	}
@@ -43,7 +44,7 @@ func printSummary(w io.Writer, given []string, res *world.Result, rep *check.Rep
 		verdict = append(verdict, fmt.Sprintf("%s %d", name, rep.Counts[k]))
 	}
 	fmt.Fprintf(w, "verdict    %s\n", strings.Join(verdict, "  "))
-	fmt.Fprintf(w, "latency    p50 %v  p99 %v (first attempt to conclusion)\n", rep.LatencyP50, rep.LatencyP99)
+	fmt.Fprintf(w, "latency    p50 %v  p99 %v (first attempt to conclusion)\n", rep.LatencyP50.Round(time.Microsecond), rep.LatencyP99.Round(time.Microsecond))
 	fmt.Fprintf(w, "run        %v virtual, %s, %d events, trace %016x\n", res.End, res.Stop, res.Kernel.Events, res.TraceHash)
 	if len(rep.Violations) == 0 || listViolations == 0 {
 		return
@@ -95,4 +96,11 @@ func firedSummary(list []faults.Fault) string {
 		parts[i] = k.String() + " " + strconv.Itoa(counts[i])
 	}
 	return strconv.Itoa(len(list)) + " fired: " + strings.Join(parts, ", ")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -7,6 +7,7 @@ package network
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/idemsim/idemsim/faults"
@@ -154,7 +155,10 @@ func (n *Network) Start() error {
 		for _, f := range n.plan.Replay {
 			switch {
 			case f.Kind == faults.PartitionFault:
-				parts = append(parts, f.Partition)
+				// A recorded partition that the plan also holds runs once.
+				if !slices.ContainsFunc(parts, func(p faults.Partition) bool { return p.String() == f.Partition.String() }) {
+					parts = append(parts, f.Partition)
+				}
 			case f.Kind.OnMessage():
 				caller, ok := n.Lookup(f.Msg.Caller)
 				if !ok {
@@ -254,7 +258,9 @@ func (n *Network) decide(kind faults.Kind, m *Msg, rate float64) (faults.Fault, 
 			return f, false
 		}
 		if kind == faults.DuplicateRequest || kind == faults.DuplicateResponse {
-			f.Extra = n.Link(m.Src, m.Dst).Delay.Sample(n.ch, sim.StreamFaults)
+			// At least 1ns, so the copy arrives after the original even
+			// on a zero-latency link.
+			f.Extra = max(1, n.Link(m.Src, m.Dst).Delay.Sample(n.ch, sim.StreamFaults))
 		}
 	}
 	f.Msg = n.ref(m)
@@ -312,7 +318,7 @@ func (n *Network) send(m *Msg) {
 		n.stats.Duplicated++
 		c := *m
 		c.Copy = true
-		n.record(TraceDuplicate, &c, int64(delay+f.Extra))
+		n.record(TraceDuplicate, m, int64(delay+f.Extra))
 		n.k.After(delay+f.Extra, &c)
 	}
 }

@@ -25,7 +25,7 @@ type client struct {
 	next     int   // durable: index of the operation being worked on
 	keys     []int // durable: the key per operation (persisted policy)
 	attempts []int32
-	outcome  []int // index into w.outcomes per operation, -1 before it starts
+	outcome  []int // index into w.outcomes per operation
 	proc     *sim.Proc
 	up       bool
 	resuming bool // restarted in the middle of ops[next]
@@ -118,12 +118,11 @@ func backoff(cfg *ClientConfig, retry int, q float64) sim.Duration {
 func (c *client) outcomeFor(i int) *Outcome {
 	w := c.w
 	key := w.keys[c.keys[i]]
-	if c.outcome[i] < 0 {
-		c.outcome[i] = len(w.outcomes)
-		w.outcomes = append(w.outcomes, &Outcome{Client: c.name, Op: c.ops[i].id, Start: w.k.Now(), Keys: []string{key}})
-	}
 	out := w.outcomes[c.outcome[i]]
-	if out.Keys[len(out.Keys)-1] != key {
+	if out.Attempts == 0 {
+		out.Start = w.k.Now()
+	}
+	if n := len(out.Keys); n == 0 || out.Keys[n-1] != key {
 		out.Keys = append(out.Keys, key)
 	}
 	return out
@@ -146,7 +145,7 @@ func (c *client) crash(downtime sim.Duration) bool {
 	w.log.Add(faults.Fault{Kind: faults.ClientCrashFault, At: w.k.Now(), Crash: faults.Crash{Node: c.name, At: w.k.Now(), Downtime: downtime}})
 	w.record(TraceCrash, c.id, 0, OpID{}, 0, int64(downtime), 0)
 	w.k.After(downtime, sim.Func(func() {
-		c.resuming = c.outcome[c.next] >= 0
+		c.resuming = w.outcomes[c.outcome[c.next]].Attempts > 0
 		if c.resuming && w.cfg.Client.KeyOnRestart == KeyRegenerate {
 			c.keys[c.next] = w.newKey()
 		}

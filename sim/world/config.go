@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/idemsim/idemsim/faults"
@@ -98,45 +99,62 @@ func Defaults() Config {
 	}
 }
 
+// ConfigError is a setting of a Config that is out of range. Setting is the
+// setting's name as the command line spells its flag.
+type ConfigError struct {
+	Setting string
+	Msg     string
+}
+
+func (e *ConfigError) Error() string { return e.Setting + ": " + e.Msg }
+
+func bad(setting, format string, args ...any) error {
+	return &ConfigError{Setting: setting, Msg: fmt.Sprintf(format, args...)}
+}
+
 // Validate reports the first thing wrong with c, naming the setting and the
 // accepted range.
 func (c *Config) Validate() error {
 	rate := func(name string, v float64) error {
 		if !(v >= 0 && v <= 1) {
-			return fmt.Errorf("%s %v is not a probability in [0, 1]", name, v)
+			return bad(name, "%v is not a probability in [0, 1]", v)
 		}
 		return nil
 	}
 	l := c.Faults.Link
 	switch {
 	case c.Strategy.Boot == nil:
-		return fmt.Errorf("no strategy")
+		return bad("strategy", "no strategy")
 	case c.Servers < 1 || c.Servers > MaxServers:
-		return fmt.Errorf("servers %d out of range [1, %d]", c.Servers, MaxServers)
+		return bad("servers", "%d out of range [1, %d]", c.Servers, MaxServers)
 	case c.Clients < 1 || c.Clients > MaxClients:
-		return fmt.Errorf("clients %d out of range [1, %d]", c.Clients, MaxClients)
+		return bad("clients", "%d out of range [1, %d]", c.Clients, MaxClients)
 	case c.OpsPerClient < 1 || c.OpsPerClient > MaxOps:
-		return fmt.Errorf("ops %d out of range [1, %d]", c.OpsPerClient, MaxOps)
+		return bad("ops", "%d out of range [1, %d]", c.OpsPerClient, MaxOps)
 	case c.WorkersPerOp < 1 || c.Clients%c.WorkersPerOp != 0:
-		return fmt.Errorf("workers-per-op %d must be >= 1 and divide clients (%d)", c.WorkersPerOp, c.Clients)
+		return bad("workers-per-op", "%d must be >= 1 and divide clients (%d)", c.WorkersPerOp, c.Clients)
+	case c.Clients/max(1, c.WorkersPerOp) > MaxOps:
+		return bad("clients", "%d clients make %d queues, more than %d", c.Clients, c.Clients/c.WorkersPerOp, MaxOps)
 	case c.Balancer != RoundRobin && c.Balancer != Random:
-		return fmt.Errorf("balancer %q (accepted: %s, %s)", c.Balancer, RoundRobin, Random)
+		return bad("balancer", "%q (accepted: %s, %s)", c.Balancer, RoundRobin, Random)
 	case c.Client.TimeoutPerAttempt <= 0:
-		return fmt.Errorf("timeout %v must be > 0", c.Client.TimeoutPerAttempt)
+		return bad("timeout", "%v must be > 0", c.Client.TimeoutPerAttempt)
 	case c.Client.Attempts < 1 || c.Client.Attempts > 1000:
-		return fmt.Errorf("attempts %d out of range [1, 1000]", c.Client.Attempts)
+		return bad("attempts", "%d out of range [1, 1000]", c.Client.Attempts)
 	case c.Client.BackoffBase < 0 || c.Client.BackoffCap < c.Client.BackoffBase:
-		return fmt.Errorf("backoff base %v and cap %v: want 0 <= base <= cap", c.Client.BackoffBase, c.Client.BackoffCap)
+		return bad("backoff-base", "%v with backoff-cap %v: want 0 <= base <= cap", c.Client.BackoffBase, c.Client.BackoffCap)
 	case c.Client.PollInterval <= 0:
-		return fmt.Errorf("poll interval %v must be > 0", c.Client.PollInterval)
+		return bad("poll-interval", "%v must be > 0", c.Client.PollInterval)
 	case c.Client.KeyOnRestart != KeyPersist && c.Client.KeyOnRestart != KeyRegenerate:
-		return fmt.Errorf("key-on-restart %q (accepted: %s, %s)", c.Client.KeyOnRestart, KeyPersist, KeyRegenerate)
+		return bad("key-on-restart", "%q (accepted: %s, %s)", c.Client.KeyOnRestart, KeyPersist, KeyRegenerate)
 	case c.Deadline <= 0:
-		return fmt.Errorf("deadline %v must be > 0", c.Deadline)
-	case c.Faults.CrashEvery < 0 || c.Faults.ClientCrashEvery < 0:
-		return fmt.Errorf("crash intervals must be >= 0")
+		return bad("deadline", "%v must be > 0", c.Deadline)
+	case c.Faults.CrashEvery < 0:
+		return bad("crash-every", "%v must be >= 0", c.Faults.CrashEvery)
+	case c.Faults.ClientCrashEvery < 0:
+		return bad("client-crash-every", "%v must be >= 0", c.Faults.ClientCrashEvery)
 	case (c.Faults.CrashEvery > 0 || c.Faults.ClientCrashEvery > 0) && c.Faults.Downtime <= 0:
-		return fmt.Errorf("downtime %v must be > 0 with random crashes", c.Faults.Downtime)
+		return bad("downtime", "%v must be > 0 with random crashes", c.Faults.Downtime)
 	}
 	for _, err := range []error{
 		rate("drop-request", l.DropRequestRate), rate("drop-response", l.DropResponseRate),
@@ -146,29 +164,98 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
-	for _, cr := range c.Faults.Crashes {
-		if cr.Node != "any" && (cr.Node[0] != 's' || atoi(cr.Node[1:]) > c.Servers) {
-			return fmt.Errorf("crash %s: no server %s (servers are s1..s%d)", cr, cr.Node, c.Servers)
+	return c.validateNodes()
+}
+
+// validateNodes checks that every node the fault plan names exists.
+func (c *Config) validateNodes() error {
+	p := &c.Faults
+	crash := func(setting string, cr faults.Crash) error {
+		kind, prefix, n := "server", byte('s'), c.Servers
+		if setting == "client-crash" {
+			kind, prefix, n = "client", 'c', c.Clients
+		}
+		if cr.Node != "any" && !c.isNode(cr.Node, prefix) {
+			return bad(setting, "%s: no %s %s (%ss are %c1..%c%d)", cr, kind, cr.Node, kind, prefix, prefix, n)
+		}
+		return nil
+	}
+	set := func(setting, what string, s faults.NodeSet) error {
+		for _, name := range s {
+			switch name {
+			case "*", "clients", "servers":
+				continue
+			}
+			if !c.isNode(name, name[0]) {
+				return bad(setting, "%s: no node %s (this run has %s)", what, name, c.describeNodes())
+			}
+		}
+		return nil
+	}
+	for _, cr := range p.Crashes {
+		if err := crash("crash", cr); err != nil {
+			return err
 		}
 	}
-	for _, cr := range c.Faults.ClientCrashes {
-		if cr.Node != "any" && (cr.Node[0] != 'c' || atoi(cr.Node[1:]) > c.Clients) {
-			return fmt.Errorf("client-crash %s: no client %s (clients are c1..c%d)", cr, cr.Node, c.Clients)
+	for _, cr := range p.ClientCrashes {
+		if err := crash("client-crash", cr); err != nil {
+			return err
+		}
+	}
+	for _, r := range p.Links {
+		if err := firstError(set("link", r.String(), r.A), set("link", r.String(), r.B)); err != nil {
+			return err
+		}
+	}
+	for _, part := range p.Partitions {
+		if err := firstError(set("partition", part.String(), part.A), set("partition", part.String(), part.B)); err != nil {
+			return err
+		}
+	}
+	for _, f := range p.Replay {
+		var err error
+		switch {
+		case f.Kind == faults.CrashFault:
+			err = crash("crash", f.Crash)
+		case f.Kind == faults.ClientCrashFault:
+			err = crash("client-crash", f.Crash)
+		case f.Kind == faults.PartitionFault:
+			err = firstError(set("partition", f.Partition.String(), f.Partition.A), set("partition", f.Partition.String(), f.Partition.B))
+		case f.Kind.OnMessage() && !c.isNode(f.Msg.Caller, 'c'):
+			err = bad("replay", "%q: no client %s (clients are c1..c%d)", f, f.Msg.Caller, c.Clients)
+		}
+		if err != nil {
+			return &ConfigError{Setting: "replay", Msg: err.(*ConfigError).Msg}
 		}
 	}
 	return nil
 }
 
-func atoi(s string) int {
-	n := 0
-	for _, ch := range s {
-		if ch < '0' || ch > '9' {
-			return 1 << 30
-		}
-		n = n*10 + int(ch-'0')
-		if n > 1<<30 {
-			return 1 << 30
+// isNode reports whether name is a node of this world whose name starts with
+// prefix (c1..cN for clients, s1..sN for servers).
+func (c *Config) isNode(name string, prefix byte) bool {
+	if len(name) < 2 || name[0] != prefix {
+		return false
+	}
+	n, err := strconv.Atoi(name[1:])
+	if err != nil || strconv.Itoa(n) != name[1:] || n < 1 {
+		return false
+	}
+	if prefix == 'c' {
+		return n <= c.Clients
+	}
+	return prefix == 's' && n <= c.Servers
+}
+
+func (c *Config) describeNodes() string {
+	return fmt.Sprintf("c1..c%d, s1..s%d", c.Clients, c.Servers)
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
-	return n
+	return nil
 }

@@ -7,6 +7,7 @@ package world
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/idemsim/idemsim/faults"
@@ -28,8 +29,8 @@ type World struct {
 	ledger   ledger
 	history  []Attempt
 	outcomes []*Outcome // pointers: clients hold theirs across parks
-	rr       int // round-robin position
-	active   int // clients not finished
+	rr       int        // round-robin position
+	active   int        // clients not finished
 }
 
 // Result is everything a run produced, for the oracle and the summary.
@@ -112,7 +113,8 @@ func (w *World) build() error {
 		c.outcome = make([]int, len(c.ops))
 		for j := range c.ops {
 			c.keys[j] = c.ops[j].key
-			c.outcome[j] = -1
+			c.outcome[j] = len(w.outcomes)
+			w.outcomes = append(w.outcomes, &Outcome{Client: c.name, Op: c.ops[j].id})
 		}
 		c.id = w.net.AddNode(c.name, "clients", nil)
 		w.clients = append(w.clients, c)
@@ -142,12 +144,19 @@ func (w *World) build() error {
 func (w *World) scheduleCrashes() {
 	plan := &w.cfg.Faults
 	servers, clients := plan.Crashes, plan.ClientCrashes
+	// A recorded crash that the plan also holds happens once.
+	add := func(list []faults.Crash, c faults.Crash) []faults.Crash {
+		if slices.Contains(list, c) {
+			return list
+		}
+		return append(list, c)
+	}
 	for _, f := range plan.Replay {
 		switch f.Kind {
 		case faults.CrashFault:
-			servers = append(servers, f.Crash)
+			servers = add(servers, f.Crash)
 		case faults.ClientCrashFault:
-			clients = append(clients, f.Crash)
+			clients = add(clients, f.Crash)
 		}
 	}
 	for _, cr := range servers {
@@ -185,14 +194,16 @@ func (w *World) pickServer(name string) *server {
 	if name == "any" {
 		return w.servers[w.pick(len(w.servers))]
 	}
-	return w.servers[atoi(name[1:])-1]
+	n, _ := strconv.Atoi(name[1:])
+	return w.servers[n-1]
 }
 
 func (w *World) pickClient(name string) *client {
 	if name == "any" {
 		return w.clients[w.pick(len(w.clients))]
 	}
-	return w.clients[atoi(name[1:])-1]
+	n, _ := strconv.Atoi(name[1:])
+	return w.clients[n-1]
 }
 
 func (w *World) pick(n int) int {
@@ -211,8 +222,9 @@ func (w *World) balance() *server {
 	if w.cfg.Balancer == Random {
 		return w.servers[w.ch.Pick(sim.StreamNetwork, n)]
 	}
+	s := w.servers[w.rr]
 	w.rr = (w.rr + 1) % n
-	return w.servers[w.rr]
+	return s
 }
 
 func (w *World) clientFinished() { w.active-- }

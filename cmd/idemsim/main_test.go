@@ -1,0 +1,431 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/models"
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/world"
+)
+
+var update = flag.Bool("update", false, "rewrite cmd/idemsim/testdata/*.golden from the current output")
+
+// cliResult is what one invocation of the command produced.
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// cmdline prints args as a shell command line.
+func cmdline(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.TrimSpace("idemsim " + strings.Join(q, " "))
+}
+
+// rerun is the command that reruns the calling test or subtest alone, and
+// the idemsim invocation it checks; every failure message carries it.
+func rerun(t *testing.T, args []string) string {
+	parts := strings.Split(t.Name(), "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	s := "reproduce: go test ./cmd/idemsim -run '" + strings.Join(parts, "/") + "'"
+	if args != nil {
+		s += "\n       or: " + cmdline(args)
+	}
+	return s
+}
+
+// runCLI calls run as main would, and turns a panic into a failure that
+// names the command.
+func runCLI(t *testing.T, args ...string) cliResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := -1
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("%s panicked: %v\n%s", cmdline(args), r, rerun(t, args))
+			}
+		}()
+		code = run(args, &stdout, &stderr)
+	}()
+	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// lineWith returns the first line of out that starts with prefix.
+func lineWith(out, prefix string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
+
+// usageCase is one invocation that must be refused. The refusal is exit
+// status code (2 for bad input, 1 for I/O), nothing on stdout, and exactly
+// one line on stderr that contains names (the flag or word at fault) and
+// accepted (the accepted range or syntax). $DIR in args is a fresh
+// directory; file, when set, is written to $DIR/f.faults first.
+type usageCase struct {
+	name     string
+	args     []string
+	file     string
+	code     int
+	names    string
+	accepted string
+}
+
+// Goal: every bad invocation is refused the same way — exit status 2 (1 for
+// I/O), one line on stderr naming the flag and what is accepted, nothing on
+// stdout, no panic — so a user (or a script) can always tell what to fix.
+// Method: a table of invocations covering each kind of value the flags take
+// (strategy, rates, counts, durations, distributions, partitions, crashes,
+// links, policy, operation ids), the parser's own errors (unknown flag,
+// missing value, flag given twice, value on a boolean), cross-flag checks,
+// commands, and --replay of missing and malformed files.
+func TestInvalidInput(t *testing.T) {
+	const (
+		rate     = "is not a probability in [0, 1]"
+		goDur    = "(accepted: a Go duration like 250ms, 2s or 1h)"
+		commands = "(accepted: run, list, help)"
+	)
+	cases := []usageCase{
+		{name: "unknown-strategy", args: []string{"run", "--strategy", "bogus"}, code: 2, names: `--strategy: "bogus"`, accepted: "(accepted: naive, local-cache)"},
+		{name: "drop-request-negative", args: []string{"run", "--drop-request", "-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},
+		{name: "drop-request-negative-equals", args: []string{"run", "--drop-request=-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},
+		{name: "drop-response-above-one", args: []string{"run", "--drop-response", "1.5"}, code: 2, names: `--drop-response: rate "1.5"`, accepted: rate},
+		{name: "duplicate-not-a-number", args: []string{"run", "--duplicate", "abc"}, code: 2, names: `--duplicate: rate "abc"`, accepted: rate},
+		{name: "reset-nan", args: []string{"run", "--reset", "NaN"}, code: 2, names: `--reset: rate "NaN"`, accepted: rate},
+		{name: "servers-zero", args: []string{"run", "--servers", "0"}, code: 2, names: `--servers: "0"`, accepted: "not an integer in [1, 1000]"},
+		{name: "servers-word", args: []string{"run", "--servers", "three"}, code: 2, names: `--servers: "three"`, accepted: "not an integer in [1, 1000]"},
+		{name: "clients-zero", args: []string{"run", "--clients", "0"}, code: 2, names: `--clients: "0"`, accepted: "not an integer in [1, 10000]"},
+		{name: "ops-zero", args: []string{"run", "--ops", "0"}, code: 2, names: `--ops: "0"`, accepted: "not an integer in [1, 32767]"},
+		{name: "attempts-zero", args: []string{"run", "--attempts", "0"}, code: 2, names: `--attempts: "0"`, accepted: "not an integer in [1, 1000]"},
+		{name: "seed-negative", args: []string{"run", "--seed", "-1"}, code: 2, names: `--seed: "-1"`, accepted: "not an integer in [0, 18446744073709551615]"},
+		{name: "max-events-zero", args: []string{"run", "--max-events", "0"}, code: 2, names: `--max-events: "0"`, accepted: "not an integer in [1, "},
+		{name: "violations-negative", args: []string{"run", "--violations", "-1"}, code: 2, names: `--violations: "-1"`, accepted: "not an integer in [0, "},
+		{name: "timeout-no-unit", args: []string{"run", "--timeout", "5"}, code: 2, names: `--timeout: "5"`, accepted: goDur},
+		{name: "timeout-abc", args: []string{"run", "--timeout", "abc"}, code: 2, names: `--timeout: "abc"`, accepted: goDur},
+		{name: "timeout-negative", args: []string{"run", "--timeout", "-1s"}, code: 2, names: `--timeout: "-1s" is not a duration > 0`, accepted: goDur},
+		{name: "timeout-zero", args: []string{"run", "--timeout", "0s"}, code: 2, names: `--timeout: "0s" is not a duration > 0`, accepted: goDur},
+		{name: "backoff-base-negative", args: []string{"run", "--backoff-base", "-1ms"}, code: 2, names: `--backoff-base: "-1ms" is not a duration >= 0`, accepted: goDur},
+		{name: "deadline-zero", args: []string{"run", "--deadline", "0s"}, code: 2, names: `--deadline: "0s"`, accepted: goDur},
+		{name: "delay-lognormal-no-sigma", args: []string{"run", "--delay", "lognormal:5ms"}, code: 2, names: `--delay: "lognormal:5ms": lognormal needs MEDIAN,SIGMA`, accepted: sim.DistSyntax},
+		{name: "delay-uniform-reversed", args: []string{"run", "--delay", "uniform:5ms..1ms"}, code: 2, names: "--delay", accepted: sim.DistSyntax},
+		{name: "think-exp-zero", args: []string{"run", "--think", "exp:0s"}, code: 2, names: "--think", accepted: sim.DistSyntax},
+		{name: "service-time-negative", args: []string{"run", "--service-time", "-1ms"}, code: 2, names: "--service-time", accepted: sim.DistSyntax},
+		{name: "partition-no-window", args: []string{"run", "--partition", "clients|s1"}, code: 2, names: `--partition: "clients|s1": missing '@'`, accepted: faults.PartitionSyntax},
+		{name: "partition-to-before-from", args: []string{"run", "--partition", "clients|s1@5s..2s"}, code: 2, names: "--partition", accepted: faults.PartitionSyntax},
+		{name: "partition-bad-node", args: []string{"run", "--partition", "clients|x1@1s..2s"}, code: 2, names: `--partition: "clients|x1@1s..2s": bad node "x1"`, accepted: faults.PartitionSyntax},
+		{name: "partition-no-such-server", args: []string{"run", "--clients", "4", "--partition", "clients|s9@1s..2s"}, code: 2, names: "--partition", accepted: "this run has c1..c4, s1..s3"},
+		{name: "crash-missing-at", args: []string{"run", "--crash", "s1"}, code: 2, names: `--crash: "s1": missing '@'`, accepted: faults.CrashSyntax},
+		{name: "crash-negative-time", args: []string{"run", "--crash", "s1@-1s"}, code: 2, names: `--crash: "s1@-1s": negative time`, accepted: faults.CrashSyntax},
+		{name: "crash-group", args: []string{"run", "--crash", "servers@1s"}, code: 2, names: `--crash: "servers@1s": bad node "servers"`, accepted: faults.CrashSyntax},
+		{name: "crash-s9-of-3", args: []string{"run", "--crash", "s9@1s"}, code: 2, names: "--crash", accepted: "servers are s1..s3"},
+		{name: "crash-client-node", args: []string{"run", "--crash", "c1@1s"}, code: 2, names: "--crash", accepted: "servers are s1..s3"},
+		{name: "client-crash-c99-of-4", args: []string{"run", "--clients", "4", "--client-crash", "c99@1s"}, code: 2, names: "--client-crash", accepted: "clients are c1..c4"},
+		{name: "link-missing-colon", args: []string{"run", "--link", "clients-s2"}, code: 2, names: `--link: "clients-s2": missing ':'`, accepted: faults.LinkRuleSyntax},
+		{name: "link-unknown-field", args: []string{"run", "--link", "clients-s2:bogus=1"}, code: 2, names: `--link: "clients-s2:bogus=1": unknown field "bogus"`, accepted: faults.LinkRuleSyntax},
+		{name: "link-rate", args: []string{"run", "--link", "clients-s2:drop-response=2"}, code: 2, names: `--link: "clients-s2:drop-response=2": rate "2"`, accepted: faults.LinkRuleSyntax},
+		{name: "link-no-such-client", args: []string{"run", "--clients", "4", "--link", "c99-s1:reset=0.1"}, code: 2, names: "--link", accepted: "this run has c1..c4, s1..s3"},
+		{name: "policy-unknown-action", args: []string{"run", "--policy", "409=bogus"}, code: 2, names: `--policy: "409=bogus": unknown action "bogus"`, accepted: world.PolicySyntax},
+		{name: "policy-status-600", args: []string{"run", "--policy", "600=retry"}, code: 2, names: `--policy: "600=retry": bad status "600"`, accepted: world.PolicySyntax},
+		{name: "trace-op-bad", args: []string{"run", "--trace-op", "x"}, code: 2, names: `--trace-op: bad operation "x"`, accepted: "(accepted: oQUEUE.INDEX like o3.7, each in [1, 32767])"},
+		{name: "balancer-unknown", args: []string{"run", "--balancer", "least-loaded"}, code: 2, names: `--balancer: "least-loaded"`, accepted: "(accepted: round-robin, random)"},
+		{name: "key-on-restart-unknown", args: []string{"run", "--key-on-restart", "forget"}, code: 2, names: `--key-on-restart: "forget"`, accepted: "(accepted: persist, regenerate)"},
+		{name: "workers-per-op-zero", args: []string{"run", "--workers-per-op", "0"}, code: 2, names: `--workers-per-op: "0"`, accepted: "not an integer in [1, 10000]"},
+		{name: "workers-per-op-3-of-16", args: []string{"run", "--workers-per-op", "3", "--clients", "16"}, code: 2, names: "--workers-per-op", accepted: "divide clients (16)"},
+		{name: "backoff-base-above-cap", args: []string{"run", "--backoff-base", "2s", "--backoff-cap", "1s"}, code: 2, names: "--backoff-base", accepted: "want 0 <= base <= cap"},
+		{name: "unknown-flag", args: []string{"run", "--bogus"}, code: 2, names: "unknown flag --bogus", accepted: "(see idemsim run --help)"},
+		{name: "unknown-flag-with-value", args: []string{"run", "--drop=0.1"}, code: 2, names: "unknown flag --drop", accepted: "(see idemsim run --help)"},
+		{name: "missing-value", args: []string{"run", "--seed"}, code: 2, names: "--seed needs a value", accepted: ": N"},
+		{name: "missing-duration", args: []string{"run", "--strategy", "naive", "--timeout"}, code: 2, names: "--timeout needs a value", accepted: ": DURATION"},
+		{name: "flag-twice", args: []string{"run", "--seed", "1", "--seed", "2"}, code: 2, names: "--seed", accepted: "given twice"},
+		{name: "bool-with-value", args: []string{"run", "--trace=1"}, code: 2, names: "--trace", accepted: "takes no value"},
+		{name: "run-extra-argument", args: []string{"run", "extra"}, code: 2, names: `unexpected argument "extra"`, accepted: "(flags start with --)"},
+		{name: "list-extra-argument", args: []string{"list", "extra"}, code: 2, names: `idemsim list: takes no arguments, got "extra"`, accepted: "takes no arguments"},
+		{name: "unknown-command", args: []string{"bogus"}, code: 2, names: `unknown command "bogus"`, accepted: commands},
+		{name: "no-command", args: []string{}, code: 2, names: "missing command", accepted: commands},
+		{name: "help-unknown-command", args: []string{"help", "bogus"}, code: 2, names: `"bogus"`, accepted: commands},
+		{name: "replay-missing-file", args: []string{"run", "--replay", "$DIR/missing.faults"}, code: 1, names: "--replay", accepted: "no such file or directory"},
+		{name: "replay-malformed-line", args: []string{"run", "--replay", "$DIR/f.faults"}, file: "# recorded\ncrash s1@1s\ncrash s1\n",
+			code: 2, names: "--replay $DIR/f.faults: line 3", accepted: faults.CrashSyntax},
+		{name: "replay-unknown-kind", args: []string{"run", "--replay", "$DIR/f.faults"}, file: "bogus c1/o1.1/a1 at=1s\n",
+			code: 2, names: "--replay $DIR/f.faults: line 1", accepted: "client-crash"},
+		{name: "replay-no-such-caller", args: []string{"run", "--clients", "4", "--replay", "$DIR/f.faults"}, file: "drop-request c99/o1.1/a1 at=1s\n",
+			code: 2, names: "--replay", accepted: "c1..c4"},
+		{name: "replay-crash-s9-of-3", args: []string{"run", "--clients", "4", "--ops", "5", "--replay", "$DIR/f.faults"}, file: "crash s9@1s\n",
+			code: 2, names: "--replay", accepted: "servers are s1..s3"},
+		{name: "replay-client-crash-c9-of-4", args: []string{"run", "--clients", "4", "--ops", "5", "--replay", "$DIR/f.faults"}, file: "client-crash c9@1s\n",
+			code: 2, names: "--replay", accepted: "clients are c1..c4"},
+		{name: "replay-crash-of-a-client", args: []string{"run", "--clients", "4", "--ops", "5", "--replay", "$DIR/f.faults"}, file: "crash c2@1s\n",
+			code: 2, names: "--replay", accepted: `crash targets a server (sN or any), not "c2"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := make([]string, len(c.args))
+			for i, a := range c.args {
+				args[i] = strings.ReplaceAll(a, "$DIR", dir)
+			}
+			if c.file != "" {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "f.faults"), []byte(c.file), 0o644), rerun(t, args))
+			}
+			r := runCLI(t, args...)
+			assert.Equal(t, c.code, r.code, "exit status; stderr: %q\n%s", r.stderr, rerun(t, args))
+			assert.Empty(t, r.stdout, "stdout\n%s", rerun(t, args))
+			require.True(t, strings.HasSuffix(r.stderr, "\n") && strings.Count(r.stderr, "\n") == 1,
+				"stderr must be exactly one line, got %q\n%s", r.stderr, rerun(t, args))
+			assert.Contains(t, r.stderr, strings.ReplaceAll(c.names, "$DIR", dir), "stderr must name what is wrong\n%s", rerun(t, args))
+			assert.Contains(t, r.stderr, c.accepted, "stderr must say what is accepted\n%s", rerun(t, args))
+		})
+	}
+}
+
+// Goal: `idemsim list` shows every registered strategy with its contract,
+// its rule and the thread's position it implements.
+// Method: run list and look for each strategy's three lines, as the
+// registry defines them; naive and local-cache must be among them.
+func TestList(t *testing.T) {
+	args := []string{"list"}
+	r := runCLI(t, args...)
+	require.Equal(t, 0, r.code, "stderr: %q\n%s", r.stderr, rerun(t, args))
+	assert.Empty(t, r.stderr, rerun(t, args))
+	assert.Subset(t, models.Names(), []string{"naive", "local-cache"}, rerun(t, args))
+	lines := strings.Split(r.stdout, "\n")
+	for _, s := range models.All() {
+		t.Run(s.Name, func(t *testing.T) {
+			want := []string{
+				fmt.Sprintf("%-12s contract %s", s.Name, s.Contract),
+				fmt.Sprintf("%-12s rule: %s", "", s.Rule),
+				fmt.Sprintf("%-12s thread: %s", "", s.Position),
+			}
+			at := -1
+			for i, l := range lines {
+				if l == want[0] {
+					at = i
+				}
+			}
+			require.GreaterOrEqual(t, at, 0, "no line %q in:\n%s\n%s", want[0], r.stdout, rerun(t, args))
+			require.Less(t, at+2, len(lines), rerun(t, args))
+			assert.Equal(t, want, lines[at:at+3], rerun(t, args))
+			assert.NotEmpty(t, s.Position, "strategy %s has no thread position\n%s", s.Name, rerun(t, args))
+		})
+	}
+}
+
+// Goal: help is reachable every usual way, succeeds, and `run --help` lists
+// every flag of the run command.
+// Method: table of invocations, each must exit 0 with usage on stdout and
+// nothing on stderr; the run help is checked against the flag table itself.
+func TestHelp(t *testing.T) {
+	cfg := world.Defaults()
+	var o runOptions
+	var flags []string
+	for _, s := range runFlags(&cfg, &o).specs {
+		flags = append(flags, "  --"+s.name)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{name: "help", args: []string{"help"}, want: []string{"usage:", "idemsim run [flags]", "idemsim list", "idemsim run --help"}},
+		{name: "--help", args: []string{"--help"}, want: []string{"usage:", "idemsim run [flags]"}},
+		{name: "-h", args: []string{"-h"}, want: []string{"usage:", "idemsim run [flags]"}},
+		{name: "run--help", args: []string{"run", "--help"}, want: append([]string{"usage: idemsim run [flags]"}, flags...)},
+		{name: "help-run", args: []string{"help", "run"}, want: append([]string{"usage: idemsim run [flags]"}, flags...)},
+		{name: "run-flags--help", args: []string{"run", "--seed", "3", "--help"}, want: []string{"usage: idemsim run [flags]"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runCLI(t, c.args...)
+			assert.Equal(t, 0, r.code, "stderr: %q\n%s", r.stderr, rerun(t, c.args))
+			assert.Empty(t, r.stderr, rerun(t, c.args))
+			for _, w := range c.want {
+				assert.Contains(t, r.stdout, w, rerun(t, c.args))
+			}
+		})
+	}
+}
+
+// goldenRuns are the invocations whose whole output is pinned in
+// testdata/<name>.golden.
+var goldenRuns = []struct {
+	name string
+	args []string
+}{
+	{name: "naive-seed7", args: []string{"run", "--strategy", "naive", "--seed", "7", "--clients", "4", "--ops", "5", "--drop-response", "0.3"}},
+	{name: "naive-seed7-trace", args: []string{"run", "--strategy", "naive", "--seed", "7", "--clients", "4", "--ops", "5", "--drop-response", "0.3", "--trace"}},
+}
+
+// Goal: the output of a small run, summary and trace, changes only on
+// purpose: any change to the simulator, the faults or the printing shows up
+// as a reviewed diff of testdata/*.golden.
+// Method: run each golden invocation and compare stdout byte for byte with
+// its file; -update rewrites the files instead.
+func TestGolden(t *testing.T) {
+	for _, g := range goldenRuns {
+		t.Run(g.name, func(t *testing.T) {
+			r := runCLI(t, g.args...)
+			require.Equal(t, 0, r.code, "stderr: %q\n%s", r.stderr, rerun(t, g.args))
+			require.Empty(t, r.stderr, rerun(t, g.args))
+			path := filepath.Join("testdata", g.name+".golden")
+			if *update {
+				require.NoError(t, os.MkdirAll("testdata", 0o755), rerun(t, g.args))
+				require.NoError(t, os.WriteFile(path, []byte(r.stdout), 0o644), rerun(t, g.args))
+				return
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "missing golden file; create it with: go test ./cmd/idemsim -run TestGolden -update\n%s", rerun(t, g.args))
+			assert.Equal(t, string(want), r.stdout,
+				"stdout of %q differs from cmd/idemsim/%s.\n"+
+					"If the change is intended, regenerate with: go test ./cmd/idemsim -run TestGolden -update\n"+
+					"and review it with: git diff cmd/idemsim/testdata/\n%s",
+				cmdline(g.args), path, rerun(t, g.args))
+		})
+	}
+}
+
+// Goal: the CLI is deterministic: the same command prints the same bytes,
+// and the seed matters.
+// Method: run each golden invocation twice and compare; run the first with
+// another seed and check that the run line (its trace hash) differs.
+func TestSameCommandSameOutput(t *testing.T) {
+	for _, g := range goldenRuns {
+		t.Run(g.name, func(t *testing.T) {
+			first := runCLI(t, g.args...)
+			second := runCLI(t, g.args...)
+			require.Equal(t, 0, first.code, "stderr: %q\n%s", first.stderr, rerun(t, g.args))
+			assert.Equal(t, first, second, "two runs of the same command differ\n%s", rerun(t, g.args))
+		})
+	}
+	t.Run("other-seed", func(t *testing.T) {
+		args := append([]string{}, goldenRuns[0].args...)
+		args[4] = "8"
+		require.Equal(t, "--seed", args[3], "goldenRuns[0] must give --seed 4th\n%s", rerun(t, args))
+		a, b := runCLI(t, goldenRuns[0].args...), runCLI(t, args...)
+		require.Equal(t, 0, b.code, "stderr: %q\n%s", b.stderr, rerun(t, args))
+		assert.NotEqual(t, lineWith(a.stdout, "run "), lineWith(b.stdout, "run "), "seeds 7 and 8 gave the same run\n%s", rerun(t, args))
+	})
+}
+
+var violationLine = regexp.MustCompile(`^  (\S+) (o\d+\.\d+): took effect (\d+)x; `)
+
+// Goal: the "reproduce:" command printed under a violation reproduces it:
+// run as printed, it shows the same run (same trace hash) and the violating
+// operation's timeline with one LEDGER line per effect the audit counted,
+// and no other operation's lines; and a --trace run prints the same
+// reproduce commands as a plain run.
+// Method: run the golden invocation, parse each listed violation and the
+// command under it, run that command, and count its LEDGER lines.
+func TestReproduceCommand(t *testing.T) {
+	args := goldenRuns[0].args
+	r := runCLI(t, args...)
+	require.Equal(t, 0, r.code, "stderr: %q\n%s", r.stderr, rerun(t, args))
+	lines := strings.Split(r.stdout, "\n")
+	var found int
+	for i, l := range lines {
+		m := violationLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		found++
+		kind, op, effects := m[1], m[2], m[3]
+		t.Run(kind+"-"+op, func(t *testing.T) {
+			require.Less(t, i+1, len(lines), rerun(t, args))
+			command, ok := strings.CutPrefix(lines[i+1], "    reproduce: ")
+			require.True(t, ok, "no reproduce line under %q\n%s", l, rerun(t, args))
+			require.True(t, strings.HasPrefix(command, "idemsim run "), "reproduce command %q\n%s", command, rerun(t, args))
+			require.NotContains(t, command, "'", "the command needs a shell to split; this test splits on spaces\n%s", rerun(t, args))
+			repro := strings.Fields(command)[1:]
+			assert.Equal(t, "--trace-op "+op, strings.Join(repro[len(repro)-2:], " "), rerun(t, args))
+
+			out := runCLI(t, repro...)
+			require.Equal(t, 0, out.code, "stderr: %q\n%s", out.stderr, rerun(t, repro))
+			assert.Equal(t, lineWith(r.stdout, "run "), lineWith(out.stdout, "run "), "the reproduce command ran another run\n%s", rerun(t, repro))
+			var ledger, others []string
+			for _, tl := range strings.Split(out.stdout, "\n") {
+				if !strings.Contains(tl, " LEDGER ") {
+					continue
+				}
+				if strings.Contains(tl, " LEDGER charge "+op+" ") {
+					ledger = append(ledger, tl)
+				} else {
+					others = append(others, tl)
+				}
+			}
+			assert.Equal(t, effects, strconv.Itoa(len(ledger)), "LEDGER lines for %s in the output of %q:\n%s\n%s", op, command, out.stdout, rerun(t, repro))
+			assert.Empty(t, others, "LEDGER lines of other operations\n%s", rerun(t, repro))
+		})
+	}
+	require.Greater(t, found, 0, "the golden run lists no violation to reproduce:\n%s\n%s", r.stdout, rerun(t, args))
+
+	t.Run("same-with-trace", func(t *testing.T) {
+		targs := goldenRuns[1].args
+		tr := runCLI(t, targs...)
+		require.Equal(t, 0, tr.code, rerun(t, targs))
+		reproduce := func(out string) []string {
+			var cmds []string
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(l, "    reproduce: ") {
+					cmds = append(cmds, l)
+				}
+			}
+			return cmds
+		}
+		assert.Equal(t, reproduce(r.stdout), reproduce(tr.stdout), "--trace must not change the reproduce commands\n%s", rerun(t, targs))
+	})
+}
+
+// Goal: a run's fault list, written with --faults-out, replays the run
+// exactly: with the same seed, rates 0 and --replay, the run has the same
+// trace hash, the same faults and the same verdict, and records the same
+// fault list again.
+// Method: run with --drop-response 0.3 --duplicate 0.1 --faults-out F in a
+// temporary directory, check F reads back, rerun with --replay F and
+// --faults-out G, compare the summary lines and F with G.
+func TestFaultsOutReplay(t *testing.T) {
+	dir := t.TempDir()
+	f, g := filepath.Join(dir, "F.faults"), filepath.Join(dir, "G.faults")
+	base := []string{"run", "--strategy", "naive", "--seed", "7", "--clients", "4", "--ops", "5"}
+	record := append(append([]string{}, base...), "--drop-response", "0.3", "--duplicate", "0.1", "--faults-out", f)
+	replay := append(append([]string{}, base...), "--drop-response", "0", "--duplicate", "0", "--replay", f, "--faults-out", g)
+
+	first := runCLI(t, record...)
+	require.Equal(t, 0, first.code, "stderr: %q\n%s", first.stderr, rerun(t, record))
+	written, err := os.ReadFile(f)
+	require.NoError(t, err, rerun(t, record))
+	list, err := faults.ReadFaults(bytes.NewReader(written))
+	require.NoError(t, err, "the written fault list does not read back:\n%s\n%s", written, rerun(t, record))
+	require.NotEmpty(t, list, "no fault fired, the test proves nothing\n%s", rerun(t, record))
+	assert.Contains(t, lineWith(first.stdout, "faults "), fmt.Sprintf("%d fired", len(list)), rerun(t, record))
+
+	second := runCLI(t, replay...)
+	require.Equal(t, 0, second.code, "stderr: %q\n%s", second.stderr, rerun(t, replay))
+	for _, prefix := range []string{"run ", "faults ", "ops ", "ledger ", "verdict "} {
+		assert.Equal(t, lineWith(first.stdout, prefix), lineWith(second.stdout, prefix),
+			"the %q line differs between the recorded run and its replay\n%s", strings.TrimSpace(prefix), rerun(t, replay))
+	}
+	assert.NotEmpty(t, lineWith(second.stdout, "run "), rerun(t, replay))
+	again, err := os.ReadFile(g)
+	require.NoError(t, err, rerun(t, replay))
+	assert.Equal(t, string(written), string(again), "the replay recorded another fault list\n%s", rerun(t, replay))
+}
