@@ -22,7 +22,14 @@ import (
 	"github.com/idemsim/idemsim/sim/world"
 )
 
-const determinismSeeds = 200
+// determinismSeeds is 200, or IDEMSIM_DETERMINISM_SEEDS (make verify runs
+// 2000).
+var determinismSeeds = func() int {
+	if n, err := strconv.Atoi(os.Getenv("IDEMSIM_DETERMINISM_SEEDS")); err == nil && n > 0 {
+		return n
+	}
+	return 200
+}()
 
 // stormy is a small world where every fault fires often: the harshest test
 // of determinism, because every fault path draws and reorders.
