@@ -3,7 +3,6 @@ package faults_test
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -12,19 +11,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/internal/testcmd"
+
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
 )
 
 // rerun is the command that reruns the calling test or subtest alone; every
 // failure message carries it.
-func rerun(t *testing.T) string {
-	parts := strings.Split(t.Name(), "/")
-	for i, p := range parts {
-		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
-	}
-	return "reproduce: go test ./faults -run '" + strings.Join(parts, "/") + "'"
-}
+func rerun(t *testing.T) string { return testcmd.Rerun(t, "./faults") }
 
 // parse calls p(in) and turns a panic into a test failure naming the input.
 func parse[T any](t *testing.T, p func(string) (T, error), in string) (v T, err error) {

@@ -14,7 +14,7 @@ import "github.com/idemsim/idemsim/sim/world"
 var LocalCache = world.Strategy{
 	Name:     "local-cache",
 	Rule:     "replay the response remembered in this process for a seen key, else execute and remember",
-	Position: `"what if two requests meant to be idempotent with each other arrived at different servers?"`,
+	Position: `And you haven't considered multiple servers in your scenario - what if two requests meant to be idempotent with each other arrived at different servers?`,
 	Contract: world.ContractReplay,
 	Boot: func() world.Handler {
 		// Process memory: lost on a crash, not shared between replicas.

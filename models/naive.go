@@ -12,7 +12,7 @@ import "github.com/idemsim/idemsim/sim/world"
 var Naive = world.Strategy{
 	Name:     "naive",
 	Rule:     "execute every request; the key is ignored",
-	Position: `"the client should try again later ("at-least-once")" — without the idempotence mechanism`,
+	Position: `If the first try fails, the client doesn't know if it succeeded or not, so the client should try again later ("at-least-once").`,
 	Contract: world.ContractNone,
 	Boot: func() world.Handler {
 		return func(env world.Env, req world.Request) world.Response {

@@ -2,26 +2,20 @@ package sim_test
 
 import (
 	"math"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/internal/testcmd"
+
 	"github.com/idemsim/idemsim/sim"
 )
 
 // distRerun is the command that reruns the calling test or subtest alone;
 // every failure message carries it.
-func distRerun(t *testing.T) string {
-	parts := strings.Split(t.Name(), "/")
-	for i, p := range parts {
-		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
-	}
-	return "reproduce: go test ./sim -run '" + strings.Join(parts, "/") + "'"
-}
+func distRerun(t *testing.T) string { return testcmd.Rerun(t, "./sim") }
 
 // parseDist calls sim.ParseDist and turns a panic into a failure.
 func parseDist(t *testing.T, in string) (d sim.Dist, err error) {

@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/internal/testcmd"
+
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
@@ -40,11 +42,7 @@ func cmdline(args []string) string {
 // rerun is the command that reruns the calling test or subtest alone, and
 // the idemsim invocation it checks; every failure message carries it.
 func rerun(t *testing.T, args []string) string {
-	parts := strings.Split(t.Name(), "/")
-	for i, p := range parts {
-		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
-	}
-	s := "reproduce: go test ./cmd/idemsim -run '" + strings.Join(parts, "/") + "'"
+	s := testcmd.Rerun(t, "./cmd/idemsim")
 	if args != nil {
 		s += "\n       or: " + cmdline(args)
 	}

@@ -3,7 +3,6 @@ package network_test
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/idemsim/idemsim/internal/testcmd"
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
@@ -27,10 +28,7 @@ const z999 = 3.2905
 
 // repro is the command that reruns exactly the failing (sub)test; every
 // failure message carries it.
-func repro(t *testing.T) string {
-	pattern := "^" + strings.ReplaceAll(regexp.QuoteMeta(t.Name()), "/", "$/^") + "$"
-	return fmt.Sprintf("reproduce: go test ./sim/network -run '%s' -count=1 -v", pattern)
-}
+func repro(t *testing.T) string { return testcmd.Rerun(t, "./sim/network") + " -count=1 -v" }
 
 // opID gives message i of a test its own operation, so that every fault
 // record names one message. Index stays below 1<<15 (ParseOpID's bound and

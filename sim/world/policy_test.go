@@ -2,7 +2,6 @@ package world_test
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,18 +9,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/internal/testcmd"
+
 	"github.com/idemsim/idemsim/sim/world"
 )
 
 // policyRerun is the command that reruns the calling test or subtest alone;
 // every failure message carries it.
-func policyRerun(t *testing.T) string {
-	parts := strings.Split(t.Name(), "/")
-	for i, p := range parts {
-		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
-	}
-	return "reproduce: go test ./sim/world -run '" + strings.Join(parts, "/") + "'"
-}
+func policyRerun(t *testing.T) string { return testcmd.Rerun(t, "./sim/world") }
 
 // Goal: the default policy reads statuses as the thread does: 200/201 done,
 // 202 poll, 409 "already done", 412/422 and other 4xx give up, 423/429 and

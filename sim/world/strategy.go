@@ -102,7 +102,7 @@ type Handler func(env Env, req Request) Response
 type Strategy struct {
 	Name     string
 	Rule     string // the rule in one sentence
-	Position string // the thread's position it implements, quoted
+	Position string // the thread's words it implements, verbatim
 	Contract Contract
 	Boot     func() Handler
 }

@@ -64,11 +64,7 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 	b = append(b, ' ')
 	switch r.Kind {
 	case TraceAttempt:
-		b = append(b, RequestKind(r.F).String()...)
-		b = append(b, ' ')
-		b = appendOpAttempt(b, op, r.D)
-		b = append(b, " key="...)
-		b = append(b, w.keys[r.E]...)
+		b = w.appendRequest(b, r, op)
 		b = append(b, " via balancer to "...)
 		b = append(b, name(r.B)...)
 	case TraceResponse:
@@ -98,11 +94,7 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 		}
 	case TraceHandle:
 		b = append(b, "handles "...)
-		b = append(b, RequestKind(r.F).String()...)
-		b = append(b, ' ')
-		b = appendOpAttempt(b, op, r.D)
-		b = append(b, " key="...)
-		b = append(b, w.keys[r.E]...)
+		b = w.appendRequest(b, r, op)
 		b = append(b, " from "...)
 		b = append(b, name(r.B)...)
 	case TraceRespond:
@@ -144,6 +136,16 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 		b = strconv.AppendInt(b, int64(r.Kind), 10)
 	}
 	return b
+}
+
+// appendRequest renders "create o3.7/a2 key=k-..." from a record whose F is
+// the request kind, D the attempt and E the key id.
+func (w *World) appendRequest(b []byte, r sim.Record, op OpID) []byte {
+	b = append(b, RequestKind(r.F).String()...)
+	b = append(b, ' ')
+	b = appendOpAttempt(b, op, r.D)
+	b = append(b, " key="...)
+	return append(b, w.keys[r.E]...)
 }
 
 func appendOpAttempt(b []byte, op OpID, attempt int32) []byte {
