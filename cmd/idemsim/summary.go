@@ -23,7 +23,7 @@ func printSummary(w io.Writer, given []string, res *world.Result, rep *check.Rep
 	}
 	fmt.Fprintf(w, "command    %s\n", command)
 	fmt.Fprintf(w, "strategy   %s (contract %s): %s\n", cfg.Strategy.Name, cfg.Strategy.Contract, cfg.Strategy.Rule)
-	fmt.Fprintf(w, "world      %s (%s), %s x %d ops", plural(cfg.Servers, "server"), cfg.Balancer, plural(cfg.Clients, "client"), cfg.OpsPerClient)
+	fmt.Fprintf(w, "world      %s (%s), %s x %s", plural(cfg.Servers, "server"), cfg.Balancer, plural(cfg.Clients, "client"), plural(cfg.OpsPerClient, "op"))
 	if cfg.WorkersPerOp > 1 {
 		fmt.Fprintf(w, " (%d workers per queue)", cfg.WorkersPerOp)
 	}
@@ -32,9 +32,9 @@ func printSummary(w io.Writer, given []string, res *world.Result, rep *check.Rep
 		l.Delay, l.DropRequestRate, l.DropResponseRate, l.DuplicateRate, l.ResetRate)
 	fmt.Fprintf(w, "faults     %s\n", firedSummary(res.Faults))
 	b := rep.Beliefs
-	fmt.Fprintf(w, "ops        %d operations, %d attempts; clients concluded done %d, failed %d, exhausted %d, unfinished %d\n",
-		rep.Ops, rep.Attempts, b[world.BelievedDone], b[world.BelievedFailed], b[world.Exhausted], b[world.Unfinished])
-	fmt.Fprintf(w, "ledger     %d rows for %d operations\n", rep.Effects, rep.Ops)
+	fmt.Fprintf(w, "ops        %s, %s; clients concluded done %d, failed %d, exhausted %d, unfinished %d\n",
+		plural(rep.Ops, "operation"), plural(rep.Attempts, "attempt"), b[world.BelievedDone], b[world.BelievedFailed], b[world.Exhausted], b[world.Unfinished])
+	fmt.Fprintf(w, "ledger     %s for %s\n", plural(rep.Effects, "row"), plural(rep.Ops, "operation"))
 	var verdict []string
 	for _, k := range check.Kinds {
 		name := string(k)

@@ -30,6 +30,7 @@ type client struct {
 	up       bool
 	resuming bool // restarted in the middle of ops[next]
 	finished bool
+	inflight *Attempt // the attempt waiting for its response, if any
 }
 
 func (c *client) start() {
@@ -74,7 +75,9 @@ func (c *client) perform(p *sim.Proc, i int) {
 		w.record(TraceAttempt, c.id, srv.id, o.id, attempt, int64(c.keys[i]), int64(kind))
 		a := Attempt{Client: c.name, Op: o.id, Key: key, N: n, Kind: kind, Server: srv.name, Call: w.k.Now()}
 		out.Attempts++
+		c.inflight = &a
 		resp, ok := w.net.Call(p, c.id, srv.id, o.id, attempt, &Request{Kind: kind, Key: key, Op: o.id, Amount: o.amount, Client: c.name, keyID: c.keys[i]}, cfg.TimeoutPerAttempt)
+		c.inflight = nil
 		a.Return = w.k.Now()
 		if !ok {
 			a.TimedOut = true
@@ -107,9 +110,9 @@ func (c *client) perform(p *sim.Proc, i int) {
 // [0, min(cap, base·2^(retry-1))).
 func backoff(cfg *ClientConfig, retry int, q float64) sim.Duration {
 	ceiling := cfg.BackoffCap
-	if retry-1 < 62 {
-		if d := cfg.BackoffBase << (retry - 1); d > 0 && d < ceiling {
-			ceiling = d
+	if shift := retry - 1; shift < 62 {
+		if d := cfg.BackoffBase << shift; d>>shift == cfg.BackoffBase && d < ceiling {
+			ceiling = d // no overflow, and below the cap
 		}
 	}
 	return sim.Duration(q * float64(ceiling))
@@ -142,6 +145,12 @@ func (c *client) crash(downtime sim.Duration) bool {
 	w := c.w
 	c.up = false
 	w.k.Kill(c.proc)
+	if a := c.inflight; a != nil {
+		// The request may have been served; its result is unknown.
+		a.Return, a.TimedOut, a.Interrupted = w.k.Now(), true, true
+		w.history = append(w.history, *a)
+		c.inflight = nil
+	}
 	w.log.Add(faults.Fault{Kind: faults.ClientCrashFault, At: w.k.Now(), Crash: faults.Crash{Node: c.name, At: w.k.Now(), Downtime: downtime}})
 	w.record(TraceCrash, c.id, 0, OpID{}, 0, int64(downtime), 0)
 	w.k.After(downtime, sim.Func(func() {

@@ -133,8 +133,6 @@ func (c *Config) Validate() error {
 		return bad("ops", "%d out of range [1, %d]", c.OpsPerClient, MaxOps)
 	case c.WorkersPerOp < 1 || c.Clients%c.WorkersPerOp != 0:
 		return bad("workers-per-op", "%d must be >= 1 and divide clients (%d)", c.WorkersPerOp, c.Clients)
-	case c.Clients/max(1, c.WorkersPerOp) > MaxOps:
-		return bad("clients", "%d clients make %d queues, more than %d", c.Clients, c.Clients/c.WorkersPerOp, MaxOps)
 	case c.Balancer != RoundRobin && c.Balancer != Random:
 		return bad("balancer", "%q (accepted: %s, %s)", c.Balancer, RoundRobin, Random)
 	case c.Client.TimeoutPerAttempt <= 0:

@@ -15,6 +15,7 @@ type Attempt struct {
 	Server       string // the server the balancer chose
 	Call, Return sim.Time
 	TimedOut     bool // no response: Status and Row are unknown
+	Interrupted  bool // the client crashed while waiting (TimedOut is set too)
 	Status       int
 	Row          RowID
 }

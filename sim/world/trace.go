@@ -45,9 +45,6 @@ func (r *Result) WriteTrace(out io.Writer, op *OpID) error {
 	return bw.Flush()
 }
 
-// TraceKept reports whether the run kept its trace records.
-func (r *Result) TraceKept() bool { return r.w.trace.Records() != nil || r.TraceLen == 0 }
-
 func (w *World) renderLine(b []byte, r sim.Record) []byte {
 	t := r.At.AppendText(nil)
 	for i := len(t); i < 12; i++ {

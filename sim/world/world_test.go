@@ -219,6 +219,10 @@ func TestClientCrashKeyPolicy(t *testing.T) {
 			require.Len(t, res.Outcomes, 1, cmd)
 			assert.Equal(t, world.BelievedDone, res.Outcomes[0].Belief, cmd)
 			assert.Len(t, res.Outcomes[0].Keys, tc.effects, cmd)
+			require.NotEmpty(t, res.History, cmd)
+			first := res.History[0]
+			assert.True(t, first.Interrupted && first.TimedOut, "the attempt in flight at the crash is in the history, result unknown; %s", cmd)
+			assert.Equal(t, sim.Time(80*time.Millisecond), first.Return, cmd)
 			assert.Equal(t, tc.effects > 1, rep.Violated(check.Duplicate), cmd)
 		})
 	}
@@ -307,5 +311,18 @@ func TestInvalidConfig(t *testing.T) {
 			require.ErrorAs(t, err, &ce, "go test ./sim/world -run TestInvalidConfig/"+tc.name)
 			assert.Equal(t, tc.want, ce.Error(), "go test ./sim/world -run TestInvalidConfig/"+tc.name)
 		})
+	}
+}
+
+// Goal: a zero backoff base means no backoff at all, not the cap.
+// Method: base 0, cap 5s, a server that always answers 503.
+func TestZeroBackoffBase(t *testing.T) {
+	cfg := single(fixed(503))
+	cfg.Client.BackoffBase, cfg.Client.BackoffCap = 0, 5*time.Second
+	cfg.Faults.Link.Delay = sim.Const(time.Millisecond)
+	cfg.ServiceTime = sim.Const(0)
+	res, _ := audit(t, cfg)
+	for i := 1; i < len(res.History); i++ {
+		assert.Equal(t, res.History[i-1].Return, res.History[i].Call, "retry %d; go test ./sim/world -run TestZeroBackoffBase", i)
 	}
 }
