@@ -20,6 +20,7 @@ const topUsage = `idemsim — how should a server treat a repeated idempotency k
 usage:
   idemsim run [flags]     run one strategy in one simulated world and audit it
   idemsim list            list the strategies and the thread position each implements
+  idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
   idemsim help [command]  this text, or a command's flags
 
 Run 'idemsim run --help' for the world, client and fault flags.
@@ -45,11 +46,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, list, help)")
+		return usagef("idemsim: missing command (accepted: run, list, sql, help)")
 	}
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdout)
+	case "sql":
+		return sqlCommand(args[1:], stdout)
 	case "list":
 		if len(args) > 1 {
 			return usagef("idemsim list: takes no arguments, got %q", strings.Join(args[1:], " "))
@@ -64,10 +67,12 @@ func dispatch(args []string, stdout io.Writer) error {
 			return err
 		case args[1] == "run":
 			return runCommand([]string{"--help"}, stdout)
+		case args[1] == "sql":
+			return sqlCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, list, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, list, sql, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, list, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, list, sql, help)", args[0])
 }
 
 func listCommand(stdout io.Writer) error {

@@ -1,0 +1,183 @@
+package db
+
+import (
+	"time"
+
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/db/sql"
+)
+
+// Config is how the database behaves; zero durations mean "off", as in
+// PostgreSQL.
+type Config struct {
+	DefaultLevel sql.Level // the level of a transaction that names none
+	// Serializable is what SERIALIZABLE means on this engine: sql.Serializable
+	// (SSI, PostgreSQL's) or sql.Serializable2PL (strict two-phase locking).
+	Serializable sql.Level
+	// ReadUncommitted is what READ UNCOMMITTED means: sql.ReadCommitted, as
+	// in PostgreSQL, or sql.DirtyReads.
+	ReadUncommitted  sql.Level
+	DeadlockTimeout  sim.Duration // how long a waiter waits before checking for a deadlock
+	LockTimeout      sim.Duration // 0: wait for locks forever
+	StatementTimeout sim.Duration // 0: no limit
+	StatementLatency sim.Dist     // time each statement takes before it runs
+	// LostCommitAckRate is the probability that a COMMIT is applied but its
+	// acknowledgement is lost: the caller sees a connection error (08006).
+	LostCommitAckRate float64
+	// DropConnectionRate is the probability, per statement inside a
+	// transaction, that the connection drops before the statement runs: the
+	// transaction rolls back and the caller sees 08006.
+	DropConnectionRate float64
+}
+
+// DefaultConfig is PostgreSQL's defaults: read committed, a 1s deadlock
+// timeout, no lock or statement timeout, and no latency.
+func DefaultConfig() Config {
+	return Config{
+		DefaultLevel:     sql.ReadCommitted,
+		DeadlockTimeout:  time.Second,
+		StatementLatency: sim.Const(0),
+	}
+}
+
+// Stats counts what the database did.
+type Stats struct {
+	Statements, Commits, Aborts, Waits, Deadlocks, SerializationFailures uint64
+}
+
+// DB is one database server in the simulation.
+type DB struct {
+	k       *sim.Kernel
+	ch      sim.Chooser
+	cfg     Config
+	cache   *sql.Cache
+	tables  map[string]*table
+	nextXID uint64
+	seq     uint64 // commits so far; a snapshot sees the first seq of them
+	locks   lockManager
+	ssi     ssiState
+	stats   Stats
+}
+
+// New returns an empty database on kernel k.
+func New(k *sim.Kernel, cfg Config) *DB {
+	if cfg.DefaultLevel == 0 {
+		cfg.DefaultLevel = sql.ReadCommitted
+	}
+	if cfg.Serializable == 0 {
+		cfg.Serializable = sql.Serializable
+	}
+	if cfg.ReadUncommitted == 0 {
+		cfg.ReadUncommitted = sql.ReadCommitted
+	}
+	db := &DB{k: k, ch: k.Chooser(), cfg: cfg, cache: sql.NewCache(), tables: make(map[string]*table)}
+	db.locks = lockManager{db: db, entries: make(map[resource]*lockEntry)}
+	db.ssi = ssiState{locks: make(map[sireadKey][]*sxact)}
+	return db
+}
+
+// Stats reports the counters so far.
+func (db *DB) Stats() Stats { return db.stats }
+
+// column is one column of a table.
+type column struct {
+	name   string
+	typ    sql.Type
+	pk     bool
+	unique bool
+}
+
+// table holds every version of every row, and an index per unique column
+// from value to the versions that carry it (live, dead or in progress, as a
+// B-tree's entries point at heap tuples).
+type table struct {
+	name    string
+	cols    []column
+	pk      int // -1 without a primary key
+	uniques []int
+	rows    []*row
+	index   []map[sql.Value][]*version // per column; nil for non-unique columns
+	nextRow int64
+}
+
+// row is one logical row: its versions, oldest first. Row locks are taken on
+// the row, whatever its version.
+type row struct {
+	t        *table
+	id       int64
+	versions []*version
+}
+
+// version is one tuple: created by xmin, superseded or deleted by xmax (nil
+// while live; an aborted xmax does not count).
+type version struct {
+	row  *row
+	vals []sql.Value
+	xmin *txn
+	xmax *txn
+}
+
+func (t *table) colIndex(name string) int {
+	for i, c := range t.cols {
+		if c.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func (t *table) addVersion(r *row, vals []sql.Value, tx *txn) *version {
+	v := &version{row: r, vals: vals, xmin: tx}
+	r.versions = append(r.versions, v)
+	for _, c := range t.uniques {
+		if !vals[c].IsNull() {
+			t.index[c][vals[c]] = append(t.index[c][vals[c]], v)
+		}
+	}
+	return v
+}
+
+func (db *DB) createTable(s *sql.CreateTable) *sql.Error {
+	if _, ok := db.tables[s.Table]; ok {
+		return &sql.Error{Code: sql.CodeDuplicateTable, Msg: "relation \"" + s.Table + "\" already exists"}
+	}
+	t := &table{name: s.Table, pk: -1, index: make([]map[sql.Value][]*version, len(s.Cols))}
+	for i, c := range s.Cols {
+		t.cols = append(t.cols, column{name: c.Name, typ: c.Type, pk: c.PrimaryKey, unique: c.PrimaryKey || c.Unique})
+		if c.PrimaryKey {
+			t.pk = i
+		}
+		if c.PrimaryKey || c.Unique {
+			t.uniques = append(t.uniques, i)
+			t.index[i] = make(map[sql.Value][]*version)
+		}
+	}
+	db.tables[s.Table] = t
+	return nil
+}
+
+func (db *DB) dropTable(s *sql.DropTable) *sql.Error {
+	if _, ok := db.tables[s.Table]; !ok {
+		if s.IfExists {
+			return nil
+		}
+		return undefinedTable(s.Table)
+	}
+	delete(db.tables, s.Table)
+	return nil
+}
+
+func undefinedTable(name string) *sql.Error {
+	return &sql.Error{Code: sql.CodeUndefinedTable, Msg: "relation \"" + name + "\" does not exist"}
+}
+
+// level maps a level named in SQL to the one this engine runs.
+func (db *DB) level(l sql.Level) sql.Level {
+	switch l {
+	case sql.Serializable:
+		return db.cfg.Serializable
+	case sql.ReadUncommitted:
+		return db.cfg.ReadUncommitted
+	}
+	return l
+}

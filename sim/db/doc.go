@@ -1,0 +1,12 @@
+// Package db is idemsim's simulated SQL database: an MVCC store whose
+// isolation levels behave like PostgreSQL's — read committed, repeatable
+// read as snapshot isolation with first-updater-wins, serializable as SSI
+// with PostgreSQL's conflict rules — plus dirty reads and strict two-phase
+// locking for comparison. Sessions run on kernel actors: a statement that
+// waits for a lock parks its actor, and deadlocks, lock and statement
+// timeouts are detected on virtual time.
+//
+// The statements are a strict subset of PostgreSQL's (package sql), and the
+// scenario scripts under testdata/scripts are checked against what
+// PostgreSQL 15 really printed for them.
+package db

@@ -1,0 +1,181 @@
+package script
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/db"
+	"github.com/idemsim/idemsim/sim/db/sql"
+)
+
+// Options are the runner's timings, in virtual time. They equal the
+// PostgreSQL runner's in real time, so that the same deadlock victim and the
+// same blocked statements appear on both.
+type Options struct {
+	Seed   uint64
+	Window sim.Duration // a statement not done within it is reported blocked
+	Settle sim.Duration // wait for blocked statements after each statement
+	Tail   sim.Duration // wait for blocked statements at the end
+	DB     db.Config
+}
+
+// DefaultOptions match tools/pgscript and its server: W = 1s, S = 300ms,
+// 2s at the end, deadlock_timeout = 200ms.
+func DefaultOptions() Options {
+	cfg := db.DefaultConfig()
+	cfg.DeadlockTimeout = 200 * time.Millisecond
+	return Options{Seed: 1, Window: time.Second, Settle: 300 * time.Millisecond, Tail: 2 * time.Second, DB: cfg}
+}
+
+// Run runs sc at level (one of Levels, or "" for a script without levels)
+// and returns the output lines.
+func Run(sc *Script, level string, o Options) []string {
+	cfg := o.DB
+	sqlLevel := level
+	switch level {
+	case "serializable-2pl":
+		// SERIALIZABLE means strict two-phase locking on this engine.
+		cfg.Serializable = sql.Serializable2PL
+		sqlLevel = "serializable"
+	case "dirty-reads":
+		cfg.ReadUncommitted = sql.DirtyReads
+		sqlLevel = "read uncommitted"
+	}
+	expand := func(stmt string) string { return strings.ReplaceAll(stmt, "{level}", sqlLevel) }
+	k := sim.New(sim.NewSeeded(o.Seed))
+	d := db.New(k, cfg)
+	var out []string
+	var done sim.Cond
+	type session struct {
+		n              int
+		db             *db.Session
+		proc           *sim.Proc
+		pending        string
+		finished, busy bool
+		blocked        bool
+		result         string
+	}
+	sessions := map[int]*session{}
+	var order []int
+	start := func(n int) *session {
+		s := &session{n: n, db: d.Connect()}
+		s.proc = k.Spawn("t"+itoa(n), func(p *sim.Proc) {
+			for {
+				for s.pending == "" {
+					p.Wait()
+				}
+				stmt := s.pending
+				s.pending = ""
+				res, err := s.db.Exec(p, stmt)
+				s.result = Format(outcome(res, err))
+				s.finished = true
+				done.Broadcast(k)
+			}
+		})
+		sessions[n] = s
+		order = append(order, n)
+		slices.Sort(order)
+		return s
+	}
+	k.Spawn("driver", func(p *sim.Proc) {
+		setup := d.Connect()
+		for _, l := range sc.Setup {
+			stmt := expand(l.Stmt)
+			if _, err := setup.Exec(p, stmt); err != nil {
+				out = append(out, "setup: "+stmt+" => "+Format(outcome(nil, err)))
+			}
+		}
+		waitBlocked := func(limit sim.Duration) {
+			deadline := k.Now().Add(limit)
+			for k.Now() < deadline {
+				pending := false
+				for _, n := range order {
+					if s := sessions[n]; s.blocked && !s.finished {
+						pending = true
+					}
+				}
+				if !pending {
+					return
+				}
+				done.WaitFor(p, deadline.Sub(k.Now()))
+			}
+		}
+		reportResumed := func() {
+			for _, n := range order {
+				if s := sessions[n]; s.blocked && s.finished {
+					out = append(out, "t"+itoa(n)+": resumed => "+s.result)
+					s.blocked, s.busy = false, false
+				}
+			}
+		}
+		for _, l := range sc.Steps {
+			s := sessions[l.Session]
+			if s == nil {
+				s = start(l.Session)
+			}
+			stmt := expand(l.Stmt)
+			prefix := "t" + itoa(l.Session) + ": " + stmt + " => "
+			if s.busy {
+				out = append(out, prefix+"session busy")
+				continue
+			}
+			s.busy, s.finished, s.pending = true, false, stmt
+			k.Wake(s.proc)
+			deadline := k.Now().Add(o.Window)
+			for !s.finished && k.Now() < deadline {
+				done.WaitFor(p, deadline.Sub(k.Now()))
+			}
+			if s.finished {
+				out = append(out, prefix+s.result)
+				s.busy = false
+			} else {
+				out = append(out, prefix+"blocked")
+				s.blocked = true
+			}
+			waitBlocked(o.Settle)
+			reportResumed()
+		}
+		waitBlocked(o.Tail)
+		reportResumed()
+		for _, n := range order {
+			if s := sessions[n]; s.blocked {
+				out = append(out, "t"+itoa(n)+": still blocked")
+				k.Kill(s.proc)
+			}
+		}
+		for _, n := range order {
+			k.Kill(sessions[n].proc)
+		}
+	})
+	k.Run(sim.Time(24 * time.Hour))
+	k.Close()
+	return out
+}
+
+func outcome(res *db.Result, err error) Outcome {
+	if err != nil {
+		e, ok := err.(*sql.Error)
+		if !ok {
+			e = &sql.Error{Code: "XX000", Msg: err.Error()}
+		}
+		return Outcome{Err: e}
+	}
+	o := Outcome{RolledBack: res.RolledBack, HasRows: res.HasRows, Affected: res.Affected}
+	switch res.Tag {
+	case "INSERT", "UPDATE", "DELETE":
+		o.Counted = !res.HasRows
+	}
+	for _, r := range res.Rows {
+		row := make([]string, len(r))
+		for i, v := range r {
+			row[i] = v.String()
+		}
+		o.Rows = append(o.Rows, row)
+	}
+	return o
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,12 @@
+# A duplicate key in autocommit (no levels).
+# Claim (the idempotency thread): "put a unique constraint on a column, and
+# make my API return 409 for conflict vs 200 on success."
+# Expected: the second insert of key 'k' fails with 23505 (unique_violation);
+# in a multi-row insert the whole statement fails, so 'k2' is not inserted
+# either; the table keeps one row.
+create table idempotency_keys (key text primary key, status text, response int)
+t1: insert into idempotency_keys (key, status) values ('k', 'started')
+t2: insert into idempotency_keys (key, status) values ('k', 'started')   # 23505
+t2: insert into idempotency_keys (key, status) values ('k2', 'started'), ('k', 'started')   # 23505
+t2: insert into idempotency_keys (key, status) values ('k', 'again') on conflict do nothing
+t1: select * from idempotency_keys

@@ -1,0 +1,165 @@
+package db
+
+import (
+	"github.com/idemsim/idemsim/sim/db/sql"
+)
+
+type txnState uint8
+
+const (
+	active txnState = iota
+	committed
+	aborted
+)
+
+// snapshot sees exactly the transactions committed among the first seq
+// commits (and the reader's own changes).
+type snapshot struct {
+	seq uint64
+}
+
+// txn is one transaction.
+type txn struct {
+	db        *DB
+	xid       uint64
+	level     sql.Level
+	state     txnState
+	commitSeq uint64
+	session   *Session
+	implicit  bool      // a single statement outside a transaction block
+	failed    bool      // an error inside the block: only ROLLBACK is accepted
+	snap      *snapshot // the transaction's snapshot (repeatable read, serializable)
+	held      []*lockEntry
+	waiting   *waiter
+	wrote     bool
+	sx        *sxact // serializable transactions only
+	started   bool   // a statement has run (the level can no longer change)
+	// superseded are the versions whose xmax this transaction set, to clear
+	// if it aborts.
+	superseded []*version
+}
+
+func (db *DB) begin(s *Session, level sql.Level, implicit bool) *txn {
+	db.nextXID++
+	tx := &txn{db: db, xid: db.nextXID, level: level, session: s, implicit: implicit}
+	// Every transaction holds its own id exclusively until it ends, so that
+	// waiting for it is waiting for this lock.
+	e := db.locks.entry(resource{kind: resXID, xid: tx.xid})
+	e.grant(tx, modeX)
+	return tx
+}
+
+// usesTxnSnapshot reports whether the level reads from one snapshot for the
+// whole transaction (PostgreSQL's IsolationUsesXactSnapshot).
+func (tx *txn) usesTxnSnapshot() bool {
+	return tx.level == sql.RepeatableRead || tx.level == sql.Serializable
+}
+
+// statementSnapshot returns the snapshot a statement reads from: the
+// transaction's, taken at its first statement, for repeatable read and
+// serializable; a fresh one per statement otherwise.
+func (tx *txn) statementSnapshot() snapshot {
+	tx.started = true
+	if !tx.usesTxnSnapshot() {
+		return snapshot{seq: tx.db.seq}
+	}
+	if tx.snap == nil {
+		tx.snap = &snapshot{seq: tx.db.seq}
+		if tx.level == sql.Serializable {
+			tx.db.ssi.begin(tx)
+		}
+	}
+	return *tx.snap
+}
+
+// sees reports whether the snapshot sees other's effects.
+func (s snapshot) sees(other *txn) bool {
+	return other.state == committed && other.commitSeq <= s.seq
+}
+
+// visible reports whether version v is visible to tx reading with snap.
+func (tx *txn) visible(v *version, snap snapshot) bool {
+	if v.xmin != tx && !snap.sees(v.xmin) {
+		return false
+	}
+	d := v.xmax
+	switch {
+	case d == nil:
+		return true
+	case d == tx:
+		return false
+	}
+	return !snap.sees(d)
+}
+
+// visibleVersion is the version of r that tx sees with snap, or nil.
+func (tx *txn) visibleVersion(r *row, snap snapshot) *version {
+	for i := len(r.versions) - 1; i >= 0; i-- {
+		if v := r.versions[i]; tx.visible(v, snap) {
+			return v
+		}
+	}
+	return nil
+}
+
+// dirtyVersion is the newest version of r not created by an aborted
+// transaction, if it is not deleted by one that is not aborted: what a
+// really-uncommitted read sees.
+func dirtyVersion(r *row) *version {
+	v := latest(r)
+	if v == nil || v.xmax != nil && v.xmax.state != aborted {
+		return nil
+	}
+	return v
+}
+
+// latest is the newest version of r whose creator did not abort.
+func latest(r *row) *version {
+	for i := len(r.versions) - 1; i >= 0; i-- {
+		if v := r.versions[i]; v.xmin.state != aborted {
+			return v
+		}
+	}
+	return nil
+}
+
+// deletedBy reports the transaction, other than tx, that deleted or
+// superseded v and did not abort, or nil.
+func deletedBy(v *version, tx *txn) *txn {
+	if d := v.xmax; d != nil && d != tx && d.state != aborted {
+		return d
+	}
+	return nil
+}
+
+// end commits or aborts tx: its changes become visible (or void), its locks
+// are released and its waiters woken.
+func (tx *txn) end(commit bool) {
+	db := tx.db
+	if commit {
+		db.seq++
+		tx.commitSeq = db.seq
+		tx.state = committed
+		db.stats.Commits++
+	} else {
+		tx.state = aborted
+		db.stats.Aborts++
+		// Versions it superseded are live again.
+		tx.undo()
+	}
+	if tx.sx != nil {
+		db.ssi.end(tx.sx, commit)
+	}
+	db.locks.releaseAll(tx)
+}
+
+// undo clears the xmax this aborted transaction set on the versions it
+// deleted or superseded; its own versions stay, dead, as in a heap.
+func (tx *txn) undo() {
+	for _, v := range tx.superseded {
+		if v.xmax == tx {
+			v.xmax = nil
+		}
+	}
+	tx.superseded = nil
+}

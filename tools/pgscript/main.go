@@ -1,0 +1,194 @@
+// Command pgscript runs interleaved multi-session SQL scripts on a real
+// PostgreSQL and prints what it did, one line per session statement: the
+// ground truth that idemsim's simulated database (sim/db) is compared with.
+// The script and output formats are described in
+// sim/db/testdata/scripts/README.md.
+//
+// Usage:
+//
+//	pgscript -dsn DSN [-level LEVEL] FILE.sql   print the run(s) to stdout
+//	pgscript -dsn DSN -write DIR                run every DIR/*.sql at every
+//	                                            level it declares and write
+//	                                            NAME[.LEVEL].pg15 beside it
+//
+// Each run starts with `drop schema public cascade; create schema public;`:
+// point DSN at a throwaway database.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// usageError is bad usage or a bad script: exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	if err == nil {
+		return
+	}
+	fmt.Fprintln(os.Stderr, "pgscript: "+strings.Join(strings.Fields(err.Error()), " "))
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+		os.Exit(2)
+	}
+	os.Exit(1)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pgscript", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dsn := fs.String("dsn", "", "PostgreSQL connection string of a throwaway database (required)")
+	level := fs.String("level", "", "run FILE.sql at this level only (read uncommitted, read committed, repeatable read, serializable)")
+	write := fs.String("write", "", "run every DIR/*.sql at its declared levels and write the .pg15 files beside them")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return usageError{"usage: pgscript -dsn DSN [-level LEVEL] FILE.sql | pgscript -dsn DSN -write DIR"}
+		}
+		return usageError{err.Error()}
+	}
+	switch {
+	case *dsn == "":
+		return usageError{"-dsn is required (usage: pgscript -dsn DSN [-level LEVEL] FILE.sql | pgscript -dsn DSN -write DIR)"}
+	case *write != "" && (fs.NArg() != 0 || *level != ""):
+		return usageError{"-write DIR takes no FILE and no -level"}
+	case *write == "" && fs.NArg() != 1:
+		return usageError{"want exactly one FILE.sql, or -write DIR"}
+	case *level != "" && !ValidLevel(*level):
+		return usageError{fmt.Sprintf("unknown level %q (want one of: %s)", *level, strings.Join(knownLevels, ", "))}
+	}
+	r := &Runner{DSN: *dsn, Timing: DefaultTiming}
+	if *write != "" {
+		return writeDir(ctx, r, *write, stderr)
+	}
+	return runFile(ctx, r, fs.Arg(0), *level, stdout)
+}
+
+func load(path string) (*Script, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	s, err := Parse(path, string(src))
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return s, nil
+}
+
+// runFile prints the runs of one script: the version line, then, for each
+// level, its lines (preceded by `# level: L` when there is more than one).
+func runFile(ctx context.Context, r *Runner, path, level string, stdout io.Writer) error {
+	s, err := load(path)
+	if err != nil {
+		return err
+	}
+	levels := s.Runs()
+	if level != "" {
+		if len(s.Levels) == 0 {
+			return usageError{path + " declares no levels: run it without -level"}
+		}
+		levels = []string{level}
+	}
+	version, err := r.ServerVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "# postgres %s\n", version)
+	for _, l := range levels {
+		if len(levels) > 1 {
+			fmt.Fprintf(stdout, "# level: %s\n", l)
+		}
+		if err := r.Run(ctx, s, l, stdout); err != nil {
+			return fmt.Errorf("%s at %q: %w", path, l, err)
+		}
+	}
+	return nil
+}
+
+// OutputName is the expected-output file of the script at path run at level.
+func OutputName(path, level string) string {
+	base := strings.TrimSuffix(path, ".sql")
+	if level == "" {
+		return base + ".pg15"
+	}
+	return base + "." + LevelSlug(level) + ".pg15"
+}
+
+// writeDir runs every script in dir at each level it declares and writes
+// the outputs, each through a temporary file renamed into place.
+func writeDir(ctx context.Context, r *Runner, dir string, stderr io.Writer) error {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.sql"))
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if len(paths) == 0 {
+		return usageError{"no *.sql in " + dir}
+	}
+	sort.Strings(paths)
+	var scripts []*Script
+	for _, p := range paths {
+		s, err := load(p)
+		if err != nil {
+			return err
+		}
+		scripts = append(scripts, s)
+	}
+	version, err := r.ServerVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(version, "15.") {
+		return fmt.Errorf("server is PostgreSQL %s; the .pg15 files need PostgreSQL 15", version)
+	}
+	if dt, err := r.show(ctx, "deadlock_timeout"); err != nil {
+		return err
+	} else if dt != "200ms" {
+		return fmt.Errorf("server deadlock_timeout is %s; start it with -c deadlock_timeout=200ms", dt)
+	}
+	for _, s := range scripts {
+		for _, l := range s.Runs() {
+			var buf bytes.Buffer
+			fmt.Fprintf(&buf, "# postgres %s\n", version)
+			if err := r.Run(ctx, s, l, &buf); err != nil {
+				return fmt.Errorf("%s at %q: %w", s.Name, l, err)
+			}
+			out := OutputName(s.Name, l)
+			if err := writeAtomic(out, buf.Bytes()); err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "wrote %s\n", out)
+		}
+	}
+	return nil
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
