@@ -54,6 +54,7 @@ type DB struct {
 	tables  map[string]*table
 	nextXID uint64
 	seq     uint64 // commits so far; a snapshot sees the first seq of them
+	running int    // transactions begun and not ended
 	locks   lockManager
 	ssi     ssiState
 	stats   Stats
@@ -88,15 +89,16 @@ type column struct {
 }
 
 // table holds every version of every row, and an index per unique column
-// from value to the versions that carry it (live, dead or in progress, as a
-// B-tree's entries point at heap tuples).
+// from a value to the rows one of whose versions carries it (live, dead or
+// in progress: a B-tree entry points at a chain of versions, as PostgreSQL's
+// does at a HOT chain).
 type table struct {
 	name    string
 	cols    []column
 	pk      int // -1 without a primary key
 	uniques []int
 	rows    []*row
-	index   []map[sql.Value][]*version // per column; nil for non-unique columns
+	index   []map[sql.Value][]*row // per column; nil for non-unique columns
 	nextRow int64
 }
 
@@ -127,21 +129,57 @@ func (t *table) colIndex(name string) int {
 }
 
 func (t *table) addVersion(r *row, vals []sql.Value, tx *txn) *version {
+	var prev *version
+	if n := len(r.versions); n > 0 {
+		prev = r.versions[n-1]
+	}
 	v := &version{row: r, vals: vals, xmin: tx}
 	r.versions = append(r.versions, v)
 	for _, c := range t.uniques {
-		if !vals[c].IsNull() {
-			t.index[c][vals[c]] = append(t.index[c][vals[c]], v)
+		if vals[c].IsNull() || prev != nil && prev.vals[c].Equal(vals[c]) {
+			continue
+		}
+		list := t.index[c][vals[c]]
+		listed := false
+		for _, x := range list {
+			listed = listed || x == r
+		}
+		if !listed {
+			t.index[c][vals[c]] = append(list, r)
 		}
 	}
+	tx.db.prune(r, tx)
 	return v
+}
+
+// prune drops the versions of r that no transaction can see or conflict
+// on — created by an aborted transaction, or superseded by one whose commit
+// every snapshot sees — when tx is the only transaction running (a small
+// VACUUM that keeps chains short).
+func (db *DB) prune(r *row, tx *txn) {
+	if db.running != 1 || len(r.versions) < 8 {
+		return
+	}
+	horizon := db.seq
+	if tx.snap != nil {
+		horizon = tx.snap.seq
+	}
+	kept := r.versions[:0]
+	for _, v := range r.versions {
+		dead := v.xmin.state == aborted || v.xmax != nil && v.xmax.state == committed && v.xmax.commitSeq <= horizon
+		if !dead {
+			kept = append(kept, v)
+		}
+	}
+	clear(r.versions[len(kept):])
+	r.versions = kept
 }
 
 func (db *DB) createTable(s *sql.CreateTable) *sql.Error {
 	if _, ok := db.tables[s.Table]; ok {
 		return &sql.Error{Code: sql.CodeDuplicateTable, Msg: "relation \"" + s.Table + "\" already exists"}
 	}
-	t := &table{name: s.Table, pk: -1, index: make([]map[sql.Value][]*version, len(s.Cols))}
+	t := &table{name: s.Table, pk: -1, index: make([]map[sql.Value][]*row, len(s.Cols))}
 	for i, c := range s.Cols {
 		t.cols = append(t.cols, column{name: c.Name, typ: c.Type, pk: c.PrimaryKey, unique: c.PrimaryKey || c.Unique})
 		if c.PrimaryKey {
@@ -149,7 +187,7 @@ func (db *DB) createTable(s *sql.CreateTable) *sql.Error {
 		}
 		if c.PrimaryKey || c.Unique {
 			t.uniques = append(t.uniques, i)
-			t.index[i] = make(map[sql.Value][]*version)
+			t.index[i] = make(map[sql.Value][]*row)
 		}
 	}
 	db.tables[s.Table] = t
@@ -181,3 +219,10 @@ func (db *DB) level(l sql.Level) sql.Level {
 	}
 	return l
 }
+
+// SetDropConnectionRate changes the dropped-connection fault rate, for fault
+// plans that switch faults on and off during a run.
+func (db *DB) SetDropConnectionRate(p float64) { db.cfg.DropConnectionRate = p }
+
+// SetLostCommitAckRate changes the lost-commit-acknowledgement rate.
+func (db *DB) SetLostCommitAckRate(p float64) { db.cfg.LostCommitAckRate = p }

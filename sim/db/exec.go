@@ -189,20 +189,24 @@ func (x *exec) access(preds []cpred) access {
 	return access{}
 }
 
-// candidates are the rows a scan visits, in heap order.
+// candidates are the rows a scan visits, in heap order for a table scan, in
+// key order for an index scan.
 func (x *exec) candidates(a access) []*row {
 	if !a.indexed {
 		return x.t.rows
 	}
+	if len(a.keys) == 1 {
+		return x.t.index[a.col][a.keys[0]]
+	}
 	var out []*row
 	for _, k := range a.keys {
-		for _, v := range x.t.index[a.col][k] {
+		for _, r := range x.t.index[a.col][k] {
 			dup := false
-			for _, r := range out {
-				dup = dup || r == v.row
+			for _, o := range out {
+				dup = dup || o == r
 			}
 			if !dup {
-				out = append(out, v.row)
+				out = append(out, r)
 			}
 		}
 	}
@@ -493,30 +497,36 @@ func (x *exec) conflictIn(keys []sireadKey) *sql.Error {
 // unique index insertion does. It returns nil if there is none.
 func (x *exec) liveKey(c int, v sql.Value, self *row) (*version, *sql.Error) {
 restart:
-	for _, cand := range x.t.index[c][v] {
-		if cand.row == self {
+	for _, r := range x.t.index[c][v] {
+		if r == self {
 			continue
 		}
-		switch {
-		case cand.xmin.state == aborted:
-			continue
-		case cand.xmin != x.tx && cand.xmin.state == active:
-			if err := x.db.locks.waitForEnd(x.p, x.tx, cand.xmin, false); err != nil {
+		for i := len(r.versions) - 1; i >= 0; i-- {
+			cand := r.versions[i]
+			if !cand.vals[c].Equal(v) {
+				continue
+			}
+			switch {
+			case cand.xmin.state == aborted:
+				continue
+			case cand.xmin != x.tx && cand.xmin.state == active:
+				if err := x.db.locks.waitForEnd(x.p, x.tx, cand.xmin, false); err != nil {
+					return nil, err
+				}
+				goto restart
+			}
+			d := deletedBy(cand, nil)
+			switch {
+			case d == nil:
+				return cand, nil
+			case d == x.tx || d.state == committed:
+				continue
+			}
+			if err := x.db.locks.waitForEnd(x.p, x.tx, d, false); err != nil {
 				return nil, err
 			}
 			goto restart
 		}
-		d := deletedBy(cand, nil)
-		switch {
-		case d == nil:
-			return cand, nil
-		case d == x.tx || d.state == committed:
-			continue
-		}
-		if err := x.db.locks.waitForEnd(x.p, x.tx, d, false); err != nil {
-			return nil, err
-		}
-		goto restart
 	}
 	return nil, nil
 }

@@ -41,6 +41,7 @@ type txn struct {
 
 func (db *DB) begin(s *Session, level sql.Level, implicit bool) *txn {
 	db.nextXID++
+	db.running++
 	tx := &txn{db: db, xid: db.nextXID, level: level, session: s, implicit: implicit}
 	// Every transaction holds its own id exclusively until it ends, so that
 	// waiting for it is waiting for this lock.
@@ -136,6 +137,7 @@ func deletedBy(v *version, tx *txn) *txn {
 // are released and its waiters woken.
 func (tx *txn) end(commit bool) {
 	db := tx.db
+	db.running--
 	if commit {
 		db.seq++
 		tx.commitSeq = db.seq
