@@ -82,11 +82,15 @@ func (db *DB) Stats() Stats { return db.stats }
 
 // column is one column of a table.
 type column struct {
-	name   string
-	typ    sql.Type
-	pk     bool
-	unique bool
+	name    string
+	typ     sql.Type
+	pk      bool
+	unique  bool
+	notNull bool
 }
+
+// integer reports whether the column holds integers (int or bigint).
+func (c column) integer() bool { return c.typ == sql.Int || c.typ == sql.BigInt }
 
 // table holds every version of every row, and an index per unique column
 // from a value to the rows one of whose versions carries it (live, dead or
@@ -181,7 +185,7 @@ func (db *DB) createTable(s *sql.CreateTable) *sql.Error {
 	}
 	t := &table{name: s.Table, pk: -1, index: make([]map[sql.Value][]*row, len(s.Cols))}
 	for i, c := range s.Cols {
-		t.cols = append(t.cols, column{name: c.Name, typ: c.Type, pk: c.PrimaryKey, unique: c.PrimaryKey || c.Unique})
+		t.cols = append(t.cols, column{name: c.Name, typ: c.Type, pk: c.PrimaryKey, unique: c.PrimaryKey || c.Unique, notNull: c.PrimaryKey || c.NotNull})
 		if c.PrimaryKey {
 			t.pk = i
 		}

@@ -197,3 +197,27 @@ func TestErrors(t *testing.T) {
 		assert.Equal(t, [][]sql.Value{{sql.IntValue(2), sql.IntValue(20)}}, res.Rows)
 	})
 }
+
+// Goal: column types and constraints behave as PostgreSQL's: int is 32-bit
+// (22003 beyond), bigint is 64-bit, NOT NULL refuses NULL (23502).
+func TestColumnTypesAndNotNull(t *testing.T) {
+	world(t, db.DefaultConfig(), func(k *sim.Kernel, d *db.DB, p *sim.Proc) {
+		s := d.Connect()
+		query(t, p, s, "create table n (a int, b bigint, c text not null)")
+		for _, tc := range []struct{ q, code string }{
+			{"insert into n (a, b, c) values (2147483648, 1, 'x')", sql.CodeNumericOutOfRange},
+			{"insert into n (a, b, c) values (1, 1, null)", sql.CodeNotNullViolation},
+			{"insert into n (a, b) values (1, 1)", sql.CodeNotNullViolation},
+		} {
+			_, err := s.Exec(p, tc.q)
+			assert.Equal(t, tc.code, code(err), "%s; go test ./sim/db -run TestColumnTypesAndNotNull", tc.q)
+		}
+		query(t, p, s, "insert into n (a, b, c) values (2147483647, 9223372036854775807, 'x')")
+		_, err := s.Exec(p, "update n set a = a + 1")
+		assert.Equal(t, sql.CodeNumericOutOfRange, code(err))
+		_, err = s.Exec(p, "update n set a = 0, b = b + 1")
+		assert.Equal(t, sql.CodeNumericOutOfRange, code(err), "bigint overflow")
+		_, err = s.Exec(p, "update n set c = null")
+		assert.Equal(t, sql.CodeNotNullViolation, code(err))
+	})
+}

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -72,7 +73,7 @@ func coerce(v sql.Value, c column, assign bool) (sql.Value, *sql.Error) {
 	switch {
 	case v.IsNull():
 		return v, nil
-	case c.typ == sql.Int && v.Kind == sql.TextKind:
+	case c.integer() && v.Kind == sql.TextKind:
 		n, err := strconv.ParseInt(strings.TrimSpace(v.Text), 10, 64)
 		if err != nil {
 			return v, &sql.Error{Code: sql.CodeInvalidText, Msg: "invalid input syntax for type integer: \"" + v.Text + "\""}
@@ -80,7 +81,7 @@ func coerce(v sql.Value, c column, assign bool) (sql.Value, *sql.Error) {
 		return sql.IntValue(n), nil
 	case c.typ == sql.Text && v.Kind == sql.IntKind:
 		if !assign {
-			return v, &sql.Error{Code: "42883", Msg: "operator does not exist: text = integer"}
+			return v, &sql.Error{Code: sql.CodeUndefinedFunction, Msg: "operator does not exist: text = integer"}
 		}
 		return sql.TextValue(strconv.FormatInt(v.Int, 10)), nil
 	}
@@ -119,11 +120,11 @@ func (x *exec) compile(where []sql.Pred) ([]cpred, *sql.Error) {
 			cp.vals = append(cp.vals, v)
 		}
 		if p.Op == sql.Mod {
-			if x.t.cols[c].typ != sql.Int {
-				return nil, &sql.Error{Code: "42883", Msg: "operator does not exist: text % integer"}
+			if !x.t.cols[c].integer() {
+				return nil, &sql.Error{Code: sql.CodeUndefinedFunction, Msg: "operator does not exist: text % integer"}
 			}
 			if p.Mod == 0 {
-				return nil, &sql.Error{Code: "22012", Msg: "division by zero"}
+				return nil, &sql.Error{Code: sql.CodeDivisionByZero, Msg: "division by zero"}
 			}
 		}
 		out = append(out, cp)
@@ -568,7 +569,7 @@ func (x *exec) insert(st *sql.Insert) (*Result, *sql.Error) {
 			return nil, undefinedColumn(st.Conflict)
 		}
 		if t.index[arbiter] == nil {
-			return nil, &sql.Error{Code: "42P10", Msg: "there is no unique or exclusion constraint matching the ON CONFLICT specification"}
+			return nil, &sql.Error{Code: sql.CodeInvalidOnConflict, Msg: "there is no unique or exclusion constraint matching the ON CONFLICT specification"}
 		}
 	}
 	var inserted []*version
@@ -588,8 +589,8 @@ rows:
 			}
 			vals[target[i]] = v
 		}
-		if t.pk >= 0 && vals[t.pk].IsNull() {
-			return nil, &sql.Error{Code: sql.CodeNotNullViolation, Msg: "null value in column \"" + t.cols[t.pk].name + "\" of relation \"" + t.name + "\" violates not-null constraint"}
+		if err := t.check(vals); err != nil {
+			return nil, err
 		}
 		if x.tx.level == sql.Serializable2PL {
 			a := access{indexed: true}
@@ -689,8 +690,8 @@ func (x *exec) update(st *sql.Update) (*Result, *sql.Error) {
 		if err != nil {
 			return nil, err
 		}
-		if sc.Incr && t.cols[c].typ != sql.Int {
-			return nil, &sql.Error{Code: "42883", Msg: "operator does not exist: text + integer"}
+		if sc.Incr && !t.cols[c].integer() {
+			return nil, &sql.Error{Code: sql.CodeUndefinedFunction, Msg: "operator does not exist: text + integer"}
 		}
 		sets = append(sets, set{col: c, val: v, incr: sc.Incr})
 	}
@@ -711,11 +712,16 @@ func (x *exec) update(st *sql.Update) (*Result, *sql.Error) {
 			case vals[s.col].IsNull() || s.val.IsNull():
 				vals[s.col] = sql.Value{}
 			default:
-				vals[s.col] = sql.IntValue(vals[s.col].Int + s.val.Int)
+				a, b := vals[s.col].Int, s.val.Int
+				sum := a + b
+				if (b > 0 && sum < a) || (b < 0 && sum > a) {
+					return nil, &sql.Error{Code: sql.CodeNumericOutOfRange, Msg: "bigint out of range"}
+				}
+				vals[s.col] = sql.IntValue(sum)
 			}
 		}
-		if t.pk >= 0 && vals[t.pk].IsNull() {
-			return nil, &sql.Error{Code: sql.CodeNotNullViolation, Msg: "null value in column \"" + t.cols[t.pk].name + "\" of relation \"" + t.name + "\" violates not-null constraint"}
+		if err := t.check(vals); err != nil {
+			return nil, err
 		}
 		if err := x.conflictIn(x.writeKeys(v.vals, vals)); err != nil {
 			return nil, err
@@ -767,4 +773,19 @@ func (x *exec) delete(st *sql.Delete) (*Result, *sql.Error) {
 		x.tx.wrote = true
 	}
 	return &Result{Tag: "DELETE", Affected: len(versions)}, nil
+}
+
+// check enforces NOT NULL and the range of 32-bit int columns on a row about
+// to be written.
+func (t *table) check(vals []sql.Value) *sql.Error {
+	for i, c := range t.cols {
+		v := vals[i]
+		switch {
+		case v.IsNull() && c.notNull:
+			return &sql.Error{Code: sql.CodeNotNullViolation, Msg: "null value in column \"" + c.name + "\" of relation \"" + t.name + "\" violates not-null constraint"}
+		case c.typ == sql.Int && v.Kind == sql.IntKind && (v.Int < math.MinInt32 || v.Int > math.MaxInt32):
+			return &sql.Error{Code: sql.CodeNumericOutOfRange, Msg: "integer out of range"}
+		}
+	}
+	return nil
 }

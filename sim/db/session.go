@@ -57,7 +57,7 @@ func (s *Session) exec(p *sim.Proc, text string, args []sql.Value) (*Result, *sq
 	}
 	if n := sql.Params(st); n > len(args) {
 		s.fail()
-		return nil, &sql.Error{Code: "08P01", Msg: "bind message supplies " + strconv.Itoa(len(args)) + " parameters, but prepared statement requires " + strconv.Itoa(n)}
+		return nil, &sql.Error{Code: sql.CodeProtocolViolation, Msg: "bind message supplies " + strconv.Itoa(len(args)) + " parameters, but prepared statement requires " + strconv.Itoa(n)}
 	}
 	if d := db.cfg.StatementLatency.Sample(db.ch, sim.StreamService); d > 0 {
 		p.Sleep(d)

@@ -11,8 +11,9 @@ type Type uint8
 
 // The column types.
 const (
-	Int  Type = iota + 1 // int, integer, bigint (64-bit in the simulation)
-	Text                 // text
+	Int    Type = iota + 1 // int, integer, int4: 32-bit, as in PostgreSQL
+	Text                   // text
+	BigInt                 // bigint, int8: 64-bit
 )
 
 func (t Type) String() string {
@@ -21,6 +22,8 @@ func (t Type) String() string {
 		return "int"
 	case Text:
 		return "text"
+	case BigInt:
+		return "bigint"
 	}
 	return "type(" + strconv.Itoa(int(t)) + ")"
 }
@@ -150,6 +153,7 @@ type ColumnDef struct {
 	Type       Type
 	PrimaryKey bool // implies Unique and NOT NULL
 	Unique     bool
+	NotNull    bool
 }
 
 // CreateTable is `create table T (c int primary key, d text unique, ...)`.
@@ -258,25 +262,34 @@ func (*Rollback) stmt()       {}
 
 // SQLSTATE codes the database reports, as PostgreSQL does.
 const (
-	CodeSerializationFailure = "40001"
-	CodeDeadlockDetected     = "40P01"
-	CodeUniqueViolation      = "23505"
-	CodeNotNullViolation     = "23502"
-	CodeInFailedTransaction  = "25P02"
-	CodeUndefinedTable       = "42P01"
-	CodeUndefinedColumn      = "42703"
-	CodeDuplicateTable       = "42P07"
-	CodeSyntaxError          = "42601"
-	CodeDatatypeMismatch     = "42804"
-	CodeInvalidText          = "22P02" // invalid input syntax for a type
-	CodeLockNotAvailable     = "55P03"
-	CodeQueryCanceled        = "57014" // statement_timeout
-	CodeUndefinedParameter   = "42P02"
-	CodeConnectionFailure    = "08006"
-	CodeNoActiveTransaction  = "25P01" // warning in PostgreSQL; not raised here
-	CodeActiveTransaction    = "25001" // warning in PostgreSQL; not raised here
-	CodeInvalidCursorState   = "24000"
-	CodeNumericOutOfRange    = "22003"
+	CodeSerializationFailure     = "40001"
+	CodeDeadlockDetected         = "40P01"
+	CodeUniqueViolation          = "23505"
+	CodeNotNullViolation         = "23502"
+	CodeInFailedTransaction      = "25P02"
+	CodeUndefinedTable           = "42P01"
+	CodeUndefinedColumn          = "42703"
+	CodeDuplicateTable           = "42P07"
+	CodeSyntaxError              = "42601"
+	CodeDatatypeMismatch         = "42804"
+	CodeInvalidText              = "22P02" // invalid input syntax for a type
+	CodeLockNotAvailable         = "55P03"
+	CodeQueryCanceled            = "57014" // statement_timeout
+	CodeUndefinedParameter       = "42P02"
+	CodeConnectionFailure        = "08006"
+	CodeNoActiveTransaction      = "25P01" // warning in PostgreSQL; not raised here
+	CodeActiveTransaction        = "25001" // warning in PostgreSQL; not raised here
+	CodeInvalidCursorState       = "24000"
+	CodeNumericOutOfRange        = "22003"
+	CodeFeatureNotSupported      = "0A000"
+	CodeInvalidTableDef          = "42P16" // multiple primary keys
+	CodeDuplicateColumn          = "42701"
+	CodeGroupingError            = "42803"
+	CodeUndefinedFunction        = "42883" // e.g. operator does not exist: text = integer
+	CodeDivisionByZero           = "22012"
+	CodeInvalidOnConflict        = "42P10"
+	CodeProtocolViolation        = "08P01"
+	CodeCharacterNotInRepertoire = "22021"
 )
 
 // Error is a database error with its SQLSTATE.

@@ -6,13 +6,13 @@ import (
 	"unicode/utf8"
 )
 
-// SQLSTATE codes the parser reports besides those in ast.go.
+// SQLSTATE codes the parser reports, under short names.
 const (
-	codeFeatureNotSupported      = "0A000" // PostgreSQL accepts it; this dialect does not
-	codeInvalidTableDef          = "42P16" // multiple primary keys
-	codeDuplicateColumn          = "42701" // a column named twice
-	codeGroupingError            = "42803" // an aggregate where none is allowed
-	codeCharacterNotInRepertoire = "22021" // invalid UTF-8, or a NUL byte
+	codeFeatureNotSupported      = CodeFeatureNotSupported      // PostgreSQL accepts it; this dialect does not
+	codeInvalidTableDef          = CodeInvalidTableDef          // multiple primary keys
+	codeDuplicateColumn          = CodeDuplicateColumn          // a column named twice
+	codeGroupingError            = CodeGroupingError            // an aggregate where none is allowed
+	codeCharacterNotInRepertoire = CodeCharacterNotInRepertoire // invalid UTF-8, or a NUL byte
 )
 
 // notSupported ends every 0A000 message.
@@ -25,7 +25,7 @@ const notSupported = " is not supported by idemsim's SQL subset"
 // other than an unreserved one; -- comments; one optional trailing ;):
 //
 //	create table T (c TYPE [primary key] [unique] [not null], ...)
-//	    TYPE: int | integer | bigint | int4 | int8 (all Int) | text (Text)
+//	    TYPE: int | integer | int4 (Int) | bigint | int8 (BigInt) | text (Text)
 //	drop table [if exists] T
 //	insert into T [(c, ...)] values (e, ...), ... [on conflict [(c)] do nothing]
 //	    [returning * | c, ...]
@@ -41,8 +41,7 @@ const notSupported = " is not supported by idemsim's SQL subset"
 //	P: a conjunction (and) of c = e, c % N = e, c in (e, ...)
 //	e: an integer (-5), a string ('it''s'), null, or $n; N: a positive integer
 //
-// Column constraints may come in any order; "not null" is accepted and
-// dropped, as ColumnDef cannot hold it. For c = c - N the amount is stored
+// Column constraints may come in any order. For c = c - N the amount is stored
 // negated (SetClause.Value is -N), and c - $n is refused, as Expr cannot
 // negate a parameter: write c = c + $n. The statement types are those of
 // ast.go; Cols, Rows, Where and Set hold what the text says in its order,
@@ -63,11 +62,6 @@ const notSupported = " is not supported by idemsim's SQL subset"
 // to one column) are made once the whole text has parsed, and an integer
 // out of range (22003) is reported after them. $0 is refused with 42601
 // (PostgreSQL says 42P02 when it binds parameters).
-//
-// Where the meaning differs: int, integer and int4 are 32-bit in
-// PostgreSQL and 64-bit here (see Type), and "not null" on a column that is
-// not a primary key is dropped, so the simulation accepts a NULL there that
-// PostgreSQL refuses.
 //
 // The statement returned is shared by whoever parsed the same text through a
 // Cache: it is immutable, and callers must not modify it or anything it
@@ -528,8 +522,10 @@ func (p *parser) typeName() Type {
 	}
 	var t Type
 	switch p.tok.text {
-	case "int", "integer", "bigint", "int4", "int8":
+	case "int", "integer", "int4":
 		t = Int
+	case "bigint", "int8":
+		t = BigInt
 	case "text":
 		t = Text
 	default:
@@ -562,7 +558,8 @@ func (p *parser) columnConstraints(col *ColumnDef) int {
 			}
 		case p.isKw("not") && p.peekKw("null"):
 			p.next()
-			p.next() // NOT NULL: ColumnDef cannot hold it; see Parse.
+			p.next()
+			col.NotNull = true
 		case p.isKw("not") && p.peekKw("deferrable"), p.isKw("deferrable"), p.isKw("initially"):
 			p.unsupported("a deferrable constraint")
 		case p.acceptKw("not"):
