@@ -5,7 +5,7 @@ BIN      := bin/idemsim
 IDEMSIM  := ./$(BIN)
 PKGS     := ./...
 
-.PHONY: all build run test lint bench verify experiments clean
+.PHONY: all build run test lint bench verify fuzz pg-expected experiments clean
 
 all: build
 
@@ -36,14 +36,24 @@ test: lint
 
 # Kernel and workload benchmarks on one core; figures go in the README.
 bench:
-	$(GO) test -run '^$$' -bench . -cpu 1 -count 5 ./sim ./experiments
+	$(GO) test -run '^$$' -bench . -cpu 1 -count 5 ./sim ./experiments ./sim/db ./sim/db/sql
 
 # Longer checks than make test allows (run by CI after make test):
 # determinism over 2000 seeds, and the race detector over the world (sweeps
 # run worlds in parallel, so no strategy may share state between runs).
 verify:
 	IDEMSIM_DETERMINISM_SEEDS=2000 $(GO) test -count=1 -run 'SameSeed' ./sim/world
+	IDEMSIM_DB_SEEDS=300 $(GO) test -count=1 -run 'TestRandomHistories' ./sim/db
 	$(GO) test -count=1 -race ./sim/... ./experiments
+
+# Fuzz the SQL parser; new interesting inputs land in its corpus (commit them).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -fuzzminimizetime 5s ./sim/db/sql
+
+# Re-record what PostgreSQL 15 prints for every script in
+# sim/db/testdata/scripts (installs postgresql-15 with apt-get if missing).
+pg-expected:
+	scripts/pg15-expected.sh
 
 experiments: build
 	@echo 'no sweep is defined yet: see the open issues'
