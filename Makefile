@@ -33,6 +33,7 @@ lint:
 
 test: lint
 	$(GO) test -count=1 $(PKGS)
+	cd tools/pgscript && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # Kernel and workload benchmarks on one core; figures go in the README.
 bench:
