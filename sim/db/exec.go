@@ -695,11 +695,7 @@ func (x *exec) update(st *sql.Update) (*Result, *sql.Error) {
 		}
 		sets = append(sets, set{col: c, val: v, incr: sc.Incr})
 	}
-	preds, err := x.compile(st.Where)
-	if err != nil {
-		return nil, err
-	}
-	versions, err := x.lockRows(preds, false)
+	versions, err := x.targets(st.Where)
 	if err != nil {
 		return nil, err
 	}
@@ -752,15 +748,20 @@ func (x *exec) update(st *sql.Update) (*Result, *sql.Error) {
 	return &Result{Tag: "UPDATE", Affected: len(versions)}, nil
 }
 
+// targets finds and locks the rows an UPDATE or DELETE acts on.
+func (x *exec) targets(where []sql.Pred) ([]*version, *sql.Error) {
+	preds, err := x.compile(where)
+	if err != nil {
+		return nil, err
+	}
+	return x.lockRows(preds, false)
+}
+
 func (x *exec) delete(st *sql.Delete) (*Result, *sql.Error) {
 	if err := x.start(st.Table); err != nil {
 		return nil, err
 	}
-	preds, err := x.compile(st.Where)
-	if err != nil {
-		return nil, err
-	}
-	versions, err := x.lockRows(preds, false)
+	versions, err := x.targets(st.Where)
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,6 @@ type waiter struct {
 	granted bool
 	err     *sql.Error // set when the wait ends in an error (deadlock victim)
 	entry   *lockEntry
-	since   sim.Time
 }
 
 type lockEntry struct {
@@ -165,7 +164,7 @@ func (m *lockManager) acquire(p *sim.Proc, tx *txn, res resource, mode lockMode,
 	if nowait {
 		return lockNotAvailable()
 	}
-	w := &waiter{tx: tx, mode: mode, proc: p, entry: e, since: m.db.k.Now()}
+	w := &waiter{tx: tx, mode: mode, proc: p, entry: e}
 	if upgrading {
 		e.waiters = append([]*waiter{w}, e.waiters...)
 	} else {

@@ -2,6 +2,7 @@ package script_test
 
 import (
 	"flag"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,24 @@ import (
 )
 
 const scripts = "../testdata/scripts"
+
+// loadScripts parses every script, in file-name order.
+func loadScripts(t *testing.T) iter.Seq2[string, *script.Script] {
+	files, err := filepath.Glob(filepath.Join(scripts, "*.sql"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	return func(yield func(string, *script.Script) bool) {
+		for _, f := range files {
+			text, err := os.ReadFile(f)
+			require.NoError(t, err)
+			sc, err := script.Parse(string(text))
+			require.NoError(t, err, f)
+			if !yield(strings.TrimSuffix(filepath.Base(f), ".sql"), sc) {
+				return
+			}
+		}
+	}
+}
 
 // expectedLines reads a .pg15 file without its comment lines.
 func expectedLines(t *testing.T, path string) []string {
@@ -33,15 +52,7 @@ func expectedLines(t *testing.T, path string) []string {
 // the idempotency scenarios. Method: run each script at each level it
 // declares and compare, line by line, with NAME.LEVEL.pg15.
 func TestScriptsMatchPostgres(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(scripts, "*.sql"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".sql")
-		text, err := os.ReadFile(f)
-		require.NoError(t, err)
-		sc, err := script.Parse(string(text))
-		require.NoError(t, err, f)
+	for name, sc := range loadScripts(t) {
 		levels := sc.Levels
 		if len(levels) == 0 {
 			levels = []string{""}
@@ -72,14 +83,7 @@ var update = flag.Bool("update", false, "rewrite the .sim goldens of the simulat
 // when rewritten with `go test ./sim/db/script -run TestScriptsSimOnlyLevels
 // -update` (review the diff).
 func TestScriptsSimOnlyLevels(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(scripts, "*.sql"))
-	require.NoError(t, err)
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".sql")
-		text, err := os.ReadFile(f)
-		require.NoError(t, err)
-		sc, err := script.Parse(string(text))
-		require.NoError(t, err, f)
+	for name, sc := range loadScripts(t) {
 		if len(sc.Levels) == 0 {
 			continue
 		}
