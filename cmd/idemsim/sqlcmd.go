@@ -35,9 +35,9 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("idemsim sql: %w", err)
 	}
-	sc, err := script.Parse(string(text))
+	sc, err := script.Parse(rest[0], string(text))
 	if err != nil {
-		return usagef("idemsim sql: %s: %v", rest[0], err)
+		return usagef("idemsim sql: %v", err)
 	}
 	levels := sc.Levels
 	if level != "" {

@@ -9,3 +9,8 @@ require (
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )
+
+require github.com/idemsim/idemsim v0.0.0
+
+// The runner shares the script parser and output format with the simulator.
+replace github.com/idemsim/idemsim => ../..

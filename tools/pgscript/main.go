@@ -26,6 +26,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/idemsim/idemsim/sim/db/script"
 )
 
 // usageError is bad usage or a bad script: exit 2.
@@ -65,8 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{"-write DIR takes no FILE and no -level"}
 	case *write == "" && fs.NArg() != 1:
 		return usageError{"want exactly one FILE.sql, or -write DIR"}
-	case *level != "" && !ValidLevel(*level):
-		return usageError{fmt.Sprintf("unknown level %q (want one of: %s)", *level, strings.Join(knownLevels, ", "))}
+	case *level != "" && !script.ValidLevel(*level):
+		return usageError{fmt.Sprintf("unknown level %q (want one of: %s)", *level, strings.Join(script.PGLevels, ", "))}
 	}
 	r := &Runner{DSN: *dsn, Timing: DefaultTiming}
 	if *write != "" {
@@ -75,12 +77,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return runFile(ctx, r, fs.Arg(0), *level, stdout)
 }
 
-func load(path string) (*Script, error) {
+func load(path string) (*script.Script, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
-	s, err := Parse(path, string(src))
+	s, err := script.Parse(path, string(src))
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
@@ -123,7 +125,7 @@ func OutputName(path, level string) string {
 	if level == "" {
 		return base + ".pg15"
 	}
-	return base + "." + LevelSlug(level) + ".pg15"
+	return base + "." + script.LevelSlug(level) + ".pg15"
 }
 
 // writeDir runs every script in dir at each level it declares and writes
@@ -137,7 +139,7 @@ func writeDir(ctx context.Context, r *Runner, dir string, stderr io.Writer) erro
 		return usageError{"no *.sql in " + dir}
 	}
 	sort.Strings(paths)
-	var scripts []*Script
+	var scripts []*script.Script
 	for _, p := range paths {
 		s, err := load(p)
 		if err != nil {

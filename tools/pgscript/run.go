@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/idemsim/idemsim/sim/db/script"
 )
 
 // Timing is the runner's clock: how long a statement may run before it is
@@ -40,7 +42,7 @@ type Runner struct {
 // outcome is a finished statement: a Result, or a failure that is not a
 // PostgreSQL error (the connection broke), which ends the run.
 type outcome struct {
-	res   Result
+	res   script.Result
 	fatal error
 }
 
@@ -61,11 +63,11 @@ type session struct {
 // and a RETURNING that returns no row must still print as `rows`.
 func exec(ctx context.Context, conn *pgconn.PgConn, sql string) outcome {
 	mrr := conn.Exec(ctx, sql)
-	var last *Result
+	var last *script.Result
 	var firstErr error
 	for mrr.NextResult() {
 		rr := mrr.ResultReader()
-		r := &Result{}
+		r := &script.Result{}
 		for rr.NextRow() {
 			row := rr.Values()
 			vals := make([]*string, len(row))
@@ -97,12 +99,12 @@ func exec(ctx context.Context, conn *pgconn.PgConn, sql string) outcome {
 		}
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) {
-			return outcome{res: Result{Code: pgErr.Code}}
+			return outcome{res: script.Result{Code: pgErr.Code}}
 		}
 		return outcome{fatal: err}
 	}
 	if last == nil {
-		return outcome{res: Result{}}
+		return outcome{res: script.Result{}}
 	}
 	return outcome{res: *last}
 }
@@ -144,7 +146,7 @@ func (r *Runner) show(ctx context.Context, name string) (string, error) {
 }
 
 // Run runs s at level ("" for none) and writes its result lines to out.
-func (r *Runner) Run(ctx context.Context, s *Script, level string, out io.Writer) (err error) {
+func (r *Runner) Run(ctx context.Context, s *script.Script, level string, out io.Writer) (err error) {
 	setup, err := r.Connect(ctx)
 	if err != nil {
 		return err
@@ -154,7 +156,7 @@ func (r *Runner) Run(ctx context.Context, s *Script, level string, out io.Writer
 		return fmt.Errorf("reset: %v %s", o.fatal, o.res.Code)
 	}
 	for _, l := range s.Setup {
-		stmt := Substitute(l.Text, level)
+		stmt := script.Substitute(l.Text, level)
 		o := exec(ctx, setup, stmt)
 		if o.fatal != nil {
 			return fmt.Errorf("setup line %d: %w", l.No, o.fatal)
@@ -230,14 +232,14 @@ func (r *Runner) Run(ctx context.Context, s *Script, level string, out io.Writer
 			if o.fatal != nil {
 				return fmt.Errorf("t%d: %s: %w", ss.n, ss.blocked.text, o.fatal)
 			}
-			fmt.Fprintf(out, "t%d: resumed => %s\n", ss.n, Format(ss.blocked.text, o.res))
+			fmt.Fprintf(out, "t%d: resumed => %s\n", ss.n, script.Format(ss.blocked.text, o.res))
 			ss.blocked = nil
 		}
 		return nil
 	}
 
 	for _, l := range s.Steps {
-		stmt := Substitute(l.Text, level)
+		stmt := script.Substitute(l.Text, level)
 		ss := sessions[l.Session]
 		if ss == nil {
 			conn, err := r.Connect(ctx)
@@ -255,7 +257,7 @@ func (r *Runner) Run(ctx context.Context, s *Script, level string, out io.Writer
 				if o.fatal != nil {
 					return fmt.Errorf("t%d: %s: %w", ss.n, ss.blocked.text, o.fatal)
 				}
-				fmt.Fprintf(out, "t%d: resumed => %s\n", ss.n, Format(ss.blocked.text, o.res))
+				fmt.Fprintf(out, "t%d: resumed => %s\n", ss.n, script.Format(ss.blocked.text, o.res))
 				ss.blocked = nil
 			default:
 			}
@@ -270,7 +272,7 @@ func (r *Runner) Run(ctx context.Context, s *Script, level string, out io.Writer
 				if o.fatal != nil {
 					return fmt.Errorf("t%d: %s: %w", ss.n, stmt, o.fatal)
 				}
-				fmt.Fprintf(out, "t%d: %s => %s\n", ss.n, stmt, Format(stmt, o.res))
+				fmt.Fprintf(out, "t%d: %s => %s\n", ss.n, stmt, script.Format(stmt, o.res))
 			case <-time.After(r.Timing.Window):
 				fmt.Fprintf(out, "t%d: %s => blocked\n", ss.n, stmt)
 				ss.blocked = p

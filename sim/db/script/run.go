@@ -3,7 +3,6 @@ package script
 import (
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/idemsim/idemsim/sim"
@@ -44,7 +43,7 @@ func Run(sc *Script, level string, o Options) []string {
 		cfg.ReadUncommitted = sql.DirtyReads
 		sqlLevel = "read uncommitted"
 	}
-	expand := func(stmt string) string { return strings.ReplaceAll(stmt, "{level}", sqlLevel) }
+	expand := func(stmt string) string { return Substitute(stmt, sqlLevel) }
 	k := sim.New(sim.NewSeeded(o.Seed))
 	d := db.New(k, cfg)
 	var out []string
@@ -70,7 +69,7 @@ func Run(sc *Script, level string, o Options) []string {
 				stmt := s.pending
 				s.pending = ""
 				res, err := s.db.Exec(p, stmt)
-				s.result = Format(outcome(res, err))
+				s.result = Format(stmt, outcome(res, err))
 				s.finished = true
 				done.Broadcast(k)
 			}
@@ -83,9 +82,9 @@ func Run(sc *Script, level string, o Options) []string {
 	k.Spawn("driver", func(p *sim.Proc) {
 		setup := d.Connect()
 		for _, l := range sc.Setup {
-			stmt := expand(l.Stmt)
+			stmt := expand(l.Text)
 			if _, err := setup.Exec(p, stmt); err != nil {
-				out = append(out, "setup: "+stmt+" => "+Format(outcome(nil, err)))
+				out = append(out, "setup: "+stmt+" => "+Format(stmt, outcome(nil, err)))
 			}
 		}
 		waitBlocked := func(limit sim.Duration) {
@@ -103,11 +102,14 @@ func Run(sc *Script, level string, o Options) []string {
 				done.WaitFor(p, deadline.Sub(k.Now()))
 			}
 		}
+		resumed := func(s *session) {
+			out = append(out, "t"+itoa(s.n)+": resumed => "+s.result)
+			s.blocked, s.busy = false, false
+		}
 		reportResumed := func() {
 			for _, n := range order {
 				if s := sessions[n]; s.blocked && s.finished {
-					out = append(out, "t"+itoa(n)+": resumed => "+s.result)
-					s.blocked, s.busy = false, false
+					resumed(s)
 				}
 			}
 		}
@@ -116,8 +118,13 @@ func Run(sc *Script, level string, o Options) []string {
 			if s == nil {
 				s = start(l.Session)
 			}
-			stmt := expand(l.Stmt)
+			stmt := expand(l.Text)
 			prefix := "t" + itoa(l.Session) + ": " + stmt + " => "
+			if s.blocked && s.finished {
+				// It completed after the last wait ran out: report it late
+				// rather than call the session busy.
+				resumed(s)
+			}
 			if s.busy {
 				out = append(out, prefix+"session busy")
 				continue
@@ -155,27 +162,34 @@ func Run(sc *Script, level string, o Options) []string {
 	return out
 }
 
-func outcome(res *db.Result, err error) Outcome {
+// outcome describes a statement's result as PostgreSQL's wire protocol
+// would: rows as text (nil for NULL), or the command tag.
+func outcome(res *db.Result, err error) Result {
 	if err != nil {
 		e, ok := err.(*sql.Error)
 		if !ok {
-			e = &sql.Error{Code: "XX000", Msg: err.Error()}
+			return Result{Code: "XX000"}
 		}
-		return Outcome{Err: e}
+		return Result{Code: e.Code}
 	}
-	o := Outcome{RolledBack: res.RolledBack, HasRows: res.HasRows, Affected: res.Affected}
+	r := Result{HasRows: res.HasRows, Tag: res.Tag}
 	switch res.Tag {
-	case "INSERT", "UPDATE", "DELETE":
-		o.Counted = !res.HasRows
+	case "INSERT":
+		r.Tag = "INSERT 0 " + strconv.Itoa(res.Affected)
+	case "UPDATE", "DELETE":
+		r.Tag += " " + strconv.Itoa(res.Affected)
 	}
-	for _, r := range res.Rows {
-		row := make([]string, len(r))
-		for i, v := range r {
-			row[i] = v.String()
+	for _, row := range res.Rows {
+		vals := make([]*string, len(row))
+		for i, v := range row {
+			if !v.IsNull() {
+				text := v.String()
+				vals[i] = &text
+			}
 		}
-		o.Rows = append(o.Rows, row)
+		r.Rows = append(r.Rows, vals)
 	}
-	return o
+	return r
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -25,7 +25,7 @@ func loadScripts(t *testing.T) iter.Seq2[string, *script.Script] {
 		for _, f := range files {
 			text, err := os.ReadFile(f)
 			require.NoError(t, err)
-			sc, err := script.Parse(string(text))
+			sc, err := script.Parse(f, string(text))
 			require.NoError(t, err, f)
 			if !yield(strings.TrimSuffix(filepath.Base(f), ".sql"), sc) {
 				return

@@ -1,6 +1,16 @@
-package main
+package script
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/idemsim/idemsim/internal/testcmd"
+)
+
+// failf reports a failure with the command that reruns the test.
+func failf(t *testing.T, format string, args ...any) {
+	t.Helper()
+	t.Errorf(format+"\n%s", append(args, testcmd.Rerun(t, "./sim/db/script"))...)
+}
 
 // Goal: results print exactly as the output format says. Method: one Result
 // per rule of sim/db/testdata/scripts/README.md.
@@ -44,7 +54,7 @@ func TestFormat(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Format(tc.stmt, tc.r); got != tc.want {
-				t.Errorf("Format(%q, %+v) = %q, want %q", tc.stmt, tc.r, got, tc.want)
+				failf(t, "Format(%q, %+v) = %q, want %q", tc.stmt, tc.r, got, tc.want)
 			}
 		})
 	}
@@ -73,7 +83,7 @@ func TestSortRows(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := FormatRows(tc.rows); got != tc.want {
-				t.Errorf("got %q, want %q", got, tc.want)
+				failf(t, "got %q, want %q", got, tc.want)
 			}
 		})
 	}

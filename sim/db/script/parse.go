@@ -1,4 +1,4 @@
-package main
+package script
 
 import (
 	"fmt"
@@ -7,9 +7,14 @@ import (
 	"strings"
 )
 
-// The isolation levels a script may declare, spelled as they are substituted
-// for {level}.
-var knownLevels = []string{"read uncommitted", "read committed", "repeatable read", "serializable"}
+// PGLevels are the isolation levels a script may declare, PostgreSQL's four,
+// spelled as they are substituted for {level}.
+var PGLevels = []string{"read uncommitted", "read committed", "repeatable read", "serializable"}
+
+// Levels are the levels a script may run at: PostgreSQL's four and the
+// simulation's two others, which SERIALIZABLE or READ UNCOMMITTED stand for
+// on engines that run them (see Run).
+var Levels = append(append([]string(nil), PGLevels...), "dirty-reads", "serializable-2pl")
 
 // levelToken is replaced by the level being run.
 const levelToken = "{level}"
@@ -54,9 +59,9 @@ func Substitute(stmt, level string) string {
 	return strings.ReplaceAll(stmt, levelToken, level)
 }
 
-// ValidLevel reports whether level is one of the four level names.
+// ValidLevel reports whether level is one of PostgreSQL's four level names.
 func ValidLevel(level string) bool {
-	for _, l := range knownLevels {
+	for _, l := range PGLevels {
 		if l == level {
 			return true
 		}
@@ -103,7 +108,7 @@ func parseLevelsHeader(line string) (levels []string, ok bool, err error) {
 	for _, f := range strings.Split(rest, ",") {
 		l := strings.Join(strings.Fields(f), " ")
 		if !ValidLevel(l) {
-			return nil, true, fmt.Errorf("unknown level %q in levels header (want some of: %s)", l, strings.Join(knownLevels, ", "))
+			return nil, true, fmt.Errorf("unknown level %q in levels header (want some of: %s)", l, strings.Join(PGLevels, ", "))
 		}
 		if seen[l] {
 			return nil, true, fmt.Errorf("level %q declared twice", l)
