@@ -61,7 +61,7 @@ func Run(sc *Script, level string, o Options) []string {
 	var order []int
 	start := func(n int) *session {
 		s := &session{n: n, db: d.Connect()}
-		s.proc = k.Spawn("t"+itoa(n), func(p *sim.Proc) {
+		s.proc = k.Spawn("t"+strconv.Itoa(n), func(p *sim.Proc) {
 			for {
 				for s.pending == "" {
 					p.Wait()
@@ -103,7 +103,7 @@ func Run(sc *Script, level string, o Options) []string {
 			}
 		}
 		resumed := func(s *session) {
-			out = append(out, "t"+itoa(s.n)+": resumed => "+s.result)
+			out = append(out, "t"+strconv.Itoa(s.n)+": resumed => "+s.result)
 			s.blocked, s.busy = false, false
 		}
 		reportResumed := func() {
@@ -119,7 +119,7 @@ func Run(sc *Script, level string, o Options) []string {
 				s = start(l.Session)
 			}
 			stmt := expand(l.Text)
-			prefix := "t" + itoa(l.Session) + ": " + stmt + " => "
+			prefix := "t" + strconv.Itoa(l.Session) + ": " + stmt + " => "
 			if s.blocked && s.finished {
 				// It completed after the last wait ran out: report it late
 				// rather than call the session busy.
@@ -149,7 +149,7 @@ func Run(sc *Script, level string, o Options) []string {
 		reportResumed()
 		for _, n := range order {
 			if s := sessions[n]; s.blocked {
-				out = append(out, "t"+itoa(n)+": still blocked")
+				out = append(out, "t"+strconv.Itoa(n)+": still blocked")
 				k.Kill(s.proc)
 			}
 		}
@@ -191,5 +191,3 @@ func outcome(res *db.Result, err error) Result {
 	}
 	return r
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -4,7 +4,10 @@
 // statement; a Cache parses each distinct text once.
 package sql
 
-import "strconv"
+import (
+	"cmp"
+	"strconv"
+)
 
 // Type is a column type.
 type Type uint8
@@ -67,25 +70,10 @@ func (v Value) String() string {
 // LAST), integers numerically, text bytewise, integers before text.
 func Compare(a, b Value) int {
 	switch {
+	case a.Kind == b.Kind && a.Kind == IntKind:
+		return cmp.Compare(a.Int, b.Int)
 	case a.Kind == b.Kind:
-		switch a.Kind {
-		case IntKind:
-			switch {
-			case a.Int < b.Int:
-				return -1
-			case a.Int > b.Int:
-				return 1
-			}
-			return 0
-		case TextKind:
-			switch {
-			case a.Text < b.Text:
-				return -1
-			case a.Text > b.Text:
-				return 1
-			}
-		}
-		return 0
+		return cmp.Compare(a.Text, b.Text)
 	case a.Kind == Null:
 		return 1
 	case b.Kind == Null:

@@ -853,15 +853,7 @@ func (p *parser) update() Stmt {
 	if p.isKw("from") {
 		p.unsupported("UPDATE ... FROM")
 	}
-	s.Where = p.where()
-	if p.isKw("returning") {
-		p.unsupported("RETURNING in UPDATE")
-	}
-	if s.Where != nil {
-		p.end(`"and"`)
-	} else {
-		p.end(`",", "where"`)
-	}
+	s.Where = p.whereToEnd("UPDATE", `",", "where"`)
 	if d, ok := duplicate(len(s.Set), func(i int) string { return s.Set[i].Col }); ok {
 		p.fail(CodeSyntaxError, "multiple assignments to same column "+quote(d))
 	}
@@ -924,6 +916,22 @@ func (p *parser) setValue(col string) SetClause {
 	return SetClause{Col: col, Value: v}
 }
 
+// whereToEnd reads the optional WHERE that ends an UPDATE or DELETE (verb),
+// then the end of the text; without a WHERE, expected names what could
+// still have come.
+func (p *parser) whereToEnd(verb, expected string) []Pred {
+	where := p.where()
+	if p.isKw("returning") {
+		p.unsupported("RETURNING in " + verb)
+	}
+	if where != nil {
+		p.end(`"and"`)
+	} else {
+		p.end(expected)
+	}
+	return where
+}
+
 func (p *parser) delete() Stmt {
 	p.next()
 	p.expectKw("from")
@@ -932,15 +940,7 @@ func (p *parser) delete() Stmt {
 	if p.isKw("using") {
 		p.unsupported("DELETE ... USING")
 	}
-	s.Where = p.where()
-	if p.isKw("returning") {
-		p.unsupported("RETURNING in DELETE")
-	}
-	if s.Where != nil {
-		p.end(`"and"`)
-	} else {
-		p.end(`"where"`)
-	}
+	s.Where = p.whereToEnd("DELETE", `"where"`)
 	return s
 }
 
