@@ -21,10 +21,25 @@ const (
 	StreamJitter                 // client backoff jitter and think time
 	StreamSchedule               // order of events at the same instant
 	StreamService                // server service time
+	// Each service node draws its latencies from one stream and its fault
+	// decisions from another, so replaying a fault list (which skips the
+	// fault draws) leaves its latencies where they were.
+	StreamDB            // database statement latency
+	StreamDBFaults      // dropped connections, lost commit acknowledgements
+	StreamKV            // store command latency
+	StreamKVFaults      // store faults drawn at random
+	StreamGateway       // gateway processing time
+	StreamGatewayFaults // gateway timeouts and 500s while charging
+	StreamQueue         // broker latency
+	StreamQueueFaults   // broker faults drawn at random
+	StreamCrashPoints   // crash points armed with a probability
 	numStreams
 )
 
-var streamNames = [numStreams]string{"network", "faults", "workload", "jitter", "schedule", "service"}
+var streamNames = [numStreams]string{
+	"network", "faults", "workload", "jitter", "schedule", "service",
+	"db", "db-faults", "kv", "kv-faults", "gateway", "gateway-faults", "queue", "queue-faults", "crash-points",
+}
 
 func (s Stream) String() string {
 	if s < numStreams {

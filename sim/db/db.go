@@ -28,6 +28,16 @@ type Config struct {
 	// transaction, that the connection drops before the statement runs: the
 	// transaction rolls back and the caller sees 08006.
 	DropConnectionRate float64
+	// LatencyStream and FaultStream are the chooser streams statement
+	// latency and the two faults above draw from (DefaultConfig: service and
+	// faults). The world gives the database streams of its own, so that its
+	// draws never shift another node's.
+	LatencyStream, FaultStream sim.Stream
+	// OnInsertCommitted, if set, is called when a transaction commits, once
+	// per row it inserted, with the tag the inserting session carried (see
+	// Session.SetTag). The world builds its ledger of business effects from
+	// it; the SQL under test cannot see or forge tags.
+	OnInsertCommitted func(table string, tag int64, rowID int64)
 }
 
 // DefaultConfig is PostgreSQL's defaults: read committed, a 1s deadlock
@@ -37,6 +47,8 @@ func DefaultConfig() Config {
 		DefaultLevel:     sql.ReadCommitted,
 		DeadlockTimeout:  time.Second,
 		StatementLatency: sim.Const(0),
+		LatencyStream:    sim.StreamService,
+		FaultStream:      sim.StreamFaults,
 	}
 }
 
@@ -115,12 +127,14 @@ type row struct {
 }
 
 // version is one tuple: created by xmin, superseded or deleted by xmax (nil
-// while live; an aborted xmax does not count).
+// while live; an aborted xmax does not count). tag is the writing session's
+// tag, invisible to SQL.
 type version struct {
 	row  *row
 	vals []sql.Value
 	xmin *txn
 	xmax *txn
+	tag  int64
 }
 
 func (t *table) colIndex(name string) int {
@@ -137,7 +151,7 @@ func (t *table) addVersion(r *row, vals []sql.Value, tx *txn) *version {
 	if n := len(r.versions); n > 0 {
 		prev = r.versions[n-1]
 	}
-	v := &version{row: r, vals: vals, xmin: tx}
+	v := &version{row: r, vals: vals, xmin: tx, tag: tx.session.tag}
 	r.versions = append(r.versions, v)
 	for _, c := range t.uniques {
 		if vals[c].IsNull() || prev != nil && prev.vals[c].Equal(vals[c]) {

@@ -221,3 +221,39 @@ func TestColumnTypesAndNotNull(t *testing.T) {
 		assert.Equal(t, sql.CodeNotNullViolation, code(err))
 	})
 }
+
+// Goal: the world can attribute committed rows to the operation that wrote
+// them without the SQL seeing it. Method: two sessions with different tags
+// insert; one commits, one rolls back; the hook reports only the committed
+// row, with its tag, and a later SELECT returns the tag of each version read.
+func TestTagsAndCommittedInserts(t *testing.T) {
+	const rerun = "go test ./sim/db -run TestTagsAndCommittedInserts"
+	type insert struct {
+		table string
+		tag   int64
+	}
+	var got []insert
+	cfg := db.DefaultConfig()
+	cfg.OnInsertCommitted = func(table string, tag int64, _ int64) { got = append(got, insert{table, tag}) }
+	world(t, cfg, func(k *sim.Kernel, d *db.DB, p *sim.Proc) {
+		got = nil // the fixture's own rows
+		a, b := d.Connect(), d.Connect()
+		a.SetTag(7)
+		b.SetTag(8)
+		query(t, p, a, "begin")
+		query(t, p, a, "insert into test (id, value) values (3, 30)")
+		query(t, p, b, "begin")
+		query(t, p, b, "insert into test (id, value) values (4, 40)")
+		query(t, p, b, "rollback")
+		assert.Empty(t, got, rerun)
+		query(t, p, a, "commit")
+		assert.Equal(t, []insert{{"test", 7}}, got, rerun)
+		res := query(t, p, b, "select * from test where id = 3")
+		assert.Equal(t, []int64{7}, res.Tags, rerun)
+		b.SetTag(9)
+		query(t, p, b, "update test set value = 31 where id = 3")
+		res = query(t, p, a, "select id from test where id = 3")
+		assert.Equal(t, []int64{9}, res.Tags, "an update writes a version with the updater's tag; "+rerun)
+		assert.Len(t, got, 1, "an update is not an insert; "+rerun)
+	})
+}

@@ -424,6 +424,7 @@ func (x *exec) project(p *sql.Projection, versions []*version) (*Result, *sql.Er
 		}
 		for _, v := range versions {
 			res.Rows = append(res.Rows, append([]sql.Value(nil), v.vals...))
+			res.Tags = append(res.Tags, v.tag)
 		}
 		return res, nil
 	}
@@ -440,6 +441,7 @@ func (x *exec) project(p *sql.Projection, versions []*version) (*Result, *sql.Er
 			row[i] = v.vals[c]
 		}
 		res.Rows = append(res.Rows, row)
+		res.Tags = append(res.Tags, v.tag)
 	}
 	return res, nil
 }
@@ -657,7 +659,9 @@ rows:
 		t.nextRow++
 		r := &row{t: t, id: t.nextRow}
 		t.rows = append(t.rows, r)
-		inserted = append(inserted, t.addVersion(r, vals, x.tx))
+		v := t.addVersion(r, vals, x.tx)
+		inserted = append(inserted, v)
+		x.tx.inserted = append(x.tx.inserted, v)
 		x.tx.wrote = true
 	}
 	if st.Returning != nil {

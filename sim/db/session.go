@@ -15,6 +15,10 @@ type Result struct {
 	Rows       [][]sql.Value
 	Affected   int  // rows inserted, updated or deleted
 	RolledBack bool // a COMMIT that rolled back a failed transaction
+	// Tags holds, per row of Rows, the tag of the session that wrote the
+	// version read (see Session.SetTag); nil for count(*). The world reads it
+	// to attribute later effects to an operation; it is not SQL.
+	Tags []int64
 }
 
 // Session is one connection. Its statements must be run by one actor at a
@@ -23,7 +27,14 @@ type Session struct {
 	db       *DB
 	tx       *txn     // the open transaction block, or nil
 	deadline sim.Time // statement timeout of the running statement, 0 if none
+	tag      int64    // carried by every version this session writes
 }
+
+// SetTag sets the tag carried by the row versions the session's next
+// statements write. It is not visible to SQL: the world uses it to attribute
+// committed rows to the business operation on whose behalf they were
+// written.
+func (s *Session) SetTag(tag int64) { s.tag = tag }
 
 // Connect opens a session.
 func (db *DB) Connect() *Session { return &Session{db: db} }
@@ -59,7 +70,7 @@ func (s *Session) exec(p *sim.Proc, text string, args []sql.Value) (*Result, *sq
 		s.fail()
 		return nil, &sql.Error{Code: sql.CodeProtocolViolation, Msg: "bind message supplies " + strconv.Itoa(len(args)) + " parameters, but prepared statement requires " + strconv.Itoa(n)}
 	}
-	if d := db.cfg.StatementLatency.Sample(db.ch, sim.StreamService); d > 0 {
+	if d := db.cfg.StatementLatency.Sample(db.ch, db.cfg.LatencyStream); d > 0 {
 		p.Sleep(d)
 	}
 	s.deadline = 0
@@ -113,7 +124,7 @@ func (s *Session) exec(p *sim.Proc, text string, args []sql.Value) (*Result, *sq
 	if s.tx != nil && s.tx.state == aborted {
 		return nil, inFailedTransaction()
 	}
-	if s.tx != nil && db.cfg.DropConnectionRate > 0 && db.ch.Flip(sim.StreamFaults, db.cfg.DropConnectionRate) {
+	if s.tx != nil && db.cfg.DropConnectionRate > 0 && db.ch.Flip(db.cfg.FaultStream, db.cfg.DropConnectionRate) {
 		tx := s.tx
 		s.tx = nil
 		tx.end(false)
@@ -156,7 +167,7 @@ func (s *Session) commit(tx *txn) (*Result, *sql.Error) {
 		}
 	}
 	tx.end(true)
-	if !tx.implicit && db.cfg.LostCommitAckRate > 0 && db.ch.Flip(sim.StreamFaults, db.cfg.LostCommitAckRate) {
+	if !tx.implicit && db.cfg.LostCommitAckRate > 0 && db.ch.Flip(db.cfg.FaultStream, db.cfg.LostCommitAckRate) {
 		return nil, connectionFailure("connection lost after COMMIT was sent; the transaction committed")
 	}
 	return &Result{Tag: "COMMIT"}, nil

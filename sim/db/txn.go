@@ -37,6 +37,9 @@ type txn struct {
 	// superseded are the versions whose xmax this transaction set, to clear
 	// if it aborts.
 	superseded []*version
+	// inserted are the rows this transaction created, reported to
+	// Config.OnInsertCommitted if it commits.
+	inserted []*version
 }
 
 func (db *DB) begin(s *Session, level sql.Level, implicit bool) *txn {
@@ -143,6 +146,11 @@ func (tx *txn) end(commit bool) {
 		tx.commitSeq = db.seq
 		tx.state = committed
 		db.stats.Commits++
+		if hook := db.cfg.OnInsertCommitted; hook != nil {
+			for _, v := range tx.inserted {
+				hook(v.row.t.name, v.tag, v.row.id)
+			}
+		}
 	} else {
 		tx.state = aborted
 		db.stats.Aborts++
