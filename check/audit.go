@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -37,7 +38,7 @@ var Kinds = []Kind{Duplicate, Lost, Stuck, WrongAnswer}
 // Violation is one business operation that broke a rule.
 type Violation struct {
 	Kind    Kind
-	Op      world.OpID
+	Op      api.OpID
 	Effects int      // ledger rows for the operation
 	Clients []string // clients that submitted it, with their conclusion
 }
@@ -51,7 +52,7 @@ type Report struct {
 	Ops         int // business operations submitted
 	Submissions int // (client, operation) pairs: more than Ops with several workers per operation
 	Attempts    int
-	Effects     int    // ledger rows
+	Effects     int    // ledger rows and gateway charges
 	Beliefs     [4]int // submissions by client conclusion, indexed by world.Belief
 	Counts      map[Kind]int
 	Violations  []Violation  // by operation, then kind
@@ -71,16 +72,27 @@ func (r *Report) Violated(k Kind) bool {
 // Audit checks a run's ledger against its clients' conclusions.
 func Audit(res *world.Result) Report {
 	rep := Report{Counts: make(map[Kind]int), Attempts: len(res.History), Effects: len(res.Ledger)}
-	effects := make(map[world.OpID]int)
+	// An operation's effects are counted per source (each ledger table,
+	// the gateway's charges) and the largest count is its number of
+	// effects: a payment that wrote its row and charged the card once took
+	// effect once.
+	type sourceOp struct {
+		source string
+		op     api.OpID
+	}
+	perSource := make(map[sourceOp]int)
+	effects := make(map[api.OpID]int)
 	for _, row := range res.Ledger {
-		effects[row.Op]++
+		k := sourceOp{row.Source, row.Op}
+		perSource[k]++
+		effects[row.Op] = max(effects[row.Op], perSource[k])
 	}
 	type opStory struct {
-		op       world.OpID
+		op       api.OpID
 		outcomes []world.Outcome
 	}
 	var ops []opStory
-	index := make(map[world.OpID]int)
+	index := make(map[api.OpID]int)
 	var latencies []sim.Duration
 	for _, o := range res.Outcomes {
 		i, ok := index[o.Op]
@@ -145,7 +157,7 @@ func quantile(sorted []sim.Duration, q float64) sim.Duration {
 	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
-func compareOp(a, b world.OpID) int {
+func compareOp(a, b api.OpID) int {
 	if a.Queue != b.Queue {
 		return int(a.Queue - b.Queue)
 	}

@@ -1,6 +1,7 @@
 package check_test
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -16,7 +18,7 @@ import (
 // Method: hand-built results — ledger rows and client conclusions — one
 // table row per situation.
 func TestAuditClassifies(t *testing.T) {
-	op := world.OpID{Queue: 1, Index: 1}
+	op := api.OpID{Queue: 1, Index: 1}
 	out := func(client string, b world.Belief) world.Outcome {
 		return world.Outcome{Client: client, Op: op, Belief: b, Start: 0, End: sim.Time(time.Second)}
 	}
@@ -42,7 +44,7 @@ func TestAuditClassifies(t *testing.T) {
 			cmd := "go test ./check -run TestAuditClassifies/" + tc.name
 			res := &world.Result{Outcomes: tc.outcomes}
 			for i := 0; i < tc.effects; i++ {
-				res.Ledger = append(res.Ledger, world.Row{ID: world.RowID(i + 1), Op: op})
+				res.Ledger = append(res.Ledger, world.Row{Source: "payments", ID: strconv.Itoa(i + 1), Op: op})
 			}
 			rep := check.Audit(res)
 			var got []check.Kind
@@ -66,11 +68,11 @@ func TestAuditClassifies(t *testing.T) {
 func TestAuditLatency(t *testing.T) {
 	res := &world.Result{}
 	for i := 1; i <= 100; i++ {
-		res.Outcomes = append(res.Outcomes, world.Outcome{Client: "c1", Op: world.OpID{Queue: 1, Index: int32(i)},
+		res.Outcomes = append(res.Outcomes, world.Outcome{Client: "c1", Op: api.OpID{Queue: 1, Index: int32(i)},
 			Belief: world.BelievedDone, End: sim.Time(time.Duration(i) * time.Millisecond)})
-		res.Ledger = append(res.Ledger, world.Row{ID: world.RowID(i), Op: world.OpID{Queue: 1, Index: int32(i)}})
+		res.Ledger = append(res.Ledger, world.Row{Source: "payments", ID: strconv.Itoa(i), Op: api.OpID{Queue: 1, Index: int32(i)}})
 	}
-	res.Outcomes = append(res.Outcomes, world.Outcome{Client: "c2", Op: world.OpID{Queue: 2, Index: 1}, Belief: world.Unfinished})
+	res.Outcomes = append(res.Outcomes, world.Outcome{Client: "c2", Op: api.OpID{Queue: 2, Index: 1}, Belief: world.Unfinished})
 	rep := check.Audit(res)
 	const cmd = "go test ./check -run TestAuditLatency"
 	assert.Equal(t, 50*time.Millisecond, rep.LatencyP50, cmd)

@@ -8,13 +8,14 @@ import (
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
 // Standard is the standard workload: 3 servers, 16 clients with 50
 // operations each, 5% of requests and 5% of responses dropped, 2% of messages
 // duplicated, lognormal latency (median 5ms, sigma 0.5).
-func Standard(s world.Strategy, seed uint64) world.Config {
+func Standard(s api.Strategy, seed uint64) world.Config {
 	cfg := world.Defaults()
 	cfg.Strategy = s
 	cfg.Seed = seed

@@ -9,142 +9,211 @@ import (
 	"time"
 
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 )
 
-// OpID names one business operation: the Index-th message of queue Queue
-// ("create payment for order 7 from queue 3", printed o3.7). Clients that
-// consume the same queue submit the same operations.
-type OpID struct {
-	Queue, Index int32
-}
-
-func (o OpID) String() string {
-	return "o" + strconv.Itoa(int(o.Queue)) + "." + strconv.Itoa(int(o.Index))
-}
-
-// ParseOpID reads "o3.7".
-func ParseOpID(s string) (OpID, error) {
-	bad := fmt.Errorf("bad operation %q (accepted: oQUEUE.INDEX like o3.7, each in [1, %d])", s, MaxOpPart)
-	q, i, ok := strings.Cut(strings.TrimPrefix(s, "o"), ".")
-	if !ok || !strings.HasPrefix(s, "o") {
-		return OpID{}, bad
-	}
-	qn, ok1 := canonicalInt(q, MaxOpPart)
-	in, ok2 := canonicalInt(i, MaxOpPart)
-	if !ok1 || !ok2 {
-		return OpID{}, bad
-	}
-	return OpID{Queue: int32(qn), Index: int32(in)}, nil
-}
-
-// MaxOpPart bounds an operation's queue and index, so that both pack into
-// one 32-bit trace field.
-const MaxOpPart = 1<<15 - 1
-
-// canonicalInt reads a decimal integer in [1, hi] written without sign or
-// leading zeros, so that it prints back as read.
-func canonicalInt(s string, hi int) (int, bool) {
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > hi || strconv.Itoa(n) != s {
-		return 0, false
-	}
-	return n, true
-}
-
 // Ref identifies a message independently of how many messages came before
-// it: the caller, the operation and the caller's attempt number for it, and
-// whether it is the network's duplicate copy. A fault list keyed by Ref
-// survives the removal of other faults, which shrinking needs.
+// it, so that a fault list keyed by Ref survives the removal of other faults
+// (which shrinking needs):
+//
+//	c3/o3.7/a2            client c3's 2nd attempt at operation o3.7
+//	c3/o3.7/a2/copy       the network's duplicate of it
+//	c3/o3.7/a2/db4        the 4th database call of the handler serving it
+//	s1/consumer/queue17   the 17th queue call of server s1's worker "consumer"
+//
+// A service call's fault hits its request or its response, as the fault's
+// kind says.
 type Ref struct {
-	Caller  string
-	Op      OpID
+	Caller  string   // the client whose request it is, or the server whose worker calls
+	Op      api.OpID // zero for a worker's call
 	Attempt int32
 	Copy    bool
+	Worker  string      // the background worker making the call ("" for a request and its handler)
+	Service api.Service // NoService for the HTTP request itself
+	Call    int32       // the call's number among the handler's or worker's calls to Service, from 1
 }
 
 func (r Ref) String() string {
-	s := r.Caller + "/" + r.Op.String() + "/a" + strconv.Itoa(int(r.Attempt))
-	if r.Copy {
-		s += "/copy"
+	var b strings.Builder
+	b.WriteString(r.Caller)
+	b.WriteByte('/')
+	if r.Worker != "" {
+		b.WriteString(r.Worker)
+	} else {
+		b.WriteString(r.Op.String())
+		b.WriteString("/a")
+		b.WriteString(strconv.Itoa(int(r.Attempt)))
+		if r.Copy {
+			b.WriteString("/copy")
+		}
 	}
-	return s
+	if r.Service != api.NoService {
+		b.WriteByte('/')
+		b.WriteString(r.Service.String())
+		b.WriteString(strconv.Itoa(int(r.Call)))
+	}
+	return b.String()
 }
 
-// MaxAttempt bounds an attempt number in a message reference.
+// MaxAttempt bounds an attempt or call number in a message reference.
 const MaxAttempt = 1 << 30
 
-// ParseRef reads "c3/o3.7/a2" or "c3/o3.7/a2/copy".
+// RefSyntax is the accepted form of a message reference, for error messages.
+const RefSyntax = "CLIENT/oQ.I/aN[/copy][/SERVICEn] like c3/o3.7/a2 or c3/o3.7/a2/db4, or SERVER/WORKER/SERVICEn like s1/consumer/queue17"
+
+// ParseRef reads what Ref.String prints.
 func ParseRef(s string) (Ref, error) {
+	bad := fmt.Errorf("bad message %q (accepted: %s)", s, RefSyntax)
 	parts := strings.Split(s, "/")
-	bad := fmt.Errorf("bad message %q (accepted: CALLER/oQ.I/aN[/copy] like c3/o3.7/a2, CALLER one node)", s)
-	if len(parts) < 3 || len(parts) > 4 || (len(parts) == 4 && parts[3] != "copy") {
+	if len(parts) < 2 {
 		return Ref{}, bad
 	}
-	op, err := ParseOpID(parts[1])
-	if err != nil {
+	var r Ref
+	r.Caller = parts[0]
+	rest := parts[1:]
+	if last := rest[len(rest)-1]; len(rest) > 1 {
+		if svc, n, ok := parseServiceCall(last); ok {
+			r.Service, r.Call = svc, n
+			rest = rest[:len(rest)-1]
+		}
+	}
+	switch {
+	case len(rest) >= 2 && strings.HasPrefix(rest[0], "o"):
+		op, err := api.ParseOpID(rest[0])
+		if err != nil {
+			return Ref{}, bad
+		}
+		n, ok := api.CanonicalInt(strings.TrimPrefix(rest[1], "a"), MaxAttempt)
+		if !ok || !strings.HasPrefix(rest[1], "a") || len(rest) > 3 || (len(rest) == 3 && rest[2] != "copy") {
+			return Ref{}, bad
+		}
+		r.Op, r.Attempt, r.Copy = op, int32(n), len(rest) == 3
+		if !validClient(r.Caller) {
+			return Ref{}, bad
+		}
+	case len(rest) == 1 && r.Service != api.NoService && validWorker(rest[0]):
+		r.Worker = rest[0]
+		if !validServer(r.Caller) {
+			return Ref{}, bad
+		}
+	default:
 		return Ref{}, bad
 	}
-	n, ok := canonicalInt(strings.TrimPrefix(parts[2], "a"), MaxAttempt)
-	if !ok || !strings.HasPrefix(parts[2], "a") {
-		return Ref{}, bad
+	return r, nil
+}
+
+// parseServiceCall reads "db4".
+func parseServiceCall(s string) (api.Service, int32, bool) {
+	i := strings.IndexAny(s, "0123456789")
+	if i <= 0 {
+		return api.NoService, 0, false
 	}
-	if !validNode(parts[0]) {
-		return Ref{}, bad
+	svc, ok := api.ParseService(s[:i])
+	n, okN := api.CanonicalInt(s[i:], MaxAttempt)
+	return svc, int32(n), ok && okN
+}
+
+// validWorker accepts a worker's name: lower-case letters, digits and '-',
+// starting with a letter.
+func validWorker(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' || s == "copy" {
+		return false
 	}
-	return Ref{Caller: parts[0], Op: op, Attempt: int32(n), Copy: len(parts) == 4}, nil
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Kind is what kind of fault fired.
 type Kind uint8
 
-// The kinds of fault.
+// The kinds of fault. The first group hits one message; the second happens
+// to a node at a moment.
 const (
 	DropRequest Kind = iota + 1
 	DropResponse
 	DuplicateRequest
 	DuplicateResponse
 	Reset
+	DBDropConnection // the connection drops before a statement in a transaction runs: rolled back
+	DBLostCommitAck  // a COMMIT is applied and its acknowledgement lost
+	GatewayTimeout   // the gateway charges but its answer never comes: the caller times out
+	Gateway500       // the gateway charges and answers 500
 	PartitionFault
-	CrashFault
-	ClientCrashFault
+	CrashFault       // a server or client crashes; the store restarts with its data lost
+	ClientCrashFault // (kept for fault lists that name client crashes separately)
+	CrashAtFault     // a server crashes at a step its strategy names
+	PauseFault       // a process freezes: its connections, locks and leases stay held
+	FailoverFault    // the store fails over to a replica that lags
+	numKinds
 )
 
-var kindNames = [...]string{
+var kindNames = [numKinds]string{
 	DropRequest:       "drop-request",
 	DropResponse:      "drop-response",
 	DuplicateRequest:  "duplicate-request",
 	DuplicateResponse: "duplicate-response",
 	Reset:             "reset",
+	DBDropConnection:  "db-drop-connection",
+	DBLostCommitAck:   "db-lost-commit-ack",
+	GatewayTimeout:    "gateway-timeout",
+	Gateway500:        "gateway-500",
 	PartitionFault:    "partition",
 	CrashFault:        "crash",
 	ClientCrashFault:  "client-crash",
+	CrashAtFault:      "crash-at",
+	PauseFault:        "pause",
+	FailoverFault:     "kv-failover",
 }
 
 func (k Kind) String() string {
-	if int(k) < len(kindNames) && kindNames[k] != "" {
+	if k < numKinds && kindNames[k] != "" {
 		return kindNames[k]
 	}
 	return fmt.Sprintf("fault(%d)", uint8(k))
 }
 
+// Kinds lists every kind, in order.
+func Kinds() []Kind {
+	out := make([]Kind, 0, numKinds-1)
+	for k := DropRequest; k < numKinds; k++ {
+		out = append(out, k)
+	}
+	return out
+}
+
 // OnMessage reports whether k hits a single message.
-func (k Kind) OnMessage() bool { return k >= DropRequest && k <= Reset }
+func (k Kind) OnMessage() bool { return k >= DropRequest && k <= Gateway500 }
+
+// timed reports whether k happens to a node at a moment (NODE@TIME[+D]).
+func (k Kind) timed() bool {
+	return k == CrashFault || k == ClientCrashFault || k == PauseFault || k == FailoverFault
+}
 
 // Fault is one fault that fired. It prints as one line that ParseFault reads
 // back; a list of them replays a run's faults exactly.
 //
 //	drop-request c3/o3.7/a2 at=1.234567s
 //	duplicate-request c3/o3.7/a2 at=1.234567s extra=3.2ms
+//	db-lost-commit-ack c3/o3.7/a2/db4 at=1.3s
 //	partition clients|s1@2s..5s
 //	crash s2@3s+1s
-//	client-crash c3@2s+500ms
+//	crash kv@3s+1s
+//	crash-at s1:after-charge#3+1s at=4.5s
+//	pause s2@3s+1m35s
+//	kv-failover kv@5s
 type Fault struct {
 	Kind      Kind
 	At        sim.Time
 	Msg       Ref          // message faults
 	Extra     sim.Duration // duplicates: how much later the copy arrives
 	Partition Partition
-	Crash     Crash
+	Crash     Crash // crash, client-crash, pause, kv-failover: the node, the moment, the downtime
+	Point     CrashPoint
 }
 
 func (f Fault) String() string {
@@ -157,10 +226,27 @@ func (f Fault) String() string {
 		return s
 	case f.Kind == PartitionFault:
 		return "partition " + f.Partition.String()
-	case f.Kind == CrashFault || f.Kind == ClientCrashFault:
+	case f.Kind == FailoverFault:
+		return f.Kind.String() + " " + f.Crash.Node + "@" + dur(f.Crash.At)
+	case f.Kind.timed():
 		return f.Kind.String() + " " + f.Crash.String()
+	case f.Kind == CrashAtFault:
+		return "crash-at " + f.Point.String() + " at=" + seconds(f.At)
 	}
 	return f.Kind.String()
+}
+
+// Identity is what makes two faults the same fault, whatever the moment
+// each was logged at: a replayed fault fired if the run logged a fault with
+// its identity.
+func (f Fault) Identity() string {
+	switch {
+	case f.Kind.OnMessage():
+		return f.Kind.String() + " " + f.Msg.String()
+	case f.Kind == CrashAtFault:
+		return "crash-at " + f.Point.String()
+	}
+	return f.String()
 }
 
 // ParseFault reads one line printed by Fault.String.
@@ -183,20 +269,21 @@ func ParseFault(line string) (Fault, error) {
 		if f.Msg, err = ParseRef(fields[1]); err != nil {
 			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
 		}
-		for _, kv := range fields[2:] {
-			k, v, _ := strings.Cut(kv, "=")
-			d, derr := time.ParseDuration(v)
-			dup := f.Kind == DuplicateRequest || f.Kind == DuplicateResponse
-			switch {
-			case k == "at" && derr == nil && d >= 0:
-				f.At = sim.Time(d)
-			case k == "extra" && dup && derr == nil && d >= 0:
-				f.Extra = d
-			case dup:
-				return Fault{}, fmt.Errorf("fault %q: bad field %q (accepted: at=TIME, extra=DURATION)", line, kv)
-			default:
-				return Fault{}, fmt.Errorf("fault %q: bad field %q (accepted: at=TIME; extra= is for duplicate faults)", line, kv)
+		onService := f.Msg.Service != api.NoService
+		switch {
+		case f.Kind == DBDropConnection || f.Kind == DBLostCommitAck:
+			if f.Msg.Service != api.ServiceDB {
+				return Fault{}, fmt.Errorf("fault %q: %s hits a database call (a message like c1/o1.1/a1/db2)", line, f.Kind)
 			}
+		case f.Kind == GatewayTimeout || f.Kind == Gateway500:
+			if f.Msg.Service != api.ServiceGateway {
+				return Fault{}, fmt.Errorf("fault %q: %s hits a gateway call (a message like c1/o1.1/a1/gateway1)", line, f.Kind)
+			}
+		case (f.Kind == DuplicateRequest || f.Kind == DuplicateResponse) && onService:
+			return Fault{}, fmt.Errorf("fault %q: only requests between clients and servers are duplicated, not service calls", line)
+		}
+		if err := parseAtExtra(&f, fields[2:]); err != nil {
+			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
 		}
 	case f.Kind == PartitionFault:
 		if len(fields) != 2 {
@@ -206,20 +293,86 @@ func ParseFault(line string) (Fault, error) {
 			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
 		}
 		f.At = f.Partition.From
+	case f.Kind == CrashAtFault:
+		if len(fields) > 3 {
+			return Fault{}, fmt.Errorf("fault %q: want crash-at %s at=TIME", line, CrashPointSyntax)
+		}
+		if f.Point, err = ParseCrashPoint(fields[1]); err != nil {
+			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
+		}
+		if f.Point.Node == "any" || f.Point.Prob > 0 {
+			return Fault{}, fmt.Errorf("fault %q: a fired crash point names its server and occurrence (like s1:after-charge#3)", line)
+		}
+		if err := parseAtExtra(&f, fields[2:]); err != nil {
+			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
+		}
 	default:
 		if len(fields) != 2 {
 			return Fault{}, fmt.Errorf("fault %q: want %s %s", line, f.Kind, CrashSyntax)
 		}
-		if f.Crash, err = ParseCrash(fields[1]); err != nil {
+		parse := ParseCrash
+		if f.Kind == PauseFault {
+			parse = ParsePause
+		}
+		if f.Crash, err = parse(fields[1]); err != nil {
 			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
 		}
-		if want := crashPrefix(f.Kind); f.Crash.Node != "any" && f.Crash.Node[0] != want {
-			return Fault{}, fmt.Errorf("fault %q: %s targets a %s (%cN or any), not %q", line, f.Kind, map[byte]string{'s': "server", 'c': "client"}[want], want, f.Crash.Node)
+		if err := checkTimedTarget(f.Kind, f.Crash.Node); err != nil {
+			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
+		}
+		if f.Kind == FailoverFault {
+			f.Crash.Downtime = 0
 		}
 		f.At = f.Crash.At
 	}
 	return f, nil
 }
+
+// checkTimedTarget says which nodes a timed fault may name.
+func checkTimedTarget(k Kind, node string) error {
+	switch k {
+	case ClientCrashFault:
+		if node != "any" && !validClient(node) {
+			return fmt.Errorf("client-crash targets a client (cN or any), not %q", node)
+		}
+	case CrashFault:
+		if node != "any" && !validServer(node) && node != "kv" {
+			return fmt.Errorf("crash targets a server (sN or any) or kv (the store restarts with its data lost), not %q", node)
+		}
+	case PauseFault:
+		if !validClient(node) && !validServer(node) {
+			return fmt.Errorf("pause targets a server (sN) or a client (cN), not %q", node)
+		}
+	case FailoverFault:
+		if node != "kv" {
+			return fmt.Errorf("kv-failover targets kv, not %q", node)
+		}
+	}
+	return nil
+}
+
+func parseAtExtra(f *Fault, kvs []string) error {
+	dup := f.Kind == DuplicateRequest || f.Kind == DuplicateResponse
+	for _, kv := range kvs {
+		k, v, _ := strings.Cut(kv, "=")
+		d, derr := time.ParseDuration(v)
+		switch {
+		case k == "at" && derr == nil && d >= 0:
+			f.At = sim.Time(d)
+		case k == "extra" && dup && derr == nil && d >= 0:
+			f.Extra = d
+		case dup:
+			return fmt.Errorf("bad field %q (accepted: at=TIME, extra=DURATION)", kv)
+		default:
+			return fmt.Errorf("bad field %q (accepted: at=TIME; extra= is for duplicate faults)", kv)
+		}
+	}
+	return nil
+}
+
+// MaxFaultLines bounds a fault list file, so that a wrong file (a binary,
+// /dev/zero) fails fast instead of filling memory.
+const MaxFaultLines = 1 << 20
 
 // ReadFaults reads a fault list: one fault a line, '#' comments and blank
 // lines ignored.
@@ -229,7 +382,14 @@ func ReadFaults(r io.Reader) ([]Fault, error) {
 	n := 0
 	for sc.Scan() {
 		n++
-		line := strings.TrimSpace(sc.Text())
+		if n > MaxFaultLines {
+			return nil, fmt.Errorf("more than %d lines: not a fault list", MaxFaultLines)
+		}
+		text := sc.Text()
+		if strings.IndexByte(text, 0) >= 0 {
+			return nil, fmt.Errorf("line %d: a NUL byte: not a fault list (a text file of lines as --faults-out writes them)", n)
+		}
+		line := strings.TrimSpace(text)
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}
@@ -242,7 +402,25 @@ func ReadFaults(r io.Reader) ([]Fault, error) {
 		}
 		out = append(out, f)
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n+1, err)
+	}
+	return out, nil
+}
+
+// Header reads the '#' comment lines at the top of a fault list: where
+// --faults-out records the command that produced it.
+func Header(r io.Reader) []string {
+	var out []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		out = append(out, strings.TrimSpace(strings.TrimPrefix(line, "#")))
+	}
+	return out
 }
 
 // Log is the ordered list of faults that fired in a run.
@@ -267,12 +445,24 @@ func (l *Log) Count(k Kind) int {
 	return n
 }
 
-// crashPrefix is the first letter of the nodes a crash kind targets.
-func crashPrefix(k Kind) byte {
-	if k == ClientCrashFault {
-		return 'c'
+// Unfired lists the faults of want that no fault of fired matches by
+// Identity: faults a replay asked for that never happened (a message that
+// never existed, a crash of a node already down).
+func Unfired(want, fired []Fault) []Fault {
+	seen := make(map[string]int, len(fired))
+	for _, f := range fired {
+		seen[f.Identity()]++
 	}
-	return 's'
+	var out []Fault
+	for _, f := range want {
+		id := f.Identity()
+		if seen[id] > 0 {
+			seen[id]--
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // seconds prints t exactly, in seconds as the trace reads ("0.15035s",

@@ -15,6 +15,7 @@ import (
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 )
 
 // rerun is the command that reruns the calling test or subtest alone; every
@@ -74,12 +75,12 @@ func checkInvalid[T any](t *testing.T, p func(string) (T, error), c invalidCase)
 }
 
 const (
-	nodeAccepted      = "accepted: names like c1,s2, groups clients or servers, or *"
+	nodeAccepted      = "accepted: " + faults.NodeSetSyntax
 	linkAccepted      = "accepted: " + faults.LinkRuleSyntax
 	partitionAccepted = "accepted: " + faults.PartitionSyntax
 	crashAccepted     = "accepted: " + faults.CrashSyntax
 	opAccepted        = "accepted: oQUEUE.INDEX like o3.7"
-	refAccepted       = "accepted: CALLER/oQ.I/aN[/copy] like c3/o3.7/a2"
+	refAccepted       = "accepted: " + faults.RefSyntax
 )
 
 // Goal: a node set prints as it was written and parses back, and a bad one
@@ -90,6 +91,7 @@ func TestParseNodeSet(t *testing.T) {
 	valid := []validCase{
 		{in: "c1"}, {in: "s2"}, {in: "c1,s2"}, {in: "clients"}, {in: "servers"},
 		{in: "*"}, {in: "c10,s999"}, {in: "clients,s1"}, {in: "c10000"},
+		{in: "db"}, {in: "kv,gateway,queue"}, {in: "services"}, {in: "servers,db"},
 	}
 	for _, c := range valid {
 		t.Run(c.in, func(t *testing.T) { checkRoundTrip(t, faults.ParseNodeSet, c) })
@@ -298,12 +300,12 @@ func TestParseOpID(t *testing.T) {
 		{in: "o1.1"}, {in: "o3.7"}, {in: "o10000.1"}, {in: "o32767.32767"},
 	}
 	for _, c := range valid {
-		t.Run(c.in, func(t *testing.T) { checkRoundTrip(t, faults.ParseOpID, c) })
+		t.Run(c.in, func(t *testing.T) { checkRoundTrip(t, api.ParseOpID, c) })
 	}
 	t.Run("fields", func(t *testing.T) {
-		o, err := faults.ParseOpID("o3.7")
+		o, err := api.ParseOpID("o3.7")
 		require.NoError(t, err, rerun(t))
-		assert.Equal(t, faults.OpID{Queue: 3, Index: 7}, o, rerun(t))
+		assert.Equal(t, api.OpID{Queue: 3, Index: 7}, o, rerun(t))
 	})
 
 	bad := func(in string) []string { return []string{fmt.Sprintf("bad operation %q", in), opAccepted} }
@@ -330,7 +332,7 @@ func TestParseOpID(t *testing.T) {
 		{in: "o+3.7", why: bad("o+3.7")},
 	}
 	for _, c := range invalid {
-		t.Run("invalid/"+c.in, func(t *testing.T) { checkInvalid(t, faults.ParseOpID, c) })
+		t.Run("invalid/"+c.in, func(t *testing.T) { checkInvalid(t, api.ParseOpID, c) })
 	}
 }
 
@@ -344,14 +346,24 @@ func TestParseRef(t *testing.T) {
 		{in: "c3/o3.7/a2"},
 		{in: "c3/o3.7/a2/copy"},
 		{in: "c10000/o10000.32767/a1000"},
+		{in: "c3/o3.7/a2/db4"},
+		{in: "c3/o3.7/a2/copy/gateway1"},
+		{in: "c1/o1.1/a1/kv12"},
+		{in: "s1/consumer/queue17"},
+		{in: "s2/outbox-relay/db3"},
 	}
 	for _, c := range valid {
 		t.Run(c.in, func(t *testing.T) { checkRoundTrip(t, faults.ParseRef, c) })
 	}
+	t.Run("service-fields", func(t *testing.T) {
+		r, err := faults.ParseRef("s1/consumer/queue17")
+		require.NoError(t, err, rerun(t))
+		assert.Equal(t, faults.Ref{Caller: "s1", Worker: "consumer", Service: api.ServiceQueue, Call: 17}, r, rerun(t))
+	})
 	t.Run("fields", func(t *testing.T) {
 		r, err := faults.ParseRef("c3/o3.7/a2/copy")
 		require.NoError(t, err, rerun(t))
-		assert.Equal(t, faults.Ref{Caller: "c3", Op: faults.OpID{Queue: 3, Index: 7}, Attempt: 2, Copy: true}, r, rerun(t))
+		assert.Equal(t, faults.Ref{Caller: "c3", Op: api.OpID{Queue: 3, Index: 7}, Attempt: 2, Copy: true}, r, rerun(t))
 	})
 
 	bad := func(in string) []string { return []string{fmt.Sprintf("bad message %q", in), refAccepted} }
@@ -375,6 +387,13 @@ func TestParseRef(t *testing.T) {
 		{in: "clients/o3.7/a2", why: bad("clients/o3.7/a2")},
 		{in: "c3/o3.7/a4294967297", why: bad("c3/o3.7/a4294967297")},
 		{in: "c3/o3.7/a02", why: bad("c3/o3.7/a02")},
+		{in: "c3/o3.7/a2/db0", why: bad("c3/o3.7/a2/db0")},
+		{in: "c3/o3.7/a2/cache1", why: bad("c3/o3.7/a2/cache1")},
+		{in: "c3/o3.7/a2/db1/copy", why: bad("c3/o3.7/a2/db1/copy")},
+		{in: "s1/consumer", why: bad("s1/consumer")},
+		{in: "c1/consumer/db1", why: bad("c1/consumer/db1")},
+		{in: "s1/Consumer/db1", why: bad("s1/Consumer/db1")},
+		{in: "s1/o1.1/a1", why: bad("s1/o1.1/a1")},
 	}
 	for _, c := range invalid {
 		t.Run("invalid/"+c.in, func(t *testing.T) { checkInvalid(t, faults.ParseRef, c) })
@@ -403,12 +422,23 @@ func TestParseFault(t *testing.T) {
 		{in: "drop-request   c3/o3.7/a2\tat=1s", canonical: "drop-request c3/o3.7/a2 at=1s"},
 		{in: "duplicate-request c1/o1.1/a1 at=1s", canonical: "duplicate-request c1/o1.1/a1 at=1s extra=0s"},
 		{in: "crash s2@3s", canonical: "crash s2@3s+1s"},
+		{in: "crash kv@3s+500ms"},
+		{in: "db-drop-connection c1/o1.1/a1/db2 at=1.5s"},
+		{in: "db-lost-commit-ack s1/consumer/db7 at=2s"},
+		{in: "gateway-timeout c1/o1.1/a1/gateway1 at=1s"},
+		{in: "gateway-500 c1/o1.1/a1/copy/gateway2 at=1s"},
+		{in: "drop-response c1/o1.1/a1/kv3 at=1s"},
+		{in: "crash-at s1:after-charge#3+1s at=4.5s"},
+		{in: "crash-at s1:after-charge at=1s", canonical: "crash-at s1:after-charge#1+1s at=1s"},
+		{in: "pause s2@3s+1m35s"},
+		{in: "pause c1@1s+2s"},
+		{in: "kv-failover kv@5s"},
 	}
 	for _, c := range valid {
 		t.Run(c.in, func(t *testing.T) { checkRoundTrip(t, faults.ParseFault, c) })
 	}
 
-	ref := faults.Ref{Caller: "c3", Op: faults.OpID{Queue: 3, Index: 7}, Attempt: 2}
+	ref := faults.Ref{Caller: "c3", Op: api.OpID{Queue: 3, Index: 7}, Attempt: 2}
 	values := []struct {
 		name string
 		f    faults.Fault
@@ -455,6 +485,14 @@ func TestParseFault(t *testing.T) {
 		{in: "drop-request c1/o1.1/a1 at=1s extra=2ms", why: inLine("drop-request c1/o1.1/a1 at=1s extra=2ms", `"extra=2ms"`, "duplicate")},
 		{in: "crash c1@1s", why: inLine("crash c1@1s", `"c1"`, "server")},
 		{in: "client-crash s1@1s", why: inLine("client-crash s1@1s", `"s1"`, "client")},
+		{in: "db-drop-connection c1/o1.1/a1 at=1s", why: inLine("db-drop-connection c1/o1.1/a1 at=1s", "hits a database call")},
+		{in: "gateway-500 c1/o1.1/a1/db1 at=1s", why: inLine("gateway-500 c1/o1.1/a1/db1 at=1s", "hits a gateway call")},
+		{in: "duplicate-request c1/o1.1/a1/db1 at=1s", why: inLine("duplicate-request c1/o1.1/a1/db1 at=1s", "not service calls")},
+		{in: "crash-at any:after-charge~0.1 at=1s", why: inLine("crash-at any:after-charge~0.1 at=1s", "names its server and occurrence")},
+		{in: "crash-at s1 at=1s", why: inLine("crash-at s1 at=1s", "missing ':'", faults.CrashPointSyntax)},
+		{in: "pause s1@1s", why: inLine("pause s1@1s", "missing '+LENGTH'", faults.PauseSyntax)},
+		{in: "kv-failover s1@1s", why: inLine("kv-failover s1@1s", "targets kv")},
+		{in: "crash db@1s", why: inLine("crash db@1s", `"db"`, "kv")},
 	}
 	for _, c := range invalid {
 		t.Run("invalid/"+c.in, func(t *testing.T) { checkInvalid(t, faults.ParseFault, c) })
@@ -498,7 +536,7 @@ func TestReadFaults(t *testing.T) {
 	})
 
 	t.Run("written-list", func(t *testing.T) {
-		ref := faults.Ref{Caller: "c2", Op: faults.OpID{Queue: 2, Index: 1}, Attempt: 3}
+		ref := faults.Ref{Caller: "c2", Op: api.OpID{Queue: 2, Index: 1}, Attempt: 3}
 		want := []faults.Fault{
 			{Kind: faults.DropResponse, At: sim.Time(150350 * time.Microsecond), Msg: ref},
 			{Kind: faults.DuplicateRequest, At: sim.Time(3 * time.Second), Msg: ref, Extra: 4897289},
@@ -537,4 +575,66 @@ func TestReadFaults(t *testing.T) {
 		_, err := faults.ReadFaults(iotest.ErrReader(boom))
 		assert.ErrorIs(t, err, boom, rerun(t))
 	})
+}
+
+// Goal: crash points and pauses print as they parse, and a bad one names
+// what is wrong and the accepted form.
+// Method: round trips of canonical and short forms, then malformed specs.
+func TestParseCrashPointAndPause(t *testing.T) {
+	points := []validCase{
+		{in: "s1:after-charge#1+1s"},
+		{in: "s1:after-charge", canonical: "s1:after-charge#1+1s"},
+		{in: "s1:after-charge#3+2s"},
+		{in: "any:before-commit~0.1+1s"},
+		{in: "any:before-commit~0.1", canonical: "any:before-commit~0.1+1s"},
+	}
+	for _, c := range points {
+		t.Run("point/"+c.in, func(t *testing.T) { checkRoundTrip(t, faults.ParseCrashPoint, c) })
+	}
+	badPoints := []invalidCase{
+		{in: "after-charge", why: []string{"missing ':'", faults.CrashPointSyntax}},
+		{in: "c1:after-charge", why: []string{`bad server "c1"`, faults.CrashPointSyntax}},
+		{in: "s1:After", why: []string{`bad point name "After"`}},
+		{in: "s1:after-charge#0", why: []string{`bad occurrence "0"`}},
+		{in: "s1:after-charge~1.5", why: []string{`bad probability "1.5"`}},
+		{in: "s1:after-charge~0", why: []string{`bad probability "0"`}},
+		{in: "s1:after-charge+0s", why: []string{"malformed downtime"}},
+		{in: "any:after-charge#2", why: []string{"#N needs one server"}},
+	}
+	for _, c := range badPoints {
+		t.Run("point-invalid/"+c.in, func(t *testing.T) { checkInvalid(t, faults.ParseCrashPoint, c) })
+	}
+	pauses := []validCase{{in: "s2@3s+1m35s"}, {in: "c1@0s+10ms"}, {in: "s2@3s+95s", canonical: "s2@3s+1m35s"}}
+	for _, c := range pauses {
+		t.Run("pause/"+c.in, func(t *testing.T) { checkRoundTrip(t, faults.ParsePause, c) })
+	}
+	badPauses := []invalidCase{
+		{in: "s2@3s", why: []string{"missing '+LENGTH'", faults.PauseSyntax}},
+		{in: "kv@3s+1s", why: []string{"pause targets a server", faults.PauseSyntax}},
+		{in: "any@3s+1s", why: []string{"pause targets a server", faults.PauseSyntax}},
+		{in: "s2@x+1s", why: []string{"malformed time", faults.PauseSyntax}},
+	}
+	for _, c := range badPauses {
+		t.Run("pause-invalid/"+c.in, func(t *testing.T) { checkInvalid(t, faults.ParsePause, c) })
+	}
+}
+
+// Goal: a replay reports exactly the listed faults that did not fire,
+// matching by identity whatever the time a fault was logged at.
+// Method: a list of three, a log holding two of them at other times.
+func TestUnfired(t *testing.T) {
+	mustParse := func(line string) faults.Fault {
+		f, err := faults.ParseFault(line)
+		require.NoError(t, err, rerun(t))
+		return f
+	}
+	want := []faults.Fault{
+		mustParse("drop-request c1/o1.1/a1 at=1s"),
+		mustParse("crash s1@2s+1s"),
+		mustParse("crash-at s1:after-charge#2+1s at=3s"),
+	}
+	fired := []faults.Fault{mustParse("drop-request c1/o1.1/a1 at=1.5s"), mustParse("crash-at s1:after-charge#2+1s at=7s")}
+	got := faults.Unfired(want, fired)
+	require.Len(t, got, 1, rerun(t))
+	assert.Equal(t, "crash s1@2s+1s", got[0].String(), rerun(t))
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 )
 
 // Link is how one link treats each message: its latency law and the
@@ -19,14 +20,14 @@ type Link struct {
 	ResetRate        float64 // the server finishes, the connection resets, no response arrives
 }
 
-// NodeSet names nodes: a node ("c1", "s2"), a group ("clients",
-// "servers"), or "*" for all, joined by commas.
+// NodeSet names nodes: a node ("c1", "s2", "db"), a group ("clients",
+// "servers", "services"), or "*" for all, joined by commas.
 type NodeSet []string
 
 func (s NodeSet) String() string { return strings.Join(s, ",") }
 
 // NodeSetSyntax is the accepted form of a node set, for error messages.
-const NodeSetSyntax = "names like c1,s2, groups clients or servers, or *"
+const NodeSetSyntax = "names like c1,s2,db, groups clients, servers or services, or *"
 
 // ParseNodeSet reads "c1,c2", "servers" or "*".
 func ParseNodeSet(s string) (NodeSet, error) {
@@ -52,22 +53,33 @@ func parseNodeSet(s string) (NodeSet, error) {
 	return NodeSet(parts), nil
 }
 
-// validNodeName accepts one node (c1, s2) or a group (clients, servers, *).
+// validNodeName accepts one node (c1, s2, db) or a group (clients, servers,
+// services, *).
 func validNodeName(p string) bool {
 	switch p {
-	case "*", "clients", "servers":
+	case "*", "clients", "servers", "services":
 		return true
 	}
 	return validNode(p)
 }
 
-// validNode accepts exactly one node: c or s and a number from 1, no
-// leading zeros.
+// validNode accepts exactly one node: a client or server (c or s and a
+// number from 1, no leading zeros) or a service (db, kv, gateway, queue).
 func validNode(p string) bool {
-	if len(p) < 2 || (p[0] != 'c' && p[0] != 's') {
+	if _, ok := api.ParseService(p); ok {
+		return true
+	}
+	return validClient(p) || validServer(p)
+}
+
+func validClient(p string) bool { return numbered(p, 'c') }
+func validServer(p string) bool { return numbered(p, 's') }
+
+func numbered(p string, prefix byte) bool {
+	if len(p) < 2 || p[0] != prefix {
 		return false
 	}
-	_, ok := canonicalInt(p[1:], 1<<30)
+	_, ok := api.CanonicalInt(p[1:], 1<<30)
 	return ok
 }
 
@@ -253,22 +265,81 @@ const CrashSyntax = "NODE@TIME[+DOWNTIME], e.g. s2@3s+1s or any@1500ms"
 
 // ParseCrash reads "s2@3s+1s", "any@1500ms" (downtime DefaultDowntime).
 func ParseCrash(s string) (Crash, error) {
-	bad := func(why string) (Crash, error) {
+	c, _, why := parseTimed(s)
+	if why != "" {
 		return Crash{}, fmt.Errorf("%q: %s (accepted: %s)", s, why, CrashSyntax)
 	}
+	return c, nil
+}
+
+// parseTimed reads NODE@TIME[+DURATION]; why says what is wrong, "" if
+// nothing.
+func parseTimed(s string) (c Crash, hasDown bool, why string) {
 	node, when, ok := strings.Cut(s, "@")
 	if !ok {
-		return bad("missing '@' before the time")
+		return c, false, "missing '@' before the time"
 	}
 	if node != "any" && !validNode(node) {
-		return bad("bad node " + strconv.Quote(node))
+		return c, false, "bad node " + strconv.Quote(node)
 	}
-	c := Crash{Node: node, Downtime: DefaultDowntime}
+	c = Crash{Node: node, Downtime: DefaultDowntime}
 	at, down, hasDown := strings.Cut(when, "+")
 	var err error
 	if c.At, err = parseTime(at); err != nil {
-		return bad(err.Error())
+		return c, false, err.Error()
 	}
+	if hasDown {
+		d, err := time.ParseDuration(down)
+		if err != nil || d <= 0 {
+			return c, false, "malformed downtime " + strconv.Quote(down) + ", want a duration > 0"
+		}
+		c.Downtime = d
+	}
+	return c, hasDown, ""
+}
+
+// CrashPoint arms a step a strategy names with Env.Crash: the server
+// crashes exactly there, the Nth time it reaches the step, or each time with
+// probability Prob.
+//
+//	s1:after-charge          the first time s1 reaches after-charge
+//	s1:after-charge#3+2s     the third time, down for 2s
+//	any:after-charge~0.1     each time any server reaches it, with probability 0.1
+type CrashPoint struct {
+	Node     string // sN, or any
+	Point    string
+	Nth      int     // the occurrence that crashes (from 1); 0 when Prob is set
+	Prob     float64 // per occurrence, when Nth is 0
+	Downtime sim.Duration
+}
+
+func (c CrashPoint) String() string {
+	s := c.Node + ":" + c.Point
+	if c.Nth > 0 {
+		s += "#" + strconv.Itoa(c.Nth)
+	} else {
+		s += "~" + strconv.FormatFloat(c.Prob, 'g', -1, 64)
+	}
+	return s + "+" + c.Downtime.String()
+}
+
+// CrashPointSyntax is the accepted form of a crash point, for error messages.
+const CrashPointSyntax = "NODE:POINT[#N|~P][+DOWNTIME], e.g. s1:after-charge, s1:after-charge#3+2s or any:after-charge~0.1"
+
+// ParseCrashPoint reads "s1:after-charge#3+2s".
+func ParseCrashPoint(s string) (CrashPoint, error) {
+	bad := func(why string) (CrashPoint, error) {
+		return CrashPoint{}, fmt.Errorf("%q: %s (accepted: %s)", s, why, CrashPointSyntax)
+	}
+	node, rest, ok := strings.Cut(s, ":")
+	if !ok {
+		return bad("missing ':' between the server and the point")
+	}
+	if node != "any" && !validServer(node) {
+		return bad("bad server " + strconv.Quote(node) + " (want sN or any)")
+	}
+	c := CrashPoint{Node: node, Nth: 1, Downtime: DefaultDowntime}
+	rest, down, hasDown := strings.Cut(rest, "+")
 	if hasDown {
 		d, err := time.ParseDuration(down)
 		if err != nil || d <= 0 {
@@ -276,23 +347,78 @@ func ParseCrash(s string) (Crash, error) {
 		}
 		c.Downtime = d
 	}
+	if point, n, ok := strings.Cut(rest, "#"); ok {
+		nth, okN := api.CanonicalInt(n, 1<<30)
+		if !okN {
+			return bad("bad occurrence " + strconv.Quote(n) + ", want an integer >= 1")
+		}
+		rest, c.Nth = point, nth
+	} else if point, p, ok := strings.Cut(rest, "~"); ok {
+		prob, err := strconv.ParseFloat(p, 64)
+		if err != nil || !(prob > 0 && prob <= 1) {
+			return bad("bad probability " + strconv.Quote(p) + ", want a number in (0, 1]")
+		}
+		rest, c.Nth, c.Prob = point, 0, prob
+	}
+	if !validWorker(rest) {
+		return bad("bad point name " + strconv.Quote(rest) + " (lower-case letters, digits and '-')")
+	}
+	c.Point = rest
+	if c.Node == "any" && c.Nth > 0 && c.Nth != 1 {
+		return bad("#N needs one server: any counts nothing; use ~P with any")
+	}
+	return c, nil
+}
+
+// PauseSyntax is the accepted form of a pause, for error messages.
+const PauseSyntax = "NODE@TIME+LENGTH, e.g. s2@3s+95s"
+
+// ParsePause reads "s2@3s+95s": the process freezes at 3s for 95s.
+func ParsePause(s string) (Crash, error) {
+	c, hasLength, why := parseTimed(s)
+	switch {
+	case why != "":
+	case !hasLength:
+		why = "missing '+LENGTH'"
+	default:
+		if err := checkTimedTarget(PauseFault, c.Node); err != nil {
+			why = err.Error()
+		}
+	}
+	if why != "" {
+		return Crash{}, fmt.Errorf("%q: %s (accepted: %s)", s, why, PauseSyntax)
+	}
 	return c, nil
 }
 
 // Plan is everything that goes wrong in a run, how often and when.
 type Plan struct {
-	Link       Link       // every link, unless a rule says otherwise
-	Links      []LinkRule // per-link overrides, later rules win
-	Partitions []Partition
-	Crashes    []Crash      // server crashes at chosen moments
-	CrashEvery sim.Duration // mean time between random server crashes (0: none)
+	Link Link // every link between clients and servers, unless a rule says otherwise
+	// ServiceLink is every link between a server and a service (db, kv,
+	// gateway, queue), unless a rule says otherwise. A message lost on it
+	// breaks the connection: the caller sees a connection error.
+	ServiceLink Link
+	Links       []LinkRule // per-link overrides, later rules win
+	Partitions  []Partition
+	Crashes     []Crash      // server crashes (and store restarts) at chosen moments
+	CrashEvery  sim.Duration // mean time between random server crashes (0: none)
 	// ClientCrashes and ClientCrashEvery do the same for clients.
 	ClientCrashes    []Crash
 	ClientCrashEvery sim.Duration
 	Downtime         sim.Duration // downtime of random crashes
+	CrashPoints      []CrashPoint // crashes at steps the strategy names
+	Pauses           []Crash      // processes frozen for a while (Downtime is the length)
+	Failovers        []sim.Time   // moments the store fails over to its lagging replica
+
+	// Per-call rates of the services' own faults.
+	DBDropConnectionRate float64 // per statement inside a transaction
+	DBLostCommitAckRate  float64 // per COMMIT
+	GatewayTimeoutRate   float64 // per charge: it goes through, the answer never comes
+	Gateway500Rate       float64 // per charge: it goes through, the answer is 500
+
 	// Replay, when set, replaces every random fault decision: exactly the
-	// listed message faults fire and no random crash is drawn. Partitions and
-	// crashes in the list are added to the plan's.
+	// listed message faults fire and no random crash is drawn. Timed faults
+	// in the list are added to the plan's.
 	Replay []Fault
 }
 

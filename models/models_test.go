@@ -1,50 +1,52 @@
 package models_test
 
 import (
-	"os"
-	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/models"
-	"github.com/idemsim/idemsim/sim/world"
+	"github.com/idemsim/idemsim/sim/api"
 )
 
-// Goal: every strategy traces back to the thread — its Position is the
-// thread's own words, found verbatim in ../shared/seeds — and is complete
-// (name, rule, contract, Boot), with a unique name Lookup finds.
-// Method: read the seeds, normalize whitespace, look for each Position.
-func TestStrategiesTraceBackToTheThread(t *testing.T) {
-	const cmd = "go test ./models -run TestStrategiesTraceBackToTheThread"
-	files, err := filepath.Glob("../../shared/seeds/*.txt")
-	require.NoError(t, err, cmd)
-	require.NotEmpty(t, files, "the thread lives in ../shared/seeds beside the checkout; "+cmd)
-	var thread strings.Builder
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err, cmd)
-		thread.WriteString(strings.Join(strings.Fields(string(b)), " "))
-		thread.WriteByte('\n')
-	}
+// Goal: every strategy is complete — a unique name Lookup finds, its rule in
+// one sentence, the thread position it implements stated in our own words
+// (no pasted quotation), a contract the oracle knows, a schema that creates
+// its ledger tables, and crash points with usable names.
+// Method: inspect each registered strategy's declaration.
+func TestStrategiesAreComplete(t *testing.T) {
 	names := map[string]bool{}
+	pointName := regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	for _, s := range models.All() {
 		t.Run(s.Name, func(t *testing.T) {
-			assert.NotEmpty(t, s.Rule, cmd)
-			assert.NotNil(t, s.Boot, cmd)
-			assert.Contains(t, []world.Contract{world.ContractNone, world.ContractReplay, world.Contract409, world.ContractPoll202}, s.Contract, cmd)
-			assert.False(t, names[s.Name], "duplicate name %s; %s", s.Name, cmd)
+			rerun := testcmd.Rerun(t, "./models")
+			assert.NotEmpty(t, s.Rule, rerun)
+			assert.NotContains(t, s.Rule, ". ", "the rule is one sentence; %s", rerun)
+			assert.NotNil(t, s.Boot, rerun)
+			assert.Contains(t, api.Contracts(), s.Contract, rerun)
+			assert.False(t, names[s.Name], "duplicate name %s; %s", s.Name, rerun)
 			names[s.Name] = true
-			pos := strings.Join(strings.Fields(s.Position), " ")
-			require.NotEmpty(t, pos, cmd)
-			assert.Contains(t, thread.String(), pos, "Position must quote the thread verbatim; %s", cmd)
+			require.NotEmpty(t, s.Position, rerun)
+			assert.NotContains(t, s.Position, `"`, "state the position in our own words, not as a quotation; %s", rerun)
+			assert.NotEmpty(t, s.Ledger, "a strategy names the tables its effects land in; %s", rerun)
+			for _, table := range s.Ledger {
+				assert.True(t, slices.ContainsFunc(s.Schema, func(ddl string) bool {
+					return strings.HasPrefix(ddl, "create table "+table+" ")
+				}), "ledger table %s is created by the schema; %s", table, rerun)
+			}
+			for _, p := range s.CrashPoints {
+				assert.Regexp(t, pointName, p, rerun)
+			}
 			found, err := models.Lookup(s.Name)
-			require.NoError(t, err, cmd)
-			assert.Equal(t, s.Name, found.Name, cmd)
+			require.NoError(t, err, rerun)
+			assert.Equal(t, s.Name, found.Name, rerun)
 		})
 	}
-	_, err = models.Lookup("no-such-strategy")
-	assert.ErrorContains(t, err, "accepted: naive, local-cache", cmd)
+	_, err := models.Lookup("no-such-strategy")
+	assert.ErrorContains(t, err, "accepted: naive, local-cache", testcmd.Rerun(t, "./models"))
 }

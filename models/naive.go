@@ -1,26 +1,28 @@
 package models
 
-import "github.com/idemsim/idemsim/sim/world"
+import "github.com/idemsim/idemsim/sim/api"
 
 // Naive performs every request it receives: no idempotency at all.
 //
-// Position: the baseline the thread starts from — "If the first try fails,
-// the client doesn't know if it succeeded or not, so the client should try
-// again later ("at-least-once"). The idempotence mechanism just ensures that
-// we don't get duplicates in the case that the first try actually
-// succeeded." Without that mechanism, at-least-once retries charge twice.
-var Naive = world.Strategy{
-	Name:     "naive",
-	Rule:     "execute every request; the key is ignored",
-	Position: `If the first try fails, the client doesn't know if it succeeded or not, so the client should try again later ("at-least-once").`,
-	Contract: world.ContractNone,
-	Boot: func() world.Handler {
-		return func(env world.Env, req world.Request) world.Response {
-			if req.Kind == world.Poll {
-				return world.Response{Status: world.StatusNotFound}
+// Position: the baseline the thread starts from. A client that cannot tell
+// whether its first try worked has to try again (at-least-once delivery),
+// and the idempotency mechanism exists only so that such a retry does not
+// act twice when the first try had in fact succeeded. Take the mechanism
+// away and every retry of a request that did succeed charges again.
+var Naive = api.Strategy{
+	Name: "naive",
+	Rule: "execute every request; the key is ignored",
+	Position: "the thread's baseline: clients retry at least once when unsure, and idempotency keys exist only " +
+		"so that a retry of a request that had succeeded does not act twice; without them, it does",
+	Contract: api.ContractNone,
+	Schema:   []string{paymentsDDL},
+	Ledger:   []string{paymentsTable},
+	Boot: func(api.Settings) api.Server {
+		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
+			if err := insertPayment(env.DB(), req); err != nil {
+				return failed()
 			}
-			row := env.Ledger().Charge(req.Op, req.Amount, req.Key)
-			return world.Response{Status: world.StatusCreated, Row: row}
-		}
+			return created()
+		}}
 	},
 }

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/idemsim/idemsim/sim/world"
+	"github.com/idemsim/idemsim/sim/api"
 )
 
 // All lists every strategy, in the order `idemsim list` prints them.
-func All() []world.Strategy {
-	return []world.Strategy{Naive, LocalCache}
+func All() []api.Strategy {
+	return []api.Strategy{Naive, LocalCache}
 }
 
 // Names lists the strategies' names.
@@ -22,11 +22,11 @@ func Names() []string {
 }
 
 // Lookup finds a strategy by name.
-func Lookup(name string) (world.Strategy, error) {
+func Lookup(name string) (api.Strategy, error) {
 	for _, s := range All() {
 		if s.Name == name {
 			return s, nil
 		}
 	}
-	return world.Strategy{}, fmt.Errorf("unknown strategy %q (accepted: %s)", name, strings.Join(Names(), ", "))
+	return api.Strategy{}, fmt.Errorf("unknown strategy %q (accepted: %s)", name, strings.Join(Names(), ", "))
 }

@@ -23,6 +23,7 @@ const (
 	Quiescent  StopReason = "quiescent"   // no event left to run
 	Deadline   StopReason = "deadline"    // the next event lies past the virtual deadline
 	EventLimit StopReason = "event-limit" // MaxEvents events ran
+	Stopped    StopReason = "stopped"     // Stop was called
 )
 
 // Stats counts what a kernel did, for benchmarks and summaries.
@@ -45,7 +46,12 @@ type Kernel struct {
 	doomed    []*Proc // killed by a running actor; stopped once it yields
 	maxEvents uint64
 	stats     Stats
+	stopped   bool
 }
+
+// Stop makes Run return before its next event, as when a run's goal is met
+// while actors would go on forever (a queue consumer polling).
+func (k *Kernel) Stop() { k.stopped = true }
 
 // DefaultMaxEvents bounds a run that never quiesces (TigerBeetle: put a limit
 // on everything).
@@ -95,6 +101,9 @@ func (k *Kernel) Run(until Time) StopReason {
 		panic("sim: Run called from inside an actor")
 	}
 	for {
+		if k.stopped {
+			return Stopped
+		}
 		if len(k.tied) == 0 {
 			if len(k.queue) == 0 {
 				return Quiescent
@@ -112,6 +121,13 @@ func (k *Kernel) Run(until Time) StopReason {
 		if p := e.proc; p != nil {
 			if e.token != p.token || p.state != parked {
 				continue // a timeout that lost to a wake, or a killed actor: time does not move for it
+			}
+			if g := p.group; g != nil && g.pausedUntil > e.at {
+				// A frozen process runs nothing until it thaws; what it
+				// was due to do then happens in the order it was due.
+				e.at = g.pausedUntil
+				k.push(e)
+				continue
 			}
 			k.now = e.at
 			p.token++
@@ -197,6 +213,28 @@ type Proc struct {
 	// wakePending: a Wake was accepted for the current park.
 	wakePending bool
 	failure     string
+	group       *Group
+}
+
+// Group is the actors of one process, which a pause freezes together: while
+// paused none of them runs, and everything they were due to do happens when
+// the pause ends. Their locks, leases and connections stay held, as in a
+// stop-the-world pause.
+type Group struct {
+	pausedUntil Time
+}
+
+// Pause freezes g until until (a later pause extends an earlier one).
+func (g *Group) Pause(until Time) { g.pausedUntil = max(g.pausedUntil, until) }
+
+// Paused reports whether g is frozen at now.
+func (g *Group) Paused(now Time) bool { return g.pausedUntil > now }
+
+// SpawnIn is Spawn for an actor of process g.
+func (k *Kernel) SpawnIn(g *Group, name string, body func(p *Proc)) *Proc {
+	p := k.Spawn(name, body)
+	p.group = g
+	return p
 }
 
 // Spawn creates an actor running body; it starts at the current instant, after

@@ -32,7 +32,7 @@ func main() {
 
 // run is main without os.Exit, for tests: 0 ok, 1 failure, 2 usage error.
 func run(args []string, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdout)
+	err := dispatch(args, stdout, stderr)
 	if err == nil {
 		return 0
 	}
@@ -44,13 +44,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
-func dispatch(args []string, stdout io.Writer) error {
+func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usagef("idemsim: missing command (accepted: run, list, sql, help)")
 	}
 	switch args[0] {
 	case "run":
-		return runCommand(args[1:], stdout)
+		return runCommand(args[1:], stdout, stderr)
 	case "sql":
 		return sqlCommand(args[1:], stdout)
 	case "list":
@@ -66,7 +66,7 @@ func dispatch(args []string, stdout io.Writer) error {
 			_, err := io.WriteString(stdout, topUsage)
 			return err
 		case args[1] == "run":
-			return runCommand([]string{"--help"}, stdout)
+			return runCommand([]string{"--help"}, stdout, stderr)
 		case args[1] == "sql":
 			return sqlCommand([]string{"--help"}, stdout)
 		}

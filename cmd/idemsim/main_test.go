@@ -162,7 +162,7 @@ func TestInvalidInput(t *testing.T) {
 		{name: "unknown-command", args: []string{"bogus"}, code: 2, names: `unknown command "bogus"`, accepted: commands},
 		{name: "no-command", args: []string{}, code: 2, names: "missing command", accepted: commands},
 		{name: "help-unknown-command", args: []string{"help", "bogus"}, code: 2, names: `"bogus"`, accepted: commands},
-		{name: "replay-missing-file", args: []string{"run", "--replay", "$DIR/missing.faults"}, code: 1, names: "--replay", accepted: "no such file or directory"},
+		{name: "replay-missing-file", args: []string{"run", "--replay", "$DIR/missing.faults"}, code: 2, names: "--replay", accepted: "no such file or directory"},
 		{name: "replay-malformed-line", args: []string{"run", "--replay", "$DIR/f.faults"}, file: "# recorded\ncrash s1@1s\ncrash s1\n",
 			code: 2, names: "--replay $DIR/f.faults: line 3", accepted: faults.CrashSyntax},
 		{name: "replay-unknown-kind", args: []string{"run", "--replay", "$DIR/f.faults"}, file: "bogus c1/o1.1/a1 at=1s\n",
@@ -174,7 +174,7 @@ func TestInvalidInput(t *testing.T) {
 		{name: "replay-client-crash-c9-of-4", args: []string{"run", "--clients", "4", "--ops", "5", "--replay", "$DIR/f.faults"}, file: "client-crash c9@1s\n",
 			code: 2, names: "--replay", accepted: "clients are c1..c4"},
 		{name: "replay-crash-of-a-client", args: []string{"run", "--clients", "4", "--ops", "5", "--replay", "$DIR/f.faults"}, file: "crash c2@1s\n",
-			code: 2, names: "--replay", accepted: `crash targets a server (sN or any), not "c2"`},
+			code: 2, names: "--replay", accepted: `crash targets a server (sN or any) or kv (the store restarts with its data lost), not "c2"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -364,7 +364,7 @@ func TestReproduceCommand(t *testing.T) {
 				if !strings.Contains(tl, " LEDGER ") {
 					continue
 				}
-				if strings.Contains(tl, " LEDGER charge "+op+" ") {
+				if strings.HasSuffix(tl, " for "+op) {
 					ledger = append(ledger, tl)
 				} else {
 					others = append(others, tl)
@@ -425,5 +425,10 @@ func TestFaultsOutReplay(t *testing.T) {
 	assert.NotEmpty(t, lineWith(second.stdout, "run "), rerun(t, replay))
 	again, err := os.ReadFile(g)
 	require.NoError(t, err, rerun(t, replay))
-	assert.Equal(t, string(written), string(again), "the replay recorded another fault list\n%s", rerun(t, replay))
+	relist, err := faults.ReadFaults(bytes.NewReader(again))
+	require.NoError(t, err, rerun(t, replay))
+	assert.Equal(t, list, relist, "the replay recorded another fault list\n%s", rerun(t, replay))
+	assert.Contains(t, string(written), "# command: "+cmdline(record[:len(record)-2])+"\n", "the list records the command that made it\n%s", rerun(t, record))
+	assert.Contains(t, second.stderr, "warning: the fault list was recorded by", "replaying with other flags warns\n%s", rerun(t, replay))
+	assert.Empty(t, first.stderr, rerun(t, record))
 }

@@ -1,16 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/models"
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/db/sql"
+	"github.com/idemsim/idemsim/sim/gateway"
+	"github.com/idemsim/idemsim/sim/kv"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -36,12 +44,14 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	fs := &flagSet{cmd: "run"}
 	c := &cfg.Client
 	p := &cfg.Faults
+	d := &cfg.DB
+	svc := &cfg.Services
 	fs.add("strategy", "NAME", "server strategy: "+strings.Join(models.Names(), ", ")+" (default naive)", oneOf(&o.strategy, models.Names()...))
 	fs.add("seed", "N", "seed of every random choice (default 1)", uint64Value(&cfg.Seed))
 	fs.add("servers", "N", "server replicas behind the balancer (default 3)", intIn(&cfg.Servers, 1, world.MaxServers))
 	fs.add("balancer", "KIND", "round-robin or random (default round-robin)", oneOf(&o.balancer, string(world.RoundRobin), string(world.Random)))
 	fs.add("clients", "N", "clients, each consuming a queue of operations (default 16)", intIn(&cfg.Clients, 1, world.MaxClients))
-	fs.add("ops", "N", "operations per client (default 50)", intIn(&cfg.OpsPerClient, 1, world.MaxOps))
+	fs.add("ops", "N", "operations per client (default 50; clients x ops at most 1000000)", intIn(&cfg.OpsPerClient, 1, world.MaxOps))
 	fs.add("workers-per-op", "N", "clients that consume the same queue: same operations, same keys (default 1)", intIn(&cfg.WorkersPerOp, 1, world.MaxClients))
 	fs.add("timeout", "DURATION", "client timeout per attempt (default 1s)", durationValue(&c.TimeoutPerAttempt, false))
 	fs.add("attempts", "N", "attempt budget per operation (default 8)", intIn(&c.Attempts, 1, 1000))
@@ -56,7 +66,59 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	})
 	fs.add("key-on-restart", "KIND", "persist or regenerate the key when a client restarts mid-operation (default persist)", oneOf(&o.keyPolicy, string(world.KeyPersist), string(world.KeyRegenerate)))
 	fs.add("service-time", "DIST", "server work per request (default lognormal:2ms,0.5)", distValue(&cfg.ServiceTime))
-	fs.add("delay", "DIST", "one-way network latency on every link (default lognormal:5ms,0.5)", distValue(&p.Link.Delay))
+
+	fs.add("isolation", "LEVEL", "the strategy's transaction isolation: "+strings.Join(levelNames(), ", ")+" (default read-committed)", func(s string) error {
+		l, err := parseLevel(s)
+		d.Isolation = l
+		return err
+	})
+	fs.add("db-pool", "N", "database connections per server (default 10)", intIn(&d.PoolSize, 1, world.MaxPoolSize))
+	fs.add("db-latency", "DIST", "the database's own time per statement, on top of the link's (default const:0s)", distValue(&d.StatementLatency))
+	fs.add("db-statement-timeout", "DURATION", "statement_timeout (default 0: none)", durationValue(&d.StatementTimeout, true))
+	fs.add("db-lock-timeout", "DURATION", "lock_timeout (default 0: none)", durationValue(&d.LockTimeout, true))
+	fs.add("deadlock-timeout", "DURATION", "how long a lock waiter waits before checking for a deadlock (default 1s)", durationValue(&d.DeadlockTimeout, false))
+	fs.add("db-drop-connection", "P", "probability the connection drops before a statement inside a transaction (rolled back; default 0)", rateValue(&p.DBDropConnectionRate))
+	fs.add("db-lost-commit-ack", "P", "probability a COMMIT is applied and its acknowledgement lost (default 0)", rateValue(&p.DBLostCommitAckRate))
+
+	fs.add("kv-maxmemory", "BYTES", "the store's memory limit (default 0: none)", func(s string) error {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a number of bytes >= 0", s)
+		}
+		svc.KV.MaxMemory = n
+		return nil
+	})
+	fs.add("kv-eviction", "POLICY", "what the store evicts at its memory limit: "+kv.PolicyNames+" (default noeviction)", func(s string) error {
+		pol, err := kv.ParsePolicy(s)
+		svc.KV.Policy = pol
+		return err
+	})
+	fs.add("kv-replica-lag", "DURATION", "how far the store's replica lags; a failover loses the writes of that window (default 0)", durationValue(&svc.KV.ReplicaLag, true))
+	fs.add("kv-failover", "TIME", "fail the store over to its replica at TIME, repeatable (e.g. 5s)", func(s string) error {
+		t, err := time.ParseDuration(s)
+		if err != nil || t < 0 {
+			return fmt.Errorf("%q is not a time >= 0 (accepted: a Go duration from the start like 5s)", s)
+		}
+		p.Failovers = append(p.Failovers, sim.Time(t))
+		return nil
+	}).repeats = true
+	fs.add("gateway", "MODE", "how the gateway treats a repeated charge: idempotent (by forwarded key), window:DURATION (rejects an identical charge within it) or none (default idempotent)", func(s string) error {
+		m, window, err := gateway.ParseMode(s)
+		svc.Gateway.Mode, svc.Gateway.Window = m, window
+		return err
+	})
+	fs.add("gateway-time", "DIST", "the gateway's processing time per charge (default lognormal:200ms,0.5)", distValue(&svc.GatewayTime))
+	fs.add("gateway-call-timeout", "DURATION", "how long a server waits for the gateway's answer (default 10s)", durationValue(&svc.GatewayTimeout, false))
+	fs.add("gateway-key-retention", "DURATION", "how long the gateway remembers a forwarded key (default 24h; 0: forever)", durationValue(&svc.Gateway.KeyRetention, true))
+	fs.add("gateway-timeout", "P", "probability a charge goes through and its answer never comes (default 0)", rateValue(&p.GatewayTimeoutRate))
+	fs.add("gateway-500", "P", "probability a charge goes through and the gateway answers 500 (default 0)", rateValue(&p.Gateway500Rate))
+	fs.add("queue-visibility", "DURATION", "how long a received message stays hidden before it is delivered again (default 30s)", durationValue(&svc.Queue.VisibilityTimeout, false))
+	fs.add("queue-max-receives", "N", "deliveries after which a message is dead-lettered (default 0: never)", intIn(&svc.Queue.MaxReceives, 0, 1000))
+	fs.add("service-delay", "DIST", "one-way latency between servers and services (default lognormal:250us,0.3)", distValue(&p.ServiceLink.Delay))
+	fs.add("clock-skew", "NODE:OFFSET", "a server's or service's clock is off by OFFSET, repeatable: s2:+3s, kv:-500ms", clockValue(cfg, true))
+	fs.add("clock-drift", "NODE:RATE", "a server's or service's clock runs at RATE, repeatable: s1:1.001", clockValue(cfg, false))
+
+	fs.add("delay", "DIST", "one-way latency between clients and servers (default lognormal:5ms,0.5)", distValue(&p.Link.Delay))
 	fs.add("drop-request", "P", "probability a request is lost (default 0)", rateValue(&p.Link.DropRequestRate))
 	fs.add("drop-response", "P", "probability a response is lost after the server answered (default 0)", rateValue(&p.Link.DropResponseRate))
 	fs.add("duplicate", "P", "probability a message is delivered twice, the copy later (default 0)", rateValue(&p.Link.DuplicateRate))
@@ -71,12 +133,22 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		p.Partitions = append(p.Partitions, part)
 		return err
 	}).repeats = true
-	fs.add("crash", "SPEC", "crash a server, repeatable: "+faults.CrashSyntax, func(s string) error {
+	fs.add("crash", "SPEC", "crash a server (or restart kv, losing its data), repeatable: "+faults.CrashSyntax, func(s string) error {
 		cr, err := faults.ParseCrash(s)
 		o.crashes = append(o.crashes, cr)
 		return err
 	}).repeats = true
 	fs.add("crash-every", "DURATION", "mean time between random server crashes (default none)", durationValue(&p.CrashEvery, false))
+	fs.add("crash-at", "SPEC", "crash a server at a step its strategy names, repeatable: "+faults.CrashPointSyntax, func(s string) error {
+		cp, err := faults.ParseCrashPoint(s)
+		p.CrashPoints = append(p.CrashPoints, cp)
+		return err
+	}).repeats = true
+	fs.add("pause", "SPEC", "freeze a server or client for a while, its locks and leases held, repeatable: "+faults.PauseSyntax, func(s string) error {
+		pa, err := faults.ParsePause(s)
+		p.Pauses = append(p.Pauses, pa)
+		return err
+	}).repeats = true
 	fs.add("client-crash", "SPEC", "crash a client, repeatable: "+strings.ReplaceAll(faults.CrashSyntax, "s2", "c2"), func(s string) error {
 		cr, err := faults.ParseCrash(s)
 		o.clientCrash = append(o.clientCrash, cr)
@@ -84,18 +156,19 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	}).repeats = true
 	fs.add("client-crash-every", "DURATION", "mean time between random client crashes (default none)", durationValue(&p.ClientCrashEvery, false))
 	fs.add("downtime", "DURATION", "downtime after a random crash (default 1s)", durationValue(&p.Downtime, false))
-	fs.add("replay", "FILE", "inject exactly the faults listed in FILE (as --faults-out writes them); random faults are then off", func(s string) error { o.replay = s; return nil })
+	fs.add("replay", "FILE", "inject exactly the faults listed in FILE (as --faults-out writes them); random faults are then off", fileValue(&o.replay))
 	fs.add("fault", "LINE", "inject exactly this fault, repeatable, e.g. 'drop-response c1/o1.1/a1'; random faults are then off", func(s string) error {
 		f, err := faults.ParseFault(s)
 		o.injected = append(o.injected, f)
 		return err
 	}).repeats = true
-	fs.add("faults-out", "FILE", "write the faults that fired, one per line, replayable with --replay", func(s string) error { o.faultsOut = s; return nil })
+	fs.add("faults-out", "FILE", "write the faults that fired, one per line, replayable with --replay", fileValue(&o.faultsOut))
 	fs.add("deadline", "DURATION", "virtual time at which the run stops (default 24h)", durationValue(&cfg.Deadline, false))
-	fs.add("max-events", "N", "bound on events processed (default 4294967296)", intIn(&o.maxEvents, 1, 1<<62))
+	fs.add("settle", "DURATION", "how long background workers go on after the last client is done (default 1m)", durationValue(&cfg.Settle, true))
+	fs.add("max-events", "N", fmt.Sprintf("bound on events processed (default 1000000 + %d per operation)", world.DefaultEventsPerOp), intIn(&o.maxEvents, 1, 1<<62))
 	fs.add("trace", "", "print the run's timeline, one line per event", boolValue(&o.trace))
 	fs.add("trace-op", "OP", "print only the timeline of one operation (like o3.7) and the crashes", func(s string) error {
-		_, err := faults.ParseOpID(s)
+		_, err := api.ParseOpID(s)
 		o.traceOp = s
 		return err
 	})
@@ -104,7 +177,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	return fs
 }
 
-func runCommand(args []string, stdout io.Writer) error {
+func runCommand(args []string, stdout, stderr io.Writer) error {
 	cfg := world.Defaults()
 	o := runOptions{strategy: "naive", violations: 3}
 	fs := runFlags(&cfg, &o)
@@ -138,36 +211,47 @@ func runCommand(args []string, stdout io.Writer) error {
 	}
 	cfg.Faults.Crashes = o.crashes
 	cfg.Faults.ClientCrashes = o.clientCrash
+	var recorded []string // the header of a replayed fault list
 	if o.replay != "" {
-		f, err := os.Open(o.replay)
-		if err != nil {
-			return fmt.Errorf("idemsim run: --replay: %w", err)
-		}
-		list, err := faults.ReadFaults(f)
-		f.Close()
+		text, err := readBounded(o.replay, maxFaultFile)
 		if err != nil {
 			return usagef("idemsim run: --replay %s: %v", o.replay, err)
 		}
+		list, err := faults.ReadFaults(bytes.NewReader(text))
+		if err != nil {
+			return usagef("idemsim run: --replay %s: %v", o.replay, err)
+		}
+		recorded = faults.Header(bytes.NewReader(text))
 		cfg.Faults.Replay = append([]faults.Fault{}, list...)
 	}
 	if o.injected != nil {
 		cfg.Faults.Replay = append(append([]faults.Fault{}, cfg.Faults.Replay...), o.injected...)
 	}
-	var traceOp *world.OpID
+	var traceOp *api.OpID
 	if o.traceOp != "" {
-		op, _ := faults.ParseOpID(o.traceOp)
+		op, _ := api.ParseOpID(o.traceOp)
 		traceOp = &op
 	}
 	cfg.KeepTrace = o.trace || traceOp != nil
 	if err := cfg.Validate(); err != nil {
 		return configError(err, &o)
 	}
-	if o.faultsOut != "" {
-		// Fail before the run, not after its summary is printed.
-		if dir := filepath.Dir(o.faultsOut); !isDir(dir) {
-			return fmt.Errorf("idemsim run: --faults-out %s: directory %s does not exist", o.faultsOut, dir)
+	if traceOp != nil {
+		if err := cfg.CheckOp(*traceOp); err != nil {
+			return configError(err, &o)
 		}
 	}
+	if o.faultsOut != "" {
+		// Fail before the run, not after its summary is printed.
+		if err := checkWritable(o.faultsOut); err != nil {
+			return usagef("idemsim run: --faults-out %s: %v", o.faultsOut, err)
+		}
+	}
+	command := "idemsim run"
+	if given := withoutTraceFlags(fs.given); len(given) > 0 {
+		command += " " + strings.Join(given, " ")
+	}
+	warnRecorded(stderr, recorded, fs.given)
 	res, err := world.Run(cfg)
 	if err != nil {
 		return configError(err, &o)
@@ -179,11 +263,17 @@ func runCommand(args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout)
 	}
 	rep := check.Audit(res)
-	printSummary(stdout, fs.given, res, &rep, o.violations)
+	printSummary(stdout, command, res, &rep, o.violations)
+	for _, f := range res.Unfired {
+		fmt.Fprintf(stderr, "idemsim run: warning: replayed fault %q never fired (no such message, or its node was down): the run differs from the recorded one\n", f.String())
+	}
 	if o.faultsOut != "" {
-		if err := writeFaults(o.faultsOut, res.Faults); err != nil {
+		if err := writeFaults(o.faultsOut, command, res); err != nil {
 			return fmt.Errorf("idemsim run: --faults-out %s: %w", o.faultsOut, err)
 		}
+	}
+	if res.Stop == sim.EventLimit {
+		return fmt.Errorf("idemsim run: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", res.Kernel.Events, res.End)
 	}
 	return nil
 }
@@ -206,21 +296,67 @@ func configError(err error, o *runOptions) error {
 	return usagef("idemsim run: %s: %s", flag, ce.Msg)
 }
 
+// maxFaultFile bounds a fault list read by --replay.
+const maxFaultFile = 64 << 20
+
+// readBounded reads a whole file of at most limit bytes, refusing a
+// directory, a larger file or an endless one (/dev/zero) without reading it
+// all.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("is a directory, not a file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d MiB: not a fault list", limit>>20)
+	}
+	return b, nil
+}
+
+// checkWritable fails for an output path whose directory does not exist, or
+// that names a directory.
+func checkWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("is a directory; want a file name")
+	}
+	if dir := filepath.Dir(path); !isDir(dir) {
+		return fmt.Errorf("directory %s does not exist", dir)
+	}
+	return nil
+}
+
 func isDir(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.IsDir()
 }
 
-// writeFaults writes the fault list to a temporary file and renames it into
-// place, so an interrupted run leaves no half-written list.
-func writeFaults(path string, list []faults.Fault) error {
+// The header lines --faults-out writes before the faults.
+const (
+	headerCommand = "command: "
+	headerTrace   = "trace: "
+)
+
+// writeFaults writes the fault list, under a header recording the command
+// that produced it and its trace hash, to a temporary file and renames it
+// into place, so an interrupted run leaves no half-written list.
+func writeFaults(path, command string, res *world.Result) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
 	var b strings.Builder
-	for _, f := range list {
+	fmt.Fprintf(&b, "# %s%s\n", headerCommand, command)
+	fmt.Fprintf(&b, "# %s%016x; replay with: idemsim run <the same flags> --replay %s\n", headerTrace, res.TraceHash, path)
+	for _, f := range res.Faults {
 		b.WriteString(f.String())
 		b.WriteByte('\n')
 	}
@@ -232,4 +368,104 @@ func writeFaults(path string, list []faults.Fault) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// warnRecorded warns when a replayed fault list was recorded with other
+// flags than this run's: its faults may not match this world, and the trace
+// hash will differ.
+func warnRecorded(stderr io.Writer, header []string, given []string) {
+	for _, line := range header {
+		rec, ok := strings.CutPrefix(line, headerCommand)
+		if !ok {
+			continue
+		}
+		if want, have := worldFlags(strings.Fields(strings.TrimPrefix(rec, "idemsim run"))), worldFlags(given); want != have {
+			fmt.Fprintf(stderr, "idemsim run: warning: the fault list was recorded by %q; this run's flags differ (%s vs %s), so its faults may not match this world\n", rec, have, want)
+		}
+	}
+}
+
+// worldFlags are the flags that shape the world, as one string: all but
+// those that say where output goes or which faults to replay.
+func worldFlags(given []string) string {
+	var out []string
+	for i := 0; i < len(given); i++ {
+		switch given[i] {
+		case "--trace", "--help":
+			continue
+		case "--trace-op", "--faults-out", "--violations", "--replay", "--fault":
+			i++
+			continue
+		}
+		out = append(out, given[i])
+	}
+	return strings.Join(out, " ")
+}
+
+func fileValue(dst *string) func(string) error {
+	return func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return fmt.Errorf("empty file name")
+		}
+		*dst = s
+		return nil
+	}
+}
+
+// clockValue reads NODE:OFFSET (skew) or NODE:RATE (drift) into the
+// config's clocks.
+func clockValue(cfg *world.Config, skew bool) func(string) error {
+	return func(s string) error {
+		node, v, ok := strings.Cut(s, ":")
+		if !ok || node == "" {
+			if skew {
+				return fmt.Errorf("%q: want NODE:OFFSET like s2:+3s or kv:-500ms", s)
+			}
+			return fmt.Errorf("%q: want NODE:RATE like s1:1.001", s)
+		}
+		i := -1
+		for j := range cfg.Clocks {
+			if cfg.Clocks[j].Node == node {
+				i = j
+			}
+		}
+		if i < 0 {
+			cfg.Clocks = append(cfg.Clocks, world.Clock{Node: node, Drift: 1})
+			i = len(cfg.Clocks) - 1
+		}
+		if skew {
+			d, err := time.ParseDuration(strings.TrimPrefix(v, "+"))
+			if err != nil {
+				return fmt.Errorf("%q: bad offset %q (accepted: a signed Go duration like +3s or -500ms)", s, v)
+			}
+			cfg.Clocks[i].Offset = d
+			return nil
+		}
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(r > 0.5 && r < 2) {
+			return fmt.Errorf("%q: bad rate %q (accepted: a number in (0.5, 2) like 1.001)", s, v)
+		}
+		cfg.Clocks[i].Drift = r
+		return nil
+	}
+}
+
+// parseLevel reads an isolation level as the command line spells it.
+func parseLevel(s string) (sql.Level, error) {
+	if l, ok := sql.ParseLevel(strings.ReplaceAll(s, "-", " ")); ok {
+		return l, nil
+	}
+	if l, ok := sql.ParseLevel(s); ok {
+		return l, nil
+	}
+	return 0, fmt.Errorf("%q (accepted: %s)", s, strings.Join(levelNames(), ", "))
+}
+
+// levelNames are the isolation levels as the command line spells them.
+func levelNames() []string {
+	var out []string
+	for l := sql.ReadCommitted; l <= sql.Serializable2PL; l++ {
+		out = append(out, strings.ReplaceAll(l.String(), " ", "-"))
+	}
+	return out
 }

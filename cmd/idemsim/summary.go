@@ -9,18 +9,15 @@ import (
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
 // printSummary prints the verdict of one run and, for each violation listed,
 // the exact command that reproduces it.
-func printSummary(w io.Writer, given []string, res *world.Result, rep *check.Report, listViolations int) {
+func printSummary(w io.Writer, command string, res *world.Result, rep *check.Report, listViolations int) {
 	cfg := &res.Config
 	l := cfg.Faults.Link
-	command := "idemsim run"
-	if len(given) > 0 {
-		command += " " + strings.Join(withoutTraceFlags(given), " ")
-	}
 	fmt.Fprintf(w, "command    %s\n", command)
 	fmt.Fprintf(w, "strategy   %s (contract %s): %s\n", cfg.Strategy.Name, cfg.Strategy.Contract, cfg.Strategy.Rule)
 	fmt.Fprintf(w, "world      %s (%s), %s x %s", plural(cfg.Servers, "server"), cfg.Balancer, plural(cfg.Clients, "client"), plural(cfg.OpsPerClient, "op"))
@@ -30,11 +27,14 @@ func printSummary(w io.Writer, given []string, res *world.Result, rep *check.Rep
 	fmt.Fprintf(w, ", timeout %v, %d attempts, seed %d\n", cfg.Client.TimeoutPerAttempt, cfg.Client.Attempts, cfg.Seed)
 	fmt.Fprintf(w, "network    delay %s, drop-request %v, drop-response %v, duplicate %v, reset %v\n",
 		l.Delay, l.DropRequestRate, l.DropResponseRate, l.DuplicateRate, l.ResetRate)
+	dbs := res.DB
+	fmt.Fprintf(w, "database   %s, pool %d per server; %d statements, %d commits, %d aborts (%d serialization failures, %d deadlocks), %d lock waits\n",
+		strings.ReplaceAll(cfg.DB.Isolation.String(), " ", "-"), cfg.DB.PoolSize, dbs.Statements, dbs.Commits, dbs.Aborts, dbs.SerializationFailures, dbs.Deadlocks, dbs.Waits)
 	fmt.Fprintf(w, "faults     %s\n", firedSummary(res.Faults))
 	b := rep.Beliefs
 	fmt.Fprintf(w, "ops        %s, %s; clients concluded done %d, failed %d, exhausted %d, unfinished %d\n",
 		plural(rep.Ops, "operation"), plural(rep.Attempts, "attempt"), b[world.BelievedDone], b[world.BelievedFailed], b[world.Exhausted], b[world.Unfinished])
-	fmt.Fprintf(w, "ledger     %s for %s\n", plural(rep.Effects, "row"), plural(rep.Ops, "operation"))
+	fmt.Fprintf(w, "ledger     %s for %s\n", ledgerSummary(res.Ledger), plural(rep.Ops, "operation"))
 	var verdict []string
 	for _, k := range check.Kinds {
 		name := string(k)
@@ -46,6 +46,9 @@ func printSummary(w io.Writer, given []string, res *world.Result, rep *check.Rep
 	fmt.Fprintf(w, "verdict    %s\n", strings.Join(verdict, "  "))
 	fmt.Fprintf(w, "latency    p50 %v  p99 %v (first attempt to conclusion)\n", rep.LatencyP50.Round(time.Microsecond), rep.LatencyP99.Round(time.Microsecond))
 	fmt.Fprintf(w, "run        %v virtual, %s, %d events, trace %016x\n", res.End, res.Stop, res.Kernel.Events, res.TraceHash)
+	if res.Stop == sim.EventLimit {
+		fmt.Fprintf(w, "stopped    at the event limit of %d events, before the run finished: the verdict covers only what happened so far\n", res.Kernel.Events)
+	}
 	if len(rep.Violations) == 0 || listViolations == 0 {
 		return
 	}
@@ -55,6 +58,31 @@ func printSummary(w io.Writer, given []string, res *world.Result, rep *check.Rep
 		fmt.Fprintf(w, "  %s\n", v)
 		fmt.Fprintf(w, "    reproduce: %s --trace-op %s\n", command, v.Op)
 	}
+}
+
+// ledgerSummary counts the effects by source: "800 payments rows, 3
+// gateway charges".
+func ledgerSummary(rows []world.Row) string {
+	if len(rows) == 0 {
+		return "0 effects"
+	}
+	var sources []string
+	counts := map[string]int{}
+	for _, r := range rows {
+		if counts[r.Source] == 0 {
+			sources = append(sources, r.Source)
+		}
+		counts[r.Source]++
+	}
+	parts := make([]string, len(sources))
+	for i, s := range sources {
+		noun := s + " row"
+		if s == world.SourceGateway {
+			noun = "gateway charge"
+		}
+		parts[i] = plural(counts[s], noun)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func withoutTraceFlags(given []string) []string {

@@ -1,8 +1,14 @@
 // Package network is the simulated network between idemsim's nodes: per-link
 // latency laws, loss and duplication of requests and responses, resets after
 // processing, and partitions for a window of time. Every fault decision goes
-// through the kernel's Chooser (StreamFaults) or a replayed fault list, and
-// every fault that fires is logged as a replayable line.
+// through the kernel's Chooser or a replayed fault list, and every fault
+// that fires is logged as a replayable line.
+//
+// Two kinds of link: between clients and servers (HTTP: a lost message
+// leaves the caller to its timeout, and a message may be delivered twice),
+// and between a server and a service node (a connection: a lost message
+// breaks it, and the caller hears of it when the message would have
+// arrived; nothing is duplicated).
 package network
 
 import (
@@ -12,6 +18,7 @@ import (
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 )
 
 // NodeID names a node of the network.
@@ -37,31 +44,40 @@ func (d Dir) String() string {
 type Msg struct {
 	Src, Dst NodeID
 	Dir      Dir
-	Op       faults.OpID
-	Attempt  int32
-	Copy     bool // the network's duplicate of another message
+	Ref      faults.Ref // the request's identity; a response carries its request's
 	Payload  any
+	caller   NodeID // the node Ref.Caller names, for trace records
 	call     *call
 	net      *Network
+	fail     bool // a failure notice for a service call, not a message
 }
 
 // call is one Call waiting for its response.
 type call struct {
-	proc *sim.Proc
-	done bool
-	resp any
+	proc    *sim.Proc
+	done    bool
+	failed  bool // a service call whose connection broke
+	service bool
+	resp    any
 }
 
 // Fire delivers m; it is m's arrival event.
-func (m *Msg) Fire() { m.net.deliver(m) }
+func (m *Msg) Fire() {
+	if m.fail {
+		m.net.failCall(m)
+		return
+	}
+	m.net.deliver(m)
+}
 
 // Stats counts messages by fate.
 type Stats struct {
-	Sent, Delivered, Dropped, Duplicated, Reset, Cut, Late uint64
+	Sent, Delivered, Dropped, Duplicated, Reset, Cut, Late, Failed uint64
 }
 
 type node struct {
 	name, group string
+	service     api.Service
 	deliver     func(*Msg)
 }
 
@@ -70,39 +86,63 @@ type partition struct {
 	a, b []bool
 }
 
-type replayKey struct {
-	kind    faults.Kind
-	caller  NodeID
-	op      faults.OpID
-	attempt int32
-	copy    bool
+// rule is a link rule resolved against the nodes.
+type rule struct {
+	faults.LinkRule
+	a, b []bool
 }
+
+type replayKey struct {
+	kind faults.Kind
+	ref  faults.Ref
+}
+
+// The groups of nodes.
+const (
+	GroupClients  = "clients"
+	GroupServers  = "servers"
+	GroupServices = "services"
+)
 
 // Network carries messages between nodes under a fault plan.
 type Network struct {
-	k      *sim.Kernel
-	ch     sim.Chooser
-	trace  *sim.Trace
-	log    *faults.Log
-	plan   faults.Plan
-	nodes  []node
-	links  []faults.Link // len(nodes)², resolved by Start
-	parts  []partition
-	replay map[replayKey]faults.Fault // nil: decide at random
-	stats  Stats
+	k       *sim.Kernel
+	ch      sim.Chooser
+	trace   *sim.Trace
+	log     *faults.Log
+	plan    faults.Plan
+	nodes   []node
+	byName  map[string]NodeID
+	rules   []rule
+	ruled   []bool // per node: named by some rule, so its links need resolving
+	parts   []partition
+	replay  map[replayKey]faults.Fault // nil: decide at random
+	workers []string                   // worker names, for trace records
+	workerN map[string]int32
+	stats   Stats
 }
 
 // New returns a network on kernel k that traces to trace and logs the faults
 // that fire to log.
 func New(k *sim.Kernel, trace *sim.Trace, log *faults.Log, plan faults.Plan) *Network {
-	return &Network{k: k, ch: k.Chooser(), trace: trace, log: log, plan: plan}
+	return &Network{k: k, ch: k.Chooser(), trace: trace, log: log, plan: plan,
+		byName: make(map[string]NodeID), workerN: make(map[string]int32)}
 }
 
 // AddNode adds a node named name (c1, s2) in group (clients, servers);
 // deliver receives the requests addressed to it.
 func (n *Network) AddNode(name, group string, deliver func(*Msg)) NodeID {
 	n.nodes = append(n.nodes, node{name: name, group: group, deliver: deliver})
-	return NodeID(len(n.nodes) - 1)
+	id := NodeID(len(n.nodes) - 1)
+	n.byName[name] = id
+	return id
+}
+
+// AddService adds the node of service s, named after it, in group services.
+func (n *Network) AddService(s api.Service, deliver func(*Msg)) NodeID {
+	id := n.AddNode(s.String(), GroupServices, deliver)
+	n.nodes[id].service = s
+	return id
 }
 
 // Name is the name of node id.
@@ -110,28 +150,62 @@ func (n *Network) Name(id NodeID) string { return n.nodes[id].name }
 
 // Lookup finds a node by name.
 func (n *Network) Lookup(name string) (NodeID, bool) {
-	for i, nd := range n.nodes {
-		if nd.name == name {
-			return NodeID(i), true
-		}
-	}
-	return 0, false
+	id, ok := n.byName[name]
+	return id, ok
 }
 
 // Stats reports message counts so far.
 func (n *Network) Stats() Stats { return n.stats }
 
-// Link is the resolved configuration of the link between a and b.
-func (n *Network) Link(a, b NodeID) faults.Link { return n.links[int(a)*len(n.nodes)+int(b)] }
+// service is the service at either end of the link between a and b, or
+// NoService for a link between clients and servers.
+func (n *Network) service(a, b NodeID) api.Service {
+	if s := n.nodes[a].service; s != api.NoService {
+		return s
+	}
+	return n.nodes[b].service
+}
+
+// Link is the resolved configuration of the link between a and b: the
+// plan's default for its kind, then every rule that names both ends.
+func (n *Network) Link(a, b NodeID) faults.Link {
+	l := n.plan.Link
+	if n.service(a, b) != api.NoService {
+		l = n.plan.ServiceLink
+	}
+	if !n.ruled[a] && !n.ruled[b] {
+		return l
+	}
+	for i := range n.rules {
+		r := &n.rules[i]
+		if r.a[a] && r.b[b] || r.a[b] && r.b[a] {
+			r.Apply(&l)
+		}
+	}
+	return l
+}
+
+// streams are the chooser streams of a link's latency and fault draws: a
+// service's own, so that its traffic never shifts the draws of the HTTP
+// network or of another service.
+func (n *Network) streams(a, b NodeID) (latency, faultStream sim.Stream) {
+	switch n.service(a, b) {
+	case api.ServiceDB:
+		return sim.StreamDB, sim.StreamDBFaults
+	case api.ServiceKV:
+		return sim.StreamKV, sim.StreamKVFaults
+	case api.ServiceGateway:
+		return sim.StreamGateway, sim.StreamGatewayFaults
+	case api.ServiceQueue:
+		return sim.StreamQueue, sim.StreamQueueFaults
+	}
+	return sim.StreamNetwork, sim.StreamFaults
+}
 
 // Start resolves the plan against the nodes added so far and schedules the
 // partitions. It fails if the plan names a node that does not exist.
 func (n *Network) Start() error {
-	count := len(n.nodes)
-	n.links = make([]faults.Link, count*count)
-	for i := range n.links {
-		n.links[i] = n.plan.Link
-	}
+	n.ruled = make([]bool, len(n.nodes))
 	for _, r := range n.plan.Links {
 		a, err := n.resolve(r.A)
 		if err != nil {
@@ -141,13 +215,10 @@ func (n *Network) Start() error {
 		if err != nil {
 			return fmt.Errorf("network: link %s: %w", r, err)
 		}
-		for i := 0; i < count; i++ {
-			for j := 0; j < count; j++ {
-				if a[i] && b[j] || a[j] && b[i] {
-					r.Apply(&n.links[i*count+j])
-				}
-			}
+		for i := range n.ruled {
+			n.ruled[i] = n.ruled[i] || a[i] || b[i]
 		}
+		n.rules = append(n.rules, rule{LinkRule: r, a: a, b: b})
 	}
 	parts := n.plan.Partitions
 	if n.plan.Replay != nil {
@@ -160,11 +231,7 @@ func (n *Network) Start() error {
 					parts = append(parts, f.Partition)
 				}
 			case f.Kind.OnMessage():
-				caller, ok := n.Lookup(f.Msg.Caller)
-				if !ok {
-					return fmt.Errorf("network: replayed fault %q: no node %s", f, f.Msg.Caller)
-				}
-				n.replay[replayKey{f.Kind, caller, f.Msg.Op, f.Msg.Attempt, f.Msg.Copy}] = f
+				n.replay[replayKey{f.Kind, f.Msg}] = f
 			}
 		}
 	}
@@ -211,7 +278,7 @@ func (n *Network) describeNodes() string {
 	var groups []string
 	for i := 0; i < len(n.nodes); {
 		j := i
-		for j+1 < len(n.nodes) && n.nodes[j+1].group == n.nodes[i].group {
+		for j+1 < len(n.nodes) && n.nodes[j+1].group == n.nodes[i].group && n.nodes[i].service == api.NoService {
 			j++
 		}
 		if i == j {
@@ -236,16 +303,23 @@ func (n *Network) cut(a, b NodeID) bool {
 	return false
 }
 
-// decide reports whether fault kind hits message m, at random with the
-// link's rate or, when replaying, exactly when the list says so.
-func (n *Network) decide(kind faults.Kind, m *Msg, rate float64) (faults.Fault, bool) {
-	f := faults.Fault{Kind: kind, At: n.k.Now()}
+// Decide reports whether the fault kind hits the message or call ref, at
+// random with probability rate from stream or, when replaying, exactly when
+// the list says so. A fault that fires is logged.
+func (n *Network) Decide(kind faults.Kind, ref faults.Ref, rate float64, stream sim.Stream) (faults.Fault, bool) {
+	f, hit := n.decide(kind, ref, rate, stream)
+	if hit {
+		n.log.Add(f)
+	}
+	return f, hit
+}
+
+// decide is Decide without logging, for a caller that completes the fault
+// first.
+func (n *Network) decide(kind faults.Kind, ref faults.Ref, rate float64, stream sim.Stream) (faults.Fault, bool) {
+	f := faults.Fault{Kind: kind, At: n.k.Now(), Msg: ref}
 	if n.replay != nil {
-		caller := m.Src
-		if m.Dir == Response {
-			caller = m.Dst
-		}
-		r, ok := n.replay[replayKey{kind, caller, m.Op, m.Attempt, m.Copy}]
+		r, ok := n.replay[replayKey{kind, ref}]
 		if !ok {
 			return f, false
 		}
@@ -254,79 +328,142 @@ func (n *Network) decide(kind faults.Kind, m *Msg, rate float64) (faults.Fault, 
 		switch {
 		case rate <= 0:
 			return f, false
-		case rate < 1 && !n.ch.Flip(sim.StreamFaults, rate):
+		case rate < 1 && !n.ch.Flip(stream, rate):
 			return f, false
 		}
-		if kind == faults.DuplicateRequest || kind == faults.DuplicateResponse {
-			// At least 1ns, so the copy arrives after the original even
-			// on a zero-latency link.
-			f.Extra = max(1, n.Link(m.Src, m.Dst).Delay.Sample(n.ch, sim.StreamFaults))
-		}
 	}
-	f.Msg = n.ref(m)
-	n.log.Add(f)
 	return f, true
 }
 
-func (n *Network) ref(m *Msg) faults.Ref {
-	caller := m.Src
-	if m.Dir == Response {
-		caller = m.Dst
-	}
-	return faults.Ref{Caller: n.nodes[caller].name, Op: m.Op, Attempt: m.Attempt, Copy: m.Copy}
-}
+// Replaying reports whether random fault decisions are replaced by a list.
+func (n *Network) Replaying() bool { return n.replay != nil }
 
 func (n *Network) record(kind uint16, m *Msg, f int64) {
-	flags := int64(m.Dir)
-	if m.Copy {
-		flags |= 2
-	}
 	n.trace.Add(sim.Record{
 		At: n.k.Now(), Kind: kind, A: int32(m.Src), B: int32(m.Dst),
-		C: m.Op.Queue<<16 | m.Op.Index, D: m.Attempt, E: flags, F: f,
+		C: n.RefC(m.Ref), D: m.Ref.Attempt, E: n.RefE(m), F: f,
 	})
+}
+
+// RefC and RefE pack a message's identity into a trace record: C the
+// operation (or the worker's name), E the direction, the copy flag, the
+// service and call number, and the caller.
+func (n *Network) RefC(r faults.Ref) int32 {
+	if r.Worker == "" {
+		return r.Op.Pack()
+	}
+	id, ok := n.workerN[r.Worker]
+	if !ok {
+		id = int32(len(n.workers))
+		n.workers = append(n.workers, r.Worker)
+		n.workerN[r.Worker] = id
+	}
+	return id
+}
+
+func (n *Network) RefE(m *Msg) int64 {
+	e := int64(m.Dir) | int64(m.Ref.Service)<<2 | int64(m.caller)<<8 | int64(m.Ref.Call)<<32
+	if m.Ref.Copy {
+		e |= 2
+	}
+	if m.Ref.Worker != "" {
+		e |= 1 << 5
+	}
+	return e
+}
+
+// UnpackRef is the inverse of refC and refE.
+func (n *Network) UnpackRef(c, d int32, e int64) faults.Ref {
+	r := faults.Ref{
+		Caller:  n.nodes[(e>>8)&0xffffff].name,
+		Attempt: d,
+		Copy:    e&2 != 0,
+		Service: api.Service((e >> 2) & 7),
+		Call:    int32(e >> 32),
+	}
+	if e&(1<<5) != 0 {
+		r.Worker = n.workers[c]
+	} else {
+		r.Op = api.UnpackOpID(c)
+	}
+	return r
 }
 
 func (n *Network) send(m *Msg) {
 	n.stats.Sent++
+	link := n.Link(m.Src, m.Dst)
+	latency, faultStream := n.streams(m.Src, m.Dst)
+	service := m.call != nil && m.call.service
 	if n.cut(m.Src, m.Dst) {
 		n.stats.Cut++
 		n.record(TraceCut, m, 0)
+		n.breakCall(m, link, latency)
 		return
 	}
-	link := n.Link(m.Src, m.Dst)
 	drop, rate := faults.DropRequest, link.DropRequestRate
 	if m.Dir == Response {
 		drop, rate = faults.DropResponse, link.DropResponseRate
 	}
-	if _, hit := n.decide(drop, m, rate); hit {
+	if _, hit := n.Decide(drop, m.Ref, rate, faultStream); hit {
 		n.stats.Dropped++
 		n.record(TraceDrop, m, 0)
+		n.breakCall(m, link, latency)
 		return
 	}
-	delay := link.Delay.Sample(n.ch, sim.StreamNetwork)
+	delay := link.Delay.Sample(n.ch, latency)
 	n.record(TraceSend, m, int64(delay))
 	n.k.After(delay, m)
-	if m.Copy {
-		return // a copy is not copied again, so each message has one identity
+	if m.Ref.Copy || service {
+		return // a copy is not copied again; a connection does not duplicate
 	}
 	dup := faults.DuplicateRequest
 	if m.Dir == Response {
 		dup = faults.DuplicateResponse
 	}
-	if f, hit := n.decide(dup, m, link.DuplicateRate); hit {
+	if f, hit := n.decide(dup, m.Ref, link.DuplicateRate, faultStream); hit {
+		if !n.Replaying() {
+			// At least 1ns, so the copy arrives after the original even
+			// on a zero-latency link.
+			f.Extra = max(1, link.Delay.Sample(n.ch, faultStream))
+		}
+		n.log.Add(f)
 		n.stats.Duplicated++
 		c := *m
-		c.Copy = true
+		c.Ref.Copy = true
 		n.record(TraceDuplicate, m, int64(delay+f.Extra))
 		n.k.After(delay+f.Extra, &c)
 	}
+}
+
+// breakCall tells a service call's caller that its connection broke, at the
+// moment the lost message would have arrived. An HTTP caller is told
+// nothing: it waits for its timeout.
+func (n *Network) breakCall(m *Msg, link faults.Link, latency sim.Stream) {
+	if m.call == nil || !m.call.service {
+		return
+	}
+	notice := *m
+	notice.fail = true
+	n.k.After(link.Delay.Sample(n.ch, latency), &notice)
+}
+
+func (n *Network) failCall(m *Msg) {
+	c := m.call
+	if c.done {
+		return
+	}
+	n.stats.Failed++
+	n.record(TraceBroken, m, 0)
+	c.done, c.failed = true, true
+	n.k.Wake(c.proc)
 }
 
 func (n *Network) deliver(m *Msg) {
 	if n.cut(m.Src, m.Dst) {
 		n.stats.Cut++
 		n.record(TraceCut, m, 0)
+		latency, _ := n.streams(m.Src, m.Dst)
+		n.breakCall(m, n.Link(m.Src, m.Dst), latency)
 		return
 	}
 	if m.Dir == Request {
@@ -348,30 +485,56 @@ func (n *Network) deliver(m *Msg) {
 	n.k.Wake(c.proc)
 }
 
-// Call sends payload from src to dst as attempt number attempt of operation
-// op, and parks p until the response arrives or timeout passes. It reports
-// whether a response arrived.
-func (n *Network) Call(p *sim.Proc, src, dst NodeID, op faults.OpID, attempt int32, payload any, timeout sim.Duration) (any, bool) {
+// Outcome is how a Call ended.
+type Outcome uint8
+
+// The outcomes of a call.
+const (
+	Answered Outcome = iota // the response arrived
+	TimedOut                // the caller's timeout passed first
+	Broken                  // a service call's connection broke: a message was lost
+)
+
+// Call sends payload from src to dst as the request ref, and parks p until
+// the response arrives, timeout passes (0: no timeout), or — when dst or
+// src is a service — the connection breaks.
+func (n *Network) Call(p *sim.Proc, src, dst NodeID, ref faults.Ref, payload any, timeout sim.Duration) (any, Outcome) {
 	p.Alive()
-	c := &call{proc: p}
-	n.send(&Msg{Src: src, Dst: dst, Dir: Request, Op: op, Attempt: attempt, Payload: payload, call: c, net: n})
-	deadline := n.k.Now().Add(timeout)
-	for !c.done {
-		if !p.WaitFor(deadline.Sub(n.k.Now())) {
-			c.done = true
-			return nil, false
+	c := &call{proc: p, service: n.service(src, dst) != api.NoService}
+	caller, ok := n.byName[ref.Caller]
+	if !ok {
+		panic(fmt.Sprintf("network: call %s from an unknown caller", ref))
+	}
+	n.send(&Msg{Src: src, Dst: dst, Dir: Request, Ref: ref, Payload: payload, caller: caller, call: c, net: n})
+	if timeout <= 0 {
+		for !c.done {
+			p.Wait()
+		}
+	} else {
+		deadline := n.k.Now().Add(timeout)
+		for !c.done {
+			if !p.WaitFor(deadline.Sub(n.k.Now())) {
+				c.done = true
+				return nil, TimedOut
+			}
 		}
 	}
-	return c.resp, true
+	if c.failed {
+		return nil, Broken
+	}
+	return c.resp, Answered
 }
 
 // Reply answers request req with payload. The connection may reset after
 // processing (the link's reset rate), in which case nothing is sent.
 func (n *Network) Reply(req *Msg, payload any) {
-	m := &Msg{Src: req.Dst, Dst: req.Src, Dir: Response, Op: req.Op, Attempt: req.Attempt, Copy: req.Copy, Payload: payload, call: req.call, net: n}
-	if _, hit := n.decide(faults.Reset, m, n.Link(m.Src, m.Dst).ResetRate); hit {
+	m := &Msg{Src: req.Dst, Dst: req.Src, Dir: Response, Ref: req.Ref, Payload: payload, caller: req.caller, call: req.call, net: n}
+	link := n.Link(m.Src, m.Dst)
+	latency, faultStream := n.streams(m.Src, m.Dst)
+	if _, hit := n.Decide(faults.Reset, m.Ref, link.ResetRate, faultStream); hit {
 		n.stats.Reset++
 		n.record(TraceReset, m, 0)
+		n.breakCall(m, link, latency)
 		return
 	}
 	n.send(m)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/network"
 )
 
@@ -33,8 +34,8 @@ func repro(t *testing.T) string { return testcmd.Rerun(t, "./sim/network") + " -
 // opID gives message i of a test its own operation, so that every fault
 // record names one message. Index stays below 1<<15 (ParseOpID's bound and
 // the trace's packing of an operation into 32 bits).
-func opID(i int) faults.OpID {
-	return faults.OpID{Queue: int32(i/30000 + 1), Index: int32(i%30000 + 1)}
+func opID(i int) api.OpID {
+	return api.OpID{Queue: int32(i/30000 + 1), Index: int32(i%30000 + 1)}
 }
 
 // rig is one simulated network with the fault log and trace it writes to.
@@ -49,6 +50,13 @@ func newRig(seed uint64, plan faults.Plan) *rig {
 	r := &rig{k: sim.New(sim.NewSeeded(seed)), tr: sim.NewTrace(false), log: &faults.Log{}}
 	r.net = network.New(r.k, r.tr, r.log, plan)
 	return r
+}
+
+// call is one call from src as attempt attempt of op; it reports whether
+// the response arrived.
+func (r *rig) call(p *sim.Proc, src, dst network.NodeID, op api.OpID, attempt int32, payload any, timeout sim.Duration) (any, bool) {
+	resp, out := r.net.Call(p, src, dst, faults.Ref{Caller: r.net.Name(src), Op: op, Attempt: attempt}, payload, timeout)
+	return resp, out == network.Answered
 }
 
 // echo is the plainest server: it answers every request at once.
@@ -73,7 +81,7 @@ func (r *rig) callSequentially(src, dst network.NodeID, n int, timeout sim.Durat
 			if before != nil {
 				before(i)
 			}
-			_, ok := r.net.Call(p, src, dst, opID(i), 1, i, timeout)
+			_, ok := r.call(p, src, dst, opID(i), 1, i, timeout)
 			if after != nil {
 				after(i, ok)
 			}
@@ -199,12 +207,12 @@ func TestDuplicateRates(t *testing.T) {
 			s1 := r.net.AddNode("s1", "servers", func(m *network.Msg) {
 				i := m.Payload.(int)
 				switch {
-				case !m.Copy && original[i] == 0 && copyAt[i] == 0:
+				case !m.Ref.Copy && original[i] == 0 && copyAt[i] == 0:
 					original[i] = r.k.Now()
 					r.net.Reply(m, i)
-				case m.Copy && original[i] == 0:
+				case m.Ref.Copy && original[i] == 0:
 					misordered++
-				case m.Copy && copyAt[i] == 0:
+				case m.Ref.Copy && copyAt[i] == 0:
 					copies++
 					copyAt[i] = r.k.Now()
 				default:
@@ -386,7 +394,7 @@ func TestReordering(t *testing.T) {
 			for i := range n {
 				r.k.Spawn(fmt.Sprintf("caller%d", i), func(p *sim.Proc) {
 					p.Sleep(time.Duration(i) * gap)
-					r.net.Call(p, c1, s1, opID(i), 1, i, time.Second)
+					r.call(p, c1, s1, opID(i), 1, i, time.Second)
 				})
 			}
 			r.run(t)
@@ -461,7 +469,7 @@ func TestPartition(t *testing.T) {
 			src := []network.NodeID{c1, c2}[i%2]
 			r.k.Spawn(tc.name, func(p *sim.Proc) {
 				p.Sleep(tc.sendAt.Sub(0))
-				if _, ok := r.net.Call(p, src, s1, opID(i), 1, i, 3*time.Second); ok {
+				if _, ok := r.call(p, src, s1, opID(i), 1, i, 3*time.Second); ok {
 					answeredAt[i] = r.k.Now()
 				}
 			})
@@ -506,7 +514,7 @@ func TestPartition(t *testing.T) {
 		for i, pair := range pairs {
 			r.k.Spawn(fmt.Sprintf("pair%d", i), func(p *sim.Proc) {
 				p.Sleep(1500 * time.Millisecond)
-				_, got[i] = r.net.Call(p, pair.src, pair.dst, opID(i), 1, i, time.Second)
+				_, got[i] = r.call(p, pair.src, pair.dst, opID(i), 1, i, time.Second)
 			})
 		}
 		r.run(t)
@@ -602,7 +610,7 @@ func runChaos(t *testing.T, seed uint64, plan faults.Plan) chaosResult {
 				op := opID(c*1000 + i)
 				for attempt := int32(1); attempt <= 3; attempt++ {
 					dst := servers[ch.Pick(sim.StreamWorkload, len(servers))]
-					if _, ok := r.net.Call(p, src, dst, op, attempt, i, 20*time.Millisecond); ok {
+					if _, ok := r.call(p, src, dst, op, attempt, i, 20*time.Millisecond); ok {
 						break
 					}
 					p.Sleep(sim.Uniform(0, 5*time.Millisecond).Sample(ch, sim.StreamJitter))
@@ -766,7 +774,7 @@ func TestLinkRules(t *testing.T) {
 			for j, pr := range pairs {
 				r.k.Spawn(pr.src+">"+pr.dst, func(p *sim.Proc) {
 					for i := range perPair {
-						if _, ok := r.net.Call(p, ids[pr.src], ids[pr.dst], opID(j*perPair+i), 1, i, 10*time.Millisecond); ok {
+						if _, ok := r.call(p, ids[pr.src], ids[pr.dst], opID(j*perPair+i), 1, i, 10*time.Millisecond); ok {
 							answered[pr]++
 						}
 					}
@@ -866,7 +874,7 @@ func TestCallTimeout(t *testing.T) {
 			r.k.Spawn("caller", func(p *sim.Proc) {
 				p.Sleep(tc.start)
 				began = r.k.Now()
-				_, ok = r.net.Call(p, c1, s1, opID(0), 1, 0, tc.timeout)
+				_, ok = r.call(p, c1, s1, opID(0), 1, 0, tc.timeout)
 				ended = r.k.Now()
 			})
 			r.run(t)
@@ -894,9 +902,9 @@ func TestDuplicateOnZeroDelayLink(t *testing.T) {
 	s1 := r.net.AddNode("s1", "servers", func(m *network.Msg) {
 		i := m.Payload.(int)
 		if _, seen := firstWasCopy[i]; !seen {
-			firstWasCopy[i] = m.Copy
+			firstWasCopy[i] = m.Ref.Copy
 		}
-		if !m.Copy {
+		if !m.Ref.Copy {
 			r.echo(m)
 		}
 	})

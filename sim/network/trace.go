@@ -1,10 +1,8 @@
 package network
 
 import (
-	"strconv"
-
-	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 )
 
 // Trace record kinds of the network; the world's own start at 100.
@@ -18,6 +16,7 @@ const (
 	TraceLate                             // a response nobody waits for any more
 	TracePartitionStart                   // A: partition index
 	TracePartitionEnd                     // A: partition index
+	TraceBroken                           // a service call's connection broke: its caller is told
 	TraceLastKind
 )
 
@@ -44,12 +43,7 @@ func (n *Network) Render(b []byte, r sim.Record) (_ []byte, ok bool) {
 	} else {
 		b = append(b, " response "...)
 	}
-	b = append(b, faults.OpID{Queue: r.C >> 16, Index: r.C & 0xffff}.String()...)
-	b = append(b, "/a"...)
-	b = strconv.AppendInt(b, int64(r.D), 10)
-	if r.E&2 != 0 {
-		b = append(b, "/copy"...)
-	}
+	b = append(b, n.UnpackRef(r.C, r.D, r.E).String()...)
 	switch r.Kind {
 	case TraceSend:
 		b = append(b, " sent, latency "...)
@@ -67,6 +61,17 @@ func (n *Network) Render(b []byte, r sim.Record) (_ []byte, ok bool) {
 		b = append(b, " CUT by a partition"...)
 	case TraceLate:
 		b = append(b, " arrived after the caller stopped waiting"...)
+	case TraceBroken:
+		b = append(b, " lost: the connection broke, the caller sees an error"...)
 	}
 	return b, true
+}
+
+// RecordOp is the operation a network record speaks of (zero for a worker's
+// call), for filtering a trace by operation.
+func (n *Network) RecordOp(r sim.Record) api.OpID {
+	if r.Kind == 0 || r.Kind >= TraceLastKind || r.Kind == TracePartitionStart || r.Kind == TracePartitionEnd || r.E&(1<<5) != 0 {
+		return api.OpID{}
+	}
+	return api.UnpackOpID(r.C)
 }

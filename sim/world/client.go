@@ -3,14 +3,15 @@ package world
 import (
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/network"
 )
 
 // op is one business operation of a queue, as its message says.
 type op struct {
-	id     OpID
-	amount int64
-	key    int // key id: the key travels with the message
+	id      api.OpID
+	payload api.Payload
+	key     int // key id: the key travels with the message
 }
 
 // client consumes one queue: for each message it creates the payment with
@@ -27,6 +28,7 @@ type client struct {
 	attempts []int32
 	outcome  []int // index into w.outcomes per operation
 	proc     *sim.Proc
+	group    *sim.Group // the process's actors, which a pause freezes
 	up       bool
 	resuming bool // restarted in the middle of ops[next]
 	finished bool
@@ -35,7 +37,7 @@ type client struct {
 
 func (c *client) start() {
 	c.up = true
-	c.proc = c.w.k.Spawn(c.name, c.run)
+	c.proc = c.w.k.SpawnIn(c.group, c.name, c.run)
 }
 
 func (c *client) run(p *sim.Proc) {
@@ -58,11 +60,13 @@ func (c *client) perform(p *sim.Proc, i int) {
 	cfg := &w.cfg.Client
 	o := &c.ops[i]
 	out := c.outcomeFor(i)
-	kind := Create
+	kind := api.Create
+	location := "" // a 202's status URL, for the polls that follow
+	fingerprint := o.payload.Fingerprint()
 	for n := 1; n <= cfg.Attempts; n++ {
 		if n > 1 {
 			wait := cfg.PollInterval
-			if kind == Create {
+			if kind == api.Create {
 				wait = backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter))
 			}
 			w.record(TraceBackoff, c.id, 0, o.id, 0, int64(wait), 0)
@@ -76,17 +80,22 @@ func (c *client) perform(p *sim.Proc, i int) {
 		a := Attempt{Client: c.name, Op: o.id, Key: key, N: n, Kind: kind, Server: srv.name, Call: w.k.Now()}
 		out.Attempts++
 		c.inflight = &a
-		resp, ok := w.net.Call(p, c.id, srv.id, o.id, attempt, &Request{Kind: kind, Key: key, Op: o.id, Amount: o.amount, Client: c.name, keyID: c.keys[i]}, cfg.TimeoutPerAttempt)
+		req := &httpRequest{Request: api.Request{Kind: kind, Key: key, Payload: o.payload, Fingerprint: fingerprint, Location: location, Client: c.name}, keyID: c.keys[i]}
+		ref := faults.Ref{Caller: c.name, Op: o.id, Attempt: attempt}
+		resp, got := w.net.Call(p, c.id, srv.id, ref, req, cfg.TimeoutPerAttempt)
 		c.inflight = nil
 		a.Return = w.k.Now()
-		if !ok {
+		if got != network.Answered {
 			a.TimedOut = true
 			w.history = append(w.history, a)
 			w.record(TraceTimeout, c.id, srv.id, o.id, attempt, 0, 0)
 			continue // a timed-out poll polls again; a timed-out create creates again
 		}
-		r := resp.(*Response)
-		a.Status, a.Row = r.Status, r.Row
+		r := resp.(*api.Response)
+		a.Status, a.Resource = r.Status, r.Resource
+		if r.Location != "" {
+			location = r.Location
+		}
 		w.history = append(w.history, a)
 		action := cfg.Policy.Action(r.Status)
 		w.record(TraceResponse, c.id, srv.id, o.id, attempt, int64(r.Status), int64(action))
@@ -98,9 +107,9 @@ func (c *client) perform(p *sim.Proc, i int) {
 			c.conclude(out, BelievedFailed, r.Status)
 			return
 		case Retry:
-			kind = Create
+			kind = api.Create
 		case PollIt:
-			kind = Poll
+			kind = api.Poll
 		}
 	}
 	c.conclude(out, Exhausted, 0)
@@ -152,7 +161,7 @@ func (c *client) crash(downtime sim.Duration) bool {
 		c.inflight = nil
 	}
 	w.log.Add(faults.Fault{Kind: faults.ClientCrashFault, At: w.k.Now(), Crash: faults.Crash{Node: c.name, At: w.k.Now(), Downtime: downtime}})
-	w.record(TraceCrash, c.id, 0, OpID{}, 0, int64(downtime), 0)
+	w.record(TraceCrash, c.id, 0, api.OpID{}, 0, int64(downtime), 0)
 	w.k.After(downtime, sim.Func(func() {
 		c.resuming = w.outcomes[c.outcome[c.next]].Attempts > 0
 		if c.resuming && w.cfg.Client.KeyOnRestart == KeyRegenerate {

@@ -3,10 +3,16 @@ package world
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/db/sql"
+	"github.com/idemsim/idemsim/sim/gateway"
+	"github.com/idemsim/idemsim/sim/kv"
+	"github.com/idemsim/idemsim/sim/queue"
 )
 
 // Balancer is how requests are spread over the servers.
@@ -40,10 +46,40 @@ type ClientConfig struct {
 	KeyOnRestart      KeyOnRestart
 }
 
+// DBConfig is the database node: its isolation level and its timing.
+type DBConfig struct {
+	// Isolation is the level of a transaction that asks for the default:
+	// any PostgreSQL level, or dirty-reads and serializable-2pl, which the
+	// engine then runs for READ UNCOMMITTED and SERIALIZABLE.
+	Isolation        sql.Level
+	PoolSize         int      // connections per server
+	StatementLatency sim.Dist // the database's own time per statement, on top of the link's
+	StatementTimeout sim.Duration
+	LockTimeout      sim.Duration
+	DeadlockTimeout  sim.Duration
+}
+
+// ServiceConfig is the store, the gateway and the queue.
+type ServiceConfig struct {
+	KV             kv.Config
+	Gateway        gateway.Config
+	GatewayTime    sim.Dist     // how long the gateway takes to process a charge
+	GatewayTimeout sim.Duration // how long a server waits for the gateway's answer
+	Queue          queue.Config
+}
+
+// Clock is one node's clock: it reads Offset + Drift·t at true virtual time
+// t, so a node that checks a lease or a TTL by its own clock can be wrong.
+type Clock struct {
+	Node   string
+	Offset sim.Duration
+	Drift  float64 // 1: a perfect rate
+}
+
 // Config is one run: the world, the strategy under test, and the faults.
 type Config struct {
 	Seed         uint64
-	Strategy     Strategy
+	Strategy     api.Strategy
 	Servers      int
 	Balancer     Balancer
 	Clients      int
@@ -54,18 +90,44 @@ type Config struct {
 	WorkersPerOp int
 	Client       ClientConfig
 	ServiceTime  sim.Dist // a server's work per request before the handler decides
+	DB           DBConfig
+	Services     ServiceConfig
+	Clocks       []Clock // nodes whose clocks are off; the rest read true time
 	Faults       faults.Plan
 	Deadline     sim.Duration // virtual time after which the run stops
-	MaxEvents    uint64
-	KeepTrace    bool // keep the trace's records to print them
+	// Settle is how long a strategy's background workers may go on after
+	// the last client finished (jobs to finish, reapers to run); then the
+	// run stops, since such workers would poll forever.
+	Settle    sim.Duration
+	MaxEvents uint64
+	KeepTrace bool // keep the trace's records to print them
 }
 
-// Limits on the size of a world.
+// Limits on the size of a world. A run holds about 2 KB per operation
+// (history, outcomes, workload, ledger), so MaxTotalOps bounds a run's
+// memory to a few GB; a trace kept for printing adds about 50 bytes per
+// event.
 const (
-	MaxServers = 1000
-	MaxClients = 10000
-	MaxOps     = 32767
+	MaxServers  = 1000
+	MaxClients  = 10000
+	MaxOps      = 32767
+	MaxTotalOps = 1_000_000
+	MaxPoolSize = 10000
 )
+
+// DefaultEventsPerOp sizes the default event limit: a run that needs more
+// events than this per operation, plus a million, is stuck in a loop (a
+// crash every nanosecond) and stops with a clear message.
+const DefaultEventsPerOp = 2000
+
+// EventLimit is the run's bound on events: MaxEvents if set, else a million
+// plus DefaultEventsPerOp per operation.
+func (c *Config) EventLimit() uint64 {
+	if c.MaxEvents > 0 {
+		return c.MaxEvents
+	}
+	return 1_000_000 + DefaultEventsPerOp*uint64(c.Clients)*uint64(c.OpsPerClient)
+}
 
 // Defaults returns the built-in world: 3 servers behind a round-robin
 // balancer, 16 clients with 50 operations each, lognormal latency (median
@@ -90,12 +152,26 @@ func Defaults() Config {
 			KeyOnRestart:      KeyPersist,
 		},
 		ServiceTime: sim.LogNormal(2*time.Millisecond, 0.5),
-		Faults: faults.Plan{
-			Link:     faults.Link{Delay: sim.LogNormal(5*time.Millisecond, 0.5)},
-			Downtime: faults.DefaultDowntime,
+		DB: DBConfig{
+			Isolation:        sql.ReadCommitted,
+			PoolSize:         10,
+			StatementLatency: sim.Const(0),
+			DeadlockTimeout:  time.Second,
 		},
-		Deadline:  24 * time.Hour,
-		MaxEvents: sim.DefaultMaxEvents,
+		Services: ServiceConfig{
+			KV:             kv.Config{Policy: kv.NoEviction},
+			Gateway:        gateway.DefaultConfig(),
+			GatewayTime:    sim.LogNormal(200*time.Millisecond, 0.5),
+			GatewayTimeout: 10 * time.Second,
+			Queue:          queue.DefaultConfig(),
+		},
+		Faults: faults.Plan{
+			Link:        faults.Link{Delay: sim.LogNormal(5*time.Millisecond, 0.5)},
+			ServiceLink: faults.Link{Delay: sim.LogNormal(250*time.Microsecond, 0.3)},
+			Downtime:    faults.DefaultDowntime,
+		},
+		Deadline: 24 * time.Hour,
+		Settle:   time.Minute,
 	}
 }
 
@@ -125,6 +201,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Strategy.Boot == nil:
 		return bad("strategy", "no strategy")
+	case c.Clients*c.OpsPerClient > MaxTotalOps && c.Clients <= MaxClients && c.OpsPerClient <= MaxOps:
+		return bad("ops", "clients x ops = %d x %d = %d operations, over the limit of %d (a run holds about 2 KB per operation)", c.Clients, c.OpsPerClient, c.Clients*c.OpsPerClient, MaxTotalOps)
 	case c.Servers < 1 || c.Servers > MaxServers:
 		return bad("servers", "%d out of range [1, %d]", c.Servers, MaxServers)
 	case c.Clients < 1 || c.Clients > MaxClients:
@@ -147,6 +225,20 @@ func (c *Config) Validate() error {
 		return bad("key-on-restart", "%q (accepted: %s, %s)", c.Client.KeyOnRestart, KeyPersist, KeyRegenerate)
 	case c.Deadline <= 0:
 		return bad("deadline", "%v must be > 0", c.Deadline)
+	case c.Settle < 0:
+		return bad("settle", "%v must be >= 0", c.Settle)
+	case c.DB.PoolSize < 1 || c.DB.PoolSize > MaxPoolSize:
+		return bad("db-pool", "%d out of range [1, %d]", c.DB.PoolSize, MaxPoolSize)
+	case c.DB.StatementTimeout < 0:
+		return bad("db-statement-timeout", "%v must be >= 0 (0: none)", c.DB.StatementTimeout)
+	case c.DB.LockTimeout < 0:
+		return bad("db-lock-timeout", "%v must be >= 0 (0: none)", c.DB.LockTimeout)
+	case c.DB.DeadlockTimeout <= 0:
+		return bad("deadlock-timeout", "%v must be > 0", c.DB.DeadlockTimeout)
+	case c.DB.Isolation < sql.ReadCommitted || c.DB.Isolation > sql.Serializable2PL:
+		return bad("isolation", "%v (accepted: %s)", c.DB.Isolation, strings.Join(levelNames(), ", "))
+	case c.Services.GatewayTimeout <= 0:
+		return bad("gateway-call-timeout", "%v must be > 0", c.Services.GatewayTimeout)
 	case c.Faults.CrashEvery < 0:
 		return bad("crash-every", "%v must be >= 0", c.Faults.CrashEvery)
 	case c.Faults.ClientCrashEvery < 0:
@@ -154,9 +246,13 @@ func (c *Config) Validate() error {
 	case (c.Faults.CrashEvery > 0 || c.Faults.ClientCrashEvery > 0) && c.Faults.Downtime <= 0:
 		return bad("downtime", "%v must be > 0 with random crashes", c.Faults.Downtime)
 	}
+	p := &c.Faults
 	for _, err := range []error{
 		rate("drop-request", l.DropRequestRate), rate("drop-response", l.DropResponseRate),
 		rate("duplicate", l.DuplicateRate), rate("reset", l.ResetRate),
+		rate("db-drop-connection", p.DBDropConnectionRate), rate("db-lost-commit-ack", p.DBLostCommitAckRate),
+		rate("gateway-timeout", p.GatewayTimeoutRate), rate("gateway-500", p.Gateway500Rate),
+		c.validateClocks(), c.validateCrashPoints(), c.validateServices(),
 	} {
 		if err != nil {
 			return err
@@ -169,19 +265,23 @@ func (c *Config) Validate() error {
 func (c *Config) validateNodes() error {
 	p := &c.Faults
 	crash := func(setting string, cr faults.Crash) error {
-		kind, prefix, n := "server", byte('s'), c.Servers
-		if setting == "client-crash" {
-			kind, prefix, n = "client", 'c', c.Clients
-		}
-		if cr.Node != "any" && !c.isNode(cr.Node, prefix) {
-			return bad(setting, "%s: no %s %s (%ss are %c1..%c%d)", cr, kind, cr.Node, kind, prefix, prefix, n)
+		switch {
+		case setting == "client-crash" && cr.Node != "any" && !c.isNode(cr.Node, 'c'):
+			return bad(setting, "%s: no client %s (clients are c1..c%d)", cr, cr.Node, c.Clients)
+		case setting == "crash" && cr.Node != "any" && cr.Node != "kv" && !c.isNode(cr.Node, 's'):
+			return bad(setting, "%s: no server %s (servers are s1..s%d; kv restarts the store)", cr, cr.Node, c.Servers)
+		case setting == "pause" && !c.isNode(cr.Node, 's') && !c.isNode(cr.Node, 'c'):
+			return bad(setting, "%s: no server or client %s (this run has %s)", cr, cr.Node, c.describeNodes())
 		}
 		return nil
 	}
 	set := func(setting, what string, s faults.NodeSet) error {
 		for _, name := range s {
 			switch name {
-			case "*", "clients", "servers":
+			case "*", "clients", "servers", "services":
+				continue
+			}
+			if _, ok := api.ParseService(name); ok {
 				continue
 			}
 			if !c.isNode(name, name[0]) {
@@ -197,6 +297,11 @@ func (c *Config) validateNodes() error {
 	}
 	for _, cr := range p.ClientCrashes {
 		if err := crash("client-crash", cr); err != nil {
+			return err
+		}
+	}
+	for _, cr := range p.Pauses {
+		if err := crash("pause", cr); err != nil {
 			return err
 		}
 	}
@@ -217,16 +322,106 @@ func (c *Config) validateNodes() error {
 			err = crash("crash", f.Crash)
 		case f.Kind == faults.ClientCrashFault:
 			err = crash("client-crash", f.Crash)
+		case f.Kind == faults.PauseFault:
+			err = crash("pause", f.Crash)
 		case f.Kind == faults.PartitionFault:
 			err = firstError(set("partition", f.Partition.String(), f.Partition.A), set("partition", f.Partition.String(), f.Partition.B))
-		case f.Kind.OnMessage() && !c.isNode(f.Msg.Caller, 'c'):
+		case f.Kind == faults.CrashAtFault:
+			err = c.checkCrashPoint(f.Point)
+		case f.Kind.OnMessage() && f.Msg.Worker != "" && !c.isNode(f.Msg.Caller, 's'):
+			err = bad("replay", "%q: no server %s (servers are s1..s%d)", f, f.Msg.Caller, c.Servers)
+		case f.Kind.OnMessage() && f.Msg.Worker == "" && !c.isNode(f.Msg.Caller, 'c'):
 			err = bad("replay", "%q: no client %s (clients are c1..c%d)", f, f.Msg.Caller, c.Clients)
+		case f.Kind.OnMessage() && f.Msg.Worker == "" && !c.isOp(f.Msg.Op):
+			err = bad("replay", "%q: no operation %s (this run has o1.1..o%d.%d)", f, f.Msg.Op, c.Clients/max(1, c.WorkersPerOp), c.OpsPerClient)
 		}
 		if err != nil {
 			return &ConfigError{Setting: "replay", Msg: err.(*ConfigError).Msg}
 		}
 	}
 	return nil
+}
+
+// isOp reports whether o is an operation of this world.
+func (c *Config) isOp(o api.OpID) bool {
+	return o.Queue >= 1 && int(o.Queue) <= c.Clients/max(1, c.WorkersPerOp) && o.Index >= 1 && int(o.Index) <= c.OpsPerClient
+}
+
+// CheckOp reports whether o names an operation of this world, naming the
+// range if not (for --trace-op).
+func (c *Config) CheckOp(o api.OpID) error {
+	if c.isOp(o) {
+		return nil
+	}
+	return bad("trace-op", "no operation %s (this run has o1.1..o%d.%d)", o, c.Clients/max(1, c.WorkersPerOp), c.OpsPerClient)
+}
+
+// checkCrashPoint checks that the point's server exists and that the
+// strategy names the point.
+func (c *Config) checkCrashPoint(cp faults.CrashPoint) error {
+	if cp.Node != "any" && !c.isNode(cp.Node, 's') {
+		return bad("crash-at", "%s: no server %s (servers are s1..s%d)", cp, cp.Node, c.Servers)
+	}
+	for _, name := range c.Strategy.CrashPoints {
+		if name == cp.Point {
+			return nil
+		}
+	}
+	if len(c.Strategy.CrashPoints) == 0 {
+		return bad("crash-at", "%s: strategy %s names no crash point", cp, c.Strategy.Name)
+	}
+	return bad("crash-at", "%s: strategy %s names no point %q (accepted: %s)", cp, c.Strategy.Name, cp.Point, strings.Join(c.Strategy.CrashPoints, ", "))
+}
+
+func (c *Config) validateCrashPoints() error {
+	for _, cp := range c.Faults.CrashPoints {
+		if err := c.checkCrashPoint(cp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateServices checks the services' own settings by building them.
+func (c *Config) validateServices() error {
+	if _, err := kv.New(c.Services.KV); err != nil {
+		return bad("kv-maxmemory", "%v", err)
+	}
+	if _, err := gateway.New(c.Services.Gateway); err != nil {
+		return bad("gateway", "%v", err)
+	}
+	if _, err := queue.New(c.Services.Queue); err != nil {
+		return bad("queue-visibility", "%v", err)
+	}
+	return nil
+}
+
+// validateClocks checks that each skewed clock belongs to a server or a
+// service, once, and runs forward.
+func (c *Config) validateClocks() error {
+	seen := map[string]bool{}
+	for _, cl := range c.Clocks {
+		_, service := api.ParseService(cl.Node)
+		switch {
+		case !service && !c.isNode(cl.Node, 's'):
+			return bad("clock-skew", "no server or service %s (servers are s1..s%d; services db, kv, gateway, queue)", cl.Node, c.Servers)
+		case seen[cl.Node]:
+			return bad("clock-skew", "node %s given twice", cl.Node)
+		case !(cl.Drift > 0.5 && cl.Drift < 2):
+			return bad("clock-drift", "%s: drift %v out of range (0.5, 2)", cl.Node, cl.Drift)
+		}
+		seen[cl.Node] = true
+	}
+	return nil
+}
+
+// levelNames are the isolation levels as the command line spells them.
+func levelNames() []string {
+	var out []string
+	for l := sql.ReadCommitted; l <= sql.Serializable2PL; l++ {
+		out = append(out, strings.ReplaceAll(l.String(), " ", "-"))
+	}
+	return out
 }
 
 // isNode reports whether name is a node of this world whose name starts with
@@ -246,7 +441,7 @@ func (c *Config) isNode(name string, prefix byte) bool {
 }
 
 func (c *Config) describeNodes() string {
-	return fmt.Sprintf("c1..c%d, s1..s%d", c.Clients, c.Servers)
+	return fmt.Sprintf("c1..c%d, s1..s%d, db, kv, gateway, queue", c.Clients, c.Servers)
 }
 
 func firstError(errs ...error) error {

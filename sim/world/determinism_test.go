@@ -19,6 +19,7 @@ import (
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -33,7 +34,7 @@ var determinismSeeds = func() int {
 
 // stormy is a small world where every fault fires often: the harshest test
 // of determinism, because every fault path draws and reorders.
-func stormy(s world.Strategy, seed uint64) world.Config {
+func stormy(s api.Strategy, seed uint64) world.Config {
 	cfg := world.Defaults()
 	cfg.Strategy, cfg.Seed = s, seed
 	cfg.Servers, cfg.Clients, cfg.OpsPerClient, cfg.WorkersPerOp = 3, 6, 8, 2
@@ -51,11 +52,33 @@ func stormy(s world.Strategy, seed uint64) world.Config {
 	cfg.Faults.CrashEvery = 500 * time.Millisecond
 	cfg.Faults.ClientCrashEvery = time.Second
 	cfg.Faults.Downtime = 100 * time.Millisecond
-	cfg.Faults.Partitions = []faults.Partition{{A: faults.NodeSet{"clients"}, B: faults.NodeSet{"s1"}, From: sim.Time(200 * time.Millisecond), To: sim.Time(700 * time.Millisecond)}}
+	cfg.Faults.Partitions = []faults.Partition{
+		{A: faults.NodeSet{"clients"}, B: faults.NodeSet{"s1"}, From: sim.Time(200 * time.Millisecond), To: sim.Time(700 * time.Millisecond)},
+		{A: faults.NodeSet{"s2"}, B: faults.NodeSet{"db"}, From: sim.Time(900 * time.Millisecond), To: sim.Time(1100 * time.Millisecond)},
+	}
+	// Every service's faults, and the faults that hit whole processes.
+	cfg.Faults.ServiceLink.DropRequestRate, cfg.Faults.ServiceLink.DropResponseRate = 0.01, 0.01
+	cfg.Faults.DBDropConnectionRate, cfg.Faults.DBLostCommitAckRate = 0.05, 0.05
+	cfg.Faults.GatewayTimeoutRate, cfg.Faults.Gateway500Rate = 0.05, 0.05
+	cfg.Faults.Crashes = []faults.Crash{{Node: "kv", At: sim.Time(600 * time.Millisecond), Downtime: 50 * time.Millisecond}}
+	cfg.Faults.Failovers = []sim.Time{sim.Time(1500 * time.Millisecond)}
+	cfg.Faults.Pauses = []faults.Crash{{Node: "s3", At: sim.Time(300 * time.Millisecond), Downtime: 400 * time.Millisecond}}
+	if len(s.CrashPoints) > 0 {
+		cfg.Faults.CrashPoints = []faults.CrashPoint{{Node: "any", Point: s.CrashPoints[len(s.CrashPoints)-1], Prob: 0.05, Downtime: 100 * time.Millisecond}}
+	}
+	cfg.Services.KV.ReplicaLag = 20 * time.Millisecond
+	cfg.Services.GatewayTime = sim.LogNormal(20*time.Millisecond, 0.5)
+	cfg.Services.Queue.VisibilityTimeout = 300 * time.Millisecond
+	cfg.Clocks = []world.Clock{{Node: "s2", Offset: 3 * time.Second, Drift: 1.001}, {Node: "kv", Offset: -time.Second, Drift: 1}}
+	cfg.Settle = 2 * time.Second
 	return cfg
 }
 
-func hashes(t *testing.T, s world.Strategy) []uint64 {
+// strategies are those determinism is proved for: every registered one,
+// and one that calls every service.
+func strategies() []api.Strategy { return append(models.All(), everything) }
+
+func hashes(t *testing.T, s api.Strategy) []uint64 {
 	out := make([]uint64, determinismSeeds)
 	for seed := range out {
 		res, err := world.Run(stormy(s, uint64(seed)))
@@ -70,7 +93,7 @@ func hashes(t *testing.T, s world.Strategy) []uint64 {
 // Method: compare trace hashes of stormy runs; also check the hashes differ
 // across seeds, so the comparison is not vacuous.
 func TestSameSeedSameTrace(t *testing.T) {
-	for _, s := range models.All() {
+	for _, s := range strategies() {
 		t.Run(s.Name, func(t *testing.T) {
 			cmd := "go test ./sim/world -run TestSameSeedSameTrace/" + s.Name
 			prev := runtime.GOMAXPROCS(1)
@@ -95,7 +118,7 @@ func TestSameSeedSameTrace(t *testing.T) {
 // they must equal this process's.
 func TestSameSeedSameTraceAcrossProcesses(t *testing.T) {
 	if os.Getenv("IDEMSIM_DETERMINISM_CHILD") == "1" {
-		for _, s := range models.All() {
+		for _, s := range strategies() {
 			for seed, h := range hashes(t, s) {
 				fmt.Printf("hash %s %d %016x\n", s.Name, seed, h)
 			}
@@ -115,8 +138,8 @@ func TestSameSeedSameTraceAcrossProcesses(t *testing.T) {
 			theirs[f[1]+"/"+f[2]] = f[3]
 		}
 	}
-	require.Len(t, theirs, determinismSeeds*len(models.All()), "child printed every hash; %s", cmd)
-	for _, s := range models.All() {
+	require.Len(t, theirs, determinismSeeds*len(strategies()), "child printed every hash; %s", cmd)
+	for _, s := range strategies() {
 		for seed, h := range hashes(t, s) {
 			key := s.Name + "/" + strconv.Itoa(seed)
 			assert.Equal(t, fmt.Sprintf("%016x", h), theirs[key], "%s differs across processes; %s", key, cmd)
@@ -145,17 +168,28 @@ func TestSweepIndependentOfWorkers(t *testing.T) {
 // stormy config, then rerun it with every random fault switched off and the
 // recorded list as the replay; the trace hash must be identical.
 func TestRecordedFaultsReplayTheRun(t *testing.T) {
-	for _, s := range models.All() {
+	fired := map[faults.Kind]bool{}
+	defer func() {
+		for _, k := range faults.Kinds() {
+			assert.True(t, fired[k], "no run fired a %s fault, so its replay is untested; go test ./sim/world -run TestRecordedFaultsReplayTheRun", k)
+		}
+	}()
+	for _, s := range strategies() {
 		for seed := uint64(0); seed < 20; seed++ {
 			cmd := fmt.Sprintf("go test ./sim/world -run TestRecordedFaultsReplayTheRun (strategy %s seed %d)", s.Name, seed)
 			cfg := stormy(s, seed)
 			first, err := world.Run(cfg)
 			require.NoError(t, err, cmd)
 			require.NotEmpty(t, first.Faults, cmd)
+			for _, f := range first.Faults {
+				fired[f.Kind] = true
+			}
 			replay := cfg
-			replay.Faults.Link = faults.Link{Delay: cfg.Faults.Link.Delay}
-			replay.Faults.CrashEvery, replay.Faults.ClientCrashEvery = 0, 0
-			replay.Faults.Partitions = nil
+			replay.Faults = faults.Plan{
+				Link:        faults.Link{Delay: cfg.Faults.Link.Delay},
+				ServiceLink: faults.Link{Delay: cfg.Faults.ServiceLink.Delay},
+				Downtime:    cfg.Faults.Downtime,
+			}
 			replay.Faults.Replay = append([]faults.Fault{}, first.Faults...)
 			second, err := world.Run(replay)
 			require.NoError(t, err, cmd)

@@ -2,22 +2,23 @@ package world
 
 import (
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 )
 
 // Attempt is one request a client sent and what came of it: a history entry
 // for the oracle.
 type Attempt struct {
 	Client       string
-	Op           OpID
+	Op           api.OpID
 	Key          string
 	N            int // the attempt's number within the client's operation, from 1
-	Kind         RequestKind
+	Kind         api.Kind
 	Server       string // the server the balancer chose
 	Call, Return sim.Time
-	TimedOut     bool // no response: Status and Row are unknown
+	TimedOut     bool // no response: Status and Resource are unknown
 	Interrupted  bool // the client crashed while waiting (TimedOut is set too)
 	Status       int
-	Row          RowID
+	Resource     string // the resource the response named, "" if none
 }
 
 // Belief is what a client concluded about an operation when it stopped.
@@ -38,7 +39,7 @@ func (b Belief) String() string { return beliefNames[b] }
 // Outcome is one client's whole story of one operation.
 type Outcome struct {
 	Client     string
-	Op         OpID
+	Op         api.OpID
 	Belief     Belief
 	Status     int // the status that decided it (0 for exhausted or unfinished)
 	Attempts   int
@@ -46,23 +47,29 @@ type Outcome struct {
 	Start, End sim.Time
 }
 
-// Row is one effect in the ledger: a payment.
+// Row is one business effect in the ledger: a committed row in one of the
+// strategy's ledger tables, or a charge at the gateway. The world attributes
+// it to its operation; strategies can neither read nor forge that.
 type Row struct {
-	ID     RowID
-	Op     OpID
-	Amount int64
-	Key    string
-	Server string
+	Source string // the ledger table, or "gateway"
+	ID     string // the row's id in its table, or the gateway's charge id
+	Op     api.OpID
+	Amount int64 // cents, for a charge (0 for a row: its columns are the strategy's)
 	At     sim.Time
 }
 
-// ledger is the atomic store behind Ledger until the database lands.
+// SourceGateway is the Source of a gateway charge.
+const SourceGateway = "gateway"
+
+// ledger is what really happened.
 type ledger struct {
 	rows []Row
 }
 
-func (l *ledger) charge(op OpID, amount int64, key, server string, at sim.Time) RowID {
-	id := RowID(len(l.rows) + 1)
-	l.rows = append(l.rows, Row{ID: id, Op: op, Amount: amount, Key: key, Server: server, At: at})
-	return id
-}
+func (l *ledger) add(r Row) { l.rows = append(l.rows, r) }
+
+// opTag is how an operation travels, hidden, with everything done on its
+// behalf: database rows, gateway charges, queue messages.
+func opTag(o api.OpID) int64 { return int64(uint32(o.Pack())) }
+
+func tagOp(tag int64) api.OpID { return api.UnpackOpID(int32(uint32(tag))) }

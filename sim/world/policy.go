@@ -2,6 +2,8 @@ package world
 
 import (
 	"fmt"
+
+	"github.com/idemsim/idemsim/sim/api"
 	"strconv"
 	"strings"
 )
@@ -47,10 +49,10 @@ func DefaultPolicy() Policy {
 			p.byStatus[s] = GiveUp
 		}
 	}
-	p.byStatus[StatusAccepted] = PollIt
-	p.byStatus[StatusConflict] = Done
-	p.byStatus[StatusLocked] = Retry
-	p.byStatus[StatusTooManyRequests] = Retry
+	p.byStatus[api.StatusAccepted] = PollIt
+	p.byStatus[api.StatusConflict] = Done
+	p.byStatus[api.StatusLocked] = Retry
+	p.byStatus[api.StatusTooManyRequests] = Retry
 	return p
 }
 

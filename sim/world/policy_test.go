@@ -11,6 +11,7 @@ import (
 
 	"github.com/idemsim/idemsim/internal/testcmd"
 
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -28,19 +29,19 @@ func TestDefaultPolicy(t *testing.T) {
 		status int
 		want   world.Action
 	}{
-		{world.StatusOK, world.Done},
-		{world.StatusCreated, world.Done},
-		{world.StatusAccepted, world.PollIt},
-		{world.StatusConflict, world.Done},
-		{world.StatusPreconditionFailed, world.GiveUp},
-		{world.StatusUnprocessableEntity, world.GiveUp},
-		{world.StatusLocked, world.Retry},
-		{world.StatusTooManyRequests, world.Retry},
-		{world.StatusInternalServerError, world.Retry},
-		{world.StatusBadGateway, world.Retry},
-		{world.StatusServiceUnavailable, world.Retry},
-		{world.StatusBadRequest, world.GiveUp},
-		{world.StatusNotFound, world.GiveUp},
+		{api.StatusOK, world.Done},
+		{api.StatusCreated, world.Done},
+		{api.StatusAccepted, world.PollIt},
+		{api.StatusConflict, world.Done},
+		{api.StatusPreconditionFailed, world.GiveUp},
+		{api.StatusUnprocessableEntity, world.GiveUp},
+		{api.StatusLocked, world.Retry},
+		{api.StatusTooManyRequests, world.Retry},
+		{api.StatusInternalServerError, world.Retry},
+		{api.StatusBadGateway, world.Retry},
+		{api.StatusServiceUnavailable, world.Retry},
+		{api.StatusBadRequest, world.GiveUp},
+		{api.StatusNotFound, world.GiveUp},
 		{204, world.Done},
 		{599, world.Retry},
 		{301, world.GiveUp},

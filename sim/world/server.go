@@ -3,19 +3,25 @@ package world
 import (
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/network"
 )
 
-// server is one replica behind the balancer. Its handler and everything the
-// strategy's Boot closure holds is process memory, lost on a crash.
+// server is one replica behind the balancer. Its handlers and everything
+// the strategy's Boot closure holds is process memory, lost on a crash, as
+// are its background workers and its database connections.
 type server struct {
-	w       *World
-	id      network.NodeID
-	name    string
-	up      bool
-	handle  Handler
-	workers []*worker // live workers, killed by a crash
-	idle    []*worker
+	w        *World
+	id       network.NodeID
+	name     string
+	up       bool
+	group    *sim.Group // the process's actors, which a pause freezes
+	clock    Clock
+	handlers api.Server
+	workers  []*worker // live request workers, killed by a crash
+	idle     []*worker
+	bg       []*sim.Proc // background workers
+	pool     *pool
 }
 
 // worker is one request-handling actor; idle workers are reused, so a request
@@ -26,9 +32,34 @@ type worker struct {
 	req  *network.Msg
 }
 
+// httpRequest is a request as it travels: what the server sees, and the key
+// id the trace prints.
+type httpRequest struct {
+	api.Request
+	keyID int
+}
+
 func (s *server) boot() {
+	w := s.w
 	s.up = true
-	s.handle = s.w.cfg.Strategy.Boot()
+	s.pool = &pool{s: s, size: w.cfg.DB.PoolSize}
+	s.handlers = w.cfg.Strategy.Boot(api.Settings{Isolation: w.cfg.DB.Isolation})
+	w.hasWorkers = w.hasWorkers || len(s.handlers.Workers) > 0
+	for _, wk := range s.handlers.Workers {
+		counts := w.workerCalls[s.name+"/"+wk.Name]
+		if counts == nil {
+			counts = &callCounts{}
+			w.workerCalls[s.name+"/"+wk.Name] = counts
+		}
+		e := &env{s: s, ref: faults.Ref{Caller: s.name, Worker: wk.Name}, calls: counts, adopt: true}
+		run := wk.Run
+		p := w.k.SpawnIn(s.group, s.name+"/"+wk.Name, func(p *sim.Proc) {
+			e.p = p
+			run(e)
+			e.finish()
+		})
+		s.bg = append(s.bg, p)
+	}
 }
 
 // deliver receives a request from the network.
@@ -36,8 +67,8 @@ func (s *server) deliver(m *network.Msg) {
 	w := s.w
 	if !s.up {
 		// The balancer cannot reach the backend and answers for it.
-		w.record(TraceUnavailable, s.id, m.Src, m.Op, m.Attempt, 0, 0)
-		w.net.Reply(m, &Response{Status: StatusBadGateway})
+		w.record(TraceUnavailable, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, 0, 0)
+		w.net.Reply(m, &api.Response{Status: api.StatusBadGateway})
 		return
 	}
 	var wk *worker
@@ -46,7 +77,7 @@ func (s *server) deliver(m *network.Msg) {
 		s.idle = s.idle[:n-1]
 	} else {
 		wk = &worker{s: s}
-		wk.proc = w.k.Spawn(s.name+"/worker", wk.run)
+		wk.proc = w.k.SpawnIn(s.group, s.name+"/worker", wk.run)
 		s.workers = append(s.workers, wk)
 	}
 	wk.req = m
@@ -56,65 +87,152 @@ func (s *server) deliver(m *network.Msg) {
 func (wk *worker) run(p *sim.Proc) {
 	s := wk.s
 	w := s.w
-	e := &env{p: p, s: s}
+	e := &env{p: p, s: s, calls: &callCounts{}}
 	for {
 		for wk.req == nil {
 			p.Wait()
 		}
 		m := wk.req
 		wk.req = nil
-		req := m.Payload.(*Request)
-		w.record(TraceHandle, s.id, m.Src, m.Op, m.Attempt, int64(req.keyID), int64(req.Kind))
+		req := m.Payload.(*httpRequest)
+		w.record(TraceHandle, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(req.keyID), int64(req.Kind))
 		p.Sleep(w.cfg.ServiceTime.Sample(w.ch, sim.StreamService))
-		e.m = m
-		resp := s.handle(e, *req)
-		w.record(TraceRespond, s.id, m.Src, m.Op, m.Attempt, int64(resp.Status), int64(resp.Row))
+		e.ref, e.tag = m.Ref, opTag(m.Ref.Op)
+		*e.calls = callCounts{}
+		resp := s.handle(e, req.Request)
+		e.finish()
+		w.record(TraceRespond, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(resp.Status), int64(w.intern(resp.Resource)))
 		w.net.Reply(m, &resp)
 		s.idle = append(s.idle, wk)
 	}
 }
 
-// crash takes the server down: in-flight handlers die, memory is lost.
+// handle runs the strategy's handler for the request's kind; a kind it has
+// no handler for is 404.
+func (s *server) handle(e *env, req api.Request) api.Response {
+	var h api.Handler
+	switch req.Kind {
+	case api.Create:
+		h = s.handlers.Create
+	case api.Poll:
+		h = s.handlers.Poll
+	case api.Delete:
+		h = s.handlers.Delete
+	}
+	if h == nil {
+		return api.Response{Status: api.StatusNotFound}
+	}
+	return h(e, req)
+}
+
+// crash takes the server down: in-flight handlers and background workers
+// die, memory is lost, its database connections close (their transactions
+// roll back). When the caller is one of the server's own actors (a crash
+// point), it dies last and never returns.
 func (s *server) crash(downtime sim.Duration) bool {
+	return s.crashWith(downtime, faults.Fault{Kind: faults.CrashFault, At: s.w.k.Now(), Crash: faults.Crash{Node: s.name, At: s.w.k.Now(), Downtime: downtime}})
+}
+
+func (s *server) crashWith(downtime sim.Duration, f faults.Fault) bool {
 	if !s.up {
 		return false
 	}
 	w := s.w
 	s.up = false
-	s.handle = nil
-	for _, wk := range s.workers {
-		w.k.Kill(wk.proc)
+	s.handlers = api.Server{}
+	current := w.k.Current()
+	var self *sim.Proc
+	kill := func(p *sim.Proc) {
+		if p == current {
+			self = p
+			return
+		}
+		w.k.Kill(p)
 	}
-	s.workers, s.idle = nil, nil
-	w.log.Add(faults.Fault{Kind: faults.CrashFault, At: w.k.Now(), Crash: faults.Crash{Node: s.name, At: w.k.Now(), Downtime: downtime}})
-	w.record(TraceCrash, s.id, 0, OpID{}, 0, int64(downtime), 0)
+	for _, wk := range s.workers {
+		kill(wk.proc)
+	}
+	for _, p := range s.bg {
+		kill(p)
+	}
+	s.workers, s.idle, s.bg = nil, nil, nil
+	s.pool.closeAll()
+	w.log.Add(f)
+	w.record(TraceCrash, s.id, 0, api.OpID{}, 0, int64(downtime), 0)
 	w.k.After(downtime, sim.Func(func() {
 		s.boot()
-		w.record(TraceRestart, s.id, 0, OpID{}, 0, 0, 0)
+		w.record(TraceRestart, s.id, 0, api.OpID{}, 0, 0, 0)
 	}))
+	if self != nil {
+		w.k.Kill(self)
+	}
 	return true
 }
 
-// env is a handler's view of the world.
+// callCounts numbers a handler's or worker's calls per service.
+type callCounts [8]int32
+
+// env is a handler's or background worker's view of the world.
 type env struct {
-	p *sim.Proc
-	s *server
-	m *network.Msg
+	p     *sim.Proc
+	s     *server
+	ref   faults.Ref // the request served, or the worker
+	calls *callCounts
+	tag   int64 // the operation on whose behalf the actor acts
+	adopt bool  // a worker takes on the operation of the data it reads
+	txs   []*dbTx
 }
 
-func (e *env) Now() sim.Time { return e.p.Kernel().Now() }
+func (e *env) Now() sim.Time { return e.s.clock.read(e.p.Kernel().Now()) }
 
 func (e *env) Sleep(d sim.Duration) { e.p.Sleep(d) }
 
 func (e *env) Server() string { return e.s.name }
 
-func (e *env) Ledger() Ledger { return e }
-
-// Charge implements Ledger.
-func (e *env) Charge(op OpID, amount int64, key string) RowID {
+func (e *env) Crash(point string) {
 	e.p.Alive()
-	w := e.s.w
-	id := w.ledger.charge(op, amount, key, e.s.name, w.k.Now())
-	w.record(TraceCharge, e.s.id, e.m.Src, op, e.m.Attempt, int64(id), amount)
-	return id
+	e.s.w.points.reach(e, point)
+}
+
+func (e *env) DB() api.DB { return (*envDB)(e) }
+
+// call sends payload to service svc as this actor's next call to it and
+// parks until the answer comes (or timeout passes, or the connection
+// breaks).
+func (e *env) call(svc api.Service, dst network.NodeID, payload any, timeout sim.Duration) (any, network.Outcome) {
+	e.p.Alive()
+	e.calls[svc]++
+	ref := e.ref
+	ref.Service, ref.Call = svc, e.calls[svc]
+	return e.s.w.net.Call(e.p, e.s.id, dst, ref, payload, timeout)
+}
+
+// adoptTags makes a worker act on behalf of the operation whose data it
+// just read, when the data names exactly one: the provenance that lets the
+// ledger attribute a background job's effects.
+func (e *env) adoptTags(tags []int64) {
+	if !e.adopt {
+		return
+	}
+	var found int64
+	for _, t := range tags {
+		switch {
+		case t == 0 || t == found:
+		case found == 0:
+			found = t
+		default:
+			return // several operations: keep the current one
+		}
+	}
+	if found != 0 {
+		e.tag = found
+	}
+}
+
+// finish rolls back what a handler left open, as a pool resets a returned
+// connection.
+func (e *env) finish() {
+	for len(e.txs) > 0 {
+		e.txs[0].Rollback()
+	}
 }

@@ -4,45 +4,84 @@ import (
 	"bufio"
 	"io"
 	"strconv"
+	"strings"
 
+	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/network"
 )
 
 // Trace record kinds of the world (the network's are below 100). A is the
 // acting node, B its peer, C the operation, D the attempt.
 const (
-	TraceAttempt     uint16 = 100 + iota // client sends; E key id, F request kind
-	TraceResponse                        // client reads; E status, F action
-	TraceTimeout                         // client gives up waiting
-	TraceBackoff                         // client waits E before the next attempt
-	TraceConclude                        // client stops; E belief, F status
-	TraceHandle                          // server starts a request; E key id, F kind
-	TraceRespond                         // server answers; E status, F row
-	TraceCharge                          // ledger row E written for amount F
-	TraceUnavailable                     // balancer answers 502 for a down server
-	TraceCrash                           // node A crashes for E
-	TraceRestart                         // node A restarts; clients: E key id
+	TraceAttempt      uint16 = 100 + iota // client sends; E key id, F request kind
+	TraceResponse                         // client reads; E status, F action
+	TraceTimeout                          // client gives up waiting
+	TraceBackoff                          // client waits E before the next attempt
+	TraceConclude                         // client stops; E belief, F status
+	TraceHandle                           // server starts a request; E key id, F kind
+	TraceRespond                          // server answers; E status, F resource (string id)
+	TraceLedgerRow                        // a ledger table's row commits: E table (string id), F row id
+	TraceUnavailable                      // balancer answers 502 for a down server
+	TraceCrash                            // node A crashes for E
+	TraceRestart                          // node A restarts; clients: E key id
+	TraceSQL                              // the database ran a statement: C..E the call, F text|result
+	TraceDBFault                          // a database fault hit a call: F the fault kind
+	TraceDBPoolWait                       // server A's handler waits for a connection; E pool size
+	TraceCrashPoint                       // server A reached point E (string id) for the F-th time, and crashes
+	TracePause                            // node A freezes for E
+	TraceThaw                             // node A runs again
+	TraceKV                               // the store ran a command: C..E the call; F op | key<<8 | (result+1)<<40
+	TraceFailover                         // the store failed over: E writes lost, F the replica's lag
+	TraceCharge                           // the gateway's charge E (string id) moved F cents for the operation
+	TraceRefund                           // the gateway refunded charge E (string id), F cents
+	TraceGatewayFault                     // a gateway fault hit the answer to a charge: E the fault kind
+	TraceQueue                            // the queue sent, delivered or deleted E (string id); F the op
 )
 
 // WriteTrace prints the run's trace, one line per event, virtual time first.
-// With op set, only that operation's lines and the crashes are printed. It
-// needs Config.KeepTrace.
-func (r *Result) WriteTrace(out io.Writer, op *OpID) error {
+// With op set, only that operation's lines and the events that happen to
+// whole nodes (crashes, pauses, partitions) are printed, and a service
+// call's routine transport lines are left out. It needs Config.KeepTrace.
+func (r *Result) WriteTrace(out io.Writer, op *api.OpID) error {
 	bw := bufio.NewWriter(out)
 	var b []byte
-	for _, rec := range r.w.trace.Records() {
-		if op != nil && rec.C != op.Queue<<16|op.Index && rec.Kind != TraceCrash && rec.Kind != TraceRestart &&
-			rec.Kind != network.TracePartitionStart && rec.Kind != network.TracePartitionEnd {
+	w := r.w
+	for _, rec := range w.trace.Records() {
+		if w.routine(rec) || op != nil && !w.concerns(rec, *op) {
 			continue
 		}
-		b = r.w.renderLine(b[:0], rec)
+		b = w.renderLine(b[:0], rec)
 		b = append(b, '\n')
 		if _, err := bw.Write(b); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
+}
+
+// routine reports whether r is a service call's message sent or delivered
+// as it should be: the statement or command line that follows tells the
+// story, so the text leaves them out (the hash keeps them).
+func (w *World) routine(r sim.Record) bool {
+	return (r.Kind == network.TraceSend || r.Kind == network.TraceDeliver) && api.Service((r.E>>2)&7) != api.NoService
+}
+
+// concerns reports whether record r belongs in operation op's timeline.
+func (w *World) concerns(r sim.Record, op api.OpID) bool {
+	switch r.Kind {
+	case TraceCrash, TraceRestart, TracePause, TraceThaw, TraceCrashPoint, TraceFailover,
+		network.TracePartitionStart, network.TracePartitionEnd:
+		return true
+	}
+	if r.Kind < 100 {
+		return w.net.RecordOp(r) == op
+	}
+	if (r.Kind == TraceSQL || r.Kind == TraceDBFault || r.Kind == TraceKV) && r.E&(1<<5) != 0 {
+		return false // a worker's call
+	}
+	return r.C == op.Pack()
 }
 
 func (w *World) renderLine(b []byte, r sim.Record) []byte {
@@ -56,7 +95,7 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 		return out
 	}
 	name := func(id int32) string { return w.net.Name(network.NodeID(id)) }
-	op := OpID{Queue: r.C >> 16, Index: r.C & 0xffff}
+	op := api.UnpackOpID(r.C)
 	b = append(b, name(r.A)...)
 	b = append(b, ' ')
 	switch r.Kind {
@@ -97,21 +136,63 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 	case TraceRespond:
 		b = append(b, "answers "...)
 		b = strconv.AppendInt(b, r.E, 10)
-		if r.F != 0 {
-			b = append(b, " row="...)
-			b = strconv.AppendInt(b, r.F, 10)
+		if res := w.strs[r.F]; res != "" {
+			b = append(b, " resource="...)
+			b = append(b, res...)
 		}
 		b = append(b, " to "...)
 		b = append(b, name(r.B)...)
 		b = append(b, ' ')
 		b = appendOpAttempt(b, op, r.D)
-	case TraceCharge:
-		b = append(b, "LEDGER charge "...)
-		b = append(b, op.String()...)
-		b = append(b, " row="...)
-		b = strconv.AppendInt(b, r.E, 10)
-		b = append(b, " amount="...)
+	case TraceLedgerRow:
+		b = append(b, "LEDGER "...)
+		b = append(b, w.strs[r.E]...)
+		b = append(b, " row "...)
 		b = strconv.AppendInt(b, r.F, 10)
+		b = append(b, " commits for "...)
+		b = append(b, op.String()...)
+	case TraceSQL:
+		b = append(b, w.net.UnpackRef(r.C, r.D, r.E).String()...)
+		b = append(b, " on "...)
+		b = append(b, name(r.B)...)
+		b = append(b, ": "...)
+		b = append(b, w.strs[r.F&0xffffffff]...)
+		b = append(b, " => "...)
+		count := r.F >> 36
+		switch (r.F >> 32) & 15 {
+		case sqlOK:
+			b = append(b, "ok"...)
+		case sqlRows:
+			b = strconv.AppendInt(b, count, 10)
+			b = append(b, " rows"...)
+		case sqlAffected:
+			b = append(b, "ok "...)
+			b = strconv.AppendInt(b, count, 10)
+		case sqlError:
+			b = append(b, "error "...)
+			b = append(b, w.strs[count]...)
+		case sqlRolledBack:
+			b = append(b, "rolled back"...)
+		}
+	case TraceDBFault:
+		b = append(b, strings.ToUpper(faults.Kind(r.F).String())...)
+		b = append(b, " on "...)
+		b = append(b, w.net.UnpackRef(r.C, r.D, r.E).String()...)
+		b = append(b, " from "...)
+		b = append(b, name(r.B)...)
+	case TraceDBPoolWait:
+		b = append(b, "waits for a database connection: all "...)
+		b = strconv.AppendInt(b, r.E, 10)
+		b = append(b, " of its pool are busy ("...)
+		b = appendOpAttempt(b, op, r.D)
+		b = append(b, ')')
+	case TraceCrashPoint:
+		b = append(b, "reaches crash point "...)
+		b = append(b, w.strs[r.E]...)
+		b = append(b, " (time "...)
+		b = strconv.AppendInt(b, r.F, 10)
+		b = append(b, ") serving "...)
+		b = append(b, op.String()...)
 	case TraceUnavailable:
 		b = append(b, "is down: balancer answers 502 to "...)
 		b = append(b, name(r.B)...)
@@ -128,6 +209,80 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 			b = append(b, " with key="...)
 			b = append(b, w.keys[r.E]...)
 		}
+	case TracePause:
+		b = append(b, "PAUSES for "...)
+		b = append(b, sim.Duration(r.E).String()...)
+		b = append(b, ": its connections, locks and leases stay held"...)
+	case TraceThaw:
+		b = append(b, "resumes after its pause"...)
+	case TraceKV:
+		b = append(b, w.net.UnpackRef(r.C, r.D, r.E).String()...)
+		b = append(b, " from "...)
+		b = append(b, name(r.B)...)
+		b = append(b, ": "...)
+		b = append(b, kvOpNames[r.F&0xff]...)
+		b = append(b, ' ')
+		b = append(b, w.strs[(r.F>>8)&0xffffffff]...)
+		switch r.F >> 40 {
+		case 0:
+			b = append(b, " => error"...)
+		case 1:
+			b = append(b, " => nil/0"...)
+		default:
+			b = append(b, " => ok"...)
+		}
+	case TraceFailover:
+		b = append(b, "FAILS OVER to its replica (lag "...)
+		b = append(b, sim.Duration(r.F).String()...)
+		b = append(b, "): "...)
+		b = strconv.AppendInt(b, r.E, 10)
+		b = append(b, " writes lost"...)
+	case TraceCharge:
+		b = append(b, "LEDGER charge "...)
+		b = append(b, w.strs[r.E]...)
+		b = append(b, " moves "...)
+		b = strconv.AppendInt(b, r.F, 10)
+		b = append(b, " cents for "...)
+		b = append(b, op.String()...)
+	case TraceRefund:
+		b = append(b, "LEDGER refund of "...)
+		b = append(b, w.strs[r.E]...)
+		b = append(b, " returns "...)
+		b = strconv.AppendInt(b, r.F, 10)
+		b = append(b, " cents of "...)
+		b = append(b, op.String()...)
+	case TraceGatewayFault:
+		b = append(b, strings.ToUpper(faults.Kind(r.E).String())...)
+		b = append(b, ": the charge went through; "...)
+		if faults.Kind(r.E) == faults.GatewayTimeout {
+			b = append(b, "no answer is sent to "...)
+		} else {
+			b = append(b, "500 is sent to "...)
+		}
+		b = append(b, name(r.B)...)
+		b = append(b, " for "...)
+		b = appendOpAttempt(b, op, r.D)
+	case TraceQueue:
+		switch qOp(r.F) {
+		case qSend:
+			b = append(b, "stores message "...)
+		case qReceive:
+			b = append(b, "delivers "...)
+		case qAck:
+			b = append(b, "deletes "...)
+		}
+		b = append(b, w.strs[r.E]...)
+		if qOp(r.F) == qReceive {
+			b = append(b, " to "...)
+		} else {
+			b = append(b, " from "...)
+		}
+		b = append(b, name(r.B)...)
+		if !op.IsZero() {
+			b = append(b, " ("...)
+			b = append(b, op.String()...)
+			b = append(b, ')')
+		}
 	default:
 		b = append(b, "record kind "...)
 		b = strconv.AppendInt(b, int64(r.Kind), 10)
@@ -137,15 +292,15 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 
 // appendRequest renders "create o3.7/a2 key=k-..." from a record whose F is
 // the request kind, D the attempt and E the key id.
-func (w *World) appendRequest(b []byte, r sim.Record, op OpID) []byte {
-	b = append(b, RequestKind(r.F).String()...)
+func (w *World) appendRequest(b []byte, r sim.Record, op api.OpID) []byte {
+	b = append(b, api.Kind(r.F).String()...)
 	b = append(b, ' ')
 	b = appendOpAttempt(b, op, r.D)
 	b = append(b, " key="...)
 	return append(b, w.keys[r.E]...)
 }
 
-func appendOpAttempt(b []byte, op OpID, attempt int32) []byte {
+func appendOpAttempt(b []byte, op api.OpID, attempt int32) []byte {
 	b = append(b, op.String()...)
 	b = append(b, "/a"...)
 	return strconv.AppendInt(b, int64(attempt), 10)

@@ -1,8 +1,10 @@
 // Package world is idemsim's simulated world: clients that create payments
 // with idempotency keys and retry, servers behind a balancer that run a
-// strategy, the network between them, crashes and restarts, and the ledger
-// that records what really happened. Run executes one configuration and
-// returns its history, ledger, fired faults and trace hash.
+// strategy, the services behind them (a SQL database, a Redis-like store, a
+// payment gateway, a queue), the network between all of them, crashes,
+// pauses and skewed clocks, and the ledger that records what really
+// happened. Run executes one configuration and returns its history, ledger,
+// fired faults and trace hash.
 package world
 
 import (
@@ -12,6 +14,8 @@ import (
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/db"
 	"github.com/idemsim/idemsim/sim/network"
 )
 
@@ -26,11 +30,23 @@ type World struct {
 	servers  []*server
 	clients  []*client
 	keys     []string // key table: trace records carry key ids
+	strs     []string // interned texts (statements, error codes) for trace records
+	strIDs   map[string]int32
 	ledger   ledger
 	history  []Attempt
 	outcomes []*Outcome // pointers: clients hold theirs across parks
 	rr       int        // round-robin position
 	active   int        // clients not finished
+	db       *dbNode
+	kv       *kvNode
+	gw       *gatewayNode
+	queue    *queueNode
+	points   crashPoints
+	// hasWorkers: the strategy runs background workers.
+	hasWorkers bool
+	// workerCalls numbers each background worker's service calls across
+	// restarts, so that a fault line names the same call in a replay.
+	workerCalls map[string]*callCounts
 }
 
 // Result is everything a run produced, for the oracle and the summary.
@@ -40,12 +56,14 @@ type Result struct {
 	Outcomes  []Outcome
 	Ledger    []Row
 	Faults    []faults.Fault
+	Unfired   []faults.Fault // replayed faults that never fired
 	TraceHash uint64
 	TraceLen  uint64
 	End       sim.Time // virtual time when the run stopped
 	Stop      sim.StopReason
 	Kernel    sim.Stats
 	Network   network.Stats
+	DB        db.Stats
 	w         *World
 }
 
@@ -61,8 +79,9 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("world: %w", err)
 	}
-	w := &World{cfg: cfg, k: sim.New(chooser), ch: chooser, trace: sim.NewTrace(cfg.KeepTrace)}
-	w.k.SetMaxEvents(cfg.MaxEvents)
+	w := &World{cfg: cfg, k: sim.New(chooser), ch: chooser, trace: sim.NewTrace(cfg.KeepTrace),
+		strIDs: make(map[string]int32), workerCalls: make(map[string]*callCounts)}
+	w.k.SetMaxEvents(cfg.EventLimit())
 	defer w.k.Close()
 	defer func() {
 		if r := recover(); r != nil {
@@ -73,11 +92,11 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 		return nil, fmt.Errorf("world: %w", err)
 	}
 	stop := w.k.Run(sim.Time(cfg.Deadline))
-	return &Result{
+	res = &Result{
 		Config:    cfg,
 		History:   w.history,
 		Outcomes:  w.outcomeValues(),
-		Ledger:    w.ledger.rows,
+		Ledger:    append(w.ledger.rows, w.gw.ledgerRows()...),
 		Faults:    w.log.Faults(),
 		TraceHash: w.trace.Hash(),
 		TraceLen:  w.trace.Len(),
@@ -85,8 +104,13 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 		Stop:      stop,
 		Kernel:    w.k.Stats(),
 		Network:   w.net.Stats(),
+		DB:        w.db.db.Stats(),
 		w:         w,
-	}, nil
+	}
+	if cfg.Faults.Replay != nil {
+		res.Unfired = faults.Unfired(cfg.Faults.Replay, res.Faults)
+	}
+	return res, nil
 }
 
 func (w *World) build() error {
@@ -100,14 +124,14 @@ func (w *World) build() error {
 		ops[q] = make([]op, cfg.OpsPerClient)
 		for i := range ops[q] {
 			ops[q][i] = op{
-				id:     OpID{Queue: int32(q + 1), Index: int32(i + 1)},
-				amount: 100 + int64(w.ch.Pick(sim.StreamWorkload, 100000)),
-				key:    w.newKey(),
+				id:      api.OpID{Queue: int32(q + 1), Index: int32(i + 1)},
+				payload: api.Payload{Amount: 100 + int64(w.ch.Pick(sim.StreamWorkload, 100000)), Currency: "usd", Description: "payment"},
+				key:     w.newKey(),
 			}
 		}
 	}
 	for i := 0; i < cfg.Clients; i++ {
-		c := &client{w: w, name: "c" + strconv.Itoa(i+1), ops: ops[i/cfg.WorkersPerOp]}
+		c := &client{w: w, name: "c" + strconv.Itoa(i+1), ops: ops[i/cfg.WorkersPerOp], group: &sim.Group{}}
 		c.keys = make([]int, len(c.ops))
 		c.attempts = make([]int32, len(c.ops))
 		c.outcome = make([]int, len(c.ops))
@@ -116,17 +140,33 @@ func (w *World) build() error {
 			c.outcome[j] = len(w.outcomes)
 			w.outcomes = append(w.outcomes, &Outcome{Client: c.name, Op: c.ops[j].id})
 		}
-		c.id = w.net.AddNode(c.name, "clients", nil)
+		c.id = w.net.AddNode(c.name, network.GroupClients, nil)
 		w.clients = append(w.clients, c)
 	}
 	for i := 0; i < cfg.Servers; i++ {
-		s := &server{w: w, name: "s" + strconv.Itoa(i+1)}
-		s.id = w.net.AddNode(s.name, "servers", s.deliver)
+		s := &server{w: w, name: "s" + strconv.Itoa(i+1), group: &sim.Group{}}
+		s.id = w.net.AddNode(s.name, network.GroupServers, s.deliver)
+		s.clock = w.clock(s.name)
 		w.servers = append(w.servers, s)
 	}
+	w.db = newDBNode(w)
+	w.kv = newKVNode(w)
+	w.gw = newGatewayNode(w)
+	w.queue = newQueueNode(w)
 	if err := w.net.Start(); err != nil {
 		return err
 	}
+	// The schema is created before any server starts: the database is
+	// durable, process memory is not.
+	w.k.Spawn("db/setup", func(p *sim.Proc) {
+		w.db.setup(p)
+		w.start()
+	})
+	return nil
+}
+
+// start boots the servers, starts the clients and arms the timed faults.
+func (w *World) start() {
 	for _, s := range w.servers {
 		s.boot()
 	}
@@ -135,7 +175,9 @@ func (w *World) build() error {
 	}
 	w.active = len(w.clients)
 	w.scheduleCrashes()
-	return nil
+	w.schedulePauses()
+	w.scheduleFailovers()
+	w.points.arm(w)
 }
 
 // scheduleCrashes arms the plan's crashes: explicit ones (or replayed ones)
@@ -144,26 +186,26 @@ func (w *World) build() error {
 func (w *World) scheduleCrashes() {
 	plan := &w.cfg.Faults
 	servers, clients := plan.Crashes, plan.ClientCrashes
-	// A recorded crash that the plan also holds happens once.
-	add := func(list []faults.Crash, c faults.Crash) []faults.Crash {
-		if slices.Contains(list, c) {
-			return list
-		}
-		return append(list, c)
-	}
 	for _, f := range plan.Replay {
 		switch f.Kind {
 		case faults.CrashFault:
-			servers = add(servers, f.Crash)
+			servers = addOnce(servers, f.Crash)
 		case faults.ClientCrashFault:
-			clients = add(clients, f.Crash)
+			clients = addOnce(clients, f.Crash)
 		}
 	}
+	now := w.k.Now()
 	for _, cr := range servers {
-		w.k.At(cr.At, sim.Func(func() { w.pickServer(cr.Node).crash(cr.Downtime) }))
+		w.k.At(max(now, cr.At), sim.Func(func() {
+			if cr.Node == "kv" {
+				w.kv.restart(cr.Downtime)
+				return
+			}
+			w.pickServer(cr.Node).crash(cr.Downtime)
+		}))
 	}
 	for _, cr := range clients {
-		w.k.At(cr.At, sim.Func(func() { w.pickClient(cr.Node).crash(cr.Downtime) }))
+		w.k.At(max(now, cr.At), sim.Func(func() { w.pickClient(cr.Node).crash(cr.Downtime) }))
 	}
 	if plan.Replay != nil {
 		return
@@ -173,6 +215,57 @@ func (w *World) scheduleCrashes() {
 	}
 	if plan.ClientCrashEvery > 0 {
 		w.poisson(plan.ClientCrashEvery, func() { w.pickClient("any").crash(plan.Downtime) })
+	}
+}
+
+// addOnce adds c unless list holds it: a recorded fault that the plan also
+// holds happens once.
+func addOnce(list []faults.Crash, c faults.Crash) []faults.Crash {
+	if slices.Contains(list, c) {
+		return list
+	}
+	return append(list, c)
+}
+
+// schedulePauses freezes processes for a while: their actors run nothing,
+// and their connections, locks and leases stay held.
+func (w *World) schedulePauses() {
+	pauses := w.cfg.Faults.Pauses
+	for _, f := range w.cfg.Faults.Replay {
+		if f.Kind == faults.PauseFault {
+			pauses = addOnce(pauses, f.Crash)
+		}
+	}
+	for _, pa := range pauses {
+		w.k.At(max(w.k.Now(), pa.At), sim.Func(func() {
+			var g *sim.Group
+			var id network.NodeID
+			if pa.Node[0] == 's' {
+				s := w.pickServer(pa.Node)
+				g, id = s.group, s.id
+			} else {
+				c := w.pickClient(pa.Node)
+				g, id = c.group, c.id
+			}
+			g.Pause(w.k.Now().Add(pa.Downtime))
+			w.log.Add(faults.Fault{Kind: faults.PauseFault, At: w.k.Now(), Crash: pa})
+			w.record(TracePause, id, 0, api.OpID{}, 0, int64(pa.Downtime), 0)
+			w.k.After(pa.Downtime, sim.Func(func() { w.record(TraceThaw, id, 0, api.OpID{}, 0, 0, 0) }))
+		}))
+	}
+}
+
+// scheduleFailovers fails the store over to its replica at the plan's
+// moments (and the replayed ones).
+func (w *World) scheduleFailovers() {
+	times := w.cfg.Faults.Failovers
+	for _, f := range w.cfg.Faults.Replay {
+		if f.Kind == faults.FailoverFault && !slices.Contains(times, f.Crash.At) {
+			times = append(times, f.Crash.At)
+		}
+	}
+	for _, at := range times {
+		w.k.At(max(w.k.Now(), at), sim.Func(w.kv.failover))
 	}
 }
 
@@ -227,7 +320,15 @@ func (w *World) balance() *server {
 	return s
 }
 
-func (w *World) clientFinished() { w.active-- }
+// clientFinished counts down the clients still running; when none is left
+// and the strategy has background workers, which would poll forever, the
+// run stops after the settle time.
+func (w *World) clientFinished() {
+	w.active--
+	if w.active == 0 && w.hasWorkers {
+		w.k.After(w.cfg.Settle, sim.Func(w.k.Stop))
+	}
+}
 
 // newKey mints an idempotency key from the workload stream.
 func (w *World) newKey() int {
@@ -242,8 +343,19 @@ func (w *World) newKey() int {
 	return len(w.keys) - 1
 }
 
-func (w *World) record(kind uint16, a, b network.NodeID, o OpID, attempt int32, e, f int64) {
-	w.trace.Add(sim.Record{At: w.k.Now(), Kind: kind, A: int32(a), B: int32(b), C: o.Queue<<16 | o.Index, D: attempt, E: e, F: f})
+// intern gives a text a number that trace records can carry.
+func (w *World) intern(s string) int32 {
+	id, ok := w.strIDs[s]
+	if !ok {
+		id = int32(len(w.strs))
+		w.strs = append(w.strs, s)
+		w.strIDs[s] = id
+	}
+	return id
+}
+
+func (w *World) record(kind uint16, a, b network.NodeID, o api.OpID, attempt int32, e, f int64) {
+	w.trace.Add(sim.Record{At: w.k.Now(), Kind: kind, A: int32(a), B: int32(b), C: o.Pack(), D: attempt, E: e, F: f})
 }
 
 func (w *World) outcomeValues() []Outcome {
@@ -252,4 +364,22 @@ func (w *World) outcomeValues() []Outcome {
 		out[i] = *o
 	}
 	return out
+}
+
+// clock is node name's clock reading function.
+func (w *World) clock(name string) Clock {
+	for _, c := range w.cfg.Clocks {
+		if c.Node == name {
+			return c
+		}
+	}
+	return Clock{Node: name, Drift: 1}
+}
+
+// read is what clock c shows at true time t.
+func (c Clock) read(t sim.Time) sim.Time {
+	if c.Drift == 1 || c.Drift == 0 {
+		return t.Add(c.Offset)
+	}
+	return sim.Time(float64(t) * c.Drift).Add(c.Offset)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -22,7 +23,7 @@ func audit(t *testing.T, cfg world.Config) (*world.Result, check.Report) {
 	return res, check.Audit(res)
 }
 
-func base(s world.Strategy) world.Config {
+func base(s api.Strategy) world.Config {
 	cfg := world.Defaults()
 	cfg.Strategy = s
 	return cfg
@@ -35,7 +36,7 @@ func base(s world.Strategy) world.Config {
 func TestWalkingSkeletonClaims(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		strategy world.Strategy
+		strategy api.Strategy
 		servers  int
 		crash    bool
 		wantDup  bool
@@ -69,24 +70,29 @@ func TestWalkingSkeletonClaims(t *testing.T) {
 
 // fixed answers every request with the statuses in order (the last one
 // forever), charging on 2xx creates.
-func fixed(statuses ...int) world.Strategy {
-	return world.Strategy{
-		Name: "fixed", Rule: "answer a fixed sequence", Contract: world.ContractNone,
-		Boot: func() world.Handler {
+func fixed(statuses ...int) api.Strategy {
+	return api.Strategy{
+		Name: "fixed", Rule: "answer a fixed sequence", Contract: api.ContractNone,
+		Schema: []string{"create table payments (amount bigint)"},
+		Ledger: []string{"payments"},
+		Boot: func(api.Settings) api.Server {
 			n := 0
-			return func(env world.Env, req world.Request) world.Response {
+			answer := func(env api.Env, req api.Request) api.Response {
 				s := statuses[min(n, len(statuses)-1)]
 				n++
-				if s/100 == 2 && req.Kind == world.Create {
-					return world.Response{Status: s, Row: env.Ledger().Charge(req.Op, req.Amount, req.Key)}
+				if s/100 == 2 && req.Kind == api.Create {
+					if _, err := env.DB().Exec("insert into payments (amount) values ($1)", api.Int(req.Payload.Amount)); err != nil {
+						return api.Response{Status: api.StatusInternalServerError}
+					}
 				}
-				return world.Response{Status: s}
+				return api.Response{Status: s}
 			}
+			return api.Server{Create: answer, Poll: answer}
 		},
 	}
 }
 
-func single(s world.Strategy) world.Config {
+func single(s api.Strategy) world.Config {
 	cfg := base(s)
 	cfg.Servers, cfg.Clients, cfg.OpsPerClient = 1, 1, 1
 	cfg.Client.Think = sim.Const(0)
@@ -104,17 +110,17 @@ func TestClientPolicy(t *testing.T) {
 		override string
 		attempts int
 		belief   world.Belief
-		kinds    []world.RequestKind
+		kinds    []api.Kind
 		verdict  check.Kind
 	}{
-		{"201-done", []int{201}, "", 1, world.BelievedDone, []world.RequestKind{world.Create}, ""},
-		{"409-read-as-done-is-lost", []int{409}, "", 1, world.BelievedDone, []world.RequestKind{world.Create}, check.Lost},
+		{"201-done", []int{201}, "", 1, world.BelievedDone, []api.Kind{api.Create}, ""},
+		{"409-read-as-done-is-lost", []int{409}, "", 1, world.BelievedDone, []api.Kind{api.Create}, check.Lost},
 		{"409-read-as-retry-is-stuck", []int{409}, "409=retry", 4, world.Exhausted, nil, check.Stuck},
-		{"503-then-201", []int{503, 503, 201}, "", 3, world.BelievedDone, []world.RequestKind{world.Create, world.Create, world.Create}, ""},
+		{"503-then-201", []int{503, 503, 201}, "", 3, world.BelievedDone, []api.Kind{api.Create, api.Create, api.Create}, ""},
 		{"429-423-then-201", []int{429, 423, 201}, "", 3, world.BelievedDone, nil, ""},
 		{"412-gives-up", []int{412}, "", 1, world.BelievedFailed, nil, ""},
 		{"201-then-lost-then-422-is-wrong-answer", []int{201, 422}, "", 0, world.BelievedFailed, nil, check.WrongAnswer},
-		{"202-polls-until-200", []int{202, 202, 200}, "", 3, world.BelievedDone, []world.RequestKind{world.Create, world.Poll, world.Poll}, ""},
+		{"202-polls-until-200", []int{202, 202, 200}, "", 3, world.BelievedDone, []api.Kind{api.Create, api.Poll, api.Poll}, ""},
 		{"500-exhausts-and-is-stuck", []int{500}, "", 4, world.Exhausted, nil, check.Stuck},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,7 +131,7 @@ func TestClientPolicy(t *testing.T) {
 			}
 			if tc.name == "201-then-lost-then-422-is-wrong-answer" {
 				// The 201 is lost on the way back; the retry is refused.
-				cfg.Faults.Replay = []faults.Fault{{Kind: faults.DropResponse, Msg: faults.Ref{Caller: "c1", Op: faults.OpID{Queue: 1, Index: 1}, Attempt: 1}}}
+				cfg.Faults.Replay = []faults.Fault{{Kind: faults.DropResponse, Msg: faults.Ref{Caller: "c1", Op: api.OpID{Queue: 1, Index: 1}, Attempt: 1}}}
 			}
 			res, rep := audit(t, cfg)
 			require.Len(t, res.Outcomes, 1, cmd)
@@ -183,7 +189,7 @@ func TestServerCrashKillsInflightHandlers(t *testing.T) {
 	assert.True(t, res.History[0].TimedOut, cmd)
 	var badGateway int
 	for _, a := range res.History {
-		if a.Status == world.StatusBadGateway {
+		if a.Status == api.StatusBadGateway {
 			badGateway++
 		}
 	}
@@ -233,7 +239,7 @@ func TestClientCrashKeyPolicy(t *testing.T) {
 // once. Method: workers-per-op 2, no faults.
 func TestWorkersShareOperations(t *testing.T) {
 	for _, tc := range []struct {
-		strategy world.Strategy
+		strategy api.Strategy
 		dup      bool
 	}{
 		{models.Naive, true},
@@ -259,7 +265,7 @@ func TestWorkersShareOperations(t *testing.T) {
 // replay), one client.
 func TestResetAfterProcessing(t *testing.T) {
 	cfg := single(models.Naive)
-	cfg.Faults.Replay = []faults.Fault{{Kind: faults.Reset, Msg: faults.Ref{Caller: "c1", Op: faults.OpID{Queue: 1, Index: 1}, Attempt: 1}}}
+	cfg.Faults.Replay = []faults.Fault{{Kind: faults.Reset, Msg: faults.Ref{Caller: "c1", Op: api.OpID{Queue: 1, Index: 1}, Attempt: 1}}}
 	res, rep := audit(t, cfg)
 	const cmd = "go test ./sim/world -run TestResetAfterProcessing"
 	require.GreaterOrEqual(t, len(res.History), 2, cmd)
@@ -288,7 +294,7 @@ func TestInvalidConfig(t *testing.T) {
 		edit func(*world.Config)
 		want string
 	}{
-		{"no-strategy", func(c *world.Config) { c.Strategy = world.Strategy{} }, "strategy: no strategy"},
+		{"no-strategy", func(c *world.Config) { c.Strategy = api.Strategy{} }, "strategy: no strategy"},
 		{"zero-servers", func(c *world.Config) { c.Servers = 0 }, "servers: 0 out of range [1, 1000]"},
 		{"zero-clients", func(c *world.Config) { c.Clients = 0 }, "clients: 0 out of range [1, 10000]"},
 		{"negative-rate", func(c *world.Config) { c.Faults.Link.DropRequestRate = -0.1 }, "drop-request: -0.1 is not a probability in [0, 1]"},
@@ -297,10 +303,10 @@ func TestInvalidConfig(t *testing.T) {
 		{"workers-not-dividing", func(c *world.Config) { c.WorkersPerOp = 3 }, "workers-per-op: 3 must be >= 1 and divide clients (16)"},
 		{"crash-unknown-server", func(c *world.Config) {
 			c.Faults.Crashes = []faults.Crash{{Node: "s9", At: 1, Downtime: time.Second}}
-		}, "crash: s9@1ns+1s: no server s9 (servers are s1..s3)"},
+		}, "crash: s9@1ns+1s: no server s9 (servers are s1..s3; kv restarts the store)"},
 		{"partition-unknown-node", func(c *world.Config) {
 			c.Faults.Partitions = []faults.Partition{{A: faults.NodeSet{"c99"}, B: faults.NodeSet{"servers"}, From: 0, To: 1}}
-		}, "partition: c99|servers@0s..1ns: no node c99 (this run has c1..c16, s1..s3)"},
+		}, "partition: c99|servers@0s..1ns: no node c99 (this run has c1..c16, s1..s3, db, kv, gateway, queue)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := base(models.Naive)

@@ -1,0 +1,95 @@
+package api
+
+import (
+	"github.com/idemsim/idemsim/sim"
+)
+
+// Env is what a handler or a background worker may use. Its process memory
+// is whatever the strategy's Boot closure holds: a crash loses it, and a
+// restart calls Boot again. Every call on a service is a message over the
+// simulated network: it takes time, it can fail, and it parks the caller
+// like any other blocking call.
+type Env interface {
+	// Now is this server's clock, which may be skewed or drift: a lease
+	// or TTL checked against it can be wrong.
+	Now() sim.Time
+	// Sleep parks the caller for d of virtual time.
+	Sleep(d sim.Duration)
+	// Server is the name of the server the code runs on ("s2").
+	Server() string
+	// Crash marks a named step of the strategy ("after-charge"). It does
+	// nothing unless the fault plan arms that point for this server; then
+	// the server crashes right here, the caller never returns, and the
+	// server restarts after its downtime.
+	Crash(point string)
+	DB() DB
+	KV() KV
+	Gateway() Gateway
+	Queue() Queue
+}
+
+// Handler turns one request into one response.
+type Handler func(env Env, req Request) Response
+
+// Worker is a background actor of a server process (a queue consumer, a
+// reaper, a completer). Run is started at boot and killed by a crash.
+type Worker struct {
+	Name string // unique within the strategy; names its calls in fault lines
+	Run  func(env Env)
+}
+
+// Server is what Boot returns: the process's handlers, one per kind of
+// request (a nil handler answers 404), and its background workers.
+type Server struct {
+	Create, Poll, Delete Handler
+	Workers              []Worker
+}
+
+// Contract is the response contract a strategy promises its clients; the
+// oracle checks histories against it.
+type Contract string
+
+// The contracts of the thread.
+const (
+	ContractNone    Contract = "none"             // every request performs the operation
+	ContractReplay  Contract = "replay"           // a repeated key gets the first response again
+	Contract409     Contract = "409-on-duplicate" // a repeated key gets 409 once the first is done
+	ContractPoll202 Contract = "202-then-poll"    // 202 at once, the outcome by polling
+	Contract412     Contract = "412-optimistic"   // a stale If-Match gets 412
+	ContractChosen  Contract = "client-chosen-id" // the resource id is the key
+)
+
+// Contracts lists the contracts.
+func Contracts() []Contract {
+	return []Contract{ContractNone, ContractReplay, Contract409, ContractPoll202, Contract412, ContractChosen}
+}
+
+// Settings are the run's parameters a strategy may read at Boot.
+type Settings struct {
+	// Isolation is the level DB().Begin(DefaultLevel) uses: the run's
+	// --isolation.
+	Isolation Level
+}
+
+// Strategy is one way to treat an idempotency key.
+type Strategy struct {
+	Name string
+	// Rule is the strategy in one sentence.
+	Rule string
+	// Position is the thread's position it implements, in our own words,
+	// saying where it comes from (see DEVELOPERS.md).
+	Position string
+	Contract Contract
+	// Schema is DDL run once per run on the database, before any server
+	// starts: the database is durable across server restarts, process
+	// memory is not.
+	Schema []string
+	// Ledger names the tables whose committed inserts are business effects
+	// (a payment row): the oracle counts them per operation.
+	Ledger []string
+	// CrashPoints are the steps the strategy names with Env.Crash, so that
+	// --crash-at can arm them.
+	CrashPoints []string
+	// Boot builds a server process at every start and restart.
+	Boot func(Settings) Server
+}
