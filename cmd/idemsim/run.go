@@ -46,7 +46,13 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	p := &cfg.Faults
 	d := &cfg.DB
 	svc := &cfg.Services
-	fs.add("strategy", "NAME", "server strategy: "+strings.Join(models.Names(), ", ")+" (default naive)", oneOf(&o.strategy, models.Names()...))
+	fs.add("strategy", "NAME", "server strategy: "+strings.Join(models.Names(), ", ")+" (default naive)", func(s string) error {
+		if _, err := lookupStrategy(s); err != nil {
+			return fmt.Errorf("%q (accepted: %s)", s, strings.Join(models.Names(), ", "))
+		}
+		o.strategy = s
+		return nil
+	})
 	fs.add("seed", "N", "seed of every random choice (default 1)", uint64Value(&cfg.Seed))
 	fs.add("servers", "N", "server replicas behind the balancer (default 3)", intIn(&cfg.Servers, 1, world.MaxServers))
 	fs.add("balancer", "KIND", "round-robin or random (default round-robin)", oneOf(&o.balancer, string(world.RoundRobin), string(world.Random)))
@@ -192,7 +198,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if len(rest) > 0 {
 		return usagef("idemsim run: unexpected argument %q (flags start with --)", rest[0])
 	}
-	if cfg.Strategy, err = models.Lookup(o.strategy); err != nil {
+	if cfg.Strategy, err = lookupStrategy(o.strategy); err != nil {
 		return usagef("idemsim run: --strategy: %v", err)
 	}
 	if o.policy != "" {
@@ -276,6 +282,19 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("idemsim run: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", res.Kernel.Events, res.End)
 	}
 	return nil
+}
+
+// extraStrategies are strategies beyond the thread's that the command
+// accepts: the tests register the probes of internal/probes here.
+var extraStrategies []api.Strategy
+
+func lookupStrategy(name string) (api.Strategy, error) {
+	for _, s := range extraStrategies {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return models.Lookup(name)
 }
 
 // configError names the flag behind a configuration that does not

@@ -6,7 +6,13 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
+
+	"github.com/idemsim/idemsim/internal/probes"
 )
+
+// The scenarios of the services use the probes: small strategies that each
+// exercise one service.
+func init() { extraStrategies = probes.All() }
 
 // Goal: each edge case the thread argues about reads as a scenario file a
 // reader can follow line by line — the command, the timeline, the verdict.

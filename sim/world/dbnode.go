@@ -248,6 +248,8 @@ func (c *dbConn) trace(m *network.Msg, st *dbStmt, res *db.Result, err error) {
 		kind, count = sqlError, int64(w.intern(api.SQLState(err)))
 	case res.RolledBack:
 		kind = sqlRolledBack
+	case res.HasRows && len(res.Rows) == 1 && len(res.Rows[0]) == 1 && res.Rows[0][0].Kind == sql.IntKind && res.Rows[0][0].Int >= 0 && res.Rows[0][0].Int < 1<<27:
+		kind, count = sqlScalar, res.Rows[0][0].Int // a count, an id: worth printing
 	case res.HasRows:
 		kind, count = sqlRows, int64(len(res.Rows))
 	case res.Tag == "INSERT" || res.Tag == "UPDATE" || res.Tag == "DELETE":
@@ -263,6 +265,7 @@ const (
 	sqlAffected
 	sqlError
 	sqlRolledBack
+	sqlScalar
 )
 
 func connectionLost(msg string) error {

@@ -103,7 +103,7 @@ func (n *kvNode) deliver(m *network.Msg) {
 		r.err = api.ErrOverflow
 	}
 	result := int64(0)
-	if r.ok {
+	if r.ok || c.op == kvDel && r.n > 0 {
 		result = 1
 	}
 	if r.err != nil {
@@ -278,9 +278,11 @@ func (n *gatewayNode) deliver(m *network.Msg) {
 			Customer: c.req.Customer, IdempotencyKey: c.req.IdempotencyKey}
 		ticket, out, accepted := n.g.Begin(now, req, c.tag)
 		if !accepted {
+			n.trace(m, c.op, out.Kind, out.HTTPStatus(), out.Charge.ID)
 			n.answer(m, out)
 			return
 		}
+		n.trace(m, c.op, 0, 0, ticket.ChargeID())
 		w.k.After(w.cfg.Services.GatewayTime.Sample(w.ch, sim.StreamGateway), sim.Func(func() {
 			out := n.g.Complete(n.clock.read(w.k.Now()), ticket)
 			w.record(TraceCharge, n.id, 0, tagOp(c.tag), 0, int64(w.intern(out.Charge.ID)), out.Charge.AmountCents)
@@ -308,8 +310,10 @@ func (n *gatewayNode) deliver(m *network.Msg) {
 		if st != gateway.StatusNone {
 			r.status = api.ChargeStatus{Found: true, ChargeID: ch.ID, State: st.String(), Refunded: ch.Refunded}
 		}
+		n.trace(m, c.op, gateway.Kind(st), 0, ch.ID)
 		w.net.Reply(m, r)
 	case gwRefund:
+		n.trace(m, c.op, 0, 0, c.id)
 		err := n.g.Refund(now, c.id)
 		if err == nil {
 			ch, _ := n.g.LookupByID(now, c.id)
@@ -317,6 +321,15 @@ func (n *gatewayNode) deliver(m *network.Msg) {
 		}
 		w.net.Reply(m, &gwReply{err: err})
 	}
+}
+
+// trace records a request as the gateway received it: F packs the
+// operation, the outcome (or the lookup's status), the HTTP status and the
+// charge's id.
+func (n *gatewayNode) trace(m *network.Msg, op gwOp, kind gateway.Kind, status int, chargeID string) {
+	w := n.w
+	w.trace.Add(sim.Record{At: w.k.Now(), Kind: TraceGateway, A: int32(n.id), B: int32(m.Src), C: w.net.RefC(m.Ref), D: m.Ref.Attempt, E: w.net.RefE(m),
+		F: int64(op) | int64(kind)<<4 | int64(status)<<8 | int64(w.intern(chargeID))<<32})
 }
 
 func (n *gatewayNode) answer(m *network.Msg, out gateway.Outcome) {
@@ -481,7 +494,7 @@ func (n *queueNode) deliver(m *network.Msg) {
 
 func (n *queueNode) deliverMsg(m *network.Msg, msg queue.Message) {
 	w := n.w
-	w.record(TraceQueue, n.id, m.Dst, tagOp(msg.Tag), 0, int64(w.intern(msg.Receipt)), int64(qReceive))
+	w.record(TraceQueue, n.id, m.Src, tagOp(msg.Tag), 0, int64(w.intern(msg.Receipt)), int64(qReceive))
 	w.net.Reply(m, &qReply{msg: msg, ok: true})
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/gateway"
 	"github.com/idemsim/idemsim/sim/network"
 )
 
@@ -38,6 +39,7 @@ const (
 	TraceRefund                           // the gateway refunded charge E (string id), F cents
 	TraceGatewayFault                     // a gateway fault hit the answer to a charge: E the fault kind
 	TraceQueue                            // the queue sent, delivered or deleted E (string id); F the op
+	TraceGateway                          // the gateway received a call: C..E the call; F op | outcome<<4 | status<<8 | charge<<32
 )
 
 // WriteTrace prints the run's trace, one line per event, virtual time first.
@@ -78,7 +80,7 @@ func (w *World) concerns(r sim.Record, op api.OpID) bool {
 	if r.Kind < 100 {
 		return w.net.RecordOp(r) == op
 	}
-	if (r.Kind == TraceSQL || r.Kind == TraceDBFault || r.Kind == TraceKV) && r.E&(1<<5) != 0 {
+	if (r.Kind == TraceSQL || r.Kind == TraceDBFault || r.Kind == TraceKV || r.Kind == TraceGateway) && r.E&(1<<5) != 0 {
 		return false // a worker's call
 	}
 	return r.C == op.Pack()
@@ -173,6 +175,10 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 			b = append(b, w.strs[count]...)
 		case sqlRolledBack:
 			b = append(b, "rolled back"...)
+		case sqlScalar:
+			b = append(b, "1 row ("...)
+			b = strconv.AppendInt(b, count, 10)
+			b = append(b, ')')
 		}
 	case TraceDBFault:
 		b = append(b, strings.ToUpper(faults.Kind(r.F).String())...)
@@ -220,17 +226,12 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 		b = append(b, " from "...)
 		b = append(b, name(r.B)...)
 		b = append(b, ": "...)
-		b = append(b, kvOpNames[r.F&0xff]...)
+		op := kvOp(r.F & 0xff)
+		b = append(b, kvOpNames[op]...)
 		b = append(b, ' ')
 		b = append(b, w.strs[(r.F>>8)&0xffffffff]...)
-		switch r.F >> 40 {
-		case 0:
-			b = append(b, " => error"...)
-		case 1:
-			b = append(b, " => nil/0"...)
-		default:
-			b = append(b, " => ok"...)
-		}
+		b = append(b, " => "...)
+		b = append(b, kvResult(op, r.F>>40)...)
 	case TraceFailover:
 		b = append(b, "FAILS OVER to its replica (lag "...)
 		b = append(b, sim.Duration(r.F).String()...)
@@ -262,6 +263,12 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 		b = append(b, name(r.B)...)
 		b = append(b, " for "...)
 		b = appendOpAttempt(b, op, r.D)
+	case TraceGateway:
+		b = append(b, w.net.UnpackRef(r.C, r.D, r.E).String()...)
+		b = append(b, " from "...)
+		b = append(b, name(r.B)...)
+		b = append(b, ": "...)
+		b = appendGatewayCall(b, gwOp(r.F&15), gateway.Kind((r.F>>4)&15), (r.F>>8)&0x3ff, w.strs[r.F>>32])
 	case TraceQueue:
 		switch qOp(r.F) {
 		case qSend:
@@ -288,6 +295,57 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 		b = strconv.AppendInt(b, int64(r.Kind), 10)
 	}
 	return b
+}
+
+// appendGatewayCall words a gateway call and what became of it.
+func appendGatewayCall(b []byte, op gwOp, kind gateway.Kind, status int64, charge string) []byte {
+	switch op {
+	case gwCharge:
+		b = append(b, "charge => "...)
+		if kind == 0 {
+			b = append(b, "processing as "...)
+			return append(b, charge...)
+		}
+		b = append(b, kind.String()...)
+		if charge != "" {
+			b = append(b, ' ')
+			b = append(b, charge...)
+		}
+		b = append(b, " ("...)
+		b = strconv.AppendInt(b, status, 10)
+		return append(b, ')')
+	case gwLookupKey, gwLookupID:
+		b = append(b, "lookup => "...)
+		if charge == "" {
+			return append(b, "none"...)
+		}
+		b = append(b, gateway.Status(kind).String()...)
+		b = append(b, ' ')
+		return append(b, charge...)
+	}
+	b = append(b, "refund "...)
+	return append(b, charge...)
+}
+
+// kvResult words a store command's result (0 error, 1 false, 2 true).
+func kvResult(op kvOp, result int64) string {
+	if result == 0 {
+		return "error"
+	}
+	yes := result == 2
+	switch op {
+	case kvGet:
+		return map[bool]string{true: "hit", false: "miss"}[yes]
+	case kvSet:
+		return map[bool]string{true: "OK", false: "not set"}[yes]
+	case kvDel:
+		return map[bool]string{true: "deleted", false: "nothing to delete"}[yes]
+	case kvCompareAndDelete:
+		return map[bool]string{true: "released", false: "not released: another value"}[yes]
+	case kvExpire:
+		return map[bool]string{true: "1", false: "0"}[yes]
+	}
+	return "ok"
 }
 
 // appendRequest renders "create o3.7/a2 key=k-..." from a record whose F is
