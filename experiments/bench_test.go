@@ -1,13 +1,16 @@
 package experiments_test
 
 import (
+	"runtime"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -61,6 +64,103 @@ func BenchmarkStandardWorkload(b *testing.B) {
 			b.ReportMetric(float64(b.N)/wall, "seeds/s")
 			b.ReportMetric(float64(virtual)/1e9/wall, "sim-speedup")
 			b.ReportMetric(100*limit/wall, "limit-%")
+		})
+	}
+}
+
+// oneTransaction is the request the database benchmark times: begin, select
+// by key, insert, commit — the shape of most of the thread's strategies.
+var oneTransaction = api.Strategy{
+	Name: "one-transaction", Rule: "begin, look the key up, insert, commit", Position: "benchmark", Contract: api.ContractNone,
+	Schema: []string{"create table payments (idempotency_key text primary key, amount bigint)"},
+	Ledger: []string{"payments"},
+	Boot: func(api.Settings) api.Server {
+		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
+			tx, err := env.DB().Begin(api.DefaultLevel)
+			if err != nil {
+				return api.Response{Status: api.StatusServiceUnavailable}
+			}
+			if _, err := tx.Exec("select amount from payments where idempotency_key = $1", api.Text(req.Key)); err != nil {
+				return api.Response{Status: api.StatusServiceUnavailable}
+			}
+			if _, err := tx.Exec("insert into payments (idempotency_key, amount) values ($1, $2)", api.Text(req.Key), api.Int(req.Payload.Amount)); err != nil {
+				return api.Response{Status: api.StatusConflict}
+			}
+			if err := tx.Commit(); err != nil {
+				return api.Response{Status: api.StatusServiceUnavailable}
+			}
+			return api.Response{Status: api.StatusCreated}
+		}}
+	},
+}
+
+// noService answers without calling any service: the request that costs
+// only the client, the network and the server.
+var noService = api.Strategy{
+	Name: "no-service", Rule: "answer 201", Position: "benchmark", Contract: api.ContractNone,
+	Boot: func(api.Settings) api.Server {
+		return api.Server{Create: func(api.Env, api.Request) api.Response { return api.Response{Status: api.StatusCreated} }}
+	},
+}
+
+// BenchmarkRequest times one request end to end through the world — the
+// client, the network, the server and, for one-transaction, four round
+// trips to the database — and reports events/s and the wall time per
+// request. One iteration is a world of 4 clients x 250 requests without
+// faults.
+func BenchmarkRequest(b *testing.B) {
+	for _, s := range []api.Strategy{noService, oneTransaction} {
+		b.Run(s.Name, func(b *testing.B) {
+			cfg := world.Defaults()
+			cfg.Strategy = s
+			cfg.Servers, cfg.Clients, cfg.OpsPerClient = 1, 4, 250
+			var events uint64
+			requests := 0
+			for b.Loop() {
+				cfg.Seed++
+				res, err := world.Run(cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				events += res.Kernel.Events
+				requests += len(res.History)
+			}
+			wall := b.Elapsed().Seconds()
+			b.ReportMetric(float64(events)/wall, "events/s")
+			b.ReportMetric(wall/float64(requests)*1e6, "us/request")
+			b.ReportMetric(float64(events)/float64(requests), "events/request")
+		})
+	}
+}
+
+// BenchmarkSweepMemory sweeps 1,000 and 100,000 seeds of a small world on
+// two workers and reports the peak heap in use (sampled at every result
+// handed over): a sweep aggregates as it goes, so the peak must not grow
+// with the number of seeds.
+func BenchmarkSweepMemory(b *testing.B) {
+	for _, n := range []uint64{1000, 100_000} {
+		b.Run(strconv.FormatUint(n, 10)+"-seeds", func(b *testing.B) {
+			cfg := experiments.Standard(models.Naive, 0)
+			cfg.Servers, cfg.Clients, cfg.OpsPerClient = 2, 2, 2
+			var peak uint64
+			var ms runtime.MemStats
+			var dups int
+			for b.Loop() {
+				runtime.GC()
+				peak = 0
+				err := experiments.Sweep(cfg, 1, n, 2, func(r experiments.SeedResult) {
+					dups += r.Counts[0]
+					if r.Seed%100 == 0 {
+						runtime.ReadMemStats(&ms)
+						peak = max(peak, ms.HeapInuse)
+					}
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
 		})
 	}
 }

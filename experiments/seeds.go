@@ -29,50 +29,115 @@ func Standard(s api.Strategy, seed uint64) world.Config {
 	return cfg
 }
 
-// SeedResult is one seed's run, reduced to what a sweep keeps.
+// SeedResult is one seed's run, reduced to what a sweep keeps: counts, not
+// the run's history or its list of violations, so that a sweep's memory
+// does not grow with its seeds.
 type SeedResult struct {
 	Seed      uint64
 	TraceHash uint64
-	Report    check.Report
+	Counts    [4]int // violations by kind, in check.Kinds order
+	Beliefs   [4]int // submissions by conclusion, indexed by world.Belief
+	Ops       int
+	Attempts  int
+	Effects   int
 	End       sim.Time
+	Stop      sim.StopReason
 	Kernel    sim.Stats
 }
 
-// RunSeeds runs cfg once per seed on workers goroutines and returns the
-// results in seed order, so the outcome does not depend on workers.
-func RunSeeds(cfg world.Config, seeds []uint64, workers int) ([]SeedResult, error) {
-	if workers < 1 {
-		return nil, fmt.Errorf("experiments: workers %d must be >= 1", workers)
+func reduce(seed uint64, res *world.Result) SeedResult {
+	rep := check.Audit(res)
+	r := SeedResult{Seed: seed, TraceHash: res.TraceHash, Beliefs: rep.Beliefs, Ops: rep.Ops,
+		Attempts: rep.Attempts, Effects: rep.Effects, End: res.End, Stop: res.Stop, Kernel: res.Kernel}
+	for i, k := range check.Kinds {
+		r.Counts[i] = rep.Counts[k]
 	}
-	out := make([]SeedResult, len(seeds))
-	errs := make([]error, len(seeds))
+	return r
+}
+
+// Sweep runs cfg once for each of the seeds first, first+1, ...,
+// first+n-1 on workers goroutines, and calls each with the results in seed
+// order, whatever order they finish in: the outcome does not depend on the
+// number of workers. At most a few results per worker wait to be handed
+// over, so memory stays flat however many seeds run.
+func Sweep(cfg world.Config, first, n uint64, workers int, each func(SeedResult)) error {
+	return sweep(cfg, n, func(i uint64) uint64 { return first + i }, workers, each)
+}
+
+func sweep(cfg world.Config, n uint64, seedOf func(i uint64) uint64, workers int, each func(SeedResult)) error {
+	if workers < 1 {
+		return fmt.Errorf("experiments: workers %d must be >= 1", workers)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("experiments: %w", err)
+	}
+	window := 4 * workers
+	tokens := make(chan struct{}, window) // a seed is dispatched only while the window has room
+	next := make(chan uint64)
+	type done struct {
+		i   uint64
+		r   SeedResult
+		err error
+	}
+	results := make(chan done, window)
 	var wg sync.WaitGroup
-	next := make(chan int)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				c := cfg
-				c.Seed = seeds[i]
+				c.Seed = seedOf(i)
 				res, err := world.Run(c)
 				if err != nil {
-					errs[i] = err
+					results <- done{i: i, err: err}
 					continue
 				}
-				out[i] = SeedResult{Seed: seeds[i], TraceHash: res.TraceHash, Report: check.Audit(res), End: res.End, Kernel: res.Kernel}
+				results <- done{i: i, r: reduce(c.Seed, res)}
 			}
 		}()
 	}
-	for i := range seeds {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	go func() {
+		for i := uint64(0); i < n; i++ {
+			tokens <- struct{}{}
+			next <- i
 		}
+		close(next)
+		wg.Wait()
+		close(results)
+	}()
+	pending := make(map[uint64]done, window)
+	var emitted uint64
+	var firstErr error
+	for d := range results {
+		pending[d.i] = d
+		for {
+			p, ok := pending[emitted]
+			if !ok {
+				break
+			}
+			delete(pending, emitted)
+			emitted++
+			<-tokens
+			if p.err != nil && firstErr == nil {
+				firstErr = p.err
+			}
+			if firstErr == nil {
+				each(p.r)
+			}
+		}
+	}
+	return firstErr
+}
+
+// RunSeeds runs cfg once per seed and returns the results in seed order:
+// for a handful of seeds (tests). A sweep over many seeds should use Sweep
+// and aggregate as it goes.
+func RunSeeds(cfg world.Config, seeds []uint64, workers int) ([]SeedResult, error) {
+	out := make([]SeedResult, 0, len(seeds))
+	err := sweep(cfg, uint64(len(seeds)), func(i uint64) uint64 { return seeds[i] }, workers, func(r SeedResult) { out = append(out, r) })
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

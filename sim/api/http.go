@@ -52,7 +52,13 @@ func (p Payload) Fingerprint() string {
 	mix(strconv.FormatInt(p.Amount, 10))
 	mix(p.Currency)
 	mix(p.Description)
-	return fmt.Sprintf("%016x", h)
+	const hex = "0123456789abcdef"
+	var b [16]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = hex[h&15]
+		h >>= 4
+	}
+	return string(b[:])
 }
 
 // Request is one attempt as the server sees it: POST /payments with an

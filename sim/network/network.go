@@ -61,6 +61,12 @@ type call struct {
 	resp    any
 }
 
+// callMsg is a call and its request, allocated together.
+type callMsg struct {
+	call call
+	msg  Msg
+}
+
 // Fire delivers m; it is m's arrival event.
 func (m *Msg) Fire() {
 	if m.fail {
@@ -500,12 +506,15 @@ const (
 // src is a service — the connection breaks.
 func (n *Network) Call(p *sim.Proc, src, dst NodeID, ref faults.Ref, payload any, timeout sim.Duration) (any, Outcome) {
 	p.Alive()
-	c := &call{proc: p, service: n.service(src, dst) != api.NoService}
 	caller, ok := n.byName[ref.Caller]
 	if !ok {
 		panic(fmt.Sprintf("network: call %s from an unknown caller", ref))
 	}
-	n.send(&Msg{Src: src, Dst: dst, Dir: Request, Ref: ref, Payload: payload, caller: caller, call: c, net: n})
+	// The request and the call it waits on are one allocation.
+	cm := &callMsg{call: call{proc: p, service: n.service(src, dst) != api.NoService}}
+	c := &cm.call
+	cm.msg = Msg{Src: src, Dst: dst, Dir: Request, Ref: ref, Payload: payload, caller: caller, call: c, net: n}
+	n.send(&cm.msg)
 	if timeout <= 0 {
 		for !c.done {
 			p.Wait()

@@ -32,7 +32,8 @@ type client struct {
 	up       bool
 	resuming bool // restarted in the middle of ops[next]
 	finished bool
-	inflight *Attempt // the attempt waiting for its response, if any
+	inflight Attempt // the attempt waiting for its response, while waiting
+	waiting  bool
 }
 
 func (c *client) start() {
@@ -63,6 +64,9 @@ func (c *client) perform(p *sim.Proc, i int) {
 	kind := api.Create
 	location := "" // a 202's status URL, for the polls that follow
 	fingerprint := o.payload.Fingerprint()
+	// The request is immutable once sent (a duplicate may still be in
+	// flight), so it is built anew only when what it asks changes.
+	var req *httpRequest
 	for n := 1; n <= cfg.Attempts; n++ {
 		if n > 1 {
 			wait := cfg.PollInterval
@@ -77,13 +81,16 @@ func (c *client) perform(p *sim.Proc, i int) {
 		srv := w.balance()
 		key := w.keys[c.keys[i]]
 		w.record(TraceAttempt, c.id, srv.id, o.id, attempt, int64(c.keys[i]), int64(kind))
-		a := Attempt{Client: c.name, Op: o.id, Key: key, N: n, Kind: kind, Server: srv.name, Call: w.k.Now()}
+		c.inflight = Attempt{Client: c.name, Op: o.id, Key: key, N: n, Kind: kind, Server: srv.name, Call: w.k.Now()}
+		c.waiting = true
 		out.Attempts++
-		c.inflight = &a
-		req := &httpRequest{Request: api.Request{Kind: kind, Key: key, Payload: o.payload, Fingerprint: fingerprint, Location: location, Client: c.name}, keyID: c.keys[i]}
+		if req == nil || req.Kind != kind || req.Location != location || req.Key != key {
+			req = &httpRequest{Request: api.Request{Kind: kind, Key: key, Payload: o.payload, Fingerprint: fingerprint, Location: location, Client: c.name}, keyID: c.keys[i]}
+		}
 		ref := faults.Ref{Caller: c.name, Op: o.id, Attempt: attempt}
 		resp, got := w.net.Call(p, c.id, srv.id, ref, req, cfg.TimeoutPerAttempt)
-		c.inflight = nil
+		c.waiting = false
+		a := c.inflight
 		a.Return = w.k.Now()
 		if got != network.Answered {
 			a.TimedOut = true
@@ -130,7 +137,7 @@ func backoff(cfg *ClientConfig, retry int, q float64) sim.Duration {
 func (c *client) outcomeFor(i int) *Outcome {
 	w := c.w
 	key := w.keys[c.keys[i]]
-	out := w.outcomes[c.outcome[i]]
+	out := &w.outcomes[c.outcome[i]]
 	if out.Attempts == 0 {
 		out.Start = w.k.Now()
 	}
@@ -154,11 +161,12 @@ func (c *client) crash(downtime sim.Duration) bool {
 	w := c.w
 	c.up = false
 	w.k.Kill(c.proc)
-	if a := c.inflight; a != nil {
+	if c.waiting {
 		// The request may have been served; its result is unknown.
+		a := c.inflight
 		a.Return, a.TimedOut, a.Interrupted = w.k.Now(), true, true
-		w.history = append(w.history, *a)
-		c.inflight = nil
+		w.history = append(w.history, a)
+		c.waiting = false
 	}
 	w.log.Add(faults.Fault{Kind: faults.ClientCrashFault, At: w.k.Now(), Crash: faults.Crash{Node: c.name, At: w.k.Now(), Downtime: downtime}})
 	w.record(TraceCrash, c.id, 0, api.OpID{}, 0, int64(downtime), 0)

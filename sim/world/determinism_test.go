@@ -154,7 +154,7 @@ func TestSweepIndependentOfWorkers(t *testing.T) {
 	for i := range seeds {
 		seeds[i] = uint64(i)
 	}
-	cfg := stormy(models.LocalCache, 0)
+	cfg := stormy(everything, 0)
 	a, err := experiments.RunSeeds(cfg, seeds, 1)
 	require.NoError(t, err)
 	b, err := experiments.RunSeeds(cfg, seeds, 4)

@@ -34,7 +34,7 @@ type World struct {
 	strIDs   map[string]int32
 	ledger   ledger
 	history  []Attempt
-	outcomes []*Outcome // pointers: clients hold theirs across parks
+	outcomes []Outcome // allocated once: clients hold pointers into it across parks
 	rr       int        // round-robin position
 	active   int        // clients not finished
 	db       *dbNode
@@ -117,6 +117,10 @@ func (w *World) build() error {
 	cfg := &w.cfg
 	w.net = network.New(w.k, w.trace, &w.log, cfg.Faults)
 	queues := cfg.Clients / cfg.WorkersPerOp
+	// Most operations take one or two attempts: room for that up front
+	// saves growing the history as the run goes.
+	w.history = make([]Attempt, 0, cfg.Clients*cfg.OpsPerClient*5/4)
+	w.ledger.rows = make([]Row, 0, cfg.Clients*cfg.OpsPerClient)
 	// The workload is drawn up front, queue by queue, so it does not depend
 	// on how the run unfolds.
 	ops := make([][]op, queues)
@@ -130,6 +134,10 @@ func (w *World) build() error {
 			}
 		}
 	}
+	w.outcomes = make([]Outcome, 0, cfg.Clients*cfg.OpsPerClient)
+	// Each outcome's first key goes in one shared array; a second key (a
+	// client that minted a new one) grows that outcome's own slice.
+	firstKeys := make([]string, cfg.Clients*cfg.OpsPerClient)
 	for i := 0; i < cfg.Clients; i++ {
 		c := &client{w: w, name: "c" + strconv.Itoa(i+1), ops: ops[i/cfg.WorkersPerOp], group: &sim.Group{}}
 		c.keys = make([]int, len(c.ops))
@@ -137,8 +145,9 @@ func (w *World) build() error {
 		c.outcome = make([]int, len(c.ops))
 		for j := range c.ops {
 			c.keys[j] = c.ops[j].key
-			c.outcome[j] = len(w.outcomes)
-			w.outcomes = append(w.outcomes, &Outcome{Client: c.name, Op: c.ops[j].id})
+			n := len(w.outcomes)
+			c.outcome[j] = n
+			w.outcomes = append(w.outcomes, Outcome{Client: c.name, Op: c.ops[j].id, Keys: firstKeys[n:n:n+1]})
 		}
 		c.id = w.net.AddNode(c.name, network.GroupClients, nil)
 		w.clients = append(w.clients, c)
@@ -359,11 +368,7 @@ func (w *World) record(kind uint16, a, b network.NodeID, o api.OpID, attempt int
 }
 
 func (w *World) outcomeValues() []Outcome {
-	out := make([]Outcome, len(w.outcomes))
-	for i, o := range w.outcomes {
-		out[i] = *o
-	}
-	return out
+	return w.outcomes
 }
 
 // clock is node name's clock reading function.
