@@ -35,8 +35,8 @@ type World struct {
 	ledger   ledger
 	history  []Attempt
 	outcomes []Outcome // allocated once: clients hold pointers into it across parks
-	rr       int        // round-robin position
-	active   int        // clients not finished
+	rr       int       // round-robin position
+	active   int       // clients not finished
 	db       *dbNode
 	kv       *kvNode
 	gw       *gatewayNode
@@ -147,7 +147,7 @@ func (w *World) build() error {
 			c.keys[j] = c.ops[j].key
 			n := len(w.outcomes)
 			c.outcome[j] = n
-			w.outcomes = append(w.outcomes, Outcome{Client: c.name, Op: c.ops[j].id, Keys: firstKeys[n:n:n+1]})
+			w.outcomes = append(w.outcomes, Outcome{Client: c.name, Op: c.ops[j].id, Keys: firstKeys[n : n : n+1]})
 		}
 		c.id = w.net.AddNode(c.name, network.GroupClients, nil)
 		w.clients = append(w.clients, c)
