@@ -173,6 +173,34 @@ func TestInvalidInput(t *testing.T) {
 			code: 2, names: "--replay", accepted: "servers are s1..s3"},
 		{name: "replay-client-crash-c9-of-4", args: []string{"run", "--clients", "4", "--ops", "5", "--replay", "$DIR/f.faults"}, file: "client-crash c9@1s\n",
 			code: 2, names: "--replay", accepted: "clients are c1..c4"},
+		{name: "isolation-unknown", args: []string{"run", "--isolation", "snapshot"}, code: 2, names: `--isolation: "snapshot"`, accepted: "read-committed, read-uncommitted, repeatable-read, serializable, dirty-reads, serializable-2pl"},
+		{name: "db-pool-zero", args: []string{"run", "--db-pool", "0"}, code: 2, names: `--db-pool: "0"`, accepted: "not an integer in [1, 10000]"},
+		{name: "db-drop-connection-rate", args: []string{"run", "--db-drop-connection", "2"}, code: 2, names: `--db-drop-connection: rate "2"`, accepted: rate},
+		{name: "deadlock-timeout-zero", args: []string{"run", "--deadlock-timeout", "0s"}, code: 2, names: "--deadlock-timeout", accepted: goDur},
+		{name: "kv-maxmemory-negative", args: []string{"run", "--kv-maxmemory", "-1"}, code: 2, names: `--kv-maxmemory: "-1"`, accepted: "a number of bytes >= 0"},
+		{name: "kv-eviction-unknown", args: []string{"run", "--kv-eviction", "random"}, code: 2, names: "--kv-eviction", accepted: "noeviction, allkeys-lru, volatile-ttl"},
+		{name: "kv-failover-not-a-time", args: []string{"run", "--kv-failover", "soon"}, code: 2, names: `--kv-failover: "soon"`, accepted: "a Go duration from the start like 5s"},
+		{name: "gateway-unknown-mode", args: []string{"run", "--gateway", "stripe"}, code: 2, names: "--gateway", accepted: "idempotent"},
+		{name: "gateway-timeout-rate", args: []string{"run", "--gateway-timeout", "-1"}, code: 2, names: "--gateway-timeout", accepted: rate},
+		{name: "queue-max-receives", args: []string{"run", "--queue-max-receives", "-1"}, code: 2, names: "--queue-max-receives", accepted: "not an integer in [0, 1000]"},
+		{name: "clock-skew-no-colon", args: []string{"run", "--clock-skew", "s2"}, code: 2, names: `--clock-skew: "s2"`, accepted: "want NODE:OFFSET like s2:+3s"},
+		{name: "clock-skew-bad-offset", args: []string{"run", "--clock-skew", "s2:3"}, code: 2, names: `--clock-skew: "s2:3": bad offset`, accepted: "a signed Go duration like +3s"},
+		{name: "clock-skew-no-such-server", args: []string{"run", "--clock-skew", "s9:+3s"}, code: 2, names: "--clock-skew: no server or service s9", accepted: "servers are s1..s3"},
+		{name: "clock-drift-range", args: []string{"run", "--clock-drift", "s1:3"}, code: 2, names: `--clock-drift: "s1:3": bad rate`, accepted: "a number in (0.5, 2)"},
+		{name: "crash-at-bad-syntax", args: []string{"run", "--crash-at", "s1"}, code: 2, names: `--crash-at: "s1": missing ':'`, accepted: faults.CrashPointSyntax},
+		{name: "crash-at-unnamed-point", args: []string{"run", "--crash-at", "s1:after-charge"}, code: 2, names: "--crash-at: s1:after-charge#1+1s: strategy naive names no crash point", accepted: "names no crash point"},
+		{name: "crash-at-no-such-server", args: []string{"run", "--crash-at", "s9:after-charge"}, code: 2, names: "--crash-at", accepted: "servers are s1..s3"},
+		{name: "pause-no-length", args: []string{"run", "--pause", "s1@1s"}, code: 2, names: `--pause: "s1@1s": missing '+LENGTH'`, accepted: faults.PauseSyntax},
+		{name: "pause-a-service", args: []string{"run", "--pause", "db@1s+1s"}, code: 2, names: "--pause", accepted: "pause targets a server"},
+		{name: "crash-kv-accepted-db-not", args: []string{"run", "--crash", "db@1s"}, code: 2, names: "--crash", accepted: "servers are s1..s3; kv restarts the store"},
+		{name: "trace-op-no-such-operation", args: []string{"run", "--trace-op", "o99.1"}, code: 2, names: "--trace-op: no operation o99.1", accepted: "this run has o1.1..o16.50"},
+		{name: "faults-out-empty", args: []string{"run", "--faults-out", ""}, code: 2, names: "--faults-out: empty file name", accepted: "empty file name"},
+		{name: "faults-out-directory", args: []string{"run", "--faults-out", "$DIR"}, code: 2, names: "--faults-out $DIR: is a directory", accepted: "want a file name"},
+		{name: "faults-out-missing-directory", args: []string{"run", "--faults-out", "$DIR/no/f.faults"}, code: 2, names: "--faults-out $DIR/no/f.faults", accepted: "does not exist"},
+		{name: "replay-empty-name", args: []string{"run", "--replay", ""}, code: 2, names: "--replay: empty file name", accepted: "empty file name"},
+		{name: "replay-directory", args: []string{"run", "--replay", "$DIR"}, code: 2, names: "--replay $DIR: is a directory", accepted: "not a file"},
+		{name: "replay-binary", args: []string{"run", "--replay", "$DIR/f.faults"}, file: "drop\x00request",
+			code: 2, names: "--replay $DIR/f.faults: line 1: a NUL byte", accepted: "a text file of lines"},
 		{name: "replay-crash-of-a-client", args: []string{"run", "--clients", "4", "--ops", "5", "--replay", "$DIR/f.faults"}, file: "crash c2@1s\n",
 			code: 2, names: "--replay", accepted: `crash targets a server (sN or any) or kv (the store restarts with its data lost), not "c2"`},
 	}
@@ -431,4 +459,21 @@ func TestFaultsOutReplay(t *testing.T) {
 	assert.Contains(t, string(written), "# command: "+cmdline(record[:len(record)-2])+"\n", "the list records the command that made it\n%s", rerun(t, record))
 	assert.Contains(t, second.stderr, "warning: the fault list was recorded by", "replaying with other flags warns\n%s", rerun(t, replay))
 	assert.Empty(t, first.stderr, rerun(t, record))
+}
+
+// Goal: a replayed fault that never fires — a message that never existed,
+// here the 99th attempt of an operation that takes one — is not silently
+// dropped: the run warns on stderr and still succeeds. A fault list that
+// is not a file of lines (/dev/zero) is refused at once.
+func TestReplayWarnsAboutUnfiredFaults(t *testing.T) {
+	args := []string{"run", "--clients", "1", "--ops", "1", "--fault", "drop-request c1/o1.1/a99"}
+	r := runCLI(t, args...)
+	require.Equal(t, 0, r.code, "stderr %q\n%s", r.stderr, rerun(t, args))
+	assert.Contains(t, r.stderr, `warning: replayed fault "drop-request c1/o1.1/a99 at=0s" never fired`, rerun(t, args))
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		zero := []string{"run", "--replay", "/dev/zero"}
+		z := runCLI(t, zero...)
+		assert.Equal(t, 2, z.code, "stderr %q\n%s", z.stderr, rerun(t, zero))
+		assert.Contains(t, z.stderr, "--replay /dev/zero", rerun(t, zero))
+	}
 }

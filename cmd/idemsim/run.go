@@ -316,7 +316,7 @@ func configError(err error, o *runOptions) error {
 }
 
 // maxFaultFile bounds a fault list read by --replay.
-const maxFaultFile = 64 << 20
+const maxFaultFile = 16 << 20
 
 // readBounded reads a whole file of at most limit bytes, refusing a
 // directory, a larger file or an endless one (/dev/zero) without reading it
