@@ -5,12 +5,17 @@ BIN      := bin/idemsim
 IDEMSIM  := ./$(BIN)
 PKGS     := ./...
 
-.PHONY: all build run test lint bench verify fuzz pg-expected experiments clean
+.PHONY: all build install run test lint bench verify fuzz pg-expected experiments clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/idemsim
+
+# Puts idemsim on the PATH (in $(go env GOPATH)/bin), so that the reproduce
+# commands it prints run as pasted.
+install:
+	$(GO) install ./cmd/idemsim
 
 # The main job on built-in defaults: the walking skeleton's four claims.
 run: build
@@ -37,7 +42,7 @@ test: lint
 
 # Kernel and workload benchmarks on one core; figures go in the README.
 bench:
-	$(GO) test -run '^$$' -bench . -cpu 1 -count 5 ./sim ./experiments ./sim/db ./sim/db/sql
+	$(GO) test -run '^$$' -bench . -cpu 1 -count 5 ./sim ./experiments ./sim/db ./sim/db/sql ./sim/kv ./sim/gateway ./sim/queue
 
 # Longer checks than make test allows (run by CI after make test):
 # determinism over 2000 seeds, and the race detector over the world (sweeps

@@ -124,7 +124,7 @@ func (k *Kernel) Run(until Time) StopReason {
 			}
 			if g := p.group; g != nil && g.pausedUntil > e.at {
 				// A frozen process runs nothing until it thaws; what it
-				// was due to do then happens in the order it was due.
+				// was due to do happens then.
 				e.at = g.pausedUntil
 				k.push(e)
 				continue
@@ -218,7 +218,8 @@ type Proc struct {
 
 // Group is the actors of one process, which a pause freezes together: while
 // paused none of them runs, and everything they were due to do happens when
-// the pause ends. Their locks, leases and connections stay held, as in a
+// the pause ends (in an order the chooser picks, as for any events due at
+// one instant). Their locks, leases and connections stay held, as in a
 // stop-the-world pause.
 type Group struct {
 	pausedUntil Time

@@ -318,3 +318,56 @@ func TestWakeAtTimeoutInstant(t *testing.T) {
 	}
 	assert.Len(t, orders, 2, "both orders occur; go test ./sim -run TestWakeAtTimeoutInstant")
 }
+
+// Goal: a paused group runs nothing until the pause ends; what its actors
+// were due to do happens at the thaw (in an order the chooser picks, as for
+// any events due at one instant), a wake sent during the pause ends a wait
+// at the thaw, and actors outside the group run on.
+// Method: two actors in a group (a sleeper and a waiter woken at 150ms), one
+// outside; the group pauses from 100ms to 300ms.
+func TestGroupPause(t *testing.T) {
+	const cmd = "go test ./sim -run TestGroupPause"
+	k := newKernel()
+	g := &sim.Group{}
+	var log []string
+	note := func(what string) { log = append(log, fmt.Sprintf("%v %s", k.Now(), what)) }
+	k.SpawnIn(g, "sleeper", func(p *sim.Proc) {
+		p.Sleep(120 * time.Millisecond)
+		note("sleeper wakes")
+		p.Sleep(10 * time.Millisecond)
+		note("sleeper again")
+	})
+	waiter := k.SpawnIn(g, "waiter", func(p *sim.Proc) {
+		woken := p.WaitFor(time.Second)
+		note(fmt.Sprintf("waiter woken=%v", woken))
+	})
+	k.Spawn("outside", func(p *sim.Proc) {
+		p.Sleep(200 * time.Millisecond)
+		note("outside runs during the pause")
+	})
+	k.At(sim.Time(100*time.Millisecond), sim.Func(func() { g.Pause(sim.Time(300 * time.Millisecond)) }))
+	k.At(sim.Time(150*time.Millisecond), sim.Func(func() { k.Wake(waiter) }))
+	require.Equal(t, sim.Quiescent, k.Run(sim.Time(time.Hour)), cmd)
+	require.Len(t, log, 4, cmd)
+	assert.Equal(t, "0.200000s outside runs during the pause", log[0], cmd)
+	assert.ElementsMatch(t, []string{"0.300000s sleeper wakes", "0.300000s waiter woken=true"}, log[1:3], cmd)
+	assert.Equal(t, "0.310000s sleeper again", log[3], cmd)
+	assert.False(t, g.Paused(sim.Time(300*time.Millisecond)), cmd)
+}
+
+// Goal: Stop ends a run before its next event, so a run whose actors would
+// poll forever can end when its goal is met. Method: an actor that sleeps
+// in a loop, stopped from a timer at 1s.
+func TestStop(t *testing.T) {
+	const cmd = "go test ./sim -run TestStop"
+	k := newKernel()
+	k.Spawn("poller", func(p *sim.Proc) {
+		for {
+			p.Sleep(100 * time.Millisecond)
+		}
+	})
+	k.At(sim.Time(time.Second), sim.Func(k.Stop))
+	assert.Equal(t, sim.Stopped, k.Run(sim.Time(time.Hour)), cmd)
+	assert.Equal(t, sim.Time(time.Second), k.Now(), cmd)
+	k.Close()
+}
