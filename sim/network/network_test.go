@@ -949,3 +949,75 @@ func TestResponseAtDeadline(t *testing.T) {
 	assert.Equal(t, n+answered, int(stats.Delivered), "delivered = requests + responses the callers took (answered %d, stats %+v); %s", answered, stats, repro(t))
 	assertConserved(t, stats)
 }
+
+// Goal: a link between a server and a service behaves as a connection: a
+// lost message breaks the call at the moment it would have arrived (the
+// caller is told, it does not wait for a timeout), nothing is duplicated,
+// and its draws come from the service's own streams, so service traffic
+// never shifts the latencies between clients and servers.
+// Method: (a) drop every service request and check the call's outcome and
+// its time; (b) a duplicate rate of 1 on the service link copies nothing;
+// (c) two runs with the same seed, one with service calls interleaved,
+// give the client-server messages the same latencies.
+func TestServiceLinks(t *testing.T) {
+	t.Run("loss-breaks-the-call", func(t *testing.T) {
+		plan := faults.Plan{Link: faults.Link{Delay: sim.Const(5 * time.Millisecond)},
+			ServiceLink: faults.Link{Delay: sim.Const(time.Millisecond), DropRequestRate: 1}}
+		r := newRig(1, plan)
+		s1 := r.net.AddNode("s1", network.GroupServers, r.echo)
+		db := r.net.AddService(api.ServiceDB, r.echo)
+		var got network.Outcome
+		var at sim.Time
+		r.k.Spawn("handler", func(p *sim.Proc) {
+			_, got = r.net.Call(p, s1, db, faults.Ref{Caller: "s1", Worker: "w", Service: api.ServiceDB, Call: 1}, nil, 0)
+			at = r.k.Now()
+		})
+		r.run(t)
+		assert.Equal(t, network.Broken, got, repro(t))
+		assert.Equal(t, sim.Time(time.Millisecond), at, "the caller learns when the message would have arrived; %s", repro(t))
+		require.Len(t, r.log.Faults(), 1, repro(t))
+		assert.Equal(t, "drop-request s1/w/db1 at=0s", r.log.Faults()[0].String(), repro(t))
+	})
+	t.Run("no-duplicates", func(t *testing.T) {
+		plan := faults.Plan{ServiceLink: faults.Link{Delay: sim.Const(time.Millisecond), DuplicateRate: 1}}
+		r := newRig(1, plan)
+		s1 := r.net.AddNode("s1", network.GroupServers, r.echo)
+		delivered := 0
+		db := r.net.AddService(api.ServiceDB, func(m *network.Msg) { delivered++; r.net.Reply(m, nil) })
+		r.k.Spawn("handler", func(p *sim.Proc) {
+			for i := int32(1); i <= 100; i++ {
+				r.net.Call(p, s1, db, faults.Ref{Caller: "s1", Worker: "w", Service: api.ServiceDB, Call: i}, nil, 0)
+			}
+		})
+		r.run(t)
+		assert.Equal(t, 100, delivered, repro(t))
+		assert.Zero(t, r.net.Stats().Duplicated, repro(t))
+	})
+	t.Run("streams-are-the-services-own", func(t *testing.T) {
+		latencies := func(withService bool) []sim.Duration {
+			plan := faults.Plan{Link: faults.Link{Delay: sim.LogNormal(5*time.Millisecond, 1), DropRequestRate: 0.2},
+				ServiceLink: faults.Link{Delay: sim.LogNormal(time.Millisecond, 1), DropRequestRate: 0.2}}
+			r := newRig(7, plan)
+			c1 := r.net.AddNode("c1", network.GroupClients, nil)
+			s1 := r.net.AddNode("s1", network.GroupServers, r.echo)
+			db := r.net.AddService(api.ServiceDB, r.echo)
+			var out []sim.Duration
+			r.k.Spawn("client", func(p *sim.Proc) {
+				for i := 0; i < 200; i++ {
+					start := r.k.Now()
+					if _, ok := r.call(p, c1, s1, opID(i), 1, nil, time.Second); ok {
+						out = append(out, r.k.Now().Sub(start))
+					} else {
+						out = append(out, -1)
+					}
+					if withService {
+						r.net.Call(p, s1, db, faults.Ref{Caller: "s1", Worker: "w", Service: api.ServiceDB, Call: int32(i + 1)}, nil, 0)
+					}
+				}
+			})
+			r.run(t)
+			return out
+		}
+		assert.Equal(t, latencies(false), latencies(true), repro(t))
+	})
+}
