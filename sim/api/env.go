@@ -64,6 +64,26 @@ func Contracts() []Contract {
 	return []Contract{ContractNone, ContractReplay, Contract409, ContractPoll202, Contract412, ContractChosen}
 }
 
+// Switch names one of the policy switches the strategies of the catalogue
+// share; a strategy declares the ones it accepts.
+type Switch string
+
+// The switches.
+const (
+	// SwitchRetention: keep keys for a window, then accept a late key as
+	// new, or keep a tombstone and reject it.
+	SwitchRetention Switch = "retention"
+	// SwitchFailures: store and replay errors (5xx included), or store
+	// only successes so that a failure can be retried.
+	SwitchFailures Switch = "failures"
+	// SwitchLease: none, or a duration after which an in-progress claim
+	// may be taken over.
+	SwitchLease Switch = "lease"
+	// SwitchDownstream: the gateway's mode, and whether the key is
+	// forwarded to it.
+	SwitchDownstream Switch = "downstream"
+)
+
 // Settings are the run's parameters a strategy may read at Boot.
 type Settings struct {
 	// Isolation is the level DB().Begin(DefaultLevel) uses: the run's
@@ -80,6 +100,8 @@ type Strategy struct {
 	// saying where it comes from (see DEVELOPERS.md).
 	Position string
 	Contract Contract
+	// Switches are the policy switches the strategy accepts.
+	Switches []Switch
 	// Schema is DDL run once per run on the database, before any server
 	// starts: the database is durable across server restarts, process
 	// memory is not.
