@@ -18,14 +18,26 @@ func All() []api.Strategy { return []api.Strategy{DB, KV, Lock, Gateway, Queue} 
 
 const paymentsDDL = "create table payments (idempotency_key text, amount bigint not null)"
 
-func insert(db interface {
+// execer runs a statement: the database (autocommit) or a transaction.
+type execer interface {
 	Exec(string, ...api.Value) (api.Result, error)
-}, key string, amount int64) error {
+}
+
+func insert(db execer, key string, amount int64) error {
 	_, err := db.Exec("insert into payments (idempotency_key, amount) values ($1, $2)", api.Text(key), api.Int(amount))
 	return err
 }
 
 func status(code int) api.Response { return api.Response{Status: code} }
+
+// recorded reports whether a payment with key is in the table.
+func recorded(db execer, key string) (bool, error) {
+	res, err := db.Exec("select count(*) from payments where idempotency_key = $1", api.Text(key))
+	if err != nil {
+		return false, err
+	}
+	return res.Rows[0][0].Int > 0, nil
+}
 
 // DB looks the key up and records the payment in one transaction.
 var DB = api.Strategy{
@@ -38,11 +50,11 @@ var DB = api.Strategy{
 			if err != nil {
 				return status(api.StatusServiceUnavailable)
 			}
-			res, err := tx.Exec("select count(*) from payments where idempotency_key = $1", api.Text(req.Key))
+			done, err := recorded(tx, req.Key)
 			if err != nil {
 				return status(api.StatusServiceUnavailable)
 			}
-			if res.Rows[0][0].Int > 0 {
+			if done {
 				tx.Commit()
 				return status(api.StatusOK)
 			}
@@ -98,11 +110,11 @@ var Lock = api.Strategy{
 				return api.Response{Status: api.StatusLocked, RetryAfter: time.Second}
 			}
 			defer env.KV().CompareAndDelete(lock, owner)
-			res, err := env.DB().Exec("select count(*) from payments where idempotency_key = $1", api.Text(req.Key))
+			done, err := recorded(env.DB(), req.Key)
 			if err != nil {
 				return status(api.StatusServiceUnavailable)
 			}
-			if res.Rows[0][0].Int > 0 {
+			if done {
 				return status(api.StatusOK)
 			}
 			env.Sleep(500 * time.Millisecond) // the work the lease protects
@@ -153,11 +165,11 @@ var Queue = api.Strategy{
 			return api.Response{Status: api.StatusAccepted, Location: "/payments/" + req.Key}
 		}
 		poll := func(env api.Env, req api.Request) api.Response {
-			res, err := env.DB().Exec("select count(*) from payments where idempotency_key = $1", api.Text(req.Key))
+			done, err := recorded(env.DB(), req.Key)
 			switch {
 			case err != nil:
 				return status(api.StatusServiceUnavailable)
-			case res.Rows[0][0].Int > 0:
+			case done:
 				return status(api.StatusOK)
 			}
 			return status(api.StatusAccepted)

@@ -27,10 +27,7 @@ type kvNode struct {
 }
 
 func newKVNode(w *World) *kvNode {
-	st, err := kv.New(w.cfg.Services.KV)
-	if err != nil {
-		panic(err) // Validate checked it
-	}
+	st := must(kv.New(w.cfg.Services.KV))
 	n := &kvNode{w: w, store: st, clock: w.clock("kv"), up: true}
 	n.id = w.net.AddService(api.ServiceKV, n.deliver)
 	return n
@@ -235,10 +232,7 @@ type gatewayNode struct {
 }
 
 func newGatewayNode(w *World) *gatewayNode {
-	g, err := gateway.New(w.cfg.Services.Gateway)
-	if err != nil {
-		panic(err) // Validate checked it
-	}
+	g := must(gateway.New(w.cfg.Services.Gateway))
 	n := &gatewayNode{w: w, g: g, clock: w.clock("gateway")}
 	n.id = w.net.AddService(api.ServiceGateway, n.deliver)
 	return n
@@ -418,10 +412,7 @@ type poll struct {
 }
 
 func newQueueNode(w *World) *queueNode {
-	q, err := queue.New(w.cfg.Services.Queue)
-	if err != nil {
-		panic(err) // Validate checked it
-	}
+	q := must(queue.New(w.cfg.Services.Queue))
 	n := &queueNode{w: w, q: q, clock: w.clock("queue")}
 	n.id = w.net.AddService(api.ServiceQueue, n.deliver)
 	return n
@@ -592,6 +583,15 @@ func (q *envQueue) Ack(receipt string) error {
 func (q *envQueue) ChangeVisibility(receipt string, timeout sim.Duration) error {
 	_, err := q.do(&qCall{op: qChangeVisibility, receipt: receipt, wait: timeout}, 0)
 	return err
+}
+
+// must returns v; the configuration behind err was validated, so an error
+// here is a bug.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // trueTime is the true virtual time at which clock c shows t.
