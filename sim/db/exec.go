@@ -76,15 +76,17 @@ type candidate struct {
 // PostgreSQL's index scan over an IN list returns them.
 func (x *exec) lookupKeys(a *access) ([]ikey, *sql.Error) {
 	ix := a.ix
+	keys := x.s.keys[:0]
+	defer func() { x.s.keys = keys[:0] }()
 	if len(ix.cols) == 1 && len(a.keys[0]) == 1 {
 		v, err := x.eval(a.keys[0][0], nil, nil)
 		if err != nil || v.IsNull() {
 			return nil, err
 		}
-		return []ikey{{a: sql.IntervalKey(v)}}, nil
+		keys = append(keys, ikey{a: sql.IntervalKey(v)})
+		return keys, nil
 	}
 	vals := make([]sql.Value, len(x.t.cols))
-	keys := []ikey(nil)
 	var walk func(i int) *sql.Error
 	walk = func(i int) *sql.Error {
 		if i == len(ix.cols) {
@@ -230,7 +232,7 @@ func (x *exec) lock2PL(ix *index, keys []ikey, write bool) *sql.Error {
 // table scan. write is set for the statements that will lock the rows
 // exclusively (two-phase locking locks them as it reads).
 func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
-	pl, tx := x.pl, x.tx
+	pl := x.pl
 	var keys []ikey
 	ix := pl.access.ix
 	if ix != nil {
@@ -243,62 +245,70 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 		return nil, err
 	}
 	x.predicateLocks(ix, keys)
-	lm := &x.db.locks
-	var out []candidate
-	visit := func(r *row, key *ikey) *sql.Error {
-		if tx.sx != nil {
-			for _, v := range r.versions {
-				if key != nil {
-					if k, ok := ix.key(v.vals); !ok || k != *key {
-						continue
-					}
-				}
-				if err := x.checkRead(v); err != nil {
-					return err
-				}
-			}
-		}
-		if tx.level == sql.Serializable2PL && (write || key != nil) {
-			mode := modeS
-			if write {
-				mode = modeX
-			}
-			if _, err := lm.acquire(x.p, tx, lm.rowEntry(r), mode, sql.Block, false); err != nil {
-				return err
-			}
-		}
-		v := x.readVersion(r)
-		if v == nil {
-			return nil
-		}
-		if key != nil {
-			if k, ok := ix.key(v.vals); !ok || k != *key {
-				return nil
-			}
-		}
-		ok, err := x.matches(pl.where, v.vals, nil)
-		if err != nil {
-			return err
-		}
-		if ok {
-			out = append(out, candidate{r, v})
-		}
-		return nil
-	}
+	out := x.s.cands[:0]
+	var err *sql.Error
 	if ix == nil {
 		for _, r := range x.t.rows {
-			if err := visit(r, nil); err != nil {
+			if out, err = x.visit(out, r, nil, nil, write); err != nil {
 				return nil, err
 			}
 		}
+	} else {
+		for i := range keys {
+			for _, r := range ix.m[keys[i]] {
+				if out, err = x.visit(out, r, ix, &keys[i], write); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	x.s.cands = out[:0]
+	return out, nil
+}
+
+// visit adds r to the rows found if the version the statement reads of it
+// matches; an index scan reads only a version carrying the key it looked
+// up. It checks the reads of a serializable transaction, and takes two-phase
+// locking's row lock.
+func (x *exec) visit(out []candidate, r *row, ix *index, key *ikey, write bool) ([]candidate, *sql.Error) {
+	tx := x.tx
+	if tx.sx != nil {
+		for _, v := range r.versions {
+			if key != nil {
+				if k, ok := ix.key(v.vals); !ok || k != *key {
+					continue
+				}
+			}
+			if err := x.checkRead(v); err != nil {
+				return out, err
+			}
+		}
+	}
+	if tx.level == sql.Serializable2PL && (write || key != nil) {
+		mode := modeS
+		if write {
+			mode = modeX
+		}
+		lm := &x.db.locks
+		if _, err := lm.acquire(x.p, tx, lm.rowEntry(r), mode, sql.Block, false); err != nil {
+			return out, err
+		}
+	}
+	v := x.readVersion(r)
+	if v == nil {
 		return out, nil
 	}
-	for i := range keys {
-		for _, r := range ix.m[keys[i]] {
-			if err := visit(r, &keys[i]); err != nil {
-				return nil, err
-			}
+	if key != nil {
+		if k, ok := ix.key(v.vals); !ok || k != *key {
+			return out, nil
 		}
+	}
+	ok, err := x.matches(x.pl.where, v.vals, nil)
+	if err != nil {
+		return out, err
+	}
+	if ok {
+		out = append(out, candidate{r, v})
 	}
 	return out, nil
 }
@@ -427,12 +437,13 @@ func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait s
 	return out, nil
 }
 
-// resultRows is a Result with room for one row, so that a point query
-// allocates its result at once.
+// resultRows is a Result with room for one row of up to eight values, so
+// that a point query allocates its result at once.
 type resultRows struct {
 	Result
-	row [1][]sql.Value
-	tag [1]int64
+	row  [1][]sql.Value
+	tag  [1]int64
+	vals [8]sql.Value
 }
 
 // project builds the rows of a SELECT or RETURNING from versions.
@@ -450,7 +461,12 @@ func project(pr *projection, versions []*version) *Result {
 		return res
 	}
 	n := len(pr.cols)
-	vals := make([]sql.Value, n*len(versions))
+	var vals []sql.Value
+	if len(versions) == 1 && n <= len(rb.vals) {
+		vals = rb.vals[:n]
+	} else {
+		vals = make([]sql.Value, n*len(versions))
+	}
 	if len(versions) == 1 {
 		res.Rows, res.Tags = rb.row[:], rb.tag[:]
 	} else {

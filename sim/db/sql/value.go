@@ -327,7 +327,7 @@ func appendInterval(b []byte, days int32, us int64) []byte {
 		// The absolute value of the smallest int64 does not fit: split it.
 		hours := us / MicrosPerHour
 		rest := us - hours*MicrosPerHour
-		if hours < 0 {
+		if us < 0 {
 			hours, rest = -hours, -rest
 		}
 		b = appendPadded(b, hours, 2)
@@ -560,10 +560,13 @@ func parseInterval(text string) (int32, int64, *literalError) {
 		}
 		seen[size] = true
 		any = true
-		if len(whole) > 18 || len(frac) > 9 {
+		if len(frac) > 9 {
+			return 0, 0, unsupported // PostgreSQL rounds what a microsecond cannot hold
+		}
+		w, err := strconv.ParseInt("0"+whole, 10, 64)
+		if err != nil {
 			return 0, 0, overflow
 		}
-		w, _ := strconv.ParseInt("0"+whole, 10, 64)
 		f, _ := strconv.ParseInt("0"+frac, 10, 64)
 		scale := int64(1)
 		for range frac {

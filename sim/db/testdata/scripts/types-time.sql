@@ -22,6 +22,7 @@ t1: select id from leases where expires_at >= '2026-01-01 00:00:00+00' and ttl >
 t1: select id from leases where interval '1 day' = interval '24 hours' and ttl = interval '26 hours'
 t1: select id from leases where locked_at - interval '1 day' < timestamptz '2025-12-31 00:00:00+00'
 t1: select * from leases where id = 1
+t1: update leases set held = -ttl where id = 3 returning ttl, held
 t1: select * from leases where locked_at = 5
 t1: rollback
 t2: select * from leases where locked_at = timestamptz '2026-02-30 00:00:00+00'
