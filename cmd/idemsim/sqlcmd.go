@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/idemsim/idemsim/sim/db/script"
+	"github.com/idemsim/idemsim/sim/db/sql"
 )
+
+// maxScriptBytes bounds the input of idemsim sql. A script is a few
+// hundred lines; anything near this size is a mistake (or /dev/zero), and
+// is refused before it can take the memory it would need.
+const maxScriptBytes = 8 << 20
 
 // sqlCommand runs an interleaved multi-session script on the simulated
 // database and prints one line per statement, as tools/pgscript prints the
@@ -17,7 +25,8 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	var level string
 	var seed uint64 = 1
 	var help bool
-	fs.add("level", "LEVEL", "the level to substitute for {level}: "+strings.Join(script.Levels, ", ")+" (default: every level the script declares)", oneOf(&level, script.Levels...))
+	names := strings.Join(sql.LevelNames(), ", ")
+	fs.add("level", "LEVEL", "the level to run at, "+names+" (or as SQL spells it: 'read committed'; default: every level the script declares)", levelValue(&level))
 	fs.add("seed", "N", "seed of the run's choices (default 1)", uint64Value(&seed))
 	fs.add("help", "", "this text", boolValue(&help))
 	rest, err := fs.parse(args)
@@ -31,11 +40,11 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	if len(rest) != 1 {
 		return usagef("idemsim sql: want one script FILE, got %d arguments", len(rest))
 	}
-	text, err := os.ReadFile(rest[0])
+	text, err := readScript(rest[0])
 	if err != nil {
-		return fmt.Errorf("idemsim sql: %w", err)
+		return err
 	}
-	sc, err := script.Parse(rest[0], string(text))
+	sc, err := script.Parse(rest[0], text)
 	if err != nil {
 		return usagef("idemsim sql: %v", err)
 	}
@@ -60,4 +69,62 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	}
 	_, err = io.WriteString(stdout, b.String())
 	return err
+}
+
+// levelValue accepts any level sql.ParseLevel reads, in either spelling,
+// and keeps the spelling given (it heads the output).
+func levelValue(dst *string) func(string) error {
+	return func(s string) error {
+		if _, ok := sql.ParseLevel(s); !ok {
+			return fmt.Errorf("%q (accepted: %s)", s, strings.Join(sql.LevelNames(), ", "))
+		}
+		*dst = s
+		return nil
+	}
+}
+
+// readScript reads a script file: at most maxScriptBytes of UTF-8 text.
+// Every way it can fail is a usage error (exit 2) naming the file: a file
+// that cannot be opened or read, one that is too large, and one that is
+// binary — with a NUL byte or bytes that are not UTF-8 — at the offset of
+// the first bad byte.
+func readScript(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", usagef("idemsim sql: %v", err)
+	}
+	defer f.Close()
+	// One byte past the limit tells a file at the limit from a longer one,
+	// without reading the rest of something endless.
+	data, err := io.ReadAll(io.LimitReader(f, maxScriptBytes+1))
+	if err != nil {
+		return "", usagef("idemsim sql: reading %s: %v", path, err)
+	}
+	if off := bytes.IndexByte(data, 0); off >= 0 {
+		return "", usagef("idemsim sql: %s is binary, not a SQL script: a NUL byte at byte offset %d", path, off)
+	}
+	if len(data) > maxScriptBytes {
+		return "", usagef("idemsim sql: %s is larger than %d MiB, the most a script may be", path, maxScriptBytes>>20)
+	}
+	if off := invalidUTF8(data); off >= 0 {
+		return "", usagef("idemsim sql: %s is binary, not a SQL script: invalid UTF-8 at byte offset %d", path, off)
+	}
+	return string(data), nil
+}
+
+// invalidUTF8 is the offset of the first byte of data that does not start
+// a valid UTF-8 sequence, or -1.
+func invalidUTF8(data []byte) int {
+	for off := 0; off < len(data); {
+		if data[off] < utf8.RuneSelf {
+			off++
+			continue
+		}
+		r, n := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && n <= 1 {
+			return off
+		}
+		off += n
+	}
+	return -1
 }

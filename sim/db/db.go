@@ -1,6 +1,9 @@
 package db
 
 import (
+	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/idemsim/idemsim/sim"
@@ -38,6 +41,10 @@ type Config struct {
 	// Session.SetTag). The world builds its ledger of business effects from
 	// it; the SQL under test cannot see or forge tags.
 	OnInsertCommitted func(table string, tag int64, rowID int64)
+	// Clock is the database server's own reading of the time, which now()
+	// returns (through Timestamp): it may run ahead of or behind the
+	// kernel's, as a skewed node's clock does. nil reads the kernel's Now.
+	Clock func() sim.Time
 }
 
 // DefaultConfig is PostgreSQL's defaults: read committed, a 1s deadlock
@@ -52,6 +59,21 @@ func DefaultConfig() Config {
 	}
 }
 
+// epoch2026 is 2026-01-01 00:00:00 UTC in microseconds since the Unix
+// epoch: the wall-clock time virtual time 0 stands for.
+const epoch2026 = 1767225600 * sql.MicrosPerSecond
+
+// Timestamp is the timestamptz a clock reading stands for: virtual time 0
+// is 2026-01-01 00:00:00+00, and time runs at the virtual clock's rate,
+// truncated to PostgreSQL's microseconds.
+func Timestamp(t sim.Time) sql.Value {
+	us := int64(t) / 1000
+	if int64(t)%1000 < 0 {
+		us-- // floor, so that a clock behind 0 still truncates down
+	}
+	return sql.TimestampValue(epoch2026 + us)
+}
+
 // Stats counts what the database did.
 type Stats struct {
 	Statements, Commits, Aborts, Waits, Deadlocks, SerializationFailures uint64
@@ -64,6 +86,7 @@ type DB struct {
 	cfg     Config
 	cache   *sql.Cache
 	tables  map[string]*table
+	plans   map[sql.Stmt]*plan // compiled statements, per parsed statement
 	nextXID uint64
 	seq     uint64 // commits so far; a snapshot sees the first seq of them
 	running int    // transactions begun and not ended
@@ -83,7 +106,7 @@ func New(k *sim.Kernel, cfg Config) *DB {
 	if cfg.ReadUncommitted == 0 {
 		cfg.ReadUncommitted = sql.ReadCommitted
 	}
-	db := &DB{k: k, ch: k.Chooser(), cfg: cfg, cache: sql.NewCache(), tables: make(map[string]*table)}
+	db := &DB{k: k, ch: k.Chooser(), cfg: cfg, cache: sql.NewCache(), tables: make(map[string]*table), plans: make(map[sql.Stmt]*plan)}
 	db.locks = lockManager{db: db, entries: make(map[resource]*lockEntry)}
 	db.ssi = ssiState{locks: make(map[sireadKey][]*sxact)}
 	return db
@@ -92,30 +115,61 @@ func New(k *sim.Kernel, cfg Config) *DB {
 // Stats reports the counters so far.
 func (db *DB) Stats() Stats { return db.stats }
 
-// column is one column of a table.
-type column struct {
-	name    string
-	typ     sql.Type
-	pk      bool
-	unique  bool
-	notNull bool
+// now is the server clock's reading.
+func (db *DB) now() sim.Time {
+	if db.cfg.Clock != nil {
+		return db.cfg.Clock()
+	}
+	return db.k.Now()
 }
 
-// integer reports whether the column holds integers (int or bigint).
-func (c column) integer() bool { return c.typ == sql.Int || c.typ == sql.BigInt }
+// column is one column of a table.
+type column struct {
+	name     string
+	typ      sql.Type
+	notNull  bool
+	key      bool         // in a unique index: an update that changes it takes FOR UPDATE, not FOR NO KEY UPDATE
+	identity sql.Identity // 0 unless an identity column
+	seq      *sequence    // serial and identity columns: the default is its next value
+	def      *sql.Value   // a constant default
+	defNow   bool         // default now()
+}
 
-// table holds every version of every row, and an index per unique column
-// from a value to the rows one of whose versions carries it (live, dead or
-// in progress: a B-tree entry points at a chain of versions, as PostgreSQL's
-// does at a HOT chain).
+// sequence is a column's sequence. As in PostgreSQL, taking a value is not
+// transactional: a rolled-back insert leaves a gap.
+type sequence struct {
+	last int64 // the last value handed out; 0 before the first
+	max  int64
+}
+
+// index is a unique index (of a primary key or unique constraint): from a
+// key to the rows one of whose versions carries it (live, dead or in
+// progress: a B-tree entry points at a chain of versions, as PostgreSQL's
+// does at a HOT chain). Rows with a NULL in a key column are not entered:
+// they never conflict, and an equality never finds them.
+type index struct {
+	name string // the constraint's name, as PostgreSQL makes it
+	cols []int
+	pk   bool
+	m    map[ikey][]*row
+}
+
+// ikey is an index key: the first two columns' values, and any further
+// ones encoded in more.
+type ikey struct {
+	a, b sql.Value
+	more string
+}
+
+// table holds every version of every row and its unique indexes.
 type table struct {
-	name    string
-	cols    []column
-	pk      int // -1 without a primary key
-	uniques []int
-	rows    []*row
-	index   []map[sql.Value][]*row // per column; nil for non-unique columns
-	nextRow int64
+	name     string
+	cols     []column
+	colNames []string // shared by every SELECT * result
+	indexes  []*index // the primary key's first, then the others as declared
+	rows     []*row
+	nextRow  int64
+	nextPos  uint64 // heap positions handed out to versions so far
 }
 
 // row is one logical row: its versions, oldest first. Row locks are taken on
@@ -124,16 +178,20 @@ type row struct {
 	t        *table
 	id       int64
 	versions []*version
+	lock     *lockEntry // its lock queue, while anyone holds or waits
 }
 
-// version is one tuple: created by xmin, superseded or deleted by xmax (nil
-// while live; an aborted xmax does not count). tag is the writing session's
-// tag, invisible to SQL.
+// version is one tuple: created by xmin in its statement cmin, superseded
+// or deleted by xmax (nil while live; an aborted xmax does not count). pos
+// is its place in the heap, which a sequential scan follows. tag is the
+// writing session's tag, invisible to SQL.
 type version struct {
 	row  *row
 	vals []sql.Value
 	xmin *txn
+	cmin uint32
 	xmax *txn
+	pos  uint64
 	tag  int64
 }
 
@@ -146,24 +204,77 @@ func (t *table) colIndex(name string) int {
 	return -1
 }
 
+// key is ix's key for a row with vals; ok is false when a key column is
+// NULL.
+func (ix *index) key(vals []sql.Value) (ikey, bool) {
+	var k ikey
+	for i, c := range ix.cols {
+		v := sql.IntervalKey(vals[c])
+		if v.IsNull() {
+			return ikey{}, false
+		}
+		switch i {
+		case 0:
+			k.a = v
+		case 1:
+			k.b = v
+		default:
+			k.more = string(appendKeyValue([]byte(k.more), v))
+		}
+	}
+	return k, true
+}
+
+// appendKeyValue encodes v for ikey.more, unambiguously.
+func appendKeyValue(b []byte, v sql.Value) []byte {
+	b = append(b, byte(v.Kind))
+	u := uint64(v.Int)
+	for i := 0; i < 8; i++ {
+		b = append(b, byte(u>>(8*i)))
+	}
+	d := uint32(v.Days)
+	b = append(b, byte(d), byte(d>>8), byte(d>>16), byte(d>>24))
+	n := len(v.Text)
+	b = append(b, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+	return append(b, v.Text...)
+}
+
+// compareKeys orders keys as the index does: column by column.
+func compareKeys(x, y ikey) int {
+	if c := sql.Compare(x.a, y.a); c != 0 {
+		return c
+	}
+	if c := sql.Compare(x.b, y.b); c != 0 {
+		return c
+	}
+	return strings.Compare(x.more, y.more)
+}
+
 func (t *table) addVersion(r *row, vals []sql.Value, tx *txn) *version {
 	var prev *version
 	if n := len(r.versions); n > 0 {
 		prev = r.versions[n-1]
 	}
-	v := &version{row: r, vals: vals, xmin: tx, tag: tx.session.tag}
+	t.nextPos++
+	v := &version{row: r, vals: vals, xmin: tx, cmin: tx.cmd, pos: t.nextPos, tag: tx.session.tag}
 	r.versions = append(r.versions, v)
-	for _, c := range t.uniques {
-		if vals[c].IsNull() || prev != nil && prev.vals[c].Equal(vals[c]) {
+	for _, ix := range t.indexes {
+		k, ok := ix.key(vals)
+		if !ok {
 			continue
 		}
-		list := t.index[c][vals[c]]
+		if prev != nil {
+			if pk, pok := ix.key(prev.vals); pok && pk == k {
+				continue
+			}
+		}
+		list := ix.m[k]
 		listed := false
 		for _, x := range list {
 			listed = listed || x == r
 		}
 		if !listed {
-			t.index[c][vals[c]] = append(list, r)
+			ix.m[k] = append(list, r)
 		}
 	}
 	tx.db.prune(r, tx)
@@ -197,16 +308,83 @@ func (db *DB) createTable(s *sql.CreateTable) *sql.Error {
 	if _, ok := db.tables[s.Table]; ok {
 		return &sql.Error{Code: sql.CodeDuplicateTable, Msg: "relation \"" + s.Table + "\" already exists"}
 	}
-	t := &table{name: s.Table, pk: -1, index: make([]map[sql.Value][]*row, len(s.Cols))}
+	t := &table{name: s.Table}
+	var pk []int
+	var uniques [][]int
 	for i, c := range s.Cols {
-		t.cols = append(t.cols, column{name: c.Name, typ: c.Type, pk: c.PrimaryKey, unique: c.PrimaryKey || c.Unique, notNull: c.PrimaryKey || c.NotNull})
+		col := column{name: c.Name, typ: c.Type, notNull: c.PrimaryKey || c.NotNull || c.Serial || c.Identity != 0, identity: c.Identity}
+		if c.Serial || c.Identity != 0 {
+			col.seq = &sequence{max: math.MaxInt64}
+			if c.Type == sql.Int {
+				col.seq.max = math.MaxInt32
+			}
+		}
+		if d := c.Default; d != nil {
+			if d.Op == sql.OpNow {
+				if c.Type != sql.Timestamptz && c.Type != sql.Text {
+					return &sql.Error{Code: sql.CodeDatatypeMismatch, Msg: "column \"" + c.Name + "\" is of type " + c.Type.String() + " but default expression is of type timestamp with time zone"}
+				}
+				col.defNow = true
+			} else {
+				v, err := assignConst(d.Value, c.Type, c.Name, "default expression")
+				if err != nil {
+					return err
+				}
+				if c.Type == sql.Int && v.Kind == sql.IntKind && (v.Int < math.MinInt32 || v.Int > math.MaxInt32) {
+					return &sql.Error{Code: sql.CodeNumericOutOfRange, Msg: "integer out of range"}
+				}
+				col.def = &v
+			}
+		}
+		t.cols = append(t.cols, col)
+		t.colNames = append(t.colNames, c.Name)
 		if c.PrimaryKey {
-			t.pk = i
+			pk = []int{i}
 		}
-		if c.PrimaryKey || c.Unique {
-			t.uniques = append(t.uniques, i)
-			t.index[i] = make(map[sql.Value][]*row)
+		if c.Unique {
+			uniques = append(uniques, []int{i})
 		}
+	}
+	cols := func(names []string) []int {
+		out := make([]int, len(names))
+		for i, n := range names {
+			out[i] = t.colIndex(n)
+		}
+		return out
+	}
+	if s.PrimaryKey != nil {
+		pk = cols(s.PrimaryKey)
+		for _, c := range pk {
+			t.cols[c].notNull = true
+		}
+	}
+	for _, u := range s.Uniques {
+		uniques = append(uniques, cols(u))
+	}
+	add := func(c []int, isPK bool) {
+		for _, ix := range t.indexes {
+			if slices.Equal(ix.cols, c) {
+				return // PostgreSQL keeps one index for two identical constraints
+			}
+		}
+		name := s.Table + "_pkey"
+		if !isPK {
+			name = s.Table
+			for _, i := range c {
+				name += "_" + t.cols[i].name
+			}
+			name += "_key"
+		}
+		t.indexes = append(t.indexes, &index{name: name, cols: c, pk: isPK, m: make(map[ikey][]*row)})
+		for _, i := range c {
+			t.cols[i].key = true
+		}
+	}
+	if pk != nil {
+		add(pk, true)
+	}
+	for _, u := range uniques {
+		add(u, false)
 	}
 	db.tables[s.Table] = t
 	return nil

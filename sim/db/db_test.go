@@ -257,3 +257,121 @@ func TestTagsAndCommittedInserts(t *testing.T) {
 		assert.Len(t, got, 1, "an update is not an insert; "+rerun)
 	})
 }
+
+// Goal: now() reads the database server's own clock — Config.Clock, which
+// may be skewed, else the kernel's — with virtual time 0 standing for
+// 2026-01-01 00:00:00+00, and stays the transaction's start time for the
+// whole transaction; outside a block each statement is its own
+// transaction. Method: a clock 90 s ahead of the kernel; insert now() at
+// virtual 0 inside a block, sleep, insert again in the same block, then
+// once more in autocommit.
+func TestNowIsTransactionStartOnTheServerClock(t *testing.T) {
+	const rerun = "go test ./sim/db -run TestNowIsTransactionStartOnTheServerClock"
+	cfg := db.DefaultConfig()
+	k := sim.New(sim.NewSeeded(1))
+	cfg.Clock = func() sim.Time { return k.Now().Add(90 * time.Second) }
+	d := db.New(k, cfg)
+	k.Spawn("test", func(p *sim.Proc) {
+		s := d.Connect()
+		query(t, p, s, "create table events (id int primary key, at timestamptz default now())")
+		query(t, p, s, "begin")
+		query(t, p, s, "insert into events (id) values (1)")
+		p.Sleep(1500 * time.Millisecond)
+		query(t, p, s, "insert into events (id, at) values (2, now())")
+		query(t, p, s, "commit")
+		query(t, p, s, "insert into events (id) values (3)")
+		res := query(t, p, s, "select at from events order by id")
+		var got []string
+		for _, r := range res.Rows {
+			got = append(got, r[0].String())
+		}
+		assert.Equal(t, []string{"2026-01-01 00:01:30+00", "2026-01-01 00:01:30+00", "2026-01-01 00:01:31.5+00"}, got, rerun)
+	})
+	k.Run(sim.Time(time.Hour))
+	k.Close()
+	assert.Equal(t, "2026-01-01 00:00:00+00", db.Timestamp(0).String(), rerun)
+	assert.Equal(t, "2025-12-31 23:59:59.999999+00", db.Timestamp(-1).String(), "a clock behind 0 truncates down; "+rerun)
+}
+
+// Goal: Result.Tags holds one tag per returned row, in the order of Rows,
+// also for RETURNING on UPDATE (the new version's writer) and DELETE (the
+// deleted version's), for ON CONFLICT DO UPDATE, and for ORDER BY ...
+// LIMIT. Method: three sessions with tags write rows; read them back in
+// both orders.
+func TestTagsFollowRows(t *testing.T) {
+	const rerun = "go test ./sim/db -run TestTagsFollowRows"
+	world(t, db.DefaultConfig(), func(k *sim.Kernel, d *db.DB, p *sim.Proc) {
+		a, b, c := d.Connect(), d.Connect(), d.Connect()
+		a.SetTag(1)
+		b.SetTag(2)
+		c.SetTag(3)
+		query(t, p, a, "insert into test (id, value) values (3, 30)")
+		res := query(t, p, b, "update test set value = value + 1 where id in (1, 3) returning id")
+		assert.Equal(t, []int64{2, 2}, res.Tags, rerun)
+		res = query(t, p, c, "select id from test order by id desc")
+		assert.Equal(t, [][]sql.Value{{sql.IntValue(3)}, {sql.IntValue(2)}, {sql.IntValue(1)}}, res.Rows, rerun)
+		assert.Equal(t, []int64{2, 0, 2}, res.Tags, "row 2 was written by the fixture, untagged; "+rerun)
+		res = query(t, p, c, "insert into test values (2, 0) on conflict (id) do update set value = excluded.value returning *")
+		assert.Equal(t, []int64{3}, res.Tags, rerun)
+		res = query(t, p, a, "select * from test order by value limit 2")
+		assert.Equal(t, [][]sql.Value{{sql.IntValue(2), sql.IntValue(0)}, {sql.IntValue(1), sql.IntValue(11)}}, res.Rows, rerun)
+		assert.Equal(t, []int64{3, 2}, res.Tags, rerun)
+		res = query(t, p, a, "delete from test where id = 3 returning value")
+		assert.Equal(t, []int64{2}, res.Tags, "the deleted version's writer; "+rerun)
+	})
+}
+
+// Goal: parameters take the type of where they stand, as PostgreSQL types
+// a parameter: text is read as an integer, boolean, timestamptz or
+// interval (22P02, 22007 ... when it is not one), an integer assigned to a
+// text column becomes its text, and a value of another kind compared with
+// a column is 42883. Method: table of statements with arguments.
+func TestParameterTypes(t *testing.T) {
+	world(t, db.DefaultConfig(), func(k *sim.Kernel, d *db.DB, p *sim.Proc) {
+		s := d.Connect()
+		query(t, p, s, "create table jobs (id int primary key, name text, done boolean, at timestamptz, ttl interval)")
+		ts := db.Timestamp(sim.Time(5 * time.Second))
+		for _, tc := range []struct {
+			q    string
+			args []sql.Value
+			code string
+		}{
+			{"insert into jobs values ($1, $2, $3, $4, $5)", []sql.Value{sql.TextValue("1"), sql.IntValue(7), sql.TextValue("yes"), ts, sql.TextValue("90 seconds")}, ""},
+			{"insert into jobs values ($1, 'x', $2, $3, null)", []sql.Value{sql.IntValue(2), sql.BoolValue(false), sql.TextValue("2026-01-01 00:00:05+00")}, ""},
+			{"select * from jobs where id = $1", []sql.Value{sql.TextValue("one")}, sql.CodeInvalidText},
+			{"select * from jobs where id = $1", []sql.Value{sql.IntValue(1 << 40)}, sql.CodeNumericOutOfRange},
+			{"select * from jobs where name = $1", []sql.Value{sql.IntValue(7)}, sql.CodeUndefinedFunction},
+			{"select * from jobs where at = $1", []sql.Value{sql.TextValue("yesterday")}, sql.CodeFeatureNotSupported},
+			{"select * from jobs where ttl > $1", []sql.Value{sql.TextValue("1 second 1 second")}, sql.CodeInvalidDatetimeFormat},
+			{"update jobs set done = $1 where id = 1", []sql.Value{sql.IntValue(1)}, sql.CodeDatatypeMismatch},
+		} {
+			_, err := s.Exec(p, tc.q, tc.args...)
+			assert.Equal(t, tc.code, code(err), "%s %v: %v; go test ./sim/db -run TestParameterTypes", tc.q, tc.args, err)
+		}
+		res := query(t, p, s, "select name from jobs where done and at = timestamptz '2026-01-01 00:00:05+00' and ttl = interval '1 minute 30 seconds'")
+		assert.Equal(t, [][]sql.Value{{sql.TextValue("7")}}, res.Rows, "go test ./sim/db -run TestParameterTypes")
+		res, err := s.Exec(p, "select id from jobs where at = $1 and not done", ts)
+		require.NoError(t, err)
+		assert.Equal(t, [][]sql.Value{{sql.IntValue(2)}}, res.Rows, "go test ./sim/db -run TestParameterTypes")
+	})
+}
+
+// Goal: an explicit value for a serial column never advances its sequence,
+// so the sequence later hands out values that collide with explicit ones
+// only if they meet. Method: insert 2147483647 explicitly, then let the
+// sequence number four rows.
+func TestSerialExplicitValues(t *testing.T) {
+	world(t, db.DefaultConfig(), func(k *sim.Kernel, d *db.DB, p *sim.Proc) {
+		s := d.Connect()
+		query(t, p, s, "create table a (id serial primary key, v int)")
+		query(t, p, s, "insert into a (id, v) values (2147483647, 0)")
+		res := query(t, p, s, "insert into a (v) values (1) returning id")
+		assert.Equal(t, int64(1), res.Rows[0][0].Int, "an explicit value does not advance the sequence; go test ./sim/db -run TestSerialExplicitValues")
+		for i := 0; i < 3; i++ {
+			query(t, p, s, "insert into a (v) values (2)")
+		}
+		res = query(t, p, s, "select id from a order by id")
+		assert.Equal(t, [][]sql.Value{{sql.IntValue(1)}, {sql.IntValue(2)}, {sql.IntValue(3)}, {sql.IntValue(4)}, {sql.IntValue(2147483647)}}, res.Rows,
+			"go test ./sim/db -run TestSerialExplicitValues")
+	})
+}

@@ -2,8 +2,8 @@ package db
 
 import (
 	"math"
+	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/db/sql"
@@ -16,12 +16,14 @@ type exec struct {
 	p    *sim.Proc
 	tx   *txn
 	t    *table
+	pl   *plan
 	snap snapshot
 	args []sql.Value
 }
 
 func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Result, *sql.Error) {
 	db := s.db
+	var name string
 	switch st := st.(type) {
 	case *sql.CreateTable:
 		if err := db.createTable(st); err != nil {
@@ -33,234 +35,120 @@ func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Res
 			return nil, err
 		}
 		return &Result{Tag: "DROP TABLE"}, nil
-	}
-	x := &exec{db: db, s: s, p: p, tx: tx, args: args}
-	switch st := st.(type) {
 	case *sql.Select:
-		return x.selectRows(st)
+		name = st.Table
 	case *sql.Insert:
-		return x.insert(st)
+		name = st.Table
 	case *sql.Update:
-		return x.update(st)
+		name = st.Table
 	case *sql.Delete:
-		return x.delete(st)
+		name = st.Table
+	default:
+		return nil, &sql.Error{Code: sql.CodeFeatureNotSupported, Msg: "statement not supported"}
 	}
-	return nil, &sql.Error{Code: "0A000", Msg: "statement not supported"}
-}
-
-// start resolves the table and takes the statement's snapshot.
-func (x *exec) start(name string) *sql.Error {
-	t, ok := x.db.tables[name]
-	if !ok {
-		return undefinedTable(name)
+	pl, t, err := db.planFor(st, name)
+	if err != nil {
+		return nil, err
 	}
-	x.t = t
-	x.snap = x.tx.statementSnapshot()
-	return nil
-}
-
-func (x *exec) value(e sql.Expr) sql.Value {
-	if e.Param > 0 {
-		return x.args[e.Param-1]
+	tx.cmd++
+	x := exec{db: db, s: s, p: p, tx: tx, t: t, pl: pl, snap: tx.statementSnapshot(), args: args}
+	switch st.(type) {
+	case *sql.Select:
+		return x.selectRows()
+	case *sql.Insert:
+		return x.insert()
+	case *sql.Update:
+		return x.update()
 	}
-	return e.Value
+	return x.delete()
 }
 
-// coerce converts v to column c's type as PostgreSQL does an untyped
-// literal: text that spells an integer becomes one; an integer assigned to a
-// text column becomes its text (compared with one, it is an error).
-func coerce(v sql.Value, c column, assign bool) (sql.Value, *sql.Error) {
-	switch {
-	case v.IsNull():
-		return v, nil
-	case c.integer() && v.Kind == sql.TextKind:
-		n, err := strconv.ParseInt(strings.TrimSpace(v.Text), 10, 64)
-		if err != nil {
-			return v, &sql.Error{Code: sql.CodeInvalidText, Msg: "invalid input syntax for type integer: \"" + v.Text + "\""}
+// candidate is a row a scan found and the version of it the statement
+// read.
+type candidate struct {
+	r *row
+	v *version
+}
+
+// lookupKeys evaluates the index keys an index scan looks up: every
+// combination of the values pinned for each column, without NULLs (an
+// equality never finds one), in index order and without duplicates, as
+// PostgreSQL's index scan over an IN list returns them.
+func (x *exec) lookupKeys(a *access) ([]ikey, *sql.Error) {
+	ix := a.ix
+	keys := x.s.keys[:0]
+	defer func() { x.s.keys = keys[:0] }()
+	if len(ix.cols) == 1 && len(a.keys[0]) == 1 {
+		v, err := x.eval(a.keys[0][0], nil, nil)
+		if err != nil || v.IsNull() {
+			return nil, err
 		}
-		return sql.IntValue(n), nil
-	case c.typ == sql.Text && v.Kind == sql.IntKind:
-		if !assign {
-			return v, &sql.Error{Code: sql.CodeUndefinedFunction, Msg: "operator does not exist: text = integer"}
-		}
-		return sql.TextValue(strconv.FormatInt(v.Int, 10)), nil
+		keys = append(keys, ikey{a: sql.IntervalKey(v)})
+		return keys, nil
 	}
-	return v, nil
-}
-
-func undefinedColumn(name string) *sql.Error {
-	return &sql.Error{Code: sql.CodeUndefinedColumn, Msg: "column \"" + name + "\" does not exist"}
-}
-
-// cpred is a predicate resolved against a table.
-type cpred struct {
-	col  int
-	op   sql.PredOp
-	mod  int64
-	vals []sql.Value
-}
-
-func (x *exec) compile(where []sql.Pred) ([]cpred, *sql.Error) {
-	out := make([]cpred, 0, len(where))
-	for _, p := range where {
-		c := x.t.colIndex(p.Col)
-		if c < 0 {
-			return nil, undefinedColumn(p.Col)
+	vals := make([]sql.Value, len(x.t.cols))
+	var walk func(i int) *sql.Error
+	walk = func(i int) *sql.Error {
+		if i == len(ix.cols) {
+			if k, ok := ix.key(vals); ok {
+				keys = append(keys, k)
+			}
+			return nil
 		}
-		cp := cpred{col: c, op: p.Op, mod: p.Mod}
-		exprs := p.Values
-		if p.Op != sql.In {
-			exprs = []sql.Expr{p.Value}
-		}
-		for _, e := range exprs {
-			v, err := coerce(x.value(e), x.t.cols[c], false)
+		for _, e := range a.keys[i] {
+			v, err := x.eval(e, nil, nil)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			cp.vals = append(cp.vals, v)
-		}
-		if p.Op == sql.Mod {
-			if !x.t.cols[c].integer() {
-				return nil, &sql.Error{Code: sql.CodeUndefinedFunction, Msg: "operator does not exist: text % integer"}
+			if v.IsNull() {
+				continue
 			}
-			if p.Mod == 0 {
-				return nil, &sql.Error{Code: sql.CodeDivisionByZero, Msg: "division by zero"}
+			vals[ix.cols[i]] = v
+			if err := walk(i + 1); err != nil {
+				return err
 			}
 		}
-		out = append(out, cp)
+		return nil
 	}
-	return out, nil
-}
-
-func match(preds []cpred, vals []sql.Value) bool {
-	for _, p := range preds {
-		v := vals[p.col]
-		if v.IsNull() {
-			return false
-		}
-		switch p.op {
-		case sql.Eq, sql.In:
-			found := false
-			for _, w := range p.vals {
-				if v.Equal(w) {
-					found = true
-					break
-				}
-			}
-			if !found {
-				return false
-			}
-		case sql.Mod:
-			if p.vals[0].IsNull() || v.Int%p.mod != p.vals[0].Int {
-				return false
-			}
-		}
+	if err := walk(0); err != nil {
+		return nil, err
 	}
-	return true
-}
-
-// access is how a statement finds its rows: through the index of a unique
-// column for an equality (or IN) on it, as PostgreSQL's planner would, or
-// by scanning the whole table.
-type access struct {
-	indexed bool
-	col     int
-	keys    []sql.Value
-}
-
-func (x *exec) access(preds []cpred) access {
-	for _, p := range preds {
-		if (p.op == sql.Eq || p.op == sql.In) && x.t.index[p.col] != nil {
-			a := access{indexed: true, col: p.col}
-			for _, v := range p.vals {
-				if v.IsNull() {
-					continue
-				}
-				dup := false
-				for _, k := range a.keys {
-					dup = dup || k.Equal(v)
-				}
-				if !dup {
-					a.keys = append(a.keys, v)
-				}
-			}
-			return a
-		}
-	}
-	return access{}
-}
-
-// candidates are the rows a scan visits, in heap order for a table scan, in
-// key order for an index scan.
-func (x *exec) candidates(a access) []*row {
-	if !a.indexed {
-		return x.t.rows
-	}
-	if len(a.keys) == 1 {
-		return x.t.index[a.col][a.keys[0]]
-	}
-	var out []*row
-	for _, k := range a.keys {
-		for _, r := range x.t.index[a.col][k] {
-			dup := false
-			for _, o := range out {
-				dup = dup || o == r
-			}
-			if !dup {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
-}
-
-// examined are the versions of r a scan looks at: all of them in a table
-// scan, those the index points to in an index scan.
-func (a access) examined(r *row) []*version {
-	if !a.indexed {
-		return r.versions
-	}
-	var out []*version
-	for _, v := range r.versions {
-		for _, k := range a.keys {
-			if v.vals[a.col].Equal(k) {
-				out = append(out, v)
-				break
-			}
-		}
-	}
-	return out
+	slices.SortFunc(keys, compareKeys)
+	return slices.CompactFunc(keys, func(a, b ikey) bool { return a == b }), nil
 }
 
 // predicateLocks takes the serializable transaction's SIREAD locks for a
 // scan: the keys it looked up, or the whole table.
-func (x *exec) predicateLocks(a access) {
+func (x *exec) predicateLocks(ix *index, keys []ikey) {
 	sx := x.tx.sx
 	if sx == nil {
 		return
 	}
-	if !a.indexed {
-		x.db.ssi.lock(sx, sireadKey{table: x.t, col: -1})
+	if ix == nil {
+		x.db.ssi.lock(sx, sireadKey{table: x.t, ix: -1})
 		return
 	}
-	for _, k := range a.keys {
-		x.db.ssi.lock(sx, sireadKey{table: x.t, col: a.col, value: k})
+	n := x.ixNo(ix)
+	for _, k := range keys {
+		x.db.ssi.lock(sx, sireadKey{table: x.t, ix: n, key: k})
 	}
 }
 
-// checkReads flags the rw-conflicts out of a serializable reader for the
-// versions of r it examined (HeapCheckForSerializableConflictOut).
-func (x *exec) checkReads(a access, r *row) *sql.Error {
-	sx := x.tx.sx
-	if sx == nil {
-		return nil
-	}
-	for _, v := range a.examined(r) {
-		if w := x.writerOf(v); w != nil {
-			if err := x.db.ssi.conflictOut(sx, w); err != nil {
-				return err
-			}
+// ixNo is ix's place among the table's indexes.
+func (x *exec) ixNo(ix *index) int {
+	for i, y := range x.t.indexes {
+		if y == ix {
+			return i
 		}
+	}
+	return -1
+}
+
+// checkRead flags the rw-conflict out of a serializable reader for a
+// version it examined (HeapCheckForSerializableConflictOut).
+func (x *exec) checkRead(v *version) *sql.Error {
+	if w := x.writerOf(v); w != nil {
+		return x.db.ssi.conflictOut(x.tx.sx, w)
 	}
 	return nil
 }
@@ -308,183 +196,345 @@ func (x *exec) readVersion(r *row) *version {
 // lock2PL takes strict two-phase locking's predicate locks for a scan:
 // shared (or exclusive, for writes) locks on the keys looked up, or on the
 // whole table.
-func (x *exec) lock2PL(a access, write bool) *sql.Error {
+func (x *exec) lock2PL(ix *index, keys []ikey, write bool) *sql.Error {
 	if x.tx.level != sql.Serializable2PL {
 		return nil
 	}
 	lm := &x.db.locks
-	table := resource{kind: resTable, table: x.t}
-	if !a.indexed {
+	table := lm.entry(resource{kind: resTable, table: x.t})
+	if ix == nil {
 		mode := modeS
 		if write {
 			mode = modeX
 		}
-		return lm.acquire(x.p, x.tx, table, mode, false)
+		_, err := lm.acquire(x.p, x.tx, table, mode, sql.Block, false)
+		return err
 	}
 	intent, mode := modeIS, modeS
 	if write {
 		intent, mode = modeIX, modeX
 	}
-	if err := lm.acquire(x.p, x.tx, table, intent, false); err != nil {
+	if _, err := lm.acquire(x.p, x.tx, table, intent, sql.Block, false); err != nil {
 		return err
 	}
-	for _, k := range a.keys {
-		if err := lm.acquire(x.p, x.tx, resource{kind: resKey, table: x.t, col: a.col, value: k}, mode, false); err != nil {
+	n := x.ixNo(ix)
+	for _, k := range keys {
+		e := lm.entry(resource{kind: resKey, table: x.t, ix: n, key: k})
+		if _, err := lm.acquire(x.p, x.tx, e, mode, sql.Block, false); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// scan returns the versions the statement reads that match preds.
-func (x *exec) scan(preds []cpred) ([]*version, *sql.Error) {
-	a := x.access(preds)
-	if err := x.lock2PL(a, false); err != nil {
-		return nil, err
-	}
-	x.predicateLocks(a)
-	var out []*version
-	for _, r := range x.candidates(a) {
-		if err := x.checkReads(a, r); err != nil {
+// scan returns the rows the statement's WHERE selects, with the version of
+// each it reads: in key order for an index scan, in heap order for a
+// table scan. write is set for the statements that will lock the rows
+// exclusively (two-phase locking locks them as it reads).
+func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
+	pl := x.pl
+	var keys []ikey
+	ix := pl.access.ix
+	if ix != nil {
+		var err *sql.Error
+		if keys, err = x.lookupKeys(&pl.access); err != nil {
 			return nil, err
 		}
-		if x.tx.level == sql.Serializable2PL && a.indexed {
-			if err := x.db.locks.acquire(x.p, x.tx, resource{kind: resRow, row: r}, modeS, false); err != nil {
+	}
+	if err := x.lock2PL(ix, keys, write); err != nil {
+		return nil, err
+	}
+	x.predicateLocks(ix, keys)
+	out := x.s.cands[:0]
+	var err *sql.Error
+	if ix == nil {
+		for _, r := range x.t.rows {
+			if out, err = x.visit(out, r, nil, nil, write); err != nil {
 				return nil, err
 			}
 		}
-		if v := x.readVersion(r); v != nil && match(preds, v.vals) {
-			out = append(out, v)
+	} else {
+		for i := range keys {
+			for _, r := range ix.m[keys[i]] {
+				if out, err = x.visit(out, r, ix, &keys[i], write); err != nil {
+					return nil, err
+				}
+			}
 		}
+	}
+	x.s.cands = out[:0]
+	return out, nil
+}
+
+// visit adds r to the rows found if the version the statement reads of it
+// matches; an index scan reads only a version carrying the key it looked
+// up. It checks the reads of a serializable transaction, and takes two-phase
+// locking's row lock.
+func (x *exec) visit(out []candidate, r *row, ix *index, key *ikey, write bool) ([]candidate, *sql.Error) {
+	tx := x.tx
+	if tx.sx != nil {
+		for _, v := range r.versions {
+			if key != nil {
+				if k, ok := ix.key(v.vals); !ok || k != *key {
+					continue
+				}
+			}
+			if err := x.checkRead(v); err != nil {
+				return out, err
+			}
+		}
+	}
+	if tx.level == sql.Serializable2PL && (write || key != nil) {
+		mode := modeS
+		if write {
+			mode = modeX
+		}
+		lm := &x.db.locks
+		if _, err := lm.acquire(x.p, tx, lm.rowEntry(r), mode, sql.Block, false); err != nil {
+			return out, err
+		}
+	}
+	v := x.readVersion(r)
+	if v == nil {
+		return out, nil
+	}
+	if key != nil {
+		if k, ok := ix.key(v.vals); !ok || k != *key {
+			return out, nil
+		}
+	}
+	ok, err := x.matches(x.pl.where, v.vals, nil)
+	if err != nil {
+		return out, err
+	}
+	if ok {
+		out = append(out, candidate{r, v})
 	}
 	return out, nil
 }
 
-// lockRows finds the rows an UPDATE, DELETE or SELECT ... FOR UPDATE acts
-// on and locks them. A row another transaction changed after the snapshot
-// is re-read at its newest version and re-checked at read committed
-// (EvalPlanQual), and is a serialization failure at repeatable read and
-// serializable (first updater wins).
-func (x *exec) lockRows(preds []cpred, nowait bool) ([]*version, *sql.Error) {
-	a := x.access(preds)
-	if err := x.lock2PL(a, true); err != nil {
-		return nil, err
-	}
-	x.predicateLocks(a)
-	lm := &x.db.locks
-	var out []*version
-	for _, r := range x.candidates(a) {
-		if err := x.checkReads(a, r); err != nil {
-			return nil, err
+// order sorts the rows found by ORDER BY; without one, a table scan's rows
+// go in heap order (the order of the versions read), which decides what
+// LIMIT keeps and the order rows are locked in.
+func (x *exec) order(cands []candidate, keys []orderKey) {
+	if len(keys) == 0 {
+		if x.pl.access.ix == nil {
+			slices.SortFunc(cands, func(a, b candidate) int {
+				switch {
+				case a.v.pos < b.v.pos:
+					return -1
+				case a.v.pos > b.v.pos:
+					return 1
+				}
+				return 0
+			})
 		}
-		res := resource{kind: resRow, row: r}
-		if x.tx.level == sql.Serializable2PL {
-			if err := lm.acquire(x.p, x.tx, res, modeX, nowait); err != nil {
-				return nil, err
+		return
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		for _, k := range keys {
+			va, vb := a.v.vals[k.col], b.v.vals[k.col]
+			var c int
+			switch {
+			case va.IsNull() && vb.IsNull():
+			case va.IsNull():
+				c = 1
+				if k.nullsFirst {
+					c = -1
+				}
+			case vb.IsNull():
+				c = -1
+				if k.nullsFirst {
+					c = 1
+				}
+			default:
+				c = sql.CompareSQL(va, vb)
+				if k.desc {
+					c = -c
+				}
+			}
+			if c != 0 {
+				return c
 			}
 		}
-		v := x.readVersion(r)
-		if v == nil || !match(preds, v.vals) {
+		return 0
+	})
+}
+
+// limit is the LIMIT's value, -1 for none.
+func (x *exec) limit() (int64, *sql.Error) {
+	if x.pl.limit == nil {
+		return -1, nil
+	}
+	v, err := x.eval(x.pl.limit, nil, nil)
+	switch {
+	case err != nil:
+		return 0, err
+	case v.IsNull():
+		return -1, nil
+	case v.Int < 0:
+		return 0, &sql.Error{Code: sql.CodeInvalidLimit, Msg: "LIMIT must not be negative"}
+	}
+	return v.Int, nil
+}
+
+// lockRows locks the rows found, in order, until limit of them are locked
+// (-1: all), as PostgreSQL's LockRows node does under its Limit. mode is
+// the lock each row takes. A row another transaction changed after the
+// snapshot is re-read at its newest version and re-checked at read
+// committed (EvalPlanQual), and is a serialization failure at repeatable
+// read and serializable (first updater wins). A row found deleted is
+// skipped and its lock let go at once — PostgreSQL holds no lock on a
+// deleted row — so that a crowd of waiters behind a deleted row all go on
+// together; a row whose newest version no longer matches keeps its lock,
+// as in PostgreSQL. Under SKIP LOCKED a row locked in a conflicting mode is
+// left out; under NOWAIT it fails the statement with 55P03.
+func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait sql.WaitPolicy, limit int64) ([]*version, *sql.Error) {
+	tx := x.tx
+	lm := &x.db.locks
+	var out []*version
+	for _, c := range cands {
+		if limit >= 0 && int64(len(out)) >= limit {
+			break
+		}
+		if tx.level == sql.Serializable2PL {
+			out = append(out, c.v) // locked exclusively by the scan, and read in its current state
 			continue
 		}
-		if x.tx.level == sql.Serializable2PL {
-			out = append(out, v)
-			continue
-		}
-		if err := lm.acquire(x.p, x.tx, res, modeX, nowait); err != nil {
+		e := lm.rowEntry(c.r)
+		had := e.holderOf(tx) != nil
+		ok, err := lm.acquire(x.p, tx, e, mode(c), wait, true)
+		if err != nil {
 			return nil, err
 		}
-		l := latest(r)
-		if l == v && deletedBy(l, x.tx) == nil {
-			out = append(out, v)
+		if !ok {
+			continue // SKIP LOCKED
+		}
+		l := tx.current(c.r)
+		deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
+		if l == c.v && !deleted {
+			out = append(out, c.v)
 			continue
 		}
-		if x.tx.usesTxnSnapshot() {
+		if tx.usesTxnSnapshot() {
 			x.db.stats.SerializationFailures++
 			return nil, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
 		}
-		if l == nil || deletedBy(l, x.tx) != nil || !match(preds, l.vals) {
-			continue // deleted, or no longer matching: skipped, the lock kept
+		if deleted {
+			if !had {
+				lm.release(tx, c.r.lock)
+			}
+			continue
 		}
-		out = append(out, l)
+		match, err := x.matches(x.pl.where, l.vals, nil)
+		if err != nil {
+			return nil, err
+		}
+		if match {
+			out = append(out, l)
+		}
 	}
 	return out, nil
 }
 
-func (x *exec) project(p *sql.Projection, versions []*version) (*Result, *sql.Error) {
-	res := &Result{HasRows: true}
-	switch {
-	case p.Count:
-		res.Cols = []string{"count"}
-		res.Rows = [][]sql.Value{{sql.IntValue(int64(len(versions)))}}
-		return res, nil
-	case p.Star:
-		for _, c := range x.t.cols {
-			res.Cols = append(res.Cols, c.name)
-		}
-		for _, v := range versions {
-			res.Rows = append(res.Rows, append([]sql.Value(nil), v.vals...))
-			res.Tags = append(res.Tags, v.tag)
-		}
-		return res, nil
-	}
-	idx := make([]int, len(p.Cols))
-	for i, name := range p.Cols {
-		if idx[i] = x.t.colIndex(name); idx[i] < 0 {
-			return nil, undefinedColumn(name)
-		}
-	}
-	res.Cols = p.Cols
-	for _, v := range versions {
-		row := make([]sql.Value, len(idx))
-		for i, c := range idx {
-			row[i] = v.vals[c]
-		}
-		res.Rows = append(res.Rows, row)
-		res.Tags = append(res.Tags, v.tag)
-	}
-	return res, nil
+// resultRows is a Result with room for one row of up to eight values, so
+// that a point query allocates its result at once.
+type resultRows struct {
+	Result
+	row  [1][]sql.Value
+	tag  [1]int64
+	vals [8]sql.Value
 }
 
-func (x *exec) selectRows(st *sql.Select) (*Result, *sql.Error) {
-	if err := x.start(st.Table); err != nil {
-		return nil, err
+// project builds the rows of a SELECT or RETURNING from versions.
+func project(pr *projection, versions []*version) *Result {
+	rb := &resultRows{}
+	res := &rb.Result
+	res.HasRows = true
+	res.Cols = pr.names
+	if pr.count {
+		rb.row[0] = []sql.Value{sql.IntValue(int64(len(versions)))}
+		res.Rows = rb.row[:]
+		return res
 	}
-	preds, err := x.compile(st.Where)
+	if len(versions) == 0 {
+		return res
+	}
+	n := len(pr.cols)
+	var vals []sql.Value
+	if len(versions) == 1 && n <= len(rb.vals) {
+		vals = rb.vals[:n]
+	} else {
+		vals = make([]sql.Value, n*len(versions))
+	}
+	if len(versions) == 1 {
+		res.Rows, res.Tags = rb.row[:], rb.tag[:]
+	} else {
+		res.Rows, res.Tags = make([][]sql.Value, len(versions)), make([]int64, len(versions))
+	}
+	for i, v := range versions {
+		row := vals[i*n : (i+1)*n : (i+1)*n]
+		for j, c := range pr.cols {
+			row[j] = v.vals[c]
+		}
+		res.Rows[i] = row
+		res.Tags[i] = v.tag
+	}
+	return res
+}
+
+func (x *exec) selectRows() (*Result, *sql.Error) {
+	pl := x.pl
+	cands, err := x.scan(pl.lock == modeX || pl.lock == modeNKU)
 	if err != nil {
 		return nil, err
+	}
+	limit, err := x.limit()
+	if err != nil {
+		return nil, err
+	}
+	if pl.lock != 0 || pl.order != nil || limit >= 0 {
+		x.order(cands, pl.order)
 	}
 	var versions []*version
-	if st.ForUpdate {
-		versions, err = x.lockRows(preds, st.NoWait)
+	if pl.lock != 0 {
+		mode := pl.lock
+		if versions, err = x.lockRows(cands, func(candidate) lockMode { return mode }, pl.wait, limit); err != nil {
+			return nil, err
+		}
 	} else {
-		versions, err = x.scan(preds)
+		if limit >= 0 && int64(len(cands)) > limit {
+			cands = cands[:limit]
+		}
+		if len(cands) == 1 {
+			versions = []*version{cands[0].v}
+		} else {
+			versions = make([]*version, len(cands))
+			for i, c := range cands {
+				versions[i] = c.v
+			}
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	res, err := x.project(&st.What, versions)
-	if res != nil {
-		res.Tag = "SELECT"
-	}
-	return res, err
+	res := project(&pl.proj, versions)
+	res.Tag = "SELECT"
+	return res, nil
 }
 
 // writeKeys are the SIREAD locks a write to a row with these values
 // conflicts with: the table's, and each unique key's.
 func (x *exec) writeKeys(valss ...[]sql.Value) []sireadKey {
-	keys := []sireadKey{{table: x.t, col: -1}}
+	keys := []sireadKey{{table: x.t, ix: -1}}
 	for _, vals := range valss {
-		for _, c := range x.t.uniques {
-			if !vals[c].IsNull() {
-				keys = append(keys, sireadKey{table: x.t, col: c, value: vals[c]})
+		for i, ix := range x.t.indexes {
+			if k, ok := ix.key(vals); ok {
+				keys = append(keys, sireadKey{table: x.t, ix: i, key: k})
 			}
 		}
 	}
 	return keys
 }
 
-func (x *exec) conflictIn(keys []sireadKey) *sql.Error {
+func (x *exec) conflictIn(keys ...sireadKey) *sql.Error {
 	if x.tx.sx == nil {
 		return nil
 	}
@@ -495,25 +545,25 @@ func (x *exec) conflictIn(keys []sireadKey) *sql.Error {
 	return err
 }
 
-// liveKey finds a live version other than self whose column c holds v,
-// waiting for the transactions that insert or delete one to end, as a
+// liveKey finds a live version of a row other than self whose key in ix is
+// k, waiting for the transactions that insert or delete one to end, as a
 // unique index insertion does. It returns nil if there is none.
-func (x *exec) liveKey(c int, v sql.Value, self *row) (*version, *sql.Error) {
+func (x *exec) liveKey(ix *index, k ikey, self *row) (*version, *sql.Error) {
 restart:
-	for _, r := range x.t.index[c][v] {
+	for _, r := range ix.m[k] {
 		if r == self {
 			continue
 		}
 		for i := len(r.versions) - 1; i >= 0; i-- {
 			cand := r.versions[i]
-			if !cand.vals[c].Equal(v) {
+			if ck, ok := ix.key(cand.vals); !ok || ck != k {
 				continue
 			}
 			switch {
 			case cand.xmin.state == aborted:
 				continue
 			case cand.xmin != x.tx && cand.xmin.state == active:
-				if err := x.db.locks.waitForEnd(x.p, x.tx, cand.xmin, false); err != nil {
+				if err := x.db.locks.waitForEnd(x.p, x.tx, cand.xmin); err != nil {
 					return nil, err
 				}
 				goto restart
@@ -525,7 +575,7 @@ restart:
 			case d == x.tx || d.state == committed:
 				continue
 			}
-			if err := x.db.locks.waitForEnd(x.p, x.tx, d, false); err != nil {
+			if err := x.db.locks.waitForEnd(x.p, x.tx, d); err != nil {
 				return nil, err
 			}
 			goto restart
@@ -534,248 +584,364 @@ restart:
 	return nil, nil
 }
 
-func (x *exec) uniqueViolation(c int, v sql.Value) *sql.Error {
-	if err := x.conflictIn([]sireadKey{{table: x.t, col: c, value: v}}); err != nil {
+func (x *exec) uniqueViolation(ix *index, k ikey) *sql.Error {
+	if err := x.conflictIn(sireadKey{table: x.t, ix: x.ixNo(ix), key: k}); err != nil {
 		return err
 	}
-	name := x.t.name + "_" + x.t.cols[c].name + "_key"
-	if x.t.cols[c].pk {
-		name = x.t.name + "_pkey"
-	}
-	return &sql.Error{Code: sql.CodeUniqueViolation, Msg: "duplicate key value violates unique constraint \"" + name + "\""}
+	return &sql.Error{Code: sql.CodeUniqueViolation, Msg: "duplicate key value violates unique constraint \"" + ix.name + "\""}
 }
 
-func (x *exec) insert(st *sql.Insert) (*Result, *sql.Error) {
-	if err := x.start(st.Table); err != nil {
-		return nil, err
+// nextval takes the next value of c's sequence, whether or not the
+// transaction commits.
+func (t *table) nextval(c int) (sql.Value, *sql.Error) {
+	s := t.cols[c].seq
+	if s.last >= s.max {
+		return sql.Value{}, &sql.Error{Code: "2200H", Msg: "nextval: reached maximum value of sequence \"" + t.name + "_" + t.cols[c].name + "_seq\" (" + strconv.FormatInt(s.max, 10) + ")"}
 	}
-	t := x.t
-	target := make([]int, 0, len(t.cols))
-	if st.Cols == nil {
-		for i := range t.cols {
-			target = append(target, i)
-		}
-	} else {
-		for _, name := range st.Cols {
-			c := t.colIndex(name)
-			if c < 0 {
-				return nil, undefinedColumn(name)
-			}
-			target = append(target, c)
-		}
+	s.last++
+	return sql.IntValue(s.last), nil
+}
+
+// defaultValue is column c's value when an INSERT gives none.
+func (x *exec) defaultValue(c int) (sql.Value, *sql.Error) {
+	col := &x.t.cols[c]
+	switch {
+	case col.seq != nil:
+		return x.t.nextval(c)
+	case col.def != nil:
+		return *col.def, nil
+	case col.defNow && col.typ == sql.Text:
+		return sql.TextValue(x.tx.start.String()), nil
+	case col.defNow:
+		return x.tx.start, nil
 	}
-	arbiter := -1 // on conflict (col): the only index whose conflicts are skipped
-	if st.OnConflict && st.Conflict != "" {
-		arbiter = t.colIndex(st.Conflict)
-		if arbiter < 0 {
-			return nil, undefinedColumn(st.Conflict)
-		}
-		if t.index[arbiter] == nil {
-			return nil, &sql.Error{Code: sql.CodeInvalidOnConflict, Msg: "there is no unique or exclusion constraint matching the ON CONFLICT specification"}
-		}
+	return sql.Value{}, nil
+}
+
+func (x *exec) insert() (*Result, *sql.Error) {
+	pl, t := x.pl, x.t
+	posOf := make([]int, len(t.cols))
+	for i := range posOf {
+		posOf[i] = -1
 	}
-	var inserted []*version
-rows:
-	for _, exprs := range st.Rows {
-		if len(exprs) > len(target) {
-			return nil, &sql.Error{Code: sql.CodeSyntaxError, Msg: "INSERT has more expressions than target columns"}
-		}
-		if len(exprs) < len(target) && st.Cols != nil {
-			return nil, &sql.Error{Code: sql.CodeSyntaxError, Msg: "INSERT has more target columns than expressions"}
-		}
+	for i, c := range pl.target {
+		posOf[c] = i
+	}
+	var out []*version // inserted, and updated by ON CONFLICT DO UPDATE
+	for _, row := range pl.rows {
+		// The row's values in column order, as PostgreSQL's target list:
+		// a default's sequence is advanced in its column's turn.
 		vals := make([]sql.Value, len(t.cols))
-		for i, e := range exprs {
-			v, err := coerce(x.value(e), t.cols[target[i]], true)
+		for c := range t.cols {
+			var v sql.Value
+			var err *sql.Error
+			if i := posOf[c]; i >= 0 && i < len(row) && row[i] != nil {
+				v, err = x.eval(row[i], nil, nil)
+			} else {
+				v, err = x.defaultValue(c)
+			}
 			if err != nil {
 				return nil, err
 			}
-			vals[target[i]] = v
+			vals[c] = v
 		}
-		if err := t.check(vals); err != nil {
+		v, err := x.insertRow(vals)
+		if err != nil {
 			return nil, err
 		}
-		if x.tx.level == sql.Serializable2PL {
-			a := access{indexed: true}
-			for _, c := range t.uniques {
-				if !vals[c].IsNull() {
-					a.col, a.keys = c, []sql.Value{vals[c]}
-					if err := x.lock2PL(a, true); err != nil {
-						return nil, err
-					}
-				}
-			}
-			if len(t.uniques) == 0 {
-				if err := x.db.locks.acquire(x.p, x.tx, resource{kind: resTable, table: t}, modeIX, false); err != nil {
+		if v != nil {
+			out = append(out, v)
+		}
+	}
+	if pl.ret != nil {
+		res := project(pl.ret, out)
+		res.Tag, res.Affected = "INSERT", len(out)
+		return res, nil
+	}
+	return &Result{Tag: "INSERT", Affected: len(out)}, nil
+}
+
+// insertRow inserts one row, or resolves its conflict as ON CONFLICT says;
+// it returns the version written (inserted or updated), or nil when the
+// row was skipped.
+func (x *exec) insertRow(vals []sql.Value) (*version, *sql.Error) {
+	pl, t, tx := x.pl, x.t, x.tx
+	if err := t.check(vals); err != nil {
+		return nil, err
+	}
+	if tx.level == sql.Serializable2PL {
+		for _, ix := range t.indexes {
+			if k, ok := ix.key(vals); ok {
+				if err := x.lock2PL(ix, []ikey{k}, true); err != nil {
 					return nil, err
 				}
 			}
 		}
-		if st.OnConflict {
-			// The speculative pre-check: wait for inserters in progress; a
-			// committed conflict skips the row (a serialization failure if
-			// the snapshot cannot see it).
-			for _, c := range t.uniques {
-				if vals[c].IsNull() || arbiter >= 0 && c != arbiter {
+		if len(t.indexes) == 0 {
+			lm := &x.db.locks
+			if _, err := lm.acquire(x.p, tx, lm.entry(resource{kind: resTable, table: t}), modeIX, sql.Block, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+speculate:
+	for {
+		if pl.onConfl {
+			// The speculative pre-check: wait for inserters in progress,
+			// then resolve a committed conflict.
+			for _, ix := range pl.arbiters {
+				k, ok := ix.key(vals)
+				if !ok {
 					continue
 				}
-				live, err := x.liveKey(c, vals[c], nil)
+				live, err := x.liveKey(ix, k, nil)
 				if err != nil {
 					return nil, err
 				}
 				if live == nil {
 					continue
 				}
-				if x.tx.usesTxnSnapshot() && live.xmin != x.tx && !x.snap.sees(live.xmin) {
-					x.db.stats.SerializationFailures++
-					return nil, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
+				if !pl.doUpdate {
+					if tx.usesTxnSnapshot() && live.xmin != tx && !x.snap.sees(live.xmin) {
+						x.db.stats.SerializationFailures++
+						return nil, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
+					}
+					x.readConflicting(ix, k)
+					return nil, nil
 				}
-				// Skipping the row reads the conflicting one: PostgreSQL takes
-				// a SIREAD lock on it (checked against PostgreSQL 15: a
-				// concurrent delete of that row is then a rw-conflict).
-				if x.tx.sx != nil {
-					x.db.ssi.lock(x.tx.sx, sireadKey{table: t, col: c, value: vals[c]})
+				v, again, err := x.conflictUpdate(ix, k, live, vals)
+				if err != nil || !again {
+					return v, err
 				}
-				continue rows
+				continue speculate
 			}
 		}
-		if err := x.conflictIn(x.writeKeys()); err != nil {
+		if err := x.conflictIn(x.writeKeys()...); err != nil {
 			return nil, err
 		}
-		for _, c := range t.uniques {
-			if vals[c].IsNull() {
+		for i, ix := range t.indexes {
+			k, ok := ix.key(vals)
+			if !ok {
 				continue
 			}
-			live, err := x.liveKey(c, vals[c], nil)
+			live, err := x.liveKey(ix, k, nil)
 			if err != nil {
 				return nil, err
 			}
 			if live != nil {
-				return nil, x.uniqueViolation(c, vals[c])
+				if pl.onConfl && slices.Contains(pl.arbiters, ix) {
+					// A conflict that appeared while waiting on another
+					// index: PostgreSQL's speculative insertion starts over.
+					continue speculate
+				}
+				return nil, x.uniqueViolation(ix, k)
 			}
-			if err := x.conflictIn([]sireadKey{{table: t, col: c, value: vals[c]}}); err != nil {
+			if err := x.conflictIn(sireadKey{table: t, ix: i, key: k}); err != nil {
 				return nil, err
 			}
 		}
-		t.nextRow++
-		r := &row{t: t, id: t.nextRow}
-		t.rows = append(t.rows, r)
-		v := t.addVersion(r, vals, x.tx)
-		inserted = append(inserted, v)
-		x.tx.inserted = append(x.tx.inserted, v)
-		x.tx.wrote = true
+		break
 	}
-	if st.Returning != nil {
-		res, err := x.project(st.Returning, inserted)
-		if res != nil {
-			res.Tag, res.Affected = "INSERT", len(inserted)
-		}
-		return res, err
-	}
-	return &Result{Tag: "INSERT", Affected: len(inserted)}, nil
+	t.nextRow++
+	r := &row{t: t, id: t.nextRow}
+	t.rows = append(t.rows, r)
+	v := t.addVersion(r, vals, tx)
+	tx.inserted = append(tx.inserted, v)
+	tx.wrote = true
+	return v, nil
 }
 
-func (x *exec) update(st *sql.Update) (*Result, *sql.Error) {
-	if err := x.start(st.Table); err != nil {
-		return nil, err
+// conflictUpdate is ON CONFLICT DO UPDATE on the version live, found
+// conflicting on key k of ix (PostgreSQL's ExecOnConflictUpdate): lock the
+// row, and if it changed
+// since it was found, start over at read committed (again) or fail at
+// repeatable read and serializable; at those levels a row the snapshot
+// cannot see is a serialization failure too. A row this statement itself
+// wrote is 21000. If the WHERE holds, update the row from SET, where
+// excluded.c is the proposed row's value.
+func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value) (v *version, again bool, err *sql.Error) {
+	pl, tx := x.pl, x.tx
+	lm := &x.db.locks
+	if live.xmin == tx && live.cmin == tx.cmd {
+		return nil, false, &sql.Error{Code: sql.CodeCardinalityViolation, Msg: "ON CONFLICT DO UPDATE command cannot affect row a second time"}
 	}
-	t := x.t
-	type set struct {
-		col  int
-		val  sql.Value
-		incr bool
+	r := live.row
+	mode := modeNKU
+	if pl.keySet {
+		mode = modeX
 	}
-	sets := make([]set, 0, len(st.Set))
-	for _, sc := range st.Set {
-		c := t.colIndex(sc.Col)
-		if c < 0 {
-			return nil, undefinedColumn(sc.Col)
+	e := lm.rowEntry(r)
+	had := e.holderOf(tx) != nil
+	if _, err := lm.acquire(x.p, tx, e, mode, sql.Block, tx.level != sql.Serializable2PL); err != nil {
+		return nil, false, err
+	}
+	l := tx.current(r)
+	deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
+	if l != live || deleted {
+		if tx.usesTxnSnapshot() {
+			x.db.stats.SerializationFailures++
+			return nil, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
 		}
-		v, err := coerce(x.value(sc.Value), t.cols[c], !sc.Incr)
+		if !had {
+			lm.release(tx, r.lock) // PostgreSQL's lock attempt failed: no lock is left
+		}
+		return nil, true, nil
+	}
+	if tx.usesTxnSnapshot() && l.xmin != tx && !x.snap.sees(l.xmin) {
+		x.db.stats.SerializationFailures++
+		return nil, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
+	}
+	x.readConflicting(ix, k)
+	ok, err := x.matches(pl.conflWher, l.vals, excl)
+	if err != nil || !ok {
+		return nil, false, err // the row stays locked
+	}
+	vals, err := x.setValues(l.vals, excl)
+	if err != nil {
+		return nil, false, err
+	}
+	v, err = x.applyUpdate(l, vals)
+	return v, false, err
+}
+
+// readConflicting records that resolving a conflict read the conflicting
+// row: PostgreSQL takes a SIREAD lock on it, for DO NOTHING and DO UPDATE
+// alike (checked against PostgreSQL 15 by ssi-on-conflict-read and
+// ssi-upsert-read: a concurrent delete of that row is then a
+// rw-conflict).
+func (x *exec) readConflicting(ix *index, k ikey) {
+	if x.tx.sx != nil {
+		x.db.ssi.lock(x.tx.sx, sireadKey{table: x.t, ix: x.ixNo(ix), key: k})
+	}
+}
+
+// setValues are a row's new values under the plan's SET.
+func (x *exec) setValues(old, excl []sql.Value) ([]sql.Value, *sql.Error) {
+	vals := append([]sql.Value(nil), old...)
+	for _, s := range x.pl.sets {
+		v, err := x.eval(s.e, old, excl)
 		if err != nil {
 			return nil, err
 		}
-		if sc.Incr && !t.cols[c].integer() {
-			return nil, &sql.Error{Code: sql.CodeUndefinedFunction, Msg: "operator does not exist: text + integer"}
-		}
-		sets = append(sets, set{col: c, val: v, incr: sc.Incr})
+		vals[s.col] = v
 	}
-	versions, err := x.targets(st.Where)
-	if err != nil {
+	return vals, nil
+}
+
+// applyUpdate writes vals as the new version of old's row, which the
+// transaction has locked, after the checks PostgreSQL makes.
+func (x *exec) applyUpdate(old *version, vals []sql.Value) (*version, *sql.Error) {
+	t, tx := x.t, x.tx
+	if err := t.check(vals); err != nil {
 		return nil, err
 	}
-	for _, v := range versions {
-		vals := append([]sql.Value(nil), v.vals...)
-		for _, s := range sets {
-			switch {
-			case !s.incr:
-				vals[s.col] = s.val
-			case vals[s.col].IsNull() || s.val.IsNull():
-				vals[s.col] = sql.Value{}
-			default:
-				a, b := vals[s.col].Int, s.val.Int
-				sum := a + b
-				if (b > 0 && sum < a) || (b < 0 && sum > a) {
-					return nil, &sql.Error{Code: sql.CodeNumericOutOfRange, Msg: "bigint out of range"}
-				}
-				vals[s.col] = sql.IntValue(sum)
-			}
+	if err := x.conflictIn(x.writeKeys(old.vals, vals)...); err != nil {
+		return nil, err
+	}
+	for _, ix := range t.indexes {
+		k, ok := ix.key(vals)
+		if !ok {
+			continue
 		}
-		if err := t.check(vals); err != nil {
-			return nil, err
+		if ok, k0 := keyOf(ix, old.vals); ok && k0 == k {
+			continue
 		}
-		if err := x.conflictIn(x.writeKeys(v.vals, vals)); err != nil {
-			return nil, err
-		}
-		for _, c := range t.uniques {
-			if vals[c].IsNull() || vals[c].Equal(v.vals[c]) {
-				continue
-			}
-			if x.tx.level == sql.Serializable2PL {
-				a := access{indexed: true, col: c, keys: []sql.Value{vals[c]}}
-				if err := x.lock2PL(a, true); err != nil {
-					return nil, err
-				}
-			}
-			live, err := x.liveKey(c, vals[c], v.row)
-			if err != nil {
+		if tx.level == sql.Serializable2PL {
+			if err := x.lock2PL(ix, []ikey{k}, true); err != nil {
 				return nil, err
 			}
-			if live != nil {
-				return nil, x.uniqueViolation(c, vals[c])
-			}
 		}
-		v.xmax = x.tx
-		x.tx.superseded = append(x.tx.superseded, v)
-		t.addVersion(v.row, vals, x.tx)
-		x.tx.wrote = true
+		live, err := x.liveKey(ix, k, old.row)
+		if err != nil {
+			return nil, err
+		}
+		if live != nil {
+			return nil, x.uniqueViolation(ix, k)
+		}
 	}
-	return &Result{Tag: "UPDATE", Affected: len(versions)}, nil
+	old.xmax = tx
+	tx.superseded = append(tx.superseded, old)
+	v := t.addVersion(old.row, vals, tx)
+	tx.wrote = true
+	return v, nil
 }
 
-// targets finds and locks the rows an UPDATE or DELETE acts on.
-func (x *exec) targets(where []sql.Pred) ([]*version, *sql.Error) {
-	preds, err := x.compile(where)
+func keyOf(ix *index, vals []sql.Value) (bool, ikey) {
+	k, ok := ix.key(vals)
+	return ok, k
+}
+
+// updateMode is the row lock an UPDATE of c takes: FOR UPDATE when it
+// changes a key column's value, FOR NO KEY UPDATE otherwise, as
+// PostgreSQL's heap_update decides.
+func (x *exec) updateMode(c candidate) lockMode {
+	if !x.pl.keySet {
+		return modeNKU
+	}
+	vals, err := x.setValues(c.v.vals, nil)
+	if err != nil {
+		return modeX
+	}
+	for i, col := range x.t.cols {
+		if col.key && !vals[i].Equal(c.v.vals[i]) {
+			return modeX
+		}
+	}
+	return modeNKU
+}
+
+func (x *exec) update() (*Result, *sql.Error) {
+	cands, err := x.scan(true)
 	if err != nil {
 		return nil, err
 	}
-	return x.lockRows(preds, false)
-}
-
-func (x *exec) delete(st *sql.Delete) (*Result, *sql.Error) {
-	if err := x.start(st.Table); err != nil {
+	x.order(cands, nil)
+	versions, err := x.lockRows(cands, x.updateMode, sql.Block, -1)
+	if err != nil {
 		return nil, err
 	}
-	versions, err := x.targets(st.Where)
+	written := versions[:0:0]
+	for _, v := range versions {
+		vals, err := x.setValues(v.vals, nil)
+		if err != nil {
+			return nil, err
+		}
+		nv, err := x.applyUpdate(v, vals)
+		if err != nil {
+			return nil, err
+		}
+		written = append(written, nv)
+	}
+	if x.pl.ret != nil {
+		res := project(x.pl.ret, written)
+		res.Tag, res.Affected = "UPDATE", len(written)
+		return res, nil
+	}
+	return &Result{Tag: "UPDATE", Affected: len(written)}, nil
+}
+
+func (x *exec) delete() (*Result, *sql.Error) {
+	cands, err := x.scan(true)
+	if err != nil {
+		return nil, err
+	}
+	x.order(cands, nil)
+	versions, err := x.lockRows(cands, func(candidate) lockMode { return modeX }, sql.Block, -1)
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range versions {
-		if err := x.conflictIn(x.writeKeys(v.vals)); err != nil {
+		if err := x.conflictIn(x.writeKeys(v.vals)...); err != nil {
 			return nil, err
 		}
 		v.xmax = x.tx
 		x.tx.superseded = append(x.tx.superseded, v)
 		x.tx.wrote = true
+	}
+	if x.pl.ret != nil {
+		res := project(x.pl.ret, versions)
+		res.Tag, res.Affected = "DELETE", len(versions)
+		return res, nil
 	}
 	return &Result{Tag: "DELETE", Affected: len(versions)}, nil
 }

@@ -28,6 +28,12 @@ type Session struct {
 	tx       *txn     // the open transaction block, or nil
 	deadline sim.Time // statement timeout of the running statement, 0 if none
 	tag      int64    // carried by every version this session writes
+	// Buffers the running statement reuses, so that a point query
+	// allocates no scratch: its arguments (copied, so that the caller's
+	// slice stays its own), the keys it looks up, the rows it finds.
+	args  []sql.Value
+	keys  []ikey
+	cands []candidate
 }
 
 // SetTag sets the tag carried by the row versions the session's next
@@ -70,6 +76,7 @@ func (s *Session) exec(p *sim.Proc, text string, args []sql.Value) (*Result, *sq
 		s.fail()
 		return nil, &sql.Error{Code: sql.CodeProtocolViolation, Msg: "bind message supplies " + strconv.Itoa(len(args)) + " parameters, but prepared statement requires " + strconv.Itoa(n)}
 	}
+	s.args = append(s.args[:0], args...)
 	if d := db.cfg.StatementLatency.Sample(db.ch, db.cfg.LatencyStream); d > 0 {
 		p.Sleep(d)
 	}
@@ -112,7 +119,10 @@ func (s *Session) exec(p *sim.Proc, text string, args []sql.Value) (*Result, *sq
 		case tx.state == aborted:
 			return &Result{Tag: "ROLLBACK", RolledBack: true}, nil
 		}
-		return s.commit(tx)
+		if err := s.commit(tx); err != nil {
+			return nil, err
+		}
+		return &Result{Tag: "COMMIT"}, nil
 	case *sql.Rollback:
 		tx := s.tx
 		s.tx = nil
@@ -134,12 +144,12 @@ func (s *Session) exec(p *sim.Proc, text string, args []sql.Value) (*Result, *sq
 	if tx == nil {
 		tx = db.begin(s, db.cfg.DefaultLevel, true)
 	}
-	res, err := s.run(p, tx, st, args)
+	res, err := s.run(p, tx, st, s.args)
 	switch {
 	case tx.implicit && err != nil:
 		tx.end(false)
 	case tx.implicit:
-		if _, err := s.commit(tx); err != nil {
+		if err := s.commit(tx); err != nil {
 			return nil, err
 		}
 	case err != nil:
@@ -157,20 +167,22 @@ func (s *Session) fail() {
 	}
 }
 
-func (s *Session) commit(tx *txn) (*Result, *sql.Error) {
+// commit ends tx, whose COMMIT has been sent (or whose statement ran in
+// autocommit).
+func (s *Session) commit(tx *txn) *sql.Error {
 	db := s.db
 	if tx.sx != nil {
 		if err := db.ssi.preCommit(tx.sx); err != nil {
 			db.stats.SerializationFailures++
 			tx.end(false)
-			return nil, err
+			return err
 		}
 	}
 	tx.end(true)
 	if !tx.implicit && db.cfg.LostCommitAckRate > 0 && db.ch.Flip(db.cfg.FaultStream, db.cfg.LostCommitAckRate) {
-		return nil, connectionFailure("connection lost after COMMIT was sent; the transaction committed")
+		return connectionFailure("connection lost after COMMIT was sent; the transaction committed")
 	}
-	return &Result{Tag: "COMMIT"}, nil
+	return nil
 }
 
 // waitDeadline is when the current wait must give up, and the error it gives

@@ -12,8 +12,8 @@ import (
 // cancelled with 40001 when it would complete a dangerous structure
 // T0 →rw T1 →rw T2 in which T2 commits first, at the statement or commit
 // where PostgreSQL cancels it. Lock granularity follows PostgreSQL's for
-// the plans it picks here: an equality lookup on a unique column locks that
-// key (the B-tree entry), any other scan locks the whole table.
+// the plans it picks here: a lookup of keys of a unique index locks those
+// keys (the B-tree entries), any other scan locks the whole table.
 
 // sxact is a serializable transaction's conflict state (SERIALIZABLEXACT).
 type sxact struct {
@@ -34,12 +34,12 @@ type sxact struct {
 	held                      map[sireadKey]bool
 }
 
-// sireadKey is what a SIREAD lock covers: a whole table (col -1) or one key
-// of a unique column.
+// sireadKey is what a SIREAD lock covers: a whole table (ix -1) or one key
+// of a unique index (ix its place among the table's indexes).
 type sireadKey struct {
 	table *table
-	col   int
-	value sql.Value
+	ix    int
+	key   ikey
 }
 
 type ssiState struct {

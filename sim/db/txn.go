@@ -29,8 +29,13 @@ type txn struct {
 	implicit  bool      // a single statement outside a transaction block
 	failed    bool      // an error inside the block: only ROLLBACK is accepted
 	snap      *snapshot // the transaction's snapshot (repeatable read, serializable)
-	held      []*lockEntry
+	start     sql.Value // now(): the server's clock when the transaction began
+	cmd       uint32    // statements run so far: the command id of the running one
+	held      []*holder // the locks it holds, in the order taken (nil where released)
+	heldHoles int
+	xidLock   *lockEntry // the lock on its id, made when someone waits for it
 	waiting   *waiter
+	visit     uint64 // the last deadlock check that visited it
 	wrote     bool
 	sx        *sxact // serializable transactions only
 	started   bool   // a statement has run (the level can no longer change)
@@ -45,12 +50,9 @@ type txn struct {
 func (db *DB) begin(s *Session, level sql.Level, implicit bool) *txn {
 	db.nextXID++
 	db.running++
-	tx := &txn{db: db, xid: db.nextXID, level: level, session: s, implicit: implicit}
-	// Every transaction holds its own id exclusively until it ends, so that
-	// waiting for it is waiting for this lock.
-	e := db.locks.entry(resource{kind: resXID, xid: tx.xid})
-	e.grant(tx, modeX)
-	return tx
+	// Every transaction holds its own id exclusively until it ends; the
+	// lock is made when someone waits for it (lockManager.waitForEnd).
+	return &txn{db: db, xid: db.nextXID, level: level, session: s, implicit: implicit, start: Timestamp(db.now())}
 }
 
 // usesTxnSnapshot reports whether the level reads from one snapshot for the
@@ -121,6 +123,18 @@ func dirtyVersion(r *row) *version {
 func latest(r *row) *version {
 	for i := len(r.versions) - 1; i >= 0; i-- {
 		if v := r.versions[i]; v.xmin.state != aborted {
+			return v
+		}
+	}
+	return nil
+}
+
+// current is the newest version of r that is committed or tx's own: what a
+// row lock taken by tx finds (a version another transaction is still
+// writing is left aside, as a FOR KEY SHARE lock may coexist with it).
+func (tx *txn) current(r *row) *version {
+	for i := len(r.versions) - 1; i >= 0; i-- {
+		if v := r.versions[i]; v.xmin == tx || v.xmin.state == committed {
 			return v
 		}
 	}

@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pgscript", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dsn := fs.String("dsn", "", "PostgreSQL connection string of a throwaway database (required)")
-	level := fs.String("level", "", "run FILE.sql at this level only (read uncommitted, read committed, repeatable read, serializable)")
+	level := fs.String("level", "", "run FILE.sql at this level only (read uncommitted, read committed, repeatable read, serializable; or read-committed, ...)")
 	write := fs.String("write", "", "run every DIR/*.sql at its declared levels and write the .pg15 files beside them")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -69,6 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{"want exactly one FILE.sql, or -write DIR"}
 	case *level != "" && !script.ValidLevel(*level):
 		return usageError{fmt.Sprintf("unknown level %q (want one of: %s)", *level, strings.Join(script.PGLevels, ", "))}
+	}
+	if *level != "" {
+		*level, _ = script.SQLLevel(*level) // either spelling; SQL's is substituted for {level}
 	}
 	r := &Runner{DSN: *dsn, Timing: DefaultTiming}
 	if *write != "" {

@@ -27,8 +27,12 @@ type Timing struct {
 // reported with its 40P01 rather than as blocked.
 var DefaultTiming = Timing{Window: time.Second, Settle: 300 * time.Millisecond, Final: 2 * time.Second}
 
-// sessionSettings is sent on every session connection when it opens.
-const sessionSettings = "set lock_timeout = 0; set statement_timeout = 0; set idle_in_transaction_session_timeout = 0"
+// sessionSettings is sent on every connection when it opens: no timeouts,
+// and timestamps and intervals printed as the simulator's sql.Value.String
+// prints them (UTC, ISO dates, PostgreSQL-style intervals), whatever the
+// server's defaults.
+const sessionSettings = "set lock_timeout = 0; set statement_timeout = 0; set idle_in_transaction_session_timeout = 0; " +
+	"set timezone = 'UTC'; set datestyle = 'ISO, MDY'; set intervalstyle = 'postgres'"
 
 // resetSQL empties the database before each run.
 const resetSQL = "drop schema public cascade; create schema public;"

@@ -14,12 +14,16 @@ type Result struct {
 	Tag     string      // the command tag, e.g. "INSERT 0 1", "COMMIT", "ROLLBACK"
 }
 
-// Format renders r as the RESULT part of an output line for statement stmt.
+// Format renders r as the RESULT part of an output line for statement stmt:
+// rows sorted (see FormatRows), or as returned when stmt has an ORDER BY.
 func Format(stmt string, r Result) string {
 	if r.Code != "" {
 		return "error " + r.Code
 	}
 	if r.HasRows {
+		if Ordered(stmt) {
+			return formatRows(r.Rows)
+		}
 		return FormatRows(r.Rows)
 	}
 	fields := strings.Fields(r.Tag)
@@ -48,11 +52,57 @@ func firstWord(stmt string) string {
 	return strings.ToLower(strings.TrimSuffix(f[0], ";"))
 }
 
+// Ordered reports whether stmt has an ORDER BY clause: the words order and
+// by in a row, outside string literals and -- comments. Its rows print in
+// the order the database returned them.
+func Ordered(stmt string) bool {
+	prev := ""
+	for i := 0; i < len(stmt); {
+		c := stmt[i]
+		switch {
+		case c == '\'':
+			j := i + 1
+			for j < len(stmt) && stmt[j] != '\'' {
+				j++
+			}
+			i, prev = j+1, ""
+		case c == '-' && i+1 < len(stmt) && stmt[i+1] == '-':
+			for i < len(stmt) && stmt[i] != '\n' {
+				i++
+			}
+		case isWordByte(c):
+			j := i
+			for j < len(stmt) && isWordByte(stmt[j]) {
+				j++
+			}
+			w := strings.ToLower(stmt[i:j])
+			if prev == "order" && w == "by" {
+				return true
+			}
+			i, prev = j, w
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		default:
+			i, prev = i+1, ""
+		}
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+}
+
 // FormatRows prints rows as `rows (v1,v2) (v1,v2)`, sorted by SortRows;
 // `rows` alone when there are none.
 func FormatRows(rows [][]*string) string {
 	rows = append([][]*string(nil), rows...)
 	SortRows(rows)
+	return formatRows(rows)
+}
+
+// formatRows prints rows in the order given.
+func formatRows(rows [][]*string) string {
 	var b strings.Builder
 	b.WriteString("rows")
 	for _, row := range rows {

@@ -5,16 +5,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/idemsim/idemsim/sim/db/sql"
 )
 
 // PGLevels are the isolation levels a script may declare, PostgreSQL's four,
 // spelled as they are substituted for {level}.
 var PGLevels = []string{"read uncommitted", "read committed", "repeatable read", "serializable"}
-
-// Levels are the levels a script may run at: PostgreSQL's four and the
-// simulation's two others, which SERIALIZABLE or READ UNCOMMITTED stand for
-// on engines that run them (see Run).
-var Levels = append(append([]string(nil), PGLevels...), "dirty-reads", "serializable-2pl")
 
 // levelToken is replaced by the level being run.
 const levelToken = "{level}"
@@ -59,14 +56,22 @@ func Substitute(stmt, level string) string {
 	return strings.ReplaceAll(stmt, levelToken, level)
 }
 
-// ValidLevel reports whether level is one of PostgreSQL's four level names.
+// ValidLevel reports whether level names one of PostgreSQL's four levels,
+// in either spelling sql.ParseLevel reads.
 func ValidLevel(level string) bool {
-	for _, l := range PGLevels {
-		if l == level {
-			return true
-		}
+	_, ok := SQLLevel(level)
+	return ok
+}
+
+// SQLLevel is one of PostgreSQL's four levels, named in either spelling
+// sql.ParseLevel reads ("read-committed" or "read committed"), as SQL
+// spells it, the spelling substituted for {level}.
+func SQLLevel(level string) (string, bool) {
+	l, ok := sql.ParseLevel(level)
+	if !ok || !l.PostgreSQL() {
+		return "", false
 	}
-	return false
+	return l.String(), true
 }
 
 // LevelSlug is level with spaces replaced by '-', as in output file names.
@@ -106,8 +111,9 @@ func parseLevelsHeader(line string) (levels []string, ok bool, err error) {
 	}
 	seen := map[string]bool{}
 	for _, f := range strings.Split(rest, ",") {
-		l := strings.Join(strings.Fields(f), " ")
-		if !ValidLevel(l) {
+		l, ok := SQLLevel(f)
+		if !ok {
+			l = strings.Join(strings.Fields(f), " ")
 			return nil, true, fmt.Errorf("unknown level %q in levels header (want some of: %s)", l, strings.Join(PGLevels, ", "))
 		}
 		if seen[l] {

@@ -29,19 +29,24 @@ func DefaultOptions() Options {
 	return Options{Seed: 1, Window: time.Second, Settle: 300 * time.Millisecond, Tail: 2 * time.Second, DB: cfg}
 }
 
-// Run runs sc at level (one of Levels, or "" for a script without levels)
-// and returns the output lines.
+// Run runs sc at level — any level sql.ParseLevel reads, in either
+// spelling, or "" for a script without levels — and returns the output
+// lines. The two levels PostgreSQL lacks run the script's SERIALIZABLE as
+// strict two-phase locking (serializable-2pl) or its READ UNCOMMITTED as
+// really reading uncommitted data (dirty-reads).
 func Run(sc *Script, level string, o Options) []string {
 	cfg := o.DB
 	sqlLevel := level
-	switch level {
-	case "serializable-2pl":
-		// SERIALIZABLE means strict two-phase locking on this engine.
-		cfg.Serializable = sql.Serializable2PL
-		sqlLevel = "serializable"
-	case "dirty-reads":
-		cfg.ReadUncommitted = sql.DirtyReads
-		sqlLevel = "read uncommitted"
+	if l, ok := sql.ParseLevel(level); ok {
+		sqlLevel = l.String()
+		switch l {
+		case sql.Serializable2PL:
+			cfg.Serializable = sql.Serializable2PL
+			sqlLevel = sql.Serializable.String()
+		case sql.DirtyReads:
+			cfg.ReadUncommitted = sql.DirtyReads
+			sqlLevel = sql.ReadUncommitted.String()
+		}
 	}
 	expand := func(stmt string) string { return Substitute(stmt, sqlLevel) }
 	k := sim.New(sim.NewSeeded(o.Seed))
@@ -75,8 +80,10 @@ func Run(sc *Script, level string, o Options) []string {
 			}
 		})
 		sessions[n] = s
-		order = append(order, n)
-		slices.Sort(order)
+		// Kept sorted as sessions start: a binary search, not a sort per
+		// session, so that thousands of sessions cost little.
+		i, _ := slices.BinarySearch(order, n)
+		order = slices.Insert(order, i, n)
 		return s
 	}
 	k.Spawn("driver", func(p *sim.Proc) {

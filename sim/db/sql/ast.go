@@ -5,90 +5,109 @@
 package sql
 
 import (
-	"cmp"
 	"strconv"
+	"strings"
 )
 
 // Type is a column type.
 type Type uint8
 
-// The column types.
+// The column types. Serial columns are Int or BigInt columns with
+// ColumnDef.Serial set.
 const (
-	Int    Type = iota + 1 // int, integer, int4: 32-bit, as in PostgreSQL
-	Text                   // text
-	BigInt                 // bigint, int8: 64-bit
+	Int         Type = iota + 1 // int, integer, int4: 32-bit, as in PostgreSQL
+	Text                        // text
+	BigInt                      // bigint, int8: 64-bit
+	Bool                        // boolean, bool
+	Timestamptz                 // timestamptz, timestamp with time zone
+	Interval                    // interval, fixed-size units only
 )
 
+// String is the type's name as PostgreSQL's messages spell it.
 func (t Type) String() string {
 	switch t {
 	case Int:
-		return "int"
+		return "integer"
 	case Text:
 		return "text"
 	case BigInt:
 		return "bigint"
+	case Bool:
+		return "boolean"
+	case Timestamptz:
+		return "timestamp with time zone"
+	case Interval:
+		return "interval"
 	}
 	return "type(" + strconv.Itoa(int(t)) + ")"
 }
 
-// Kind is the kind of a Value.
-type Kind uint8
+// Integer reports whether t holds integers (int or bigint).
+func (t Type) Integer() bool { return t == Int || t == BigInt }
 
-// The kinds of value.
+// Op is the operator of an expression node.
+type Op uint8
+
+// The expression operators. Args holds the operands, in the order written.
 const (
-	Null Kind = iota
-	IntKind
-	TextKind
+	OpConst     Op = iota + 1 // a literal: Value (a string literal is a TextValue of type unknown)
+	OpParam                   // $Param
+	OpColumn                  // [Table.]Col; Table "excluded" names ON CONFLICT's proposed row
+	OpNow                     // now() or current_timestamp: the transaction's start
+	OpDefault                 // DEFAULT, in VALUES only
+	OpNeg                     // -Args[0]
+	OpAdd                     // Args[0] + Args[1]
+	OpSub                     // Args[0] - Args[1]
+	OpMod                     // Args[0] % Args[1]
+	OpEq                      // =
+	OpNe                      // <> or !=
+	OpLt                      // <
+	OpLe                      // <=
+	OpGt                      // >
+	OpGe                      // >=
+	OpAnd                     // Args[0] and Args[1]
+	OpOr                      // Args[0] or Args[1]
+	OpNot                     // not Args[0]
+	OpIsNull                  // Args[0] is null
+	OpIsNotNull               // Args[0] is not null
+	OpIn                      // Args[0] in (Args[1], ...)
+	OpNotIn                   // Args[0] not in (Args[1], ...)
 )
 
-// Value is one SQL value: NULL, an integer or a text.
-type Value struct {
-	Kind Kind
-	Int  int64
-	Text string
+var opNames = [...]string{
+	OpConst: "constant", OpParam: "parameter", OpColumn: "column", OpNow: "now()", OpDefault: "DEFAULT",
+	OpNeg: "-", OpAdd: "+", OpSub: "-", OpMod: "%", OpEq: "=", OpNe: "<>", OpLt: "<", OpLe: "<=",
+	OpGt: ">", OpGe: ">=", OpAnd: "AND", OpOr: "OR", OpNot: "NOT", OpIsNull: "IS NULL",
+	OpIsNotNull: "IS NOT NULL", OpIn: "IN", OpNotIn: "NOT IN",
 }
 
-// IntValue and TextValue build values.
-func IntValue(n int64) Value       { return Value{Kind: IntKind, Int: n} }
-func TextValue(s string) Value     { return Value{Kind: TextKind, Text: s} }
-func (v Value) IsNull() bool       { return v.Kind == Null }
-func (v Value) Equal(w Value) bool { return v.Kind == w.Kind && v.Int == w.Int && v.Text == w.Text }
-
-// String prints v as PostgreSQL's text output does: integers in decimal,
-// text unquoted, NULL as NULL.
-func (v Value) String() string {
-	switch v.Kind {
-	case IntKind:
-		return strconv.FormatInt(v.Int, 10)
-	case TextKind:
-		return v.Text
+func (o Op) String() string {
+	if int(o) < len(opNames) && opNames[o] != "" {
+		return opNames[o]
 	}
-	return "NULL"
+	return "op(" + strconv.Itoa(int(o)) + ")"
 }
 
-// Compare orders values for printing rows: NULL after everything (ASC NULLS
-// LAST), integers numerically, text bytewise, integers before text.
-func Compare(a, b Value) int {
-	switch {
-	case a.Kind == b.Kind && a.Kind == IntKind:
-		return cmp.Compare(a.Int, b.Int)
-	case a.Kind == b.Kind:
-		return cmp.Compare(a.Text, b.Text)
-	case a.Kind == Null:
-		return 1
-	case b.Kind == Null:
-		return -1
-	case a.Kind == IntKind:
-		return -1
-	}
-	return 1
-}
+// Comparison reports whether o is one of = <> < <= > >=.
+func (o Op) Comparison() bool { return o >= OpEq && o <= OpGe }
 
-// Expr is a literal or a parameter ($1..$n).
+// Expr is a value expression: a tree of operators over literals,
+// parameters, columns and now(). Types are checked when the statement runs
+// against its table, as PostgreSQL checks them when it analyzes one.
 type Expr struct {
-	Param int   // 1-based parameter number; 0 for a literal
-	Value Value // the literal
+	Op    Op
+	Value Value  // OpConst
+	Param int    // OpParam: 1-based
+	Table string // OpColumn: the qualifier, "" when there is none
+	Col   string // OpColumn
+	Args  []Expr // operands
 }
+
+// Lit, Par and Column build leaf expressions.
+func Lit(v Value) Expr            { return Expr{Op: OpConst, Value: v} }
+func Par(n int) Expr              { return Expr{Op: OpParam, Param: n} }
+func Column(c string) Expr        { return Expr{Op: OpColumn, Col: c} }
+func Binary(o Op, a, b Expr) Expr { return Expr{Op: o, Args: []Expr{a, b}} }
 
 // Level is a transaction isolation level.
 type Level uint8
@@ -115,6 +134,8 @@ var levelNames = [...]string{
 	Serializable2PL: "serializable-2pl",
 }
 
+// String is the level as SQL spells it ("read committed"); the two levels
+// of the simulation only are "dirty-reads" and "serializable-2pl".
 func (l Level) String() string {
 	if int(l) < len(levelNames) && levelNames[l] != "" {
 		return levelNames[l]
@@ -122,18 +143,50 @@ func (l Level) String() string {
 	return "level(" + strconv.Itoa(int(l)) + ")"
 }
 
-// ParseLevel reads a level's name as String prints it.
+// Slug is the level as the command line and file names spell it: String
+// with spaces replaced by '-' ("read-committed").
+func (l Level) Slug() string { return strings.ReplaceAll(l.String(), " ", "-") }
+
+// PostgreSQL reports whether PostgreSQL has the level (and SQL can name it).
+func (l Level) PostgreSQL() bool { return l >= ReadCommitted && l <= Serializable }
+
+// ParseLevel reads a level's name in either spelling: SQL's ("read
+// committed") or the command line's ("read-committed"), and "dirty-reads"
+// and "serializable-2pl"; case and surrounding spaces do not matter. One
+// vocabulary for every flag and file that names a level.
 func ParseLevel(s string) (Level, bool) {
+	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
 	for i, n := range levelNames {
-		if n != "" && n == s {
+		if n != "" && (n == s || strings.ReplaceAll(n, " ", "-") == s) {
 			return Level(i), true
 		}
 	}
 	return 0, false
 }
 
+// LevelNames are every level's command-line spelling, in Level order, for
+// messages that list what is accepted.
+func LevelNames() []string {
+	out := make([]string, 0, len(levelNames)-1)
+	for i := range levelNames {
+		if i > 0 {
+			out = append(out, Level(i).Slug())
+		}
+	}
+	return out
+}
+
 // Stmt is a parsed statement.
 type Stmt interface{ stmt() }
+
+// Identity is how a column is generated as an identity column.
+type Identity uint8
+
+// The identity kinds.
+const (
+	IdentityAlways    Identity = iota + 1 // generated always as identity: explicit values refused (428C9)
+	IdentityByDefault                     // generated by default as identity
+)
 
 // ColumnDef is one column of CREATE TABLE.
 type ColumnDef struct {
@@ -142,12 +195,23 @@ type ColumnDef struct {
 	PrimaryKey bool // implies Unique and NOT NULL
 	Unique     bool
 	NotNull    bool
+	// Serial is set for serial and bigserial (Type Int or BigInt): the
+	// column's default is the next value of its own sequence, and it is NOT
+	// NULL.
+	Serial   bool
+	Identity Identity // 0 unless generated ... as identity (implies NOT NULL)
+	Default  *Expr    // default <literal | now()>; nil when there is none
 }
 
-// CreateTable is `create table T (c int primary key, d text unique, ...)`.
+// CreateTable is `create table T (c TYPE [constraints], ..., [primary key
+// (c, ...)], [unique (c, ...)])`.
 type CreateTable struct {
 	Table string
 	Cols  []ColumnDef
+	// PrimaryKey and Uniques are the table constraints, in the order
+	// written; column constraints stay in Cols.
+	PrimaryKey []string
+	Uniques    [][]string
 }
 
 // DropTable is `drop table [if exists] T`.
@@ -156,15 +220,23 @@ type DropTable struct {
 	IfExists bool
 }
 
-// Insert is `insert into T [(cols)] values (...), (...) [on conflict [(col)]
-// do nothing] [returning * | cols]`.
+// Insert is `insert into T [(cols)] values (...), (...) [on conflict ...]
+// [returning * | cols]`. A DEFAULT in VALUES is Expr{Op: OpDefault}.
 type Insert struct {
 	Table      string
 	Cols       []string // nil: all columns in table order
 	Rows       [][]Expr
-	OnConflict bool   // on conflict ... do nothing
-	Conflict   string // the conflict target column, "" for any unique index
+	OnConflict *OnConflict // nil without ON CONFLICT
 	Returning  *Projection
+}
+
+// OnConflict is `on conflict [(c, ...)] do nothing` or `on conflict (c, ...)
+// do update set c = e, ... [where E]`.
+type OnConflict struct {
+	Target []string // the conflict target's columns; nil: any unique index (DO NOTHING only)
+	Update bool     // DO UPDATE; false for DO NOTHING
+	Set    []SetClause
+	Where  *Expr // DO UPDATE ... WHERE; nil when there is none
 }
 
 // Projection is what a SELECT or RETURNING yields: all columns, count(*), or
@@ -175,53 +247,81 @@ type Projection struct {
 	Cols  []string
 }
 
-// PredOp is the operator of a predicate.
-type PredOp uint8
+// LockStrength is the strength of a SELECT's row-locking clause.
+type LockStrength uint8
 
-// The predicate operators.
+// The row-lock strengths, weakest first, as PostgreSQL's.
 const (
-	Eq  PredOp = iota + 1 // col = v
-	Mod                   // col % N = M
-	In                    // col in (v, ...)
+	ForKeyShare LockStrength = iota + 1
+	ForShare
+	ForNoKeyUpdate
+	ForUpdate
 )
 
-// Pred is one conjunct of a WHERE clause.
-type Pred struct {
-	Col    string
-	Op     PredOp
-	Mod    int64  // Mod: N
-	Value  Expr   // Eq: v; Mod: M
-	Values []Expr // In
+func (s LockStrength) String() string {
+	switch s {
+	case ForKeyShare:
+		return "FOR KEY SHARE"
+	case ForShare:
+		return "FOR SHARE"
+	case ForNoKeyUpdate:
+		return "FOR NO KEY UPDATE"
+	case ForUpdate:
+		return "FOR UPDATE"
+	}
+	return "lock(" + strconv.Itoa(int(s)) + ")"
 }
 
-// Select is `select * | count(*) | cols from T [where P] [for update
-// [nowait]]`.
+// WaitPolicy is what a locking clause does when a row is locked.
+type WaitPolicy uint8
+
+// The wait policies.
+const (
+	Block      WaitPolicy = iota // wait for the lock
+	NoWait                       // fail at once with 55P03
+	SkipLocked                   // leave the row out
+)
+
+// OrderItem is one key of ORDER BY.
+type OrderItem struct {
+	Col        string
+	Desc       bool
+	NullsFirst bool // as written, or the default: NULLS FIRST for DESC, LAST for ASC
+}
+
+// Select is `select * | count(*) | cols from T [where E] [order by c [asc |
+// desc] [nulls first | last], ...] [limit n | $n | all] [for update | for no
+// key update | for share | for key share [nowait | skip locked]]` (LIMIT
+// and the locking clause in either order).
 type Select struct {
-	Table     string
-	What      Projection
-	Where     []Pred // conjunction; empty: every row
-	ForUpdate bool
-	NoWait    bool
+	Table   string
+	What    Projection
+	Where   *Expr // nil: every row
+	OrderBy []OrderItem
+	Limit   *Expr // a constant or parameter; nil: no limit
+	Lock    LockStrength
+	Wait    WaitPolicy
 }
 
-// SetClause is one `c = v` or `c = c + n` (or `c - n`) of an UPDATE.
+// SetClause is one `c = E` of an UPDATE or ON CONFLICT DO UPDATE.
 type SetClause struct {
 	Col   string
-	Value Expr // the new value; for an increment, the amount (negative for -)
-	Incr  bool // c = c + Value
+	Value Expr
 }
 
-// Update is `update T set ... [where P]`.
+// Update is `update T set c = E, ... [where E] [returning ...]`.
 type Update struct {
-	Table string
-	Set   []SetClause
-	Where []Pred
+	Table     string
+	Set       []SetClause
+	Where     *Expr
+	Returning *Projection
 }
 
-// Delete is `delete from T [where P]`.
+// Delete is `delete from T [where E] [returning ...]`.
 type Delete struct {
-	Table string
-	Where []Pred
+	Table     string
+	Where     *Expr
+	Returning *Projection
 }
 
 // Begin is `begin [transaction] [isolation level X]` (also `start
@@ -255,12 +355,19 @@ const (
 	CodeUniqueViolation          = "23505"
 	CodeNotNullViolation         = "23502"
 	CodeInFailedTransaction      = "25P02"
-	CodeUndefinedTable           = "42P01"
+	CodeUndefinedTable           = "42P01" // also a qualifier that names no table of the statement
 	CodeUndefinedColumn          = "42703"
+	CodeAmbiguousColumn          = "42702"
 	CodeDuplicateTable           = "42P07"
 	CodeSyntaxError              = "42601"
 	CodeDatatypeMismatch         = "42804"
 	CodeInvalidText              = "22P02" // invalid input syntax for a type
+	CodeInvalidDatetimeFormat    = "22007"
+	CodeDatetimeOverflow         = "22008" // a date/time field or result out of range
+	CodeIntervalFieldOverflow    = "22015"
+	CodeInvalidLimit             = "2201W" // LIMIT must not be negative
+	CodeCardinalityViolation     = "21000" // ON CONFLICT DO UPDATE affecting a row twice
+	CodeGeneratedAlways          = "428C9" // a value for a GENERATED ALWAYS column
 	CodeLockNotAvailable         = "55P03"
 	CodeQueryCanceled            = "57014" // statement_timeout
 	CodeUndefinedParameter       = "42P02"
@@ -278,6 +385,7 @@ const (
 	CodeInvalidOnConflict        = "42P10"
 	CodeProtocolViolation        = "08P01"
 	CodeCharacterNotInRepertoire = "22021"
+	CodeInvalidColumnReference   = "42P10" // e.g. a column in LIMIT
 )
 
 // Error is a database error with its SQLSTATE.

@@ -58,7 +58,9 @@ func fuzzSeeds() []string {
 var knownCodes = map[string]bool{
 	CodeSyntaxError: true, codeFeatureNotSupported: true, CodeNumericOutOfRange: true,
 	codeInvalidTableDef: true, codeDuplicateColumn: true, codeGroupingError: true,
-	codeCharacterNotInRepertoire: true,
+	codeCharacterNotInRepertoire: true, CodeUndefinedColumn: true, CodeInvalidText: true,
+	CodeInvalidDatetimeFormat: true, CodeDatetimeOverflow: true, CodeIntervalFieldOverflow: true,
+	codeInvalidParameterValue: true,
 }
 
 // Goal: Parse never panics, is deterministic, and keeps its contract on any

@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"math"
 	"strings"
 	"unicode/utf8"
 )
@@ -24,44 +23,69 @@ const notSupported = " is not supported by idemsim's SQL subset"
 // folded to lower case, truncated to 63 bytes, and not a PostgreSQL keyword
 // other than an unreserved one; -- comments; one optional trailing ;):
 //
-//	create table T (c TYPE [primary key] [unique] [not null], ...)
-//	    TYPE: int | integer | int4 (Int) | bigint | int8 (BigInt) | text (Text)
+//	create table T (COLUMN | CONSTRAINT, ...)
+//	    COLUMN: c TYPE [primary key | unique | not null | default D
+//	            | generated {always | by default} as identity] ...
+//	    CONSTRAINT: primary key (c, ...) | unique (c, ...)
+//	    TYPE: int | integer | int4 | bigint | int8 | text | boolean | bool
+//	        | timestamptz | timestamp with time zone | interval
+//	        | serial | serial4 | bigserial | serial8
+//	    D: a literal or now()
 //	drop table [if exists] T
-//	insert into T [(c, ...)] values (e, ...), ... [on conflict [(c)] do nothing]
+//	insert into T [(c, ...)] values (E | default, ...), ...
+//	    [on conflict [(c, ...)] do nothing
+//	     | on conflict (c, ...) do update set c = E, ... [where E]]
 //	    [returning * | c, ...]
-//	select * | count(*) | c, ... from T [where P] [for update [nowait]]
-//	update T set c = e | c = c + e | c = c - N, ... [where P]
-//	delete from T [where P]
+//	select * | count(*) | c, ... from T [where E]
+//	    [order by c [asc | desc] [nulls first | last], ...]
+//	    [limit E | all] [for update | for no key update | for share
+//	    | for key share [nowait | skip locked]]   (these two in either order)
+//	update T set c = E, ... [where E] [returning * | c, ...]
+//	delete from T [where E] [returning * | c, ...]
 //	begin [transaction | work] [isolation level L]
 //	start transaction [isolation level L]
 //	set transaction isolation level L
 //	commit | end [transaction | work]
 //	rollback | abort [transaction | work]
 //	    L: read uncommitted | read committed | repeatable read | serializable
-//	P: a conjunction (and) of c = e, c % N = e, c in (e, ...)
-//	e: an integer (-5), a string ('it''s'), null, or $n; N: a positive integer
+//	E: an expression of
+//	    literals: 42, -5, 'text', true, false, null, timestamptz '...',
+//	        timestamp with time zone '...', interval '...', boolean '...'
+//	    $n, c, T.c, excluded.c (in ON CONFLICT DO UPDATE), now(),
+//	        current_timestamp, (E)
+//	    - E, E + E, E - E, E % E
+//	    E = E, E <> E, E != E, E < E, E <= E, E > E, E >= E,
+//	        E [not] in (E, ...), E is [not] null
+//	    not E, E and E, E or E
+//	  with PostgreSQL's precedence (or, and, not, is, comparison, in, + -,
+//	  %, unary -); a comparison does not chain (a = b = c is 42601).
 //
-// Column constraints may come in any order. For c = c - N the amount is stored
-// negated (SetClause.Value is -N), and c - $n is refused, as Expr cannot
-// negate a parameter: write c = c + $n. The statement types are those of
-// ast.go; Cols, Rows, Where and Set hold what the text says in its order,
-// and are nil where the text has none.
+// Column constraints may come in any order. A minus sign before an integer
+// literal is folded into it, as PostgreSQL's grammar does. Types are checked
+// when the statement runs against its table (package db), as PostgreSQL
+// checks them when it analyzes one. The statement types are those of
+// ast.go; Cols, Rows and Set hold what the text says in its order, and are
+// nil where the text has none.
 //
 // The error is always an *Error. Its code is PostgreSQL's for the same text
 // where PostgreSQL refuses it too: 42601 (syntax error: the message names
 // the token found, as PostgreSQL's does, and what was expected), 42P16 (two
-// primary keys), 42701 (a column named twice), 42803 (count(*) in
-// RETURNING), 22003 (an integer out of the range of bigint), 22021 (a text
-// that is not UTF-8, or has a NUL byte). Where PostgreSQL would accept the
-// text and this dialect does not, the code is 0A000 (feature not supported).
-// The text is read left to right and the first problem found is reported,
-// so a text with both an unsupported construct and a syntax error after it
-// is reported as unsupported. The checks PostgreSQL makes after parsing
-// (42P16, 42701, 42803, and the 42601 of VALUES lists of different lengths,
-// of INSERT with more or fewer values than columns, and of two assignments
-// to one column) are made once the whole text has parsed, and an integer
-// out of range (22003) is reported after them. $0 is refused with 42601
-// (PostgreSQL says 42P02 when it binds parameters).
+// primary keys), 42701 (a column named twice), 42703 (a key column that
+// does not exist), 42803 (count(*) in RETURNING), 22023 (an identity column
+// that is not an integer), 22003 (an integer out of the range of bigint),
+// 22007, 22008 and 22015 (a timestamptz or interval literal PostgreSQL
+// refuses), 22021 (a text that is not UTF-8, or has a NUL byte). Where
+// PostgreSQL would accept the text and this dialect does not, the code is
+// 0A000 (feature not supported). The text is read left to right and the
+// first problem found is reported, so a text with both an unsupported
+// construct and a syntax error after it is reported as unsupported. The
+// checks PostgreSQL makes after parsing (42P16, 42701, 42703, 42803, 22023,
+// and the 42601 of VALUES lists of different lengths, of INSERT with more
+// or fewer values than columns, of two assignments to one column, and of
+// conflicting column options) are made once the whole text has parsed, and
+// a literal's own error (22003, 22007, 22008, 22015) is reported after
+// them. $0 is refused with 42601 (PostgreSQL says 42P02 when it binds
+// parameters).
 //
 // The statement returned is shared by whoever parsed the same text through a
 // Cache: it is immutable, and callers must not modify it or anything it
@@ -85,8 +109,8 @@ func Parse(text string) (s Stmt, err error) {
 	p := parser{src: text}
 	p.next()
 	s = p.statement()
-	if p.outOfRange != nil {
-		return nil, p.outOfRange
+	if p.late != nil {
+		return nil, p.late
 	}
 	return s, nil
 }
@@ -101,10 +125,11 @@ type parser struct {
 	pos int   // where the lexer resumes: just past tok
 	tok token // the current token
 
-	// outOfRange is the first integer found out of the range of bigint. It
-	// is reported once the whole text has parsed: PostgreSQL reads such an
-	// integer as a numeric constant, and fails only when it uses it.
-	outOfRange *Error
+	// late is the first error found in a literal: an integer out of the
+	// range of bigint, or a timestamptz or interval PostgreSQL refuses. It
+	// is reported once the whole text has parsed: PostgreSQL reads such a
+	// literal as a constant, and fails only when it analyzes it.
+	late *Error
 }
 
 func (p *parser) next() { p.tok = p.lex() }
@@ -264,10 +289,12 @@ func (p *parser) atOperator() bool {
 	return false
 }
 
-// noOperator refuses an expression that goes on past a literal or parameter.
-func (p *parser) noOperator() {
-	if p.atOperator() {
-		p.unsupported("an expression other than a literal or $n parameter")
+// noOperatorAfter refuses, as what, an expression that goes on where this
+// dialect takes only a name or a literal. NOT NULL after a DEFAULT is a
+// constraint, not an operator.
+func (p *parser) noOperatorAfter(what string) {
+	if p.atOperator() && !(p.isKw("not") && (p.peekKw("null") || p.peekKw("deferrable"))) {
+		p.unsupported(what)
 	}
 }
 
@@ -462,693 +489,4 @@ func (p *parser) noAlias() {
 	if p.isKw("as") || p.tok.kind == tokIdent && p.tok.kw != kwReserved && p.tok.kw != kwTypeFunc {
 		p.unsupported("a table alias")
 	}
-}
-
-func (p *parser) createTable() Stmt {
-	p.next()
-	if !p.acceptKw("table") {
-		if p.tok.kind == tokIdent && otherObjects[p.tok.text] {
-			p.unsupported("CREATE " + strings.ToUpper(p.tok.text))
-		}
-		p.syntaxError(`"table"`)
-	}
-	if p.isKw("if") && p.peekKw("not") {
-		p.unsupported("CREATE TABLE IF NOT EXISTS")
-	}
-	s := &CreateTable{Table: p.tableName()}
-	if !p.acceptOp("(") {
-		if p.isKwIn("as", "of", "partition") {
-			p.unsupported("CREATE TABLE " + strings.ToUpper(p.tok.text))
-		}
-		p.syntaxError(`"("`)
-	}
-	if p.isOp(")") {
-		p.unsupported("a table without columns")
-	}
-	pks := 0
-	for {
-		if p.isKwIn("primary", "unique", "constraint", "check", "foreign", "like") {
-			p.unsupported("a table constraint")
-		}
-		col := ColumnDef{Name: p.name("a column name")}
-		col.Type = p.typeName()
-		pks += p.columnConstraints(&col)
-		s.Cols = append(s.Cols, col)
-		if p.acceptOp(",") {
-			continue
-		}
-		if p.acceptOp(")") {
-			break
-		}
-		p.syntaxError(`"primary key", "unique", "not null", "," or ")"`)
-	}
-	if p.isKwIn("inherits", "partition", "using", "with", "without", "on", "tablespace") {
-		p.unsupported("CREATE TABLE ... " + strings.ToUpper(p.tok.text))
-	}
-	p.end("")
-	if pks > 1 {
-		p.fail(codeInvalidTableDef, "multiple primary keys for table "+quote(s.Table)+" are not allowed")
-	}
-	if d, ok := duplicate(len(s.Cols), func(i int) string { return s.Cols[i].Name }); ok {
-		p.fail(codeDuplicateColumn, "column "+quote(d)+" specified more than once")
-	}
-	return s
-}
-
-// typeName reads a column type.
-func (p *parser) typeName() Type {
-	if p.tok.kind != tokIdent || p.tok.kw == kwReserved {
-		p.syntaxError("a type name")
-	}
-	var t Type
-	switch p.tok.text {
-	case "int", "integer", "int4":
-		t = Int
-	case "bigint", "int8":
-		t = BigInt
-	case "text":
-		t = Text
-	default:
-		p.unsupportedHint("the type "+quote(p.tok.text), "the types are int, integer, bigint, int4, int8 and text")
-	}
-	p.next()
-	switch {
-	case p.isOp("["), p.isKw("array"):
-		p.unsupported("an array type")
-	case p.isOp("."):
-		p.unsupported("a qualified type name")
-	}
-	return t
-}
-
-// columnConstraints reads a column's constraints and returns how many
-// primary keys they declare.
-func (p *parser) columnConstraints(col *ColumnDef) int {
-	pks := 0
-	for {
-		switch {
-		case p.acceptKw("primary"):
-			p.expectKw("key")
-			col.PrimaryKey = true
-			pks++
-		case p.acceptKw("unique"):
-			col.Unique = true
-			if p.isKw("nulls") {
-				p.unsupported("UNIQUE NULLS [NOT] DISTINCT")
-			}
-		case p.isKw("not") && p.peekKw("null"):
-			p.next()
-			p.next()
-			col.NotNull = true
-		case p.isKw("not") && p.peekKw("deferrable"), p.isKw("deferrable"), p.isKw("initially"):
-			p.unsupported("a deferrable constraint")
-		case p.acceptKw("not"):
-			p.syntaxError(`"null"`)
-		case p.isKw("null"):
-			p.unsupported("the NULL column constraint")
-		case p.isKwIn("default", "check", "references", "constraint", "generated", "collate", "compression", "storage"):
-			p.unsupported("the column option " + strings.ToUpper(p.tok.text))
-		default:
-			return pks
-		}
-	}
-}
-
-func (p *parser) dropTable() Stmt {
-	p.next()
-	if !p.acceptKw("table") {
-		if p.tok.kind == tokIdent && otherObjects[p.tok.text] {
-			p.unsupported("DROP " + strings.ToUpper(p.tok.text))
-		}
-		p.syntaxError(`"table"`)
-	}
-	s := &DropTable{}
-	// "if" is also a name: drop table if drops the table named if.
-	if p.isKw("if") && p.peekKw("exists") {
-		p.next()
-		p.next()
-		s.IfExists = true
-	}
-	s.Table = p.tableName()
-	switch {
-	case p.isOp(","):
-		p.unsupported("dropping more than one table")
-	case p.isKwIn("cascade", "restrict"):
-		p.unsupported("DROP TABLE ... " + strings.ToUpper(p.tok.text))
-	}
-	p.end("")
-	return s
-}
-
-func (p *parser) insert() Stmt {
-	p.next()
-	p.expectKw("into")
-	s := &Insert{Table: p.tableName()}
-	if p.isKw("as") {
-		p.unsupported("a table alias")
-	}
-	if p.acceptOp("(") {
-		if p.isKwIn("select", "with", "values") {
-			p.unsupported("INSERT ... SELECT")
-		}
-		for {
-			s.Cols = append(s.Cols, p.name("a column name"))
-			if p.isOp(".") || p.isOp("[") {
-				p.unsupported("assignment to a field or element")
-			}
-			if p.acceptOp(",") {
-				continue
-			}
-			if p.acceptOp(")") {
-				break
-			}
-			p.syntaxError(`"," or ")"`)
-		}
-	}
-	switch {
-	case p.acceptKw("values"):
-	case p.isKwIn("select", "with", "table"), p.isOp("("):
-		p.unsupported("INSERT ... SELECT")
-	case p.isKw("default"):
-		p.unsupported("DEFAULT VALUES")
-	case p.isKw("overriding"):
-		p.unsupported("OVERRIDING")
-	default:
-		p.syntaxError(`"values"`)
-	}
-	for {
-		p.expectOp("(")
-		var row []Expr
-		for {
-			if p.isKw("default") {
-				p.unsupported("DEFAULT")
-			}
-			row = append(row, p.value())
-			if p.acceptOp(",") {
-				continue
-			}
-			if p.acceptOp(")") {
-				break
-			}
-			p.noOperator()
-			p.syntaxError(`"," or ")"`)
-		}
-		s.Rows = append(s.Rows, row)
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	more := `"on conflict", "returning"`
-	if p.acceptKw("on") {
-		p.expectKw("conflict")
-		if p.acceptOp("(") {
-			if p.isOp("(") || p.tok.kind == tokIdent && p.peekOp("(") {
-				p.unsupported("a conflict target other than one column")
-			}
-			s.Conflict = p.name("a column name")
-			if p.isOp(",") || p.isOp(".") || p.atOperator() || p.isKw("collate") || p.isName() {
-				p.unsupported("a conflict target other than one column")
-			}
-			p.expectOp(")")
-			if p.isKw("where") {
-				p.unsupported("a conflict target with WHERE")
-			}
-		} else if p.isKw("on") {
-			p.unsupported("ON CONFLICT ON CONSTRAINT")
-		}
-		p.expectKw("do")
-		if p.isKw("update") {
-			p.unsupported("ON CONFLICT DO UPDATE")
-		}
-		p.expectKw("nothing")
-		s.OnConflict = true
-		more = `"returning"`
-	}
-	if p.acceptKw("returning") {
-		r := p.projection()
-		s.Returning = &r
-		more = ""
-	}
-	p.end(more)
-
-	// PostgreSQL's checks after parsing, in its order.
-	if d, ok := duplicate(len(s.Cols), func(i int) string { return s.Cols[i] }); ok {
-		p.fail(codeDuplicateColumn, "column "+quote(d)+" specified more than once")
-	}
-	for _, row := range s.Rows {
-		switch {
-		case len(row) != len(s.Rows[0]):
-			p.fail(CodeSyntaxError, "VALUES lists must all be the same length")
-		case s.Cols != nil && len(row) > len(s.Cols):
-			p.fail(CodeSyntaxError, "INSERT has more expressions than target columns")
-		case s.Cols != nil && len(row) < len(s.Cols):
-			p.fail(CodeSyntaxError, "INSERT has more target columns than expressions")
-		}
-	}
-	if s.Returning != nil && s.Returning.Count {
-		p.fail(codeGroupingError, "aggregate functions are not allowed in RETURNING")
-	}
-	return s
-}
-
-// projection reads * | count(*) | c, ... after SELECT or RETURNING.
-func (p *parser) projection() Projection {
-	if p.acceptOp("*") {
-		if p.isOp(",") {
-			p.unsupported("* with other output columns")
-		}
-		return Projection{Star: true}
-	}
-	if p.isKw("count") && p.peekOp("(") {
-		p.next()
-		p.next()
-		if !p.acceptOp("*") {
-			p.unsupported("count() of anything but *")
-		}
-		p.expectOp(")")
-		switch {
-		case p.isKwIn("filter", "over"):
-			p.unsupported("count(*) " + strings.ToUpper(p.tok.text))
-		case p.isOp(","):
-			p.unsupported("count(*) with other output columns")
-		}
-		p.noOperator()
-		return Projection{Count: true}
-	}
-	var cols []string
-	for {
-		switch {
-		case p.tok.kind == tokIdent && p.peekOp("("):
-			p.unsupported("a function call")
-		case p.tok.kind == tokInt, p.tok.kind == tokString, p.tok.kind == tokParam, p.isOp("("), p.isOp("-"),
-			p.isKwIn("null", "true", "false", "case", "cast", "not", "exists", "array", "row"):
-			p.unsupported("an output column that is not a column name")
-		case p.isOp("*"):
-			p.unsupported("* with other output columns")
-		}
-		cols = append(cols, p.name("*, count(*) or a column name"))
-		p.noQualifier()
-		p.noOperator()
-		if p.isKw("as") || p.tok.kind == tokIdent && (p.tok.kw == kwNone || p.tok.kw == kwColName) {
-			p.unsupported("an output column alias")
-		}
-		if !p.acceptOp(",") {
-			return Projection{Cols: cols}
-		}
-	}
-}
-
-func (p *parser) selectStmt() Stmt {
-	p.next()
-	if p.isKwIn("distinct", "all") {
-		p.unsupported("SELECT " + strings.ToUpper(p.tok.text))
-	}
-	if p.atEnd() {
-		p.unsupported("SELECT without FROM")
-	}
-	s := &Select{What: p.projection()}
-	if !p.acceptKw("from") {
-		switch {
-		case p.isKw("into"):
-			p.unsupported("SELECT INTO")
-		case p.atEnd() && s.What.Star:
-			p.fail(CodeSyntaxError, "SELECT * with no tables specified is not valid")
-		case p.atEnd(), p.isKwIn("where", "group", "having", "order", "limit", "offset", "union", "for"):
-			p.unsupported("SELECT without FROM")
-		}
-		p.syntaxError(`"from"`)
-	}
-	if p.isOp("(") || p.isKw("lateral") {
-		p.unsupported("a subquery or function in FROM")
-	}
-	s.Table = p.tableName()
-	switch {
-	case p.isOp(","):
-		p.unsupported("more than one table in FROM")
-	case p.isKwIn("join", "inner", "left", "right", "full", "cross", "natural"):
-		p.unsupported("a join")
-	case p.isOp("("):
-		p.unsupported("a function in FROM")
-	case p.isKw("tablesample"):
-		p.unsupported("TABLESAMPLE")
-	}
-	p.noAlias()
-	s.Where = p.where()
-	more := `"where", "for update"`
-	if s.Where != nil {
-		more = `"and", "for update"`
-	}
-	if p.acceptKw("for") {
-		if p.isKwIn("share", "no", "key") {
-			p.unsupported("a locking clause other than FOR UPDATE")
-		}
-		p.expectKw("update")
-		s.ForUpdate = true
-		more = `"nowait"`
-		switch {
-		case p.acceptKw("nowait"):
-			s.NoWait = true
-			more = ""
-		case p.isKw("skip"):
-			p.unsupported("SKIP LOCKED")
-		case p.isKw("of"):
-			p.unsupported("FOR UPDATE OF")
-		}
-		if p.isKw("for") {
-			p.unsupported("more than one locking clause")
-		}
-	}
-	if p.isKwIn("group", "having", "window", "order", "limit", "offset", "fetch", "union", "intersect", "except") {
-		p.unsupported(strings.ToUpper(p.tok.text))
-	}
-	p.end(more)
-	if s.What.Count && s.ForUpdate {
-		p.fail(codeFeatureNotSupported, "FOR UPDATE is not allowed with aggregate functions")
-	}
-	return s
-}
-
-func (p *parser) update() Stmt {
-	p.next()
-	s := &Update{Table: p.tableName()}
-	// PostgreSQL reads "update t set" with set as the keyword, not an alias.
-	if p.isKw("as") || p.isName() && !p.isKw("set") && p.peekKw("set") {
-		p.unsupported("a table alias")
-	}
-	p.expectKw("set")
-	for {
-		if p.isOp("(") {
-			p.unsupported("a multiple-column assignment")
-		}
-		col := p.name("a column name")
-		if p.isOp(".") || p.isOp("[") {
-			p.unsupported("assignment to a field or element")
-		}
-		p.expectOp("=")
-		s.Set = append(s.Set, p.setValue(col))
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	if p.isKw("from") {
-		p.unsupported("UPDATE ... FROM")
-	}
-	s.Where = p.whereToEnd("UPDATE", `",", "where"`)
-	if d, ok := duplicate(len(s.Set), func(i int) string { return s.Set[i].Col }); ok {
-		p.fail(CodeSyntaxError, "multiple assignments to same column "+quote(d))
-	}
-	return s
-}
-
-// duplicate returns the first of the n names name(0), ... that repeats an
-// earlier one.
-func duplicate(n int, name func(int) string) (string, bool) {
-	if n <= 16 {
-		for i := 1; i < n; i++ {
-			for j := 0; j < i; j++ {
-				if name(i) == name(j) {
-					return name(i), true
-				}
-			}
-		}
-		return "", false
-	}
-	seen := make(map[string]bool, n)
-	for i := 0; i < n; i++ {
-		if seen[name(i)] {
-			return name(i), true
-		}
-		seen[name(i)] = true
-	}
-	return "", false
-}
-
-// setValue reads what follows "col =" in UPDATE: e, col + e or col - N.
-func (p *parser) setValue(col string) SetClause {
-	if next := p.peek(); p.isName() && next.kind == tokOp && (next.text == "+" || next.text == "-") {
-		if p.tok.text != col {
-			p.unsupported("an increment of one column by another (" + col + " = " + p.tok.text + " ...)")
-		}
-		p.next()
-		minus := p.isOp("-")
-		p.next()
-		switch {
-		case minus && p.tok.kind == tokParam:
-			p.unsupportedHint("subtracting a parameter", "write "+col+" = "+col+" + $n with the amount negated")
-		case p.tok.kind == tokString, p.isKw("null"):
-			p.unsupported("an increment by anything but an integer or $n")
-		}
-		v := p.value()
-		switch {
-		case minus && v.Value.Int == math.MinInt64:
-			p.rangeError("bigint out of range")
-		case minus:
-			v.Value.Int = -v.Value.Int
-		}
-		p.noOperator()
-		return SetClause{Col: col, Value: v, Incr: true}
-	}
-	if p.isKw("default") {
-		p.unsupported("DEFAULT")
-	}
-	v := p.value()
-	p.noOperator()
-	return SetClause{Col: col, Value: v}
-}
-
-// whereToEnd reads the optional WHERE that ends an UPDATE or DELETE (verb),
-// then the end of the text; without a WHERE, expected names what could
-// still have come.
-func (p *parser) whereToEnd(verb, expected string) []Pred {
-	where := p.where()
-	if p.isKw("returning") {
-		p.unsupported("RETURNING in " + verb)
-	}
-	if where != nil {
-		p.end(`"and"`)
-	} else {
-		p.end(expected)
-	}
-	return where
-}
-
-func (p *parser) delete() Stmt {
-	p.next()
-	p.expectKw("from")
-	s := &Delete{Table: p.tableName()}
-	p.noAlias()
-	if p.isKw("using") {
-		p.unsupported("DELETE ... USING")
-	}
-	s.Where = p.whereToEnd("DELETE", `"where"`)
-	return s
-}
-
-// where reads an optional WHERE clause: nil when there is none.
-func (p *parser) where() []Pred {
-	if !p.acceptKw("where") {
-		return nil
-	}
-	if p.isKw("current") && p.peekKw("of") {
-		p.unsupported("WHERE CURRENT OF")
-	}
-	var preds []Pred
-	for {
-		preds = append(preds, p.pred())
-		if p.acceptKw("and") {
-			continue
-		}
-		if p.isKw("or") {
-			p.unsupported("OR")
-		}
-		p.noOperator()
-		return preds
-	}
-}
-
-// pred reads one predicate of a WHERE clause.
-func (p *parser) pred() Pred {
-	switch {
-	case p.isOp("("):
-		p.unsupported("a parenthesized condition")
-	case p.isKw("not"):
-		p.unsupported("NOT")
-	case p.tok.kind == tokInt, p.tok.kind == tokString, p.tok.kind == tokParam, p.isOp("-"),
-		p.isKwIn("null", "true", "false", "exists", "case", "cast"):
-		p.unsupported("a condition that does not start with a column name")
-	case p.tok.kind == tokIdent && p.peekOp("("):
-		p.unsupported("a function call")
-	}
-	pr := Pred{Col: p.name("a column name")}
-	p.noQualifier()
-	switch {
-	case p.acceptOp("="):
-		pr.Op = Eq
-		pr.Value = p.value()
-	case p.acceptOp("%"):
-		pr.Op = Mod
-		if p.tok.kind != tokInt {
-			if p.tok.kind == tokParam || p.isOp("-") || p.tok.kind == tokIdent || p.isOp("(") {
-				p.unsupported("a modulus other than a positive integer")
-			}
-			p.syntaxError("a positive integer")
-		}
-		pr.Mod = p.intLiteral(false)
-		if pr.Mod == 0 {
-			p.unsupported("a modulus of 0")
-		}
-		p.next()
-		if !p.acceptOp("=") {
-			p.noOperator()
-			p.syntaxError(`"="`)
-		}
-		pr.Value = p.value()
-	case p.acceptKw("in"):
-		pr.Op = In
-		p.expectOp("(")
-		if p.isKwIn("select", "with", "values") {
-			p.unsupported("a subquery")
-		}
-		for {
-			pr.Values = append(pr.Values, p.value())
-			if p.acceptOp(",") {
-				continue
-			}
-			if p.acceptOp(")") {
-				break
-			}
-			p.noOperator()
-			p.syntaxError(`"," or ")"`)
-		}
-	case p.isKwIn("not", "is", "like", "ilike", "similar", "between", "isnull", "notnull"):
-		p.unsupported(strings.ToUpper(p.tok.text))
-	case p.atOperator():
-		p.unsupported("the operator " + p.tok.raw)
-	default:
-		p.syntaxError(`"=", "%" or "in"`)
-	}
-	return pr
-}
-
-// value reads a literal or a parameter.
-func (p *parser) value() Expr {
-	var e Expr
-	switch p.tok.kind {
-	case tokInt:
-		e.Value = IntValue(p.intLiteral(false))
-	case tokString:
-		e.Value = TextValue(p.tok.text)
-	case tokParam:
-		e.Param = p.tok.num
-	case tokOp:
-		switch p.tok.text {
-		case "-":
-			p.next()
-			switch {
-			case p.tok.kind == tokInt:
-			case p.tok.kind == tokParam, p.tok.kind == tokString, p.isName(), p.isOp("("), p.isOp("-"), p.isOp("+"),
-				p.isKwIn("null", "true", "false", "case", "cast"):
-				p.unsupported("a minus sign before anything but an integer")
-			default:
-				p.syntaxError("an integer")
-			}
-			e.Value = IntValue(p.intLiteral(true))
-		case "+":
-			p.unsupported("unary plus")
-		case "(":
-			p.unsupported("a parenthesized expression or subquery")
-		default:
-			p.syntaxError("a literal or $n parameter")
-		}
-	case tokIdent:
-		switch {
-		case p.isKw("null"):
-		case p.isKwIn("true", "false"):
-			p.unsupported("a boolean constant")
-		case p.isKwIn("case", "cast", "array", "not", "exists", "row", "current_date", "current_time",
-			"current_timestamp", "localtime", "localtimestamp", "current_user", "session_user", "user"):
-			p.unsupported(strings.ToUpper(p.tok.text))
-		case p.tok.kw == kwReserved:
-			p.syntaxError("a literal or $n parameter")
-		case p.peekOp("("):
-			p.unsupported("a function call")
-		case p.peek().kind == tokString:
-			p.unsupported("a typed constant (type 'value')")
-		default:
-			p.unsupported("a column reference where a literal or $n parameter is expected")
-		}
-	default:
-		p.syntaxError("a literal or $n parameter")
-	}
-	p.next()
-	return e
-}
-
-// intLiteral is the value of the current integer token, negated if neg.
-func (p *parser) intLiteral(neg bool) int64 {
-	var u uint64
-	limit := uint64(math.MaxInt64)
-	if neg {
-		limit++
-	}
-	for i := 0; i < len(p.tok.text); i++ {
-		d := uint64(p.tok.text[i] - '0')
-		if u > (limit-d)/10 {
-			sign := ""
-			if neg {
-				sign = "-"
-			}
-			p.rangeError("value " + quote(sign+p.tok.text) + " is out of range for type bigint")
-			return math.MaxInt64 // any value: the statement is not returned
-		}
-		u = u*10 + d
-	}
-	if neg {
-		return int64(-u) // u <= 1<<63, so -u wraps to the two's complement
-	}
-	return int64(u)
-}
-
-// rangeError records an integer out of range, to be reported if the text
-// parses.
-func (p *parser) rangeError(msg string) {
-	if p.outOfRange == nil {
-		p.outOfRange = &Error{Code: CodeNumericOutOfRange, Msg: msg}
-	}
-}
-
-// Params returns the highest $n the statement uses, 0 if none.
-func Params(s Stmt) int {
-	n := 0
-	see := func(e Expr) {
-		if e.Param > n {
-			n = e.Param
-		}
-	}
-	seePreds := func(ps []Pred) {
-		for _, pr := range ps {
-			see(pr.Value)
-			for _, e := range pr.Values {
-				see(e)
-			}
-		}
-	}
-	switch s := s.(type) {
-	case *Insert:
-		for _, row := range s.Rows {
-			for _, e := range row {
-				see(e)
-			}
-		}
-	case *Select:
-		seePreds(s.Where)
-	case *Update:
-		for _, c := range s.Set {
-			see(c.Value)
-		}
-		seePreds(s.Where)
-	case *Delete:
-		seePreds(s.Where)
-	}
-	return n
 }
