@@ -40,10 +40,11 @@ var LocalCache = api.Strategy{
 				}
 				running[req.Key] = true
 				defer delete(running, req.Key)
-				if err := insertPayment(env.DB(), req); err != nil {
+				id, err := insertPayment(env.DB(), req)
+				if err != nil {
 					return failed()
 				}
-				resp := created()
+				resp := created(id)
 				seen[req.Key] = resp
 				return resp
 			},

@@ -19,10 +19,11 @@ var Naive = api.Strategy{
 	Ledger:   []string{paymentsTable},
 	Boot: func(api.Settings) api.Server {
 		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
-			if err := insertPayment(env.DB(), req); err != nil {
+			id, err := insertPayment(env.DB(), req)
+			if err != nil {
 				return failed()
 			}
-			return created()
+			return created(id)
 		}}
 	},
 }

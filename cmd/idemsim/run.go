@@ -73,7 +73,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	fs.add("key-on-restart", "KIND", "persist or regenerate the key when a client restarts mid-operation (default persist)", oneOf(&o.keyPolicy, string(world.KeyPersist), string(world.KeyRegenerate)))
 	fs.add("service-time", "DIST", "server work per request (default lognormal:2ms,0.5)", distValue(&cfg.ServiceTime))
 
-	fs.add("isolation", "LEVEL", "the strategy's transaction isolation: "+strings.Join(levelNames(), ", ")+" (default read-committed)", func(s string) error {
+	fs.add("isolation", "LEVEL", "the strategy's transaction isolation: "+strings.Join(sql.LevelNames(), ", ")+" (default read-committed)", func(s string) error {
 		l, err := parseLevel(s)
 		d.Isolation = l
 		return err
@@ -469,22 +469,10 @@ func clockValue(cfg *world.Config, skew bool) func(string) error {
 	}
 }
 
-// parseLevel reads an isolation level as the command line spells it.
+// parseLevel reads an isolation level in either spelling.
 func parseLevel(s string) (sql.Level, error) {
-	if l, ok := sql.ParseLevel(strings.ReplaceAll(s, "-", " ")); ok {
-		return l, nil
-	}
 	if l, ok := sql.ParseLevel(s); ok {
 		return l, nil
 	}
-	return 0, fmt.Errorf("%q (accepted: %s)", s, strings.Join(levelNames(), ", "))
-}
-
-// levelNames are the isolation levels as the command line spells them.
-func levelNames() []string {
-	var out []string
-	for l := sql.ReadCommitted; l <= sql.Serializable2PL; l++ {
-		out = append(out, strings.ReplaceAll(l.String(), " ", "-"))
-	}
-	return out
+	return 0, fmt.Errorf("%q (accepted: %s)", s, strings.Join(sql.LevelNames(), ", "))
 }

@@ -28,9 +28,10 @@ const (
 	Serializable2PL = sql.Serializable2PL
 )
 
-// Int, Text and Null build values.
+// Int, Text, Bool and Null build values.
 func Int(n int64) Value   { return sql.IntValue(n) }
 func Text(s string) Value { return sql.TextValue(s) }
+func Bool(b bool) Value   { return sql.BoolValue(b) }
 func Null() Value         { return Value{} }
 
 // DB is the SQL database, reached through this server's connection pool.

@@ -236,7 +236,7 @@ func (c *Config) Validate() error {
 	case c.DB.DeadlockTimeout <= 0:
 		return bad("deadlock-timeout", "%v must be > 0", c.DB.DeadlockTimeout)
 	case c.DB.Isolation < sql.ReadCommitted || c.DB.Isolation > sql.Serializable2PL:
-		return bad("isolation", "%v (accepted: %s)", c.DB.Isolation, strings.Join(levelNames(), ", "))
+		return bad("isolation", "%v (accepted: %s)", c.DB.Isolation, strings.Join(sql.LevelNames(), ", "))
 	case c.Services.GatewayTimeout <= 0:
 		return bad("gateway-call-timeout", "%v must be > 0", c.Services.GatewayTimeout)
 	case c.Faults.CrashEvery < 0:
@@ -413,15 +413,6 @@ func (c *Config) validateClocks() error {
 		seen[cl.Node] = true
 	}
 	return nil
-}
-
-// levelNames are the isolation levels as the command line spells them.
-func levelNames() []string {
-	var out []string
-	for l := sql.ReadCommitted; l <= sql.Serializable2PL; l++ {
-		out = append(out, strings.ReplaceAll(l.String(), " ", "-"))
-	}
-	return out
 }
 
 // isNode reports whether name is a node of this world whose name starts with

@@ -51,6 +51,8 @@ func newDBNode(w *World) *dbNode {
 		cfg.Serializable = sql.Serializable2PL
 	}
 	cfg.OnInsertCommitted = n.committed
+	clock := w.clock("db")
+	cfg.Clock = func() sim.Time { return clock.read(w.k.Now()) }
 	n.db = db.New(w.k, cfg)
 	n.id = w.net.AddService(api.ServiceDB, n.deliver)
 	return n
