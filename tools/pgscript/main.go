@@ -15,6 +15,7 @@
 //	         [-features LIST] [-repeat N]       them on PostgreSQL and on the
 //	                                            simulation; write those that
 //	                                            agree to DIR, the others to DIR2
+//	pgscript -gen SEED [-features LIST]         print the script SEED generates
 //
 // Each run starts with `drop schema public cascade; create schema public;`:
 // point DSN at a throwaway database.
@@ -30,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/idemsim/idemsim/sim/db/script"
@@ -54,7 +56,7 @@ func main() {
 	os.Exit(1)
 }
 
-const usage = "pgscript -dsn DSN [-level LEVEL] FILE.sql | pgscript -dsn DSN -write DIR | pgscript -dsn DSN -random DIR -seeds A-B [-mismatch DIR2] [-parallel N] [-features LIST] [-repeat N]"
+const usage = "pgscript -dsn DSN [-level LEVEL] FILE.sql | pgscript -dsn DSN -write DIR | pgscript -dsn DSN -random DIR -seeds A-B [-mismatch DIR2] [-parallel N] [-features LIST] [-repeat N] | pgscript -gen SEED [-features LIST]"
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pgscript", flag.ContinueOnError)
@@ -68,11 +70,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	parallel := fs.Int("parallel", 8, "with -random: scripts run at once, each in a database of its own")
 	features := fs.String("features", "none", "with -random: generator features beyond today's dialect: none, all, or some of "+strings.Join(gen.FeatureNames(), ","))
 	repeat := fs.Int("repeat", 1, "with -random: run each level this many times on PostgreSQL; scripts whose runs differ are unstable")
+	genSeed := fs.String("gen", "", "print the script seed N generates (with -features), and nothing else; needs no server")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return usageError{"usage: " + usage}
 		}
 		return usageError{err.Error()}
+	}
+	if *genSeed != "" {
+		seed, err := strconv.ParseUint(*genSeed, 10, 64)
+		if err != nil || fs.NArg() != 0 {
+			return usageError{"-gen takes a seed, a number, and no FILE"}
+		}
+		f, err := gen.ParseFeatures(*features)
+		if err != nil {
+			return usageError{"-features: " + err.Error()}
+		}
+		_, err = io.WriteString(stdout, gen.Generate(seed, gen.Config{Features: f}).Text)
+		return err
 	}
 	if *dsn == "" {
 		return usageError{"-dsn is required (usage: " + usage + ")"}

@@ -129,6 +129,18 @@ func TestWriteRandom(t *testing.T) {
 	assert.NotContains(t, string(index), "s00002", rerun(t))
 }
 
+// Goal: -gen prints exactly what the generator writes for a seed, with no
+// server, so a generated script can be looked at and run on the
+// simulation. Method: compare with gen.Generate.
+func TestGenPrintsTheScript(t *testing.T) {
+	var out strings.Builder
+	require.NoError(t, run(t.Context(), []string{"-gen", "42"}, &out, nil), rerun(t))
+	assert.Equal(t, gen.Generate(42, gen.Config{}).Text, out.String(), rerun(t))
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"-gen", "42", "-features", "all"}, &out, nil), rerun(t))
+	assert.Equal(t, gen.Generate(42, gen.Config{Features: gen.AllFeatures}).Text, out.String(), rerun(t))
+}
+
 func TestRandomUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"-dsn", "x", "-random", "d"},                           // no -seeds
@@ -137,6 +149,9 @@ func TestRandomUsage(t *testing.T) {
 		{"-dsn", "x", "-random", "d", "-seeds", "1-2", "-level", "serializable"},
 		{"-dsn", "x", "-random", "d", "-seeds", "1-2", "-features", "bogus"},
 		{"-dsn", "x", "-random", "d", "-seeds", "1-2", "-parallel", "0"},
+		{"-gen", "x"},
+		{"-gen", "1", "f.sql"},
+		{"-gen", "1", "-features", "bogus"},
 	} {
 		err := run(t.Context(), args, nil, nil)
 		_, ok := err.(usageError)

@@ -9,11 +9,11 @@ import (
 // The lock model. The runners (tools/pgscript and script.Run) do not send a
 // statement to a session whose previous statement is still blocked; they
 // print `session busy` instead. The generator avoids writing such lines,
-// and avoids every interleaving whose outcome PostgreSQL leaves to the
-// operating system's scheduler, by tracking, per session, what it may hold
-// and whether it may be blocked. The model knows nothing of data values or
-// levels, so it is conservative: "may block" whenever PostgreSQL could
-// block at some level for some outcome of the earlier statements.
+// and every interleaving whose outcome PostgreSQL leaves to the operating
+// system's scheduler, by tracking, per session, what it may hold and
+// whether it may be blocked. The model knows nothing of values or levels,
+// so it is conservative: "may block" whenever PostgreSQL could block at
+// some level for some outcome of the earlier statements.
 //
 // Items. A statement may lock or write rows named by items: (table, column,
 // value) for the rows whose column has that value, or (table, "", "") for
@@ -37,15 +37,21 @@ import (
 // items too (it may have locked some rows before waiting), in autocommit
 // or not.
 //
-// Sure rows. Some rows a session is sure to own once its statement ran in a
-// transaction: a row it inserted with a plain INSERT (or the INSERT failed
-// and the transaction with it), and a row it locked or modified by primary
-// key while the row was known to exist (it was inserted by setup and no
-// statement has deleted it since). Re-locking a sure row never waits, even
-// behind a session queued on that very row: that one waits for the owner,
-// not the reverse. Without this, the commonest idempotency pattern — lock a
-// key, a second request queues on it, the first updates it — would freeze
-// both sessions in the model.
+// Rows known to exist, rows known not to. A primary-key row inserted by
+// the setup and never the target of a DELETE since is known to exist; one
+// neither inserted by the setup nor named by any INSERT sent so far is known
+// not to. A statement other than an INSERT cannot lock or wait for a row
+// known not to exist, and an INSERT of such keys (when they are its only
+// unique keys) cannot wait: nobody else can have written them.
+//
+// Sure rows. Some rows a session surely owns once its statement ran in a
+// transaction: a row it inserted (or the INSERT failed, and the transaction
+// with it), and a row it locked or modified by primary key while the row
+// was known to exist. A statement on rows its session surely owns never
+// waits, even behind a session queued on one of them: that one waits for
+// the owner, not the reverse. Without this, the commonest idempotency
+// pattern — lock a key, a second request queues on it, the first updates
+// it — would freeze both sessions in the model.
 //
 // Blocked sessions. A statement that may wait (some other session holds a
 // conflicting item) marks its session blocked; it gets no statement until
@@ -57,11 +63,16 @@ import (
 // One release, one waiter. Two blocked statements released by the same
 // commit run concurrently, and which one gets a contended row or key, or
 // which one SSI aborts, is up to the scheduler. So a statement that may
-// wait is written only if none of the sessions it may wait for is a
-// possible blocker of another blocked session. A statement that closes a
-// cycle (t1 waits for t2, t2 now waits for t1) is allowed: PostgreSQL's
-// victim is the backend whose deadlock check runs first after the cycle
-// closes, which under the runners' timing is the one that closed it.
+// wait is written only if none of the sessions it may wait for may also be
+// holding up another blocked session.
+//
+// Deadlocks. A statement that may close a cycle of waits is written only
+// when the deadlock is certain (certainDeadlock): PostgreSQL's victim is the
+// backend whose deadlock check runs first after the cycle closes, which
+// under the runners' timing is the statement that closed it, so that
+// statement fails with 40P01 and is not left waiting. After an uncertain
+// cycle the model could not tell which session still waits, and would have
+// to freeze both.
 
 // item names rows a statement may lock or write.
 type item struct{ table, col, val string }
