@@ -9,6 +9,9 @@
 #   PG15_RANDOM_SEEDS   seeds to generate (default 1-600)
 #   PG15_RANDOM_PORT    the throwaway server's port (default 55450)
 #   PG15_RANDOM_JOBS    scripts run at once, one database each (default 8)
+#   PG15_RANDOM_FEATURES generator features beyond today's dialect (default
+#                       none; see sim/db/script/gen: switch one on once the
+#                       simulator parses it)
 # Extra arguments go to pgscript (e.g. -repeat 2, -features all, or -random
 # and -mismatch to write elsewhere).
 #
@@ -26,6 +29,7 @@ pgbin=/usr/lib/postgresql/15/bin
 port=${PG15_RANDOM_PORT:-55450}
 seeds=${PG15_RANDOM_SEEDS:-1-600}
 jobs=${PG15_RANDOM_JOBS:-8}
+features=${PG15_RANDOM_FEATURES:-none}
 
 if [ ! -x "$pgbin/postgres" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
@@ -68,4 +72,4 @@ as_pg "$pgbin/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w start \
 dsn="host=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=disable"
 cd "$root/tools/pgscript"
 go run . -dsn "$dsn" -random ../../sim/db/testdata/random -mismatch ../../sim/db/testdata/random-mismatch \
-	-seeds "$seeds" -parallel "$jobs" "$@"
+	-seeds "$seeds" -parallel "$jobs" -features "$features" "$@"

@@ -147,6 +147,24 @@ func Generate(seed uint64, cfg Config) Script {
 	}
 }
 
+// ConfigOf reads back the Config a generated script's text records in its
+// provenance line.
+func ConfigOf(text string) (Config, bool) {
+	_, rest, ok := strings.Cut(text, "(features: ")
+	if !ok {
+		return Config{}, false
+	}
+	list, _, ok := strings.Cut(rest, ")")
+	if !ok {
+		return Config{}, false
+	}
+	f, err := ParseFeatures(list)
+	if err != nil {
+		return Config{}, false
+	}
+	return Config{Features: f}, true
+}
+
 // rng is splitmix64: tiny, and fixed forever, so seeds stay meaningful.
 type rng struct{ s uint64 }
 

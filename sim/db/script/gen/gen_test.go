@@ -172,6 +172,16 @@ func TestParseFeatures(t *testing.T) {
 	}
 }
 
+func TestConfigOf(t *testing.T) {
+	for _, cfg := range []gen.Config{{}, {Features: gen.AllFeatures}, {Features: gen.Returning | gen.Upsert}} {
+		got, ok := gen.ConfigOf(gen.Generate(7, cfg).Text)
+		assert.True(t, ok, "%s; %s", cfg.Features, testcmd.Rerun(t, pkg))
+		assert.Equal(t, cfg, got, testcmd.Rerun(t, pkg))
+	}
+	_, ok := gen.ConfigOf("t1: begin")
+	assert.False(t, ok, testcmd.Rerun(t, pkg))
+}
+
 func TestSeedOf(t *testing.T) {
 	for _, seed := range []uint64{0, 1, 42, 99999, 123456} {
 		got, ok := gen.SeedOf(gen.Name(seed))
