@@ -61,6 +61,15 @@ fuzz:
 pg-expected:
 	scripts/pg15-expected.sh
 
+# Generate random interleaved scripts (sim/db/script/gen), run them on a
+# throwaway PostgreSQL 15 and on the simulation, and keep those on which
+# they agree as test data in sim/db/testdata/random (the others go to
+# sim/db/testdata/random-mismatch, with their diffs). Installs postgresql-15
+# with apt-get if missing. PG15_RANDOM_SEEDS, _PORT and _JOBS tune it.
+.PHONY: pg-random
+pg-random:
+	scripts/pg15-random.sh
+
 experiments: build
 	@echo 'no sweep is defined yet: see the open issues'
 

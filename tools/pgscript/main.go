@@ -10,6 +10,12 @@
 //	pgscript -dsn DSN -write DIR                run every DIR/*.sql at every
 //	                                            level it declares and write
 //	                                            NAME[.LEVEL].pg15 beside it
+//	pgscript -dsn DSN -random DIR -seeds A-B    generate the scripts of seeds
+//	         [-mismatch DIR2] [-parallel N]     A..B (sim/db/script/gen), run
+//	         [-features LIST] [-repeat N]       them on PostgreSQL and on the
+//	                                            simulation; write those that
+//	                                            agree to DIR, the others to DIR2
+//	pgscript -gen SEED [-features LIST]         print the script SEED generates
 //
 // Each run starts with `drop schema public cascade; create schema public;`:
 // point DSN at a throwaway database.
@@ -25,9 +31,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/idemsim/idemsim/sim/db/script"
+	"github.com/idemsim/idemsim/sim/db/script/gen"
 )
 
 // usageError is bad usage or a bad script: exit 2.
@@ -48,25 +56,67 @@ func main() {
 	os.Exit(1)
 }
 
+const usage = "pgscript -dsn DSN [-level LEVEL] FILE.sql | pgscript -dsn DSN -write DIR | pgscript -dsn DSN -random DIR -seeds A-B [-mismatch DIR2] [-parallel N] [-features LIST] [-repeat N] | pgscript -gen SEED [-features LIST]"
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pgscript", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dsn := fs.String("dsn", "", "PostgreSQL connection string of a throwaway database (required)")
 	level := fs.String("level", "", "run FILE.sql at this level only (read uncommitted, read committed, repeatable read, serializable; or read-committed, ...)")
 	write := fs.String("write", "", "run every DIR/*.sql at its declared levels and write the .pg15 files beside them")
+	random := fs.String("random", "", "generate scripts, run them on PostgreSQL and the simulation, and write those that agree to DIR")
+	mismatch := fs.String("mismatch", "", "with -random: where scripts that disagree go (default: DIR-mismatch)")
+	seeds := fs.String("seeds", "", "with -random: the seeds A-B (inclusive) to generate")
+	parallel := fs.Int("parallel", 8, "with -random: scripts run at once, each in a database of its own")
+	features := fs.String("features", "none", "with -random: generator features beyond today's dialect: none, all, or some of "+strings.Join(gen.FeatureNames(), ","))
+	repeat := fs.Int("repeat", 1, "with -random: run each level this many times on PostgreSQL; scripts whose runs differ are unstable")
+	genSeed := fs.String("gen", "", "print the script seed N generates (with -features), and nothing else; needs no server")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return usageError{"usage: pgscript -dsn DSN [-level LEVEL] FILE.sql | pgscript -dsn DSN -write DIR"}
+			return usageError{"usage: " + usage}
 		}
 		return usageError{err.Error()}
 	}
+	if *genSeed != "" {
+		seed, err := strconv.ParseUint(*genSeed, 10, 64)
+		if err != nil || fs.NArg() != 0 {
+			return usageError{"-gen takes a seed, a number, and no FILE"}
+		}
+		f, err := gen.ParseFeatures(*features)
+		if err != nil {
+			return usageError{"-features: " + err.Error()}
+		}
+		_, err = io.WriteString(stdout, gen.Generate(seed, gen.Config{Features: f}).Text)
+		return err
+	}
+	if *dsn == "" {
+		return usageError{"-dsn is required (usage: " + usage + ")"}
+	}
+	if *random != "" {
+		if *write != "" || *level != "" || fs.NArg() != 0 {
+			return usageError{"-random DIR takes no FILE, -write or -level"}
+		}
+		c := randomConfig{dir: *random, mismatchDir: *mismatch, parallel: *parallel, repeat: *repeat}
+		if c.mismatchDir == "" {
+			c.mismatchDir = strings.TrimRight(*random, "/") + "-mismatch"
+		}
+		var err error
+		if c.first, c.last, err = parseSeeds(*seeds); err != nil {
+			return usageError{err.Error()}
+		}
+		if c.features, err = gen.ParseFeatures(*features); err != nil {
+			return usageError{"-features: " + err.Error()}
+		}
+		if c.parallel < 1 || c.repeat < 1 {
+			return usageError{"-parallel and -repeat must be at least 1"}
+		}
+		return runRandom(ctx, *dsn, c, stderr)
+	}
 	switch {
-	case *dsn == "":
-		return usageError{"-dsn is required (usage: pgscript -dsn DSN [-level LEVEL] FILE.sql | pgscript -dsn DSN -write DIR)"}
 	case *write != "" && (fs.NArg() != 0 || *level != ""):
 		return usageError{"-write DIR takes no FILE and no -level"}
 	case *write == "" && fs.NArg() != 1:
-		return usageError{"want exactly one FILE.sql, or -write DIR"}
+		return usageError{"want exactly one FILE.sql, or -write DIR, or -random DIR"}
 	case *level != "" && !script.ValidLevel(*level):
 		return usageError{fmt.Sprintf("unknown level %q (want one of: %s)", *level, strings.Join(script.PGLevels, ", "))}
 	}
