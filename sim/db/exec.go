@@ -290,8 +290,9 @@ func (x *exec) visit(out []candidate, r *row, ix *index, key *ikey, write bool) 
 			mode = modeX
 		}
 		lm := &x.db.locks
-		if _, err := lm.acquire(x.p, tx, lm.rowEntry(r), mode, sql.Block, false); err != nil {
-			return out, err
+		ok, err := lm.acquire(x.p, tx, lm.rowEntry(r), mode, x.pl.wait, false)
+		if err != nil || !ok {
+			return out, err // !ok: SKIP LOCKED leaves the row out
 		}
 	}
 	v := x.readVersion(r)
@@ -400,6 +401,17 @@ func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait s
 		if tx.level == sql.Serializable2PL {
 			out = append(out, c.v) // locked exclusively by the scan, and read in its current state
 			continue
+		}
+		if w := c.v.xmin; w != tx && w.state == active {
+			// Only dirty reads find a version another transaction is still
+			// writing: its writer is taken to hold the row until it ends.
+			ok, err := lm.waitForEndPolicy(x.p, tx, w, wait)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue // SKIP LOCKED
+			}
 		}
 		e := lm.rowEntry(c.r)
 		had := e.holderOf(tx) != nil
