@@ -88,9 +88,6 @@ func (o Op) String() string {
 	return "op(" + strconv.Itoa(int(o)) + ")"
 }
 
-// Comparison reports whether o is one of = <> < <= > >=.
-func (o Op) Comparison() bool { return o >= OpEq && o <= OpGe }
-
 // Expr is a value expression: a tree of operators over literals,
 // parameters, columns and now(). Types are checked when the statement runs
 // against its table, as PostgreSQL checks them when it analyzes one.
