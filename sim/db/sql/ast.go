@@ -378,6 +378,7 @@ const (
 	CodeDuplicateColumn          = "42701"
 	CodeGroupingError            = "42803"
 	CodeUndefinedFunction        = "42883" // e.g. operator does not exist: text = integer
+	CodeAmbiguousFunction        = "42725" // operator is not unique: unknown + unknown
 	CodeDivisionByZero           = "22012"
 	CodeInvalidOnConflict        = "42P10"
 	CodeProtocolViolation        = "08P01"
