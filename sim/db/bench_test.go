@@ -13,6 +13,7 @@ import (
 // benchDB runs body(p, n) on one actor over a database holding 1000 rows in
 // test, and reports rate units per second.
 func benchDB(b *testing.B, unit string, perIteration int, body func(p *sim.Proc, d *db.DB, s *db.Session)) {
+	b.ReportAllocs()
 	k := sim.New(sim.NewSeeded(1))
 	d := db.New(k, db.DefaultConfig())
 	var ran int
@@ -49,7 +50,9 @@ func mustExec(b *testing.B, p *sim.Proc, s *db.Session, q string, args ...sql.Va
 }
 
 // BenchmarkPointSelect: `select * from test where id = $1` in autocommit,
-// through the kernel: parse cache, a transaction, an index lookup.
+// through the kernel: parse cache, plan cache, a transaction, an index
+// lookup, the result. Target: at least 1,000,000 statements/s on one core
+// with at most 5 allocations per statement (allocs/op).
 func BenchmarkPointSelect(b *testing.B) {
 	i := 0
 	benchDB(b, "statements/s", 1, func(p *sim.Proc, d *db.DB, s *db.Session) {

@@ -151,7 +151,31 @@ type index struct {
 	name string // the constraint's name, as PostgreSQL makes it
 	cols []int
 	pk   bool
-	m    map[ikey][]*row
+	one  map[sql.Value][]*row // a one-column index, by its value: a smaller key than ikey
+	m    map[ikey][]*row      // an index of two or more columns
+}
+
+// rows are the rows entered under k.
+func (ix *index) rows(k ikey) []*row {
+	if ix.one != nil {
+		return ix.one[k.a]
+	}
+	return ix.m[k]
+}
+
+// enter lists r under k, once.
+func (ix *index) enter(k ikey, r *row) {
+	list := ix.rows(k)
+	for _, x := range list {
+		if x == r {
+			return
+		}
+	}
+	if ix.one != nil {
+		ix.one[k.a] = append(list, r)
+	} else {
+		ix.m[k] = append(list, r)
+	}
 }
 
 // ikey is an index key: the first two columns' values, and any further
@@ -268,14 +292,7 @@ func (t *table) addVersion(r *row, vals []sql.Value, tx *txn) *version {
 				continue
 			}
 		}
-		list := ix.m[k]
-		listed := false
-		for _, x := range list {
-			listed = listed || x == r
-		}
-		if !listed {
-			ix.m[k] = append(list, r)
-		}
+		ix.enter(k, r)
 	}
 	tx.db.prune(r, tx)
 	return v
@@ -375,7 +392,13 @@ func (db *DB) createTable(s *sql.CreateTable) *sql.Error {
 			}
 			name += "_key"
 		}
-		t.indexes = append(t.indexes, &index{name: name, cols: c, pk: isPK, m: make(map[ikey][]*row)})
+		ix := &index{name: name, cols: c, pk: isPK}
+		if len(c) == 1 {
+			ix.one = make(map[sql.Value][]*row)
+		} else {
+			ix.m = make(map[ikey][]*row)
+		}
+		t.indexes = append(t.indexes, ix)
 		for _, i := range c {
 			t.cols[i].key = true
 		}

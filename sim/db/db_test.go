@@ -375,3 +375,45 @@ func TestSerialExplicitValues(t *testing.T) {
 			"go test ./sim/db -run TestSerialExplicitValues")
 	})
 }
+
+// Goal: at dirty-reads, where a session sees rows another transaction is
+// still inserting, such a row counts as locked by its inserter: SKIP
+// LOCKED leaves it out, NOWAIT fails with 55P03, and a plain FOR UPDATE
+// waits for the inserter and then finds the row (commit) or nothing
+// (rollback). Method: t1 inserts row 3 and holds its transaction open.
+func TestDirtyReadsLockRowsInProgress(t *testing.T) {
+	const rerun = "go test ./sim/db -run TestDirtyReadsLockRowsInProgress"
+	cfg := db.DefaultConfig()
+	cfg.ReadUncommitted = sql.DirtyReads
+	for _, commit := range []bool{true, false} {
+		world(t, cfg, func(k *sim.Kernel, d *db.DB, p *sim.Proc) {
+			t1, t2 := d.Connect(), d.Connect()
+			query(t, p, t1, "begin")
+			query(t, p, t1, "insert into test (id, value) values (3, 30)")
+			query(t, p, t2, "begin isolation level read uncommitted")
+			res := query(t, p, t2, "select id from test order by id for update skip locked")
+			assert.Equal(t, [][]sql.Value{{sql.IntValue(1)}, {sql.IntValue(2)}}, res.Rows, rerun)
+			_, err := t2.Exec(p, "select * from test where id = 3 for update nowait")
+			assert.Equal(t, sql.CodeLockNotAvailable, code(err), rerun)
+			query(t, p, t2, "rollback")
+			end := "rollback"
+			if commit {
+				end = "commit"
+			}
+			k.Spawn("t1", func(q *sim.Proc) {
+				q.Sleep(time.Second)
+				query(t, q, t1, end)
+			})
+			query(t, p, t2, "begin isolation level read uncommitted")
+			start := k.Now()
+			res = query(t, p, t2, "select id from test where id = 3 for update")
+			query(t, p, t2, "commit")
+			assert.Equal(t, time.Second, k.Now().Sub(start), "waited for the inserter; "+rerun)
+			if commit {
+				assert.Len(t, res.Rows, 1, rerun)
+			} else {
+				assert.Empty(t, res.Rows, rerun)
+			}
+		})
+	}
+}

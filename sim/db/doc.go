@@ -6,6 +6,13 @@
 // waits for a lock parks its actor, and deadlocks, lock and statement
 // timeouts are detected on virtual time.
 //
+// Tables hold integers, text, booleans, timestamps and intervals, with
+// sequences, defaults and composite keys; statements filter with full
+// expressions, upsert with ON CONFLICT, return rows from any write, sort,
+// limit, and lock rows in PostgreSQL's four strengths with NOWAIT and SKIP
+// LOCKED. now() reads the server's clock (Config.Clock), virtual time 0
+// being 2026-01-01 00:00:00+00 (Timestamp).
+//
 // The statements are a strict subset of PostgreSQL's (package sql), and the
 // scenario scripts under testdata/scripts are checked against what
 // PostgreSQL 15 really printed for them.

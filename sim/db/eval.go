@@ -43,25 +43,35 @@ func (x *exec) eval(n *cexpr, row, excl []sql.Value) (sql.Value, *sql.Error) {
 			return v, err
 		}
 		return sql.TextValue(v.String()), nil
+	case opCastInt:
+		v, err := x.eval(n.args[0], row, excl)
+		if err != nil || v.IsNull() {
+			return v, err
+		}
+		if !fits(sql.Int, v.Int) {
+			return sql.Value{}, outOfRange(sql.Int)
+		}
+		return v, nil
 	case sql.OpAnd, sql.OpOr:
-		// The first operand decides alone when it is false (AND) or true
-		// (OR); otherwise the result is NULL if either is.
+		// Operands in order, as PostgreSQL's executor takes them: the
+		// first false (AND) or true (OR) decides; otherwise the result is
+		// NULL if an operand was.
 		decisive := n.op == sql.OpOr
-		a, err := x.eval(n.args[0], row, excl)
-		if err != nil {
-			return a, err
+		sawNull := false
+		for _, a := range n.args {
+			v, err := x.eval(a, row, excl)
+			if err != nil {
+				return v, err
+			}
+			if v.IsNull() {
+				sawNull = true
+				continue
+			}
+			if v.Bool() == decisive {
+				return v, nil
+			}
 		}
-		if !a.IsNull() && a.Bool() == decisive {
-			return a, nil
-		}
-		b, err := x.eval(n.args[1], row, excl)
-		if err != nil {
-			return b, err
-		}
-		switch {
-		case !b.IsNull() && b.Bool() == decisive:
-			return b, nil
-		case a.IsNull() || b.IsNull():
+		if sawNull {
 			return sql.Value{}, nil
 		}
 		return boolValue(!decisive), nil
@@ -122,13 +132,25 @@ func (x *exec) eval(n *cexpr, row, excl []sql.Value) (sql.Value, *sql.Error) {
 	return sql.Value{}, &sql.Error{Code: sql.CodeFeatureNotSupported, Msg: "expression not supported"}
 }
 
-// matches reports whether WHERE n is true for row.
+// matches reports whether n is true for row (nil is true).
 func (x *exec) matches(n *cexpr, row, excl []sql.Value) (bool, *sql.Error) {
 	if n == nil {
 		return true, nil
 	}
 	v, err := x.eval(n, row, excl)
 	return v.Bool(), err
+}
+
+// all reports whether every one of quals is true for row, taking them in
+// order and stopping at the first that is not, as PostgreSQL's ExecQual
+// does.
+func (x *exec) all(quals []*cexpr, row []sql.Value) (bool, *sql.Error) {
+	for _, q := range quals {
+		if ok, err := x.matches(q, row, nil); err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // evalIn is x [not] in (...): true if x equals an element; else NULL if x

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -19,6 +20,8 @@ type exec struct {
 	pl   *plan
 	snap snapshot
 	args []sql.Value
+	// setAtScan computes an UPDATE's new values as each row is found.
+	setAtScan bool
 }
 
 func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Result, *sql.Error) {
@@ -66,8 +69,9 @@ func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Res
 // candidate is a row a scan found and the version of it the statement
 // read.
 type candidate struct {
-	r *row
-	v *version
+	r    *row
+	v    *version
+	vals []sql.Value // UPDATE: the new values, computed from v
 }
 
 // lookupKeys evaluates the index keys an index scan looks up: every
@@ -233,6 +237,16 @@ func (x *exec) lock2PL(ix *index, keys []ikey, write bool) *sql.Error {
 // exclusively (two-phase locking locks them as it reads).
 func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 	pl := x.pl
+	if pl.never {
+		return nil, nil
+	}
+	// The conjuncts that read no column decide for every row at once,
+	// before the scan takes any lock (PostgreSQL's one-time filter).
+	for _, g := range pl.gating {
+		if ok, err := x.matches(g, nil, nil); err != nil || !ok {
+			return nil, err
+		}
+	}
 	var keys []ikey
 	ix := pl.access.ix
 	if ix != nil {
@@ -246,18 +260,50 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 	}
 	x.predicateLocks(ix, keys)
 	out := x.s.cands[:0]
-	var err *sql.Error
 	if ix == nil {
+		// A table scan meets the versions it reads in heap order, and
+		// checks WHERE (and, for UPDATE, computes SET) in that order, as
+		// PostgreSQL's does: which row fails first decides the error.
 		for _, r := range x.t.rows {
-			if out, err = x.visit(out, r, nil, nil, write); err != nil {
+			v, err := x.read(r, nil, nil, write)
+			if err != nil {
 				return nil, err
 			}
+			if v != nil {
+				out = append(out, candidate{r: r, v: v})
+			}
 		}
+		slices.SortFunc(out, byPos)
+		n := 0
+		for i := range out {
+			ok, err := x.keep(&out[i])
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out[n] = out[i]
+				n++
+			}
+		}
+		clear(out[n:])
+		out = out[:n]
 	} else {
 		for i := range keys {
-			for _, r := range ix.m[keys[i]] {
-				if out, err = x.visit(out, r, ix, &keys[i], write); err != nil {
+			for _, r := range ix.rows(keys[i]) {
+				v, err := x.read(r, ix, &keys[i], write)
+				if err != nil {
 					return nil, err
+				}
+				if v == nil {
+					continue
+				}
+				c := candidate{r: r, v: v}
+				ok, err := x.keep(&c)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					out = append(out, c)
 				}
 			}
 		}
@@ -266,11 +312,27 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 	return out, nil
 }
 
-// visit adds r to the rows found if the version the statement reads of it
-// matches; an index scan reads only a version carrying the key it looked
-// up. It checks the reads of a serializable transaction, and takes two-phase
-// locking's row lock.
-func (x *exec) visit(out []candidate, r *row, ix *index, key *ikey, write bool) ([]candidate, *sql.Error) {
+func byPos(a, b candidate) int { return cmp.Compare(a.v.pos, b.v.pos) }
+
+// keep checks the WHERE on a row found, and for an UPDATE computes its new
+// values at once, as PostgreSQL's executor does row by row.
+func (x *exec) keep(c *candidate) (bool, *sql.Error) {
+	ok, err := x.all(x.pl.filter, c.v.vals)
+	if err != nil || !ok {
+		return false, err
+	}
+	if x.setAtScan {
+		if c.vals, err = x.setValues(c.v.vals, nil); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// read is the version of r the statement reads, or nil; an index scan
+// reads only a version carrying the key it looked up. It checks the reads
+// of a serializable transaction, and takes two-phase locking's row lock.
+func (x *exec) read(r *row, ix *index, key *ikey, write bool) (*version, *sql.Error) {
 	tx := x.tx
 	if tx.sx != nil {
 		for _, v := range r.versions {
@@ -280,7 +342,7 @@ func (x *exec) visit(out []candidate, r *row, ix *index, key *ikey, write bool) 
 				}
 			}
 			if err := x.checkRead(v); err != nil {
-				return out, err
+				return nil, err
 			}
 		}
 	}
@@ -290,27 +352,21 @@ func (x *exec) visit(out []candidate, r *row, ix *index, key *ikey, write bool) 
 			mode = modeX
 		}
 		lm := &x.db.locks
-		if _, err := lm.acquire(x.p, tx, lm.rowEntry(r), mode, sql.Block, false); err != nil {
-			return out, err
+		ok, err := lm.acquire(x.p, tx, lm.rowEntry(r), mode, x.pl.wait, false)
+		if err != nil || !ok {
+			return nil, err // !ok: SKIP LOCKED leaves the row out
 		}
 	}
 	v := x.readVersion(r)
 	if v == nil {
-		return out, nil
+		return nil, nil
 	}
 	if key != nil {
 		if k, ok := ix.key(v.vals); !ok || k != *key {
-			return out, nil
+			return nil, nil
 		}
 	}
-	ok, err := x.matches(x.pl.where, v.vals, nil)
-	if err != nil {
-		return out, err
-	}
-	if ok {
-		out = append(out, candidate{r, v})
-	}
-	return out, nil
+	return v, nil
 }
 
 // order sorts the rows found by ORDER BY; without one, a table scan's rows
@@ -318,18 +374,7 @@ func (x *exec) visit(out []candidate, r *row, ix *index, key *ikey, write bool) 
 // LIMIT keeps and the order rows are locked in.
 func (x *exec) order(cands []candidate, keys []orderKey) {
 	if len(keys) == 0 {
-		if x.pl.access.ix == nil {
-			slices.SortFunc(cands, func(a, b candidate) int {
-				switch {
-				case a.v.pos < b.v.pos:
-					return -1
-				case a.v.pos > b.v.pos:
-					return 1
-				}
-				return 0
-			})
-		}
-		return
+		return // a table scan found them in heap order, an index scan in key order
 	}
 	slices.SortStableFunc(cands, func(a, b candidate) int {
 		for _, k := range keys {
@@ -389,17 +434,28 @@ func (x *exec) limit() (int64, *sql.Error) {
 // together; a row whose newest version no longer matches keeps its lock,
 // as in PostgreSQL. Under SKIP LOCKED a row locked in a conflicting mode is
 // left out; under NOWAIT it fails the statement with 55P03.
-func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait sql.WaitPolicy, limit int64) ([]*version, *sql.Error) {
+func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait sql.WaitPolicy, limit int64) ([]candidate, *sql.Error) {
 	tx := x.tx
 	lm := &x.db.locks
-	var out []*version
+	out := cands[:0] // in place: each row is looked at before its slot is overwritten
 	for _, c := range cands {
 		if limit >= 0 && int64(len(out)) >= limit {
 			break
 		}
 		if tx.level == sql.Serializable2PL {
-			out = append(out, c.v) // locked exclusively by the scan, and read in its current state
+			out = append(out, c) // locked exclusively by the scan, and read in its current state
 			continue
+		}
+		if w := c.v.xmin; w != tx && w.state == active {
+			// Only dirty reads find a version another transaction is still
+			// writing: its writer is taken to hold the row until it ends.
+			ok, err := lm.waitForEndPolicy(x.p, tx, w, wait)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue // SKIP LOCKED
+			}
 		}
 		e := lm.rowEntry(c.r)
 		had := e.holderOf(tx) != nil
@@ -413,7 +469,7 @@ func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait s
 		l := tx.current(c.r)
 		deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
 		if l == c.v && !deleted {
-			out = append(out, c.v)
+			out = append(out, c)
 			continue
 		}
 		if tx.usesTxnSnapshot() {
@@ -426,12 +482,12 @@ func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait s
 			}
 			continue
 		}
-		match, err := x.matches(x.pl.where, l.vals, nil)
+		match, err := x.all(x.pl.quals, l.vals)
 		if err != nil {
 			return nil, err
 		}
 		if match {
-			out = append(out, l)
+			out = append(out, candidate{r: c.r, v: l})
 		}
 	}
 	return out, nil
@@ -448,31 +504,45 @@ type resultRows struct {
 
 // project builds the rows of a SELECT or RETURNING from versions.
 func project(pr *projection, versions []*version) *Result {
+	return projectN(pr, len(versions), func(i int) *version { return versions[i] })
+}
+
+// projectRows builds the rows of a SELECT from the candidates found.
+func projectRows(pr *projection, cands []candidate) *Result {
+	return projectN(pr, len(cands), func(i int) *version { return cands[i].v })
+}
+
+// projectN builds the rows of n versions, the i-th given by at(i).
+func projectN(pr *projection, count int, at func(int) *version) *Result {
+	if count == 0 && !pr.count {
+		return &Result{HasRows: true, Cols: pr.names}
+	}
 	rb := &resultRows{}
 	res := &rb.Result
 	res.HasRows = true
 	res.Cols = pr.names
 	if pr.count {
-		rb.row[0] = []sql.Value{sql.IntValue(int64(len(versions)))}
+		rb.row[0] = []sql.Value{sql.IntValue(int64(count))}
 		res.Rows = rb.row[:]
 		return res
 	}
-	if len(versions) == 0 {
+	if count == 0 {
 		return res
 	}
 	n := len(pr.cols)
 	var vals []sql.Value
-	if len(versions) == 1 && n <= len(rb.vals) {
+	if count == 1 && n <= len(rb.vals) {
 		vals = rb.vals[:n]
 	} else {
-		vals = make([]sql.Value, n*len(versions))
+		vals = make([]sql.Value, n*count)
 	}
-	if len(versions) == 1 {
+	if count == 1 {
 		res.Rows, res.Tags = rb.row[:], rb.tag[:]
 	} else {
-		res.Rows, res.Tags = make([][]sql.Value, len(versions)), make([]int64, len(versions))
+		res.Rows, res.Tags = make([][]sql.Value, count), make([]int64, count)
 	}
-	for i, v := range versions {
+	for i := 0; i < count; i++ {
+		v := at(i)
 		row := vals[i*n : (i+1)*n : (i+1)*n]
 		for j, c := range pr.cols {
 			row[j] = v.vals[c]
@@ -496,26 +566,15 @@ func (x *exec) selectRows() (*Result, *sql.Error) {
 	if pl.lock != 0 || pl.order != nil || limit >= 0 {
 		x.order(cands, pl.order)
 	}
-	var versions []*version
 	if pl.lock != 0 {
 		mode := pl.lock
-		if versions, err = x.lockRows(cands, func(candidate) lockMode { return mode }, pl.wait, limit); err != nil {
+		if cands, err = x.lockRows(cands, func(candidate) lockMode { return mode }, pl.wait, limit); err != nil {
 			return nil, err
 		}
-	} else {
-		if limit >= 0 && int64(len(cands)) > limit {
-			cands = cands[:limit]
-		}
-		if len(cands) == 1 {
-			versions = []*version{cands[0].v}
-		} else {
-			versions = make([]*version, len(cands))
-			for i, c := range cands {
-				versions[i] = c.v
-			}
-		}
+	} else if limit >= 0 && int64(len(cands)) > limit {
+		cands = cands[:limit]
 	}
-	res := project(&pl.proj, versions)
+	res := projectRows(&pl.proj, cands)
 	res.Tag = "SELECT"
 	return res, nil
 }
@@ -550,7 +609,7 @@ func (x *exec) conflictIn(keys ...sireadKey) *sql.Error {
 // unique index insertion does. It returns nil if there is none.
 func (x *exec) liveKey(ix *index, k ikey, self *row) (*version, *sql.Error) {
 restart:
-	for _, r := range ix.m[k] {
+	for _, r := range ix.rows(k) {
 		if r == self {
 			continue
 		}
@@ -878,10 +937,7 @@ func (x *exec) updateMode(c candidate) lockMode {
 	if !x.pl.keySet {
 		return modeNKU
 	}
-	vals, err := x.setValues(c.v.vals, nil)
-	if err != nil {
-		return modeX
-	}
+	vals := c.vals
 	for i, col := range x.t.cols {
 		if col.key && !vals[i].Equal(c.v.vals[i]) {
 			return modeX
@@ -891,22 +947,25 @@ func (x *exec) updateMode(c candidate) lockMode {
 }
 
 func (x *exec) update() (*Result, *sql.Error) {
+	x.setAtScan = true
 	cands, err := x.scan(true)
 	if err != nil {
 		return nil, err
 	}
 	x.order(cands, nil)
-	versions, err := x.lockRows(cands, x.updateMode, sql.Block, -1)
+	locked, err := x.lockRows(cands, x.updateMode, sql.Block, -1)
 	if err != nil {
 		return nil, err
 	}
-	written := versions[:0:0]
-	for _, v := range versions {
-		vals, err := x.setValues(v.vals, nil)
-		if err != nil {
-			return nil, err
+	written := make([]*version, 0, len(locked))
+	for _, c := range locked {
+		vals := c.vals
+		if vals == nil { // re-read after a concurrent update: SET again
+			if vals, err = x.setValues(c.v.vals, nil); err != nil {
+				return nil, err
+			}
 		}
-		nv, err := x.applyUpdate(v, vals)
+		nv, err := x.applyUpdate(c.v, vals)
 		if err != nil {
 			return nil, err
 		}
@@ -926,24 +985,27 @@ func (x *exec) delete() (*Result, *sql.Error) {
 		return nil, err
 	}
 	x.order(cands, nil)
-	versions, err := x.lockRows(cands, func(candidate) lockMode { return modeX }, sql.Block, -1)
+	locked, err := x.lockRows(cands, func(candidate) lockMode { return modeX }, sql.Block, -1)
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range versions {
+	deleted := make([]*version, 0, len(locked))
+	for _, c := range locked {
+		v := c.v
 		if err := x.conflictIn(x.writeKeys(v.vals)...); err != nil {
 			return nil, err
 		}
 		v.xmax = x.tx
 		x.tx.superseded = append(x.tx.superseded, v)
 		x.tx.wrote = true
+		deleted = append(deleted, v)
 	}
 	if x.pl.ret != nil {
-		res := project(x.pl.ret, versions)
-		res.Tag, res.Affected = "DELETE", len(versions)
+		res := project(x.pl.ret, deleted)
+		res.Tag, res.Affected = "DELETE", len(deleted)
 		return res, nil
 	}
-	return &Result{Tag: "DELETE", Affected: len(versions)}, nil
+	return &Result{Tag: "DELETE", Affected: len(deleted)}, nil
 }
 
 // check enforces NOT NULL and the range of 32-bit int columns on a row about

@@ -522,8 +522,15 @@ func (m *lockManager) closesCycle(target *txn) bool {
 // XactLockTableWait does: a share lock on other's transaction id, released
 // at once. The transaction-id lock is made only when someone waits for it.
 func (m *lockManager) waitForEnd(p *sim.Proc, tx, other *txn) *sql.Error {
+	_, err := m.waitForEndPolicy(p, tx, other, sql.Block)
+	return err
+}
+
+// waitForEndPolicy is waitForEnd under a wait policy: it reports false
+// (SKIP LOCKED) or fails with 55P03 (NOWAIT) when other is still running.
+func (m *lockManager) waitForEndPolicy(p *sim.Proc, tx, other *txn, wait sql.WaitPolicy) (bool, *sql.Error) {
 	if other.state != active {
-		return nil
+		return true, nil
 	}
 	e := other.xidLock
 	if e == nil {
@@ -531,11 +538,11 @@ func (m *lockManager) waitForEnd(p *sim.Proc, tx, other *txn) *sql.Error {
 		other.xidLock = e
 		e.grant(other, modeX, nil)
 	}
-	if _, err := m.acquire(p, tx, e, modeS, sql.Block, false); err != nil {
-		return err
+	ok, err := m.acquire(p, tx, e, modeS, wait, false)
+	if ok {
+		m.release(tx, e)
 	}
-	m.release(tx, e)
-	return nil
+	return ok, err
 }
 
 func lockNotAvailable() *sql.Error {

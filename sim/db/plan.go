@@ -1,7 +1,9 @@
 package db
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,8 +19,12 @@ import (
 // plan is a statement compiled against its table.
 type plan struct {
 	t *table
-	// SELECT, UPDATE, DELETE.
-	where  *cexpr // nil: every row
+	// SELECT, UPDATE, DELETE: the WHERE, folded and split as PostgreSQL's
+	// planner splits it.
+	never  bool     // a conjunct folded to false or NULL: no row, no scan
+	gating []*cexpr // conjuncts that read no column, checked once before the scan
+	filter []*cexpr // the others but those the index lookup answers, cheapest first
+	quals  []*cexpr // every conjunct that reads a column: the index's, then filter (EvalPlanQual's re-check)
 	access access
 	// SELECT.
 	proj  projection
@@ -63,11 +69,17 @@ type orderKey struct {
 type access struct {
 	ix   *index
 	keys [][]*cexpr // per index column: the values it may equal
+	pins []*cexpr   // the conjuncts that give them
 }
 
-// opCastText is an internal operator: Args[0] printed as text, for an
-// assignment of another type to a text column.
-const opCastText = sql.Op(200)
+// opCastText and opCastInt are internal operators: Args[0] printed as
+// text, for an assignment of another type to a text column, and a bigint
+// narrowed to an int (22003 when it does not fit), for one to an int
+// column — PostgreSQL's assignment casts.
+const (
+	opCastText = sql.Op(200)
+	opCastInt  = sql.Op(201)
+)
 
 // cexpr is a compiled expression.
 type cexpr struct {
@@ -110,9 +122,15 @@ func notBoolean(what string, t sql.Type) *sql.Error {
 	return &sql.Error{Code: sql.CodeDatatypeMismatch, Msg: "argument of " + what + " must be type boolean, not type " + typeName(t)}
 }
 
-func untypedOperands(op sql.Op) *sql.Error {
-	return &sql.Error{Code: sql.CodeFeatureNotSupported, Msg: "the operator " + op.String() + " between operands of unknown type" +
-		" is not supported by idemsim's SQL subset; write a typed literal (interval '...', timestamptz '...')"}
+// untypedOperands is PostgreSQL's error for an operator none of whose
+// operands has a type (two string literals or NULLs, or a parameter): it
+// cannot choose among its candidates.
+func untypedOperands(op sql.Op, binary bool) *sql.Error {
+	msg := "operator is not unique: " + op.String() + " unknown"
+	if binary {
+		msg = "operator is not unique: unknown " + op.String() + " unknown"
+	}
+	return &sql.Error{Code: sql.CodeAmbiguousFunction, Msg: msg}
 }
 
 // constType is the type of a literal as PostgreSQL reads it: an integer is
@@ -162,7 +180,7 @@ func (sc *scope) compile(e *sql.Expr) (*cexpr, *sql.Error) {
 		a := args[0]
 		switch {
 		case a.typ == 0:
-			return nil, untypedOperands(e.Op)
+			return nil, untypedOperands(e.Op, false)
 		case a.typ.Integer(), a.typ == sql.Interval:
 			n.typ = a.typ
 		default:
@@ -187,10 +205,7 @@ func (sc *scope) compile(e *sql.Expr) (*cexpr, *sql.Error) {
 	case sql.OpIsNull, sql.OpIsNotNull:
 		n.typ = sql.Bool
 	case sql.OpIn, sql.OpNotIn:
-		if err := inList(n); err != nil {
-			return nil, err
-		}
-		n.typ = sql.Bool
+		return inExpr(e.Op, args)
 	default:
 		return nil, &sql.Error{Code: sql.CodeFeatureNotSupported, Msg: "the operator " + e.Op.String() + " is not supported"}
 	}
@@ -278,7 +293,7 @@ func asNumError(err error, target **strconv.NumError) bool {
 func arith(n *cexpr) *sql.Error {
 	a, b := n.args[0], n.args[1]
 	if a.typ == 0 && b.typ == 0 {
-		return untypedOperands(n.op)
+		return untypedOperands(n.op, true)
 	}
 	adopt := func(other sql.Type) sql.Type {
 		if other == sql.Timestamptz && n.op == sql.OpAdd {
@@ -352,6 +367,48 @@ func toBool(a *cexpr, what string) *sql.Error {
 	return nil
 }
 
+// inExpr builds x [not] in (e, ...) as PostgreSQL's analysis does: the
+// elements that read no column, if there are two or more, become one
+// array comparison (an IN list proper); every other element becomes its
+// own x = e (x <> e for NOT IN), joined by OR (AND), in the order written.
+// So x in (y) is x = y.
+func inExpr(op sql.Op, args []*cexpr) (*cexpr, *sql.Error) {
+	x := args[0]
+	var vars, consts []*cexpr
+	for _, a := range args[1:] {
+		if columnFree(a) {
+			consts = append(consts, a)
+		} else {
+			vars = append(vars, a)
+		}
+	}
+	cmpOp, join := sql.OpEq, sql.OpOr
+	if op == sql.OpNotIn {
+		cmpOp, join = sql.OpNe, sql.OpAnd
+	}
+	var result *cexpr
+	rest := args[1:]
+	if len(consts) > 1 {
+		result = &cexpr{op: op, typ: sql.Bool, args: append([]*cexpr{x}, consts...)}
+		if err := inList(result); err != nil {
+			return nil, err
+		}
+		rest = vars
+	}
+	for _, r := range rest {
+		if err := comparison(cmpOp, x, r); err != nil {
+			return nil, err
+		}
+		c := &cexpr{op: cmpOp, typ: sql.Bool, args: []*cexpr{x, r}}
+		if result == nil {
+			result = c
+		} else {
+			result = &cexpr{op: join, typ: sql.Bool, args: []*cexpr{result, c}}
+		}
+	}
+	return result, nil
+}
+
 // setThreshold is the length from which an IN list of constants is looked
 // up in a set rather than compared element by element.
 const setThreshold = 8
@@ -405,6 +462,8 @@ func assignTo(n *cexpr, t *table, c int) (*cexpr, *sql.Error) {
 		return n, nil
 	}
 	switch {
+	case n.typ == sql.BigInt && col.typ == sql.Int:
+		return &cexpr{op: opCastInt, typ: sql.Int, args: []*cexpr{n}}, nil
 	case n.typ == col.typ, n.typ.Integer() && col.typ.Integer():
 		return n, nil
 	case col.typ == sql.Text:
@@ -431,7 +490,7 @@ func assignConst(v sql.Value, t sql.Type, name, what string) (sql.Value, *sql.Er
 	return sql.Value{}, &sql.Error{Code: sql.CodeDatatypeMismatch, Msg: "column \"" + name + "\" is of type " + t.String() + " but " + what + " is of type " + n.typ.String()}
 }
 
-// where compiles a WHERE clause.
+// where compiles a WHERE clause (not yet folded: see plan.fold).
 func (sc *scope) where(e *sql.Expr, what string) (*cexpr, *sql.Error) {
 	if e == nil {
 		return nil, nil
@@ -444,6 +503,413 @@ func (sc *scope) where(e *sql.Expr, what string) (*cexpr, *sql.Error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// value compiles an expression assigned to column c (VALUES, SET).
+func (sc *scope) value(e *sql.Expr, t *table, c int) (*cexpr, *sql.Error) {
+	n, err := sc.compile(e)
+	if err != nil {
+		return nil, err
+	}
+	return assignTo(n, t, c)
+}
+
+// foldAll folds a plan's expressions once the whole statement has been
+// analyzed — an error of analysis (a literal of the wrong type) comes
+// before one of folding (an overflow) wherever each stands, as in
+// PostgreSQL — and in the order PostgreSQL's planner folds them: the
+// assignments (SET, VALUES), WHERE, LIMIT, then ON CONFLICT's SET and
+// WHERE.
+func (pl *plan) foldAll(where *cexpr) (*cexpr, *sql.Error) {
+	var err *sql.Error
+	each := func(n **cexpr) {
+		if err == nil && *n != nil {
+			*n, err = fold(*n)
+		}
+	}
+	for _, row := range pl.rows {
+		for i := range row {
+			each(&row[i])
+		}
+	}
+	if !pl.doUpdate {
+		for i := range pl.sets {
+			each(&pl.sets[i].e)
+		}
+	}
+	each(&where)
+	each(&pl.limit)
+	if pl.doUpdate {
+		for i := range pl.sets {
+			each(&pl.sets[i].e)
+		}
+	}
+	each(&pl.conflWher)
+	if err == nil && pl.conflWher != nil {
+		pl.conflWher = canonicalize(pl.conflWher)
+	}
+	return where, err
+}
+
+// strict reports whether op yields NULL when an operand is NULL.
+func strict(op sql.Op) bool {
+	switch op {
+	case sql.OpNeg, sql.OpAdd, sql.OpSub, sql.OpMod, sql.OpEq, sql.OpNe, sql.OpLt, sql.OpLe, sql.OpGt, sql.OpGe, opCastText, opCastInt:
+		return true
+	}
+	return false
+}
+
+// fold simplifies n as PostgreSQL's planner does before it runs anything
+// (eval_const_expressions), since what it simplifies away is never
+// evaluated, and what it computes fails the statement even when no row is
+// read: an operator over constants is computed now (its error is the
+// statement's); a strict operator with a NULL constant operand is NULL,
+// its other operands unevaluated; AND and OR are flattened, a constant
+// that decides them decides them, the other constants are dropped, and a
+// NULL constant goes last.
+func fold(n *cexpr) (*cexpr, *sql.Error) {
+	if n.op == sql.OpAnd || n.op == sql.OpOr {
+		return foldBool(n) // its operands are folded in turn, until one decides
+	}
+	for i, a := range n.args {
+		f, err := fold(a)
+		if err != nil {
+			return nil, err
+		}
+		n.args[i] = f
+	}
+	switch n.op {
+	case sql.OpConst, sql.OpParam, sql.OpColumn, sql.OpNow:
+		return n, nil
+	case sql.OpNot:
+		return negateClause(n.args[0]), nil
+	}
+	if strict(n.op) {
+		for _, a := range n.args {
+			if a.op == sql.OpConst && a.val.IsNull() {
+				return &cexpr{op: sql.OpConst, typ: n.typ}, nil
+			}
+		}
+	}
+	for _, a := range n.args {
+		if a.op != sql.OpConst {
+			return n, nil
+		}
+	}
+	var x exec // constants only: nothing of a running statement is read
+	v, err := x.eval(n, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &cexpr{op: sql.OpConst, typ: n.typ, val: v}, nil
+}
+
+// negators pairs each comparison with its negation.
+var negators = map[sql.Op]sql.Op{
+	sql.OpEq: sql.OpNe, sql.OpNe: sql.OpEq, sql.OpLt: sql.OpGe, sql.OpGe: sql.OpLt,
+	sql.OpLe: sql.OpGt, sql.OpGt: sql.OpLe, sql.OpIn: sql.OpNotIn, sql.OpNotIn: sql.OpIn,
+	sql.OpIsNull: sql.OpIsNotNull, sql.OpIsNotNull: sql.OpIsNull,
+}
+
+// negateClause is NOT n, simplified as PostgreSQL's negate_clause does: a
+// constant is negated, a comparison, IN list or IS NULL turns into its
+// opposite, NOT NOT disappears, and NOT pushes through AND and OR (De
+// Morgan). Anything else keeps its NOT.
+func negateClause(n *cexpr) *cexpr {
+	switch n.op {
+	case sql.OpConst:
+		if n.val.IsNull() {
+			return n
+		}
+		return &cexpr{op: sql.OpConst, typ: sql.Bool, val: boolValue(!n.val.Bool())}
+	case sql.OpNot:
+		return n.args[0]
+	case sql.OpAnd, sql.OpOr:
+		op := sql.OpOr
+		if n.op == sql.OpOr {
+			op = sql.OpAnd
+		}
+		args := make([]*cexpr, len(n.args))
+		for i, a := range n.args {
+			args[i] = negateClause(a)
+		}
+		return &cexpr{op: op, typ: sql.Bool, args: args}
+	}
+	if neg, ok := negators[n.op]; ok {
+		m := *n
+		m.op = neg
+		return &m
+	}
+	return &cexpr{op: sql.OpNot, typ: sql.Bool, args: []*cexpr{n}}
+}
+
+// foldBool simplifies an AND or OR, folding its operands in order as
+// PostgreSQL's simplify_and_arguments and simplify_or_arguments do: nested
+// ANDs (ORs) are spliced in, and a constant that decides the result ends
+// the work, leaving the operands after it unfolded (so never evaluated).
+func foldBool(n *cexpr) (*cexpr, *sql.Error) {
+	decisive := n.op == sql.OpOr // the value that decides it: true for OR, false for AND
+	queue := append([]*cexpr(nil), n.args...)
+	var args []*cexpr
+	haveNull := false
+	for len(queue) > 0 {
+		a := queue[0]
+		queue = queue[1:]
+		if a.op != n.op {
+			f, err := fold(a)
+			if err != nil {
+				return nil, err
+			}
+			a = f
+		}
+		switch {
+		case a.op == n.op:
+			queue = append(append([]*cexpr(nil), a.args...), queue...)
+		case a.op != sql.OpConst:
+			args = append(args, a)
+		case a.val.IsNull():
+			haveNull = true
+		case a.val.Bool() == decisive:
+			return &cexpr{op: sql.OpConst, typ: sql.Bool, val: boolValue(decisive)}, nil
+		}
+	}
+	if haveNull {
+		args = append(args, &cexpr{op: sql.OpConst, typ: sql.Bool})
+	}
+	switch len(args) {
+	case 0:
+		return &cexpr{op: sql.OpConst, typ: sql.Bool, val: boolValue(!decisive)}, nil
+	case 1:
+		return args[0], nil
+	}
+	return &cexpr{op: n.op, typ: sql.Bool, args: args}, nil
+}
+
+var (
+	constTrue  = &cexpr{op: sql.OpConst, typ: sql.Bool, val: sqlTrue}
+	constFalse = &cexpr{op: sql.OpConst, typ: sql.Bool, val: sqlFalse}
+)
+
+// canonicalize is PostgreSQL's canonicalize_qual on a folded WHERE: in the
+// AND and OR nested from the top, where NULL may be read as false, an AND
+// with a false or NULL constant is false and an OR drops them; and an OR
+// whose every arm holds the same condition is rewritten with that
+// condition pulled out in front ((a and b) or (a and c) is a and (b or c)).
+func canonicalize(n *cexpr) *cexpr {
+	switch n.op {
+	case sql.OpOr:
+		var or []*cexpr
+		for _, a := range n.args {
+			a = canonicalize(a)
+			if a.op == sql.OpConst {
+				if a.val.Bool() {
+					return a
+				}
+				continue // false or NULL
+			}
+			or = append(or, a)
+		}
+		return duplicateOrs(flatten(sql.OpOr, or))
+	case sql.OpAnd:
+		var and []*cexpr
+		for _, a := range n.args {
+			a = canonicalize(a)
+			if a.op == sql.OpConst {
+				if a.val.Bool() {
+					continue
+				}
+				return constFalse // false or NULL
+			}
+			and = append(and, a)
+		}
+		return makeBool(sql.OpAnd, flatten(sql.OpAnd, and))
+	}
+	return n
+}
+
+// flatten splices the operands of op nodes among list into it.
+func flatten(op sql.Op, list []*cexpr) []*cexpr {
+	var out []*cexpr
+	for _, a := range list {
+		if a.op == op {
+			out = append(out, flatten(op, a.args)...)
+		} else {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// makeBool is AND or OR of list: true or false when empty, the one
+// operand when single.
+func makeBool(op sql.Op, list []*cexpr) *cexpr {
+	switch len(list) {
+	case 0:
+		if op == sql.OpAnd {
+			return constTrue
+		}
+		return constFalse
+	case 1:
+		return list[0]
+	}
+	return &cexpr{op: op, typ: sql.Bool, args: list}
+}
+
+// sameExpr reports whether two compiled expressions are the same tree.
+func sameExpr(a, b *cexpr) bool {
+	if a.op != b.op || a.typ != b.typ || a.val != b.val || a.col != b.col || a.excl != b.excl ||
+		a.param != b.param || a.want != b.want || a.assign != b.assign || len(a.args) != len(b.args) {
+		return false
+	}
+	for i := range a.args {
+		if !sameExpr(a.args[i], b.args[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func memberOf(list []*cexpr, e *cexpr) bool {
+	for _, x := range list {
+		if sameExpr(x, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// andArgs are the conjuncts of an AND, or e alone.
+func andArgs(e *cexpr) []*cexpr {
+	if e.op == sql.OpAnd {
+		return e.args
+	}
+	return []*cexpr{e}
+}
+
+// duplicateOrs is PostgreSQL's process_duplicate_ors: the conditions in
+// every arm of an OR are pulled out in front of it.
+func duplicateOrs(or []*cexpr) *cexpr {
+	if len(or) <= 1 {
+		return makeBool(sql.OpOr, or)
+	}
+	// The shortest arm is the reference: a condition not in it is not in
+	// every arm.
+	var ref []*cexpr
+	for _, a := range or {
+		if a.op != sql.OpAnd {
+			ref = []*cexpr{a}
+			break
+		}
+		if ref == nil || len(a.args) < len(ref) {
+			ref = a.args
+		}
+	}
+	var uniq []*cexpr
+	for _, r := range ref {
+		if !memberOf(uniq, r) {
+			uniq = append(uniq, r)
+		}
+	}
+	var winners []*cexpr
+	for _, r := range uniq {
+		win := true
+		for _, a := range or {
+			if !memberOf(andArgs(a), r) {
+				win = false
+				break
+			}
+		}
+		if win {
+			winners = append(winners, r)
+		}
+	}
+	if winners == nil {
+		return &cexpr{op: sql.OpOr, typ: sql.Bool, args: or}
+	}
+	var rest []*cexpr
+	for _, a := range or {
+		var left []*cexpr
+		for _, c := range andArgs(a) {
+			if !memberOf(winners, c) {
+				left = append(left, c)
+			}
+		}
+		if left == nil {
+			rest = nil // (a and b) or a is a: the rest of the OR does not matter
+			break
+		}
+		rest = append(rest, makeBool(sql.OpAnd, left))
+	}
+	if rest != nil {
+		winners = append(winners, makeBool(sql.OpOr, flatten(sql.OpOr, rest)))
+	}
+	return makeBool(sql.OpAnd, flatten(sql.OpAnd, winners))
+}
+
+// cost is PostgreSQL's estimate of evaluating n, in operator calls
+// (cost_qual_eval): one per operator and function, half the elements of
+// an IN list, nothing for columns, constants, AND, OR, NOT and IS NULL.
+func cost(n *cexpr) float64 {
+	c := 0.0
+	switch n.op {
+	case sql.OpNow, sql.OpNeg, sql.OpAdd, sql.OpSub, sql.OpMod, sql.OpEq, sql.OpNe, sql.OpLt, sql.OpLe, sql.OpGt, sql.OpGe, opCastText:
+		c = 1
+	case sql.OpIn, sql.OpNotIn:
+		c = 0.5 * float64(len(n.args)-1)
+	case opCastInt:
+		c = 1
+	}
+	if n.op == sql.OpMod && n.args[0].typ != n.args[1].typ {
+		c++ // PostgreSQL has no int % bigint: the int is cast to bigint first, a call of its own
+	}
+	for _, a := range n.args {
+		c += cost(a)
+	}
+	return c
+}
+
+// conjuncts are the operands of a top-level AND, or n itself.
+func conjuncts(n *cexpr) []*cexpr {
+	if n == nil {
+		return nil
+	}
+	if n.op == sql.OpAnd {
+		return n.args
+	}
+	return []*cexpr{n}
+}
+
+// splitWhere chooses the access path for a folded WHERE and splits it as
+// PostgreSQL's planner does: a conjunct that is constant false or NULL
+// means no row (a one-time filter, checked before any scan); one that
+// reads no column is checked once before the scan; the rest are checked
+// per row, those the index lookup answers first (only on re-checks), then
+// the others, cheapest first.
+func (pl *plan) splitWhere(where *cexpr) {
+	if where != nil {
+		where = canonicalize(where)
+	}
+	var rows []*cexpr
+	for _, c := range conjuncts(where) {
+		switch {
+		case c.op == sql.OpConst && !c.val.Bool():
+			pl.never = true
+		case c.op == sql.OpConst:
+		case columnFree(c):
+			pl.gating = append(pl.gating, c)
+		default:
+			rows = append(rows, c)
+		}
+	}
+	pl.access = chooseAccess(pl.t, rows)
+	for _, c := range rows {
+		if !slices.Contains(pl.access.pins, c) {
+			pl.filter = append(pl.filter, c)
+		}
+	}
+	slices.SortStableFunc(pl.filter, func(a, b *cexpr) int { return cmp.Compare(cost(a), cost(b)) })
+	pl.quals = append(append([]*cexpr(nil), pl.access.pins...), pl.filter...)
 }
 
 func (t *table) projection(p *sql.Projection) (projection, *sql.Error) {
@@ -483,33 +949,19 @@ func columnFree(n *cexpr) bool {
 }
 
 // chooseAccess picks the first unique index (the primary key's first)
-// whose every column a top-level conjunct pins, by c = e or c in (e, ...)
+// whose every column one of the conjuncts pins, by c = e or c in (e, ...)
 // with e reading no column.
-func chooseAccess(t *table, where *cexpr) access {
-	if where == nil {
-		return access{}
-	}
-	var conj []*cexpr
-	var flatten func(n *cexpr)
-	flatten = func(n *cexpr) {
-		if n.op == sql.OpAnd {
-			flatten(n.args[0])
-			flatten(n.args[1])
-			return
-		}
-		conj = append(conj, n)
-	}
-	flatten(where)
-	pinned := func(c int) []*cexpr {
+func chooseAccess(t *table, conj []*cexpr) access {
+	pinned := func(c int) ([]*cexpr, *cexpr) {
 		for _, n := range conj {
 			switch n.op {
 			case sql.OpEq:
 				a, b := n.args[0], n.args[1]
 				if a.op == sql.OpColumn && !a.excl && a.col == c && columnFree(b) {
-					return []*cexpr{b}
+					return []*cexpr{b}, n
 				}
 				if b.op == sql.OpColumn && !b.excl && b.col == c && columnFree(a) {
-					return []*cexpr{a}
+					return []*cexpr{a}, n
 				}
 			case sql.OpIn:
 				a := n.args[0]
@@ -521,23 +973,27 @@ func chooseAccess(t *table, where *cexpr) access {
 					free = free && columnFree(x)
 				}
 				if free {
-					return n.args[1:]
+					return n.args[1:], n
 				}
 			}
 		}
-		return nil
+		return nil, nil
 	}
 	for _, ix := range t.indexes {
-		keys := make([][]*cexpr, len(ix.cols))
+		a := access{ix: ix, keys: make([][]*cexpr, len(ix.cols))}
 		ok := true
 		for i, c := range ix.cols {
-			if keys[i] = pinned(c); keys[i] == nil {
+			var pin *cexpr
+			if a.keys[i], pin = pinned(c); pin == nil {
 				ok = false
 				break
 			}
+			if !slices.Contains(a.pins, pin) {
+				a.pins = append(a.pins, pin)
+			}
 		}
 		if ok {
-			return access{ix: ix, keys: keys}
+			return a
 		}
 	}
 	return access{}
@@ -579,7 +1035,8 @@ func compileSelect(t *table, st *sql.Select) (*plan, *sql.Error) {
 	if pl.proj, err = t.projection(&st.What); err != nil {
 		return nil, err
 	}
-	if pl.where, err = sc.where(st.Where, "WHERE"); err != nil {
+	where, err := sc.where(st.Where, "WHERE")
+	if err != nil {
 		return nil, err
 	}
 	for _, o := range st.OrderBy {
@@ -608,7 +1065,10 @@ func compileSelect(t *table, st *sql.Select) (*plan, *sql.Error) {
 	if st.Lock != 0 {
 		pl.lock = rowMode(st.Lock)
 	}
-	pl.access = chooseAccess(t, pl.where)
+	if where, err = pl.foldAll(where); err != nil {
+		return nil, err
+	}
+	pl.splitWhere(where)
 	return pl, nil
 }
 
@@ -618,18 +1078,34 @@ func compileSets(t *table, sc *scope, sets []sql.SetClause, pl *plan) *sql.Error
 		if c < 0 {
 			return &sql.Error{Code: sql.CodeUndefinedColumn, Msg: "column \"" + s.Col + "\" of relation \"" + t.name + "\" does not exist"}
 		}
-		if t.cols[c].identity == sql.IdentityAlways {
-			return &sql.Error{Code: sql.CodeGeneratedAlways, Msg: "column \"" + s.Col + "\" can only be updated to DEFAULT"}
-		}
-		n, err := sc.compile(&s.Value)
+		n, err := sc.value(&s.Value, t, c)
 		if err != nil {
-			return err
-		}
-		if n, err = assignTo(n, t, c); err != nil {
 			return err
 		}
 		pl.sets = append(pl.sets, setExpr{col: c, e: n})
 		pl.keySet = pl.keySet || t.cols[c].key
+	}
+	return nil
+}
+
+// generatedAlways is the error PostgreSQL's rewriter raises, once the
+// statement has been analyzed, for a value given to a GENERATED ALWAYS
+// identity column: in VALUES (other than DEFAULT) or in SET.
+func (pl *plan) generatedAlways(st *sql.Insert) *sql.Error {
+	t := pl.t
+	if st != nil {
+		for _, r := range st.Rows {
+			for i := range r {
+				if c := pl.target[i]; r[i].Op != sql.OpDefault && t.cols[c].identity == sql.IdentityAlways {
+					return &sql.Error{Code: sql.CodeGeneratedAlways, Msg: "cannot insert a non-DEFAULT value into column \"" + t.cols[c].name + "\""}
+				}
+			}
+		}
+	}
+	for _, s := range pl.sets {
+		if t.cols[s.col].identity == sql.IdentityAlways {
+			return &sql.Error{Code: sql.CodeGeneratedAlways, Msg: "column \"" + t.cols[s.col].name + "\" can only be updated to DEFAULT"}
+		}
 	}
 	return nil
 }
@@ -647,33 +1123,43 @@ func compileReturning(t *table, r *sql.Projection, pl *plan) *sql.Error {
 }
 
 func compileUpdate(t *table, st *sql.Update) (*plan, *sql.Error) {
+	// In PostgreSQL's order of analysis: WHERE, RETURNING, then SET.
 	sc := &scope{t: t}
 	pl := &plan{t: t}
-	if err := compileSets(t, sc, st.Set, pl); err != nil {
-		return nil, err
-	}
-	var err *sql.Error
-	if pl.where, err = sc.where(st.Where, "WHERE"); err != nil {
+	where, err := sc.where(st.Where, "WHERE")
+	if err != nil {
 		return nil, err
 	}
 	if err := compileReturning(t, st.Returning, pl); err != nil {
 		return nil, err
 	}
-	pl.access = chooseAccess(t, pl.where)
+	if err := compileSets(t, sc, st.Set, pl); err != nil {
+		return nil, err
+	}
+	if err := pl.generatedAlways(nil); err != nil {
+		return nil, err
+	}
+	if where, err = pl.foldAll(where); err != nil {
+		return nil, err
+	}
+	pl.splitWhere(where)
 	return pl, nil
 }
 
 func compileDelete(t *table, st *sql.Delete) (*plan, *sql.Error) {
 	sc := &scope{t: t}
 	pl := &plan{t: t}
-	var err *sql.Error
-	if pl.where, err = sc.where(st.Where, "WHERE"); err != nil {
+	where, err := sc.where(st.Where, "WHERE")
+	if err != nil {
 		return nil, err
 	}
 	if err := compileReturning(t, st.Returning, pl); err != nil {
 		return nil, err
 	}
-	pl.access = chooseAccess(t, pl.where)
+	if where, err = pl.foldAll(where); err != nil {
+		return nil, err
+	}
+	pl.splitWhere(where)
 	return pl, nil
 }
 
@@ -703,16 +1189,11 @@ func compileInsert(t *table, st *sql.Insert) (*plan, *sql.Error) {
 			if r[i].Op == sql.OpDefault {
 				continue
 			}
-			if t.cols[c].identity == sql.IdentityAlways {
-				return nil, &sql.Error{Code: sql.CodeGeneratedAlways, Msg: "cannot insert a non-DEFAULT value into column \"" + t.cols[c].name + "\""}
-			}
-			n, err := values.compile(&r[i])
+			n, err := values.value(&r[i], t, c)
 			if err != nil {
 				return nil, err
 			}
-			if row[i], err = assignTo(n, t, c); err != nil {
-				return nil, err
-			}
+			row[i] = n
 		}
 		pl.rows = append(pl.rows, row)
 	}
@@ -749,6 +1230,12 @@ func compileInsert(t *table, st *sql.Insert) (*plan, *sql.Error) {
 		}
 	}
 	if err := compileReturning(t, st.Returning, pl); err != nil {
+		return nil, err
+	}
+	if err := pl.generatedAlways(st); err != nil {
+		return nil, err
+	}
+	if _, err := pl.foldAll(nil); err != nil {
 		return nil, err
 	}
 	return pl, nil

@@ -9,9 +9,9 @@ import (
 
 // Result is what a statement returns.
 type Result struct {
-	Tag        string // BEGIN, COMMIT, ROLLBACK, SET, SELECT, INSERT, UPDATE, DELETE, CREATE TABLE, DROP TABLE
-	HasRows    bool   // SELECT or RETURNING: Cols and Rows hold the result
-	Cols       []string
+	Tag        string   // BEGIN, COMMIT, ROLLBACK, SET, SELECT, INSERT, UPDATE, DELETE, CREATE TABLE, DROP TABLE
+	HasRows    bool     // SELECT or RETURNING: Cols and Rows hold the result
+	Cols       []string // shared by every result of the statement: do not modify
 	Rows       [][]sql.Value
 	Affected   int  // rows inserted, updated or deleted
 	RolledBack bool // a COMMIT that rolled back a failed transaction

@@ -88,9 +88,6 @@ func (o Op) String() string {
 	return "op(" + strconv.Itoa(int(o)) + ")"
 }
 
-// Comparison reports whether o is one of = <> < <= > >=.
-func (o Op) Comparison() bool { return o >= OpEq && o <= OpGe }
-
 // Expr is a value expression: a tree of operators over literals,
 // parameters, columns and now(). Types are checked when the statement runs
 // against its table, as PostgreSQL checks them when it analyzes one.
@@ -381,6 +378,7 @@ const (
 	CodeDuplicateColumn          = "42701"
 	CodeGroupingError            = "42803"
 	CodeUndefinedFunction        = "42883" // e.g. operator does not exist: text = integer
+	CodeAmbiguousFunction        = "42725" // operator is not unique: unknown + unknown
 	CodeDivisionByZero           = "22012"
 	CodeInvalidOnConflict        = "42P10"
 	CodeProtocolViolation        = "08P01"

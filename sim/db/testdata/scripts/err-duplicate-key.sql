@@ -1,6 +1,7 @@
 # A duplicate key in autocommit (no levels).
-# Claim (the idempotency thread): "put a unique constraint on a column, and
-# make my API return 409 for conflict vs 200 on success."
+# Position (the idempotency thread's argument that a unique constraint is
+# enough): let the constraint reject the second key and map that error to
+# an HTTP conflict, and a success to 200.
 # Expected: the second insert of key 'k' fails with 23505 (unique_violation);
 # in a multi-row insert the whole statement fails, so 'k2' is not inserted
 # either; the table keeps one row.

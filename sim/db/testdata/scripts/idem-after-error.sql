@@ -1,9 +1,9 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # A statement after an error in a transaction, and the commit of that
 # transaction: a duplicate insert inside a transaction poisons it.
-# Claim (the idempotency thread): "One request succeeds, the other gets a dup
-# error" -- and whatever else that request does in the same transaction is
-# lost.
+# Position (the idempotency thread's case for simply letting requests
+# collide): the loser of the race is told its key is a duplicate -- and here,
+# whatever else it did in the same transaction is lost with it.
 # Expected at every level: the duplicate insert fails with 23505, the next
 # statement with 25P02 (in_failed_sql_transaction), and the commit is
 # answered with ROLLBACK (rolled back): the payment inserted before the

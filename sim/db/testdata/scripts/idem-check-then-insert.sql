@@ -1,13 +1,12 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # Check-then-insert without a unique constraint: two requests with the same
 # key each look the key up inside a transaction, find nothing, and insert.
-# Claim (the idempotency thread): "Start a transaction / Lookup 'does this
-# idempotency key already exist' / If it doesn't, insert the payment record
-# with the idempotency key / Commit the transaction", and, for serializable,
-# "if you have two transactions simultaneously which do 'check if value XYZ
-# exists; if it doesn't exist, insert it' they will both run the insert. The
-# collision will only be detected when the second transaction tries to
-# commit."
+# Position (the idempotency thread's recipe of a transaction around a
+# lookup and an insert): open a transaction, look the key up, insert the
+# payment with its key when the lookup finds nothing, commit. And, from the
+# same thread, the warning for serializable: both concurrent transactions get
+# past the lookup and insert, and the clash surfaces only when the later one
+# commits.
 # Expected: nothing blocks. Both commit at read committed and repeatable
 # read: the key is charged twice. At serializable t2's commit fails with
 # 40001 and one payment remains.

@@ -1,8 +1,9 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # A classic two-row deadlock: two requests update two key rows in opposite
 # orders.
-# Claim (the idempotency thread): "it's fine to block" -- until two blocked
-# requests wait for each other.
+# Position (the idempotency thread's view that making a duplicate request
+# wait is acceptable): waiting is harmless -- until two waiting requests wait
+# for each other.
 # Expected at every level: t1's update of k2 waits for t2. t2's update of k1
 # closes the cycle; t2's own deadlock check (after deadlock_timeout, 200 ms)
 # finds it, so t2's statement fails with 40P01 and t2's transaction aborts,

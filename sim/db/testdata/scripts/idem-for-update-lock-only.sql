@@ -1,8 +1,9 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # SELECT ... FOR UPDATE on an existing key row while another request holds
 # it; the holder only locks it, changes nothing and commits.
-# Claim (the idempotency thread): "You have a transaction row lock" and the
-# second request waits for it.
+# Position (the idempotency thread's argument that the row lock held by the
+# first request's transaction serializes the two): the second request waits
+# for that lock.
 # Expected: t2 waits, then resumes with the unchanged row (k,started,NULL) at
 # every level: a lock alone is not a concurrent update, so repeatable read
 # and serializable do not fail.

@@ -1,7 +1,7 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # SELECT ... FOR UPDATE on a key that does not exist yet, with a primary key.
-# Claim (the idempotency thread): "I could write the sequence out with a
-# SELECT FOR UPDATE and the second request will block instead of retry" --
+# Position (the idempotency thread's suggestion of SELECT ... FOR UPDATE):
+# lock the key's row, so that a second request waits rather than retries --
 # but FOR UPDATE locks rows, and there is no row yet.
 # Expected: neither select blocks (both return nothing). t2's insert then
 # waits for t1's uncommitted key, and fails when t1 commits: 23505 at read

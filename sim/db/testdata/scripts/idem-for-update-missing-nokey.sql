@@ -1,8 +1,8 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # SELECT ... FOR UPDATE on a key that does not exist yet, without a unique
 # constraint.
-# Claim (the idempotency thread): "I could write the sequence out with a
-# SELECT FOR UPDATE and the second request will block instead of retry" --
+# Position (the idempotency thread's suggestion of SELECT ... FOR UPDATE):
+# lock the key's row, so that a second request waits rather than retries --
 # but FOR UPDATE locks rows, and there is no row yet.
 # Expected: nothing blocks; both insert the key and both commit at read
 # committed and repeatable read (two rows for one key). At serializable the

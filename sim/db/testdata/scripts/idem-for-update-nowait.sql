@@ -1,8 +1,8 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # SELECT ... FOR UPDATE NOWAIT on a key row that another request holds.
-# Claim (the idempotency thread): "If a transaction is locked then subsequent
-# requests would return a 409, ideally with an error message indicating that
-# it's currently being processed."
+# Position (the idempotency thread's proposal to answer a key in progress
+# with a conflict): while the first request holds the key, later ones get a
+# 409 saying the request is still being processed.
 # Expected: t2 fails at once with 55P03 (lock_not_available) at every level
 # instead of waiting. After rolling back and after t1 commits, the same
 # statement in autocommit returns the updated row.

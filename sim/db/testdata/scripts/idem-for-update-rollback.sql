@@ -1,9 +1,10 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # SELECT ... FOR UPDATE on an existing key row while another request holds
 # it; the holder updates the row, then rolls back (the request failed).
-# Claim (the idempotency thread): "If some request returns 409 early and the
-# 'original' request fails, you will not get further retries and the message
-# will be lost" -- the waiter must see the failure, not the attempt.
+# Position (the idempotency thread's objection to answering a duplicate
+# with a conflict at once): if the first request later fails, the client
+# that was turned away does not retry, and the operation never happens --
+# so the waiter must see the failure, not the attempt.
 # Expected: t2 waits, then resumes with the original row (k,started,NULL) at
 # every level: a rolled-back update is no concurrent update.
 create table idempotency_keys (key text primary key, status text, response int)

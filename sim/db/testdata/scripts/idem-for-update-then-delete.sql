@@ -1,8 +1,8 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # SELECT ... FOR UPDATE on an existing key row while another request holds
 # it; the holder deletes the key (say, it expired) and commits.
-# Claim (the idempotency thread): "The lock would normally make the second
-# request wait ... until the first one is done."
+# Position (the idempotency thread's account of the row lock): the second
+# request waits on the lock until the first request has finished.
 # Expected: t2 waits. At read committed it resumes with no row (the key is
 # gone, so the request would proceed as new). At repeatable read and
 # serializable it resumes with 40001.

@@ -1,10 +1,10 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # SELECT ... FOR UPDATE on an existing key row while another request holds
 # it; the holder records the response and commits.
-# Claim (the idempotency thread): "I could write the sequence out with a
-# SELECT FOR UPDATE and the second request will block instead of retry", and
-# "The lock would normally make the second request wait ... until the first
-# one is done. Then it sees it's a duplicate and returns that."
+# Position (the idempotency thread's suggestion of SELECT ... FOR UPDATE):
+# the second request waits on the key's row lock rather than retrying, and
+# once the first one is finished it finds the key done and answers with the
+# stored response.
 # Expected: t2 waits. At read committed it resumes with the updated row
 # (k,done,200): it sees the duplicate and its response. At repeatable read
 # and serializable it resumes with 40001 (the row changed since its

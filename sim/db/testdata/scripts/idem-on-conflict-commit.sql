@@ -1,8 +1,9 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # INSERT ... ON CONFLICT DO NOTHING RETURNING * while a concurrent
 # uncommitted insert of the same key later commits.
-# Claim (the idempotency thread): "the check-for-dup transaction is inside a
-# single INSERT" -- the insert tells the caller whether it won.
+# Position (the idempotency thread's argument that a unique constraint is
+# enough): the duplicate check happens inside the one INSERT -- and the
+# insert tells the caller whether it won.
 # Expected: t1's insert returns its row. t2's waits for t1's uncommitted key.
 # At read committed it resumes with no row (t2 lost: a duplicate). At
 # repeatable read and serializable it resumes with 40001: the conflicting row

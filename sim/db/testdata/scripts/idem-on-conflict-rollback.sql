@@ -1,9 +1,9 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # INSERT ... ON CONFLICT DO NOTHING RETURNING * while a concurrent
 # uncommitted insert of the same key later rolls back.
-# Claim (the idempotency thread): "If some request returns 409 early and the
-# 'original' request fails, you will not get further retries and the message
-# will be lost."
+# Position (the idempotency thread's objection to answering a duplicate
+# with a conflict at once): if the first request later fails, the client
+# that was turned away does not retry, and the operation is lost.
 # Expected: t2's insert waits for t1's uncommitted key; when t1 rolls back it
 # resumes and inserts, returning its row, at every level. t2 is the original
 # now.

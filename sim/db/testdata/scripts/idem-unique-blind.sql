@@ -1,11 +1,10 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # Blind inserts with a primary key on the idempotency key: neither request
 # reads first.
-# Claim (the idempotency thread): "you shouldn't have a separate check for
-# existence, you should have the insert/update fail atomically", and "yes you
-# can use a unique constraint instead of an explicit transaction, and this
-# is conceptually identical - the check-for-dup transaction is inside a
-# single INSERT".
+# Position (the idempotency thread's argument that a unique constraint is
+# enough): skip the separate existence check and let the write itself fail
+# atomically; a unique constraint does the duplicate check inside the one
+# INSERT, which amounts to the explicit transaction.
 # Expected: t2's insert waits for t1's uncommitted key and fails with 23505
 # when t1 commits, at every level (at serializable too: t2 read nothing, so
 # there is no read/write dependency to report as 40001).

@@ -1,9 +1,9 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # Check-then-insert with a primary key on the idempotency key: both requests
 # read the key first, find nothing, and insert.
-# Claim (the idempotency thread): "You can often satisfy this contract with a
-# unique constraint", and "it's fine to block. One request succeeds, the
-# other gets a dup error (or a replay)."
+# Position (the idempotency thread's argument that a unique constraint is
+# often all the contract needs): one request wins, the other waits and is
+# then told its key is taken (or gets the stored response).
 # Expected: t2's insert waits for t1's uncommitted key; when t1 commits it
 # fails. At read committed and repeatable read the error is 23505
 # (unique_violation); at serializable, because t2 had read the key and found
