@@ -39,8 +39,12 @@ func bareCosts() (perEvent, perHandoff float64) {
 // "limit-%": the share of the bare-loop limit reached — the time the same
 // events and hand-offs would take in the bare queue and bare hand-off loops,
 // over the time the whole run took.
+//
+// no-service is the same workload with a server that answers without
+// calling a service: the world's own cost, comparable with the figures
+// from before the database was wired in.
 func BenchmarkStandardWorkload(b *testing.B) {
-	for _, s := range models.All() {
+	for _, s := range append(models.All(), noService) {
 		b.Run(s.Name, func(b *testing.B) {
 			perEvent, perHandoff := bareCosts()
 			var events, handoffs uint64
