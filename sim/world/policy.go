@@ -34,9 +34,10 @@ type Policy struct {
 	byStatus [600]Action
 }
 
-// DefaultPolicy reads 200/201 as done, 409 as "already done" (the thread's
-// "200 means it was done and 409 means it was already done"), 202 as poll,
-// 412/422 and other 4xx as give up, and 423/429/5xx as retry.
+// DefaultPolicy reads 200/201 as done, 409 as "already done" (the reading
+// the thread's always-409 camp asks clients to adopt: a conflict means an
+// earlier request with the key succeeded), 202 as poll, 412/422 and other
+// 4xx as give up, and 423/429/5xx as retry.
 func DefaultPolicy() Policy {
 	var p Policy
 	for s := range p.byStatus {
