@@ -61,15 +61,33 @@ func reduce(seed uint64, res *world.Result) SeedResult {
 // number of workers. At most a few results per worker wait to be handed
 // over, so memory stays flat however many seeds run.
 func Sweep(cfg world.Config, first, n uint64, workers int, each func(SeedResult)) error {
-	return sweep(cfg, n, func(i uint64) uint64 { return first + i }, workers, each)
+	return sweep(withSeed(cfg), n, func(i uint64) uint64 { return first + i }, workers, each)
 }
 
-func sweep(cfg world.Config, n uint64, seedOf func(i uint64) uint64, workers int, each func(SeedResult)) error {
+// SweepConfigs is Sweep with a world per seed: configOf(seed) (a fault mix
+// drawn from the seed, as Chaos does).
+func SweepConfigs(configOf func(seed uint64) world.Config, first, n uint64, workers int, each func(SeedResult)) error {
+	return sweep(configOf, n, func(i uint64) uint64 { return first + i }, workers, each)
+}
+
+// withSeed is cfg with each seed in turn.
+func withSeed(cfg world.Config) func(uint64) world.Config {
+	return func(seed uint64) world.Config {
+		c := cfg
+		c.Seed = seed
+		return c
+	}
+}
+
+func sweep(configOf func(seed uint64) world.Config, n uint64, seedOf func(i uint64) uint64, workers int, each func(SeedResult)) error {
 	if workers < 1 {
 		return fmt.Errorf("experiments: workers %d must be >= 1", workers)
 	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("experiments: %w", err)
+	if n == 0 {
+		return nil
+	}
+	if cfg := configOf(seedOf(0)); cfg.Validate() != nil {
+		return fmt.Errorf("experiments: %w", cfg.Validate())
 	}
 	window := 4 * workers
 	tokens := make(chan struct{}, window) // a seed is dispatched only while the window has room
@@ -86,8 +104,7 @@ func sweep(cfg world.Config, n uint64, seedOf func(i uint64) uint64, workers int
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				c := cfg
-				c.Seed = seedOf(i)
+				c := configOf(seedOf(i))
 				res, err := world.Run(c)
 				if err != nil {
 					results <- done{i: i, err: err}
@@ -135,7 +152,7 @@ func sweep(cfg world.Config, n uint64, seedOf func(i uint64) uint64, workers int
 // and aggregate as it goes.
 func RunSeeds(cfg world.Config, seeds []uint64, workers int) ([]SeedResult, error) {
 	out := make([]SeedResult, 0, len(seeds))
-	err := sweep(cfg, uint64(len(seeds)), func(i uint64) uint64 { return seeds[i] }, workers, func(r SeedResult) { out = append(out, r) })
+	err := sweep(withSeed(cfg), uint64(len(seeds)), func(i uint64) uint64 { return seeds[i] }, workers, func(r SeedResult) { out = append(out, r) })
 	if err != nil {
 		return nil, err
 	}

@@ -21,10 +21,12 @@ var LocalCache = api.Strategy{
 	Rule: "replay the response remembered in this process for a seen key, else execute and remember",
 	Position: "the in-memory idempotency map of many middlewares, and the thread's objection to it: " +
 		"retries that land on another server (or on a restarted one) find an empty map",
-	Contract: api.ContractReplay,
-	Schema:   []string{paymentsDDL},
-	Ledger:   []string{paymentsTable},
-	Boot: func(api.Settings) api.Server {
+	Contract:    api.ContractReplay,
+	Schema:      []string{paymentsDDL},
+	Ledger:      []string{paymentsTable},
+	CrashPoints: []string{pointAfterCharge},
+	Switches:    []api.Switch{api.SwitchFailures},
+	Boot: func(st api.Settings) api.Server {
 		// Process memory: lost on a crash, not shared between replicas.
 		seen := make(map[string]api.Response)
 		// running holds the keys whose first request is still executing, so
@@ -40,12 +42,13 @@ var LocalCache = api.Strategy{
 				}
 				running[req.Key] = true
 				defer delete(running, req.Key)
-				id, err := insertPayment(env.DB(), req)
+				resp, err := pay(env, env.DB(), req, st)
 				if err != nil {
 					return failed()
 				}
-				resp := created(id)
-				seen[req.Key] = resp
+				if keep(resp, st) {
+					seen[req.Key] = resp
+				}
 				return resp
 			},
 			Poll: func(env api.Env, req api.Request) api.Response {

@@ -48,5 +48,5 @@ func TestStrategiesAreComplete(t *testing.T) {
 		})
 	}
 	_, err := models.Lookup("no-such-strategy")
-	assert.ErrorContains(t, err, "accepted: naive, local-cache", testcmd.Rerun(t, "./models"))
+	assert.ErrorContains(t, err, "accepted: "+strings.Join(models.Names(), ", "), testcmd.Rerun(t, "./models"))
 }

@@ -14,16 +14,17 @@ var Naive = api.Strategy{
 	Rule: "execute every request; the key is ignored",
 	Position: "the thread's baseline: clients retry at least once when unsure, and idempotency keys exist only " +
 		"so that a retry of a request that had succeeded does not act twice; without them, it does",
-	Contract: api.ContractNone,
-	Schema:   []string{paymentsDDL},
-	Ledger:   []string{paymentsTable},
-	Boot: func(api.Settings) api.Server {
+	Contract:    api.ContractNone,
+	Schema:      []string{paymentsDDL},
+	Ledger:      []string{paymentsTable},
+	CrashPoints: []string{pointAfterCharge},
+	Boot: func(st api.Settings) api.Server {
 		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
-			id, err := insertPayment(env.DB(), req)
+			resp, err := pay(env, env.DB(), req, st)
 			if err != nil {
 				return failed()
 			}
-			return created(id)
+			return resp
 		}}
 	},
 }

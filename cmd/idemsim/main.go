@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/idemsim/idemsim/models"
+	"github.com/idemsim/idemsim/sim/api"
 )
 
 const topUsage = `idemsim — how should a server treat a repeated idempotency key?
@@ -77,9 +78,32 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 
 func listCommand(stdout io.Writer) error {
 	for _, s := range models.All() {
-		fmt.Fprintf(stdout, "%-12s contract %s\n", s.Name, s.Contract)
-		fmt.Fprintf(stdout, "%-12s rule: %s\n", "", s.Rule)
-		fmt.Fprintf(stdout, "%-12s thread: %s\n", "", s.Position)
+		fmt.Fprintf(stdout, "%s\n", s.Name)
+		fmt.Fprintf(stdout, "  rule:     %s\n", s.Rule)
+		fmt.Fprintf(stdout, "  thread:   %s\n", s.Position)
+		fmt.Fprintf(stdout, "  contract: %s\n", s.Contract)
+		if len(s.Switches) > 0 {
+			fmt.Fprintf(stdout, "  switches: %s\n", s.Defaults.Format(s.Switches))
+		}
+		if s.Levels != nil {
+			var names []string
+			for _, l := range s.Levels {
+				names = append(names, l.Slug())
+			}
+			fmt.Fprintf(stdout, "  levels:   %s\n", strings.Join(names, ", "))
+		}
+		if len(s.CrashPoints) > 0 {
+			fmt.Fprintf(stdout, "  crash points: %s\n", strings.Join(s.CrashPoints, ", "))
+		}
 	}
 	return nil
+}
+
+// switchSyntax lists the switches' accepted forms.
+func switchSyntax() string {
+	var forms []string
+	for _, sw := range api.AllSwitches() {
+		forms = append(forms, api.SwitchSyntax[sw])
+	}
+	return strings.Join(forms, "; ")
 }

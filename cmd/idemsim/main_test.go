@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,7 +106,7 @@ func TestInvalidInput(t *testing.T) {
 		commands = "(accepted: run, list, sql, help)"
 	)
 	cases := []usageCase{
-		{name: "unknown-strategy", args: []string{"run", "--strategy", "bogus"}, code: 2, names: `--strategy: "bogus"`, accepted: "(accepted: naive, local-cache)"},
+		{name: "unknown-strategy", args: []string{"run", "--strategy", "bogus"}, code: 2, names: `--strategy: "bogus"`, accepted: "(accepted: " + strings.Join(models.Names(), ", ") + ")"},
 		{name: "drop-request-negative", args: []string{"run", "--drop-request", "-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},
 		{name: "drop-request-negative-equals", args: []string{"run", "--drop-request=-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},
 		{name: "drop-response-above-one", args: []string{"run", "--drop-response", "1.5"}, code: 2, names: `--drop-response: rate "1.5"`, accepted: rate},
@@ -188,7 +189,7 @@ func TestInvalidInput(t *testing.T) {
 		{name: "clock-skew-no-such-server", args: []string{"run", "--clock-skew", "s9:+3s"}, code: 2, names: "--clock-skew: no server or service s9", accepted: "servers are s1..s3"},
 		{name: "clock-drift-range", args: []string{"run", "--clock-drift", "s1:3"}, code: 2, names: `--clock-drift: "s1:3": bad rate`, accepted: "a number in (0.5, 2)"},
 		{name: "crash-at-bad-syntax", args: []string{"run", "--crash-at", "s1"}, code: 2, names: `--crash-at: "s1": missing ':'`, accepted: faults.CrashPointSyntax},
-		{name: "crash-at-unnamed-point", args: []string{"run", "--crash-at", "s1:after-charge"}, code: 2, names: "--crash-at: s1:after-charge#1+1s: strategy naive names no crash point", accepted: "names no crash point"},
+		{name: "crash-at-unnamed-point", args: []string{"run", "--crash-at", "s1:after-commit"}, code: 2, names: `--crash-at: s1:after-commit#1+1s: strategy naive names no point "after-commit"`, accepted: "(accepted: after-charge)"},
 		{name: "crash-at-no-such-server", args: []string{"run", "--crash-at", "s9:after-charge"}, code: 2, names: "--crash-at", accepted: "servers are s1..s3"},
 		{name: "pause-no-length", args: []string{"run", "--pause", "s1@1s"}, code: 2, names: `--pause: "s1@1s": missing '+LENGTH'`, accepted: faults.PauseSyntax},
 		{name: "pause-a-service", args: []string{"run", "--pause", "db@1s+1s"}, code: 2, names: "--pause", accepted: "pause targets a server"},
@@ -239,19 +240,18 @@ func TestList(t *testing.T) {
 	for _, s := range models.All() {
 		t.Run(s.Name, func(t *testing.T) {
 			want := []string{
-				fmt.Sprintf("%-12s contract %s", s.Name, s.Contract),
-				fmt.Sprintf("%-12s rule: %s", "", s.Rule),
-				fmt.Sprintf("%-12s thread: %s", "", s.Position),
+				s.Name,
+				"  rule:     " + s.Rule,
+				"  thread:   " + s.Position,
+				"  contract: " + string(s.Contract),
 			}
-			at := -1
-			for i, l := range lines {
-				if l == want[0] {
-					at = i
-				}
+			if len(s.Switches) > 0 {
+				want = append(want, "  switches: "+s.Defaults.Format(s.Switches))
 			}
-			require.GreaterOrEqual(t, at, 0, "no line %q in:\n%s\n%s", want[0], r.stdout, rerun(t, args))
-			require.Less(t, at+2, len(lines), rerun(t, args))
-			assert.Equal(t, want, lines[at:at+3], rerun(t, args))
+			at := slices.Index(lines, s.Name)
+			require.GreaterOrEqual(t, at, 0, "no line %q in:\n%s\n%s", s.Name, r.stdout, rerun(t, args))
+			require.LessOrEqual(t, at+len(want), len(lines), rerun(t, args))
+			assert.Equal(t, want, lines[at:at+len(want)], rerun(t, args))
 			assert.NotEmpty(t, s.Position, "strategy %s has no thread position\n%s", s.Name, rerun(t, args))
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
@@ -38,6 +39,7 @@ type runOptions struct {
 	crashes     []faults.Crash
 	clientCrash []faults.Crash
 	injected    []faults.Fault
+	chaos       *uint64
 }
 
 func runFlags(cfg *world.Config, o *runOptions) *flagSet {
@@ -54,6 +56,12 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		return nil
 	})
 	fs.add("seed", "N", "seed of every random choice (default 1)", uint64Value(&cfg.Seed))
+	fs.add("chaos", "N", "start from chaos world N, the strategy soak's: a small world with a fault mix drawn from N (the test's failure message names N); the other flags then change it", func(s string) error {
+		var n uint64
+		err := uint64Value(&n)(s)
+		o.chaos = &n
+		return err
+	})
 	fs.add("servers", "N", "server replicas behind the balancer (default 3)", intIn(&cfg.Servers, 1, world.MaxServers))
 	fs.add("balancer", "KIND", "round-robin or random (default round-robin)", oneOf(&o.balancer, string(world.RoundRobin), string(world.Random)))
 	fs.add("clients", "N", "clients, each consuming a queue of operations (default 16)", intIn(&cfg.Clients, 1, world.MaxClients))
@@ -73,6 +81,18 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	fs.add("key-on-restart", "KIND", "persist or regenerate the key when a client restarts mid-operation (default persist)", oneOf(&o.keyPolicy, string(world.KeyPersist), string(world.KeyRegenerate)))
 	fs.add("service-time", "DIST", "server work per request (default lognormal:2ms,0.5)", distValue(&cfg.ServiceTime))
 
+	fs.add("switch", "NAME=VALUE", "set one of the strategy's switches, repeatable: "+switchSyntax()+" (defaults: idemsim list)", func(s string) error {
+		cfg.Switches = append(cfg.Switches, s)
+		return nil
+	}).repeats = true
+	fs.add("work", "KIND", "the business operation: local (record the payment) or charge (charge the card at the gateway, then record it; default local)", func(s string) error {
+		switch s {
+		case "local", "charge":
+			cfg.Charge = s == "charge"
+			return nil
+		}
+		return fmt.Errorf("%q (accepted: local, charge)", s)
+	})
 	fs.add("isolation", "LEVEL", "the strategy's transaction isolation: "+strings.Join(sql.LevelNames(), ", ")+" (default read-committed)", func(s string) error {
 		l, err := parseLevel(s)
 		d.Isolation = l
@@ -201,6 +221,16 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if cfg.Strategy, err = lookupStrategy(o.strategy); err != nil {
 		return usagef("idemsim run: --strategy: %v", err)
 	}
+	if o.chaos != nil {
+		// The chaos world is the base; parse the flags again over it.
+		cfg, o = experiments.Chaos(cfg.Strategy, *o.chaos), runOptions{strategy: o.strategy, violations: 3}
+		strategy := cfg.Strategy
+		fs = runFlags(&cfg, &o)
+		if _, err := fs.parse(args); err != nil {
+			return err
+		}
+		cfg.Strategy = strategy
+	}
 	if o.policy != "" {
 		if err := cfg.Client.Policy.Override(o.policy); err != nil {
 			return usagef("idemsim run: --policy: %v", err)
@@ -215,8 +245,12 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if o.maxEvents > 0 {
 		cfg.MaxEvents = uint64(o.maxEvents)
 	}
-	cfg.Faults.Crashes = o.crashes
-	cfg.Faults.ClientCrashes = o.clientCrash
+	if o.crashes != nil {
+		cfg.Faults.Crashes = o.crashes
+	}
+	if o.clientCrash != nil {
+		cfg.Faults.ClientCrashes = o.clientCrash
+	}
 	var recorded []string // the header of a replayed fault list
 	if o.replay != "" {
 		text, err := readBounded(o.replay, maxFaultFile)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/db/sql"
 )
 
 // Env is what a handler or a background worker may use. Its process memory
@@ -84,11 +85,28 @@ const (
 	SwitchDownstream Switch = "downstream"
 )
 
+// AllLevels are every level the database runs, in the order they print.
+func AllLevels() []Level {
+	var out []Level
+	for _, name := range sql.LevelNames() {
+		l, _ := sql.ParseLevel(name)
+		out = append(out, l)
+	}
+	return out
+}
+
 // Settings are the run's parameters a strategy may read at Boot.
 type Settings struct {
 	// Isolation is the level DB().Begin(DefaultLevel) uses: the run's
 	// --isolation.
 	Isolation Level
+	// Charge: the business operation charges the card at the gateway
+	// before it records the payment (the run's --work charge), so it has
+	// a foreign effect that no database transaction can roll back.
+	Charge bool
+	// Switches are the strategy's defaults with the run's --switch
+	// overrides applied.
+	Switches
 }
 
 // Strategy is one way to treat an idempotency key.
@@ -100,8 +118,15 @@ type Strategy struct {
 	// saying where it comes from (see DEVELOPERS.md).
 	Position string
 	Contract Contract
-	// Switches are the policy switches the strategy accepts.
+	// Switches are the policy switches the strategy accepts, and Defaults
+	// their values when a run does not set them.
 	Switches []Switch
+	Defaults Switches
+	// Levels are the isolation levels the strategy can run at, each worth
+	// trying (its verdict may differ between them); nil: the level does
+	// not matter to it (it runs no transaction of more than one
+	// statement), and any is accepted.
+	Levels []Level
 	// Schema is DDL run once per run on the database, before any server
 	// starts: the database is durable across server restarts, process
 	// memory is not.

@@ -34,6 +34,10 @@ func Text(s string) Value { return sql.TextValue(s) }
 func Bool(b bool) Value   { return sql.BoolValue(b) }
 func Null() Value         { return Value{} }
 
+// Interval is a duration as an interval parameter ("now() - $2"), to
+// microseconds as PostgreSQL keeps it.
+func Interval(d sim.Duration) Value { return sql.IntervalValue(0, d.Microseconds()) }
+
 // DB is the SQL database, reached through this server's connection pool.
 type DB interface {
 	// Begin takes a connection from the pool (waiting for one if all are

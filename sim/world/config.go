@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,8 +79,14 @@ type Clock struct {
 
 // Config is one run: the world, the strategy under test, and the faults.
 type Config struct {
-	Seed         uint64
-	Strategy     api.Strategy
+	Seed     uint64
+	Strategy api.Strategy
+	// Switches override the strategy's default switches, each NAME=VALUE
+	// as api.Switches.Set reads it ("lease=5s").
+	Switches []string
+	// Charge: the business operation charges the gateway before it
+	// records the payment (api.Settings.Charge).
+	Charge       bool
 	Servers      int
 	Balancer     Balancer
 	Clients      int
@@ -252,7 +259,7 @@ func (c *Config) Validate() error {
 		rate("duplicate", l.DuplicateRate), rate("reset", l.ResetRate),
 		rate("db-drop-connection", p.DBDropConnectionRate), rate("db-lost-commit-ack", p.DBLostCommitAckRate),
 		rate("gateway-timeout", p.GatewayTimeoutRate), rate("gateway-500", p.Gateway500Rate),
-		c.validateClocks(), c.validateCrashPoints(), c.validateServices(),
+		c.validateClocks(), c.validateCrashPoints(), c.validateServices(), c.validateStrategy(),
 	} {
 		if err != nil {
 			return err
@@ -440,6 +447,34 @@ func firstError(errs ...error) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Settings are what the strategy's Boot reads: the isolation level and the
+// strategy's default switches with the run's overrides.
+func (c *Config) Settings() (api.Settings, error) {
+	st := api.Settings{Isolation: c.DB.Isolation, Charge: c.Charge, Switches: c.Strategy.Defaults}
+	for _, s := range c.Switches {
+		if err := st.Switches.Set(s, c.Strategy.Switches); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// validateStrategy checks the switches and that the strategy can run at
+// the isolation level.
+func (c *Config) validateStrategy() error {
+	if _, err := c.Settings(); err != nil {
+		return bad("switch", "strategy %s: %v", c.Strategy.Name, err)
+	}
+	if ls := c.Strategy.Levels; ls != nil && !slices.Contains(ls, c.DB.Isolation) {
+		var names []string
+		for _, l := range ls {
+			names = append(names, l.Slug())
+		}
+		return bad("isolation", "strategy %s cannot run at %s (accepted: %s)", c.Strategy.Name, c.DB.Isolation.Slug(), strings.Join(names, ", "))
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func (s *server) boot() {
 	w := s.w
 	s.up = true
 	s.pool = &pool{s: s, size: w.cfg.DB.PoolSize}
-	s.handlers = w.cfg.Strategy.Boot(api.Settings{Isolation: w.cfg.DB.Isolation})
+	s.handlers = w.cfg.Strategy.Boot(w.settings)
 	w.hasWorkers = w.hasWorkers || len(s.handlers.Workers) > 0
 	for _, wk := range s.handlers.Workers {
 		counts := w.workerCalls[s.name+"/"+wk.Name]

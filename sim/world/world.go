@@ -42,6 +42,7 @@ type World struct {
 	gw       *gatewayNode
 	queue    *queueNode
 	points   crashPoints
+	settings api.Settings // what Boot reads
 	// hasWorkers: the strategy runs background workers.
 	hasWorkers bool
 	// workerCalls numbers each background worker's service calls across
@@ -79,7 +80,8 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("world: %w", err)
 	}
-	w := &World{cfg: cfg, k: sim.New(chooser), ch: chooser, trace: sim.NewTrace(cfg.KeepTrace),
+	settings, _ := cfg.Settings() // Validate checked them
+	w := &World{settings: settings, cfg: cfg, k: sim.New(chooser), ch: chooser, trace: sim.NewTrace(cfg.KeepTrace),
 		strIDs: make(map[string]int32), workerCalls: make(map[string]*callCounts)}
 	w.k.SetMaxEvents(cfg.EventLimit())
 	defer w.k.Close()
