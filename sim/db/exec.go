@@ -82,6 +82,13 @@ func (x *exec) lookupKeys(a *access) ([]ikey, *sql.Error) {
 	ix := a.ix
 	keys := x.s.keys[:0]
 	defer func() { x.s.keys = keys[:0] }()
+	if a.ordered {
+		ix.keysInOrder(a.desc, func(k ikey, _ *leaf) bool {
+			keys = append(keys, k)
+			return true
+		})
+		return keys, nil
+	}
 	if len(ix.cols) == 1 && len(a.keys[0]) == 1 {
 		v, err := x.eval(a.keys[0][0], nil, nil)
 		if err != nil || v.IsNull() {
@@ -119,23 +126,6 @@ func (x *exec) lookupKeys(a *access) ([]ikey, *sql.Error) {
 	}
 	slices.SortFunc(keys, compareKeys)
 	return slices.CompactFunc(keys, func(a, b ikey) bool { return a == b }), nil
-}
-
-// predicateLocks takes the serializable transaction's SIREAD locks for a
-// scan: the keys it looked up, or the whole table.
-func (x *exec) predicateLocks(ix *index, keys []ikey) {
-	sx := x.tx.sx
-	if sx == nil {
-		return
-	}
-	if ix == nil {
-		x.db.ssi.lock(sx, sireadKey{table: x.t, ix: -1})
-		return
-	}
-	n := x.ixNo(ix)
-	for _, k := range keys {
-		x.db.ssi.lock(sx, sireadKey{table: x.t, ix: n, key: k})
-	}
 }
 
 // ixNo is ix's place among the table's indexes.
@@ -255,7 +245,11 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 			return nil, err
 		}
 	}
-	if err := x.lock2PL(ix, keys, write); err != nil {
+	lockIx := ix
+	if pl.access.ordered {
+		lockIx = nil // the whole index is read: lock the table
+	}
+	if err := x.lock2PL(lockIx, keys, write); err != nil {
 		return nil, err
 	}
 	x.predicateLocks(ix, keys)
@@ -297,6 +291,7 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 				if v == nil {
 					continue
 				}
+				x.tupleLock(v)
 				c := candidate{r: r, v: v}
 				ok, err := x.keep(&c)
 				if err != nil {
@@ -306,6 +301,9 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 					out = append(out, c)
 				}
 			}
+		}
+		if pl.access.bitmap {
+			heapOrder(out)
 		}
 	}
 	x.s.cands = out[:0]
@@ -579,21 +577,7 @@ func (x *exec) selectRows() (*Result, *sql.Error) {
 	return res, nil
 }
 
-// writeKeys are the SIREAD locks a write to a row with these values
-// conflicts with: the table's, and each unique key's.
-func (x *exec) writeKeys(valss ...[]sql.Value) []sireadKey {
-	keys := []sireadKey{{table: x.t, ix: -1}}
-	for _, vals := range valss {
-		for i, ix := range x.t.indexes {
-			if k, ok := ix.key(vals); ok {
-				keys = append(keys, sireadKey{table: x.t, ix: i, key: k})
-			}
-		}
-	}
-	return keys
-}
-
-func (x *exec) conflictIn(keys ...sireadKey) *sql.Error {
+func (x *exec) conflictIn(keys []sireadKey) *sql.Error {
 	if x.tx.sx == nil {
 		return nil
 	}
@@ -644,7 +628,7 @@ restart:
 }
 
 func (x *exec) uniqueViolation(ix *index, k ikey) *sql.Error {
-	if err := x.conflictIn(sireadKey{table: x.t, ix: x.ixNo(ix), key: k}); err != nil {
+	if err := x.conflictIn(x.indexTargets(x.ixNo(ix), k)); err != nil {
 		return err
 	}
 	return &sql.Error{Code: sql.CodeUniqueViolation, Msg: "duplicate key value violates unique constraint \"" + ix.name + "\""}
@@ -765,7 +749,7 @@ speculate:
 						x.db.stats.SerializationFailures++
 						return nil, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
 					}
-					x.readConflicting(ix, k)
+					x.readConflicting(ix, k, live)
 					return nil, nil
 				}
 				v, again, err := x.conflictUpdate(ix, k, live, vals)
@@ -775,7 +759,7 @@ speculate:
 				continue speculate
 			}
 		}
-		if err := x.conflictIn(x.writeKeys()...); err != nil {
+		if err := x.conflictIn(x.writeTargets(nil, nil)); err != nil {
 			return nil, err
 		}
 		for i, ix := range t.indexes {
@@ -795,7 +779,7 @@ speculate:
 				}
 				return nil, x.uniqueViolation(ix, k)
 			}
-			if err := x.conflictIn(sireadKey{table: t, ix: i, key: k}); err != nil {
+			if err := x.conflictIn(x.indexTargets(i, k)); err != nil {
 				return nil, err
 			}
 		}
@@ -850,7 +834,7 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 		x.db.stats.SerializationFailures++
 		return nil, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
 	}
-	x.readConflicting(ix, k)
+	x.readConflicting(ix, k, l)
 	ok, err := x.matches(pl.conflWher, l.vals, excl)
 	if err != nil || !ok {
 		return nil, false, err // the row stays locked
@@ -861,17 +845,6 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 	}
 	v, err = x.applyUpdate(l, vals)
 	return v, false, err
-}
-
-// readConflicting records that resolving a conflict read the conflicting
-// row: PostgreSQL takes a SIREAD lock on it, for DO NOTHING and DO UPDATE
-// alike (checked against PostgreSQL 15 by ssi-on-conflict-read and
-// ssi-upsert-read: a concurrent delete of that row is then a
-// rw-conflict).
-func (x *exec) readConflicting(ix *index, k ikey) {
-	if x.tx.sx != nil {
-		x.db.ssi.lock(x.tx.sx, sireadKey{table: x.t, ix: x.ixNo(ix), key: k})
-	}
 }
 
 // setValues are a row's new values under the plan's SET.
@@ -894,7 +867,7 @@ func (x *exec) applyUpdate(old *version, vals []sql.Value) (*version, *sql.Error
 	if err := t.check(vals); err != nil {
 		return nil, err
 	}
-	if err := x.conflictIn(x.writeKeys(old.vals, vals)...); err != nil {
+	if err := x.conflictIn(x.writeTargets(old, vals)); err != nil {
 		return nil, err
 	}
 	for _, ix := range t.indexes {
@@ -992,7 +965,7 @@ func (x *exec) delete() (*Result, *sql.Error) {
 	deleted := make([]*version, 0, len(locked))
 	for _, c := range locked {
 		v := c.v
-		if err := x.conflictIn(x.writeKeys(v.vals)...); err != nil {
+		if err := x.conflictIn(x.writeTargets(v, nil)); err != nil {
 			return nil, err
 		}
 		v.xmax = x.tx

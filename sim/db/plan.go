@@ -70,6 +70,13 @@ type access struct {
 	ix   *index
 	keys [][]*cexpr // per index column: the values it may equal
 	pins []*cexpr   // the conjuncts that give them
+	// bitmap is set when a column may equal several values (IN, or an OR
+	// of equalities): PostgreSQL then answers by a bitmap heap scan, which
+	// fetches the rows in heap order rather than key order.
+	bitmap bool
+	// ordered is a scan of the whole index in its order (desc: backward),
+	// chosen for ORDER BY ... LIMIT on the index's leading columns.
+	ordered, desc bool
 }
 
 // opCastText and opCastInt are internal operators: Args[0] printed as
@@ -903,6 +910,9 @@ func (pl *plan) splitWhere(where *cexpr) {
 		}
 	}
 	pl.access = chooseAccess(pl.t, rows)
+	if pl.access.ix == nil {
+		pl.access = orderedAccess(pl.t, pl.order, pl.limit)
+	}
 	for _, c := range rows {
 		if !slices.Contains(pl.access.pins, c) {
 			pl.filter = append(pl.filter, c)
@@ -975,6 +985,31 @@ func chooseAccess(t *table, conj []*cexpr) access {
 				if free {
 					return n.args[1:], n
 				}
+			case sql.OpOr:
+				// c = a or c = b ...: PostgreSQL ORs one index scan per arm
+				// (BitmapOr), which is the IN list's bitmap scan.
+				var vals []*cexpr
+				for _, arm := range n.args {
+					if arm.op != sql.OpEq {
+						vals = nil
+						break
+					}
+					a, b := arm.args[0], arm.args[1]
+					switch {
+					case a.op == sql.OpColumn && !a.excl && a.col == c && columnFree(b):
+						vals = append(vals, b)
+					case b.op == sql.OpColumn && !b.excl && b.col == c && columnFree(a):
+						vals = append(vals, a)
+					default:
+						vals = nil
+					}
+					if vals == nil {
+						break
+					}
+				}
+				if vals != nil {
+					return vals, n
+				}
 			}
 		}
 		return nil, nil
@@ -991,9 +1026,49 @@ func chooseAccess(t *table, conj []*cexpr) access {
 			if !slices.Contains(a.pins, pin) {
 				a.pins = append(a.pins, pin)
 			}
+			a.bitmap = a.bitmap || pin.op != sql.OpEq
 		}
 		if ok {
 			return a
+		}
+	}
+	return access{}
+}
+
+// orderedLimit is the largest constant LIMIT for which an ORDER BY on an
+// index's columns reads the index in order rather than sorting a table
+// scan. PostgreSQL weighs the two by cost; on tables without statistics
+// (estimated at ten pages, a few hundred rows) the index wins for a limit
+// of this order and below.
+const orderedLimit = 100
+
+// orderedAccess is the scan of a whole index in order that PostgreSQL's
+// planner picks for ORDER BY ... LIMIT when the ORDER BY columns are the
+// index's first columns, all ascending (NULLs last) or all descending
+// (NULLs first), and no index lookup answers the WHERE.
+func orderedAccess(t *table, order []orderKey, limit *cexpr) access {
+	if len(order) == 0 || limit == nil {
+		return access{}
+	}
+	if limit.op == sql.OpConst && !limit.val.IsNull() && limit.val.Int > orderedLimit {
+		return access{}
+	}
+	desc := order[0].desc
+	for _, o := range order {
+		if o.desc != desc || o.nullsFirst != desc {
+			return access{}
+		}
+	}
+	for _, ix := range t.indexes {
+		if len(order) > len(ix.cols) {
+			continue
+		}
+		match := true
+		for i, o := range order {
+			match = match && ix.cols[i] == o.col
+		}
+		if match {
+			return access{ix: ix, ordered: true, desc: desc}
 		}
 	}
 	return access{}
