@@ -22,6 +22,11 @@ type exec struct {
 	args []sql.Value
 	// setAtScan computes an UPDATE's new values as each row is found.
 	setAtScan bool
+	// deferSSI postpones a serializable scan's reads and locks until LIMIT
+	// has said where an ordered index scan stops (see finishOrdered), and
+	// fetched lists the rows that scan met, in order.
+	deferSSI bool
+	fetched  []fetchedRow
 }
 
 func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Result, *sql.Error) {
@@ -252,6 +257,7 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 	if err := x.lock2PL(lockIx, keys, write); err != nil {
 		return nil, err
 	}
+	x.deferSSI = pl.access.ordered && x.tx.sx != nil && x.pages()
 	x.predicateLocks(ix, keys)
 	out := x.s.cands[:0]
 	if ix == nil {
@@ -287,6 +293,9 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 				v, err := x.read(r, ix, &keys[i], write)
 				if err != nil {
 					return nil, err
+				}
+				if x.deferSSI {
+					x.fetched = append(x.fetched, fetchedRow{r: r, k: keys[i]})
 				}
 				if v == nil {
 					continue
@@ -332,7 +341,7 @@ func (x *exec) keep(c *candidate) (bool, *sql.Error) {
 // of a serializable transaction, and takes two-phase locking's row lock.
 func (x *exec) read(r *row, ix *index, key *ikey, write bool) (*version, *sql.Error) {
 	tx := x.tx
-	if tx.sx != nil {
+	if tx.sx != nil && !x.deferSSI {
 		for _, v := range r.versions {
 			if key != nil {
 				if k, ok := ix.key(v.vals); !ok || k != *key {
@@ -571,6 +580,9 @@ func (x *exec) selectRows() (*Result, *sql.Error) {
 		}
 	} else if limit >= 0 && int64(len(cands)) > limit {
 		cands = cands[:limit]
+	}
+	if err := x.finishOrdered(cands, limit); err != nil {
+		return nil, err
 	}
 	res := projectRows(&pl.proj, cands)
 	res.Tag = "SELECT"

@@ -35,7 +35,7 @@ func (x *exec) pages() bool { return x.db.cfg.SSILocks == SSIPages }
 // every leaf).
 func (x *exec) predicateLocks(ix *index, keys []ikey) {
 	sx := x.tx.sx
-	if sx == nil {
+	if sx == nil || x.deferSSI {
 		return
 	}
 	ssi := &x.db.ssi
@@ -75,7 +75,7 @@ func (x *exec) predicateLocks(ix *index, keys []ikey) {
 // tupleLock takes the SIREAD lock on a version an index scan fetched.
 func (x *exec) tupleLock(v *version) {
 	sx := x.tx.sx
-	if sx == nil || !x.pages() || v.xmin == x.tx {
+	if sx == nil || !x.pages() || x.deferSSI || v.xmin == x.tx {
 		return
 	}
 	x.db.ssi.acquire(sx, sireadKey{table: x.t, ix: -1, kind: onTuple, page: v.page, tuple: v})
@@ -186,4 +186,72 @@ func chainHead(v *version) *version {
 		return v
 	}
 	return vs[i]
+}
+
+// fetchedRow is a row an ordered index scan met under key k.
+type fetchedRow struct {
+	r *row
+	k ikey
+}
+
+// finishOrdered does, once LIMIT has cut the rows out of an ordered index
+// scan, the serializable reads and locks of the part PostgreSQL's scan
+// ran: its Limit stops pulling rows once it has limit of them (after
+// LockRows, for a locking SELECT), so the rows past the last one returned
+// are never fetched — not checked for conflicts, not locked — and the
+// leaves past its leaf never read. A scan that ran out of rows read every
+// leaf.
+func (x *exec) finishOrdered(out []candidate, limit int64) *sql.Error {
+	if !x.deferSSI {
+		return nil
+	}
+	x.deferSSI = false
+	fetched := x.fetched
+	x.fetched = nil
+	if limit == 0 {
+		return nil // PostgreSQL's Limit never starts the scan
+	}
+	sx, ssi := x.tx.sx, &x.db.ssi
+	ix := x.pl.access.ix
+	n := x.ixNo(ix)
+	if len(ix.bt.leaves) == 0 {
+		ssi.acquire(sx, sireadKey{table: x.t, ix: n})
+		return nil
+	}
+	stop := len(fetched) - 1
+	if limit > 0 && int64(len(out)) >= limit {
+		last := out[len(out)-1].r
+		for i, f := range fetched {
+			if f.r == last {
+				stop = i
+				break
+			}
+		}
+	}
+	if stop == len(fetched)-1 {
+		for i := range ix.bt.leaves {
+			l := ix.bt.leaves[i]
+			if x.pl.access.desc {
+				l = ix.bt.leaves[len(ix.bt.leaves)-1-i]
+			}
+			ssi.acquire(sx, sireadKey{table: x.t, ix: n, kind: onPage, page: l.block})
+		}
+	}
+	for _, f := range fetched[:stop+1] {
+		ssi.acquire(sx, sireadKey{table: x.t, ix: n, kind: onPage, page: ix.bt.find(f.k).block})
+		for _, v := range f.r.versions {
+			if k, ok := ix.key(v.vals); !ok || k != f.k {
+				continue
+			}
+			if err := x.checkRead(v); err != nil {
+				return err
+			}
+		}
+		if v := x.readVersion(f.r); v != nil {
+			if k, ok := ix.key(v.vals); ok && k == f.k {
+				x.tupleLock(v)
+			}
+		}
+	}
+	return nil
 }
