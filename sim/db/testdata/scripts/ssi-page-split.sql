@@ -1,10 +1,11 @@
 # levels: read uncommitted, read committed, repeatable read, serializable
 # When keys are on different B-tree leaf pages, a lookup of one does not
-# conflict with an insert of another. 600 keys (the odd numbers from 1 to 1199) fill two leaves of the
-# primary key (a leaf holds about 400 int keys; the first split leaves 90%
-# of it on the left). t1 looks up key 6 (left leaf) and t2 key 996 (right
-# leaf); each inserts next to what it read: no cycle, both commit. Then
-# the same with keys 8 and 10, on one leaf: one fails.
+# conflict with an insert of another. 600 keys (the odd numbers from 1 to
+# 1199) fill two leaves of the primary key: a leaf holds about 400 int
+# keys, and the first split keeps 90% of it on the left, up to key 731. t1
+# looks up key 6 (left leaf) and t2 key 996 (right leaf); each inserts the
+# key it read: no cycle, both commit. Then the same with keys 8 and 10, on
+# one leaf: one fails.
 # Expected (checked on PostgreSQL 15): below serializable all commit; at
 # serializable the first round commits both, the second fails t2's commit
 # with 40001.
