@@ -27,6 +27,8 @@ type exec struct {
 	// fetched lists the rows that scan met, in order.
 	deferSSI bool
 	fetched  []fetchedRow
+	// rangeLeaves are the leaves a range scan reads (rangeKeys).
+	rangeLeaves []int32
 }
 
 func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Result, *sql.Error) {
@@ -93,6 +95,9 @@ func (x *exec) lookupKeys(a *access) ([]ikey, *sql.Error) {
 			return true
 		})
 		return keys, nil
+	}
+	if a.rng {
+		return x.rangeKeys(a, keys)
 	}
 	if len(ix.cols) == 1 && len(a.keys[0]) == 1 {
 		v, err := x.eval(a.keys[0][0], nil, nil)
@@ -244,6 +249,9 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 	}
 	var keys []ikey
 	ix := pl.access.ix
+	if pl.access.rng && !pl.rangeWins() {
+		ix = nil // the table scan costs less
+	}
 	if ix != nil {
 		var err *sql.Error
 		if keys, err = x.lookupKeys(&pl.access); err != nil {
@@ -251,8 +259,8 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 		}
 	}
 	lockIx := ix
-	if pl.access.ordered {
-		lockIx = nil // the whole index is read: lock the table
+	if pl.access.ordered || pl.access.rng {
+		lockIx = nil // keys cannot lock the gaps of a range: lock the table
 	}
 	if err := x.lock2PL(lockIx, keys, write); err != nil {
 		return nil, err

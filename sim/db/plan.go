@@ -26,6 +26,7 @@ type plan struct {
 	filter []*cexpr // the others but those the index lookup answers, cheapest first
 	quals  []*cexpr // every conjunct that reads a column: the index's, then filter (EvalPlanQual's re-check)
 	access access
+	qualOps float64 // the operator calls the per-row conjuncts cost (cost_qual_eval)
 	// SELECT.
 	proj  projection
 	order []orderKey
@@ -77,6 +78,12 @@ type access struct {
 	// ordered is a scan of the whole index in its order (desc: backward),
 	// chosen for ORDER BY ... LIMIT on the index's leading columns.
 	ordered, desc bool
+	// rng is a bitmap scan of a range of the index's first column, from lo
+	// to hi (nil: unbounded), taken when it costs less than a table scan
+	// (rangeWins); its conjuncts stay in the filter either way.
+	rng            bool
+	lo, hi         *cexpr
+	loIncl, hiIncl bool
 }
 
 // opCastText and opCastInt are internal operators: Args[0] printed as
@@ -913,6 +920,12 @@ func (pl *plan) splitWhere(where *cexpr) {
 	if pl.access.ix == nil {
 		pl.access = orderedAccess(pl.t, pl.order, pl.limit)
 	}
+	if pl.access.ix == nil {
+		pl.access = rangeAccess(pl.t, rows)
+	}
+	for _, c := range rows {
+		pl.qualOps += cost(c)
+	}
 	for _, c := range rows {
 		if !slices.Contains(pl.access.pins, c) {
 			pl.filter = append(pl.filter, c)
@@ -1332,4 +1345,144 @@ func sameColumns(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// rangeAccess is a bitmap scan of a range of a unique index's first
+// column, bounded by conjuncts c < e, c <= e, c > e, c >= e (either way
+// round) with e reading no column: the tightest bound of each side that
+// the planner can tell apart is not known before the values are, so the
+// first conjunct of each side bounds the scan and the others filter. Its
+// pins are left empty: the range's conjuncts are checked on every row, as
+// a table scan would check them.
+func rangeAccess(t *table, conj []*cexpr) access {
+	for _, ix := range t.indexes {
+		c := ix.cols[0]
+		a := access{ix: ix, rng: true, bitmap: true}
+		for _, n := range conj {
+			var op sql.Op
+			var e *cexpr
+			switch n.op {
+			case sql.OpLt, sql.OpLe, sql.OpGt, sql.OpGe:
+			default:
+				continue
+			}
+			x, y := n.args[0], n.args[1]
+			switch {
+			case x.op == sql.OpColumn && !x.excl && x.col == c && columnFree(y):
+				op, e = n.op, y
+			case y.op == sql.OpColumn && !y.excl && y.col == c && columnFree(x):
+				op, e = flipOp(n.op), x
+			default:
+				continue
+			}
+			switch op {
+			case sql.OpGt, sql.OpGe:
+				if a.lo == nil {
+					a.lo, a.loIncl = e, op == sql.OpGe
+				}
+			default:
+				if a.hi == nil {
+					a.hi, a.hiIncl = e, op == sql.OpLe
+				}
+			}
+		}
+		if a.lo != nil || a.hi != nil {
+			return a
+		}
+	}
+	return access{}
+}
+
+// flipOp is op with its operands swapped: 1 < c is c > 1.
+func flipOp(op sql.Op) sql.Op {
+	switch op {
+	case sql.OpLt:
+		return sql.OpGt
+	case sql.OpLe:
+		return sql.OpGe
+	case sql.OpGt:
+		return sql.OpLt
+	}
+	return sql.OpLe
+}
+
+// PostgreSQL's default cost parameters.
+const (
+	seqPageCost       = 1.0
+	randomPageCost    = 4.0
+	cpuTupleCost      = 0.01
+	cpuIndexTupleCost = 0.005
+	cpuOperatorCost   = 0.0025
+)
+
+// typeWidth is the average width PostgreSQL's planner assumes for a
+// column of type t without statistics (get_typavgwidth).
+func typeWidth(t sql.Type) float64 {
+	switch t {
+	case sql.Int:
+		return 4
+	case sql.BigInt, sql.Timestamptz:
+		return 8
+	case sql.Interval:
+		return 16
+	case sql.Bool:
+		return 1
+	}
+	return 32 // a variable-width type of no declared length
+}
+
+// estimate is the planner's idea of a table never vacuumed or analyzed:
+// its pages (its real count, but at least 10) and the rows that many
+// pages would hold at the width its column types suggest
+// (table_block_relation_estimate_size).
+func (t *table) estimate() (pages, tuples float64) {
+	pages = max(10, float64(len(t.heap)))
+	width := float64(24 + 4) // the tuple header, aligned, and its line pointer
+	for _, c := range t.cols {
+		width += typeWidth(c.typ)
+	}
+	return pages, math.Floor(float64(heapPageSpace)/width) * pages
+}
+
+// rangeWins reports whether PostgreSQL's planner would read a range of
+// the index by a bitmap scan rather than scan the table, comparing the
+// two costs as cost_seqscan and cost_bitmap_heap_scan (with the B-tree's
+// btcostestimate) compute them for a table without statistics: a range
+// bounded on one side selects a third of the rows, on both sides 0.5%.
+func (pl *plan) rangeWins() bool {
+	a := &pl.access
+	pages, tuples := pl.t.estimate()
+	perTuple := cpuTupleCost + pl.qualOps*cpuOperatorCost
+	seq := pages*seqPageCost + tuples*perTuple
+
+	sel, quals := 1.0/3, 1.0
+	if a.lo != nil && a.hi != nil {
+		sel, quals = 0.005, 2
+	}
+	idxTuples := sel * tuples
+	ixPages := float64(len(a.ix.bt.leaves) + 1) // its leaves and the metapage
+	if len(a.ix.bt.leaves) > 1 {
+		ixPages++ // a root above them
+	}
+	height := 0.0
+	if len(a.ix.bt.leaves) > 1 {
+		height = 1
+	}
+	idxCost := max(1, math.Ceil(idxTuples*ixPages/tuples))*randomPageCost +
+		idxTuples*(cpuIndexTupleCost+quals*cpuOperatorCost) +
+		math.Ceil(math.Log2(tuples))*cpuOperatorCost + (height+1)*50*cpuOperatorCost
+
+	fetched := max(1, math.Round(idxTuples))
+	pf := 2 * pages * fetched / (2*pages + fetched)
+	if pf >= pages {
+		pf = pages
+	} else {
+		pf = math.Ceil(pf)
+	}
+	perPage := randomPageCost
+	if pf >= 2 {
+		perPage = randomPageCost - (randomPageCost-seqPageCost)*math.Sqrt(pf/pages)
+	}
+	bitmap := idxCost + 0.1*cpuOperatorCost*fetched + pf*perPage + fetched*perTuple
+	return bitmap < seq
 }

@@ -40,7 +40,7 @@ func (x *exec) predicateLocks(ix *index, keys []ikey) {
 	}
 	ssi := &x.db.ssi
 	if !x.pages() {
-		if ix == nil || x.pl.access.ordered {
+		if ix == nil || x.pl.access.ordered || x.pl.access.rng {
 			// An ordered scan of the whole index locks the table: the keys
 			// it read say nothing of the gaps between them.
 			ssi.lock(sx, sireadKey{table: x.t, ix: -1})
@@ -64,6 +64,12 @@ func (x *exec) predicateLocks(ix *index, keys []ikey) {
 	if x.pl.access.ordered {
 		for _, l := range ix.bt.leaves {
 			ssi.acquire(sx, sireadKey{table: x.t, ix: n, kind: onPage, page: l.block})
+		}
+		return
+	}
+	if x.pl.access.rng {
+		for _, b := range x.rangeLeaves {
+			ssi.acquire(sx, sireadKey{table: x.t, ix: n, kind: onPage, page: b})
 		}
 		return
 	}
@@ -254,4 +260,66 @@ func (x *exec) finishOrdered(out []candidate, limit int64) *sql.Error {
 		}
 	}
 	return nil
+}
+
+// rangeKeys appends to keys the distinct keys of a's range, in index
+// order, and records in x.rangeLeaves the leaves a B-tree scan of it
+// reads: from the leaf where its lower bound is (or the first) to the
+// one where it meets a key past its upper bound, or whose right
+// sibling's low key is past it. A NULL bound selects nothing and reads
+// nothing.
+func (x *exec) rangeKeys(a *access, keys []ikey) ([]ikey, *sql.Error) {
+	x.rangeLeaves = x.rangeLeaves[:0]
+	var lo, hi sql.Value
+	var err *sql.Error
+	if a.lo != nil {
+		if lo, err = x.eval(a.lo, nil, nil); err != nil || lo.IsNull() {
+			return nil, err
+		}
+		lo = sql.IntervalKey(lo)
+	}
+	if a.hi != nil {
+		if hi, err = x.eval(a.hi, nil, nil); err != nil || hi.IsNull() {
+			return nil, err
+		}
+		hi = sql.IntervalKey(hi)
+	}
+	below := func(k ikey) bool {
+		c := sql.Compare(k.a, lo)
+		return a.lo != nil && (c < 0 || c == 0 && !a.loIncl)
+	}
+	past := func(k ikey) bool {
+		c := sql.Compare(k.a, hi)
+		return a.hi != nil && (c > 0 || c == 0 && !a.hiIncl)
+	}
+	b := &a.ix.bt
+	if len(b.leaves) == 0 {
+		return keys, nil
+	}
+	i := 0
+	if a.lo != nil {
+		i = slices.Index(b.leaves, b.find(ikey{a: lo}))
+	}
+	for ; i < len(b.leaves); i++ {
+		l := b.leaves[i]
+		x.rangeLeaves = append(x.rangeLeaves, l.block)
+		l.sort()
+		stop := false
+		for j, e := range l.ents {
+			if below(e.k) {
+				continue
+			}
+			if past(e.k) {
+				stop = true
+				break
+			}
+			if j == 0 || l.ents[j-1].k != e.k {
+				keys = append(keys, e.k)
+			}
+		}
+		if stop || i+1 < len(b.leaves) && past(b.leaves[i+1].low) {
+			break
+		}
+	}
+	return keys, nil
 }
