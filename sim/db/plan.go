@@ -21,11 +21,11 @@ type plan struct {
 	t *table
 	// SELECT, UPDATE, DELETE: the WHERE, folded and split as PostgreSQL's
 	// planner splits it.
-	never  bool     // a conjunct folded to false or NULL: no row, no scan
-	gating []*cexpr // conjuncts that read no column, checked once before the scan
-	filter []*cexpr // the others but those the index lookup answers, cheapest first
-	quals  []*cexpr // every conjunct that reads a column: the index's, then filter (EvalPlanQual's re-check)
-	access access
+	never   bool     // a conjunct folded to false or NULL: no row, no scan
+	gating  []*cexpr // conjuncts that read no column, checked once before the scan
+	filter  []*cexpr // the others but those the index lookup answers, cheapest first
+	quals   []*cexpr // every conjunct that reads a column: the index's, then filter (EvalPlanQual's re-check)
+	access  access
 	qualOps float64 // the operator calls the per-row conjuncts cost (cost_qual_eval)
 	// SELECT.
 	proj  projection
