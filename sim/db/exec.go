@@ -27,6 +27,7 @@ type exec struct {
 	// fetched lists the rows that scan met, in order.
 	deferSSI bool
 	fetched  []fetchedRow
+	applied  int // the fetched rows whose reads and locks are done
 	// rangeLeaves are the leaves a range scan reads (rangeKeys).
 	rangeLeaves []int32
 }
@@ -151,7 +152,7 @@ func (x *exec) ixNo(ix *index) int {
 // checkRead flags the rw-conflict out of a serializable reader for a
 // version it examined (HeapCheckForSerializableConflictOut).
 func (x *exec) checkRead(v *version) *sql.Error {
-	if w := x.writerOf(v); w != nil {
+	if w := x.writerOf(v); w != nil || x.tx.sx.doomed {
 		return x.db.ssi.conflictOut(x.tx.sx, w)
 	}
 	return nil
@@ -456,6 +457,9 @@ func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait s
 	for _, c := range cands {
 		if limit >= 0 && int64(len(out)) >= limit {
 			break
+		}
+		if err := x.fetchUpTo(c.r); err != nil {
+			return nil, err
 		}
 		if tx.level == sql.Serializable2PL {
 			out = append(out, c) // locked exclusively by the scan, and read in its current state

@@ -206,44 +206,71 @@ type fetchedRow struct {
 // LockRows, for a locking SELECT), so the rows past the last one returned
 // are never fetched — not checked for conflicts, not locked — and the
 // leaves past its leaf never read. A scan that ran out of rows read every
-// leaf.
+// leaf. A locking SELECT has done the rows up to each one it locked
+// already (fetchUpTo), before waiting for its lock, as PostgreSQL fetches
+// a row before LockRows locks it.
 func (x *exec) finishOrdered(out []candidate, limit int64) *sql.Error {
 	if !x.deferSSI {
 		return nil
 	}
-	x.deferSSI = false
-	fetched := x.fetched
-	x.fetched = nil
+	defer func() { x.deferSSI, x.fetched, x.applied = false, nil, 0 }()
 	if limit == 0 {
 		return nil // PostgreSQL's Limit never starts the scan
 	}
-	sx, ssi := x.tx.sx, &x.db.ssi
 	ix := x.pl.access.ix
-	n := x.ixNo(ix)
 	if len(ix.bt.leaves) == 0 {
-		ssi.acquire(sx, sireadKey{table: x.t, ix: n})
+		x.db.ssi.acquire(x.tx.sx, sireadKey{table: x.t, ix: x.ixNo(ix)})
 		return nil
 	}
-	stop := len(fetched) - 1
+	stop := len(x.fetched) - 1
 	if limit > 0 && int64(len(out)) >= limit {
 		last := out[len(out)-1].r
-		for i, f := range fetched {
+		for i, f := range x.fetched {
 			if f.r == last {
 				stop = i
 				break
 			}
 		}
 	}
-	if stop == len(fetched)-1 {
+	if err := x.applyFetched(stop); err != nil {
+		return err
+	}
+	if stop == len(x.fetched)-1 {
+		n := x.ixNo(ix)
 		for i := range ix.bt.leaves {
 			l := ix.bt.leaves[i]
 			if x.pl.access.desc {
 				l = ix.bt.leaves[len(ix.bt.leaves)-1-i]
 			}
-			ssi.acquire(sx, sireadKey{table: x.t, ix: n, kind: onPage, page: l.block})
+			x.db.ssi.acquire(x.tx.sx, sireadKey{table: x.t, ix: n, kind: onPage, page: l.block})
 		}
 	}
-	for _, f := range fetched[:stop+1] {
+	return nil
+}
+
+// fetchUpTo does the deferred reads and locks of an ordered scan up to the
+// row r, which LockRows is about to lock.
+func (x *exec) fetchUpTo(r *row) *sql.Error {
+	if !x.deferSSI {
+		return nil
+	}
+	for i := x.applied; i < len(x.fetched); i++ {
+		if x.fetched[i].r == r {
+			return x.applyFetched(i)
+		}
+	}
+	return nil
+}
+
+// applyFetched does the deferred reads and locks of the fetched rows not
+// done yet, up to the stop-th: the leaf each is on, the conflict-out check
+// of its versions with the key, and the lock on the version visible.
+func (x *exec) applyFetched(stop int) *sql.Error {
+	sx, ssi := x.tx.sx, &x.db.ssi
+	ix := x.pl.access.ix
+	n := x.ixNo(ix)
+	for ; x.applied <= stop; x.applied++ {
+		f := x.fetched[x.applied]
 		ssi.acquire(sx, sireadKey{table: x.t, ix: n, kind: onPage, page: ix.bt.find(f.k).block})
 		for _, v := range f.r.versions {
 			if k, ok := ix.key(v.vals); !ok || k != f.k {
@@ -255,7 +282,9 @@ func (x *exec) finishOrdered(out []candidate, limit int64) *sql.Error {
 		}
 		if v := x.readVersion(f.r); v != nil {
 			if k, ok := ix.key(v.vals); ok && k == f.k {
+				x.deferSSI = false // tupleLock skips while deferred
 				x.tupleLock(v)
+				x.deferSSI = true
 			}
 		}
 	}

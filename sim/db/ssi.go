@@ -233,10 +233,15 @@ func concurrent(reader *txn, writer *txn) bool {
 }
 
 // conflictOut is CheckForSerializableConflictOut: reader read (or skipped as
-// invisible) a version whose creator or deleter writer is concurrent.
+// invisible) a version whose creator or deleter writer is concurrent. A
+// doomed reader fails at any version it reads, whoever wrote it (nil: no
+// one concurrent), as PostgreSQL checks before looking at the writer.
 func (s *ssiState) conflictOut(reader *sxact, writer *txn) *sql.Error {
 	if reader.doomed {
 		return serializationFailure("canceled on identification as a pivot, during conflict out checking")
+	}
+	if writer == nil {
+		return nil
 	}
 	w := writer.sx
 	if w == nil || w == reader || w.doomed || writer.state == aborted {
