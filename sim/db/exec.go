@@ -459,16 +459,34 @@ func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait s
 		}
 		e := lm.rowEntry(c.r)
 		had := e.holderOf(tx) != nil
-		ok, err := lm.acquire(x.p, tx, e, mode(c), wait, true)
+		m := mode(c)
+		if m == modeKS && lockedAhead(e, c.v, tx) {
+			// PostgreSQL lets a FOR KEY SHARE lock past a non-key update
+			// in progress, then follows the row to its newer versions to
+			// lock them too, and there it waits for the updater to end,
+			// whatever NOWAIT or SKIP LOCKED says, outside the row's queue.
+			if err := lm.waitForEnd(x.p, tx, c.v.xmax); err != nil {
+				return nil, err
+			}
+		}
+		ok, err := lm.acquire(x.p, tx, e, m, wait, true)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			continue // SKIP LOCKED
 		}
+		noteExclusive(e, tx, c.r)
 		l := tx.current(c.r)
 		deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
 		if l == c.v && !deleted {
+			out = append(out, c)
+			continue
+		}
+		if m == modeKS && !deleted && !x.keyUpdated(c.v) {
+			// A key share survives an update that left the key alone,
+			// even one committed after the snapshot: PostgreSQL locks the
+			// version read (and its successors) and returns it.
 			out = append(out, c)
 			continue
 		}
@@ -491,6 +509,59 @@ func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait s
 		}
 	}
 	return out, nil
+}
+
+// keyUpdated reports whether the update that superseded v changed a key
+// column (PostgreSQL's HEAP_KEYS_UPDATED), or v was deleted.
+func (x *exec) keyUpdated(v *version) bool {
+	vs := v.row.versions
+	for i, w := range vs {
+		if w != v {
+			continue
+		}
+		for _, next := range vs[i+1:] {
+			if next.xmin != v.xmax {
+				continue
+			}
+			for c, col := range x.t.cols {
+				if col.key && !next.vals[c].Equal(v.vals[c]) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// noteExclusive records, when tx has just taken e FOR UPDATE, the version
+// of r that lock fell on: PostgreSQL locks versions, not rows, and which
+// version matters to a later FOR KEY SHARE (see lockedAhead).
+func noteExclusive(e *lockEntry, tx *txn, r *row) {
+	if h := e.holderOf(tx); h != nil && h.modes&modeX.bit() != 0 && h.xOn == nil {
+		h.xOn = tx.current(r)
+	}
+}
+
+// lockedAhead reports whether a FOR KEY SHARE request for the version v
+// meets a FOR UPDATE lock only on a newer version: one taken, after it
+// updated v without changing its key, by the transaction updating v.
+func lockedAhead(e *lockEntry, v *version, tx *txn) bool {
+	up := v.xmax
+	if up == nil || up == tx || up.state != active {
+		return false
+	}
+	ahead := false
+	for _, h := range e.holders {
+		if h.tx == tx || h.modes&modeX.bit() == 0 {
+			continue
+		}
+		if h.tx != up || h.xOn == nil || h.xOn.pos <= v.pos {
+			return false
+		}
+		ahead = true
+	}
+	return ahead
 }
 
 // resultRows is a Result with room for one row of up to eight values, so
@@ -834,6 +905,7 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 	if _, err := lm.acquire(x.p, tx, e, mode, sql.Block, tx.level != sql.Serializable2PL); err != nil {
 		return nil, false, err
 	}
+	noteExclusive(e, tx, r)
 	l := tx.current(r)
 	deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
 	if l != live || deleted {
