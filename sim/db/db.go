@@ -163,6 +163,24 @@ func (ix *index) rows(k ikey) []*row {
 	return ix.m[k]
 }
 
+// allKeys are every key entered in ix, in the index's order.
+func (ix *index) allKeys() []ikey {
+	var keys []ikey
+	if ix.one != nil {
+		keys = make([]ikey, 0, len(ix.one))
+		for v := range ix.one {
+			keys = append(keys, ikey{a: v})
+		}
+	} else {
+		keys = make([]ikey, 0, len(ix.m))
+		for k := range ix.m {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, compareKeys) // map order is random: the sort makes it the index's
+	return keys
+}
+
 // enter lists r under k, once.
 func (ix *index) enter(k ikey, r *row) {
 	list := ix.rows(k)

@@ -151,6 +151,11 @@ func (x *exec) ixNo(ix *index) int {
 // checkRead flags the rw-conflict out of a serializable reader for a
 // version it examined (HeapCheckForSerializableConflictOut).
 func (x *exec) checkRead(v *version) *sql.Error {
+	if x.tx.sx.doomed {
+		// A transaction another one's check doomed fails at the first
+		// version it reads, whoever wrote it, as PostgreSQL's does.
+		return serializationFailure("canceled on identification as a pivot, during conflict out checking")
+	}
 	if w := x.writerOf(v); w != nil {
 		return x.db.ssi.conflictOut(x.tx.sx, w)
 	}
@@ -435,80 +440,80 @@ func (x *exec) limit() (int64, *sql.Error) {
 // as in PostgreSQL. Under SKIP LOCKED a row locked in a conflicting mode is
 // left out; under NOWAIT it fails the statement with 55P03.
 func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait sql.WaitPolicy, limit int64) ([]candidate, *sql.Error) {
-	tx := x.tx
-	lm := &x.db.locks
 	out := cands[:0] // in place: each row is looked at before its slot is overwritten
 	for _, c := range cands {
 		if limit >= 0 && int64(len(out)) >= limit {
 			break
 		}
-		if tx.level == sql.Serializable2PL {
-			out = append(out, c) // locked exclusively by the scan, and read in its current state
-			continue
-		}
-		if w := c.v.xmin; w != tx && w.state == active {
-			// Only dirty reads find a version another transaction is still
-			// writing: its writer is taken to hold the row until it ends.
-			ok, err := lm.waitForEndPolicy(x.p, tx, w, wait)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue // SKIP LOCKED
-			}
-		}
-		e := lm.rowEntry(c.r)
-		had := e.holderOf(tx) != nil
-		m := mode(c)
-		if m == modeKS && lockedAhead(e, c.v, tx) {
-			// PostgreSQL lets a FOR KEY SHARE lock past a non-key update
-			// in progress, then follows the row to its newer versions to
-			// lock them too, and there it waits for the updater to end,
-			// whatever NOWAIT or SKIP LOCKED says, outside the row's queue.
-			if err := lm.waitForEnd(x.p, tx, c.v.xmax); err != nil {
-				return nil, err
-			}
-		}
-		ok, err := lm.acquire(x.p, tx, e, m, wait, true)
+		c, ok, err := x.lockOne(c, mode(c), wait)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			continue // SKIP LOCKED
-		}
-		noteExclusive(e, tx, c.r)
-		l := tx.current(c.r)
-		deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
-		if l == c.v && !deleted {
+		if ok {
 			out = append(out, c)
-			continue
-		}
-		if m == modeKS && !deleted && !x.keyUpdated(c.v) {
-			// A key share survives an update that left the key alone,
-			// even one committed after the snapshot: PostgreSQL locks the
-			// version read (and its successors) and returns it.
-			out = append(out, c)
-			continue
-		}
-		if tx.usesTxnSnapshot() {
-			x.db.stats.SerializationFailures++
-			return nil, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
-		}
-		if deleted {
-			if !had {
-				lm.release(tx, c.r.lock)
-			}
-			continue
-		}
-		match, err := x.all(x.pl.quals, l.vals)
-		if err != nil {
-			return nil, err
-		}
-		if match {
-			out = append(out, candidate{r: c.r, v: l})
 		}
 	}
 	return out, nil
+}
+
+// lockOne locks one row found, as lockRows describes, and reports the row
+// (its version re-read if it changed) or false when it drops out.
+func (x *exec) lockOne(c candidate, m lockMode, wait sql.WaitPolicy) (candidate, bool, *sql.Error) {
+	tx := x.tx
+	lm := &x.db.locks
+	if tx.level == sql.Serializable2PL {
+		return c, true, nil // locked exclusively by the scan, and read in its current state
+	}
+	if w := c.v.xmin; w != tx && w.state == active {
+		// Only dirty reads find a version another transaction is still
+		// writing: its writer is taken to hold the row until it ends.
+		ok, err := lm.waitForEndPolicy(x.p, tx, w, wait)
+		if err != nil || !ok {
+			return c, false, err // !ok: SKIP LOCKED
+		}
+	}
+	e := lm.rowEntry(c.r)
+	had := e.holderOf(tx) != nil
+	if m == modeKS && lockedAhead(e, c.v, tx) {
+		// PostgreSQL lets a FOR KEY SHARE lock past a non-key update in
+		// progress, then follows the row to its newer versions to lock
+		// them too, and there it waits for the updater to end, whatever
+		// NOWAIT or SKIP LOCKED says, outside the row's queue.
+		if err := lm.waitForEnd(x.p, tx, c.v.xmax); err != nil {
+			return c, false, err
+		}
+	}
+	ok, err := lm.acquire(x.p, tx, e, m, wait, true)
+	if err != nil || !ok {
+		return c, false, err // !ok: SKIP LOCKED
+	}
+	noteExclusive(e, tx, c.r)
+	l := tx.current(c.r)
+	deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
+	if l == c.v && !deleted {
+		return c, true, nil
+	}
+	if m == modeKS && !deleted && !x.keyUpdated(c.v) {
+		// A key share survives an update that left the key alone, even
+		// one committed after the snapshot: PostgreSQL locks the version
+		// read (and its successors) and returns it.
+		return c, true, nil
+	}
+	if tx.usesTxnSnapshot() {
+		x.db.stats.SerializationFailures++
+		return c, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
+	}
+	if deleted {
+		if !had {
+			lm.release(tx, c.r.lock)
+		}
+		return c, false, nil
+	}
+	match, err := x.all(x.pl.quals, l.vals)
+	if err != nil || !match {
+		return c, false, err
+	}
+	return candidate{r: c.r, v: l}, true, nil
 }
 
 // keyUpdated reports whether the update that superseded v changed a key
@@ -626,28 +631,126 @@ func projectN(pr *projection, count int, at func(int) *version) *Result {
 
 func (x *exec) selectRows() (*Result, *sql.Error) {
 	pl := x.pl
-	cands, err := x.scan(pl.lock == modeX || pl.lock == modeNKU)
-	if err != nil {
-		return nil, err
-	}
+	// PostgreSQL's Limit computes its count before it asks for a row, and
+	// asks for none when it is 0.
 	limit, err := x.limit()
 	if err != nil {
 		return nil, err
 	}
-	if pl.lock != 0 || pl.order != nil || limit >= 0 {
-		x.order(cands, pl.order)
-	}
-	if pl.lock != 0 {
-		mode := pl.lock
-		if cands, err = x.lockRows(cands, func(candidate) lockMode { return mode }, pl.wait, limit); err != nil {
+	var cands []candidate
+	switch {
+	case limit == 0:
+	case limit > 0 && pl.stream != streamNone && x.tx.level != sql.Serializable2PL:
+		cands, err = x.stream(limit)
+	default:
+		if cands, err = x.scan(pl.lock == modeX || pl.lock == modeNKU); err != nil {
 			return nil, err
 		}
-	} else if limit >= 0 && int64(len(cands)) > limit {
-		cands = cands[:limit]
+		if pl.lock != 0 || pl.order != nil || limit >= 0 {
+			x.order(cands, pl.order)
+		}
+		if pl.lock != 0 {
+			mode := pl.lock
+			cands, err = x.lockRows(cands, func(candidate) lockMode { return mode }, pl.wait, limit)
+		} else if limit >= 0 && int64(len(cands)) > limit {
+			cands = cands[:limit]
+		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	res := projectRows(&pl.proj, cands)
 	res.Tag = "SELECT"
 	return res, nil
+}
+
+// stream answers a SELECT with a LIMIT and no sort to make, as
+// PostgreSQL's Limit over (LockRows over) a scan does: rows are taken one
+// at a time in the scan's order — heap order, or the index's, forward or
+// backward — checked, locked, and counted, and the scan stops at the
+// limit. So the rows after the last one returned are never checked,
+// locked or, through an index, read at all. (A table scan reads its one
+// page at a time, as PostgreSQL's does: every version is read, for
+// serializable's checks, before the first row is returned.)
+func (x *exec) stream(limit int64) ([]candidate, *sql.Error) {
+	pl, tx := x.pl, x.tx
+	if pl.never {
+		return nil, nil
+	}
+	for _, g := range pl.gating {
+		if ok, err := x.matches(g, nil, nil); err != nil || !ok {
+			return nil, err
+		}
+	}
+	out := x.s.cands[:0]
+	defer func() { x.s.cands = out[:0] }()
+	// take offers a row found to the limit; it reports when to stop.
+	take := func(c candidate) (bool, *sql.Error) {
+		ok, err := x.keep(&c)
+		if err != nil || !ok {
+			return false, err
+		}
+		if pl.lock != 0 {
+			if c, ok, err = x.lockOne(c, pl.lock, pl.wait); err != nil || !ok {
+				return false, err
+			}
+		}
+		out = append(out, c)
+		return int64(len(out)) >= limit, nil
+	}
+	if pl.stream == streamHeap {
+		x.predicateLocks(nil, nil)
+		var rows []candidate
+		for _, r := range x.t.rows {
+			v, err := x.read(r, nil, nil, false)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				rows = append(rows, candidate{r: r, v: v})
+			}
+		}
+		slices.SortFunc(rows, byPos)
+		for _, c := range rows {
+			if done, err := take(c); err != nil || done {
+				return out, err
+			}
+		}
+		return out, nil
+	}
+	ix := pl.streamIx
+	var keys []ikey
+	if pl.stream == streamLookup {
+		var err *sql.Error
+		if keys, err = x.lookupKeys(&pl.access); err != nil {
+			return nil, err
+		}
+		keys = append([]ikey(nil), keys...)
+	} else {
+		keys = ix.allKeys()
+	}
+	if pl.streamDesc {
+		slices.Reverse(keys)
+	}
+	n := x.ixNo(ix)
+	for i := range keys {
+		if tx.sx != nil {
+			x.db.ssi.lock(tx.sx, sireadKey{table: x.t, ix: n, key: keys[i]})
+		}
+		for _, r := range ix.rows(keys[i]) {
+			v, err := x.read(r, ix, &keys[i], false)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				continue
+			}
+			if done, err := take(candidate{r: r, v: v}); err != nil || done {
+				return out, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // writeKeys are the SIREAD locks a write to a row with these values
@@ -836,7 +939,9 @@ speculate:
 						x.db.stats.SerializationFailures++
 						return nil, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
 					}
-					x.readConflicting(ix, k)
+					if err := x.readConflicting(ix, k, live); err != nil {
+						return nil, err
+					}
 					return nil, nil
 				}
 				v, again, err := x.conflictUpdate(ix, k, live, vals)
@@ -922,7 +1027,9 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 		x.db.stats.SerializationFailures++
 		return nil, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
 	}
-	x.readConflicting(ix, k)
+	if err := x.readConflicting(ix, k, l); err != nil {
+		return nil, false, err
+	}
 	ok, err := x.matches(pl.conflWher, l.vals, excl)
 	if err != nil || !ok {
 		return nil, false, err // the row stays locked
@@ -936,14 +1043,20 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 }
 
 // readConflicting records that resolving a conflict read the conflicting
-// row: PostgreSQL takes a SIREAD lock on it, for DO NOTHING and DO UPDATE
-// alike (checked against PostgreSQL 15 by ssi-on-conflict-read and
-// ssi-upsert-read: a concurrent delete of that row is then a
-// rw-conflict).
-func (x *exec) readConflicting(ix *index, k ikey) {
-	if x.tx.sx != nil {
-		x.db.ssi.lock(x.tx.sx, sireadKey{table: x.t, ix: x.ixNo(ix), key: k})
+// version v (key k of ix): PostgreSQL checks the read as any other of a
+// serializable transaction (so a doomed one fails here) and takes a SIREAD
+// lock on it, for DO NOTHING and DO UPDATE alike (checked against
+// PostgreSQL 15 by ssi-on-conflict-read and ssi-upsert-read: a concurrent
+// delete of that row is then a rw-conflict).
+func (x *exec) readConflicting(ix *index, k ikey, v *version) *sql.Error {
+	if x.tx.sx == nil {
+		return nil
 	}
+	if err := x.checkRead(v); err != nil {
+		return err
+	}
+	x.db.ssi.lock(x.tx.sx, sireadKey{table: x.t, ix: x.ixNo(ix), key: k})
+	return nil
 }
 
 // setValues are a row's new values under the plan's SET.

@@ -27,11 +27,14 @@ type plan struct {
 	quals  []*cexpr // every conjunct that reads a column: the index's, then filter (EvalPlanQual's re-check)
 	access access
 	// SELECT.
-	proj  projection
-	order []orderKey
-	limit *cexpr // nil: no limit
-	lock  lockMode
-	wait  sql.WaitPolicy
+	stream     streamKind // how a SELECT with a LIMIT takes rows without a sort
+	streamIx   *index     // streamLookup, streamIndex: the index
+	streamDesc bool       // ... scanned backward
+	proj       projection
+	order      []orderKey
+	limit      *cexpr // nil: no limit
+	lock       lockMode
+	wait       sql.WaitPolicy
 	// UPDATE, and ON CONFLICT DO UPDATE.
 	sets   []setExpr
 	keySet bool // a SET assigns a key column: the update may take FOR UPDATE
@@ -44,6 +47,56 @@ type plan struct {
 	conflWher *cexpr
 	// INSERT, UPDATE, DELETE ... RETURNING.
 	ret *projection
+}
+
+// streamKind is the scan a SELECT with a LIMIT runs when no sort is
+// needed, as PostgreSQL's planner picks it: rows come in the scan's order,
+// and the scan stops at the limit.
+type streamKind uint8
+
+const (
+	streamNone   streamKind = iota // a sort is needed: every row is read first
+	streamHeap                     // no ORDER BY, a table scan: heap order
+	streamLookup                   // the index lookup WHERE pins, in key order (ORDER BY, if any, is that order)
+	streamIndex                    // ORDER BY follows a unique index whose columns are NOT NULL: a full scan of it
+)
+
+// chooseStream picks how a SELECT with a LIMIT takes its rows: in the
+// order of its scan when ORDER BY is absent or is that order (a leading
+// part of the index's columns, all ascending or all descending, NULLs
+// where the index puts them), otherwise after a sort.
+func (pl *plan) chooseStream() {
+	matches := func(ix *index) bool {
+		if len(pl.order) > len(ix.cols) {
+			return false
+		}
+		for i, o := range pl.order {
+			if o.col != ix.cols[i] || o.desc != pl.order[0].desc || o.nullsFirst != o.desc {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case pl.order == nil && pl.access.ix == nil:
+		pl.stream = streamHeap
+	case pl.access.ix != nil && (pl.order == nil || matches(pl.access.ix)):
+		pl.stream, pl.streamIx = streamLookup, pl.access.ix
+	case pl.access.ix == nil:
+		for _, ix := range pl.t.indexes {
+			notNull := true
+			for _, c := range ix.cols {
+				notNull = notNull && pl.t.cols[c].notNull
+			}
+			if notNull && matches(ix) {
+				pl.stream, pl.streamIx = streamIndex, ix
+				break
+			}
+		}
+	}
+	if pl.stream != streamNone && pl.order != nil {
+		pl.streamDesc = pl.order[0].desc
+	}
 }
 
 // projection is what a SELECT or RETURNING yields.
@@ -1069,6 +1122,7 @@ func compileSelect(t *table, st *sql.Select) (*plan, *sql.Error) {
 		return nil, err
 	}
 	pl.splitWhere(where)
+	pl.chooseStream()
 	return pl, nil
 }
 
