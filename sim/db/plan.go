@@ -28,11 +28,12 @@ type plan struct {
 	access  access
 	qualOps float64 // the operator calls the per-row conjuncts cost (cost_qual_eval)
 	// SELECT.
-	proj  projection
-	order []orderKey
-	limit *cexpr // nil: no limit
-	lock  lockMode
-	wait  sql.WaitPolicy
+	stream bool // no sort to make: a LIMIT stops the scan (chooseStream)
+	proj   projection
+	order  []orderKey
+	limit  *cexpr // nil: no limit
+	lock   lockMode
+	wait   sql.WaitPolicy
 	// UPDATE, and ON CONFLICT DO UPDATE.
 	sets   []setExpr
 	keySet bool // a SET assigns a key column: the update may take FOR UPDATE
@@ -45,6 +46,25 @@ type plan struct {
 	conflWher *cexpr
 	// INSERT, UPDATE, DELETE ... RETURNING.
 	ret *projection
+}
+
+// chooseStream says whether a SELECT with a LIMIT takes its rows in the
+// order its scan meets them, checking, locking and counting each and
+// stopping at the limit, as PostgreSQL's Limit over (LockRows over) a scan
+// does: when no sort is needed — no ORDER BY, an ordered index scan, or
+// an ORDER BY of columns the index lookup pins. Otherwise every row is
+// read before the sort.
+func (pl *plan) chooseStream() {
+	a := &pl.access
+	switch {
+	case pl.order == nil || a.ordered:
+		pl.stream = true
+	case a.ix != nil && !a.bitmap:
+		pl.stream = true
+		for _, o := range pl.order {
+			pl.stream = pl.stream && slices.Contains(a.ix.cols, o.col)
+		}
+	}
 }
 
 // projection is what a SELECT or RETURNING yields.
@@ -1076,7 +1096,12 @@ func orderedAccess(t *table, order []orderKey, limit *cexpr) access {
 		if len(order) > len(ix.cols) {
 			continue
 		}
+		// The simulation's indexes leave out keys with a NULL: only an
+		// index of NOT NULL columns has every row to scan.
 		match := true
+		for _, c := range ix.cols {
+			match = match && t.cols[c].notNull
+		}
 		for i, o := range order {
 			match = match && ix.cols[i] == o.col
 		}
@@ -1157,6 +1182,7 @@ func compileSelect(t *table, st *sql.Select) (*plan, *sql.Error) {
 		return nil, err
 	}
 	pl.splitWhere(where)
+	pl.chooseStream()
 	return pl, nil
 }
 

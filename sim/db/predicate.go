@@ -31,11 +31,11 @@ func (x *exec) pages() bool { return x.db.cfg.SSILocks == SSIPages }
 
 // predicateLocks takes the SIREAD locks of a scan before it reads: the
 // table's for a table scan; for an index scan the keys looked up, or, by
-// pages, the leaves they are on (an ordered scan of the whole index reads
-// every leaf).
+// pages, the leaves they are on (an ordered scan of the whole index locks
+// each leaf as it reaches it: see scan, leafLock).
 func (x *exec) predicateLocks(ix *index, keys []ikey) {
 	sx := x.tx.sx
-	if sx == nil || x.deferSSI {
+	if sx == nil {
 		return
 	}
 	ssi := &x.db.ssi
@@ -62,9 +62,6 @@ func (x *exec) predicateLocks(ix *index, keys []ikey) {
 		return
 	}
 	if x.pl.access.ordered {
-		for _, l := range ix.bt.leaves {
-			ssi.acquire(sx, sireadKey{table: x.t, ix: n, kind: onPage, page: l.block})
-		}
 		return
 	}
 	if x.pl.access.rng {
@@ -81,26 +78,32 @@ func (x *exec) predicateLocks(ix *index, keys []ikey) {
 // tupleLock takes the SIREAD lock on a version an index scan fetched.
 func (x *exec) tupleLock(v *version) {
 	sx := x.tx.sx
-	if sx == nil || !x.pages() || x.deferSSI || v.xmin == x.tx {
+	if sx == nil || !x.pages() || v.xmin == x.tx {
 		return
 	}
 	x.db.ssi.acquire(sx, sireadKey{table: x.t, ix: -1, kind: onTuple, page: v.page, tuple: v})
 }
 
 // readConflicting records that resolving an ON CONFLICT read the
-// conflicting row: checked against PostgreSQL 15 by ssi-on-conflict-read
-// and ssi-upsert-read, where a concurrent delete of that row is then a
-// rw-conflict, for DO NOTHING and DO UPDATE alike. By pages it is a lock
-// on the version found; by keys, on its key.
-func (x *exec) readConflicting(ix *index, k ikey, live *version) {
+// conflicting version live (key k of ix): PostgreSQL checks the read as
+// any other of a serializable transaction (so a doomed one fails here) and
+// takes a SIREAD lock on it, for DO NOTHING and DO UPDATE alike (checked
+// against PostgreSQL 15 by ssi-on-conflict-read and ssi-upsert-read: a
+// concurrent delete of that row is then a rw-conflict). By pages it is a
+// lock on the version found; by keys, on its key.
+func (x *exec) readConflicting(ix *index, k ikey, live *version) *sql.Error {
 	if x.tx.sx == nil {
-		return
+		return nil
+	}
+	if err := x.checkRead(live); err != nil {
+		return err
 	}
 	if x.pages() {
 		x.tupleLock(live)
-		return
+		return nil
 	}
 	x.db.ssi.lock(x.tx.sx, sireadKey{table: x.t, ix: x.ixNo(ix), kind: onKey, key: k})
+	return nil
 }
 
 // writeTargets are the SIREAD locks a write conflicts with: for an insert
@@ -194,101 +197,23 @@ func chainHead(v *version) *version {
 	return vs[i]
 }
 
-// fetchedRow is a row an ordered index scan met under key k.
-type fetchedRow struct {
-	r *row
-	k ikey
+// leafLock takes, for an index scan reading keys in order, the SIREAD
+// lock on the leaf where k is (_bt_readpage's PredicateLockPage).
+func (x *exec) leafLock(ix *index, k ikey) {
+	x.db.ssi.acquire(x.tx.sx, sireadKey{table: x.t, ix: x.ixNo(ix), kind: onPage, page: ix.bt.find(k).block})
 }
 
-// finishOrdered does, once LIMIT has cut the rows out of an ordered index
-// scan, the serializable reads and locks of the part PostgreSQL's scan
-// ran: its Limit stops pulling rows once it has limit of them (after
-// LockRows, for a locking SELECT), so the rows past the last one returned
-// are never fetched — not checked for conflicts, not locked — and the
-// leaves past its leaf never read. A scan that ran out of rows read every
-// leaf. A locking SELECT has done the rows up to each one it locked
-// already (fetchUpTo), before waiting for its lock, as PostgreSQL fetches
-// a row before LockRows locks it.
-func (x *exec) finishOrdered(out []candidate, limit int64) *sql.Error {
-	if !x.deferSSI {
-		return nil
-	}
-	defer func() { x.deferSSI, x.fetched, x.applied = false, nil, 0 }()
-	if limit == 0 {
-		return nil // PostgreSQL's Limit never starts the scan
-	}
-	ix := x.pl.access.ix
-	if len(ix.bt.leaves) == 0 {
-		x.db.ssi.acquire(x.tx.sx, sireadKey{table: x.t, ix: x.ixNo(ix)})
-		return nil
-	}
-	stop := len(x.fetched) - 1
-	if limit > 0 && int64(len(out)) >= limit {
-		last := out[len(out)-1].r
-		for i, f := range x.fetched {
-			if f.r == last {
-				stop = i
-				break
-			}
-		}
-	}
-	if err := x.applyFetched(stop); err != nil {
-		return err
-	}
-	if stop == len(x.fetched)-1 {
-		n := x.ixNo(ix)
-		for i := range ix.bt.leaves {
-			l := ix.bt.leaves[i]
-			if x.pl.access.desc {
-				l = ix.bt.leaves[len(ix.bt.leaves)-1-i]
-			}
-			x.db.ssi.acquire(x.tx.sx, sireadKey{table: x.t, ix: n, kind: onPage, page: l.block})
-		}
-	}
-	return nil
-}
-
-// fetchUpTo does the deferred reads and locks of an ordered scan up to the
-// row r, which LockRows is about to lock.
-func (x *exec) fetchUpTo(r *row) *sql.Error {
-	if !x.deferSSI {
-		return nil
-	}
-	for i := x.applied; i < len(x.fetched); i++ {
-		if x.fetched[i].r == r {
-			return x.applyFetched(i)
-		}
-	}
-	return nil
-}
-
-// applyFetched does the deferred reads and locks of the fetched rows not
-// done yet, up to the stop-th: the leaf each is on, the conflict-out check
-// of its versions with the key, and the lock on the version visible.
-func (x *exec) applyFetched(stop int) *sql.Error {
-	sx, ssi := x.tx.sx, &x.db.ssi
-	ix := x.pl.access.ix
+// allLeaves takes the SIREAD locks of an ordered index scan that ran out of
+// rows: it read every leaf, in its order.
+func (x *exec) allLeaves(ix *index) {
 	n := x.ixNo(ix)
-	for ; x.applied <= stop; x.applied++ {
-		f := x.fetched[x.applied]
-		ssi.acquire(sx, sireadKey{table: x.t, ix: n, kind: onPage, page: ix.bt.find(f.k).block})
-		for _, v := range f.r.versions {
-			if k, ok := ix.key(v.vals); !ok || k != f.k {
-				continue
-			}
-			if err := x.checkRead(v); err != nil {
-				return err
-			}
+	for i := range ix.bt.leaves {
+		l := ix.bt.leaves[i]
+		if x.pl.access.desc {
+			l = ix.bt.leaves[len(ix.bt.leaves)-1-i]
 		}
-		if v := x.readVersion(f.r); v != nil {
-			if k, ok := ix.key(v.vals); ok && k == f.k {
-				x.deferSSI = false // tupleLock skips while deferred
-				x.tupleLock(v)
-				x.deferSSI = true
-			}
-		}
+		x.db.ssi.acquire(x.tx.sx, sireadKey{table: x.t, ix: n, kind: onPage, page: l.block})
 	}
-	return nil
 }
 
 // rangeKeys appends to keys the distinct keys of a's range, in index
