@@ -46,6 +46,36 @@ func TestSQLCommandMatchesGroundTruth(t *testing.T) {
 	}
 }
 
+// Goal: --ssi-locks chooses what serializable's read locks cover: by page
+// (the default, PostgreSQL's) two sessions that read different keys of one
+// small table and insert them conflict, and one fails with 40001, as on
+// PostgreSQL; by key both commit. Method: run ssi-page-different-keys at
+// serializable with each setting and compare with the ground truth, or
+// with it but for the commit PostgreSQL fails.
+func TestSQLCommandSSILocks(t *testing.T) {
+	const dir = "../../sim/db/testdata/scripts/"
+	truth := groundTruth(t, dir+"ssi-page-different-keys.serializable.pg15")
+	require.Contains(t, truth, "t2: commit => error 40001\n")
+	byKey := strings.Replace(truth, "t2: commit => error 40001\n", "t2: commit => ok\n", 1)
+	byKey = strings.Replace(byKey, "(k0,done) (k1,started)", "(k0,done) (k1,started) (k2,started)", 1)
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{"default", nil, truth},
+		{"page", []string{"--ssi-locks", "page"}, truth},
+		{"key", []string{"--ssi-locks", "key"}, byKey},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append([]string{"sql", "--level", "serializable"}, tc.flags...), dir+"ssi-page-different-keys.sql")
+			var stdout, stderr bytes.Buffer
+			require.Equal(t, 0, run(args, &stdout, &stderr), "stderr: %s\n%s", stderr.String(), rerun(t, args))
+			assert.Equal(t, tc.want, stdout.String(), rerun(t, args))
+		})
+	}
+}
+
 // Goal: without --level, a script runs at every level it declares, each
 // block headed by its level. Method: count the headers.
 func TestSQLCommandAllLevels(t *testing.T) {
@@ -86,6 +116,7 @@ func TestSQLCommandInvalidInput(t *testing.T) {
 	cases := []tc{
 		{"no-file", []string{"sql"}, []string{"want one script FILE"}},
 		{"two-files", []string{"sql", "a", "b"}, []string{"want one script FILE"}},
+		{"bad-ssi-locks", []string{"sql", "--ssi-locks", "row", bad}, []string{`--ssi-locks: "row" (accepted: page, key)`}},
 		{"bad-level", []string{"sql", "--level", "snapshot", bad}, []string{`--level: "snapshot" (accepted: read-committed, read-uncommitted, repeatable-read, serializable, dirty-reads, serializable-2pl)`}},
 		{"missing-file", []string{"sql", filepath.Join(dir, "missing.sql")}, []string{"missing.sql", "no such file"}},
 		{"directory", []string{"sql", dir}, []string{"reading " + dir, "is a directory"}},

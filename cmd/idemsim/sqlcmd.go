@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/idemsim/idemsim/sim/db"
 	"github.com/idemsim/idemsim/sim/db/script"
 	"github.com/idemsim/idemsim/sim/db/sql"
 )
@@ -28,6 +29,8 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	names := strings.Join(sql.LevelNames(), ", ")
 	fs.add("level", "LEVEL", "the level to run at, "+names+" (or as SQL spells it: 'read committed'; default: every level the script declares)", levelValue(&level))
 	fs.add("seed", "N", "seed of the run's choices (default 1)", uint64Value(&seed))
+	ssiLocks := db.SSIPages
+	fs.add("ssi-locks", "page|key", "what a serializable transaction's read locks cover: page, as PostgreSQL (B-tree leaf pages, heap tuples promoted to pages and tables, tables for table scans), or key (the keys an index lookup looks up); default page", ssiLocksValue(&ssiLocks))
 	fs.add("help", "", "this text", boolValue(&help))
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -57,6 +60,7 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	}
 	opts := script.DefaultOptions()
 	opts.Seed = seed
+	opts.DB.SSILocks = ssiLocks
 	var b strings.Builder
 	for _, l := range levels {
 		if len(levels) > 1 {
@@ -69,6 +73,18 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	}
 	_, err = io.WriteString(stdout, b.String())
 	return err
+}
+
+// ssiLocksValue reads a SIREAD lock granularity by name.
+func ssiLocksValue(dst *db.SSIGranularity) func(string) error {
+	return func(s string) error {
+		g, ok := db.ParseSSIGranularity(s)
+		if !ok {
+			return fmt.Errorf("%q (accepted: %s)", s, strings.Join(db.SSIGranularityNames(), ", "))
+		}
+		*dst = g
+		return nil
+	}
 }
 
 // levelValue accepts any level sql.ParseLevel reads, in either spelling,

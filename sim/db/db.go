@@ -3,6 +3,7 @@ package db
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,48 @@ type Config struct {
 	// returns (through Timestamp): it may run ahead of or behind the
 	// kernel's, as a skewed node's clock does. nil reads the kernel's Now.
 	Clock func() sim.Time
+	// SSILocks is the granularity of serializable's SIREAD locks: SSIPages
+	// (the zero value) as PostgreSQL takes them — B-tree leaf pages, heap
+	// tuples promoted to pages and relations, whole relations for table
+	// scans — or SSIKeys, one lock per key looked up, which never mistakes
+	// two keys of one page for a conflict.
+	SSILocks SSIGranularity
+}
+
+// SSIGranularity is what a serializable transaction's SIREAD lock covers.
+type SSIGranularity uint8
+
+const (
+	// SSIPages is PostgreSQL's granularity (predicate.c): index leaf pages,
+	// heap tuples (three on one page become a page lock, 32 locks under one
+	// relation a relation lock) and relations.
+	SSIPages SSIGranularity = iota
+	// SSIKeys locks the keys an index lookup looks up, or the table: the
+	// finest predicate a lookup reads, and so the fewest aborts.
+	SSIKeys
+)
+
+var ssiGranularityNames = [...]string{SSIPages: "page", SSIKeys: "key"}
+
+// String is the granularity's name on the command line: page or key.
+func (g SSIGranularity) String() string {
+	if int(g) < len(ssiGranularityNames) {
+		return ssiGranularityNames[g]
+	}
+	return "SSIGranularity(" + strconv.Itoa(int(g)) + ")"
+}
+
+// SSIGranularityNames lists the names ParseSSIGranularity reads.
+func SSIGranularityNames() []string { return append([]string(nil), ssiGranularityNames[:]...) }
+
+// ParseSSIGranularity reads "page" or "key".
+func ParseSSIGranularity(s string) (SSIGranularity, bool) {
+	for i, n := range ssiGranularityNames {
+		if s == n {
+			return SSIGranularity(i), true
+		}
+	}
+	return 0, false
 }
 
 // DefaultConfig is PostgreSQL's defaults: read committed, a 1s deadlock
@@ -93,6 +136,7 @@ type DB struct {
 	locks   lockManager
 	ssi     ssiState
 	stats   Stats
+	active  []*txn // transactions begun and not ended, for the xmin horizon
 }
 
 // New returns an empty database on kernel k.
@@ -153,6 +197,7 @@ type index struct {
 	pk   bool
 	one  map[sql.Value][]*row // a one-column index, by its value: a smaller key than ikey
 	m    map[ikey][]*row      // an index of two or more columns
+	bt   btree                // its leaf pages, for SIREAD page locks
 }
 
 // rows are the rows entered under k.
@@ -190,7 +235,9 @@ type table struct {
 	name     string
 	cols     []column
 	colNames []string // shared by every SELECT * result
+	colTypes []sql.Type
 	indexes  []*index // the primary key's first, then the others as declared
+	heap     []*heapPage
 	rows     []*row
 	nextRow  int64
 	nextPos  uint64 // heap positions handed out to versions so far
@@ -217,6 +264,12 @@ type version struct {
 	xmax *txn
 	pos  uint64
 	tag  int64
+	page int32 // its heap page
+	size int32 // the bytes it takes there
+	// hot is set when an update put it next to the version it replaced
+	// without new index entries (PostgreSQL's heap-only tuple); pruned when
+	// it was dropped as dead to all.
+	hot, pruned bool
 }
 
 func (t *table) colIndex(name string) int {
@@ -282,10 +335,14 @@ func (t *table) addVersion(r *row, vals []sql.Value, tx *txn) *version {
 	t.nextPos++
 	v := &version{row: r, vals: vals, xmin: tx, cmin: tx.cmd, pos: t.nextPos, tag: tx.session.tag}
 	r.versions = append(r.versions, v)
-	for _, ix := range t.indexes {
+	v.hot = t.place(tx.db, v, prev, prev != nil && !t.indexedChange(prev.vals, vals))
+	for i, ix := range t.indexes {
 		k, ok := ix.key(vals)
 		if !ok {
 			continue
+		}
+		if !v.hot {
+			tx.db.btInsert(t, i, k, v)
 		}
 		if prev != nil {
 			if pk, pok := ix.key(prev.vals); pok && pk == k {
@@ -296,6 +353,18 @@ func (t *table) addVersion(r *row, vals []sql.Value, tx *txn) *version {
 	}
 	tx.db.prune(r, tx)
 	return v
+}
+
+// indexedChange reports whether an update from old to vals changes a
+// column of an index (as PostgreSQL compares them: byte for byte), which
+// rules out a HOT update.
+func (t *table) indexedChange(old, vals []sql.Value) bool {
+	for i, c := range t.cols {
+		if c.key && old[i] != vals[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // prune drops the versions of r that no transaction can see or conflict
@@ -315,6 +384,8 @@ func (db *DB) prune(r *row, tx *txn) {
 		dead := v.xmin.state == aborted || v.xmax != nil && v.xmax.state == committed && v.xmax.commitSeq <= horizon
 		if !dead {
 			kept = append(kept, v)
+		} else {
+			db.forget(v)
 		}
 	}
 	clear(r.versions[len(kept):])
@@ -355,6 +426,7 @@ func (db *DB) createTable(s *sql.CreateTable) *sql.Error {
 		}
 		t.cols = append(t.cols, col)
 		t.colNames = append(t.colNames, c.Name)
+		t.colTypes = append(t.colTypes, c.Type)
 		if c.PrimaryKey {
 			pk = []int{i}
 		}

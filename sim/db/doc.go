@@ -1,10 +1,12 @@
 // Package db is idemsim's simulated SQL database: an MVCC store whose
 // isolation levels behave like PostgreSQL's — read committed, repeatable
 // read as snapshot isolation with first-updater-wins, serializable as SSI
-// with PostgreSQL's conflict rules — plus dirty reads and strict two-phase
-// locking for comparison. Sessions run on kernel actors: a statement that
-// waits for a lock parks its actor, and deadlocks, lock and statement
-// timeouts are detected on virtual time.
+// with PostgreSQL's conflict rules and, by default, its lock granularity
+// (B-tree leaf pages, heap tuples, pages and relations, over pages laid
+// out as PostgreSQL lays them out: Config.SSILocks) — plus dirty reads and
+// strict two-phase locking for comparison. Sessions run on kernel actors:
+// a statement that waits for a lock parks its actor, and deadlocks, lock
+// and statement timeouts are detected on virtual time.
 //
 // Tables hold integers, text, booleans, timestamps and intervals, with
 // sequences, defaults and composite keys; statements filter with full

@@ -22,6 +22,8 @@ type exec struct {
 	args []sql.Value
 	// setAtScan computes an UPDATE's new values as each row is found.
 	setAtScan bool
+	// rangeLeaves are the leaves a range scan reads (rangeKeys).
+	rangeLeaves []int32
 }
 
 func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Result, *sql.Error) {
@@ -82,6 +84,16 @@ func (x *exec) lookupKeys(a *access) ([]ikey, *sql.Error) {
 	ix := a.ix
 	keys := x.s.keys[:0]
 	defer func() { x.s.keys = keys[:0] }()
+	if a.ordered {
+		ix.keysInOrder(a.desc, func(k ikey, _ *leaf) bool {
+			keys = append(keys, k)
+			return true
+		})
+		return keys, nil
+	}
+	if a.rng {
+		return x.rangeKeys(a, keys)
+	}
 	if len(ix.cols) == 1 && len(a.keys[0]) == 1 {
 		v, err := x.eval(a.keys[0][0], nil, nil)
 		if err != nil || v.IsNull() {
@@ -121,23 +133,6 @@ func (x *exec) lookupKeys(a *access) ([]ikey, *sql.Error) {
 	return slices.CompactFunc(keys, func(a, b ikey) bool { return a == b }), nil
 }
 
-// predicateLocks takes the serializable transaction's SIREAD locks for a
-// scan: the keys it looked up, or the whole table.
-func (x *exec) predicateLocks(ix *index, keys []ikey) {
-	sx := x.tx.sx
-	if sx == nil {
-		return
-	}
-	if ix == nil {
-		x.db.ssi.lock(sx, sireadKey{table: x.t, ix: -1})
-		return
-	}
-	n := x.ixNo(ix)
-	for _, k := range keys {
-		x.db.ssi.lock(sx, sireadKey{table: x.t, ix: n, key: k})
-	}
-}
-
 // ixNo is ix's place among the table's indexes.
 func (x *exec) ixNo(ix *index) int {
 	for i, y := range x.t.indexes {
@@ -151,7 +146,7 @@ func (x *exec) ixNo(ix *index) int {
 // checkRead flags the rw-conflict out of a serializable reader for a
 // version it examined (HeapCheckForSerializableConflictOut).
 func (x *exec) checkRead(v *version) *sql.Error {
-	if w := x.writerOf(v); w != nil {
+	if w := x.writerOf(v); w != nil || x.tx.sx.doomed {
 		return x.db.ssi.conflictOut(x.tx.sx, w)
 	}
 	return nil
@@ -232,10 +227,19 @@ func (x *exec) lock2PL(ix *index, keys []ikey, write bool) *sql.Error {
 }
 
 // scan returns the rows the statement's WHERE selects, with the version of
-// each it reads: in key order for an index scan, in heap order for a
-// table scan. write is set for the statements that will lock the rows
+// each it reads, in the order its plan meets them: key order for an index
+// scan (forward or backward), heap order for a table scan or a bitmap
+// scan. write is set for the statements that will lock the rows
 // exclusively (two-phase locking locks them as it reads).
-func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
+//
+// With limit >= 0 it stops once it has limit rows, as a scan under
+// PostgreSQL's Limit does, and with lock set it locks each row it keeps
+// before it counts it (LockRows, lockOne): the rows after the last one
+// returned are never checked or locked, and an index scan in key order
+// never reads them, nor, by pages, the leaves past the last one it read.
+// A table scan or a bitmap scan reads every version first, as PostgreSQL
+// reads a heap page whole (the tables simulated take a page or few).
+func (x *exec) scan(write bool, limit int64, lock lockMode) ([]candidate, *sql.Error) {
 	pl := x.pl
 	if pl.never {
 		return nil, nil
@@ -249,66 +253,104 @@ func (x *exec) scan(write bool) ([]candidate, *sql.Error) {
 	}
 	var keys []ikey
 	ix := pl.access.ix
+	if pl.access.rng && !pl.rangeWins() {
+		ix = nil // the table scan costs less
+	}
 	if ix != nil {
 		var err *sql.Error
 		if keys, err = x.lookupKeys(&pl.access); err != nil {
 			return nil, err
 		}
 	}
-	if err := x.lock2PL(ix, keys, write); err != nil {
+	lockIx := ix
+	if pl.access.ordered || pl.access.rng {
+		lockIx = nil // keys cannot lock the gaps of a range: lock the table
+	}
+	if err := x.lock2PL(lockIx, keys, write); err != nil {
 		return nil, err
 	}
 	x.predicateLocks(ix, keys)
 	out := x.s.cands[:0]
-	if ix == nil {
-		// A table scan meets the versions it reads in heap order, and
-		// checks WHERE (and, for UPDATE, computes SET) in that order, as
-		// PostgreSQL's does: which row fails first decides the error.
-		for _, r := range x.t.rows {
-			v, err := x.read(r, nil, nil, write)
-			if err != nil {
-				return nil, err
-			}
-			if v != nil {
-				out = append(out, candidate{r: r, v: v})
+	defer func() { x.s.cands = out[:0] }()
+	// take offers a row found to the result; it reports when to stop.
+	take := func(c candidate) (bool, *sql.Error) {
+		ok, err := x.keep(&c)
+		if err != nil || !ok {
+			return false, err
+		}
+		if lock != 0 {
+			if c, ok, err = x.lockOne(c, lock, pl.wait); err != nil || !ok {
+				return false, err
 			}
 		}
-		slices.SortFunc(out, byPos)
-		n := 0
-		for i := range out {
-			ok, err := x.keep(&out[i])
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out[n] = out[i]
-				n++
-			}
-		}
-		clear(out[n:])
-		out = out[:n]
-	} else {
-		for i := range keys {
-			for _, r := range ix.rows(keys[i]) {
-				v, err := x.read(r, ix, &keys[i], write)
+		out = append(out, c)
+		return limit >= 0 && int64(len(out)) >= limit, nil
+	}
+	if ix == nil || pl.access.bitmap {
+		// A table scan meets the versions it reads in heap order, and a
+		// bitmap scan fetches the rows its index entries point at in heap
+		// order; either checks WHERE (and, for UPDATE, computes SET) in
+		// that order, as PostgreSQL's does: which row fails first decides
+		// the error.
+		var found []candidate
+		if ix == nil {
+			for _, r := range x.t.rows {
+				v, err := x.read(r, nil, nil, write)
 				if err != nil {
 					return nil, err
 				}
-				if v == nil {
-					continue
+				if v != nil {
+					found = append(found, candidate{r: r, v: v})
 				}
-				c := candidate{r: r, v: v}
-				ok, err := x.keep(&c)
-				if err != nil {
-					return nil, err
+			}
+			slices.SortFunc(found, byPos)
+		} else {
+			for i := range keys {
+				for _, r := range ix.rows(keys[i]) {
+					v, err := x.read(r, ix, &keys[i], write)
+					if err != nil {
+						return nil, err
+					}
+					if v != nil {
+						x.tupleLock(v)
+						found = append(found, candidate{r: r, v: v})
+					}
 				}
-				if ok {
-					out = append(out, c)
-				}
+			}
+			heapOrder(found)
+		}
+		for _, c := range found {
+			if done, err := take(c); err != nil || done {
+				return out, err
+			}
+		}
+		return out, nil
+	}
+	// An index scan in key order reads a row, and by pages the leaf its key
+	// is on, only when it reaches it.
+	leaves := pl.access.ordered && x.tx.sx != nil && x.pages() && len(ix.bt.leaves) > 0
+	for i := range keys {
+		for _, r := range ix.rows(keys[i]) {
+			if leaves {
+				x.leafLock(ix, keys[i])
+			}
+			v, err := x.read(r, ix, &keys[i], write)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				continue
+			}
+			x.tupleLock(v)
+			if done, err := take(candidate{r: r, v: v}); err != nil || done {
+				return out, err
 			}
 		}
 	}
-	x.s.cands = out[:0]
+	if leaves {
+		// A scan that ran out of rows read every leaf.
+		x.allLeaves(ix)
+	}
 	return out, nil
 }
 
@@ -435,62 +477,133 @@ func (x *exec) limit() (int64, *sql.Error) {
 // as in PostgreSQL. Under SKIP LOCKED a row locked in a conflicting mode is
 // left out; under NOWAIT it fails the statement with 55P03.
 func (x *exec) lockRows(cands []candidate, mode func(candidate) lockMode, wait sql.WaitPolicy, limit int64) ([]candidate, *sql.Error) {
-	tx := x.tx
-	lm := &x.db.locks
 	out := cands[:0] // in place: each row is looked at before its slot is overwritten
 	for _, c := range cands {
 		if limit >= 0 && int64(len(out)) >= limit {
 			break
 		}
-		if tx.level == sql.Serializable2PL {
-			out = append(out, c) // locked exclusively by the scan, and read in its current state
-			continue
-		}
-		if w := c.v.xmin; w != tx && w.state == active {
-			// Only dirty reads find a version another transaction is still
-			// writing: its writer is taken to hold the row until it ends.
-			ok, err := lm.waitForEndPolicy(x.p, tx, w, wait)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue // SKIP LOCKED
-			}
-		}
-		e := lm.rowEntry(c.r)
-		had := e.holderOf(tx) != nil
-		ok, err := lm.acquire(x.p, tx, e, mode(c), wait, true)
+		c, ok, err := x.lockOne(c, mode(c), wait)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			continue // SKIP LOCKED
-		}
-		l := tx.current(c.r)
-		deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
-		if l == c.v && !deleted {
+		if ok {
 			out = append(out, c)
-			continue
-		}
-		if tx.usesTxnSnapshot() {
-			x.db.stats.SerializationFailures++
-			return nil, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
-		}
-		if deleted {
-			if !had {
-				lm.release(tx, c.r.lock)
-			}
-			continue
-		}
-		match, err := x.all(x.pl.quals, l.vals)
-		if err != nil {
-			return nil, err
-		}
-		if match {
-			out = append(out, candidate{r: c.r, v: l})
 		}
 	}
 	return out, nil
+}
+
+// lockOne locks one row found, as lockRows describes, and reports the row
+// (its version re-read if it changed) or false when it drops out.
+func (x *exec) lockOne(c candidate, m lockMode, wait sql.WaitPolicy) (candidate, bool, *sql.Error) {
+	tx := x.tx
+	lm := &x.db.locks
+	if tx.level == sql.Serializable2PL {
+		return c, true, nil // locked exclusively by the scan, and read in its current state
+	}
+	if w := c.v.xmin; w != tx && w.state == active {
+		// Only dirty reads find a version another transaction is still
+		// writing: its writer is taken to hold the row until it ends.
+		ok, err := lm.waitForEndPolicy(x.p, tx, w, wait)
+		if err != nil || !ok {
+			return c, false, err // !ok: SKIP LOCKED
+		}
+	}
+	e := lm.rowEntry(c.r)
+	had := e.holderOf(tx) != nil
+	if m == modeKS && lockedAhead(e, c.v, tx) {
+		// PostgreSQL lets a FOR KEY SHARE lock past a non-key update in
+		// progress, then follows the row to its newer versions to lock
+		// them too, and there it waits for the updater to end, whatever
+		// NOWAIT or SKIP LOCKED says, outside the row's queue.
+		if err := lm.waitForEnd(x.p, tx, c.v.xmax); err != nil {
+			return c, false, err
+		}
+	}
+	ok, err := lm.acquire(x.p, tx, e, m, wait, true)
+	if err != nil || !ok {
+		return c, false, err // !ok: SKIP LOCKED
+	}
+	noteExclusive(e, tx, c.r)
+	l := tx.current(c.r)
+	deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
+	if l == c.v && !deleted {
+		return c, true, nil
+	}
+	if m == modeKS && !deleted && !x.keyUpdated(c.v) {
+		// A key share survives an update that left the key alone, even
+		// one committed after the snapshot: PostgreSQL locks the version
+		// read (and its successors) and returns it.
+		return c, true, nil
+	}
+	if tx.usesTxnSnapshot() {
+		x.db.stats.SerializationFailures++
+		return c, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
+	}
+	if deleted {
+		if !had {
+			lm.release(tx, c.r.lock)
+		}
+		return c, false, nil
+	}
+	match, err := x.all(x.pl.quals, l.vals)
+	if err != nil || !match {
+		return c, false, err
+	}
+	return candidate{r: c.r, v: l}, true, nil
+}
+
+// keyUpdated reports whether the update that superseded v changed a key
+// column (PostgreSQL's HEAP_KEYS_UPDATED), or v was deleted.
+func (x *exec) keyUpdated(v *version) bool {
+	vs := v.row.versions
+	for i, w := range vs {
+		if w != v {
+			continue
+		}
+		for _, next := range vs[i+1:] {
+			if next.xmin != v.xmax {
+				continue
+			}
+			for c, col := range x.t.cols {
+				if col.key && !next.vals[c].Equal(v.vals[c]) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// noteExclusive records, when tx has just taken e FOR UPDATE, the version
+// of r that lock fell on: PostgreSQL locks versions, not rows, and which
+// version matters to a later FOR KEY SHARE (see lockedAhead).
+func noteExclusive(e *lockEntry, tx *txn, r *row) {
+	if h := e.holderOf(tx); h != nil && h.modes&modeX.bit() != 0 && h.xOn == nil {
+		h.xOn = tx.current(r)
+	}
+}
+
+// lockedAhead reports whether a FOR KEY SHARE request for the version v
+// meets a FOR UPDATE lock only on a newer version: one taken, after it
+// updated v without changing its key, by the transaction updating v.
+func lockedAhead(e *lockEntry, v *version, tx *txn) bool {
+	up := v.xmax
+	if up == nil || up == tx || up.state != active {
+		return false
+	}
+	ahead := false
+	for _, h := range e.holders {
+		if h.tx == tx || h.modes&modeX.bit() == 0 {
+			continue
+		}
+		if h.tx != up || h.xOn == nil || h.xOn.pos <= v.pos {
+			return false
+		}
+		ahead = true
+	}
+	return ahead
 }
 
 // resultRows is a Result with room for one row of up to eight values, so
@@ -555,45 +668,41 @@ func projectN(pr *projection, count int, at func(int) *version) *Result {
 
 func (x *exec) selectRows() (*Result, *sql.Error) {
 	pl := x.pl
-	cands, err := x.scan(pl.lock == modeX || pl.lock == modeNKU)
-	if err != nil {
-		return nil, err
-	}
+	// PostgreSQL's Limit computes its count before it asks for a row, and
+	// asks for none when it is 0.
 	limit, err := x.limit()
 	if err != nil {
 		return nil, err
 	}
-	if pl.lock != 0 || pl.order != nil || limit >= 0 {
-		x.order(cands, pl.order)
-	}
-	if pl.lock != 0 {
-		mode := pl.lock
-		if cands, err = x.lockRows(cands, func(candidate) lockMode { return mode }, pl.wait, limit); err != nil {
+	var cands []candidate
+	switch {
+	case limit == 0:
+	case limit > 0 && pl.stream && x.tx.level != sql.Serializable2PL:
+		// No sort to make: the scan stops at the limit.
+		cands, err = x.scan(false, limit, pl.lock)
+	default:
+		if cands, err = x.scan(pl.lock == modeX || pl.lock == modeNKU, -1, 0); err != nil {
 			return nil, err
 		}
-	} else if limit >= 0 && int64(len(cands)) > limit {
-		cands = cands[:limit]
+		if pl.lock != 0 || pl.order != nil || limit >= 0 {
+			x.order(cands, pl.order)
+		}
+		if pl.lock != 0 {
+			mode := pl.lock
+			cands, err = x.lockRows(cands, func(candidate) lockMode { return mode }, pl.wait, limit)
+		} else if limit >= 0 && int64(len(cands)) > limit {
+			cands = cands[:limit]
+		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	res := projectRows(&pl.proj, cands)
 	res.Tag = "SELECT"
 	return res, nil
 }
 
-// writeKeys are the SIREAD locks a write to a row with these values
-// conflicts with: the table's, and each unique key's.
-func (x *exec) writeKeys(valss ...[]sql.Value) []sireadKey {
-	keys := []sireadKey{{table: x.t, ix: -1}}
-	for _, vals := range valss {
-		for i, ix := range x.t.indexes {
-			if k, ok := ix.key(vals); ok {
-				keys = append(keys, sireadKey{table: x.t, ix: i, key: k})
-			}
-		}
-	}
-	return keys
-}
-
-func (x *exec) conflictIn(keys ...sireadKey) *sql.Error {
+func (x *exec) conflictIn(keys []sireadKey) *sql.Error {
 	if x.tx.sx == nil {
 		return nil
 	}
@@ -644,7 +753,7 @@ restart:
 }
 
 func (x *exec) uniqueViolation(ix *index, k ikey) *sql.Error {
-	if err := x.conflictIn(sireadKey{table: x.t, ix: x.ixNo(ix), key: k}); err != nil {
+	if err := x.conflictIn(x.indexTargets(x.ixNo(ix), k)); err != nil {
 		return err
 	}
 	return &sql.Error{Code: sql.CodeUniqueViolation, Msg: "duplicate key value violates unique constraint \"" + ix.name + "\""}
@@ -765,7 +874,9 @@ speculate:
 						x.db.stats.SerializationFailures++
 						return nil, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
 					}
-					x.readConflicting(ix, k)
+					if err := x.readConflicting(ix, k, live); err != nil {
+						return nil, err
+					}
 					return nil, nil
 				}
 				v, again, err := x.conflictUpdate(ix, k, live, vals)
@@ -775,7 +886,7 @@ speculate:
 				continue speculate
 			}
 		}
-		if err := x.conflictIn(x.writeKeys()...); err != nil {
+		if err := x.conflictIn(x.writeTargets(nil, nil)); err != nil {
 			return nil, err
 		}
 		for i, ix := range t.indexes {
@@ -795,7 +906,7 @@ speculate:
 				}
 				return nil, x.uniqueViolation(ix, k)
 			}
-			if err := x.conflictIn(sireadKey{table: t, ix: i, key: k}); err != nil {
+			if err := x.conflictIn(x.indexTargets(i, k)); err != nil {
 				return nil, err
 			}
 		}
@@ -834,6 +945,7 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 	if _, err := lm.acquire(x.p, tx, e, mode, sql.Block, tx.level != sql.Serializable2PL); err != nil {
 		return nil, false, err
 	}
+	noteExclusive(e, tx, r)
 	l := tx.current(r)
 	deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
 	if l != live || deleted {
@@ -850,7 +962,9 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 		x.db.stats.SerializationFailures++
 		return nil, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
 	}
-	x.readConflicting(ix, k)
+	if err := x.readConflicting(ix, k, l); err != nil {
+		return nil, false, err
+	}
 	ok, err := x.matches(pl.conflWher, l.vals, excl)
 	if err != nil || !ok {
 		return nil, false, err // the row stays locked
@@ -861,17 +975,6 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 	}
 	v, err = x.applyUpdate(l, vals)
 	return v, false, err
-}
-
-// readConflicting records that resolving a conflict read the conflicting
-// row: PostgreSQL takes a SIREAD lock on it, for DO NOTHING and DO UPDATE
-// alike (checked against PostgreSQL 15 by ssi-on-conflict-read and
-// ssi-upsert-read: a concurrent delete of that row is then a
-// rw-conflict).
-func (x *exec) readConflicting(ix *index, k ikey) {
-	if x.tx.sx != nil {
-		x.db.ssi.lock(x.tx.sx, sireadKey{table: x.t, ix: x.ixNo(ix), key: k})
-	}
 }
 
 // setValues are a row's new values under the plan's SET.
@@ -894,7 +997,7 @@ func (x *exec) applyUpdate(old *version, vals []sql.Value) (*version, *sql.Error
 	if err := t.check(vals); err != nil {
 		return nil, err
 	}
-	if err := x.conflictIn(x.writeKeys(old.vals, vals)...); err != nil {
+	if err := x.conflictIn(x.writeTargets(old, vals)); err != nil {
 		return nil, err
 	}
 	for _, ix := range t.indexes {
@@ -948,7 +1051,7 @@ func (x *exec) updateMode(c candidate) lockMode {
 
 func (x *exec) update() (*Result, *sql.Error) {
 	x.setAtScan = true
-	cands, err := x.scan(true)
+	cands, err := x.scan(true, -1, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -980,7 +1083,7 @@ func (x *exec) update() (*Result, *sql.Error) {
 }
 
 func (x *exec) delete() (*Result, *sql.Error) {
-	cands, err := x.scan(true)
+	cands, err := x.scan(true, -1, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -992,7 +1095,7 @@ func (x *exec) delete() (*Result, *sql.Error) {
 	deleted := make([]*version, 0, len(locked))
 	for _, c := range locked {
 		v := c.v
-		if err := x.conflictIn(x.writeKeys(v.vals)...); err != nil {
+		if err := x.conflictIn(x.writeTargets(v, nil)); err != nil {
 			return nil, err
 		}
 		v.xmax = x.tx

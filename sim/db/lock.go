@@ -93,8 +93,9 @@ type holder struct {
 	tx    *txn
 	e     *lockEntry
 	modes modeSet
-	idx   int // in e.holders
-	txIdx int // in tx.held
+	idx   int      // in e.holders
+	txIdx int      // in tx.held
+	xOn   *version // a row lock held FOR UPDATE: the version it was taken on
 }
 
 func (h *holder) covers(m lockMode) bool {

@@ -21,17 +21,19 @@ type plan struct {
 	t *table
 	// SELECT, UPDATE, DELETE: the WHERE, folded and split as PostgreSQL's
 	// planner splits it.
-	never  bool     // a conjunct folded to false or NULL: no row, no scan
-	gating []*cexpr // conjuncts that read no column, checked once before the scan
-	filter []*cexpr // the others but those the index lookup answers, cheapest first
-	quals  []*cexpr // every conjunct that reads a column: the index's, then filter (EvalPlanQual's re-check)
-	access access
+	never   bool     // a conjunct folded to false or NULL: no row, no scan
+	gating  []*cexpr // conjuncts that read no column, checked once before the scan
+	filter  []*cexpr // the others but those the index lookup answers, cheapest first
+	quals   []*cexpr // every conjunct that reads a column: the index's, then filter (EvalPlanQual's re-check)
+	access  access
+	qualOps float64 // the operator calls the per-row conjuncts cost (cost_qual_eval)
 	// SELECT.
-	proj  projection
-	order []orderKey
-	limit *cexpr // nil: no limit
-	lock  lockMode
-	wait  sql.WaitPolicy
+	stream bool // no sort to make: a LIMIT stops the scan (chooseStream)
+	proj   projection
+	order  []orderKey
+	limit  *cexpr // nil: no limit
+	lock   lockMode
+	wait   sql.WaitPolicy
 	// UPDATE, and ON CONFLICT DO UPDATE.
 	sets   []setExpr
 	keySet bool // a SET assigns a key column: the update may take FOR UPDATE
@@ -44,6 +46,25 @@ type plan struct {
 	conflWher *cexpr
 	// INSERT, UPDATE, DELETE ... RETURNING.
 	ret *projection
+}
+
+// chooseStream says whether a SELECT with a LIMIT takes its rows in the
+// order its scan meets them, checking, locking and counting each and
+// stopping at the limit, as PostgreSQL's Limit over (LockRows over) a scan
+// does: when no sort is needed — no ORDER BY, an ordered index scan, or
+// an ORDER BY of columns the index lookup pins. Otherwise every row is
+// read before the sort.
+func (pl *plan) chooseStream() {
+	a := &pl.access
+	switch {
+	case pl.order == nil || a.ordered:
+		pl.stream = true
+	case a.ix != nil && !a.bitmap:
+		pl.stream = true
+		for _, o := range pl.order {
+			pl.stream = pl.stream && slices.Contains(a.ix.cols, o.col)
+		}
+	}
 }
 
 // projection is what a SELECT or RETURNING yields.
@@ -70,6 +91,19 @@ type access struct {
 	ix   *index
 	keys [][]*cexpr // per index column: the values it may equal
 	pins []*cexpr   // the conjuncts that give them
+	// bitmap is set when a column may equal several values (IN, or an OR
+	// of equalities): PostgreSQL then answers by a bitmap heap scan, which
+	// fetches the rows in heap order rather than key order.
+	bitmap bool
+	// ordered is a scan of the whole index in its order (desc: backward),
+	// chosen for ORDER BY ... LIMIT on the index's leading columns.
+	ordered, desc bool
+	// rng is a bitmap scan of a range of the index's first column, from lo
+	// to hi (nil: unbounded), taken when it costs less than a table scan
+	// (rangeWins); its conjuncts stay in the filter either way.
+	rng            bool
+	lo, hi         *cexpr
+	loIncl, hiIncl bool
 }
 
 // opCastText and opCastInt are internal operators: Args[0] printed as
@@ -903,6 +937,15 @@ func (pl *plan) splitWhere(where *cexpr) {
 		}
 	}
 	pl.access = chooseAccess(pl.t, rows)
+	if pl.access.ix == nil {
+		pl.access = orderedAccess(pl.t, pl.order, pl.limit)
+	}
+	if pl.access.ix == nil {
+		pl.access = rangeAccess(pl.t, rows)
+	}
+	for _, c := range rows {
+		pl.qualOps += cost(c)
+	}
 	for _, c := range rows {
 		if !slices.Contains(pl.access.pins, c) {
 			pl.filter = append(pl.filter, c)
@@ -975,6 +1018,31 @@ func chooseAccess(t *table, conj []*cexpr) access {
 				if free {
 					return n.args[1:], n
 				}
+			case sql.OpOr:
+				// c = a or c = b ...: PostgreSQL ORs one index scan per arm
+				// (BitmapOr), which is the IN list's bitmap scan.
+				var vals []*cexpr
+				for _, arm := range n.args {
+					if arm.op != sql.OpEq {
+						vals = nil
+						break
+					}
+					a, b := arm.args[0], arm.args[1]
+					switch {
+					case a.op == sql.OpColumn && !a.excl && a.col == c && columnFree(b):
+						vals = append(vals, b)
+					case b.op == sql.OpColumn && !b.excl && b.col == c && columnFree(a):
+						vals = append(vals, a)
+					default:
+						vals = nil
+					}
+					if vals == nil {
+						break
+					}
+				}
+				if vals != nil {
+					return vals, n
+				}
 			}
 		}
 		return nil, nil
@@ -991,9 +1059,54 @@ func chooseAccess(t *table, conj []*cexpr) access {
 			if !slices.Contains(a.pins, pin) {
 				a.pins = append(a.pins, pin)
 			}
+			a.bitmap = a.bitmap || pin.op != sql.OpEq
 		}
 		if ok {
 			return a
+		}
+	}
+	return access{}
+}
+
+// orderedLimit is the largest constant LIMIT for which an ORDER BY on an
+// index's columns reads the index in order rather than sorting a table
+// scan. PostgreSQL weighs the two by cost; on tables without statistics
+// (estimated at ten pages, a few hundred rows) the index wins for a limit
+// of this order and below.
+const orderedLimit = 100
+
+// orderedAccess is the scan of a whole index in order that PostgreSQL's
+// planner picks for ORDER BY ... LIMIT when the ORDER BY columns are the
+// index's first columns, all ascending (NULLs last) or all descending
+// (NULLs first), and no index lookup answers the WHERE.
+func orderedAccess(t *table, order []orderKey, limit *cexpr) access {
+	if len(order) == 0 || limit == nil {
+		return access{}
+	}
+	if limit.op == sql.OpConst && !limit.val.IsNull() && limit.val.Int > orderedLimit {
+		return access{}
+	}
+	desc := order[0].desc
+	for _, o := range order {
+		if o.desc != desc || o.nullsFirst != desc {
+			return access{}
+		}
+	}
+	for _, ix := range t.indexes {
+		if len(order) > len(ix.cols) {
+			continue
+		}
+		// The simulation's indexes leave out keys with a NULL: only an
+		// index of NOT NULL columns has every row to scan.
+		match := true
+		for _, c := range ix.cols {
+			match = match && t.cols[c].notNull
+		}
+		for i, o := range order {
+			match = match && ix.cols[i] == o.col
+		}
+		if match {
+			return access{ix: ix, ordered: true, desc: desc}
 		}
 	}
 	return access{}
@@ -1069,6 +1182,7 @@ func compileSelect(t *table, st *sql.Select) (*plan, *sql.Error) {
 		return nil, err
 	}
 	pl.splitWhere(where)
+	pl.chooseStream()
 	return pl, nil
 }
 
@@ -1257,4 +1371,144 @@ func sameColumns(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// rangeAccess is a bitmap scan of a range of a unique index's first
+// column, bounded by conjuncts c < e, c <= e, c > e, c >= e (either way
+// round) with e reading no column: the tightest bound of each side that
+// the planner can tell apart is not known before the values are, so the
+// first conjunct of each side bounds the scan and the others filter. Its
+// pins are left empty: the range's conjuncts are checked on every row, as
+// a table scan would check them.
+func rangeAccess(t *table, conj []*cexpr) access {
+	for _, ix := range t.indexes {
+		c := ix.cols[0]
+		a := access{ix: ix, rng: true, bitmap: true}
+		for _, n := range conj {
+			var op sql.Op
+			var e *cexpr
+			switch n.op {
+			case sql.OpLt, sql.OpLe, sql.OpGt, sql.OpGe:
+			default:
+				continue
+			}
+			x, y := n.args[0], n.args[1]
+			switch {
+			case x.op == sql.OpColumn && !x.excl && x.col == c && columnFree(y):
+				op, e = n.op, y
+			case y.op == sql.OpColumn && !y.excl && y.col == c && columnFree(x):
+				op, e = flipOp(n.op), x
+			default:
+				continue
+			}
+			switch op {
+			case sql.OpGt, sql.OpGe:
+				if a.lo == nil {
+					a.lo, a.loIncl = e, op == sql.OpGe
+				}
+			default:
+				if a.hi == nil {
+					a.hi, a.hiIncl = e, op == sql.OpLe
+				}
+			}
+		}
+		if a.lo != nil || a.hi != nil {
+			return a
+		}
+	}
+	return access{}
+}
+
+// flipOp is op with its operands swapped: 1 < c is c > 1.
+func flipOp(op sql.Op) sql.Op {
+	switch op {
+	case sql.OpLt:
+		return sql.OpGt
+	case sql.OpLe:
+		return sql.OpGe
+	case sql.OpGt:
+		return sql.OpLt
+	}
+	return sql.OpLe
+}
+
+// PostgreSQL's default cost parameters.
+const (
+	seqPageCost       = 1.0
+	randomPageCost    = 4.0
+	cpuTupleCost      = 0.01
+	cpuIndexTupleCost = 0.005
+	cpuOperatorCost   = 0.0025
+)
+
+// typeWidth is the average width PostgreSQL's planner assumes for a
+// column of type t without statistics (get_typavgwidth).
+func typeWidth(t sql.Type) float64 {
+	switch t {
+	case sql.Int:
+		return 4
+	case sql.BigInt, sql.Timestamptz:
+		return 8
+	case sql.Interval:
+		return 16
+	case sql.Bool:
+		return 1
+	}
+	return 32 // a variable-width type of no declared length
+}
+
+// estimate is the planner's idea of a table never vacuumed or analyzed:
+// its pages (its real count, but at least 10) and the rows that many
+// pages would hold at the width its column types suggest
+// (table_block_relation_estimate_size).
+func (t *table) estimate() (pages, tuples float64) {
+	pages = max(10, float64(len(t.heap)))
+	width := float64(24 + 4) // the tuple header, aligned, and its line pointer
+	for _, c := range t.cols {
+		width += typeWidth(c.typ)
+	}
+	return pages, math.Floor(float64(heapPageSpace)/width) * pages
+}
+
+// rangeWins reports whether PostgreSQL's planner would read a range of
+// the index by a bitmap scan rather than scan the table, comparing the
+// two costs as cost_seqscan and cost_bitmap_heap_scan (with the B-tree's
+// btcostestimate) compute them for a table without statistics: a range
+// bounded on one side selects a third of the rows, on both sides 0.5%.
+func (pl *plan) rangeWins() bool {
+	a := &pl.access
+	pages, tuples := pl.t.estimate()
+	perTuple := cpuTupleCost + pl.qualOps*cpuOperatorCost
+	seq := pages*seqPageCost + tuples*perTuple
+
+	sel, quals := 1.0/3, 1.0
+	if a.lo != nil && a.hi != nil {
+		sel, quals = 0.005, 2
+	}
+	idxTuples := sel * tuples
+	ixPages := float64(len(a.ix.bt.leaves) + 1) // its leaves and the metapage
+	if len(a.ix.bt.leaves) > 1 {
+		ixPages++ // a root above them
+	}
+	height := 0.0
+	if len(a.ix.bt.leaves) > 1 {
+		height = 1
+	}
+	idxCost := max(1, math.Ceil(idxTuples*ixPages/tuples))*randomPageCost +
+		idxTuples*(cpuIndexTupleCost+quals*cpuOperatorCost) +
+		math.Ceil(math.Log2(tuples))*cpuOperatorCost + (height+1)*50*cpuOperatorCost
+
+	fetched := max(1, math.Round(idxTuples))
+	pf := 2 * pages * fetched / (2*pages + fetched)
+	if pf >= pages {
+		pf = pages
+	} else {
+		pf = math.Ceil(pf)
+	}
+	perPage := randomPageCost
+	if pf >= 2 {
+		perPage = randomPageCost - (randomPageCost-seqPageCost)*math.Sqrt(pf/pages)
+	}
+	bitmap := idxCost + 0.1*cpuOperatorCost*fetched + pf*perPage + fetched*perTuple
+	return bitmap < seq
 }

@@ -31,9 +31,10 @@ type Session struct {
 	// Buffers the running statement reuses, so that a point query
 	// allocates no scratch: its arguments (copied, so that the caller's
 	// slice stays its own), the keys it looks up, the rows it finds.
-	args  []sql.Value
-	keys  []ikey
-	cands []candidate
+	args    []sql.Value
+	keys    []ikey
+	cands   []candidate
+	targets []sireadKey
 }
 
 // SetTag sets the tag carried by the row versions the session's next

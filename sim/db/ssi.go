@@ -1,6 +1,8 @@
 package db
 
 import (
+	"slices"
+
 	"github.com/idemsim/idemsim/sim/db/sql"
 )
 
@@ -11,9 +13,10 @@ import (
 // lock, is a rw-antidependency reader →rw writer; a transaction is
 // cancelled with 40001 when it would complete a dangerous structure
 // T0 →rw T1 →rw T2 in which T2 commits first, at the statement or commit
-// where PostgreSQL cancels it. Lock granularity follows PostgreSQL's for
-// the plans it picks here: a lookup of keys of a unique index locks those
-// keys (the B-tree entries), any other scan locks the whole table.
+// where PostgreSQL cancels it. Lock granularity is Config.SSILocks: by
+// default PostgreSQL's (an index scan locks the leaf pages it reads and the
+// heap tuples it fetches, a table scan the table; see predicate.go), or,
+// with SSIKeys, the keys an index lookup looks up.
 
 // sxact is a serializable transaction's conflict state (SERIALIZABLEXACT).
 type sxact struct {
@@ -32,15 +35,34 @@ type sxact struct {
 	earliestOutConflictCommit uint64
 	locks                     []sireadKey
 	held                      map[sireadKey]bool
+	// children counts, per relation and page, the locks this transaction
+	// took under it (PostgreSQL's LOCALPREDICATELOCK.childLocks), which
+	// decide when finer locks are promoted to it.
+	children map[sireadKey]int32
 }
 
-// sireadKey is what a SIREAD lock covers: a whole table (ix -1) or one key
-// of a unique index (ix its place among the table's indexes).
+// sireadKey is what a SIREAD lock covers: a relation (a table's heap, ix
+// -1, or one of its indexes, ix its place among them), a page of it, a
+// heap tuple (one version), or, at SSIKeys granularity, one key of an
+// index.
 type sireadKey struct {
 	table *table
 	ix    int
+	kind  targetKind
+	page  int32
+	tuple *version
 	key   ikey
 }
+
+// targetKind is a SIREAD lock's granularity.
+type targetKind uint8
+
+const (
+	onRelation targetKind = iota
+	onPage
+	onTuple
+	onKey
+)
 
 type ssiState struct {
 	seq    uint64 // PostgreSQL's LastSxactCommitSeqNo: prepares and commits
@@ -52,6 +74,131 @@ type ssiState struct {
 func (s *ssiState) begin(tx *txn) {
 	tx.sx = &sxact{tx: tx, lastCommitBeforeSnapshot: s.seq, held: make(map[sireadKey]bool)}
 	s.active++
+}
+
+// The promotion thresholds of PostgreSQL's defaults: a transaction that
+// holds more than maxPredLocksPerPage tuple locks on one page takes the
+// page instead, and one with more than maxPredLocksPerRelation locks under
+// one relation takes the relation (max_pred_locks_per_page = 2;
+// max_pred_locks_per_relation = -2, which means
+// max_pred_locks_per_transaction / 2 - 1 = 64 / 2 - 1).
+const (
+	maxPredLocksPerPage     = 2
+	maxPredLocksPerRelation = 64/2 - 1
+)
+
+// parent is the next coarser target of k: a tuple's heap page, a page's
+// relation.
+func parent(k sireadKey) (sireadKey, bool) {
+	switch k.kind {
+	case onTuple:
+		return sireadKey{table: k.table, ix: k.ix, kind: onPage, page: k.page}, true
+	case onPage:
+		return sireadKey{table: k.table, ix: k.ix, kind: onRelation}, true
+	}
+	return sireadKey{}, false
+}
+
+// covers reports whether a lock on k covers one on c.
+func covers(k, c sireadKey) bool {
+	if k.table != c.table || k.ix != c.ix || c.kind == onKey || k.kind == onKey {
+		return false
+	}
+	switch k.kind {
+	case onRelation:
+		return c.kind != onRelation
+	case onPage:
+		return c.kind == onTuple && c.page == k.page
+	}
+	return false
+}
+
+// acquire is PredicateLockAcquire: take a SIREAD lock on k unless x holds
+// it or a coarser lock covering it; count it under its parents, and when
+// a parent has more children than its threshold, take the coarsest such
+// parent instead; a new page or relation lock replaces the finer locks it
+// covers.
+func (s *ssiState) acquire(x *sxact, k sireadKey) {
+	if x.held[k] {
+		return
+	}
+	for p, ok := parent(k); ok; p, ok = parent(p) {
+		if x.held[p] {
+			return
+		}
+	}
+	s.lock(x, k)
+	if x.children == nil {
+		x.children = make(map[sireadKey]int32)
+	}
+	var promote sireadKey
+	promoted := false
+	for p, ok := parent(k); ok; p, ok = parent(p) {
+		x.children[p]++
+		limit := int32(maxPredLocksPerRelation)
+		if p.kind == onPage {
+			limit = maxPredLocksPerPage
+		}
+		if x.children[p] > limit {
+			promote, promoted = p, true
+		}
+	}
+	if promoted {
+		s.acquire(x, promote)
+		return
+	}
+	if k.kind != onTuple {
+		s.dropChildren(x, k)
+	}
+}
+
+// dropChildren releases x's locks that k covers (DeleteChildTargetLocks),
+// uncounting each from its parents.
+func (s *ssiState) dropChildren(x *sxact, k sireadKey) {
+	kept := x.locks[:0]
+	for _, c := range x.locks {
+		if !covers(k, c) {
+			kept = append(kept, c)
+			continue
+		}
+		delete(x.held, c)
+		s.unlist(x, c)
+		for p, ok := parent(c); ok; p, ok = parent(p) {
+			if n := x.children[p] - 1; n > 0 {
+				x.children[p] = n
+			} else {
+				delete(x.children, p)
+			}
+		}
+	}
+	clear(x.locks[len(kept):])
+	x.locks = kept
+}
+
+// unlist removes x from the holders of k.
+func (s *ssiState) unlist(x *sxact, k sireadKey) {
+	holders := remove(s.locks[k], x)
+	if len(holders) == 0 {
+		delete(s.locks, k)
+	} else {
+		s.locks[k] = holders
+	}
+}
+
+// pageSplit is PredicateLockPageSplit: every SIREAD lock on the index page
+// that split is copied to the new page right of it, so that an insert
+// there still conflicts with the readers of the range it came from.
+func (s *ssiState) pageSplit(t *table, ixNo int, from, to int32) {
+	holders := s.locks[sireadKey{table: t, ix: ixNo, kind: onPage, page: from}]
+	if len(holders) == 0 {
+		return
+	}
+	k := sireadKey{table: t, ix: ixNo, kind: onPage, page: to}
+	for _, x := range slices.Clone(holders) {
+		if x.held != nil {
+			s.lock(x, k)
+		}
+	}
 }
 
 func (x *sxact) committed() bool { return x.tx.state == committed }
@@ -86,10 +233,15 @@ func concurrent(reader *txn, writer *txn) bool {
 }
 
 // conflictOut is CheckForSerializableConflictOut: reader read (or skipped as
-// invisible) a version whose creator or deleter writer is concurrent.
+// invisible) a version whose creator or deleter writer is concurrent. A
+// doomed reader fails at any version it reads, whoever wrote it (nil: no
+// one concurrent), as PostgreSQL checks before looking at the writer.
 func (s *ssiState) conflictOut(reader *sxact, writer *txn) *sql.Error {
 	if reader.doomed {
 		return serializationFailure("canceled on identification as a pivot, during conflict out checking")
+	}
+	if writer == nil {
+		return nil
 	}
 	w := writer.sx
 	if w == nil || w == reader || w.doomed || writer.state == aborted {
@@ -260,15 +412,11 @@ func (s *ssiState) end(me *sxact, commit bool) {
 
 func (s *ssiState) dropLocks(x *sxact) {
 	for _, k := range x.locks {
-		holders := remove(s.locks[k], x)
-		if len(holders) == 0 {
-			delete(s.locks, k)
-		} else {
-			s.locks[k] = holders
-		}
+		s.unlist(x, k)
 	}
 	x.locks = nil
 	x.held = nil
+	x.children = nil
 }
 
 func remove(list []*sxact, x *sxact) []*sxact {

@@ -39,6 +39,8 @@ type txn struct {
 	wrote     bool
 	sx        *sxact // serializable transactions only
 	started   bool   // a statement has run (the level can no longer change)
+	stmtSeq   uint64 // the running statement's snapshot, at read committed
+	activeIdx int    // its place in db.active
 	// superseded are the versions whose xmax this transaction set, to clear
 	// if it aborts.
 	superseded []*version
@@ -52,7 +54,9 @@ func (db *DB) begin(s *Session, level sql.Level, implicit bool) *txn {
 	db.running++
 	// Every transaction holds its own id exclusively until it ends; the
 	// lock is made when someone waits for it (lockManager.waitForEnd).
-	return &txn{db: db, xid: db.nextXID, level: level, session: s, implicit: implicit, start: Timestamp(db.now())}
+	tx := &txn{db: db, xid: db.nextXID, level: level, session: s, implicit: implicit, start: Timestamp(db.now()), stmtSeq: db.seq, activeIdx: len(db.active)}
+	db.active = append(db.active, tx)
+	return tx
 }
 
 // usesTxnSnapshot reports whether the level reads from one snapshot for the
@@ -67,6 +71,7 @@ func (tx *txn) usesTxnSnapshot() bool {
 func (tx *txn) statementSnapshot() snapshot {
 	tx.started = true
 	if !tx.usesTxnSnapshot() {
+		tx.stmtSeq = tx.db.seq
 		return snapshot{seq: tx.db.seq}
 	}
 	if tx.snap == nil {
@@ -155,6 +160,11 @@ func deletedBy(v *version, tx *txn) *txn {
 func (tx *txn) end(commit bool) {
 	db := tx.db
 	db.running--
+	last := db.active[len(db.active)-1]
+	last.activeIdx = tx.activeIdx
+	db.active[tx.activeIdx] = last
+	db.active[len(db.active)-1] = nil
+	db.active = db.active[:len(db.active)-1]
 	if commit {
 		db.seq++
 		tx.commitSeq = db.seq

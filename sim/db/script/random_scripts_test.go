@@ -17,8 +17,13 @@ import (
 
 // random holds the generated scripts on which the simulation and
 // PostgreSQL 15 agreed when they were recorded (scripts/pg15-random.sh);
-// random-mismatch holds those on which they did not, which no test runs.
-const random = "../testdata/random"
+// random-features the same for scripts generated with every generator
+// feature on; random-mismatch holds those of either on which they did
+// not, which no test runs.
+const (
+	random         = "../testdata/random"
+	randomFeatures = "../testdata/random-features"
+)
 
 // Goal: the simulated database prints what PostgreSQL 15 printed for every
 // recorded random script (interleavings of two or three sessions over
@@ -28,6 +33,13 @@ const random = "../testdata/random"
 // the recording used gives the same lines (the outputs do not depend on
 // the window lengths).
 func TestRandomScriptsMatchPostgres(t *testing.T) {
+	for _, dir := range []string{random, randomFeatures} {
+		t.Run(filepath.Base(dir), func(t *testing.T) { matchPostgres(t, dir) })
+	}
+}
+
+// matchPostgres runs every recorded script of dir at its levels.
+func matchPostgres(t *testing.T, random string) {
 	files, err := filepath.Glob(filepath.Join(random, "*.sql"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(files), 500, "recorded random scripts in %s; re-record with scripts/pg15-random.sh", random)
@@ -43,7 +55,7 @@ func TestRandomScriptsMatchPostgres(t *testing.T) {
 				path := filepath.Join(random, name+"."+script.LevelSlug(level)+".pg15")
 				want := expectedLines(t, path)
 				got := script.Run(sc, level, script.DefaultOptions())
-				file := "sim/db/testdata/random/" + name + ".sql"
+				file := "sim/db/testdata/" + filepath.Base(random) + "/" + name + ".sql"
 				repro := "reproduce: go run ./cmd/idemsim sql --level '" + level + "' " + file
 				assert.Equal(t, strings.Join(want, "\n"), strings.Join(got, "\n"),
 					"%s at %s differs from PostgreSQL (%s); %s (the test: %s)", file, level, filepath.Base(path), repro,
@@ -61,7 +73,7 @@ func TestRandomScriptsMatchPostgres(t *testing.T) {
 // Method: regenerate each file's seed with the features its provenance line
 // records and compare.
 func TestRandomScriptsAreGenerated(t *testing.T) {
-	for _, dir := range []string{random, random + "-mismatch"} {
+	for _, dir := range []string{random, randomFeatures, random + "-mismatch"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.sql"))
 		require.NoError(t, err)
 		for _, f := range files {
