@@ -98,6 +98,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		d.Isolation = l
 		return err
 	})
+	fs.add("ssi-locks", "page|key", "what serializable's read locks cover: page (B-tree leaf pages, heap pages and tables, as PostgreSQL) or key (only the keys looked up); default page", ssiLocksValue(&d.SSILocks))
 	fs.add("db-pool", "N", "database connections per server (default 10)", intIn(&d.PoolSize, 1, world.MaxPoolSize))
 	fs.add("db-latency", "DIST", "the database's own time per statement, on top of the link's (default const:0s)", distValue(&d.StatementLatency))
 	fs.add("db-statement-timeout", "DURATION", "statement_timeout (default 0: none)", durationValue(&d.StatementTimeout, true))

@@ -10,6 +10,7 @@ import (
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/db/sql"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -20,6 +21,15 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 	l := cfg.Faults.Link
 	fmt.Fprintf(w, "command    %s\n", command)
 	fmt.Fprintf(w, "strategy   %s (contract %s): %s\n", cfg.Strategy.Name, cfg.Strategy.Contract, cfg.Strategy.Rule)
+	work := "local (the payment row)"
+	if cfg.Charge {
+		work = "charge (the gateway, then the payment row)"
+	}
+	if st, err := cfg.Settings(); err == nil && len(cfg.Strategy.Switches) > 0 {
+		fmt.Fprintf(w, "switches   %s; work %s\n", st.Switches.Format(cfg.Strategy.Switches), work)
+	} else {
+		fmt.Fprintf(w, "work       %s\n", work)
+	}
 	fmt.Fprintf(w, "world      %s (%s), %s x %s", plural(cfg.Servers, "server"), cfg.Balancer, plural(cfg.Clients, "client"), plural(cfg.OpsPerClient, "op"))
 	if cfg.WorkersPerOp > 1 {
 		fmt.Fprintf(w, " (%d workers per queue)", cfg.WorkersPerOp)
@@ -29,7 +39,7 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 		l.Delay, l.DropRequestRate, l.DropResponseRate, l.DuplicateRate, l.ResetRate)
 	dbs := res.DB
 	fmt.Fprintf(w, "database   %s, pool %d per server; %d statements, %d commits, %d aborts (%d serialization failures, %d deadlocks), %d lock waits\n",
-		cfg.DB.Isolation.Slug(), cfg.DB.PoolSize, dbs.Statements, dbs.Commits, dbs.Aborts, dbs.SerializationFailures, dbs.Deadlocks, dbs.Waits)
+		levelText(cfg), cfg.DB.PoolSize, dbs.Statements, dbs.Commits, dbs.Aborts, dbs.SerializationFailures, dbs.Deadlocks, dbs.Waits)
 	fmt.Fprintf(w, "faults     %s\n", firedSummary(res.Faults))
 	b := rep.Beliefs
 	fmt.Fprintf(w, "ops        %s, %s; clients concluded done %d, failed %d, exhausted %d, unfinished %d\n",
@@ -131,4 +141,13 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// levelText is the run's isolation level, with the granularity of its read
+// locks at serializable.
+func levelText(cfg *world.Config) string {
+	if cfg.DB.Isolation == sql.Serializable {
+		return cfg.DB.Isolation.Slug() + " (" + cfg.DB.SSILocks.String() + " locks)"
+	}
+	return cfg.DB.Isolation.Slug()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/db"
 	"github.com/idemsim/idemsim/sim/db/sql"
 	"github.com/idemsim/idemsim/sim/gateway"
 	"github.com/idemsim/idemsim/sim/kv"
@@ -52,7 +53,10 @@ type DBConfig struct {
 	// Isolation is the level of a transaction that asks for the default:
 	// any PostgreSQL level, or dirty-reads and serializable-2pl, which the
 	// engine then runs for READ UNCOMMITTED and SERIALIZABLE.
-	Isolation        sql.Level
+	Isolation sql.Level
+	// SSILocks is what serializable's read locks cover: pages and tables
+	// as PostgreSQL takes them (the default), or only the keys looked up.
+	SSILocks         db.SSIGranularity
 	PoolSize         int      // connections per server
 	StatementLatency sim.Dist // the database's own time per statement, on top of the link's
 	StatementTimeout sim.Duration

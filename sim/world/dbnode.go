@@ -41,6 +41,7 @@ func newDBNode(w *World) *dbNode {
 	cfg.StatementTimeout = c.StatementTimeout
 	cfg.LockTimeout = c.LockTimeout
 	cfg.DeadlockTimeout = c.DeadlockTimeout
+	cfg.SSILocks = c.SSILocks
 	cfg.LatencyStream, cfg.FaultStream = sim.StreamDB, sim.StreamDBFaults
 	// The run's level decides what READ UNCOMMITTED and SERIALIZABLE mean
 	// on this engine, and is what a transaction asking for the default gets.
