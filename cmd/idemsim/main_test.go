@@ -106,6 +106,13 @@ func TestInvalidInput(t *testing.T) {
 		commands = "(accepted: run, list, sql, help)"
 	)
 	cases := []usageCase{
+		{name: "reuse-key-not-a-rate", args: []string{"run", "--reuse-key", "2"}, code: 2, names: "--reuse-key", accepted: "not a probability in [0, 1]"},
+		{name: "key-after-5xx-unknown", args: []string{"run", "--key-after-5xx", "rotate"}, code: 2, names: `--key-after-5xx: "rotate"`, accepted: "(accepted: keep, new)"},
+		{name: "work-unknown", args: []string{"run", "--work", "remote"}, code: 2, names: `--work: "remote"`, accepted: "(accepted: local, charge)"},
+		{name: "switch-not-accepted", args: []string{"run", "--strategy", "unique-409", "--switch", "lease=5s"}, code: 2, names: "--switch: strategy unique-409: switch lease", accepted: "(accepted: downstream)"},
+		{name: "switch-bad-value", args: []string{"run", "--strategy", "select-for-update", "--switch", "retention=soon"}, code: 2, names: `--switch: strategy select-for-update: switch "retention=soon": bad value "soon"`, accepted: "retention=forever|DURATION[:accept|:reject]"},
+		{name: "switch-unknown", args: []string{"run", "--switch", "colour=red"}, code: 2, names: `switch "colour=red"`, accepted: "NAME one of retention, failures, lease, downstream"},
+		{name: "ssi-locks-unknown", args: []string{"run", "--ssi-locks", "row"}, code: 2, names: `--ssi-locks: "row"`, accepted: "(accepted: page, key)"},
 		{name: "unknown-strategy", args: []string{"run", "--strategy", "bogus"}, code: 2, names: `--strategy: "bogus"`, accepted: "(accepted: " + strings.Join(models.Names(), ", ") + ")"},
 		{name: "drop-request-negative", args: []string{"run", "--drop-request", "-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},
 		{name: "drop-request-negative-equals", args: []string{"run", "--drop-request=-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},

@@ -79,6 +79,17 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		return pol.Override(s)
 	})
 	fs.add("key-on-restart", "KIND", "persist or regenerate the key when a client restarts mid-operation (default persist)", oneOf(&o.keyPolicy, string(world.KeyPersist), string(world.KeyRegenerate)))
+	fs.add("key-after-5xx", "KIND", "keep the key for a retry after a 5xx, or mint a new one (default keep)", func(s string) error {
+		switch s {
+		case "keep", "new":
+			c.NewKeyAfter5xx = s == "new"
+			return nil
+		}
+		return fmt.Errorf("%q (accepted: keep, new)", s)
+	})
+	fs.add("op-deadline", "DURATION", "a client stops retrying an operation this long after its first attempt (default 0: only --attempts)", durationValue(&c.OpDeadline, true))
+	fs.add("reuse-key", "P", "probability an operation reuses the previous operation's key with its own payload, a client bug (default 0)", rateValue(&c.ReuseKeyRate))
+	fs.add("same-payment", "P", "probability an operation asks for the same payment as the previous one, under its own key (default 0)", rateValue(&c.SamePaymentRate))
 	fs.add("service-time", "DIST", "server work per request (default lognormal:2ms,0.5)", distValue(&cfg.ServiceTime))
 
 	fs.add("switch", "NAME=VALUE", "set one of the strategy's switches, repeatable: "+switchSyntax()+" (defaults: idemsim list)", func(s string) error {

@@ -68,6 +68,9 @@ func (c *client) perform(p *sim.Proc, i int) {
 	// flight), so it is built anew only when what it asks changes.
 	var req *httpRequest
 	for n := 1; n <= cfg.Attempts; n++ {
+		if n > 1 && cfg.OpDeadline > 0 && w.k.Now().Sub(out.Start) >= cfg.OpDeadline {
+			break // the operation's deadline passed: it is given up, unsure
+		}
 		if n > 1 {
 			wait := cfg.PollInterval
 			if kind == api.Create {
@@ -115,6 +118,10 @@ func (c *client) perform(p *sim.Proc, i int) {
 			return
 		case Retry:
 			kind = api.Create
+			if r.Status >= 500 && cfg.NewKeyAfter5xx {
+				c.keys[i] = w.newKey()
+				out = c.outcomeFor(i)
+			}
 		case PollIt:
 			kind = api.Poll
 		}

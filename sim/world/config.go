@@ -46,6 +46,21 @@ type ClientConfig struct {
 	Think             sim.Dist // pause before each new operation
 	Policy            Policy
 	KeyOnRestart      KeyOnRestart
+	// NewKeyAfter5xx: after a 5xx the client retries under a new key (the
+	// integration habit Stripe's docs call for after a stored 5xx, and a
+	// bug where the effect had in fact happened).
+	NewKeyAfter5xx bool
+	// OpDeadline: the client stops retrying an operation this long after
+	// its first attempt (0: only the attempt budget bounds it).
+	OpDeadline sim.Duration
+	// ReuseKeyRate is the probability that an operation carries the key of
+	// the one before it in its queue, with its own payload: the client bug
+	// that reuses a key for a new intent.
+	ReuseKeyRate float64
+	// SamePaymentRate is the probability that an operation asks for the
+	// same payment (amount, currency, description) as the one before it: a
+	// legitimate second identical payment, under its own key.
+	SamePaymentRate float64
 }
 
 // DBConfig is the database node: its isolation level and its timing.
@@ -234,6 +249,12 @@ func (c *Config) Validate() error {
 		return bad("poll-interval", "%v must be > 0", c.Client.PollInterval)
 	case c.Client.KeyOnRestart != KeyPersist && c.Client.KeyOnRestart != KeyRegenerate:
 		return bad("key-on-restart", "%q (accepted: %s, %s)", c.Client.KeyOnRestart, KeyPersist, KeyRegenerate)
+	case c.Client.OpDeadline < 0:
+		return bad("op-deadline", "%v must be >= 0 (0: none)", c.Client.OpDeadline)
+	case !(c.Client.ReuseKeyRate >= 0 && c.Client.ReuseKeyRate <= 1):
+		return bad("reuse-key", "%v is not a probability in [0, 1]", c.Client.ReuseKeyRate)
+	case !(c.Client.SamePaymentRate >= 0 && c.Client.SamePaymentRate <= 1):
+		return bad("same-payment", "%v is not a probability in [0, 1]", c.Client.SamePaymentRate)
 	case c.Deadline <= 0:
 		return bad("deadline", "%v must be > 0", c.Deadline)
 	case c.Settle < 0:

@@ -129,11 +129,19 @@ func (w *World) build() error {
 	for q := range ops {
 		ops[q] = make([]op, cfg.OpsPerClient)
 		for i := range ops[q] {
-			ops[q][i] = op{
+			o := op{
 				id:      api.OpID{Queue: int32(q + 1), Index: int32(i + 1)},
 				payload: api.Payload{Amount: 100 + int64(w.ch.Pick(sim.StreamWorkload, 100000)), Currency: "usd", Description: "payment"},
-				key:     w.newKey(),
 			}
+			if i > 0 && w.draw(cfg.Client.SamePaymentRate) {
+				o.payload = ops[q][i-1].payload
+			}
+			if i > 0 && w.draw(cfg.Client.ReuseKeyRate) {
+				o.key = ops[q][i-1].key
+			} else {
+				o.key = w.newKey()
+			}
+			ops[q][i] = o
 		}
 	}
 	w.outcomes = make([]Outcome, 0, cfg.Clients*cfg.OpsPerClient)
@@ -342,6 +350,12 @@ func (w *World) clientFinished() {
 }
 
 // newKey mints an idempotency key from the workload stream.
+// draw is true with probability rate, drawn from the workload's stream
+// (nothing is drawn at rate 0, so worlds without the knob are unchanged).
+func (w *World) draw(rate float64) bool {
+	return rate > 0 && w.ch.Quantile(sim.StreamWorkload) < rate
+}
+
 func (w *World) newKey() int {
 	const hex = "0123456789abcdef"
 	b := []byte("k-000000000000")
