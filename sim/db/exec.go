@@ -501,6 +501,17 @@ func (x *exec) lockOne(c candidate, m lockMode, wait sql.WaitPolicy) (candidate,
 	if tx.level == sql.Serializable2PL {
 		return c, true, nil // locked exclusively by the scan, and read in its current state
 	}
+	if up := c.v.xmax; tx.usesTxnSnapshot() && up != nil && up != tx && up.state == committed &&
+		(m != modeKS || x.keyUpdated(c.v)) {
+		// The version read was replaced or deleted by a transaction that
+		// committed after the snapshot: PostgreSQL's heap_update,
+		// heap_delete and heap_lock_tuple see it updated (TM_Updated,
+		// TM_Deleted) and, since waiting could do no good, fail at once,
+		// without looking at who holds the newest version or at NOWAIT and
+		// SKIP LOCKED — unless a FOR KEY SHARE may pass an update that left
+		// the key alone (see below).
+		return c, false, x.concurrentUpdate()
+	}
 	if w := c.v.xmin; w != tx && w.state == active {
 		// Only dirty reads find a version another transaction is still
 		// writing: its writer is taken to hold the row until it ends.
@@ -537,8 +548,7 @@ func (x *exec) lockOne(c candidate, m lockMode, wait sql.WaitPolicy) (candidate,
 		return c, true, nil
 	}
 	if tx.usesTxnSnapshot() {
-		x.db.stats.SerializationFailures++
-		return c, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
+		return c, false, x.concurrentUpdate()
 	}
 	if deleted {
 		if !had {
@@ -551,6 +561,14 @@ func (x *exec) lockOne(c candidate, m lockMode, wait sql.WaitPolicy) (candidate,
 		return c, false, err
 	}
 	return candidate{r: c.r, v: l}, true, nil
+}
+
+// concurrentUpdate counts and returns the serialization failure of a
+// snapshot level's write or lock that meets a row changed since its
+// snapshot (first updater wins).
+func (x *exec) concurrentUpdate() *sql.Error {
+	x.db.stats.SerializationFailures++
+	return &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
 }
 
 // keyUpdated reports whether the update that superseded v changed a key
@@ -871,8 +889,7 @@ speculate:
 				}
 				if !pl.doUpdate {
 					if tx.usesTxnSnapshot() && live.xmin != tx && !x.snap.sees(live.xmin) {
-						x.db.stats.SerializationFailures++
-						return nil, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
+						return nil, x.concurrentUpdate()
 					}
 					if err := x.readConflicting(ix, k, live); err != nil {
 						return nil, err
@@ -950,8 +967,7 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 	deleted := l == nil || l.xmax != nil && l.xmax != tx && l.xmax.state == committed
 	if l != live || deleted {
 		if tx.usesTxnSnapshot() {
-			x.db.stats.SerializationFailures++
-			return nil, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
+			return nil, false, x.concurrentUpdate()
 		}
 		if !had {
 			lm.release(tx, r.lock) // PostgreSQL's lock attempt failed: no lock is left
@@ -959,8 +975,7 @@ func (x *exec) conflictUpdate(ix *index, k ikey, live *version, excl []sql.Value
 		return nil, true, nil
 	}
 	if tx.usesTxnSnapshot() && l.xmin != tx && !x.snap.sees(l.xmin) {
-		x.db.stats.SerializationFailures++
-		return nil, false, &sql.Error{Code: sql.CodeSerializationFailure, Msg: "could not serialize access due to concurrent update"}
+		return nil, false, x.concurrentUpdate()
 	}
 	if err := x.readConflicting(ix, k, l); err != nil {
 		return nil, false, err
