@@ -21,6 +21,7 @@ const topUsage = `idemsim — how should a server treat a repeated idempotency k
 usage:
   idemsim run [flags]     run one strategy in one simulated world and audit it
   idemsim list            list the strategies and the thread position each implements
+  idemsim claims          run the thread's claims as scenarios and say what each showed
   idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
   idemsim help [command]  this text, or a command's flags
 
@@ -47,13 +48,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, list, sql, help)")
+		return usagef("idemsim: missing command (accepted: run, list, claims, sql, help)")
 	}
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdout, stderr)
 	case "sql":
 		return sqlCommand(args[1:], stdout)
+	case "claims":
+		if len(args) > 1 {
+			return usagef("idemsim claims: takes no arguments, got %q", strings.Join(args[1:], " "))
+		}
+		return claimsCommand(stdout)
 	case "list":
 		if len(args) > 1 {
 			return usagef("idemsim list: takes no arguments, got %q", strings.Join(args[1:], " "))
@@ -63,7 +69,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		switch {
 		case len(args) > 2:
 			return usagef("idemsim help: takes one command, got %q", strings.Join(args[1:], " "))
-		case len(args) == 1, args[1] == "list", args[1] == "help":
+		case len(args) == 1, args[1] == "list", args[1] == "claims", args[1] == "help":
 			_, err := io.WriteString(stdout, topUsage)
 			return err
 		case args[1] == "run":
@@ -71,9 +77,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		case args[1] == "sql":
 			return sqlCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, list, sql, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, list, claims, sql, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, list, sql, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, list, claims, sql, help)", args[0])
 }
 
 func listCommand(stdout io.Writer) error {

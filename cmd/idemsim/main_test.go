@@ -103,7 +103,7 @@ func TestInvalidInput(t *testing.T) {
 	const (
 		rate     = "is not a probability in [0, 1]"
 		goDur    = "(accepted: a Go duration like 250ms, 2s or 1h)"
-		commands = "(accepted: run, list, sql, help)"
+		commands = "(accepted: run, list, claims, sql, help)"
 	)
 	cases := []usageCase{
 		{name: "reuse-key-not-a-rate", args: []string{"run", "--reuse-key", "2"}, code: 2, names: "--reuse-key", accepted: "not a probability in [0, 1]"},
@@ -113,6 +113,8 @@ func TestInvalidInput(t *testing.T) {
 		{name: "switch-bad-value", args: []string{"run", "--strategy", "select-for-update", "--switch", "retention=soon"}, code: 2, names: `--switch: strategy select-for-update: switch "retention=soon": bad value "soon"`, accepted: "retention=forever|DURATION[:accept|:reject]"},
 		{name: "switch-unknown", args: []string{"run", "--switch", "colour=red"}, code: 2, names: `switch "colour=red"`, accepted: "NAME one of retention, failures, lease, downstream"},
 		{name: "ssi-locks-unknown", args: []string{"run", "--ssi-locks", "row"}, code: 2, names: `--ssi-locks: "row"`, accepted: "(accepted: page, key)"},
+		{name: "unknown-scenario", args: []string{"run", "--scenario", "bogus"}, code: 2, names: `--scenario: unknown scenario "bogus"`, accepted: "(accepted: unique-409-response-lost, "},
+		{name: "claims-with-argument", args: []string{"claims", "1"}, code: 2, names: `idemsim claims: takes no arguments, got "1"`, accepted: "no arguments"},
 		{name: "unknown-strategy", args: []string{"run", "--strategy", "bogus"}, code: 2, names: `--strategy: "bogus"`, accepted: "(accepted: " + strings.Join(models.Names(), ", ") + ")"},
 		{name: "drop-request-negative", args: []string{"run", "--drop-request", "-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},
 		{name: "drop-request-negative-equals", args: []string{"run", "--drop-request=-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},
@@ -307,6 +309,9 @@ var goldenRuns = []struct {
 }{
 	{name: "naive-seed7", args: []string{"run", "--strategy", "naive", "--seed", "7", "--clients", "4", "--ops", "5", "--drop-response", "0.3"}},
 	{name: "naive-seed7-trace", args: []string{"run", "--strategy", "naive", "--seed", "7", "--clients", "4", "--ops", "5", "--drop-response", "0.3", "--trace"}},
+	// What every claim's scenarios showed: generated, never typed.
+	{name: "claims", args: []string{"claims"}},
+	{name: "list", args: []string{"list"}},
 }
 
 // Goal: the output of a small run, summary and trace, changes only on

@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/claims"
 	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/models"
@@ -40,6 +42,7 @@ type runOptions struct {
 	clientCrash []faults.Crash
 	injected    []faults.Fault
 	chaos       *uint64
+	scenario    string
 }
 
 func runFlags(cfg *world.Config, o *runOptions) *flagSet {
@@ -210,28 +213,55 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		o.traceOp = s
 		return err
 	})
+	fs.add("scenario", "NAME", "run a claim's scenario (idemsim claims lists them) with its timeline; the other flags change it", func(s string) error {
+		_, err := claims.Lookup(s)
+		o.scenario = s
+		return err
+	})
 	fs.add("violations", "N", "violations to list with their reproduce command (default 3)", intIn(&o.violations, 0, 1<<30))
 	fs.add("help", "", "this text", boolValue(&o.help))
 	return fs
 }
 
-func runCommand(args []string, stdout, stderr io.Writer) error {
+// runSetup is a run command line, parsed and checked.
+type runSetup struct {
+	cfg      world.Config
+	o        runOptions
+	command  string   // the command line the summary prints
+	given    []string // the flags as given, for the replay warnings
+	recorded []string // the header of a replayed fault list
+	traceOp  *api.OpID
+	help     string // the usage text, when --help was asked for
+}
+
+// configure parses a run command line into a world to run.
+func configure(args []string) (*runSetup, error) {
 	cfg := world.Defaults()
 	o := runOptions{strategy: "naive", violations: 3}
 	fs := runFlags(&cfg, &o)
 	rest, err := fs.parse(args)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if o.scenario != "" {
+		// The scenario's flags, then the user's: parse them again as one
+		// command line, which is what the summary prints.
+		sc, _ := claims.Lookup(o.scenario)
+		args = withScenario(fs, sc.Args, args)
+		cfg, o = world.Defaults(), runOptions{strategy: "naive", violations: 3}
+		fs = runFlags(&cfg, &o)
+		if rest, err = fs.parse(args); err != nil {
+			return nil, err
+		}
 	}
 	if o.help {
-		_, err := fmt.Fprintf(stdout, "usage: idemsim run [flags]\n\n%s", fs.usage())
-		return err
+		return &runSetup{help: fmt.Sprintf("usage: idemsim run [flags]\n\n%s", fs.usage())}, nil
 	}
 	if len(rest) > 0 {
-		return usagef("idemsim run: unexpected argument %q (flags start with --)", rest[0])
+		return nil, usagef("idemsim run: unexpected argument %q (flags start with --)", rest[0])
 	}
 	if cfg.Strategy, err = lookupStrategy(o.strategy); err != nil {
-		return usagef("idemsim run: --strategy: %v", err)
+		return nil, usagef("idemsim run: --strategy: %v", err)
 	}
 	if o.chaos != nil {
 		// The chaos world is the base; parse the flags again over it.
@@ -239,13 +269,13 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		strategy := cfg.Strategy
 		fs = runFlags(&cfg, &o)
 		if _, err := fs.parse(args); err != nil {
-			return err
+			return nil, err
 		}
 		cfg.Strategy = strategy
 	}
 	if o.policy != "" {
 		if err := cfg.Client.Policy.Override(o.policy); err != nil {
-			return usagef("idemsim run: --policy: %v", err)
+			return nil, usagef("idemsim run: --policy: %v", err)
 		}
 	}
 	if o.balancer != "" {
@@ -263,53 +293,66 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if o.clientCrash != nil {
 		cfg.Faults.ClientCrashes = o.clientCrash
 	}
-	var recorded []string // the header of a replayed fault list
+	st := &runSetup{given: fs.given}
 	if o.replay != "" {
 		text, err := readBounded(o.replay, maxFaultFile)
 		if err != nil {
-			return usagef("idemsim run: --replay %s: %v", o.replay, err)
+			return nil, usagef("idemsim run: --replay %s: %v", o.replay, err)
 		}
 		list, err := faults.ReadFaults(bytes.NewReader(text))
 		if err != nil {
-			return usagef("idemsim run: --replay %s: %v", o.replay, err)
+			return nil, usagef("idemsim run: --replay %s: %v", o.replay, err)
 		}
-		recorded = faults.Header(bytes.NewReader(text))
+		st.recorded = faults.Header(bytes.NewReader(text))
 		cfg.Faults.Replay = append([]faults.Fault{}, list...)
 	}
 	if o.injected != nil {
 		cfg.Faults.Replay = append(append([]faults.Fault{}, cfg.Faults.Replay...), o.injected...)
 	}
-	var traceOp *api.OpID
 	if o.traceOp != "" {
 		op, _ := api.ParseOpID(o.traceOp)
-		traceOp = &op
+		st.traceOp = &op
 	}
-	cfg.KeepTrace = o.trace || traceOp != nil
+	cfg.KeepTrace = o.trace || st.traceOp != nil
 	if err := cfg.Validate(); err != nil {
-		return configError(err, &o)
+		return nil, configError(err, &o)
 	}
-	if traceOp != nil {
-		if err := cfg.CheckOp(*traceOp); err != nil {
-			return configError(err, &o)
+	if st.traceOp != nil {
+		if err := cfg.CheckOp(*st.traceOp); err != nil {
+			return nil, configError(err, &o)
 		}
 	}
 	if o.faultsOut != "" {
 		// Fail before the run, not after its summary is printed.
 		if err := checkWritable(o.faultsOut); err != nil {
-			return usagef("idemsim run: --faults-out %s: %v", o.faultsOut, err)
+			return nil, usagef("idemsim run: --faults-out %s: %v", o.faultsOut, err)
 		}
 	}
-	command := "idemsim run"
+	st.command = "idemsim run"
 	if given := withoutTraceFlags(fs.given); len(given) > 0 {
-		command += " " + strings.Join(given, " ")
+		st.command += " " + strings.Join(given, " ")
 	}
-	warnRecorded(stderr, recorded, fs.given)
+	st.cfg, st.o = cfg, o
+	return st, nil
+}
+
+func runCommand(args []string, stdout, stderr io.Writer) error {
+	st, err := configure(args)
+	if err != nil {
+		return err
+	}
+	if st.help != "" {
+		_, err := io.WriteString(stdout, st.help)
+		return err
+	}
+	cfg, o, command := st.cfg, st.o, st.command
+	warnRecorded(stderr, st.recorded, st.given)
 	res, err := world.Run(cfg)
 	if err != nil {
 		return configError(err, &o)
 	}
 	if cfg.KeepTrace {
-		if err := res.WriteTrace(stdout, traceOp); err != nil {
+		if err := res.WriteTrace(stdout, st.traceOp); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)
@@ -328,6 +371,47 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("idemsim run: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", res.Kernel.Events, res.End)
 	}
 	return nil
+}
+
+// withScenario is a scenario's flags followed by the user's, without the
+// --scenario flag itself and without the scenario's own setting of a flag
+// the user sets again; it asks for the timeline unless a trace is chosen.
+func withScenario(fs *flagSet, scenario, user []string) []string {
+	name := func(a string) string {
+		n, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		return n
+	}
+	// arity is how many arguments the flag at args[i] spans.
+	arity := func(args []string, i int) int {
+		s := fs.lookup(name(args[i]))
+		if s != nil && s.arg != "" && !strings.Contains(args[i], "=") && i+1 < len(args) {
+			return 2
+		}
+		return 1
+	}
+	var own []string
+	given := map[string]bool{}
+	for i := 0; i < len(user); i += arity(user, i) {
+		n := arity(user, i)
+		if strings.HasPrefix(user[i], "-") && name(user[i]) == "scenario" {
+			continue
+		}
+		own = append(own, user[i:i+n]...)
+		if s := fs.lookup(name(user[i])); s != nil && !s.repeats {
+			given[name(user[i])] = true
+		}
+	}
+	var out []string
+	for i := 0; i < len(scenario); i += arity(scenario, i) {
+		if !given[name(scenario[i])] {
+			out = append(out, scenario[i:i+arity(scenario, i)]...)
+		}
+	}
+	out = append(out, own...)
+	if !slices.ContainsFunc(out, func(a string) bool { return name(a) == "trace" || name(a) == "trace-op" }) {
+		out = append(out, "--trace")
+	}
+	return out
 }
 
 // extraStrategies are strategies beyond the thread's that the command

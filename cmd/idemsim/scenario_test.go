@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/stretchr/testify/assert"
 
+	"github.com/idemsim/idemsim/claims"
 	"github.com/idemsim/idemsim/internal/probes"
 )
 
@@ -27,7 +29,7 @@ func TestScenarios(t *testing.T) {
 				// Example:
 				//   run
 				//   --strategy naive --servers 1 --fault 'drop-response c1/o1.1/a1' --trace
-				args := scenarioArgs(d.Input)
+				args := claims.SplitArgs(d.Input)
 				var stdout, stderr bytes.Buffer
 				if code := run(append([]string{"run"}, args...), &stdout, &stderr); code != 0 {
 					return "exit " + string(rune('0'+code)) + ": " + stderr.String()
@@ -41,30 +43,42 @@ func TestScenarios(t *testing.T) {
 	})
 }
 
-// scenarioArgs splits the directive's input into arguments: whitespace
-// separates them, single quotes group, as in a shell.
-func scenarioArgs(input string) []string {
-	var args []string
-	var cur strings.Builder
-	quoted, inArg := false, false
-	for _, r := range input {
-		switch {
-		case r == '\'':
-			quoted = !quoted
-			inArg = true
-		case !quoted && (r == ' ' || r == '\n' || r == '\t'):
-			if inArg {
-				args = append(args, cur.String())
-				cur.Reset()
-				inArg = false
+// Goal: each claim of the thread is settled by scenarios whose timeline and
+// verdict are pinned, and whose comment says the same as the outcome: a
+// scenario introduced as "Holds" shows no violation, one introduced as
+// "Breaks" shows at least one.
+// Method: every claim file under claims/scenarios is a datadriven file; a
+// `run scenario=NAME` directive's expected output is what `idemsim run
+// --scenario NAME` prints. Regenerate with
+// `go test ./cmd/idemsim -run TestClaimScenarios -rewrite` and review the diff.
+func TestClaimScenarios(t *testing.T) {
+	datadriven.Walk(t, "../../claims/scenarios", func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			if d.Cmd != "run" {
+				d.Fatalf(t, "unknown directive %q (accepted: run scenario=NAME); go test ./cmd/idemsim -run TestClaimScenarios", d.Cmd)
 			}
-		default:
-			cur.WriteRune(r)
-			inArg = true
-		}
-	}
-	if inArg {
-		args = append(args, cur.String())
-	}
-	return args
+			var name string
+			d.ScanArgs(t, "scenario", &name)
+			sc, err := claims.Lookup(name)
+			if err != nil {
+				d.Fatalf(t, "%v", err)
+			}
+			out, err := runScenario(sc)
+			if err != nil {
+				d.Fatalf(t, "%v", err)
+			}
+			rerun := "reproduce: go test ./cmd/idemsim -run 'TestClaimScenarios' or: idemsim run --scenario " + name
+			switch {
+			case strings.HasPrefix(sc.Comment, "Holds"):
+				assert.True(t, out.Held(), "scenario %s says it holds, and shows %s\n%s", name, out.Text(), rerun)
+			case strings.HasPrefix(sc.Comment, "Breaks"):
+				assert.False(t, out.Held(), "scenario %s says it breaks, and shows %s\n%s", name, out.Text(), rerun)
+			}
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"run", "--scenario", name}, &stdout, &stderr); code != 0 {
+				return "exit " + string(rune('0'+code)) + ": " + stderr.String()
+			}
+			return stdout.String()
+		})
+	})
 }

@@ -1,0 +1,239 @@
+// Package claims holds the thread's claims as scenario files: each claim
+// a statement in our words, each scenario a scripted run of `idemsim run`
+// (which message to drop, which server to crash at which step, how clients
+// read a status) whose outcome settles the claim on one side of its
+// condition. The files are embedded, so `idemsim claims` and `idemsim run
+// --scenario NAME` work from the binary alone; the command's tests pin
+// each scenario's timeline and verdict as a reviewed golden.
+//
+// A file is datadriven's format (github.com/cockroachdb/datadriven):
+//
+//	# Claim 8: checking the key outside the transaction cannot guarantee once-only.
+//	# Where it comes from, in a few lines.
+//
+//	# What this scenario shows (its comment).
+//	run scenario=check-outside-two-first-requests
+//	--strategy check-then-insert --workers-per-op 2 ...
+//	----
+//	(the output, pinned by the tests)
+package claims
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+//go:embed scenarios/*.txt
+var files embed.FS
+
+// Claim is one claim of the thread and the scenarios that settle it.
+type Claim struct {
+	N         int
+	Text      string // the claim in one sentence, in our words
+	About     string // where it comes from and what it answers
+	File      string // its scenario file, relative to this package
+	Scenarios []Scenario
+}
+
+// Scenario is one scripted run.
+type Scenario struct {
+	Name    string
+	Claim   int
+	Comment string   // what the scenario shows, from the comment above it
+	Args    []string // the flags of idemsim run
+}
+
+var (
+	claimLine    = regexp.MustCompile(`^# Claim (\d+): (.+)$`)
+	scenarioName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+)
+
+// All parses every embedded claim file, in claim order.
+func All() ([]Claim, error) {
+	names, err := fs.Glob(files, "scenarios/*.txt")
+	if err != nil {
+		return nil, err
+	}
+	var out []Claim
+	seen := map[string]string{}
+	for _, name := range names {
+		text, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		c, err := Parse(name, string(text))
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range c.Scenarios {
+			if other, dup := seen[s.Name]; dup {
+				return nil, fmt.Errorf("claims: scenario %s is in both %s and %s", s.Name, other, name)
+			}
+			seen[s.Name] = name
+		}
+		out = append(out, c)
+	}
+	slices.SortStableFunc(out, func(a, b Claim) int { return a.N - b.N })
+	return out, nil
+}
+
+// Parse reads one claim file.
+func Parse(file, text string) (Claim, error) {
+	c := Claim{File: file}
+	bad := func(line int, format string, args ...any) error {
+		return fmt.Errorf("claims: %s:%d: %s", file, line, fmt.Sprintf(format, args...))
+	}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	var comment []string
+	n := 0
+	header := true
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		switch {
+		case header && c.N == 0:
+			m := claimLine.FindStringSubmatch(line)
+			if m == nil {
+				return c, bad(n, "the file starts with '# Claim N: the claim'")
+			}
+			c.N, _ = strconv.Atoi(m[1])
+			c.Text = m[2]
+		case header && strings.HasPrefix(line, "#"):
+			c.About = strings.TrimSpace(c.About + " " + strings.TrimSpace(strings.TrimPrefix(line, "#")))
+		case strings.HasPrefix(line, "#"):
+			comment = append(comment, strings.TrimSpace(strings.TrimPrefix(line, "#")))
+		case strings.TrimSpace(line) == "":
+			if header && c.N != 0 {
+				header = false
+			}
+			comment = comment[:0]
+		case strings.HasPrefix(line, "run"):
+			header = false
+			s, err := parseRun(line)
+			if err != nil {
+				return c, bad(n, "%v", err)
+			}
+			s.Claim, s.Comment = c.N, strings.Join(comment, " ")
+			var input []string
+			for sc.Scan() {
+				n++
+				if sc.Text() == "----" {
+					break
+				}
+				input = append(input, sc.Text())
+			}
+			s.Args = SplitArgs(strings.Join(input, "\n"))
+			if len(s.Args) == 0 {
+				return c, bad(n, "scenario %s has no flags", s.Name)
+			}
+			c.Scenarios = append(c.Scenarios, s)
+			// Skip the expected output: up to the blank line after it, or
+			// after the closing "----\n----" of a block with blank lines.
+			if err := skipOutput(sc, &n); err != nil {
+				return c, bad(n, "%v", err)
+			}
+			comment = comment[:0]
+		default:
+			return c, bad(n, "unexpected line %q (want a comment, a blank line or a run directive)", line)
+		}
+	}
+	if c.N == 0 {
+		return c, bad(1, "the file starts with '# Claim N: the claim'")
+	}
+	if len(c.Scenarios) == 0 {
+		return c, bad(n, "claim %d has no scenario", c.N)
+	}
+	return c, sc.Err()
+}
+
+// parseRun reads "run scenario=NAME".
+func parseRun(line string) (Scenario, error) {
+	f := strings.Fields(line)
+	if len(f) != 2 || f[0] != "run" || !strings.HasPrefix(f[1], "scenario=") {
+		return Scenario{}, fmt.Errorf("want 'run scenario=NAME', got %q", line)
+	}
+	name := strings.TrimPrefix(f[1], "scenario=")
+	if !scenarioName.MatchString(name) {
+		return Scenario{}, fmt.Errorf("scenario name %q: want lower-case letters, digits and '-'", name)
+	}
+	return Scenario{Name: name}, nil
+}
+
+// skipOutput passes over a directive's expected output.
+func skipOutput(sc *bufio.Scanner, n *int) error {
+	if !sc.Scan() {
+		return nil
+	}
+	*n++
+	if sc.Text() != "----" {
+		for sc.Text() != "" && sc.Scan() {
+			*n++
+		}
+		return nil
+	}
+	// A block of several paragraphs: it ends with "----" twice.
+	prev := ""
+	for sc.Scan() {
+		*n++
+		if sc.Text() == "----" && prev == "----" {
+			return nil
+		}
+		prev = sc.Text()
+	}
+	return fmt.Errorf("an output block opened with '----' twice is not closed")
+}
+
+// Lookup finds a scenario by name.
+func Lookup(name string) (Scenario, error) {
+	all, err := All()
+	if err != nil {
+		return Scenario{}, err
+	}
+	var names []string
+	for _, c := range all {
+		for _, s := range c.Scenarios {
+			if s.Name == name {
+				return s, nil
+			}
+			names = append(names, s.Name)
+		}
+	}
+	return Scenario{}, fmt.Errorf("unknown scenario %q (accepted: %s)", name, strings.Join(names, ", "))
+}
+
+// Files is the embedded claim files, for the tests that replay them.
+func Files() fs.FS { return files }
+
+// SplitArgs splits flags as a shell would: whitespace separates, single
+// quotes group.
+func SplitArgs(input string) []string {
+	var args []string
+	var cur strings.Builder
+	quoted, inArg := false, false
+	for _, r := range input {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+			inArg = true
+		case !quoted && (r == ' ' || r == '\n' || r == '\t'):
+			if inArg {
+				args = append(args, cur.String())
+				cur.Reset()
+				inArg = false
+			}
+		default:
+			cur.WriteRune(r)
+			inArg = true
+		}
+	}
+	if inArg {
+		args = append(args, cur.String())
+	}
+	return args
+}

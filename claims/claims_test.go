@@ -1,0 +1,74 @@
+package claims_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idemsim/idemsim/claims"
+	"github.com/idemsim/idemsim/internal/testcmd"
+)
+
+// Goal: the embedded claim files parse — each a numbered claim with an
+// explanation and at least one named, commented scenario with flags — and
+// names are unique across files.
+// Method: parse them all and inspect.
+func TestEmbeddedClaimsParse(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./claims")
+	all, err := claims.All()
+	require.NoError(t, err, rerun)
+	require.NotEmpty(t, all, rerun)
+	last := 0
+	for _, c := range all {
+		assert.Greater(t, c.N, last, "claims in order, each once: %s; %s", c.File, rerun)
+		last = c.N
+		assert.NotEmpty(t, c.Text, rerun)
+		assert.NotEmpty(t, c.About, "claim %d says where it comes from; %s", c.N, rerun)
+		for _, s := range c.Scenarios {
+			assert.NotEmpty(t, s.Comment, "scenario %s says what it shows; %s", s.Name, rerun)
+			assert.Contains(t, s.Args, "--strategy", "scenario %s names its strategy; %s", s.Name, rerun)
+			found, err := claims.Lookup(s.Name)
+			require.NoError(t, err, rerun)
+			assert.Equal(t, s.Args, found.Args, rerun)
+		}
+	}
+}
+
+// Goal: a malformed claim file is refused with its file, line and what is
+// expected. Method: table of broken files.
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, want string
+	}{
+		{"no-claim-line", "# something\n", "f.txt:1: the file starts with '# Claim N: the claim'"},
+		{"empty", "", "f.txt:1: the file starts with '# Claim N: the claim'"},
+		{"no-scenario", "# Claim 3: x.\n# about\n", "claim 3 has no scenario"},
+		{"bad-directive", "# Claim 3: x.\n\nrun name=a\n--strategy naive\n----\n", "want 'run scenario=NAME'"},
+		{"bad-name", "# Claim 3: x.\n\nrun scenario=A_B\n--strategy naive\n----\n", `scenario name "A_B"`},
+		{"no-flags", "# Claim 3: x.\n\nrun scenario=a\n----\n", "scenario a has no flags"},
+		{"stray-line", "# Claim 3: x.\n\nhello\n", `unexpected line "hello"`},
+		{"open-block", "# Claim 3: x.\n\nrun scenario=a\n--strategy naive\n----\n----\nout\n", "not closed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := claims.Parse("f.txt", tc.text)
+			assert.ErrorContains(t, err, tc.want, testcmd.Rerun(t, "./claims"))
+		})
+	}
+	_, err := claims.Lookup("no-such-scenario")
+	assert.ErrorContains(t, err, "accepted: ", testcmd.Rerun(t, "./claims"))
+}
+
+// Goal: flags split as a shell splits them. Method: table.
+func TestSplitArgs(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"--a 1\n--b  2", []string{"--a", "1", "--b", "2"}},
+		{"--fault 'drop-response c1/o1.1/a1'", []string{"--fault", "drop-response c1/o1.1/a1"}},
+		{"", nil},
+	} {
+		assert.Equal(t, tc.want, claims.SplitArgs(tc.in), testcmd.Rerun(t, "./claims"))
+	}
+}
