@@ -22,6 +22,7 @@ usage:
   idemsim run [flags]     run one strategy in one simulated world and audit it
   idemsim list            list the strategies and the thread position each implements
   idemsim claims          run the thread's claims as scenarios and say what each showed
+  idemsim table           every strategy in the standard edge cases, as the README's table
   idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
   idemsim help [command]  this text, or a command's flags
 
@@ -48,7 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, list, claims, sql, help)")
+		return usagef("idemsim: missing command (accepted: run, list, claims, table, sql, help)")
 	}
 	switch args[0] {
 	case "run":
@@ -60,6 +61,11 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return usagef("idemsim claims: takes no arguments, got %q", strings.Join(args[1:], " "))
 		}
 		return claimsCommand(stdout)
+	case "table":
+		if len(args) > 1 {
+			return usagef("idemsim table: takes no arguments, got %q", strings.Join(args[1:], " "))
+		}
+		return tableCommand(stdout)
 	case "list":
 		if len(args) > 1 {
 			return usagef("idemsim list: takes no arguments, got %q", strings.Join(args[1:], " "))
@@ -69,7 +75,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		switch {
 		case len(args) > 2:
 			return usagef("idemsim help: takes one command, got %q", strings.Join(args[1:], " "))
-		case len(args) == 1, args[1] == "list", args[1] == "claims", args[1] == "help":
+		case len(args) == 1, args[1] == "list", args[1] == "claims", args[1] == "table", args[1] == "help":
 			_, err := io.WriteString(stdout, topUsage)
 			return err
 		case args[1] == "run":
@@ -77,9 +83,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		case args[1] == "sql":
 			return sqlCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, list, claims, sql, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, list, claims, table, sql, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, list, claims, sql, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, list, claims, table, sql, help)", args[0])
 }
 
 func listCommand(stdout io.Writer) error {

@@ -103,7 +103,7 @@ func TestInvalidInput(t *testing.T) {
 	const (
 		rate     = "is not a probability in [0, 1]"
 		goDur    = "(accepted: a Go duration like 250ms, 2s or 1h)"
-		commands = "(accepted: run, list, claims, sql, help)"
+		commands = "(accepted: run, list, claims, table, sql, help)"
 	)
 	cases := []usageCase{
 		{name: "reuse-key-not-a-rate", args: []string{"run", "--reuse-key", "2"}, code: 2, names: "--reuse-key", accepted: "not a probability in [0, 1]"},
@@ -488,4 +488,27 @@ func TestReplayWarnsAboutUnfiredFaults(t *testing.T) {
 		assert.Equal(t, 2, z.code, "stderr %q\n%s", z.stderr, rerun(t, zero))
 		assert.Contains(t, z.stderr, "--replay /dev/zero", rerun(t, zero))
 	}
+}
+
+// Goal: the README's table of strategies against edge cases is what
+// `idemsim table` measures today, never typed by hand.
+// Method: regenerate it and compare with the README's section between its
+// markers; -update rewrites the section.
+func TestREADMETable(t *testing.T) {
+	const path = "../../README.md"
+	const begin, end = "<!-- edge-table:begin -->\n", "<!-- edge-table:end -->\n"
+	rerun := "reproduce: go test ./cmd/idemsim -run TestREADMETable (add -update to rewrite the README's table)"
+	readme, err := os.ReadFile(path)
+	require.NoError(t, err, rerun)
+	text := string(readme)
+	i, j := strings.Index(text, begin), strings.Index(text, end)
+	require.True(t, i >= 0 && j > i, "README.md has no %q ... %q section; %s", begin, end, rerun)
+	table, err := edgeTable()
+	require.NoError(t, err, rerun)
+	if *update {
+		text = text[:i+len(begin)] + table + text[j:]
+		require.NoError(t, os.WriteFile(path, []byte(text), 0o644), rerun)
+		return
+	}
+	assert.Equal(t, table, text[i+len(begin):j], "the README's edge-case table is stale; %s", rerun)
 }

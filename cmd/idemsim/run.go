@@ -373,45 +373,55 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// withScenario is a scenario's flags followed by the user's, without the
-// --scenario flag itself and without the scenario's own setting of a flag
-// the user sets again; it asks for the timeline unless a trace is chosen.
+// withScenario is a scenario's flags overlaid with the user's (without the
+// --scenario flag itself), asking for the timeline unless a trace is
+// chosen.
 func withScenario(fs *flagSet, scenario, user []string) []string {
-	name := func(a string) string {
-		n, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		return n
-	}
-	// arity is how many arguments the flag at args[i] spans.
-	arity := func(args []string, i int) int {
-		s := fs.lookup(name(args[i]))
-		if s != nil && s.arg != "" && !strings.Contains(args[i], "=") && i+1 < len(args) {
-			return 2
-		}
-		return 1
-	}
-	var own []string
-	given := map[string]bool{}
-	for i := 0; i < len(user); i += arity(user, i) {
-		n := arity(user, i)
-		if strings.HasPrefix(user[i], "-") && name(user[i]) == "scenario" {
-			continue
-		}
-		own = append(own, user[i:i+n]...)
-		if s := fs.lookup(name(user[i])); s != nil && !s.repeats {
-			given[name(user[i])] = true
+	user = slices.Clone(user)
+	for i := 0; i < len(user); i++ {
+		if flagName(user[i]) == "scenario" {
+			user = slices.Delete(user, i, i+flagArity(fs, user, i))
+			break
 		}
 	}
-	var out []string
-	for i := 0; i < len(scenario); i += arity(scenario, i) {
-		if !given[name(scenario[i])] {
-			out = append(out, scenario[i:i+arity(scenario, i)]...)
-		}
-	}
-	out = append(out, own...)
-	if !slices.ContainsFunc(out, func(a string) bool { return name(a) == "trace" || name(a) == "trace-op" }) {
+	out := overlay(fs, scenario, user)
+	if !slices.ContainsFunc(out, func(a string) bool { return flagName(a) == "trace" || flagName(a) == "trace-op" }) {
 		out = append(out, "--trace")
 	}
 	return out
+}
+
+// overlay is the flags of base followed by those of top, without base's
+// setting of a flag that top sets again (repeatable flags add up).
+func overlay(fs *flagSet, base, top []string) []string {
+	given := map[string]bool{}
+	for i := 0; i < len(top); i += flagArity(fs, top, i) {
+		if s := fs.lookup(flagName(top[i])); s != nil && !s.repeats {
+			given[flagName(top[i])] = true
+		}
+	}
+	var out []string
+	for i := 0; i < len(base); i += flagArity(fs, base, i) {
+		if !given[flagName(base[i])] {
+			out = append(out, base[i:i+flagArity(fs, base, i)]...)
+		}
+	}
+	return append(out, top...)
+}
+
+// flagName is the name of the flag an argument sets ("--a=b" and "--a": a).
+func flagName(arg string) string {
+	n, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return n
+}
+
+// flagArity is how many arguments the flag at args[i] spans.
+func flagArity(fs *flagSet, args []string, i int) int {
+	s := fs.lookup(flagName(args[i]))
+	if s != nil && s.arg != "" && !strings.Contains(args[i], "=") && i+1 < len(args) {
+		return 2
+	}
+	return 1
 }
 
 // extraStrategies are strategies beyond the thread's that the command
