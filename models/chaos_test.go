@@ -38,6 +38,8 @@ var correctAt = map[string][]string{
 	// that far: its upsert of the key reads the locked row and waits like
 	// any reader there.
 	"select-for-update-nowait": {"serializable-2pl"},
+	// The version check decides, and the client re-reads after a 412.
+	"etag-412": {"*"},
 }
 
 // chaosSeeds is how many fault mixes each (strategy, level) meets:

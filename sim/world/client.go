@@ -63,6 +63,12 @@ func (c *client) perform(p *sim.Proc, i int) {
 	out := c.outcomeFor(i)
 	kind := api.Create
 	location := "" // a 202's status URL, for the polls that follow
+	// Against optimistic concurrency the client reads the resource first
+	// to learn its version (ETag), and again after a 412.
+	ifMatch, rereading, blind := "", false, false
+	if w.cfg.Strategy.Contract == api.Contract412 {
+		kind, rereading = api.Poll, true
+	}
 	fingerprint := o.payload.Fingerprint()
 	// The request is immutable once sent (a duplicate may still be in
 	// flight), so it is built anew only when what it asks changes.
@@ -73,7 +79,7 @@ func (c *client) perform(p *sim.Proc, i int) {
 		}
 		if n > 1 {
 			wait := cfg.PollInterval
-			if kind == api.Create {
+			if kind == api.Create || rereading {
 				wait = backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter))
 			}
 			w.record(TraceBackoff, c.id, 0, o.id, 0, int64(wait), 0)
@@ -87,8 +93,8 @@ func (c *client) perform(p *sim.Proc, i int) {
 		c.inflight = Attempt{Client: c.name, Op: o.id, Key: key, N: n, Kind: kind, Server: srv.name, Call: w.k.Now()}
 		c.waiting = true
 		out.Attempts++
-		if req == nil || req.Kind != kind || req.Location != location || req.Key != key {
-			req = &httpRequest{Request: api.Request{Kind: kind, Key: key, Payload: o.payload, Fingerprint: fingerprint, Location: location, Client: c.name}, keyID: c.keys[i]}
+		if req == nil || req.Kind != kind || req.Location != location || req.Key != key || req.IfMatch != ifMatch {
+			req = &httpRequest{Request: api.Request{Kind: kind, Key: key, Payload: o.payload, Fingerprint: fingerprint, Location: location, Client: c.name, IfMatch: ifMatch}, keyID: c.keys[i]}
 		}
 		ref := faults.Ref{Caller: c.name, Op: o.id, Attempt: attempt}
 		resp, got := w.net.Call(p, c.id, srv.id, ref, req, cfg.TimeoutPerAttempt)
@@ -107,6 +113,19 @@ func (c *client) perform(p *sim.Proc, i int) {
 			location = r.Location
 		}
 		w.history = append(w.history, a)
+		if rereading && r.Status >= 200 && r.Status < 300 {
+			// The resource as it is now: this operation's effect is in it
+			// (done), or create again under its version.
+			rereading = false
+			if r.Resource != "" && !blind {
+				w.record(TraceResponse, c.id, srv.id, o.id, attempt, int64(r.Status), int64(Done))
+				c.conclude(out, BelievedDone, r.Status)
+				return
+			}
+			w.record(TraceResponse, c.id, srv.id, o.id, attempt, int64(r.Status), int64(Retry))
+			kind, ifMatch = api.Create, r.ETag
+			continue
+		}
 		action := cfg.Policy.Action(r.Status)
 		w.record(TraceResponse, c.id, srv.id, o.id, attempt, int64(r.Status), int64(action))
 		switch action {
@@ -116,7 +135,12 @@ func (c *client) perform(p *sim.Proc, i int) {
 		case GiveUp:
 			c.conclude(out, BelievedFailed, r.Status)
 			return
+		case Reread, Reapply:
+			kind, rereading, blind = api.Poll, true, action == Reapply
 		case Retry:
+			if rereading {
+				continue // the read failed: read again
+			}
 			kind = api.Create
 			if r.Status >= 500 && cfg.NewKeyAfter5xx {
 				c.keys[i] = w.newKey()

@@ -17,9 +17,17 @@ const (
 	Retry                    // send the create again (after backoff)
 	PollIt                   // ask for the outcome later (after the poll interval)
 	GiveUp                   // the operation failed for good: stop
+	// Reread: read the resource again (a GET); if it shows this
+	// operation's effect, the operation is done, else create again under
+	// the version just read (If-Match).
+	Reread
+	// Reapply: read the version again and create again under it without
+	// looking for this operation's effect — the bug that applies a delta
+	// twice after a 412.
+	Reapply
 )
 
-var actionNames = [...]string{Done: "done", Retry: "retry", PollIt: "poll", GiveUp: "give-up"}
+var actionNames = [...]string{Done: "done", Retry: "retry", PollIt: "poll", GiveUp: "give-up", Reread: "reread", Reapply: "reapply"}
 
 func (a Action) String() string {
 	if int(a) < len(actionNames) && actionNames[a] != "" {
@@ -36,8 +44,9 @@ type Policy struct {
 
 // DefaultPolicy reads 200/201 as done, 409 as "already done" (the reading
 // the thread's always-409 camp asks clients to adopt: a conflict means an
-// earlier request with the key succeeded), 202 as poll, 412/422 and other
-// 4xx as give up, and 423/429/5xx as retry.
+// earlier request with the key succeeded), 202 as poll, 412 as re-read
+// (optimistic concurrency: learn whether the change happened), 422 and
+// other 4xx as give up, and 423/429/5xx as retry.
 func DefaultPolicy() Policy {
 	var p Policy
 	for s := range p.byStatus {
@@ -51,6 +60,7 @@ func DefaultPolicy() Policy {
 		}
 	}
 	p.byStatus[api.StatusAccepted] = PollIt
+	p.byStatus[api.StatusPreconditionFailed] = Reread
 	p.byStatus[api.StatusConflict] = Done
 	p.byStatus[api.StatusLocked] = Retry
 	p.byStatus[api.StatusTooManyRequests] = Retry
@@ -66,7 +76,7 @@ func (p *Policy) Action(status int) Action {
 }
 
 // PolicySyntax is the accepted form of a policy override, for error messages.
-const PolicySyntax = "STATUS=ACTION[,...] with STATUS a code (409) or class (5xx) and ACTION done, retry, poll or give-up"
+const PolicySyntax = "STATUS=ACTION[,...] with STATUS a code (409) or class (5xx) and ACTION done, retry, poll, give-up, reread or reapply"
 
 // Override applies "409=retry,5xx=give-up".
 func (p *Policy) Override(s string) error {
