@@ -9,7 +9,12 @@ import (
 
 // All lists every strategy, in the order `idemsim list` prints them.
 func All() []api.Strategy {
-	return []api.Strategy{Naive, LocalCache, CheckThenInsert, TxnCheckInsert, TxnCheckInsertNoRetry, Unique409, SelectForUpdate, SelectForUpdateNowait, ForUpdateMissingRow, ETag412}
+	return []api.Strategy{
+		Naive, LocalCache, CheckThenInsert, TxnCheckInsert, TxnCheckInsertNoRetry, Unique409,
+		SelectForUpdate, SelectForUpdateNowait, ForUpdateMissingRow,
+		StripeReplay, IETFDraft, AtomicPhases,
+		ETag412,
+	}
 }
 
 // Names lists the strategies' names.

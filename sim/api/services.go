@@ -34,8 +34,10 @@ func Text(s string) Value { return sql.TextValue(s) }
 func Bool(b bool) Value   { return sql.BoolValue(b) }
 func Null() Value         { return Value{} }
 
-// Interval is a duration as an interval parameter ("now() - $2"), to
-// microseconds as PostgreSQL keeps it.
+// Interval is a duration as an interval parameter, to microseconds as
+// PostgreSQL keeps it. Compare an age with it ("now() - created_at > $2"):
+// in "created_at < now() - $2" PostgreSQL types the parameter as a
+// timestamptz, like now(), and the comparison fails with 42883.
 func Interval(d sim.Duration) Value { return sql.IntervalValue(0, d.Microseconds()) }
 
 // DB is the SQL database, reached through this server's connection pool.
