@@ -82,6 +82,14 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		return pol.Override(s)
 	})
 	fs.add("key-on-restart", "KIND", "persist or regenerate the key when a client restarts mid-operation (default persist)", oneOf(&o.keyPolicy, string(world.KeyPersist), string(world.KeyRegenerate)))
+	fs.add("retry-after", "KIND", "honour: an error with Retry-After (409 in progress, 429) means try again after it, whatever --policy says of its status; ignore: the policy alone decides (default honour)", func(s string) error {
+		switch s {
+		case "honour", "ignore":
+			c.IgnoreRetryAfter = s == "ignore"
+			return nil
+		}
+		return fmt.Errorf("%q (accepted: honour, ignore)", s)
+	})
 	fs.add("key-after-5xx", "KIND", "keep the key for a retry after a 5xx, or mint a new one (default keep)", func(s string) error {
 		switch s {
 		case "keep", "new":

@@ -66,6 +66,7 @@ func (c *client) perform(p *sim.Proc, i int) {
 	// Against optimistic concurrency the client reads the resource first
 	// to learn its version (ETag), and again after a 412.
 	ifMatch, rereading, blind := "", false, false
+	var retryAfter sim.Duration // the last answer's Retry-After
 	if w.cfg.Strategy.Contract == api.Contract412 {
 		kind, rereading = api.Poll, true
 	}
@@ -80,8 +81,9 @@ func (c *client) perform(p *sim.Proc, i int) {
 		if n > 1 {
 			wait := cfg.PollInterval
 			if kind == api.Create || rereading {
-				wait = backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter))
+				wait = max(backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter)), retryAfter)
 			}
+			retryAfter = 0
 			w.record(TraceBackoff, c.id, 0, o.id, 0, int64(wait), 0)
 			p.Sleep(wait)
 		}
@@ -127,6 +129,9 @@ func (c *client) perform(p *sim.Proc, i int) {
 			continue
 		}
 		action := cfg.Policy.Action(r.Status)
+		if r.RetryAfter > 0 && r.Status >= 400 && !cfg.IgnoreRetryAfter {
+			action, retryAfter = Retry, r.RetryAfter // "not now": try again after that long
+		}
 		w.record(TraceResponse, c.id, srv.id, o.id, attempt, int64(r.Status), int64(action))
 		switch action {
 		case Done:

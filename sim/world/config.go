@@ -46,6 +46,11 @@ type ClientConfig struct {
 	Think             sim.Dist // pause before each new operation
 	Policy            Policy
 	KeyOnRestart      KeyOnRestart
+	// IgnoreRetryAfter: the client reads a status by the policy alone. By
+	// default an error that carries Retry-After (a 409 for a key still in
+	// flight, a 429 for a held lock) means try again after that long,
+	// whatever the policy says of its status.
+	IgnoreRetryAfter bool
 	// NewKeyAfter5xx: after a 5xx the client retries under a new key (the
 	// integration habit Stripe's docs call for after a stored 5xx, and a
 	// bug where the effect had in fact happened).

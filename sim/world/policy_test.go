@@ -20,7 +20,7 @@ import (
 func policyRerun(t *testing.T) string { return testcmd.Rerun(t, "./sim/world") }
 
 // Goal: the default policy reads statuses as the thread does: 200/201 done,
-// 202 poll, 409 "already done", 412/422 and other 4xx give up, 423/429 and
+// 202 poll, 409 "already done", 412 re-read, 422 and other 4xx give up, 423/429 and
 // 5xx retry; codes outside the table give up rather than panic.
 // Method: table of status -> action on DefaultPolicy.
 func TestDefaultPolicy(t *testing.T) {
@@ -33,7 +33,7 @@ func TestDefaultPolicy(t *testing.T) {
 		{api.StatusCreated, world.Done},
 		{api.StatusAccepted, world.PollIt},
 		{api.StatusConflict, world.Done},
-		{api.StatusPreconditionFailed, world.GiveUp},
+		{api.StatusPreconditionFailed, world.Reread},
 		{api.StatusUnprocessableEntity, world.GiveUp},
 		{api.StatusLocked, world.Retry},
 		{api.StatusTooManyRequests, world.Retry},

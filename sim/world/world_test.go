@@ -2,6 +2,7 @@ package world_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +71,10 @@ func TestWalkingSkeletonClaims(t *testing.T) {
 
 // fixed answers every request with the statuses in order (the last one
 // forever), charging on 2xx creates.
-func fixed(statuses ...int) api.Strategy {
+func fixed(statuses ...int) api.Strategy { return fixedRetryAfter(0, statuses...) }
+
+// fixedRetryAfter is fixed whose 4xx answers carry Retry-After: after.
+func fixedRetryAfter(after sim.Duration, statuses ...int) api.Strategy {
 	return api.Strategy{
 		Name: "fixed", Rule: "answer a fixed sequence", Contract: api.ContractNone,
 		Schema: []string{"create table payments (amount bigint)"},
@@ -84,6 +88,9 @@ func fixed(statuses ...int) api.Strategy {
 					if _, err := env.DB().Exec("insert into payments (amount) values ($1)", api.Int(req.Payload.Amount)); err != nil {
 						return api.Response{Status: api.StatusInternalServerError}
 					}
+				}
+				if s/100 == 4 {
+					return api.Response{Status: s, RetryAfter: after}
 				}
 				return api.Response{Status: s}
 			}
@@ -118,7 +125,10 @@ func TestClientPolicy(t *testing.T) {
 		{"409-read-as-retry-is-stuck", []int{409}, "409=retry", 4, world.Exhausted, nil, check.Stuck},
 		{"503-then-201", []int{503, 503, 201}, "", 3, world.BelievedDone, []api.Kind{api.Create, api.Create, api.Create}, ""},
 		{"429-423-then-201", []int{429, 423, 201}, "", 3, world.BelievedDone, nil, ""},
-		{"412-gives-up", []int{412}, "", 1, world.BelievedFailed, nil, ""},
+		{"412-given-up", []int{412}, "412=give-up", 1, world.BelievedFailed, nil, ""},
+		{"412-rereads-then-creates", []int{412, 200, 201}, "", 3, world.BelievedDone, []api.Kind{api.Create, api.Poll, api.Create}, ""},
+		{"409-with-retry-after-retries", []int{409, 201}, "", 2, world.BelievedDone, []api.Kind{api.Create, api.Create}, ""},
+		{"409-with-retry-after-ignored-is-lost", []int{409, 201}, "", 1, world.BelievedDone, nil, check.Lost},
 		{"201-then-lost-then-422-is-wrong-answer", []int{201, 422}, "", 0, world.BelievedFailed, nil, check.WrongAnswer},
 		{"202-polls-until-200", []int{202, 202, 200}, "", 3, world.BelievedDone, []api.Kind{api.Create, api.Poll, api.Poll}, ""},
 		{"500-exhausts-and-is-stuck", []int{500}, "", 4, world.Exhausted, nil, check.Stuck},
@@ -126,6 +136,10 @@ func TestClientPolicy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := "go test ./sim/world -run TestClientPolicy/" + tc.name
 			cfg := single(fixed(tc.statuses...))
+			if strings.HasPrefix(tc.name, "409-with-retry-after") {
+				cfg = single(fixedRetryAfter(time.Second, tc.statuses...))
+				cfg.Client.IgnoreRetryAfter = strings.HasSuffix(tc.name, "-ignored-is-lost")
+			}
 			if tc.override != "" {
 				require.NoError(t, cfg.Client.Policy.Override(tc.override))
 			}
