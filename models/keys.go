@@ -63,7 +63,7 @@ func claimKey(x execer, req api.Request) (claimed bool, err error) {
 // database's clock), stamping it anew; it fails when another request took
 // it over or finished it first.
 func takeOver(x execer, key string, lease time.Duration) (bool, error) {
-	res, err := x.Exec("update idempotency_keys set locked_at = now() where key = $1 and state = $2 and locked_at < now() - $3 returning key",
+	res, err := x.Exec("update idempotency_keys set locked_at = now() where key = $1 and state = $2 and now() - locked_at > $3 returning key",
 		api.Text(key), api.Text(stateStarted), api.Interval(lease))
 	return err == nil && len(res.Rows) == 1, err
 }
@@ -103,10 +103,10 @@ func reaperWorkers(st api.Settings) []api.Worker {
 		for {
 			env.Sleep(every)
 			if st.RejectExpired {
-				_, _ = env.DB().Exec("update idempotency_keys set state = $1, response = null where state = $2 and created_at < now() - $3",
+				_, _ = env.DB().Exec("update idempotency_keys set state = $1, response = null where state = $2 and now() - created_at > $3",
 					api.Text(stateExpired), api.Text(stateFinished), window)
 			} else {
-				_, _ = env.DB().Exec("delete from idempotency_keys where state = $1 and created_at < now() - $2", api.Text(stateFinished), window)
+				_, _ = env.DB().Exec("delete from idempotency_keys where state = $1 and now() - created_at > $2", api.Text(stateFinished), window)
 			}
 		}
 	}}}

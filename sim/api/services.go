@@ -34,7 +34,8 @@ func Text(s string) Value { return sql.TextValue(s) }
 func Bool(b bool) Value   { return sql.BoolValue(b) }
 func Null() Value         { return Value{} }
 
-// Interval is a duration as an interval parameter ("now() - $2"), to
+// Interval is a duration as an interval parameter ("now() - locked_at > $2";
+// as in PostgreSQL, "now() - $2" would type $2 as a timestamptz), to
 // microseconds as PostgreSQL keeps it.
 func Interval(d sim.Duration) Value { return sql.IntervalValue(0, d.Microseconds()) }
 
