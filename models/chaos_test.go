@@ -38,6 +38,11 @@ var correctAt = map[string][]string{
 	// that far: its upsert of the key reads the locked row and waits like
 	// any reader there.
 	"select-for-update-nowait": {"serializable-2pl"},
+	// The waiter blocks on the key's uncommitted index entry and replays
+	// once the first commits; the work and the key commit together, and a
+	// charge repeated after a rollback meets the gateway's deduplication
+	// through the forwarded key.
+	"block-until-done": {"*"},
 }
 
 // chaosSeeds is how many fault mixes each (strategy, level) meets:

@@ -9,7 +9,8 @@ import (
 
 // All lists every strategy, in the order `idemsim list` prints them.
 func All() []api.Strategy {
-	return []api.Strategy{Naive, LocalCache, CheckThenInsert, TxnCheckInsert, TxnCheckInsertNoRetry, Unique409, SelectForUpdate, SelectForUpdateNowait, ForUpdateMissingRow}
+	return []api.Strategy{Naive, LocalCache, CheckThenInsert, TxnCheckInsert, TxnCheckInsertNoRetry, Unique409, SelectForUpdate, SelectForUpdateNowait, ForUpdateMissingRow,
+		RedisPresence, RedisLock, Early409, BlockUntilDone, BlockUntilDoneLocal}
 }
 
 // Names lists the strategies' names.
