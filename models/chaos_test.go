@@ -46,6 +46,11 @@ var correctAt = map[string][]string{
 	// done, or its server dies holding the key (their files say more).
 	// TestReplayStrategiesUnderChaosWith409Retry soaks them with 409 read
 	// as retry, where they must show neither duplicate nor lost.
+	// The waiter blocks on the key's uncommitted index entry and replays
+	// once the first commits; the work and the key commit together, and a
+	// charge repeated after a rollback meets the gateway's deduplication
+	// through the forwarded key.
+	"block-until-done": {"*"},
 }
 
 // chaosSeeds is how many fault mixes each (strategy, level) meets:

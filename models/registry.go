@@ -12,7 +12,9 @@ func All() []api.Strategy {
 	return []api.Strategy{
 		Naive, LocalCache, CheckThenInsert, TxnCheckInsert, TxnCheckInsertNoRetry, Unique409,
 		SelectForUpdate, SelectForUpdateNowait, ForUpdateMissingRow,
+		RedisPresence, RedisLock,
 		StripeReplay, IETFDraft, AtomicPhases,
+		Early409, BlockUntilDone, BlockUntilDoneLocal,
 		ETag412,
 	}
 }
