@@ -35,8 +35,8 @@ func EdgeCases() []EdgeCase {
 			Args: []string{"--servers", "2", "--pause", "s1@6500us+100s", "--attempts", "40", "--backoff-cap", "10s", "--deadline", "1h"}},
 		{Name: "store loses its data", About: "the first response is lost, and the store restarts empty before the retry",
 			Args: []string{"--fault", "drop-response c1/o1.1/a1", "--crash", "kv@500ms+100ms"}},
-		{Name: "retry after the window", About: "the first response is lost and the client retries 25 hours later, past a 24-hour retention",
-			Args: []string{"--fault", "drop-response c1/o1.1/a1", "--timeout", "25h", "--deadline", "100h"}},
+		{Name: "retry after the window", About: "the first response is lost and the client retries 30 hours later, past a 24-hour retention and its reaper's next sweep",
+			Args: []string{"--fault", "drop-response c1/o1.1/a1", "--timeout", "30h", "--deadline", "100h"}},
 	}
 	for _, mode := range []string{"idempotent", "window:30s", "none"} {
 		cases = append(cases, EdgeCase{Name: "gateway timeout, " + mode,

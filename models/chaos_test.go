@@ -33,19 +33,18 @@ var correctAt = map[string][]string{
 	// the thread's point about this variant needs a gateway that does not
 	// deduplicate (its scenarios).
 	"for-update-missing-row": {"*"},
-	// NOWAIT's 409 read as done loses the operation when the first request
-	// then fails. Under two-phase locking the second request never gets
-	// that far: its upsert of the key reads the locked row and waits like
-	// any reader there.
-	"select-for-update-nowait": {"serializable-2pl"},
+	// NOWAIT's 409 for a locked key carries Retry-After, and clients
+	// honour it: they come back rather than stop.
+	"select-for-update-nowait": {"*"},
 	// The version check decides, and the client re-reads after a 412.
 	"etag-412": {"*"},
-	// stripe-replay, ietf-draft and atomic-phases answer 409 to a key in
-	// flight, as their sources do, for the client to retry; read as done it
-	// loses the operation when the first request then fails with nothing
-	// done, or its server dies holding the key (their files say more).
-	// TestReplayStrategiesUnderChaosWith409Retry soaks them with 409 read
-	// as retry, where they must show neither duplicate nor lost.
+	// stripe-replay, ietf-draft and atomic-phases answer 409 with
+	// Retry-After to a key in flight, as their sources do, for the client
+	// to come back; a client that reads it as done loses operations
+	// (TestReplayStrategiesLoseWhen409IsDone).
+	"stripe-replay": {"*"},
+	"ietf-draft":    {"*"},
+	"atomic-phases": {"*"},
 	// The waiter blocks on the key's uncommitted index entry and replays
 	// once the first commits; the work and the key commit together, and a
 	// charge repeated after a rollback meets the gateway's deduplication
