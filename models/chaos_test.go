@@ -46,6 +46,22 @@ var correctAt = map[string][]string{
 	// done, or its server dies holding the key (their files say more).
 	// TestReplayStrategiesUnderChaosWith409Retry soaks them with 409 read
 	// as retry, where they must show neither duplicate nor lost.
+
+	// The outbox commits the key, the intent and the job together, and the
+	// job's completion with the payment; a job run twice charges twice only
+	// without the forwarded key.
+	"async-202": {"*"},
+	// The dual write loses the job of a crash between the commit and the
+	// send, but nothing ever says done for it: the client polls 202 until
+	// its budget runs out, which the oracle calls stuck, and the soak counts
+	// only duplicates and lost operations (TestAsync202DualWrite shows it).
+	"async-202-dual-write": {"*"},
+	"client-id":            {"*"},
+	// Both checkouts are kept single by the gateway here: the chaos's
+	// gateway deduplicates forwarded keys, and forwarding is the default.
+	// TestGatewayThenPersist shows the duplicates without it.
+	"gateway-then-persist": {"*"},
+	"persist-then-gateway": {"*"},
 }
 
 // chaosSeeds is how many fault mixes each (strategy, level) meets:

@@ -14,6 +14,7 @@ func All() []api.Strategy {
 		SelectForUpdate, SelectForUpdateNowait, ForUpdateMissingRow,
 		StripeReplay, IETFDraft, AtomicPhases,
 		ETag412,
+		Async202, Async202DualWrite, ClientID, ContentHash, GatewayThenPersist, PersistThenGateway,
 	}
 }
 
