@@ -15,7 +15,7 @@ func All() []api.Strategy {
 		RedisPresence, RedisLock,
 		StripeReplay, IETFDraft, AtomicPhases,
 		Early409, BlockUntilDone, BlockUntilDoneLocal,
-		ETag412,
+		Async202, Async202DualWrite, ETag412, ClientID, ContentHash, GatewayThenPersist, PersistThenGateway,
 	}
 }
 

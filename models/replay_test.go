@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"fmt"
 	"runtime"
 	"slices"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/gateway"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -307,4 +309,203 @@ func TestReplayStrategiesLoseWhen409IsDone(t *testing.T) {
 			assert.NotZero(t, lost, "%s never lost an operation with 409 read as done over %d seeds; %s", name, n, rerun)
 		})
 	}
+}
+
+// oneOpCase is a tiny world — one server, one client, one operation unless
+// the case says otherwise — with the faults and settings the case sets,
+// and the violations it must show (every kind not listed must be zero).
+type oneOpCase struct {
+	name   string
+	setup  func(*world.Config)
+	want   map[check.Kind]int
+	verify func(t *testing.T, res *world.Result, rerun string)
+}
+
+// runOneOpCases runs each case on strategy s and checks its verdict.
+func runOneOpCases(t *testing.T, s api.Strategy, cases []oneOpCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rerun := testcmd.Rerun(t, "./models")
+			cfg := world.Defaults()
+			cfg.Strategy = s
+			cfg.Servers, cfg.Clients, cfg.OpsPerClient = 1, 1, 1
+			cfg.Client.Think = sim.Const(0)
+			if tc.setup != nil {
+				tc.setup(&cfg)
+			}
+			res, err := world.Run(cfg)
+			require.NoError(t, err, rerun)
+			rep := check.Audit(res)
+			for _, k := range check.Kinds {
+				assert.Equal(t, tc.want[k], rep.Counts[k], "%s: %v; %s", k, rep.Violations, rerun)
+			}
+			if tc.verify != nil {
+				tc.verify(t, res, rerun)
+			}
+		})
+	}
+}
+
+// crashOnce arms a crash of s1 the first time it reaches point.
+func crashOnce(point string) func(*world.Config) {
+	return func(cfg *world.Config) {
+		cfg.Faults.CrashPoints = append(cfg.Faults.CrashPoints, faults.CrashPoint{Node: "s1", Point: point, Nth: 1, Downtime: 100 * time.Millisecond})
+	}
+}
+
+// both applies each setup in turn.
+func both(setups ...func(*world.Config)) func(*world.Config) {
+	return func(cfg *world.Config) {
+		for _, s := range setups {
+			s(cfg)
+		}
+	}
+}
+
+// dropFirstResponse loses the response to the first attempt.
+func dropFirstResponse(cfg *world.Config) {
+	cfg.Faults.Replay = []faults.Fault{{Kind: faults.DropResponse, Msg: faults.Ref{Caller: "c1", Op: api.OpID{Queue: 1, Index: 1}, Attempt: 1}}}
+}
+
+func charging(cfg *world.Config)  { cfg.Charge = true }
+func noForward(cfg *world.Config) { cfg.Switches = append(cfg.Switches, "downstream=no-forward") }
+
+func gatewayMode(m gateway.Mode) func(*world.Config) {
+	return func(cfg *world.Config) { cfg.Services.Gateway.Mode = m }
+}
+
+// sources counts a run's ledger rows by source (a table, or the gateway).
+func sources(res *world.Result) map[string]int {
+	n := map[string]int{}
+	for _, r := range res.Ledger {
+		n[r.Source]++
+	}
+	return n
+}
+
+// statuses are the statuses the client read, in order, with the kind of
+// each request ("create 202", "poll 201"); a timeout reads "create -".
+func statuses(res *world.Result) []string {
+	var out []string
+	for _, a := range res.History {
+		s := "-"
+		if !a.TimedOut {
+			s = fmt.Sprint(a.Status)
+		}
+		out = append(out, a.Kind.String()+" "+s)
+	}
+	return out
+}
+
+// Goal: async-202 answers 202 and the client learns the outcome by polling;
+// the worker runs a job again after a crash that follows the charge, which
+// stays single only because the key is forwarded to the gateway.
+// Method: one operation, with and without a crash of the worker right
+// after its charge, with the key forwarded or not.
+func TestAsync202(t *testing.T) {
+	runOneOpCases(t, models.Async202, []oneOpCase{
+		{name: "202-then-poll", verify: func(t *testing.T, res *world.Result, rerun string) {
+			h := statuses(res)
+			require.NotEmpty(t, h, rerun)
+			assert.Equal(t, "create 202", h[0], rerun)
+			assert.Equal(t, "poll 201", h[len(h)-1], rerun)
+		}},
+		{name: "worker-crash-after-charge/forward", setup: both(charging, crashOnce("after-charge"))},
+		{name: "worker-crash-after-charge/no-forward", setup: both(charging, noForward, crashOnce("after-charge")),
+			want: map[check.Kind]int{check.Duplicate: 1}},
+	})
+}
+
+// Goal: the dual write loses the job of a crash between the commit and the
+// send — the client polls 202 until its budget ends (stuck, with nothing
+// paid) — while a redelivery after a crash before the ack does not pay
+// twice. Method: one operation with a crash at each step.
+func TestAsync202DualWrite(t *testing.T) {
+	quickRedelivery := func(cfg *world.Config) { cfg.Services.Queue.VisibilityTimeout = 300 * time.Millisecond }
+	runOneOpCases(t, models.Async202DualWrite, []oneOpCase{
+		{name: "crash-before-send", setup: crashOnce("before-send"), want: map[check.Kind]int{check.Stuck: 1},
+			verify: func(t *testing.T, res *world.Result, rerun string) {
+				assert.Empty(t, res.Ledger, rerun)
+				assert.Equal(t, world.Exhausted, res.Outcomes[0].Belief, rerun)
+			}},
+		{name: "crash-before-ack", setup: both(charging, quickRedelivery, crashOnce("before-ack")),
+			verify: func(t *testing.T, res *world.Result, rerun string) {
+				assert.Equal(t, map[string]int{"payments": 1, world.SourceGateway: 1}, sources(res), rerun)
+			}},
+		{name: "crash-after-charge/no-forward", setup: both(charging, quickRedelivery, noForward, crashOnce("after-charge")),
+			want: map[check.Kind]int{check.Duplicate: 1}},
+	})
+}
+
+// Goal: client-id answers a repeat with 200 and the same resource, its id
+// being the key; a charge repeated after a crash is kept single only by the
+// forwarded key. (Its Delete handler cannot be exercised: the world's
+// clients send no deletes.) Method: one operation whose first response is
+// lost, then one whose server crashes after the charge.
+func TestClientID(t *testing.T) {
+	runOneOpCases(t, models.ClientID, []oneOpCase{
+		{name: "response-lost", setup: dropFirstResponse, verify: func(t *testing.T, res *world.Result, rerun string) {
+			assert.Equal(t, []string{"create -", "create 200"}, statuses(res), rerun)
+			assert.Equal(t, res.Outcomes[0].Keys[0], res.History[1].Resource, "the resource is the key; %s", rerun)
+		}},
+		{name: "crash-after-charge/forward", setup: both(charging, crashOnce("after-charge"))},
+		{name: "crash-after-charge/no-forward", setup: both(charging, noForward, crashOnce("after-charge")),
+			want: map[check.Kind]int{check.Duplicate: 1}},
+	})
+}
+
+// Goal: content-hash takes one payment sent by two identities for two (a
+// duplicate), two identical payments of one client for one (lost), and a
+// retry after its window for a new payment (a duplicate). Method: two
+// workers on one operation; two operations of one client asking for the
+// same payment (--same-payment 1); a lost response retried after a 100ms
+// window.
+func TestContentHash(t *testing.T) {
+	runOneOpCases(t, models.ContentHash, []oneOpCase{
+		{name: "two-workers", setup: func(cfg *world.Config) { cfg.Clients, cfg.WorkersPerOp = 2, 2 },
+			want: map[check.Kind]int{check.Duplicate: 1}},
+		{name: "identical-payments", setup: func(cfg *world.Config) { cfg.OpsPerClient, cfg.Client.SamePaymentRate = 2, 1 },
+			want: map[check.Kind]int{check.Lost: 1}},
+		{name: "retry-after-window", setup: both(dropFirstResponse, func(cfg *world.Config) { cfg.Switches = []string{"retention=100ms"} }), want: map[check.Kind]int{check.Duplicate: 1}},
+	})
+}
+
+// Goal: gateway-then-persist charges again after a crash between the charge
+// and the insert; the gateway stops it only when the key is forwarded and
+// it deduplicates by key; a window gateway refuses the retry, which the
+// client reads as done while no payment is recorded. Method: one operation
+// whose server crashes after the charge, per downstream setting and gateway
+// mode; the work setting does not matter.
+func TestGatewayThenPersist(t *testing.T) {
+	crash := crashOnce("after-charge")
+	runOneOpCases(t, models.GatewayThenPersist, []oneOpCase{
+		{name: "forward/idempotent", setup: crash},
+		{name: "no-forward/idempotent", setup: both(noForward, crash), want: map[check.Kind]int{check.Duplicate: 1}},
+		{name: "forward/none", setup: both(gatewayMode(gateway.None), crash), want: map[check.Kind]int{check.Duplicate: 1}},
+		{name: "forward/window", setup: both(gatewayMode(gateway.DuplicateWindow), crash),
+			verify: func(t *testing.T, res *world.Result, rerun string) {
+				assert.Equal(t, map[string]int{world.SourceGateway: 1}, sources(res), "charged once, never recorded; %s", rerun)
+				assert.Equal(t, world.BelievedDone, res.Outcomes[0].Belief, rerun)
+			}},
+	})
+}
+
+// Goal: persist-then-gateway reconciles by the forwarded key after a crash
+// that follows the charge — one charge, recorded — even against a gateway
+// that deduplicates nothing; without the key at the gateway it cannot look
+// and charges again. Method: one operation whose server crashes after the
+// charge (or after the pending row), per downstream setting and gateway
+// mode.
+func TestPersistThenGateway(t *testing.T) {
+	crash := crashOnce("after-charge")
+	once := func(t *testing.T, res *world.Result, rerun string) {
+		assert.Equal(t, map[string]int{"payments": 1, world.SourceGateway: 1}, sources(res), rerun)
+	}
+	runOneOpCases(t, models.PersistThenGateway, []oneOpCase{
+		{name: "crash-after-pending", setup: crashOnce("after-pending"), verify: once},
+		{name: "forward/idempotent", setup: crash, verify: once},
+		{name: "forward/none", setup: both(gatewayMode(gateway.None), crash), verify: once},
+		{name: "forward/window", setup: both(gatewayMode(gateway.DuplicateWindow), crash), verify: once},
+		{name: "no-forward/none", setup: both(noForward, gatewayMode(gateway.None), crash), want: map[check.Kind]int{check.Duplicate: 1}},
+	})
 }

@@ -122,9 +122,9 @@ func (s Switches) Value(sw Switch) string {
 			return "forever"
 		}
 		if s.RejectExpired {
-			return s.Retention.String() + ":reject"
+			return shortDuration(s.Retention) + ":reject"
 		}
-		return s.Retention.String() + ":accept"
+		return shortDuration(s.Retention) + ":accept"
 	case SwitchFailures:
 		if s.StoreFailures {
 			return "store"
@@ -134,7 +134,7 @@ func (s Switches) Value(sw Switch) string {
 		if s.Lease == 0 {
 			return "none"
 		}
-		return s.Lease.String()
+		return shortDuration(s.Lease)
 	case SwitchDownstream:
 		if s.Forward {
 			return "forward"
@@ -161,4 +161,16 @@ func joinSwitches(list []Switch) string {
 		names = append(names, string(sw))
 	}
 	return strings.Join(names, ", ")
+}
+
+// shortDuration prints a duration without its zero units: 24h, 1m30s.
+func shortDuration(d sim.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
