@@ -44,10 +44,12 @@ test: lint
 bench:
 	$(GO) test -run '^$$' -bench . -cpu 1 -count 5 ./sim ./experiments ./sim/db ./sim/db/sql ./sim/kv ./sim/gateway ./sim/queue
 
-# Longer checks than make test allows (run by CI after make test):
+# Longer checks than make test allows (run by CI after make test): the
+# strategy soak over 20,000 fault mixes per strategy and level,
 # determinism over 2000 seeds, and the race detector over the world (sweeps
 # run worlds in parallel, so no strategy may share state between runs).
 verify:
+	IDEMSIM_CHAOS_SEEDS=20000 $(GO) test -count=1 -timeout 60m -run 'TestStrategiesUnderChaos|TestReplayStrategiesLoseWhen409IsDone' ./models
 	IDEMSIM_DETERMINISM_SEEDS=2000 $(GO) test -count=1 -run 'SameSeed' ./sim/world
 	IDEMSIM_DB_SEEDS=300 $(GO) test -count=1 -run 'TestRandomHistories' ./sim/db
 	$(GO) test -count=1 -race ./sim/... ./experiments
