@@ -116,18 +116,11 @@ func async202(name string, outbox bool) api.Strategy {
 // acceptJob claims the key and records the intent in one transaction, then
 // (without the outbox) sends the job; a key already there gets its status.
 func acceptJob(env api.Env, req api.Request, outbox bool) api.Response {
-	tx, err := env.DB().Begin(api.DefaultLevel)
-	if err != nil {
-		return failed()
-	}
-	claimed, err := claimKey(tx, req)
+	tx, claimed, fail := claimInTxn(env, req)
 	switch {
-	case api.SQLState(err) == api.CodeSerializationFailure:
-		return unavailable("serialization failure")
-	case err != nil:
-		return failed()
+	case fail.Status != 0:
+		return fail
 	case !claimed:
-		_ = tx.Rollback()
 		return jobStatus(env.DB(), req)
 	}
 	// A key the reaper forgot may have left its old job: it starts anew.

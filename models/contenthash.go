@@ -40,19 +40,11 @@ var ContentHash = api.Strategy{
 		return api.Server{
 			Create: func(env api.Env, req api.Request) api.Response {
 				req.Key = req.Client + "/" + req.Fingerprint // what is forwarded and recorded, too
-				tx, err := env.DB().Begin(api.DefaultLevel)
-				if err != nil {
-					return failed()
-				}
-				// A racer's uncommitted claim makes this wait for its end.
-				claimed, err := claimKey(tx, req)
+				tx, claimed, fail := claimInTxn(env, req)
 				switch {
-				case api.SQLState(err) == api.CodeSerializationFailure:
-					return unavailable("serialization failure")
-				case err != nil:
-					return failed()
+				case fail.Status != 0:
+					return fail
 				case !claimed:
-					_ = tx.Rollback()
 					row, ok, err := lookupKey(env.DB(), req.Key, noLock)
 					if err != nil || !ok {
 						return unavailable("the payment's record changed; try again") // reaped meanwhile

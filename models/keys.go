@@ -59,6 +59,29 @@ func claimKey(x execer, req api.Request) (claimed bool, err error) {
 	return err == nil && len(res.Rows) == 1, err
 }
 
+// claimInTxn begins a transaction and claims the key in it; a racer's
+// uncommitted claim makes it wait for the racer's end. It returns the open
+// transaction when this request made the claim; claimed is false when the
+// key was there already (the transaction is then over); a failure's
+// response has a status.
+func claimInTxn(env api.Env, req api.Request) (tx api.Tx, claimed bool, fail api.Response) {
+	tx, err := env.DB().Begin(api.DefaultLevel)
+	if err != nil {
+		return nil, false, failed()
+	}
+	claimed, err = claimKey(tx, req)
+	switch {
+	case api.SQLState(err) == api.CodeSerializationFailure:
+		return nil, false, unavailable("serialization failure")
+	case err != nil:
+		return nil, false, failed()
+	case !claimed:
+		_ = tx.Rollback()
+		return nil, false, api.Response{}
+	}
+	return tx, true, api.Response{}
+}
+
 // takeOver claims a started key whose owner's lease ran out (by the
 // database's clock), stamping it anew; it fails when another request took
 // it over or finished it first.

@@ -73,3 +73,24 @@ const (
 	pointBeforeStore  = "before-store"  // the work is done, its response not yet stored
 	pointBeforeUnlock = "before-unlock" // the response is stored, the lock still held
 )
+
+// replayOrPay replays the response stored under the key, or does the work
+// and stores its response: all redis-presence does, and what redis-lock's
+// holder does under its lock. A lost SET leaves the key unknown: a retry
+// pays again.
+func replayOrPay(env api.Env, kv api.KV, req api.Request, st api.Settings) api.Response {
+	if resp, found, err := loadResult(kv, req.Key, st); err != nil {
+		return unavailable("the store could not be read")
+	} else if found {
+		return resp
+	}
+	resp, err := pay(env, env.DB(), req, st)
+	if err != nil {
+		return failed()
+	}
+	if keep(resp, st) {
+		env.Crash(pointBeforeStore)
+		_ = storeResult(kv, req.Key, resp, st)
+	}
+	return resp
+}

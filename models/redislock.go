@@ -52,30 +52,11 @@ var RedisLock = api.Strategy{
 				} else if !ok {
 					return locked()
 				}
-				resp := lockedWork(env, kv, req, st)
+				resp := replayOrPay(env, kv, req, st)
 				env.Crash(pointBeforeUnlock)
 				_, _ = kv.CompareAndDelete(lock, token)
 				return resp
 			},
 		}
 	},
-}
-
-// lockedWork is what the lock's holder does: replay a stored response, or
-// do the work and store its response.
-func lockedWork(env api.Env, kv api.KV, req api.Request, st api.Settings) api.Response {
-	if resp, found, err := loadResult(kv, req.Key, st); err != nil {
-		return unavailable("the store could not be read")
-	} else if found {
-		return resp
-	}
-	resp, err := pay(env, env.DB(), req, st)
-	if err != nil {
-		return failed()
-	}
-	if keep(resp, st) {
-		env.Crash(pointBeforeStore)
-		_ = storeResult(kv, req.Key, resp, st)
-	}
-	return resp
 }

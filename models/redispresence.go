@@ -28,22 +28,7 @@ var RedisPresence = api.Strategy{
 	Boot: func(st api.Settings) api.Server {
 		return api.Server{
 			Create: func(env api.Env, req api.Request) api.Response {
-				kv := env.KV()
-				if resp, found, err := loadResult(kv, req.Key, st); err != nil {
-					return unavailable("the store could not be read")
-				} else if found {
-					return resp
-				}
-				resp, err := pay(env, env.DB(), req, st)
-				if err != nil {
-					return failed()
-				}
-				if keep(resp, st) {
-					env.Crash(pointBeforeStore)
-					// A lost SET leaves the key unknown: a retry pays again.
-					_ = storeResult(kv, req.Key, resp, st)
-				}
-				return resp
+				return replayOrPay(env, env.KV(), req, st)
 			},
 		}
 	},
