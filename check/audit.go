@@ -18,9 +18,9 @@ type Kind string
 
 // The kinds of violation, as DESIGN.md defines them.
 const (
-	// Duplicate: a business operation took effect more than once.
+	// Duplicate: an operation's effect happened twice or more.
 	Duplicate Kind = "duplicate"
-	// Lost: a client stopped because a response said done, and the effect
+	// Lost: a client concluded "done" from a response, yet the effect
 	// is absent at the end of the run.
 	Lost Kind = "lost"
 	// Stuck: a client gave up after its attempt budget with no effect; it

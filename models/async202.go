@@ -66,7 +66,7 @@ const (
 func async202(name string, outbox bool) api.Strategy {
 	s := api.Strategy{
 		Name: name,
-		Rule: "in one transaction record the key, the intent and a job, answer 202 with a status URL; a worker draining the jobs " +
+		Rule: "write the key, the pending payment and its job in one transaction, answer 202 with a status URL; a worker draining the jobs " +
 			"table FOR UPDATE SKIP LOCKED pays and finishes the key in one transaction; polls answer the stored outcome",
 		Position: "the thread's asynchronous camp: the request only records a pending payment and its job (an outbox in the " +
 			"same transaction) and answers 202, a worker runs the job at least once, the client polls for the outcome",

@@ -3,7 +3,7 @@
 // Chooser, and actors written as straight-line Go that park on blocking calls.
 //
 // Exactly one actor runs at a time. Actors are coroutines built on iter.Pull,
-// so a hand-off is a synchronous switch, never a free-running goroutine; the
-// same seed and configuration give the same run in any process at any
+// so a hand-off is a synchronous switch, never a free-running goroutine: a
+// seed and a configuration replay identically whatever the process or its
 // GOMAXPROCS. Nothing here reads the wall clock or global randomness.
 package sim

@@ -36,8 +36,9 @@ func (a Action) String() string {
 	return fmt.Sprintf("action(%d)", uint8(a))
 }
 
-// Policy is how a client reads each status code: the thread's point is that
-// the contract lives on both sides, so it is a table, not code.
+// Policy is how a client reads each status code. The thread insists that a
+// client is half of the contract, so the reading is a table one can change,
+// not code.
 type Policy struct {
 	byStatus [600]Action
 }
