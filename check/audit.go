@@ -21,7 +21,7 @@ const (
 	// Duplicate: an operation's effect happened twice or more.
 	Duplicate Kind = "duplicate"
 	// Lost: a client concluded "done" from a response, yet the effect
-	// is absent at the end of the run.
+	// is missing from the ledger when the run ends.
 	Lost Kind = "lost"
 	// Stuck: a client gave up after its attempt budget with no effect; it
 	// is availability, not safety.
