@@ -47,12 +47,14 @@ bench:
 # Longer checks than make test allows (run by CI after make test): the
 # strategy soak over 20,000 fault mixes per strategy and level,
 # determinism over 2000 seeds, and the race detector over the world (sweeps
-# run worlds in parallel, so no strategy may share state between runs).
+# run worlds in parallel, so no strategy may share state between runs; the
+# soak's short run covers every strategy).
 verify:
 	IDEMSIM_CHAOS_SEEDS=20000 $(GO) test -count=1 -timeout 60m -run 'TestStrategiesUnderChaos|TestReplayStrategiesLoseWhen409IsDone' ./models
 	IDEMSIM_DETERMINISM_SEEDS=2000 $(GO) test -count=1 -run 'SameSeed' ./sim/world
 	IDEMSIM_DB_SEEDS=300 $(GO) test -count=1 -run 'TestRandomHistories' ./sim/db
 	$(GO) test -count=1 -race ./sim/... ./experiments
+	IDEMSIM_CHAOS_SEEDS=20 $(GO) test -count=1 -race -run 'TestStrategiesUnderChaos' ./models
 
 # Fuzz the SQL parser; new interesting inputs land in its corpus (commit them).
 fuzz:

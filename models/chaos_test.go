@@ -79,6 +79,10 @@ func chaosSeeds(t *testing.T) uint64 {
 	return 2000
 }
 
+// minSeedsToCatch is the soak's size below which a wrong strategy that was
+// not caught is not a failure (the race detector's short run).
+const minSeedsToCatch = 1000
+
 // chaosChunk is how many seeds run between looks at the results.
 const chaosChunk = 100
 
@@ -131,6 +135,10 @@ func TestStrategiesUnderChaos(t *testing.T) {
 						assert.Fail(t, "a violation", "%s at %s: seed %d: %d duplicate, %d lost, out of %d seeds\n%s\n%s",
 							s.Name, level.Slug(), first.Seed, first.Counts[0], first.Counts[1], runs, chaosRun(s, level, first.Seed), rerun)
 					}
+					return
+				}
+				if first == nil && n < minSeedsToCatch {
+					t.Logf("%s at %s not caught in %d seeds (a run this short checks only the correct ones)", s.Name, level.Slug(), runs)
 					return
 				}
 				assert.NotNil(t, first, "%s at %s is known to be wrong, and %d fault mixes never caught it\n%s", s.Name, level.Slug(), runs, rerun)
