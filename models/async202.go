@@ -47,10 +47,11 @@ const (
 	pointBeforeAck  = "before-ack"
 )
 
-// jobsDDL holds each key's intent (what the worker needs to pay) and, for
-// the outbox, whether its job is done.
+// jobsDDL holds each pending key's intent (what the worker needs to pay);
+// a job's row is deleted in the transaction that pays it, as an outbox is
+// drained.
 const jobsDDL = "create table jobs (id bigserial primary key, key text unique not null, client text not null, amount bigint not null, " +
-	"currency text not null, description text not null, done boolean not null default false)"
+	"currency text not null, description text not null)"
 
 // jobPoll is how long an idle or failing worker first waits before it
 // looks again, doubling up to maxIdle while it finds nothing to do;
@@ -123,10 +124,7 @@ func acceptJob(env api.Env, req api.Request, outbox bool) api.Response {
 	case !claimed:
 		return jobStatus(env.DB(), req)
 	}
-	// A key the reaper forgot may have left its old job: it starts anew.
-	if _, err := tx.Exec("insert into jobs (key, client, amount, currency, description) values ($1, $2, $3, $4, $5) "+
-		"on conflict (key) do update set client = excluded.client, amount = excluded.amount, currency = excluded.currency, "+
-		"description = excluded.description, done = false",
+	if _, err := tx.Exec("insert into jobs (key, client, amount, currency, description) values ($1, $2, $3, $4, $5)",
 		api.Text(req.Key), api.Text(req.Client), api.Int(req.Payload.Amount), api.Text(req.Payload.Currency), api.Text(req.Payload.Description)); err != nil {
 		return failed()
 	}
@@ -169,7 +167,7 @@ func jobStatus(db execer, req api.Request) api.Response {
 func runNextJob(env api.Env, st api.Settings) bool {
 	// A look without a transaction first: an idle worker costs one
 	// statement per look.
-	if res, err := env.DB().Exec("select id from jobs where done = false limit 1"); err != nil || len(res.Rows) == 0 {
+	if res, err := env.DB().Exec("select id from jobs limit 1"); err != nil || len(res.Rows) == 0 {
 		return false
 	}
 	tx, err := env.DB().Begin(api.DefaultLevel)
@@ -177,7 +175,7 @@ func runNextJob(env api.Env, st api.Settings) bool {
 		return false
 	}
 	defer func() { _ = tx.Rollback() }() // after a commit, a no-op
-	res, err := tx.Exec("select key, client, amount, currency, description from jobs where done = false order by id limit 1 for update skip locked")
+	res, err := tx.Exec("select key, client, amount, currency, description from jobs order by id limit 1 for update skip locked")
 	if err != nil || len(res.Rows) == 0 {
 		return false
 	}
@@ -235,7 +233,7 @@ func jobRequest(r []api.Value) api.Request {
 }
 
 // performJob pays in tx and, when the outcome is kept, finishes the key
-// with it, marks the job done and commits; a failure that is not kept
+// with it, deletes the job and commits; a failure that is not kept
 // leaves the job pending (the caller rolls back) so that it runs again.
 func performJob(env api.Env, tx api.Tx, req api.Request, st api.Settings) bool {
 	resp, err := pay(env, tx, req, st)
@@ -245,7 +243,7 @@ func performJob(env api.Env, tx api.Tx, req api.Request, st api.Settings) bool {
 	if finishKey(tx, req.Key, resp) != nil {
 		return false
 	}
-	if _, err := tx.Exec("update jobs set done = true where key = $1", api.Text(req.Key)); err != nil {
+	if _, err := tx.Exec("delete from jobs where key = $1", api.Text(req.Key)); err != nil {
 		return false
 	}
 	return tx.Commit() == nil
