@@ -41,17 +41,18 @@ type Payload struct {
 // in hex).
 func (p Payload) Fingerprint() string {
 	h := uint64(0xcbf29ce484222325)
-	mix := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
+	mix := func(b []byte) {
+		for _, c := range b {
+			h ^= uint64(c)
 			h *= 0x100000001b3
 		}
 		h ^= 0xff // field separator
 		h *= 0x100000001b3
 	}
-	mix(strconv.FormatInt(p.Amount, 10))
-	mix(p.Currency)
-	mix(p.Description)
+	var amount [20]byte
+	mix(strconv.AppendInt(amount[:0], p.Amount, 10))
+	mix([]byte(p.Currency))
+	mix([]byte(p.Description))
 	const hex = "0123456789abcdef"
 	var b [16]byte
 	for i := len(b) - 1; i >= 0; i-- {
