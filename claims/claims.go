@@ -41,12 +41,16 @@ type Claim struct {
 	Scenarios []Scenario
 }
 
-// Scenario is one scripted run.
+// Scenario is one scripted run: a world (`run`: the flags of idemsim run)
+// or an interleaving of SQL sessions (`sql`: a script in the format of
+// sim/db/testdata/scripts, run on the simulated database at each level it
+// declares).
 type Scenario struct {
 	Name    string
 	Claim   int
 	Comment string   // what the scenario shows, from the comment above it
-	Args    []string // the flags of idemsim run
+	Args    []string // the flags of idemsim run (a run scenario)
+	Script  string   // the SQL script (a sql scenario)
 }
 
 var (
@@ -113,7 +117,7 @@ func Parse(file, text string) (Claim, error) {
 				header = false
 			}
 			comment = comment[:0]
-		case strings.HasPrefix(line, "run"):
+		case strings.HasPrefix(line, "run") || strings.HasPrefix(line, "sql"):
 			header = false
 			s, err := parseRun(line)
 			if err != nil {
@@ -128,8 +132,12 @@ func Parse(file, text string) (Claim, error) {
 				}
 				input = append(input, sc.Text())
 			}
-			s.Args = SplitArgs(strings.Join(input, "\n"))
-			if len(s.Args) == 0 {
+			if strings.HasPrefix(line, "sql") {
+				s.Script = strings.Join(input, "\n") + "\n"
+				if strings.TrimSpace(s.Script) == "" {
+					return c, bad(n, "scenario %s has no script", s.Name)
+				}
+			} else if s.Args = SplitArgs(strings.Join(input, "\n")); len(s.Args) == 0 {
 				return c, bad(n, "scenario %s has no flags", s.Name)
 			}
 			c.Scenarios = append(c.Scenarios, s)
@@ -152,11 +160,11 @@ func Parse(file, text string) (Claim, error) {
 	return c, sc.Err()
 }
 
-// parseRun reads "run scenario=NAME".
+// parseRun reads "run scenario=NAME" or "sql scenario=NAME".
 func parseRun(line string) (Scenario, error) {
 	f := strings.Fields(line)
-	if len(f) != 2 || f[0] != "run" || !strings.HasPrefix(f[1], "scenario=") {
-		return Scenario{}, fmt.Errorf("want 'run scenario=NAME', got %q", line)
+	if len(f) != 2 || (f[0] != "run" && f[0] != "sql") || !strings.HasPrefix(f[1], "scenario=") {
+		return Scenario{}, fmt.Errorf("want 'run scenario=NAME' or 'sql scenario=NAME', got %q", line)
 	}
 	name := strings.TrimPrefix(f[1], "scenario=")
 	if !scenarioName.MatchString(name) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/claims"
+	"github.com/idemsim/idemsim/sim/db/script"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -41,13 +42,24 @@ func claimsCommand(stdout io.Writer) error {
 type Outcome struct {
 	Report check.Report
 	Ledger string // the effects by source: "1 payments row, 2 gateway charges"
+	// Errors are a SQL scenario's failed statements, "LEVEL: tN: STATEMENT
+	// => error CODE", in the order they failed.
+	Errors []string
+	sql    bool
 }
 
-// Held reports whether the run showed no violation.
-func (o Outcome) Held() bool { return len(o.Report.Violations) == 0 }
+// Held reports whether the run showed no violation (a SQL scenario: no
+// statement failed).
+func (o Outcome) Held() bool { return len(o.Report.Violations) == 0 && len(o.Errors) == 0 }
 
 // Text is the outcome in a few words: the violations by kind, or none.
 func (o Outcome) Text() string {
+	if o.sql {
+		if len(o.Errors) == 0 {
+			return "every statement succeeded"
+		}
+		return "FAILED " + strings.Join(o.Errors, "; ")
+	}
 	var parts []string
 	for _, k := range check.Kinds {
 		if n := o.Report.Counts[k]; n > 0 {
@@ -62,6 +74,13 @@ func (o Outcome) Text() string {
 
 // runScenario runs a scenario without its timeline.
 func runScenario(s claims.Scenario) (Outcome, error) {
+	if s.Script != "" {
+		out, err := runScript(s.Name, s.Script, "", script.DefaultOptions())
+		if err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{Errors: scriptErrors(out), sql: true}, nil
+	}
 	st, err := configure(append(append([]string{}, s.Args...), "--violations", "0"))
 	if err != nil {
 		return Outcome{}, err
@@ -93,4 +112,21 @@ func wrap(text string, width int) []string {
 		lines = append(lines, cur)
 	}
 	return lines
+}
+
+// scriptErrors are the statements of a script's output that failed, with
+// the level they ran at.
+func scriptErrors(out string) []string {
+	var errs []string
+	level := ""
+	for _, line := range strings.Split(out, "\n") {
+		if l, ok := strings.CutPrefix(line, "# level: "); ok {
+			level = l + ": "
+			continue
+		}
+		if strings.Contains(line, " => error ") {
+			errs = append(errs, level+line)
+		}
+	}
+	return errs
 }

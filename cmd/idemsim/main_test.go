@@ -116,6 +116,7 @@ func TestInvalidInput(t *testing.T) {
 		{name: "unknown-scenario", args: []string{"run", "--scenario", "bogus"}, code: 2, names: `--scenario: unknown scenario "bogus"`, accepted: "(accepted: unique-409-response-lost, "},
 		{name: "claims-with-argument", args: []string{"claims", "1"}, code: 2, names: `idemsim claims: takes no arguments, got "1"`, accepted: "no arguments"},
 		{name: "retry-after-unknown", args: []string{"run", "--retry-after", "maybe"}, code: 2, names: `--retry-after: "maybe"`, accepted: "(accepted: honour, ignore)"},
+		{name: "sql-scenario-with-flags", args: []string{"run", "--scenario", "read-only-transaction-aborted", "--trace"}, code: 2, names: "--scenario read-only-transaction-aborted: a SQL scenario takes no other flag", accepted: "alone"},
 		{name: "unknown-strategy", args: []string{"run", "--strategy", "bogus"}, code: 2, names: `--strategy: "bogus"`, accepted: "(accepted: " + strings.Join(models.Names(), ", ") + ")"},
 		{name: "drop-request-negative", args: []string{"run", "--drop-request", "-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},
 		{name: "drop-request-negative-equals", args: []string{"run", "--drop-request=-0.1"}, code: 2, names: `--drop-request: rate "-0.1"`, accepted: rate},

@@ -19,6 +19,7 @@ import (
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/db/script"
 	"github.com/idemsim/idemsim/sim/db/sql"
 	"github.com/idemsim/idemsim/sim/gateway"
 	"github.com/idemsim/idemsim/sim/kv"
@@ -255,6 +256,9 @@ func configure(args []string) (*runSetup, error) {
 		// The scenario's flags, then the user's: parse them again as one
 		// command line, which is what the summary prints.
 		sc, _ := claims.Lookup(o.scenario)
+		if sc.Script != "" {
+			return nil, usagef("idemsim run: --scenario %s: a SQL scenario takes no other flag (run idemsim run --scenario %s alone)", sc.Name, sc.Name)
+		}
 		args = withScenario(fs, sc.Args, args)
 		cfg, o = world.Defaults(), runOptions{strategy: "naive", violations: 3}
 		fs = runFlags(&cfg, &o)
@@ -345,6 +349,15 @@ func configure(args []string) (*runSetup, error) {
 }
 
 func runCommand(args []string, stdout, stderr io.Writer) error {
+	if sc, ok := sqlScenario(args); ok {
+		// A claim settled on the database alone: its script, at each level.
+		out, err := runScript(sc.Name, sc.Script, "", script.DefaultOptions())
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(stdout, out)
+		return err
+	}
 	st, err := configure(args)
 	if err != nil {
 		return err
@@ -379,6 +392,22 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("idemsim run: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", res.Kernel.Events, res.End)
 	}
 	return nil
+}
+
+// sqlScenario is the SQL scenario the arguments name with --scenario, if
+// they are exactly "--scenario NAME" (a SQL scenario takes no other flag).
+func sqlScenario(args []string) (claims.Scenario, bool) {
+	var name string
+	switch {
+	case len(args) == 2 && args[0] == "--scenario":
+		name = args[1]
+	case len(args) == 1 && strings.HasPrefix(args[0], "--scenario="):
+		name = strings.TrimPrefix(args[0], "--scenario=")
+	default:
+		return claims.Scenario{}, false
+	}
+	sc, err := claims.Lookup(name)
+	return sc, err == nil && sc.Script != ""
 }
 
 // withScenario is a scenario's flags overlaid with the user's (without the

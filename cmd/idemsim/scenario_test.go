@@ -54,8 +54,8 @@ func TestScenarios(t *testing.T) {
 func TestClaimScenarios(t *testing.T) {
 	datadriven.Walk(t, "../../claims/scenarios", func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			if d.Cmd != "run" {
-				d.Fatalf(t, "unknown directive %q (accepted: run scenario=NAME); go test ./cmd/idemsim -run TestClaimScenarios", d.Cmd)
+			if d.Cmd != "run" && d.Cmd != "sql" {
+				d.Fatalf(t, "unknown directive %q (accepted: run scenario=NAME, sql scenario=NAME); go test ./cmd/idemsim -run TestClaimScenarios", d.Cmd)
 			}
 			var name string
 			d.ScanArgs(t, "scenario", &name)

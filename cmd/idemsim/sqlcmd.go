@@ -47,9 +47,24 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sc, err := script.Parse(rest[0], text)
+	opts := script.DefaultOptions()
+	opts.Seed = seed
+	opts.DB.SSILocks = ssiLocks
+	out, err := runScript(rest[0], string(text), level, opts)
 	if err != nil {
 		return usagef("idemsim sql: %v", err)
+	}
+	_, err = io.WriteString(stdout, out)
+	return err
+}
+
+// runScript runs a script at level, or at every level it declares, and
+// returns what it printed, a "# level:" line before each level's lines when
+// there are several.
+func runScript(name, text, level string, opts script.Options) (string, error) {
+	sc, err := script.Parse(name, text)
+	if err != nil {
+		return "", err
 	}
 	levels := sc.Levels
 	if level != "" {
@@ -58,9 +73,6 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	if len(levels) == 0 {
 		levels = []string{""}
 	}
-	opts := script.DefaultOptions()
-	opts.Seed = seed
-	opts.DB.SSILocks = ssiLocks
 	var b strings.Builder
 	for _, l := range levels {
 		if len(levels) > 1 {
@@ -71,8 +83,7 @@ func sqlCommand(args []string, stdout io.Writer) error {
 			b.WriteByte('\n')
 		}
 	}
-	_, err = io.WriteString(stdout, b.String())
-	return err
+	return b.String(), nil
 }
 
 // ssiLocksValue reads a SIREAD lock granularity by name.
