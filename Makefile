@@ -5,7 +5,7 @@ BIN      := bin/idemsim
 IDEMSIM  := ./$(BIN)
 PKGS     := ./...
 
-.PHONY: all build install run test lint bench verify fuzz pg-expected experiments clean
+.PHONY: all build install run test lint bench verify fuzz pg-expected experiments results clean
 
 all: build
 
@@ -73,6 +73,14 @@ pg-expected:
 .PHONY: pg-random
 pg-random:
 	scripts/pg15-random.sh
+
+# The committed results: what every claim's scenarios showed, and every
+# strategy in the standard edge cases. Each file is written to a temporary
+# name and renamed, so an interrupted run leaves the old one whole; a test
+# fails when they are stale.
+results: build
+	$(IDEMSIM) claims > results/claims.txt.tmp && mv results/claims.txt.tmp results/claims.txt
+	$(IDEMSIM) table > results/edge-cases.md.tmp && mv results/edge-cases.md.tmp results/edge-cases.md
 
 experiments: build
 	@echo 'no sweep is defined yet: see the open issues'
