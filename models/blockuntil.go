@@ -54,10 +54,8 @@ var BlockUntilDone = api.Strategy{
 						return unavailable("the key's row was removed") // by the reaper, since the 23505
 					}
 					return answerFor(row)
-				case api.CodeSerializationFailure, api.CodeDeadlockDetected:
-					return unavailable("serialization failure")
 				}
-				return failed()
+				return dbFailure(err)
 			},
 			Workers: reaperWorkers(st),
 		}

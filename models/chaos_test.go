@@ -117,22 +117,12 @@ func TestStrategiesUnderChaos(t *testing.T) {
 					cfg.DB.Isolation = level
 					return cfg
 				}
-				var first *experiments.SeedResult
-				var runs uint64
-				// In chunks, so that a wrong strategy stops soon after it
-				// is caught.
-				for from := uint64(1); from <= n && (first == nil || correct); from += chaosChunk {
-					err := experiments.SweepConfigs(configOf, from, min(chaosChunk, n-from+1), runtime.GOMAXPROCS(0), func(r experiments.SeedResult) {
-						runs++
-						if first == nil && (r.Counts[0] > 0 || r.Counts[1] > 0 || !correct && stuckIsCaught[s.Name] && r.Counts[2] > 0) {
-							first = &r
-						}
-					})
-					require.NoError(t, err, rerun)
-				}
+				first, runs := firstMatch(t, configOf, n, func(r experiments.SeedResult) bool {
+					return r.Counts[0] > 0 || r.Counts[1] > 0 || !correct && stuckIsCaught[s.Name] && r.Counts[2] > 0
+				})
 				if correct {
 					if first != nil {
-						assert.Fail(t, "a violation", "%s at %s: seed %d: %d duplicate, %d lost, out of %d seeds\n%s\n%s",
+						assert.Fail(t, "a violation", "%s at %s: seed %d: %d duplicate, %d lost (the first in %d seeds)\n%s\n%s",
 							s.Name, level.Slug(), first.Seed, first.Counts[0], first.Counts[1], runs, chaosRun(s, level, first.Seed), rerun)
 					}
 					return
@@ -145,6 +135,24 @@ func TestStrategiesUnderChaos(t *testing.T) {
 			})
 		}
 	}
+}
+
+// firstMatch sweeps the seeds 1..n of configOf on every core, in chunks of
+// chaosChunk so that it stops soon after the first result that matches;
+// it returns that result (nil if none) and how many seeds it ran.
+func firstMatch(t *testing.T, configOf func(seed uint64) world.Config, n uint64, match func(experiments.SeedResult) bool) (*experiments.SeedResult, uint64) {
+	var first *experiments.SeedResult
+	var runs uint64
+	for from := uint64(1); from <= n && first == nil; from += chaosChunk {
+		err := experiments.SweepConfigs(configOf, from, min(chaosChunk, n-from+1), runtime.GOMAXPROCS(0), func(r experiments.SeedResult) {
+			runs++
+			if first == nil && match(r) {
+				first = &r
+			}
+		})
+		require.NoError(t, err, testcmd.Rerun(t, "./models"))
+	}
+	return first, runs
 }
 
 // chaosRun is how to look at one chaos seed's run.

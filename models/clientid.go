@@ -41,10 +41,8 @@ var ClientID = api.Strategy{
 				res, err := tx.Exec("insert into payments (id, amount, currency) values ($1, $2, $3) on conflict (id) do nothing returning id",
 					api.Text(req.Key), api.Int(req.Payload.Amount), api.Text(req.Payload.Currency))
 				switch {
-				case api.SQLState(err) == api.CodeSerializationFailure:
-					return unavailable("serialization failure")
 				case err != nil:
-					return failed()
+					return dbFailure(err)
 				case len(res.Rows) == 0:
 					_ = tx.Rollback()
 					return chosen(api.StatusOK, req.Key)

@@ -41,10 +41,8 @@ var ETag412 = api.Strategy{
 				}
 				version, err := accountVersion(tx, forUpdate)
 				switch {
-				case api.SQLState(err) == api.CodeSerializationFailure:
-					return unavailable("serialization failure")
 				case err != nil:
-					return failed()
+					return dbFailure(err)
 				case req.IfMatch != version:
 					return api.Response{Status: api.StatusPreconditionFailed, ETag: version}
 				}

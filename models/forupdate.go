@@ -54,10 +54,8 @@ func selectForUpdate(name string, l lock) api.Strategy {
 					switch {
 					case api.SQLState(err) == api.CodeLockNotAvailable:
 						return inProgress()
-					case api.SQLState(err) == api.CodeSerializationFailure:
-						return unavailable("serialization failure")
 					case err != nil:
-						return failed()
+						return dbFailure(err)
 					case !ok:
 						return unavailable("the key's row was removed") // the reaper's, between the upsert and the lock
 					case row.state != stateStarted:

@@ -71,10 +71,8 @@ func claimInTxn(env api.Env, req api.Request) (tx api.Tx, claimed bool, fail api
 	}
 	claimed, err = claimKey(tx, req)
 	switch {
-	case api.SQLState(err) == api.CodeSerializationFailure:
-		return nil, false, unavailable("serialization failure")
 	case err != nil:
-		return nil, false, failed()
+		return nil, false, dbFailure(err)
 	case !claimed:
 		_ = tx.Rollback()
 		return nil, false, api.Response{}
@@ -155,6 +153,17 @@ func inProgress() api.Response {
 // expired answers a key the reaper turned into a tombstone.
 func expired() api.Response {
 	return api.Response{Status: api.StatusConflict, Body: "this key has expired"}
+}
+
+// dbFailure is the answer to a statement that failed: a serialization
+// failure or a deadlock rolled the transaction back with nothing done, so
+// the client may come back (503, Retry-After); anything else is 500.
+func dbFailure(err error) api.Response {
+	switch api.SQLState(err) {
+	case api.CodeSerializationFailure, api.CodeDeadlockDetected:
+		return unavailable("serialization failure")
+	}
+	return failed()
 }
 
 // unavailable is 503 with Retry-After: try again, nothing happened.

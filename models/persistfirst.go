@@ -46,10 +46,8 @@ var PersistThenGateway = api.Strategy{
 			}
 			row, ok, err := lookupKey(tx, req.Key, forUpdate)
 			switch {
-			case api.SQLState(err) == api.CodeSerializationFailure:
-				return unavailable("serialization failure")
 			case err != nil:
-				return failed()
+				return dbFailure(err)
 			case !ok:
 				return unavailable("the key's row was removed")
 			case row.state != stateStarted:

@@ -241,6 +241,8 @@ type runSetup struct {
 	recorded []string // the header of a replayed fault list
 	traceOp  *api.OpID
 	help     string // the usage text, when --help was asked for
+	// A SQL scenario (its name and script) runs on the database alone.
+	scenario, script string
 }
 
 // configure parses a run command line into a world to run.
@@ -257,7 +259,10 @@ func configure(args []string) (*runSetup, error) {
 		// command line, which is what the summary prints.
 		sc, _ := claims.Lookup(o.scenario)
 		if sc.Script != "" {
-			return nil, usagef("idemsim run: --scenario %s: a SQL scenario takes no other flag (run idemsim run --scenario %s alone)", sc.Name, sc.Name)
+			if len(fs.given) > 2 {
+				return nil, usagef("idemsim run: --scenario %s: a SQL scenario takes no other flag (run idemsim run --scenario %s alone)", sc.Name, sc.Name)
+			}
+			return &runSetup{scenario: sc.Name, script: sc.Script}, nil
 		}
 		args = withScenario(fs, sc.Args, args)
 		cfg, o = world.Defaults(), runOptions{strategy: "naive", violations: 3}
@@ -349,17 +354,17 @@ func configure(args []string) (*runSetup, error) {
 }
 
 func runCommand(args []string, stdout, stderr io.Writer) error {
-	if sc, ok := sqlScenario(args); ok {
+	st, err := configure(args)
+	if err != nil {
+		return err
+	}
+	if st.script != "" {
 		// A claim settled on the database alone: its script, at each level.
-		out, err := runScript(sc.Name, sc.Script, "", script.DefaultOptions())
+		out, err := runScript(st.scenario, st.script, "", script.DefaultOptions())
 		if err != nil {
 			return err
 		}
 		_, err = io.WriteString(stdout, out)
-		return err
-	}
-	st, err := configure(args)
-	if err != nil {
 		return err
 	}
 	if st.help != "" {
@@ -392,22 +397,6 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("idemsim run: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", res.Kernel.Events, res.End)
 	}
 	return nil
-}
-
-// sqlScenario is the SQL scenario the arguments name with --scenario, if
-// they are exactly "--scenario NAME" (a SQL scenario takes no other flag).
-func sqlScenario(args []string) (claims.Scenario, bool) {
-	var name string
-	switch {
-	case len(args) == 2 && args[0] == "--scenario":
-		name = args[1]
-	case len(args) == 1 && strings.HasPrefix(args[0], "--scenario="):
-		name = strings.TrimPrefix(args[0], "--scenario=")
-	default:
-		return claims.Scenario{}, false
-	}
-	sc, err := claims.Lookup(name)
-	return sc, err == nil && sc.Script != ""
 }
 
 // withScenario is a scenario's flags overlaid with the user's (without the

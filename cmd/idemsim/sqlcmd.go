@@ -50,7 +50,7 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	opts := script.DefaultOptions()
 	opts.Seed = seed
 	opts.DB.SSILocks = ssiLocks
-	out, err := runScript(rest[0], string(text), level, opts)
+	out, err := runScript(rest[0], text, level, opts)
 	if err != nil {
 		return usagef("idemsim sql: %v", err)
 	}

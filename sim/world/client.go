@@ -75,10 +75,10 @@ func (c *client) perform(p *sim.Proc, i int) {
 	// flight), so it is built anew only when what it asks changes.
 	var req *httpRequest
 	for n := 1; n <= cfg.Attempts; n++ {
-		if n > 1 && cfg.OpDeadline > 0 && w.k.Now().Sub(out.Start) >= cfg.OpDeadline {
-			break // the operation's deadline passed: it is given up, unsure
-		}
 		if n > 1 {
+			if cfg.OpDeadline > 0 && w.k.Now().Sub(out.Start) >= cfg.OpDeadline {
+				break // the operation's deadline passed: it is given up, unsure
+			}
 			wait := cfg.PollInterval
 			if kind == api.Create || rereading {
 				wait = max(backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter)), retryAfter)
