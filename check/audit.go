@@ -52,7 +52,7 @@ type Report struct {
 	Ops         int // business operations submitted
 	Submissions int // (client, operation) pairs: more than Ops with several workers per operation
 	Attempts    int
-	Effects     int    // ledger rows and gateway charges
+	Effects     int    // ledger rows (created or deleted) and gateway charges
 	Beliefs     [4]int // submissions by client conclusion, indexed by world.Belief
 	Counts      map[Kind]int
 	Violations  []Violation  // by operation, then kind
@@ -76,14 +76,17 @@ func Audit(res *world.Result) Report {
 	// the gateway's charges) and the largest count is its number of
 	// effects: a payment that wrote its row and charged the card once took
 	// effect once.
+	// A deletion is the effect of the delete that asked for it, counted
+	// apart from the rows created.
 	type sourceOp struct {
-		source string
-		op     api.OpID
+		source  string
+		deleted bool
+		op      api.OpID
 	}
 	perSource := make(map[sourceOp]int)
 	effects := make(map[api.OpID]int)
 	for _, row := range res.Ledger {
-		k := sourceOp{row.Source, row.Op}
+		k := sourceOp{row.Source, row.Deleted, row.Op}
 		perSource[k]++
 		effects[row.Op] = max(effects[row.Op], perSource[k])
 	}

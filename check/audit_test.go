@@ -80,3 +80,38 @@ func TestAuditLatency(t *testing.T) {
 	assert.Equal(t, 101, rep.Ops, cmd)
 	assert.False(t, rep.Violated(""), cmd)
 }
+
+// Goal: a deletion is the effect of the delete that asked for it, apart
+// from the row it removed. Method: a create and a delete of its payment,
+// both done: no violation; the create's row inserted again after the
+// delete (a late create): a duplicate of the create, not of the delete; a
+// delete told done with nothing deleted: lost.
+func TestAuditDeletions(t *testing.T) {
+	create, del := api.OpID{Queue: 1, Index: 1}, api.OpID{Queue: 1, Index: 2}
+	done := func(op api.OpID) world.Outcome {
+		return world.Outcome{Client: "c1", Op: op, Belief: world.BelievedDone}
+	}
+	row := func(op api.OpID, id string, deleted bool) world.Row {
+		return world.Row{Source: "payments", ID: id, Op: op, Deleted: deleted}
+	}
+	for _, tc := range []struct {
+		name   string
+		ledger []world.Row
+		want   []string
+	}{
+		{"created-then-deleted", []world.Row{row(create, "1", false), row(del, "1", true)}, nil},
+		{"late-create-after-delete", []world.Row{row(create, "1", false), row(del, "1", true), row(create, "2", false)}, []string{"duplicate o1.1: took effect 2x; c1 done"}},
+		{"delete-that-deleted-nothing", []world.Row{row(create, "1", false)}, []string{"lost o1.2: took effect 0x; c1 done"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := "go test ./check -run TestAuditDeletions/" + tc.name
+			rep := check.Audit(&world.Result{Outcomes: []world.Outcome{done(create), done(del)}, Ledger: tc.ledger})
+			var got []string
+			for _, v := range rep.Violations {
+				got = append(got, v.String())
+			}
+			assert.Equal(t, tc.want, got, cmd)
+			assert.Equal(t, len(tc.ledger), rep.Effects, cmd)
+		})
+	}
+}

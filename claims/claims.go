@@ -192,6 +192,11 @@ func skipOutput(sc *bufio.Scanner, n *int) error {
 		if sc.Text() == "----" && prev == "----" {
 			return nil
 		}
+		if strings.HasPrefix(sc.Text(), "run scenario=") || strings.HasPrefix(sc.Text(), "sql scenario=") {
+			// An empty output written as "----" twice opens a block that
+			// swallows the directives after it (and -rewrite drops them).
+			return fmt.Errorf("an output block opened with '----' twice holds the directive %q (an empty output is one '----')", sc.Text())
+		}
 		prev = sc.Text()
 	}
 	return fmt.Errorf("an output block opened with '----' twice is not closed")

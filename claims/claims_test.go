@@ -54,6 +54,7 @@ func TestParseErrors(t *testing.T) {
 		{"no-script", "# Claim 3: x.\n\nsql scenario=a\n\n----\n", "scenario a has no script"},
 		{"stray-line", "# Claim 3: x.\n\nhello\n", `unexpected line "hello"`},
 		{"open-block", "# Claim 3: x.\n\nrun scenario=a\n--strategy naive\n----\n----\nout\n", "not closed"},
+		{"swallowing-block", "# Claim 3: x.\n\nrun scenario=a\n--strategy naive\n----\n----\n\nrun scenario=b\n--strategy naive\n----\n----\n", `holds the directive "run scenario=b"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := claims.Parse("f.txt", tc.text)

@@ -15,10 +15,11 @@ import "github.com/idemsim/idemsim/sim/api"
 // is the point). A second request waits on the first's uncommitted row and
 // then finds it. The catalogue's objection is a delete: the id is then
 // free, and a create that arrives late (a retry, or a copy still in the
-// network) makes the payment again. The Delete handler is here, but the
-// world's clients send no deletes yet, so no run can show that case. A key
-// reused for another intent is answered 200 with the first payment, as
-// nothing compares the payloads.
+// network) makes the payment again: claim 20's late-create-after-delete
+// scenario (`--delete-after`). A DELETE that finds nothing is 404, so a
+// retried delete whose 204 was lost is told 404. A key reused for another
+// intent is answered 200 with the first payment, as nothing compares the
+// payloads.
 var ClientID = api.Strategy{
 	Name: "client-id",
 	Rule: "the key is the payment's id: insert it ON CONFLICT (id) DO NOTHING RETURNING id in the charge's transaction, and answer 200 with the same resource when it exists",

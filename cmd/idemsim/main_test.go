@@ -107,6 +107,8 @@ func TestInvalidInput(t *testing.T) {
 	)
 	cases := []usageCase{
 		{name: "reuse-key-not-a-rate", args: []string{"run", "--reuse-key", "2"}, code: 2, names: "--reuse-key", accepted: "not a probability in [0, 1]"},
+		{name: "delete-without-delete-handler", args: []string{"run", "--delete-after", "0.5"}, code: 2, names: "--delete-after", accepted: "strategy naive has no delete handler (accepted: "},
+		{name: "delete-not-a-rate", args: []string{"run", "--strategy", "client-id", "--delete-after", "-1"}, code: 2, names: "--delete-after", accepted: "not a probability in [0, 1]"},
 		{name: "key-after-5xx-unknown", args: []string{"run", "--key-after-5xx", "rotate"}, code: 2, names: `--key-after-5xx: "rotate"`, accepted: "(accepted: keep, new)"},
 		{name: "work-unknown", args: []string{"run", "--work", "remote"}, code: 2, names: `--work: "remote"`, accepted: "(accepted: local, charge)"},
 		{name: "switch-not-accepted", args: []string{"run", "--strategy", "unique-409", "--switch", "lease=5s"}, code: 2, names: "--switch: strategy unique-409: switch lease", accepted: "(accepted: downstream)"},

@@ -102,6 +102,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	fs.add("op-deadline", "DURATION", "a client stops retrying an operation this long after its first attempt (default 0: only --attempts)", durationValue(&c.OpDeadline, true))
 	fs.add("reuse-key", "P", "probability an operation reuses the previous operation's key with its own payload, a client bug (default 0)", rateValue(&c.ReuseKeyRate))
 	fs.add("same-payment", "P", "probability an operation asks for the same payment as the previous one, under its own key (default 0)", rateValue(&c.SamePaymentRate))
+	fs.add("delete-after", "P", "probability an operation deletes the payment the previous one created, under its key, once that is done (default 0; a strategy with a delete handler: client-id)", rateValue(&c.DeleteRate))
 	fs.add("service-time", "DIST", "server work per request (default lognormal:2ms,0.5)", distValue(&cfg.ServiceTime))
 
 	fs.add("switch", "NAME=VALUE", "set one of the strategy's switches, repeatable: "+switchSyntax()+" (defaults: idemsim list)", func(s string) error {

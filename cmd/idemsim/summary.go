@@ -79,18 +79,21 @@ func ledgerSummary(rows []world.Row) string {
 	var sources []string
 	counts := map[string]int{}
 	for _, r := range rows {
-		if counts[r.Source] == 0 {
-			sources = append(sources, r.Source)
+		noun := r.Source + " row"
+		switch {
+		case r.Source == world.SourceGateway:
+			noun = "gateway charge"
+		case r.Deleted:
+			noun = r.Source + " deletion"
 		}
-		counts[r.Source]++
+		if counts[noun] == 0 {
+			sources = append(sources, noun)
+		}
+		counts[noun]++
 	}
 	parts := make([]string, len(sources))
-	for i, s := range sources {
-		noun := s + " row"
-		if s == world.SourceGateway {
-			noun = "gateway charge"
-		}
-		parts[i] = plural(counts[s], noun)
+	for i, noun := range sources {
+		parts[i] = plural(counts[noun], noun)
 	}
 	return strings.Join(parts, ", ")
 }

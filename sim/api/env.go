@@ -132,11 +132,18 @@ type Strategy struct {
 	// memory is not.
 	Schema []string
 	// Ledger names the tables whose committed inserts are business effects
-	// (a payment row): the oracle counts them per operation.
+	// (a payment row), and whose committed deletes are a delete's effect:
+	// the oracle counts them per operation.
 	Ledger []string
 	// CrashPoints are the steps the strategy names with Env.Crash, so that
 	// --crash-at can arm them.
 	CrashPoints []string
 	// Boot builds a server process at every start and restart.
 	Boot func(Settings) Server
+}
+
+// Deletes reports whether the strategy's servers answer a DELETE: a boot
+// on its defaults has a delete handler.
+func (s Strategy) Deletes() bool {
+	return s.Boot != nil && s.Boot(Settings{Switches: s.Defaults}).Delete != nil
 }

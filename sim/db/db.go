@@ -42,6 +42,11 @@ type Config struct {
 	// Session.SetTag). The world builds its ledger of business effects from
 	// it; the SQL under test cannot see or forge tags.
 	OnInsertCommitted func(table string, tag int64, rowID int64)
+	// OnDeleteCommitted, if set, is called when a transaction commits, once
+	// per row it deleted (not per version an UPDATE replaced), with the tag
+	// the deleting session carried: a business effect that removes, such
+	// as a DELETE of a payment.
+	OnDeleteCommitted func(table string, tag int64, rowID int64)
 	// Clock is the database server's own reading of the time, which now()
 	// returns (through Timestamp): it may run ahead of or behind the
 	// kernel's, as a skewed node's clock does. nil reads the kernel's Now.

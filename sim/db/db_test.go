@@ -441,3 +441,39 @@ func TestOrderedLimitOnNullableColumn(t *testing.T) {
 		assert.Empty(t, ids("select id from t order by id limit 0"))
 	})
 }
+
+// Goal: a committed DELETE is reported once per row with the deleting
+// session's tag, an UPDATE and a rolled-back DELETE are not. Method: tag
+// two sessions; one deletes and rolls back, one updates, one deletes and
+// commits; only the last is reported.
+func TestCommittedDeletes(t *testing.T) {
+	const rerun = "go test ./sim/db -run TestCommittedDeletes"
+	type deletion struct {
+		table string
+		tag   int64
+		row   int64
+	}
+	var got []deletion
+	cfg := db.DefaultConfig()
+	cfg.OnDeleteCommitted = func(table string, tag int64, row int64) { got = append(got, deletion{table, tag, row}) }
+	world(t, cfg, func(k *sim.Kernel, d *db.DB, p *sim.Proc) {
+		a, b := d.Connect(), d.Connect()
+		a.SetTag(7)
+		b.SetTag(8)
+		query(t, p, a, "begin")
+		query(t, p, a, "delete from test where id = 1")
+		query(t, p, a, "rollback")
+		query(t, p, b, "update test set value = 11 where id = 1")
+		assert.Empty(t, got, "a rolled-back delete and an update are not deletions; "+rerun)
+		query(t, p, a, "begin")
+		res := query(t, p, a, "delete from test where id = 1")
+		require.Equal(t, 1, res.Affected, rerun)
+		assert.Empty(t, got, "not before the commit; "+rerun)
+		query(t, p, a, "commit")
+		require.Len(t, got, 1, rerun)
+		assert.Equal(t, deletion{"test", 7, got[0].row}, got[0], rerun)
+		res = query(t, p, b, "delete from test where id = 1")
+		assert.Equal(t, 0, res.Affected, "the second delete finds nothing; "+rerun)
+		assert.Len(t, got, 1, rerun)
+	})
+}

@@ -1117,6 +1117,9 @@ func (x *exec) delete() (*Result, *sql.Error) {
 		x.tx.superseded = append(x.tx.superseded, v)
 		x.tx.wrote = true
 		deleted = append(deleted, v)
+		if x.db.cfg.OnDeleteCommitted != nil {
+			x.tx.deleted = append(x.tx.deleted, deletion{v, x.tx.session.tag})
+		}
 	}
 	if x.pl.ret != nil {
 		res := project(x.pl.ret, deleted)

@@ -47,6 +47,15 @@ type txn struct {
 	// inserted are the rows this transaction created, reported to
 	// Config.OnInsertCommitted if it commits.
 	inserted []*version
+	// deleted are the rows this transaction's DELETEs removed, with the tag
+	// its session carried then, reported to Config.OnDeleteCommitted.
+	deleted []deletion
+}
+
+// deletion is a row a DELETE removed, and the tag of the session that did.
+type deletion struct {
+	v   *version
+	tag int64
 }
 
 func (db *DB) begin(s *Session, level sql.Level, implicit bool) *txn {
@@ -173,6 +182,11 @@ func (tx *txn) end(commit bool) {
 		if hook := db.cfg.OnInsertCommitted; hook != nil {
 			for _, v := range tx.inserted {
 				hook(v.row.t.name, v.tag, v.row.id)
+			}
+		}
+		if hook := db.cfg.OnDeleteCommitted; hook != nil {
+			for _, d := range tx.deleted {
+				hook(d.v.row.t.name, d.tag, d.v.row.id)
 			}
 		}
 	} else {

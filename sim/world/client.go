@@ -7,9 +7,11 @@ import (
 	"github.com/idemsim/idemsim/sim/network"
 )
 
-// op is one business operation of a queue, as its message says.
+// op is one business operation of a queue, as its message says: create a
+// payment, or delete the one the operation before it created.
 type op struct {
 	id      api.OpID
+	kind    api.Kind // api.Create or api.Delete
 	payload api.Payload
 	key     int // key id: the key travels with the message
 }
@@ -48,7 +50,11 @@ func (c *client) run(p *sim.Proc) {
 			p.Sleep(w.cfg.Client.Think.Sample(w.ch, sim.StreamJitter))
 		}
 		c.resuming = false
-		c.perform(p, c.next)
+		if c.ops[c.next].kind == api.Delete {
+			c.performDelete(p, c.next)
+		} else {
+			c.perform(p, c.next)
+		}
 		c.next++
 	}
 	c.finished = true
@@ -87,44 +93,27 @@ func (c *client) perform(p *sim.Proc, i int) {
 			w.record(TraceBackoff, c.id, 0, o.id, 0, int64(wait), 0)
 			p.Sleep(wait)
 		}
-		c.attempts[i]++
-		attempt := c.attempts[i]
-		srv := w.balance()
-		key := w.keys[c.keys[i]]
-		w.record(TraceAttempt, c.id, srv.id, o.id, attempt, int64(c.keys[i]), int64(kind))
-		c.inflight = Attempt{Client: c.name, Op: o.id, Key: key, N: n, Kind: kind, Server: srv.name, Call: w.k.Now()}
-		c.waiting = true
-		out.Attempts++
-		if req == nil || req.Kind != kind || req.Location != location || req.Key != key || req.IfMatch != ifMatch {
+		if key := w.keys[c.keys[i]]; req == nil || req.Kind != kind || req.Location != location || req.Key != key || req.IfMatch != ifMatch {
 			req = &httpRequest{Request: api.Request{Kind: kind, Key: key, Payload: o.payload, Fingerprint: fingerprint, Location: location, Client: c.name, IfMatch: ifMatch}, keyID: c.keys[i]}
 		}
-		ref := faults.Ref{Caller: c.name, Op: o.id, Attempt: attempt}
-		resp, got := w.net.Call(p, c.id, srv.id, ref, req, cfg.TimeoutPerAttempt)
-		c.waiting = false
-		a := c.inflight
-		a.Return = w.k.Now()
-		if got != network.Answered {
-			a.TimedOut = true
-			w.history = append(w.history, a)
-			w.record(TraceTimeout, c.id, srv.id, o.id, attempt, 0, 0)
+		r, srv := c.send(p, i, n, out, req)
+		if r == nil {
 			continue // a timed-out poll polls again; a timed-out create creates again
 		}
-		r := resp.(*api.Response)
-		a.Status, a.Resource = r.Status, r.Resource
+		attempt := c.attempts[i]
 		if r.Location != "" {
 			location = r.Location
 		}
-		w.history = append(w.history, a)
 		if rereading && r.Status >= 200 && r.Status < 300 {
 			// The resource as it is now: this operation's effect is in it
 			// (done), or create again under its version.
 			rereading = false
 			if r.Resource != "" && !blind {
-				w.record(TraceResponse, c.id, srv.id, o.id, attempt, int64(r.Status), int64(Done))
-				c.conclude(out, BelievedDone, r.Status)
+				w.record(TraceResponse, c.id, srv, o.id, attempt, int64(r.Status), int64(Done))
+				c.conclude(out, BelievedDone, r)
 				return
 			}
-			w.record(TraceResponse, c.id, srv.id, o.id, attempt, int64(r.Status), int64(Retry))
+			w.record(TraceResponse, c.id, srv, o.id, attempt, int64(r.Status), int64(Retry))
 			kind, ifMatch = api.Create, r.ETag
 			continue
 		}
@@ -132,13 +121,13 @@ func (c *client) perform(p *sim.Proc, i int) {
 		if r.RetryAfter > 0 && r.Status >= 400 && !cfg.IgnoreRetryAfter {
 			action, retryAfter = Retry, r.RetryAfter // "not now": try again after that long
 		}
-		w.record(TraceResponse, c.id, srv.id, o.id, attempt, int64(r.Status), int64(action))
+		w.record(TraceResponse, c.id, srv, o.id, attempt, int64(r.Status), int64(action))
 		switch action {
 		case Done:
-			c.conclude(out, BelievedDone, r.Status)
+			c.conclude(out, BelievedDone, r)
 			return
 		case GiveUp:
-			c.conclude(out, BelievedFailed, r.Status)
+			c.conclude(out, BelievedFailed, r)
 			return
 		case Reread, Reapply:
 			kind, rereading, blind = api.Poll, true, action == Reapply
@@ -155,7 +144,91 @@ func (c *client) perform(p *sim.Proc, i int) {
 			kind = api.Poll
 		}
 	}
-	c.conclude(out, Exhausted, 0)
+	c.conclude(out, Exhausted, nil)
+}
+
+// send makes attempt i's next request and waits for its answer, recording
+// both in the history: the response, or nil when none came (a timeout or
+// a reset), and the server the balancer chose.
+func (c *client) send(p *sim.Proc, i, n int, out *Outcome, req *httpRequest) (*api.Response, network.NodeID) {
+	w := c.w
+	o := &c.ops[i]
+	c.attempts[i]++
+	attempt := c.attempts[i]
+	srv := w.balance()
+	w.record(TraceAttempt, c.id, srv.id, o.id, attempt, int64(req.keyID), int64(req.Kind))
+	c.inflight = Attempt{Client: c.name, Op: o.id, Key: req.Key, N: n, Kind: req.Kind, Server: srv.name, Call: w.k.Now()}
+	c.waiting = true
+	out.Attempts++
+	ref := faults.Ref{Caller: c.name, Op: o.id, Attempt: attempt}
+	resp, got := w.net.Call(p, c.id, srv.id, ref, req, w.cfg.Client.TimeoutPerAttempt)
+	c.waiting = false
+	a := c.inflight
+	a.Return = w.k.Now()
+	if got != network.Answered {
+		a.TimedOut = true
+		w.history = append(w.history, a)
+		w.record(TraceTimeout, c.id, srv.id, o.id, attempt, 0, 0)
+		return nil, srv.id
+	}
+	r := resp.(*api.Response)
+	a.Status, a.Resource = r.Status, r.Resource
+	w.history = append(w.history, a)
+	return r, srv.id
+}
+
+// performDelete deletes the payment the operation before it created, once
+// the client believes that create is done (a delete of a payment it does
+// not know to exist is not sent): a DELETE under the create's key (the
+// key it ended with) to the resource it was told of, retried per the
+// policy. Nothing but the status decides: a 404 means what the policy
+// says, which is the thread's point about deleting twice.
+func (c *client) performDelete(p *sim.Proc, i int) {
+	w := c.w
+	cfg := &w.cfg.Client
+	if w.outcomes[c.outcome[i-1]].Belief != BelievedDone {
+		return // never submitted: its outcome stays unfinished, with no attempt
+	}
+	c.keys[i] = c.keys[i-1]
+	o := &c.ops[i]
+	out := c.outcomeFor(i)
+	key := w.keys[c.keys[i]]
+	location := ""
+	if created := w.outcomes[c.outcome[i-1]].Resource; created != "" {
+		location = "/payments/" + created
+	}
+	req := &httpRequest{Request: api.Request{Kind: api.Delete, Key: key, Location: location, Client: c.name}, keyID: c.keys[i]}
+	var retryAfter sim.Duration
+	for n := 1; n <= cfg.Attempts; n++ {
+		if n > 1 {
+			if cfg.OpDeadline > 0 && w.k.Now().Sub(out.Start) >= cfg.OpDeadline {
+				break
+			}
+			wait := max(backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter)), retryAfter)
+			retryAfter = 0
+			w.record(TraceBackoff, c.id, 0, o.id, 0, int64(wait), 0)
+			p.Sleep(wait)
+		}
+		r, srv := c.send(p, i, n, out, req)
+		if r == nil {
+			continue
+		}
+		action := cfg.Policy.Action(r.Status)
+		if r.RetryAfter > 0 && r.Status >= 400 && !cfg.IgnoreRetryAfter {
+			action, retryAfter = Retry, r.RetryAfter
+		}
+		w.record(TraceResponse, c.id, srv, o.id, c.attempts[i], int64(r.Status), int64(action))
+		switch action {
+		case Done:
+			c.conclude(out, BelievedDone, r)
+			return
+		case GiveUp:
+			c.conclude(out, BelievedFailed, r)
+			return
+		}
+		// Anything else (retry, poll, reread): send the delete again.
+	}
+	c.conclude(out, Exhausted, nil)
 }
 
 // backoff is capped exponential backoff with full jitter: a uniform draw in
@@ -183,9 +256,15 @@ func (c *client) outcomeFor(i int) *Outcome {
 	return out
 }
 
-func (c *client) conclude(out *Outcome, b Belief, status int) {
-	out.Belief, out.Status, out.End = b, status, c.w.k.Now()
-	c.w.record(TraceConclude, c.id, 0, out.Op, 0, int64(b), int64(status))
+// conclude records what the client concluded, from the response r that
+// decided it (nil: none did).
+func (c *client) conclude(out *Outcome, b Belief, r *api.Response) {
+	out.Belief, out.End = b, c.w.k.Now()
+	out.Status, out.Resource = 0, ""
+	if r != nil {
+		out.Status, out.Resource = r.Status, r.Resource
+	}
+	c.w.record(TraceConclude, c.id, 0, out.Op, 0, int64(b), int64(out.Status))
 }
 
 // crash kills the client mid-flight and restarts it after downtime, with the

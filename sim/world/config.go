@@ -66,6 +66,11 @@ type ClientConfig struct {
 	// same payment (amount, currency, description) as the one before it: a
 	// legitimate second identical payment, under its own key.
 	SamePaymentRate float64
+	// DeleteRate is the probability that an operation deletes the payment
+	// the one before it in its queue created, under the same key (the
+	// resource's id for a client-chosen id), once that create is done.
+	// Only a strategy with a delete handler accepts it.
+	DeleteRate float64
 }
 
 // DBConfig is the database node: its isolation level and its timing.
@@ -260,6 +265,8 @@ func (c *Config) Validate() error {
 		return bad("reuse-key", "%v is not a probability in [0, 1]", c.Client.ReuseKeyRate)
 	case !(c.Client.SamePaymentRate >= 0 && c.Client.SamePaymentRate <= 1):
 		return bad("same-payment", "%v is not a probability in [0, 1]", c.Client.SamePaymentRate)
+	case !(c.Client.DeleteRate >= 0 && c.Client.DeleteRate <= 1):
+		return bad("delete-after", "%v is not a probability in [0, 1]", c.Client.DeleteRate)
 	case c.Deadline <= 0:
 		return bad("deadline", "%v must be > 0", c.Deadline)
 	case c.Settle < 0:
@@ -505,6 +512,9 @@ func (c *Config) validateStrategy() error {
 			names = append(names, l.Slug())
 		}
 		return bad("isolation", "strategy %s cannot run at %s (accepted: %s)", c.Strategy.Name, c.DB.Isolation.Slug(), strings.Join(names, ", "))
+	}
+	if c.Client.DeleteRate > 0 && !c.Strategy.Deletes() {
+		return bad("delete-after", "strategy %s has no delete handler (accepted: a strategy whose resource can be deleted, such as client-id)", c.Strategy.Name)
 	}
 	return nil
 }

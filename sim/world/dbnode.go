@@ -52,6 +52,7 @@ func newDBNode(w *World) *dbNode {
 		cfg.Serializable = sql.Serializable2PL
 	}
 	cfg.OnInsertCommitted = n.committed
+	cfg.OnDeleteCommitted = n.deleted
 	clock := w.clock("db")
 	cfg.Clock = func() sim.Time { return clock.read(w.k.Now()) }
 	n.db = db.New(w.k, cfg)
@@ -86,12 +87,27 @@ func (n *dbNode) committed(table string, tag, rowID int64) {
 	n.committedRows = append(n.committedRows, row)
 }
 
+// deleted adds a committed deletion of a ledger table's row to the ledger.
+func (n *dbNode) deleted(table string, tag, rowID int64) {
+	if !n.ledger[table] {
+		return
+	}
+	w := n.w
+	row := Row{Source: table, ID: strconv.FormatInt(rowID, 10), Op: tagOp(tag), At: w.k.Now(), Deleted: true}
+	w.ledger.add(row)
+	n.committedRows = append(n.committedRows, row)
+}
+
 // traceCommitted records the ledger rows the last statement committed.
 func (n *dbNode) traceCommitted() {
 	w := n.w
 	for _, row := range n.committedRows {
 		id, _ := strconv.ParseInt(row.ID, 10, 64)
-		w.record(TraceLedgerRow, n.id, 0, row.Op, 0, int64(w.intern(row.Source)), id)
+		kind := TraceLedgerRow
+		if row.Deleted {
+			kind = TraceLedgerDelete
+		}
+		w.record(kind, n.id, 0, row.Op, 0, int64(w.intern(row.Source)), id)
 	}
 	n.committedRows = n.committedRows[:0]
 }

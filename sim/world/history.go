@@ -41,14 +41,16 @@ type Outcome struct {
 	Client     string
 	Op         api.OpID
 	Belief     Belief
-	Status     int // the status that decided it (0 for exhausted or unfinished)
+	Status     int    // the status that decided it (0 for exhausted or unfinished)
+	Resource   string // the resource that response named, if any
 	Attempts   int
 	Keys       []string // every key used, in order (several after a regenerating restart)
 	Start, End sim.Time
 }
 
 // Row is one business effect in the ledger: a committed row in one of the
-// strategy's ledger tables, or a charge at the gateway. The world attributes
+// strategy's ledger tables (or its committed deletion), or a charge at the
+// gateway. The world attributes
 // it to its operation; strategies can neither read nor forge that.
 type Row struct {
 	Source string // the ledger table, or "gateway"
@@ -56,6 +58,9 @@ type Row struct {
 	Op     api.OpID
 	Amount int64 // cents, for a charge (0 for a row: its columns are the strategy's)
 	At     sim.Time
+	// Deleted: the row's committed removal (a DELETE's effect), attributed
+	// to the operation that asked for it, not the row's insertion.
+	Deleted bool
 }
 
 // SourceGateway is the Source of a gateway charge.

@@ -40,6 +40,7 @@ const (
 	TraceGatewayFault                     // a gateway fault hit the answer to a charge: E the fault kind
 	TraceQueue                            // the queue sent, delivered or deleted E (string id); F the op
 	TraceGateway                          // the gateway received a call: C..E the call; F op | outcome<<4 | status<<8 | charge<<32
+	TraceLedgerDelete                     // a ledger table's row is deleted, committed: E table (string id), F row id
 )
 
 // WriteTrace prints the run's trace, one line per event, virtual time first.
@@ -146,12 +147,16 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 		b = append(b, name(r.B)...)
 		b = append(b, ' ')
 		b = appendOpAttempt(b, op, r.D)
-	case TraceLedgerRow:
+	case TraceLedgerRow, TraceLedgerDelete:
 		b = append(b, "LEDGER "...)
 		b = append(b, w.strs[r.E]...)
 		b = append(b, " row "...)
 		b = strconv.AppendInt(b, r.F, 10)
-		b = append(b, " commits for "...)
+		if r.Kind == TraceLedgerDelete {
+			b = append(b, " deleted for "...)
+		} else {
+			b = append(b, " commits for "...)
+		}
 		b = append(b, op.String()...)
 	case TraceSQL:
 		b = append(b, w.net.UnpackRef(r.C, r.D, r.E).String()...)

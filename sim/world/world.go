@@ -129,6 +129,11 @@ func (w *World) build() error {
 	for q := range ops {
 		ops[q] = make([]op, cfg.OpsPerClient)
 		for i := range ops[q] {
+			if i > 0 && ops[q][i-1].kind == api.Create && w.draw(cfg.Client.DeleteRate) {
+				prev := ops[q][i-1]
+				ops[q][i] = op{id: api.OpID{Queue: int32(q + 1), Index: int32(i + 1)}, kind: api.Delete, payload: prev.payload, key: prev.key}
+				continue
+			}
 			o := op{
 				id:      api.OpID{Queue: int32(q + 1), Index: int32(i + 1)},
 				payload: api.Payload{Amount: 100 + int64(w.ch.Pick(sim.StreamWorkload, 100000)), Currency: "usd", Description: "payment"},
