@@ -202,6 +202,54 @@ func skipOutput(sc *bufio.Scanner, n *int) error {
 	return fmt.Errorf("an output block opened with '----' twice is not closed")
 }
 
+// ParseRunFile reads a scenario file of one world run — comment lines,
+// one `run` directive (named or not), its flags, and its expected output,
+// as idemsim shrink writes it and as cmd/idemsim/testdata/scenarios holds
+// them — and returns the run's flags and the comment above it.
+func ParseRunFile(file, text string) (args []string, comment string, err error) {
+	bad := func(line int, format string, a ...any) error {
+		return fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, a...))
+	}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	var lines []string
+	n, found := 0, false
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "#"):
+			lines = append(lines, strings.TrimSpace(strings.TrimPrefix(line, "#")))
+		case strings.TrimSpace(line) == "":
+		case line == "run" || strings.HasPrefix(line, "run scenario="):
+			if found {
+				return nil, "", bad(n, "a second run directive: the file must hold one")
+			}
+			found = true
+			var input []string
+			for sc.Scan() {
+				n++
+				if sc.Text() == "----" {
+					break
+				}
+				input = append(input, sc.Text())
+			}
+			if args = SplitArgs(strings.Join(input, "\n")); len(args) == 0 {
+				return nil, "", bad(n, "the run directive has no flags")
+			}
+			comment = strings.Join(lines, " ")
+			if err := skipOutput(sc, &n); err != nil {
+				return nil, "", bad(n, "%v", err)
+			}
+		default:
+			return nil, "", bad(n, "unexpected line %q (want comments, then one run directive with its flags, then ----)", line)
+		}
+	}
+	if !found {
+		return nil, "", bad(n, "no run directive (want a line 'run' followed by the flags of idemsim run, then ----)")
+	}
+	return args, comment, sc.Err()
+}
+
 // Lookup finds a scenario by name.
 func Lookup(name string) (Scenario, error) {
 	all, err := All()

@@ -102,3 +102,24 @@ func TestSQLScenariosAreRecordedScripts(t *testing.T) {
 		}
 	}
 }
+
+// Goal: a single-run scenario file (what idemsim shrink writes) gives its
+// flags; anything else is refused with the line at fault.
+func TestParseRunFile(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./claims")
+	args, comment, err := claims.ParseRunFile("f.txt", "# Shrunk.\n# Two lines.\nrun\n--strategy naive --fault 'drop-response c1/o1.1/a1'\n--trace\n----\n----\nout\n\nmore\n----\n----\n")
+	require.NoError(t, err, rerun)
+	assert.Equal(t, []string{"--strategy", "naive", "--fault", "drop-response c1/o1.1/a1", "--trace"}, args, rerun)
+	assert.Equal(t, "Shrunk. Two lines.", comment, rerun)
+	for _, tc := range []struct{ name, text, want string }{
+		{"empty", "", "f.txt:0: no run directive"},
+		{"two-runs", "run\n--strategy naive\n----\nx\n\nrun\n--strategy naive\n----\n", "f.txt:6: a second run directive"},
+		{"no-flags", "run\n----\n", "the run directive has no flags"},
+		{"stray", "hello\n", `f.txt:1: unexpected line "hello"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := claims.ParseRunFile("f.txt", tc.text)
+			assert.ErrorContains(t, err, tc.want, rerun)
+		})
+	}
+}

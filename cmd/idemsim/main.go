@@ -23,6 +23,7 @@ usage:
   idemsim list            list the strategies and the thread position each implements
   idemsim claims          run the thread's claims as scenarios and say what each showed
   idemsim table           every strategy in the standard edge cases, as the README's table
+  idemsim shrink [flags]  make a failing run minimal: fewer faults, clients, servers, ops
   idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
   idemsim help [command]  this text, or a command's flags
 
@@ -49,13 +50,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, list, claims, table, sql, help)")
+		return usagef("idemsim: missing command (accepted: run, shrink, list, claims, table, sql, help)")
 	}
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdout, stderr)
 	case "sql":
 		return sqlCommand(args[1:], stdout)
+	case "shrink":
+		return shrinkCommand(args[1:], stdout, stderr)
 	case "claims":
 		if len(args) > 1 {
 			return usagef("idemsim claims: takes no arguments, got %q", strings.Join(args[1:], " "))
@@ -82,10 +85,12 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return runCommand([]string{"--help"}, stdout, stderr)
 		case args[1] == "sql":
 			return sqlCommand([]string{"--help"}, stdout)
+		case args[1] == "shrink":
+			return shrinkCommand([]string{"--help"}, stdout, stderr)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, list, claims, table, sql, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, list, claims, table, sql, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, help)", args[0])
 }
 
 func listCommand(stdout io.Writer) error {

@@ -103,7 +103,7 @@ func TestInvalidInput(t *testing.T) {
 	const (
 		rate     = "is not a probability in [0, 1]"
 		goDur    = "(accepted: a Go duration like 250ms, 2s or 1h)"
-		commands = "(accepted: run, list, claims, table, sql, help)"
+		commands = "(accepted: run, shrink, list, claims, table, sql, help)"
 	)
 	cases := []usageCase{
 		{name: "reuse-key-not-a-rate", args: []string{"run", "--reuse-key", "2"}, code: 2, names: "--reuse-key", accepted: "not a probability in [0, 1]"},
@@ -212,6 +212,18 @@ func TestInvalidInput(t *testing.T) {
 		{name: "faults-out-directory", args: []string{"run", "--faults-out", "$DIR"}, code: 2, names: "--faults-out $DIR: is a directory", accepted: "want a file name"},
 		{name: "faults-out-missing-directory", args: []string{"run", "--faults-out", "$DIR/no/f.faults"}, code: 2, names: "--faults-out $DIR/no/f.faults", accepted: "does not exist"},
 		{name: "replay-empty-name", args: []string{"run", "--replay", ""}, code: 2, names: "--replay: empty file name", accepted: "empty file name"},
+		{name: "scenario-file-missing", args: []string{"run", "--scenario-file", "$DIR/missing.txt"}, code: 2, names: "--scenario-file $DIR/missing.txt", accepted: "no such file or directory"},
+		{name: "scenario-file-two-runs", args: []string{"run", "--scenario-file", "$DIR/f.faults"}, file: "run\n--strategy naive\n----\n\nrun\n--strategy naive\n----\n",
+			code: 2, names: "--scenario-file: $DIR/f.faults:5", accepted: "a second run directive: the file must hold one"},
+		{name: "scenario-file-nested", args: []string{"run", "--scenario-file", "$DIR/f.faults"}, file: "run\n--scenario-file x\n----\n",
+			code: 2, names: "--scenario-file $DIR/f.faults", accepted: "(accepted: the flags of one run)"},
+		{name: "scenario-and-scenario-file", args: []string{"run", "--scenario", "unique-409-response-lost", "--scenario-file", "$DIR/f.faults"}, file: "run\n--strategy naive\n----\n",
+			code: 2, names: "--scenario and --scenario-file", accepted: "give one"},
+		{name: "shrink-kind-unknown", args: []string{"shrink", "--kind", "slow"}, code: 2, names: `--kind: "slow"`, accepted: "(accepted: duplicate, lost, stuck, wrong-answer)"},
+		{name: "shrink-max-runs-zero", args: []string{"shrink", "--max-runs", "0"}, code: 2, names: `--max-runs: "0"`, accepted: "not an integer in [1, 1000000]"},
+		{name: "shrink-run-flag", args: []string{"shrink", "--servers", "0"}, code: 2, names: "idemsim shrink: --servers", accepted: "not an integer in [1, "},
+		{name: "shrink-out-directory", args: []string{"shrink", "--out", "$DIR"}, code: 2, names: "--out $DIR: is a directory", accepted: "want a file name"},
+		{name: "shrink-nothing-to-shrink", args: []string{"shrink", "--clients", "2", "--ops", "2"}, code: 1, names: "idemsim shrink: the run shows no violation to shrink", accepted: "(of kind any): idemsim run --clients 2 --ops 2"},
 		{name: "replay-directory", args: []string{"run", "--replay", "$DIR"}, code: 2, names: "--replay $DIR: is a directory", accepted: "not a file"},
 		{name: "replay-binary", args: []string{"run", "--replay", "$DIR/f.faults"}, file: "drop\x00request",
 			code: 2, names: "--replay $DIR/f.faults: line 1: a NUL byte", accepted: "a text file of lines"},

@@ -44,6 +44,8 @@ type runOptions struct {
 	injected    []faults.Fault
 	chaos       *uint64
 	scenario    string
+	// scenarioFile: a file of one run (as idemsim shrink writes it).
+	scenarioFile string
 }
 
 func runFlags(cfg *world.Config, o *runOptions) *flagSet {
@@ -60,7 +62,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		return nil
 	})
 	fs.add("seed", "N", "seed of every random choice (default 1)", uint64Value(&cfg.Seed))
-	fs.add("chaos", "N", "start from chaos world N, the strategy soak's: a small world with a fault mix drawn from N (the test's failure message names N); the other flags then change it", func(s string) error {
+	fs.add("chaos", "N", "start from chaos world N, the strategy soak's: a small world with a fault mix drawn from N (the test's failure message names N); the other flags then change it, and --fault or --replay replace its faults", func(s string) error {
 		var n uint64
 		err := uint64Value(&n)(s)
 		o.chaos = &n
@@ -208,7 +210,13 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	fs.add("client-crash-every", "DURATION", "mean time between random client crashes (default none)", durationValue(&p.ClientCrashEvery, false))
 	fs.add("downtime", "DURATION", "downtime after a random crash (default 1s)", durationValue(&p.Downtime, false))
 	fs.add("replay", "FILE", "inject exactly the faults listed in FILE (as --faults-out writes them); random faults are then off", fileValue(&o.replay))
-	fs.add("fault", "LINE", "inject exactly this fault, repeatable, e.g. 'drop-response c1/o1.1/a1'; random faults are then off", func(s string) error {
+	fs.add("fault", "LINE", "inject exactly this fault, repeatable, e.g. 'drop-response c1/o1.1/a1'; random faults are then off ('none': no fault at all)", func(s string) error {
+		if s == "none" {
+			if o.injected == nil {
+				o.injected = []faults.Fault{}
+			}
+			return nil
+		}
 		f, err := faults.ParseFault(s)
 		o.injected = append(o.injected, f)
 		return err
@@ -228,6 +236,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		o.scenario = s
 		return err
 	})
+	fs.add("scenario-file", "FILE", "run the scenario in FILE (one run directive, as idemsim shrink writes it) with its timeline; the other flags change it", fileValue(&o.scenarioFile))
 	fs.add("violations", "N", "violations to list with their reproduce command (default 3)", intIn(&o.violations, 0, 1<<30))
 	fs.add("help", "", "this text", boolValue(&o.help))
 	return fs
@@ -255,17 +264,37 @@ func configure(args []string) (*runSetup, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.scenario != "" {
+	if o.scenario != "" && o.scenarioFile != "" {
+		return nil, usagef("idemsim run: --scenario and --scenario-file: give one")
+	}
+	if o.scenario != "" || o.scenarioFile != "" {
 		// The scenario's flags, then the user's: parse them again as one
 		// command line, which is what the summary prints.
-		sc, _ := claims.Lookup(o.scenario)
-		if sc.Script != "" {
-			if len(fs.given) > 2 {
-				return nil, usagef("idemsim run: --scenario %s: a SQL scenario takes no other flag (run idemsim run --scenario %s alone)", sc.Name, sc.Name)
+		var base []string
+		flag := "scenario"
+		if o.scenario != "" {
+			sc, _ := claims.Lookup(o.scenario)
+			if sc.Script != "" {
+				if len(fs.given) > 2 {
+					return nil, usagef("idemsim run: --scenario %s: a SQL scenario takes no other flag (run idemsim run --scenario %s alone)", sc.Name, sc.Name)
+				}
+				return &runSetup{scenario: sc.Name, script: sc.Script}, nil
 			}
-			return &runSetup{scenario: sc.Name, script: sc.Script}, nil
+			base = sc.Args
+		} else {
+			flag = "scenario-file"
+			text, err := readBounded(o.scenarioFile, maxScenarioFile)
+			if err != nil {
+				return nil, usagef("idemsim run: --scenario-file %s: %v", o.scenarioFile, err)
+			}
+			if base, _, err = claims.ParseRunFile(o.scenarioFile, string(text)); err != nil {
+				return nil, usagef("idemsim run: --scenario-file: %v", err)
+			}
+			if slices.ContainsFunc(base, func(a string) bool { n := flagName(a); return n == "scenario" || n == "scenario-file" }) {
+				return nil, usagef("idemsim run: --scenario-file %s: its flags name another scenario (accepted: the flags of one run)", o.scenarioFile)
+			}
 		}
-		args = withScenario(fs, sc.Args, args)
+		args = withScenario(fs, flag, base, args)
 		cfg, o = world.Defaults(), runOptions{strategy: "naive", violations: 3}
 		fs = runFlags(&cfg, &o)
 		if rest, err = fs.parse(args); err != nil {
@@ -282,8 +311,16 @@ func configure(args []string) (*runSetup, error) {
 		return nil, usagef("idemsim run: --strategy: %v", err)
 	}
 	if o.chaos != nil {
-		// The chaos world is the base; parse the flags again over it.
+		// The chaos world is the base; parse the flags again over it. An
+		// explicit fault list replaces its fault mix: its timed faults
+		// too, not only its random ones (a list recorded from it holds
+		// those that fired).
+		explicit := o.injected != nil || o.replay != ""
 		cfg, o = experiments.Chaos(cfg.Strategy, *o.chaos), runOptions{strategy: o.strategy, violations: 3}
+		if explicit {
+			p := cfg.Faults
+			cfg.Faults = faults.Plan{Link: faults.Link{Delay: p.Link.Delay}, ServiceLink: faults.Link{Delay: p.ServiceLink.Delay}, Links: p.Links, Downtime: p.Downtime}
+		}
 		strategy := cfg.Strategy
 		fs = runFlags(&cfg, &o)
 		if _, err := fs.parse(args); err != nil {
@@ -401,12 +438,12 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 }
 
 // withScenario is a scenario's flags overlaid with the user's (without the
-// --scenario flag itself), asking for the timeline unless a trace is
+// --scenario or --scenario-file flag itself), asking for the timeline unless a trace is
 // chosen.
-func withScenario(fs *flagSet, scenario, user []string) []string {
+func withScenario(fs *flagSet, flag string, scenario, user []string) []string {
 	user = slices.Clone(user)
 	for i := 0; i < len(user); i++ {
-		if flagName(user[i]) == "scenario" {
+		if flagName(user[i]) == flag {
 			user = slices.Delete(user, i, i+flagArity(fs, user, i))
 			break
 		}
@@ -482,8 +519,12 @@ func configError(err error, o *runOptions) error {
 	return usagef("idemsim run: %s: %s", flag, ce.Msg)
 }
 
-// maxFaultFile bounds a fault list read by --replay.
-const maxFaultFile = 16 << 20
+// maxFaultFile bounds a fault list read by --replay, maxScenarioFile a
+// scenario file read by --scenario-file.
+const (
+	maxFaultFile    = 16 << 20
+	maxScenarioFile = 16 << 20
+)
 
 // readBounded reads a whole file of at most limit bytes, refusing a
 // directory, a larger file or an endless one (/dev/zero) without reading it
@@ -502,7 +543,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than %d MiB: not a fault list", limit>>20)
+		return nil, fmt.Errorf("larger than the limit of %d MiB", limit>>20)
 	}
 	return b, nil
 }
@@ -534,11 +575,6 @@ const (
 // that produced it and its trace hash, to a temporary file and renames it
 // into place, so an interrupted run leaves no half-written list.
 func writeFaults(path, command string, res *world.Result) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s%s\n", headerCommand, command)
 	fmt.Fprintf(&b, "# %s%016x; replay with: idemsim run <the same flags> --replay %s\n", headerTrace, res.TraceHash, path)
@@ -546,7 +582,19 @@ func writeFaults(path, command string, res *world.Result) error {
 		b.WriteString(f.String())
 		b.WriteByte('\n')
 	}
-	if _, err := tmp.WriteString(b.String()); err != nil {
+	return writeFileAtomic(path, []byte(b.String()))
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it into place: a reader never sees half a file, and a failure leaves
+// nothing behind.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/claims"
+	"github.com/idemsim/idemsim/shrink"
+	"github.com/idemsim/idemsim/sim/world"
+)
+
+// shrinkOptions are the flags of idemsim shrink beyond those of run.
+type shrinkOptions struct {
+	kind    string
+	maxRuns int
+	out     string
+	help    bool
+}
+
+func shrinkFlags(o *shrinkOptions) *flagSet {
+	fs := &flagSet{cmd: "shrink"}
+	var kinds []string
+	for _, k := range check.Kinds {
+		kinds = append(kinds, string(k))
+	}
+	fs.add("kind", "KIND", "the violation to keep: "+strings.Join(kinds, ", ")+" (default: the first the run shows, in that order)", func(s string) error {
+		if !slices.Contains(kinds, s) {
+			return fmt.Errorf("%q (accepted: %s)", s, strings.Join(kinds, ", "))
+		}
+		o.kind = s
+		return nil
+	})
+	fs.add("max-runs", "N", "worlds to try at most while shrinking (default 2000)", intIn(&o.maxRuns, 1, 1_000_000))
+	fs.add("out", "FILE", "write the minimal run's scenario file there (default: print it)", fileValue(&o.out))
+	fs.add("help", "", "this text", boolValue(&o.help))
+	return fs
+}
+
+// faultFlags are the run flags that decide faults: the minimal run names
+// its faults one by one (--fault), so these go.
+var faultFlags = []string{
+	"drop-request", "drop-response", "duplicate", "reset", "partition", "crash", "crash-every", "crash-at",
+	"pause", "client-crash", "client-crash-every", "kv-failover", "db-drop-connection", "db-lost-commit-ack",
+	"gateway-timeout", "gateway-500", "replay", "fault",
+}
+
+// sizeFlags are the run flags the minimal run sets again, and the flags
+// that only change what a run prints.
+var sizeFlags = []string{"clients", "servers", "ops", "workers-per-op", "deadline", "faults-out", "trace", "trace-op", "violations"}
+
+func shrinkCommand(args []string, stdout, stderr io.Writer) error {
+	o := shrinkOptions{maxRuns: 2000}
+	own := shrinkFlags(&o)
+	ownArgs, runArgs := splitFlags(own, args)
+	if rest, err := own.parse(ownArgs); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usagef("idemsim shrink: unexpected argument %q (flags start with --)", rest[0])
+	}
+	if o.help {
+		var cfg world.Config
+		var ro runOptions
+		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file.\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags(&cfg, &ro).usage())
+		return err
+	}
+	if o.out != "" {
+		if err := checkWritable(o.out); err != nil {
+			return usagef("idemsim shrink: --out %s: %v", o.out, err)
+		}
+	}
+	st, err := configure(runArgs)
+	if err != nil {
+		return relabel(err)
+	}
+	if st.script != "" {
+		return usagef("idemsim shrink: --scenario %s is a SQL scenario; only a world run shrinks", st.scenario)
+	}
+	res, err := shrink.Minimize(st.cfg, check.Kind(o.kind), o.maxRuns)
+	if errors.Is(err, shrink.ErrNoViolation) {
+		return fmt.Errorf("idemsim shrink: %v: %s", err, st.command)
+	}
+	if err != nil {
+		return fmt.Errorf("idemsim shrink: %v", err)
+	}
+	flags := minimalFlags(st.given, res)
+	// The minimal run as a command line must be the run found: same trace
+	// hash, every time.
+	for range 2 {
+		again, err := configure(claims.SplitArgs(strings.Join(flags, " ")))
+		if err != nil {
+			return fmt.Errorf("idemsim shrink: the minimal run's flags do not parse (a bug): %v", err)
+		}
+		r, err := world.Run(again.cfg)
+		if err != nil {
+			return fmt.Errorf("idemsim shrink: %v", err)
+		}
+		if r.TraceHash != res.TraceHash {
+			return fmt.Errorf("idemsim shrink: the minimal run's flags give trace %016x, not %016x (a bug): idemsim run %s", r.TraceHash, res.TraceHash, strings.Join(flags, " "))
+		}
+	}
+	var timeline bytes.Buffer
+	if err := runCommand(append(claims.SplitArgs(strings.Join(flags, " ")), "--trace"), &timeline, io.Discard); err != nil {
+		return fmt.Errorf("idemsim shrink: %v", err)
+	}
+	file := scenarioFile(st.command, res, flags, timeline.String())
+	command := "idemsim run " + strings.Join(flags, " ")
+	if o.out == "" {
+		if _, err := io.WriteString(stdout, file); err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "\nreproduce: %s\n", command)
+		return err
+	}
+	if err := writeFileAtomic(o.out, []byte(file)); err != nil {
+		return fmt.Errorf("idemsim shrink: --out %s: %w", o.out, err)
+	}
+	_, err = fmt.Fprintf(stdout, "%s kept: %v -> %v, in %d runs\nwrote %s\nreproduce: %s\nor:        idemsim run --scenario-file %s\n",
+		res.Kind, res.From, res.To, res.Runs, o.out, command, shellQuote(o.out))
+	return err
+}
+
+// relabel names the shrink command in a run flag's usage error.
+func relabel(err error) error {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return usagef("%s", strings.Replace(ue.msg, "idemsim run", "idemsim shrink", 1))
+	}
+	return err
+}
+
+// splitFlags separates the flags fs knows (with their values) from the
+// others.
+func splitFlags(fs *flagSet, args []string) (own, rest []string) {
+	for i := 0; i < len(args); i++ {
+		n := flagArity(fs, args, i)
+		if strings.HasPrefix(args[i], "--") && fs.lookup(flagName(args[i])) != nil {
+			own = append(own, args[i:i+n]...)
+		} else {
+			rest = append(rest, args[i])
+			continue
+		}
+		i += n - 1
+	}
+	return own, rest
+}
+
+// minimalFlags is the command line of the shrunk run: the flags as given,
+// without those that decide faults or sizes, then the sizes and the faults
+// the shrunk run keeps.
+func minimalFlags(given []string, res *shrink.Result) []string {
+	var cfg world.Config
+	var o runOptions
+	fs := runFlags(&cfg, &o)
+	var out []string
+	for i := 0; i < len(given); i += flagArity(fs, given, i) {
+		name := flagName(given[i])
+		if slices.Contains(faultFlags, name) || slices.Contains(sizeFlags, name) {
+			continue
+		}
+		out = append(out, given[i:i+flagArity(fs, given, i)]...)
+	}
+	c := res.Config
+	out = append(out, "--clients", fmt.Sprint(c.Clients), "--workers-per-op", fmt.Sprint(c.WorkersPerOp),
+		"--ops", fmt.Sprint(c.OpsPerClient), "--servers", fmt.Sprint(c.Servers), "--deadline", time.Duration(c.Deadline).String())
+	for _, f := range c.Faults.Replay {
+		out = append(out, "--fault", shellQuote(f.String()))
+	}
+	if len(c.Faults.Replay) == 0 {
+		out = append(out, "--fault", "none") // no fault at all: still explicit
+	}
+	return out
+}
+
+// scenarioFile is the shrunk run as a scenario file: what it came from,
+// its flags, and its timeline and summary as the expected output (the
+// format of cmd/idemsim/testdata/scenarios, and of --scenario-file).
+func scenarioFile(from string, res *shrink.Result, flags []string, output string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Shrunk by idemsim shrink in %d runs, keeping the %s, from\n#   %s\n", res.Runs, res.Kind, from)
+	fmt.Fprintf(&b, "# (%v) to %v.\n", res.From, res.To)
+	b.WriteString("run\n")
+	line := ""
+	for i := 0; i < len(flags); {
+		n := 1
+		if i+1 < len(flags) && !strings.HasPrefix(flags[i+1], "--") {
+			n = 2
+		}
+		arg := strings.Join(flags[i:i+n], " ")
+		if line != "" && (len(line)+1+len(arg) > 76 || strings.HasPrefix(arg, "--fault ")) {
+			b.WriteString(line + "\n")
+			line = ""
+		}
+		line = strings.TrimSpace(line + " " + arg)
+		i += n
+	}
+	b.WriteString(line + "\n--trace\n----\n----\n")
+	b.WriteString(output)
+	b.WriteString("----\n----\n")
+	return b.String()
+}

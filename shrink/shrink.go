@@ -1,0 +1,342 @@
+// Package shrink makes a failing run small enough to read. It replays the
+// run from the faults that fired (so random fault decisions become an
+// explicit list) and then removes what the violation does not need, by
+// delta debugging: whole client queues, worker slots, operations, faults
+// and servers, and finally virtual time after the violation. A candidate is
+// kept only when the same kind of violation still shows; every run it tries
+// is deterministic, so the result replays with the same trace hash.
+package shrink
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/world"
+)
+
+// Size is how big a run is, in the dimensions shrinking reduces.
+type Size struct {
+	Faults, Clients, Servers, Ops int // Ops: per client
+	Deadline                      sim.Duration
+}
+
+func (s Size) String() string {
+	return fmt.Sprintf("%d faults, %d clients, %d servers, %d ops per client, deadline %v", s.Faults, s.Clients, s.Servers, s.Ops, s.Deadline)
+}
+
+// Result is a shrunk run.
+type Result struct {
+	Config    world.Config // the minimal run: its faults are Config.Faults.Replay
+	Kind      check.Kind   // the violation it keeps
+	From, To  Size
+	Runs      int    // worlds run while shrinking
+	TraceHash uint64 // the minimal run's
+	Report    check.Report
+}
+
+// ErrNoViolation is returned when the run to shrink shows no violation of
+// the kind asked for.
+var ErrNoViolation = errors.New("the run shows no violation to shrink")
+
+// Minimize shrinks cfg, a run that shows a violation of kind (the first
+// kind it shows, in check.Kinds order, if kind is ""), trying at most
+// maxRuns worlds.
+func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
+	cfg.KeepTrace = false
+	res, err := world.Run(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep := check.Audit(res)
+	if kind == "" {
+		for _, k := range check.Kinds {
+			if rep.Violated(k) {
+				kind = k
+				break
+			}
+		}
+	}
+	if kind == "" || !rep.Violated(kind) {
+		return nil, fmt.Errorf("%w (of kind %s)", ErrNoViolation, orAny(kind))
+	}
+	s := &shrinker{kind: kind, maxRuns: maxRuns, runs: 1}
+	from := sizeOf(cfg, len(res.Faults))
+	// Replay exactly what fired: random fault decisions are off from here.
+	cfg.Faults = explicit(cfg.Faults, res.Faults)
+	if !s.holds(&cfg) {
+		return nil, fmt.Errorf("shrink: replaying the %d faults that fired does not show the %s again (a replay bug: idemsim run --faults-out, then --replay, should give the same trace hash)", len(res.Faults), kind)
+	}
+	for round := 0; round < 4 && s.runs < s.maxRuns; round++ {
+		before := sizeOf(cfg, len(cfg.Faults.Replay))
+		s.faultList(&cfg)
+		s.queues(&cfg)
+		s.slots(&cfg)
+		s.ops(&cfg)
+		s.servers(&cfg)
+		s.earlierCrashes(&cfg)
+		if sizeOf(cfg, len(cfg.Faults.Replay)) == before {
+			break
+		}
+	}
+	s.deadline(&cfg)
+	final, err := world.Run(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep = check.Audit(final)
+	if !rep.Violated(kind) {
+		return nil, fmt.Errorf("shrink: the minimal run lost its %s (a nondeterminism bug)", kind)
+	}
+	return &Result{Config: cfg, Kind: kind, From: from, To: sizeOf(cfg, len(cfg.Faults.Replay)), Runs: s.runs + 1, TraceHash: final.TraceHash, Report: rep}, nil
+}
+
+func orAny(k check.Kind) string {
+	if k == "" {
+		return "any"
+	}
+	return string(k)
+}
+
+func sizeOf(cfg world.Config, nFaults int) Size {
+	return Size{Faults: nFaults, Clients: cfg.Clients, Servers: cfg.Servers, Ops: cfg.OpsPerClient, Deadline: cfg.Deadline}
+}
+
+// explicit is plan with its random faults off and exactly list to replay;
+// what is not a fault (delays, per-link rules, downtime) stays.
+func explicit(plan faults.Plan, list []faults.Fault) faults.Plan {
+	return faults.Plan{
+		Link:        faults.Link{Delay: plan.Link.Delay},
+		ServiceLink: faults.Link{Delay: plan.ServiceLink.Delay},
+		Links:       plan.Links,
+		Downtime:    plan.Downtime,
+		Replay:      append([]faults.Fault{}, list...),
+	}
+}
+
+type shrinker struct {
+	kind    check.Kind
+	maxRuns int
+	runs    int
+}
+
+// holds runs cfg and reports whether it still shows the violation; if it
+// does, cfg's fault list becomes the faults that fired (a fault that no
+// longer names anything is dropped).
+func (s *shrinker) holds(cfg *world.Config) bool {
+	if s.runs >= s.maxRuns {
+		return false
+	}
+	s.runs++
+	res, err := world.Run(*cfg)
+	if err != nil || res.Stop == sim.EventLimit {
+		return false // a candidate the world refuses, or one that runs away
+	}
+	rep := check.Audit(res)
+	if !rep.Violated(s.kind) {
+		return false
+	}
+	cfg.Faults.Replay = append([]faults.Fault{}, res.Faults...)
+	return true
+}
+
+// try applies layout l to base and, if the violation holds, makes the
+// result cfg. Candidates are built from the pass's starting point, so that
+// ddmin's item numbers keep their meaning after a success renumbers cfg.
+func (s *shrinker) try(cfg *world.Config, base world.Config, l layout) bool {
+	c, ok := l.apply(base)
+	if !ok || !s.holds(&c) {
+		return false
+	}
+	*cfg = c
+	return true
+}
+
+// queues removes whole queues (and their clients).
+func (s *shrinker) queues(cfg *world.Config) {
+	base := *cfg
+	ddmin(seq(base.Clients/base.WorkersPerOp), func(kept []int) bool {
+		return len(kept) > 0 && s.try(cfg, base, identity(base).withQueues(kept))
+	})
+}
+
+// slots removes workers that share a queue.
+func (s *shrinker) slots(cfg *world.Config) {
+	base := *cfg
+	ddmin(seq(base.WorkersPerOp), func(kept []int) bool {
+		return len(kept) > 0 && s.try(cfg, base, identity(base).withSlots(kept))
+	})
+}
+
+// ops removes operations, at the same positions in every queue.
+func (s *shrinker) ops(cfg *world.Config) {
+	base := *cfg
+	ddmin(seq(base.OpsPerClient), func(kept []int) bool {
+		return len(kept) > 0 && s.try(cfg, base, identity(base).withOps(kept))
+	})
+}
+
+// faultList removes faults.
+func (s *shrinker) faultList(cfg *world.Config) {
+	base := *cfg
+	ddmin(seq(len(base.Faults.Replay)), func(kept []int) bool {
+		c := base
+		c.Faults.Replay = make([]faults.Fault, len(kept))
+		for i, k := range kept {
+			c.Faults.Replay[i] = base.Faults.Replay[k-1]
+		}
+		if !s.holds(&c) {
+			return false
+		}
+		*cfg = c
+		return true
+	})
+}
+
+// servers tries fewer servers, fewest first.
+func (s *shrinker) servers(cfg *world.Config) {
+	base := *cfg
+	for n := 1; n < base.Servers; n++ {
+		for _, fold := range []bool{true, false} {
+			l := identity(base)
+			l.servers, l.fold = n, fold
+			if s.try(cfg, base, l) {
+				return
+			}
+		}
+	}
+}
+
+// earlierCrashes moves each crash at a named step to an earlier time the
+// step is reached (#1 before #3), which may let operations go.
+func (s *shrinker) earlierCrashes(cfg *world.Config) {
+	for i := 0; i < len(cfg.Faults.Replay); i++ {
+		f := cfg.Faults.Replay[i]
+		if f.Kind != faults.CrashAtFault {
+			continue
+		}
+		for nth := 1; nth < f.Point.Nth; nth++ {
+			c := *cfg
+			c.Faults.Replay = slices.Clone(cfg.Faults.Replay)
+			c.Faults.Replay[i].Point.Nth = nth
+			if s.holds(&c) {
+				*cfg = c
+				break
+			}
+		}
+	}
+}
+
+// deadline finds, to the millisecond, the earliest deadline at which the
+// violation still shows. Stopping a run early can make an operation look
+// lost or stuck whose effect was still to come, so an earlier deadline is
+// kept only if every violation of the kind it shows is one the full run
+// shows too.
+func (s *shrinker) deadline(cfg *world.Config) {
+	full, err := world.Run(*cfg)
+	s.runs++
+	if err != nil {
+		return
+	}
+	real := map[violationKey]bool{}
+	for _, v := range check.Audit(full).Violations {
+		if v.Kind == s.kind {
+			real[key(v)] = true
+		}
+	}
+	faithful := func(c world.Config) bool {
+		if s.runs >= s.maxRuns {
+			return false
+		}
+		s.runs++
+		res, err := world.Run(c)
+		if err != nil {
+			return false
+		}
+		n := 0
+		for _, v := range check.Audit(res).Violations {
+			if v.Kind != s.kind {
+				continue
+			}
+			if !real[key(v)] {
+				return false
+			}
+			n++
+		}
+		return n > 0
+	}
+	hi := (min(cfg.Deadline, full.End.Sub(0)) + time.Millisecond).Truncate(time.Millisecond)
+	lo := sim.Duration(0)
+	for hi-lo > time.Millisecond {
+		mid := (lo + (hi-lo)/2).Truncate(time.Millisecond)
+		c := *cfg
+		c.Deadline = mid
+		if mid > lo && faithful(c) {
+			hi = mid
+		} else if mid > lo && s.runs < s.maxRuns {
+			lo = mid
+		} else {
+			break
+		}
+	}
+	if hi < cfg.Deadline {
+		c := *cfg
+		c.Deadline = hi
+		if faithful(c) {
+			*cfg = c
+		}
+	}
+}
+
+// violationKey is what identifies a violation across a run and its
+// prefix: its kind and operation.
+type violationKey struct {
+	kind check.Kind
+	op   api.OpID
+}
+
+func key(v check.Violation) violationKey { return violationKey{v.Kind, v.Op} }
+
+// seq is 1..n.
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
+}
+
+// ddmin is Zeller's delta debugging by complements: it removes ever
+// smaller chunks of items while test accepts what is left, down to single
+// items, and returns what is left (1-minimal: no single item can go).
+// test is called on candidates only; it keeps its own state on success.
+func ddmin(items []int, test func([]int) bool) []int {
+	n := 2
+	for len(items) >= 2 {
+		chunk := (len(items) + n - 1) / n
+		reduced := false
+		for lo := 0; lo < len(items); lo += chunk {
+			hi := min(lo+chunk, len(items))
+			rest := slices.Concat(items[:lo], items[hi:])
+			if test(rest) {
+				items, n, reduced = rest, max(n-1, 2), true
+				break
+			}
+		}
+		if !reduced {
+			if chunk == 1 {
+				break
+			}
+			n = min(2*n, len(items))
+		}
+	}
+	if len(items) == 1 && test(nil) {
+		return nil
+	}
+	return items
+}
