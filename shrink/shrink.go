@@ -74,13 +74,15 @@ func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
 	}
 	for round := 0; round < 4 && s.runs < s.maxRuns; round++ {
 		before := sizeOf(cfg, len(cfg.Faults.Replay))
+		s.changed = false
 		s.faultList(&cfg)
 		s.queues(&cfg)
 		s.slots(&cfg)
 		s.ops(&cfg)
 		s.servers(&cfg)
+		s.steady(&cfg)
 		s.earlierCrashes(&cfg)
-		if sizeOf(cfg, len(cfg.Faults.Replay)) == before {
+		if sizeOf(cfg, len(cfg.Faults.Replay)) == before && !s.changed {
 			break
 		}
 	}
@@ -123,6 +125,7 @@ type shrinker struct {
 	kind    check.Kind
 	maxRuns int
 	runs    int
+	changed bool // a timing was made constant this round
 }
 
 // holds runs cfg and reports whether it still shows the violation; if it
@@ -210,6 +213,58 @@ func (s *shrinker) servers(cfg *world.Config) {
 			}
 		}
 	}
+}
+
+// Timings are the run's random durations the shrinker tries to make
+// constant, each by itself: a timeline of round numbers reads more easily,
+// and constant timing lets unrelated clients and faults go without moving
+// the ones that matter.
+var Timings = []struct {
+	Name string
+	Of   func(*world.Config) *sim.Dist
+}{
+	{"think", func(c *world.Config) *sim.Dist { return &c.Client.Think }},
+	{"delay", func(c *world.Config) *sim.Dist { return &c.Faults.Link.Delay }},
+	{"service-delay", func(c *world.Config) *sim.Dist { return &c.Faults.ServiceLink.Delay }},
+	{"service-time", func(c *world.Config) *sim.Dist { return &c.ServiceTime }},
+	{"gateway-time", func(c *world.Config) *sim.Dist { return &c.Services.GatewayTime }},
+	{"db-latency", func(c *world.Config) *sim.Dist { return &c.DB.StatementLatency }},
+}
+
+// steady makes each timing constant at its typical value (think time also
+// at zero), keeping each change the violation survives.
+func (s *shrinker) steady(cfg *world.Config) {
+	for i, t := range Timings {
+		d := *t.Of(cfg)
+		if d.Kind == sim.DistConst {
+			continue
+		}
+		tries := []sim.Dist{sim.Const(typical(d))}
+		if i == 0 {
+			tries = append([]sim.Dist{sim.Const(0)}, tries...)
+		}
+		for _, to := range tries {
+			c := *cfg
+			*t.Of(&c) = to
+			if s.holds(&c) {
+				*cfg, s.changed = c, true
+				break
+			}
+		}
+	}
+}
+
+// typical is a distribution's middle, to the microsecond: the median of a
+// log-normal, the mean of an exponential, the midpoint of a uniform.
+func typical(d sim.Dist) sim.Duration {
+	v := d.Min
+	switch d.Kind {
+	case sim.DistLogNormal:
+		v = d.Median
+	case sim.DistUniform:
+		v = (d.Min + d.Max) / 2
+	}
+	return v.Round(time.Microsecond)
 }
 
 // earlierCrashes moves each crash at a named step to an earlier time the

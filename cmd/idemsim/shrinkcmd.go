@@ -51,7 +51,8 @@ var faultFlags = []string{
 }
 
 // sizeFlags are the run flags the minimal run sets again, and the flags
-// that only change what a run prints.
+// that only change what a run prints. (Timings it made constant are set
+// again too: shrink.Timings.)
 var sizeFlags = []string{"clients", "servers", "ops", "workers-per-op", "deadline", "faults-out", "trace", "trace-op", "violations"}
 
 func shrinkCommand(args []string, stdout, stderr io.Writer) error {
@@ -88,7 +89,7 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("idemsim shrink: %v", err)
 	}
-	flags := minimalFlags(st.given, res)
+	flags := minimalFlags(st.given, st.cfg, res)
 	// The minimal run as a command line must be the run found: same trace
 	// hash, every time.
 	for range 2 {
@@ -153,19 +154,27 @@ func splitFlags(fs *flagSet, args []string) (own, rest []string) {
 // minimalFlags is the command line of the shrunk run: the flags as given,
 // without those that decide faults or sizes, then the sizes and the faults
 // the shrunk run keeps.
-func minimalFlags(given []string, res *shrink.Result) []string {
+func minimalFlags(given []string, from world.Config, res *shrink.Result) []string {
 	var cfg world.Config
 	var o runOptions
 	fs := runFlags(&cfg, &o)
+	c := res.Config
+	// The timings the shrinker made constant are set again.
+	var timings []string
+	for _, t := range shrink.Timings {
+		if *t.Of(&c) != *t.Of(&from) {
+			timings = append(timings, "--"+t.Name, shellQuote(t.Of(&c).String()))
+		}
+	}
 	var out []string
 	for i := 0; i < len(given); i += flagArity(fs, given, i) {
 		name := flagName(given[i])
-		if slices.Contains(faultFlags, name) || slices.Contains(sizeFlags, name) {
+		if slices.Contains(faultFlags, name) || slices.Contains(sizeFlags, name) || slices.Contains(timings, "--"+name) {
 			continue
 		}
 		out = append(out, given[i:i+flagArity(fs, given, i)]...)
 	}
-	c := res.Config
+	out = append(out, timings...)
 	out = append(out, "--clients", fmt.Sprint(c.Clients), "--workers-per-op", fmt.Sprint(c.WorkersPerOp),
 		"--ops", fmt.Sprint(c.OpsPerClient), "--servers", fmt.Sprint(c.Servers), "--deadline", time.Duration(c.Deadline).String())
 	for _, f := range c.Faults.Replay {
