@@ -124,14 +124,7 @@ func Parse(file, text string) (Claim, error) {
 				return c, bad(n, "%v", err)
 			}
 			s.Claim, s.Comment = c.N, strings.Join(comment, " ")
-			var input []string
-			for sc.Scan() {
-				n++
-				if sc.Text() == "----" {
-					break
-				}
-				input = append(input, sc.Text())
-			}
+			input := readInput(sc, &n)
 			if strings.HasPrefix(line, "sql") {
 				s.Script = strings.Join(input, "\n") + "\n"
 				if strings.TrimSpace(s.Script) == "" {
@@ -171,6 +164,19 @@ func parseRun(line string) (Scenario, error) {
 		return Scenario{}, fmt.Errorf("scenario name %q: want lower-case letters, digits and '-'", name)
 	}
 	return Scenario{Name: name}, nil
+}
+
+// readInput is a directive's input: the lines up to its "----".
+func readInput(sc *bufio.Scanner, n *int) []string {
+	var input []string
+	for sc.Scan() {
+		*n++
+		if sc.Text() == "----" {
+			break
+		}
+		input = append(input, sc.Text())
+	}
+	return input
 }
 
 // skipOutput passes over a directive's expected output.
@@ -225,15 +231,7 @@ func ParseRunFile(file, text string) (args []string, comment string, err error) 
 				return nil, "", bad(n, "a second run directive: the file must hold one")
 			}
 			found = true
-			var input []string
-			for sc.Scan() {
-				n++
-				if sc.Text() == "----" {
-					break
-				}
-				input = append(input, sc.Text())
-			}
-			if args = SplitArgs(strings.Join(input, "\n")); len(args) == 0 {
+			if args = SplitArgs(strings.Join(readInput(sc, &n), "\n")); len(args) == 0 {
 				return nil, "", bad(n, "the run directive has no flags")
 			}
 			comment = strings.Join(lines, " ")

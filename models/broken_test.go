@@ -43,13 +43,9 @@ func brokenVariants() []brokenVariant {
 	commitFirst.CrashPoints = []string{pointAfterCharge, brokenPointCommitted}
 	commitFirst.Boot = func(st api.Settings) api.Server {
 		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
-			tx, row, resp, ok := lockedKey(env, req, forUpdate)
+			tx, resp, ok := startedKey(env, req, forUpdate)
 			if !ok {
 				return resp
-			}
-			if row.state != stateStarted {
-				_ = tx.Commit()
-				return answerFor(row)
 			}
 			if resp, err := pay(env, tx, req, st); err != nil || tx.Commit() != nil {
 				return failed()
@@ -69,7 +65,7 @@ func brokenVariants() []brokenVariant {
 	early409 := variant(SelectForUpdateNowait, "409-before-commit")
 	early409.Boot = func(st api.Settings) api.Server {
 		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
-			tx, row, resp, ok := lockedKey(env, req, forUpdateNowait)
+			tx, resp, ok := startedKey(env, req, forUpdateNowait)
 			if !ok {
 				if resp.RetryAfter > 0 {
 					// The row is locked by a request still running: the
@@ -78,10 +74,6 @@ func brokenVariants() []brokenVariant {
 				}
 				return resp
 			}
-			if row.state != stateStarted {
-				_ = tx.Commit()
-				return answerFor(row)
-			}
 			return finishInTxn(env, tx, req, st)
 		}}
 	}
@@ -89,13 +81,9 @@ func brokenVariants() []brokenVariant {
 	earlyUnlock := variant(SelectForUpdate, "lock-released-early")
 	earlyUnlock.Boot = func(st api.Settings) api.Server {
 		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
-			tx, row, resp, ok := lockedKey(env, req, forUpdate)
+			tx, resp, ok := startedKey(env, req, forUpdate)
 			if !ok {
 				return resp
-			}
-			if row.state != stateStarted {
-				_ = tx.Commit()
-				return answerFor(row)
 			}
 			// The mistake: the check's transaction ends before the work
 			// starts, so the row lock no longer keeps a second request out.
@@ -189,26 +177,30 @@ func brokenVariants() []brokenVariant {
 // the payment and its record of the key.
 const brokenPointCommitted = "after-commit"
 
-// lockedKey upserts the key's row and locks it in a new transaction, as
-// select-for-update does; ok is false with the answer when it cannot.
-func lockedKey(env api.Env, req api.Request, l lock) (api.Tx, keyRow, api.Response, bool) {
+// startedKey upserts the key's row and locks it in a new transaction, as
+// select-for-update does; ok is false with the answer when the key is not
+// this request's to work on (locked, finished, or a failure).
+func startedKey(env api.Env, req api.Request, l lock) (api.Tx, api.Response, bool) {
 	if _, err := claimKey(env.DB(), req); err != nil {
-		return nil, keyRow{}, failed(), false
+		return nil, failed(), false
 	}
 	tx, err := env.DB().Begin(api.DefaultLevel)
 	if err != nil {
-		return nil, keyRow{}, failed(), false
+		return nil, failed(), false
 	}
 	row, ok, err := lookupKey(tx, req.Key, l)
 	switch {
 	case api.SQLState(err) == api.CodeLockNotAvailable:
-		return nil, row, inProgress(), false
+		return nil, inProgress(), false
 	case err != nil:
-		return nil, row, dbFailure(err), false
+		return nil, dbFailure(err), false
 	case !ok:
-		return nil, row, unavailable("the key's row was removed"), false
+		return nil, unavailable("the key's row was removed"), false
+	case row.state != stateStarted:
+		_ = tx.Commit()
+		return nil, answerFor(row), false
 	}
-	return tx, row, api.Response{}, true
+	return tx, api.Response{}, true
 }
 
 // brokenSeeds is how many chaos worlds a broken variant may need before it

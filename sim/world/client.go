@@ -117,18 +117,12 @@ func (c *client) perform(p *sim.Proc, i int) {
 			kind, ifMatch = api.Create, r.ETag
 			continue
 		}
-		action := cfg.Policy.Action(r.Status)
-		if r.RetryAfter > 0 && r.Status >= 400 && !cfg.IgnoreRetryAfter {
-			action, retryAfter = Retry, r.RetryAfter // "not now": try again after that long
+		action, after, concluded := c.read(r, out, srv, o.id, attempt)
+		if concluded {
+			return
 		}
-		w.record(TraceResponse, c.id, srv, o.id, attempt, int64(r.Status), int64(action))
+		retryAfter = after
 		switch action {
-		case Done:
-			c.conclude(out, BelievedDone, r)
-			return
-		case GiveUp:
-			c.conclude(out, BelievedFailed, r)
-			return
 		case Reread, Reapply:
 			kind, rereading, blind = api.Poll, true, action == Reapply
 		case Retry:
@@ -145,6 +139,28 @@ func (c *client) perform(p *sim.Proc, i int) {
 		}
 	}
 	c.conclude(out, Exhausted, nil)
+}
+
+// read decides what the client does with response r: what the policy
+// says of its status, unless it is an error that carries Retry-After ("not
+// now": try again after that long). A done or give-up answer concludes the
+// operation (concluded true).
+func (c *client) read(r *api.Response, out *Outcome, srv network.NodeID, op api.OpID, attempt int32) (action Action, retryAfter sim.Duration, concluded bool) {
+	cfg := &c.w.cfg.Client
+	action = cfg.Policy.Action(r.Status)
+	if r.RetryAfter > 0 && r.Status >= 400 && !cfg.IgnoreRetryAfter {
+		action, retryAfter = Retry, r.RetryAfter
+	}
+	c.w.record(TraceResponse, c.id, srv, op, attempt, int64(r.Status), int64(action))
+	switch action {
+	case Done:
+		c.conclude(out, BelievedDone, r)
+	case GiveUp:
+		c.conclude(out, BelievedFailed, r)
+	default:
+		return action, retryAfter, false
+	}
+	return action, retryAfter, true
 }
 
 // send makes attempt i's next request and waits for its answer, recording
@@ -213,17 +229,8 @@ func (c *client) performDelete(p *sim.Proc, i int) {
 		if r == nil {
 			continue
 		}
-		action := cfg.Policy.Action(r.Status)
-		if r.RetryAfter > 0 && r.Status >= 400 && !cfg.IgnoreRetryAfter {
-			action, retryAfter = Retry, r.RetryAfter
-		}
-		w.record(TraceResponse, c.id, srv, o.id, c.attempts[i], int64(r.Status), int64(action))
-		switch action {
-		case Done:
-			c.conclude(out, BelievedDone, r)
-			return
-		case GiveUp:
-			c.conclude(out, BelievedFailed, r)
+		var concluded bool
+		if _, retryAfter, concluded = c.read(r, out, srv, o.id, c.attempts[i]); concluded {
 			return
 		}
 		// Anything else (retry, poll, reread): send the delete again.
