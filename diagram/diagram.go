@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/font/liberation"
@@ -59,7 +60,6 @@ type Diagram struct {
 	width      vg.Length
 	height     vg.Length
 	headerY    vg.Length // top of the lifeline name boxes
-	rowsY      vg.Length // top of the first row
 	rowsEnd    vg.Length // bottom of the last row
 	fonts      faces
 	legend     []legendPlace
@@ -87,10 +87,10 @@ type row struct {
 	hot   bool   // the effect or conclusion that broke a rule
 }
 
-// span is a crash or a pause on one lifeline, from one row to another.
+// span is a crash or a pause on one lifeline: from its row to the row of
+// the node's restart or thaw, or past the last row when that is not drawn.
 type span struct {
 	node         int
-	from, to     int // rows; to == -1: it lasts past the last row drawn
 	pause        bool
 	fromY, endsY vg.Length
 }
@@ -123,7 +123,7 @@ const (
 	maxGap     vg.Length = 250
 	maxLabel             = 72 // characters; longer labels end in an ellipsis
 	// timeJump is the pause between two rows worth a visible break.
-	timeJump = 50 * sim.Duration(1e6)
+	timeJump = 50 * time.Millisecond
 )
 
 // New lays out res's events as a sequence diagram, highlighting the
@@ -153,6 +153,9 @@ func New(res *world.Result, rep check.Report, opts Options) (*Diagram, error) {
 	if len(events) > maxRows {
 		d.notes = append(d.notes, fmt.Sprintf("the first %d of %d rows are drawn; the rest are left out", maxRows, len(events)))
 		events = events[:maxRows]
+	}
+	if len(events) == 0 {
+		d.notes = append(d.notes, "nothing to draw: no event of the run concerns it")
 	}
 	d.title = title(res, op)
 	d.verdicts = verdicts(rep, op)
@@ -361,7 +364,8 @@ func (d *Diagram) layout(nodes []string) {
 		var end vg.Length
 		switch {
 		case r.ev.Kind == world.EventPartition || r.ev.Kind == world.EventHeal:
-			end = d.lifelines[0].x - 16 + w + 4
+			x1, _ := d.ruleSpan()
+			end = x1 + w + 4
 		case d.isArrow(i):
 			x1 := d.lifelines[index[r.ev.From]].x
 			end = x1 + 5 + w
@@ -394,7 +398,6 @@ func (d *Diagram) layout(nodes []string) {
 	y += 14 * vg.Length(len(d.verdicts)+len(d.notes))
 	d.headerY = y + 6
 	y = d.headerY + headerH + 8
-	d.rowsY = y
 	var prev sim.Time
 	for i := range d.rows {
 		r := &d.rows[i]
@@ -424,10 +427,10 @@ func (d *Diagram) layout(nodes []string) {
 		default:
 			continue
 		}
-		s := span{node: index[r.ev.Node], from: i, to: -1, pause: end == world.EventThaw, fromY: r.y, endsY: d.rowsEnd}
+		s := span{node: index[r.ev.Node], pause: end == world.EventThaw, fromY: r.y, endsY: d.rowsEnd}
 		for j := i + 1; j < len(d.rows); j++ {
 			if d.rows[j].ev.Kind == end && d.rows[j].ev.Node == r.ev.Node {
-				s.to, s.endsY = j, d.rows[j].y
+				s.endsY = d.rows[j].y
 				break
 			}
 		}
@@ -500,6 +503,16 @@ func ellipsis(s string) string {
 		return s
 	}
 	return string([]rune(s)[:maxLabel-1]) + "…"
+}
+
+// ruleSpan is where a partition's rule runs: across the lifelines, or
+// along the top of an empty picture.
+func (d *Diagram) ruleSpan() (x1, x2 vg.Length) {
+	if len(d.lifelines) == 0 {
+		x1 = margin + d.timeW
+		return x1, x1 + minGap
+	}
+	return d.lifelines[0].x - 16, d.lifelines[len(d.lifelines)-1].x + 16
 }
 
 // Size is the picture's size in points.

@@ -241,6 +241,37 @@ func TestLongRunIsRestricted(t *testing.T) {
 	assert.Contains(t, string(svg), ">"+d.notes[0]+"</text>", "the picture says what it left out; %s", rr)
 }
 
+// Goal: an operation with no event still gives a picture, one that says
+// so, and one whose only events are a partition's draws its rules. Method:
+// an operation the run does not have, in the lost-response scenario and in
+// the same run with a partition.
+func TestNothingToDraw(t *testing.T) {
+	missing := api.OpID{Queue: 9, Index: 9}
+	for _, tc := range []struct {
+		name   string
+		faults []string
+		rows   int
+	}{
+		{"no-event", nil, 0},
+		{"only-a-partition", []string{"partition clients|s1@10s..11s"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rr := rerun(t)
+			res, rep := scenario(t, models.Naive, tc.faults...)
+			d, err := New(res, rep, Options{Op: &missing})
+			require.NoError(t, err, rr)
+			assert.Len(t, d.rows, tc.rows, rr)
+			svg, err := d.SVG()
+			require.NoError(t, err, rr)
+			_, err = d.PNG()
+			require.NoError(t, err, rr)
+			if tc.rows == 0 {
+				assert.Contains(t, string(svg), "nothing to draw", rr)
+			}
+		})
+	}
+}
+
 // Goal: a run without its trace is refused with a reason, not drawn empty.
 // Method: the scenario with KeepTrace off.
 func TestNeedsKeptTrace(t *testing.T) {
@@ -348,7 +379,7 @@ func tree(t *testing.T, dir string) []string {
 
 // BenchmarkDraw measures laying out and rendering the golden scenario, and
 // a run of 3 servers, 3 clients x 4 operations with lost responses,
-// duplicates and a partition (about 150 rows).
+// duplicates and a partition (112 rows).
 func BenchmarkDraw(b *testing.B) {
 	mid := world.Defaults()
 	mid.Strategy, mid.KeepTrace = models.LocalCache, true

@@ -55,9 +55,18 @@ func (d *Diagram) SVG() ([]byte, error) {
 		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")), nil
 }
 
-// PNG renders the diagram as a PNG image at PNGDPI.
+// maxPNGPixels bounds a PNG's size: a larger picture is rendered at a
+// lower resolution than PNGDPI.
+const maxPNGPixels = 40e6
+
+// PNG renders the diagram as a PNG image at PNGDPI, or less for a picture
+// that would have more than 40 million pixels.
 func (d *Diagram) PNG() ([]byte, error) {
-	c := vgimg.NewWith(vgimg.UseWH(d.width, d.height), vgimg.UseDPI(PNGDPI))
+	dpi := float64(PNGDPI)
+	if px := float64(d.width/vg.Inch) * float64(d.height/vg.Inch) * dpi * dpi; px > maxPNGPixels {
+		dpi = math.Floor(dpi * math.Sqrt(maxPNGPixels/px))
+	}
+	c := vgimg.NewWith(vgimg.UseWH(d.width, d.height), vgimg.UseDPI(int(max(dpi, 10))))
 	d.Draw(c)
 	// Mostly white: the fastest compression costs little in size.
 	var b bytes.Buffer
@@ -283,8 +292,7 @@ func (d *Diagram) drawRow(p painter, i int) {
 		}
 		d.note(p, lossInk, caller, y, text, false)
 	case world.EventPartition, world.EventHeal:
-		x1 := d.lifelines[0].x - 16
-		x2 := d.lifelines[len(d.lifelines)-1].x + 16
+		x1, x2 := d.ruleSpan()
 		p.line(warn, 1, []vg.Length{5, 3}, x1, y, x2, y)
 		w := f.text.Width(text)
 		p.rect(x1, y-rowH/2+1, w+4, rowH/2-1.5, backdrop, nil)
