@@ -52,7 +52,7 @@ func (r *Result) WriteTrace(out io.Writer, op *api.OpID) error {
 	var b []byte
 	w := r.w
 	for _, rec := range w.trace.Records() {
-		if w.routine(rec) || op != nil && !w.concerns(rec, *op) {
+		if !w.shown(rec, op) {
 			continue
 		}
 		b = w.renderLine(b[:0], rec)
@@ -62,6 +62,12 @@ func (r *Result) WriteTrace(out io.Writer, op *api.OpID) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// shown reports whether record r is a line of the timeline WriteTrace
+// prints for op (nil: the whole run). Events keeps the same lines.
+func (w *World) shown(r sim.Record, op *api.OpID) bool {
+	return !w.routine(r) && (op == nil || w.concerns(r, *op))
 }
 
 // routine reports whether r is a service call's message sent or delivered
@@ -94,6 +100,11 @@ func (w *World) renderLine(b []byte, r sim.Record) []byte {
 	}
 	b = append(b, t...)
 	b = append(b, "  "...)
+	return w.appendText(b, r)
+}
+
+// appendText appends the text of record r, the line without its time.
+func (w *World) appendText(b []byte, r sim.Record) []byte {
 	if out, ok := w.net.Render(b, r); ok {
 		return out
 	}
