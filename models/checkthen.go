@@ -11,22 +11,30 @@ import "github.com/idemsim/idemsim/sim/api"
 // second only when it records the key, after its payment is made. A crash
 // between the work and the record leaves no key at all, so the retry pays
 // again.
-var CheckThenInsert = api.Strategy{
+var CheckThenInsert = checkThenInsert(api.Strategy{
 	Name: "check-then-insert",
 	Rule: "look the key up, outside any transaction; if absent, do the work, then record the key",
 	Position: "the check-outside-the-transaction anti-pattern the thread warns about: two requests can both " +
 		"see the key absent, and the unique index stops the second only at the end, after its payment",
-	Contract:    api.ContractReplay,
-	Switches:    []api.Switch{api.SwitchRetention, api.SwitchFailures, api.SwitchDownstream},
-	Defaults:    api.Switches{Forward: true},
-	Schema:      []string{paymentsDDL, keysDDL},
-	Ledger:      []string{paymentsTable},
-	CrashPoints: []string{pointAfterCharge, pointBeforeRecord},
-	Boot: func(st api.Settings) api.Server {
+}, false)
+
+// checkThenInsert is the check-then-act strategy named and described by s,
+// looking the key up on the primary or on the read replica.
+func checkThenInsert(s api.Strategy, onReplica bool) api.Strategy {
+	s.Contract = api.ContractReplay
+	s.Switches = []api.Switch{api.SwitchRetention, api.SwitchFailures, api.SwitchDownstream}
+	s.Defaults = api.Switches{Forward: true}
+	s.Schema = []string{paymentsDDL, keysDDL}
+	s.Ledger = []string{paymentsTable}
+	s.CrashPoints = []string{pointAfterCharge, pointBeforeRecord}
+	s.Boot = func(st api.Settings) api.Server {
 		return api.Server{
 			Create: func(env api.Env, req api.Request) api.Response {
-				db := env.DB()
-				if row, ok, err := lookupKey(db, req.Key, noLock); err != nil {
+				db, lookup := env.DB(), env.DB()
+				if onReplica {
+					lookup = env.Replica()
+				}
+				if row, ok, err := lookupKey(lookup, req.Key, noLock); err != nil {
 					return failed()
 				} else if ok {
 					return answerFor(row)
@@ -45,7 +53,8 @@ var CheckThenInsert = api.Strategy{
 			},
 			Workers: reaperWorkers(st),
 		}
-	},
+	}
+	return s
 }
 
 // pointBeforeRecord is the step between the work and recording the key.

@@ -10,7 +10,7 @@ import (
 // All lists every strategy, in the order `idemsim list` prints them.
 func All() []api.Strategy {
 	return []api.Strategy{
-		Naive, LocalCache, CheckThenInsert, TxnCheckInsert, TxnCheckInsertNoRetry, Unique409,
+		Naive, LocalCache, CheckThenInsert, ReplicaCheck, TxnCheckInsert, TxnCheckInsertNoRetry, Unique409,
 		SelectForUpdate, SelectForUpdateNowait, ForUpdateMissingRow,
 		RedisPresence, RedisLock,
 		StripeReplay, IETFDraft, AtomicPhases,

@@ -129,6 +129,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	fs.add("db-latency", "DIST", "the database's own time per statement, on top of the link's (default const:0s)", distValue(&d.StatementLatency))
 	fs.add("db-statement-timeout", "DURATION", "statement_timeout (default 0: none)", durationValue(&d.StatementTimeout, true))
 	fs.add("db-lock-timeout", "DURATION", "lock_timeout (default 0: none)", durationValue(&d.LockTimeout, true))
+	fs.add("db-replica-lag", "DURATION", "how far the read replica is behind the primary (default 0: current; replica-check reads keys there)", durationValue(&d.ReplicaLag, true))
 	fs.add("deadlock-timeout", "DURATION", "how long a lock waiter waits before checking for a deadlock (default 1s)", durationValue(&d.DeadlockTimeout, false))
 	fs.add("db-drop-connection", "P", "probability the connection drops before a statement inside a transaction (rolled back; default 0)", rateValue(&p.DBDropConnectionRate))
 	fs.add("db-lost-commit-ack", "P", "probability a COMMIT is applied and its acknowledgement lost (default 0)", rateValue(&p.DBLostCommitAckRate))

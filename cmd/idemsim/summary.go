@@ -38,8 +38,12 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 	fmt.Fprintf(w, "network    delay %s, drop-request %v, drop-response %v, duplicate %v, reset %v\n",
 		l.Delay, l.DropRequestRate, l.DropResponseRate, l.DuplicateRate, l.ResetRate)
 	dbs := res.DB
-	fmt.Fprintf(w, "database   %s, pool %d per server; %d statements, %d commits, %d aborts (%d serialization failures, %d deadlocks), %d lock waits\n",
-		levelText(cfg), cfg.DB.PoolSize, dbs.Statements, dbs.Commits, dbs.Aborts, dbs.SerializationFailures, dbs.Deadlocks, dbs.Waits)
+	replica := ""
+	if cfg.DB.ReplicaLag > 0 {
+		replica = fmt.Sprintf(", replica %v behind", cfg.DB.ReplicaLag)
+	}
+	fmt.Fprintf(w, "database   %s%s, pool %d per server; %d statements, %d commits, %d aborts (%d serialization failures, %d deadlocks), %d lock waits\n",
+		levelText(cfg), replica, cfg.DB.PoolSize, dbs.Statements, dbs.Commits, dbs.Aborts, dbs.SerializationFailures, dbs.Deadlocks, dbs.Waits)
 	fmt.Fprintf(w, "faults     %s\n", firedSummary(res.Faults))
 	b := rep.Beliefs
 	fmt.Fprintf(w, "ops        %s, %s; clients concluded done %d, failed %d, exhausted %d, unfinished %d\n",

@@ -24,6 +24,11 @@ type Env interface {
 	// server restarts after its downtime.
 	Crash(point string)
 	DB() DB
+	// Replica is the database's read replica: it runs single SELECTs
+	// without a locking clause (anything else fails with 25006), on the
+	// committed state as of the run's replica lag ago (--db-replica-lag;
+	// none by default: it is then current). Begin fails.
+	Replica() DB
 	KV() KV
 	Gateway() Gateway
 	Queue() Queue

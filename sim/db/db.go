@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -47,6 +48,12 @@ type Config struct {
 	// the deleting session carried: a business effect that removes, such
 	// as a DELETE of a payment.
 	OnDeleteCommitted func(table string, tag int64, rowID int64)
+	// StandbyLag, if positive, gives the database a hot standby that
+	// replays its commits this late: a statement run with
+	// Session.ExecStandby reads the committed state as of that long ago.
+	// The primary keeps the row versions the standby still needs, as
+	// PostgreSQL does with hot_standby_feedback on.
+	StandbyLag sim.Duration
 	// Clock is the database server's own reading of the time, which now()
 	// returns (through Timestamp): it may run ahead of or behind the
 	// kernel's, as a skewed node's clock does. nil reads the kernel's Now.
@@ -142,6 +149,32 @@ type DB struct {
 	ssi     ssiState
 	stats   Stats
 	active  []*txn // transactions begun and not ended, for the xmin horizon
+	// commits marks, with StandbyLag, the last commit at each moment, so
+	// that the standby's position can be found by time.
+	commits []commitMark
+}
+
+// commitMark is the number of commits made by a moment.
+type commitMark struct {
+	at  sim.Time
+	seq uint64
+}
+
+// standbySeq is how many commits the standby has replayed: those made by
+// StandbyLag ago.
+func (db *DB) standbySeq() uint64 {
+	if db.cfg.StandbyLag <= 0 {
+		return db.seq // no lag: the standby is current
+	}
+	at := db.k.Now().Add(-db.cfg.StandbyLag)
+	i, found := slices.BinarySearchFunc(db.commits, at, func(m commitMark, t sim.Time) int { return cmp.Compare(m.at, t) })
+	if found {
+		return db.commits[i].seq
+	}
+	if i == 0 {
+		return 0
+	}
+	return db.commits[i-1].seq
 }
 
 // New returns an empty database on kernel k.
@@ -383,6 +416,9 @@ func (db *DB) prune(r *row, tx *txn) {
 	horizon := db.seq
 	if tx.snap != nil {
 		horizon = tx.snap.seq
+	}
+	if db.cfg.StandbyLag > 0 {
+		horizon = min(horizon, db.standbySeq())
 	}
 	kept := r.versions[:0]
 	for _, v := range r.versions {

@@ -166,6 +166,9 @@ func (db *DB) horizon() uint64 {
 		}
 		h = min(h, s)
 	}
+	if db.cfg.StandbyLag > 0 {
+		h = min(h, db.standbySeq()) // what the standby still reads
+	}
 	return h
 }
 

@@ -28,6 +28,7 @@ type Session struct {
 	tx       *txn     // the open transaction block, or nil
 	deadline sim.Time // statement timeout of the running statement, 0 if none
 	tag      int64    // carried by every version this session writes
+	standby  bool     // the running statement reads the hot standby
 	// Buffers the running statement reuses, so that a point query
 	// allocates no scratch: its arguments (copied, so that the caller's
 	// slice stays its own), the keys it looks up, the rows it finds.
@@ -49,6 +50,16 @@ func (db *DB) Connect() *Session { return &Session{db: db} }
 // InTransaction reports whether a transaction block is open (possibly
 // failed).
 func (s *Session) InTransaction() bool { return s.tx != nil }
+
+// ExecStandby runs one read-only statement on the database's hot standby
+// (Config.StandbyLag): a SELECT without a locking clause, outside any
+// transaction block, that sees the commits made by StandbyLag ago. Any
+// other statement fails with 25006, as on a PostgreSQL standby.
+func (s *Session) ExecStandby(p *sim.Proc, text string, args ...sql.Value) (*Result, error) {
+	s.standby = true
+	defer func() { s.standby = false }()
+	return s.Exec(p, text, args...)
+}
 
 // Exec runs one statement on actor p, with args for $1..$n. Errors are
 // *sql.Error with PostgreSQL's SQLSTATE.
@@ -76,6 +87,11 @@ func (s *Session) exec(p *sim.Proc, text string, args []sql.Value) (*Result, *sq
 	if n := sql.Params(st); n > len(args) {
 		s.fail()
 		return nil, &sql.Error{Code: sql.CodeProtocolViolation, Msg: "bind message supplies " + strconv.Itoa(len(args)) + " parameters, but prepared statement requires " + strconv.Itoa(n)}
+	}
+	if s.standby {
+		if err := readOnly(st, s.tx != nil); err != nil {
+			return nil, err
+		}
 	}
 	s.args = append(s.args[:0], args...)
 	if d := db.cfg.StatementLatency.Sample(db.ch, db.cfg.LatencyStream); d > 0 {
@@ -157,6 +173,30 @@ func (s *Session) exec(p *sim.Proc, text string, args []sql.Value) (*Result, *sq
 		s.fail()
 	}
 	return res, err
+}
+
+// readOnly refuses what a hot standby cannot run: anything but a SELECT
+// without a locking clause, and anything inside a transaction block (the
+// standby here takes single statements).
+func readOnly(st sql.Stmt, inBlock bool) *sql.Error {
+	if sel, ok := st.(*sql.Select); ok && sel.Lock == 0 && !inBlock {
+		return nil
+	}
+	what := "this statement"
+	switch st := st.(type) {
+	case *sql.Select:
+		what = "SELECT " + st.Lock.String()
+		if inBlock {
+			what = "a statement in a transaction block"
+		}
+	case *sql.Insert:
+		what = "INSERT"
+	case *sql.Update:
+		what = "UPDATE"
+	case *sql.Delete:
+		what = "DELETE"
+	}
+	return &sql.Error{Code: sql.CodeReadOnlyTransaction, Msg: "cannot execute " + what + " in a read-only transaction"}
 }
 
 // fail aborts the open transaction block after an error: its locks are

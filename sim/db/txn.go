@@ -79,6 +79,10 @@ func (tx *txn) usesTxnSnapshot() bool {
 // serializable; a fresh one per statement otherwise.
 func (tx *txn) statementSnapshot() snapshot {
 	tx.started = true
+	if tx.session.standby {
+		tx.stmtSeq = tx.db.standbySeq()
+		return snapshot{seq: tx.stmtSeq}
+	}
 	if !tx.usesTxnSnapshot() {
 		tx.stmtSeq = tx.db.seq
 		return snapshot{seq: tx.db.seq}
@@ -177,6 +181,14 @@ func (tx *txn) end(commit bool) {
 	if commit {
 		db.seq++
 		tx.commitSeq = db.seq
+		if db.cfg.StandbyLag > 0 {
+			now := db.k.Now()
+			if n := len(db.commits); n > 0 && db.commits[n-1].at == now {
+				db.commits[n-1].seq = db.seq
+			} else {
+				db.commits = append(db.commits, commitMark{now, db.seq})
+			}
+		}
 		tx.state = committed
 		db.stats.Commits++
 		if hook := db.cfg.OnInsertCommitted; hook != nil {

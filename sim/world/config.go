@@ -87,6 +87,9 @@ type DBConfig struct {
 	StatementTimeout sim.Duration
 	LockTimeout      sim.Duration
 	DeadlockTimeout  sim.Duration
+	// ReplicaLag is how far the read replica (Env.Replica) is behind the
+	// primary: it has replayed the commits made that long ago.
+	ReplicaLag sim.Duration
 }
 
 // ServiceConfig is the store, the gateway and the queue.
@@ -275,6 +278,8 @@ func (c *Config) Validate() error {
 		return bad("db-pool", "%d out of range [1, %d]", c.DB.PoolSize, MaxPoolSize)
 	case c.DB.StatementTimeout < 0:
 		return bad("db-statement-timeout", "%v must be >= 0 (0: none)", c.DB.StatementTimeout)
+	case c.DB.ReplicaLag < 0:
+		return bad("db-replica-lag", "%v must be >= 0 (0: the replica is current)", c.DB.ReplicaLag)
 	case c.DB.LockTimeout < 0:
 		return bad("db-lock-timeout", "%v must be >= 0 (0: none)", c.DB.LockTimeout)
 	case c.DB.DeadlockTimeout <= 0:

@@ -41,6 +41,7 @@ func newDBNode(w *World) *dbNode {
 	cfg.StatementTimeout = c.StatementTimeout
 	cfg.LockTimeout = c.LockTimeout
 	cfg.DeadlockTimeout = c.DeadlockTimeout
+	cfg.StandbyLag = c.ReplicaLag
 	cfg.SSILocks = c.SSILocks
 	cfg.LatencyStream, cfg.FaultStream = sim.StreamDB, sim.StreamDBFaults
 	// The run's level decides what READ UNCOMMITTED and SERIALIZABLE mean
@@ -143,6 +144,7 @@ const (
 	stmtBegin
 	stmtCommit
 	stmtRollback
+	stmtReplica // a read on the replica
 )
 
 // dbStmt is one statement on its way to the database.
@@ -211,7 +213,13 @@ func (c *dbConn) run(p *sim.Proc) {
 		}
 		c.running = true
 		c.sess.SetTag(st.tag)
-		res, err := c.sess.Exec(p, st.text, st.args...)
+		var res *db.Result
+		var err error
+		if st.kind == stmtReplica {
+			res, err = c.sess.ExecStandby(p, st.text, st.args...)
+		} else {
+			res, err = c.sess.Exec(p, st.text, st.args...)
+		}
 		c.running = false
 		c.trace(m, st, res, err)
 		c.n.traceCommitted()
@@ -274,7 +282,11 @@ func (c *dbConn) trace(m *network.Msg, st *dbStmt, res *db.Result, err error) {
 	case res.Tag == "INSERT" || res.Tag == "UPDATE" || res.Tag == "DELETE":
 		kind, count = sqlAffected, int64(res.Affected)
 	}
-	c.record(TraceSQL, m, int64(w.intern(st.text))|kind<<32|count<<36)
+	text := st.text
+	if st.kind == stmtReplica {
+		text = "[replica] " + text
+	}
+	c.record(TraceSQL, m, int64(w.intern(text))|kind<<32|count<<36)
 }
 
 // The kinds of statement result a TraceSQL record carries.
@@ -366,12 +378,31 @@ func (d *envDB) Begin(level api.Level) (api.Tx, error) {
 
 // Exec implements api.DB: one statement in its own transaction.
 func (d *envDB) Exec(query string, args ...api.Value) (api.Result, error) {
-	e := d.env()
+	return d.env().autocommit(stmtData, query, args)
+}
+
+// autocommit runs one statement on a pooled connection outside any
+// transaction block.
+func (e *env) autocommit(kind stmtKind, query string, args []api.Value) (api.Result, error) {
 	e.p.Alive()
 	c := e.s.pool.acquire(e)
-	res, err := e.exec(c, stmtData, query, args)
+	res, err := e.exec(c, kind, query, args)
 	e.s.pool.release(c)
 	return result(res), err
+}
+
+// envReplica is the Replica capability of an env: the same pool of
+// connections, each statement run on the database's lagging standby.
+type envReplica env
+
+// Begin implements api.DB: the replica takes single statements.
+func (d *envReplica) Begin(api.Level) (api.Tx, error) {
+	return nil, &sql.Error{Code: sql.CodeReadOnlyTransaction, Msg: "the replica runs single read-only statements, not transactions"}
+}
+
+// Exec implements api.DB: one read on the replica.
+func (d *envReplica) Exec(query string, args ...api.Value) (api.Result, error) {
+	return (*env)(d).autocommit(stmtReplica, query, args)
 }
 
 // exec sends one statement over c and waits for its answer.

@@ -73,6 +73,7 @@ func stormy(s api.Strategy, seed uint64) world.Config {
 	cfg.Services.Queue.VisibilityTimeout = 300 * time.Millisecond
 	cfg.Clocks = []world.Clock{{Node: "s2", Offset: 3 * time.Second, Drift: 1.001}, {Node: "kv", Offset: -time.Second, Drift: 1}}
 	cfg.Settle = 2 * time.Second
+	cfg.DB.ReplicaLag = 50 * time.Millisecond
 	if s.Deletes() {
 		cfg.Client.DeleteRate = 0.3 // deletes, their retries and late creates
 	}

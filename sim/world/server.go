@@ -196,6 +196,9 @@ func (e *env) Crash(point string) {
 
 func (e *env) DB() api.DB { return (*envDB)(e) }
 
+// Replica implements api.Env.
+func (e *env) Replica() api.DB { return (*envReplica)(e) }
+
 // call sends payload to service svc as this actor's next call to it and
 // parks until the answer comes (or timeout passes, or the connection
 // breaks).

@@ -371,6 +371,7 @@ const (
 	CodeConnectionFailure        = "08006"
 	CodeNoActiveTransaction      = "25P01" // warning in PostgreSQL; not raised here
 	CodeActiveTransaction        = "25001" // warning in PostgreSQL; not raised here
+	CodeReadOnlyTransaction      = "25006" // a write on a hot standby
 	CodeInvalidCursorState       = "24000"
 	CodeNumericOutOfRange        = "22003"
 	CodeFeatureNotSupported      = "0A000"
