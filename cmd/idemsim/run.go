@@ -46,6 +46,7 @@ type runOptions struct {
 	scenario    string
 	// scenarioFile: a file of one run (as idemsim shrink writes it).
 	scenarioFile string
+	out          string // a directory for the run's files
 }
 
 func runFlags(cfg *world.Config, o *runOptions) *flagSet {
@@ -238,6 +239,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		return err
 	})
 	fs.add("scenario-file", "FILE", "run the scenario in FILE (one run directive, as idemsim shrink writes it) with its timeline; the other flags change it", fileValue(&o.scenarioFile))
+	fs.add("out", "DIR", "write the run's summary, timeline and fired faults there, and for a violating run its sequence diagram (SVG, PNG)", fileValue(&o.out))
 	fs.add("violations", "N", "violations to list with their reproduce command (default 3)", intIn(&o.violations, 0, 1<<30))
 	fs.add("help", "", "this text", boolValue(&o.help))
 	return fs
@@ -369,13 +371,18 @@ func configure(args []string) (*runSetup, error) {
 		op, _ := api.ParseOpID(o.traceOp)
 		st.traceOp = &op
 	}
-	cfg.KeepTrace = o.trace || st.traceOp != nil
+	cfg.KeepTrace = o.trace || st.traceOp != nil || o.out != ""
 	if err := cfg.Validate(); err != nil {
 		return nil, configError(err, &o)
 	}
 	if st.traceOp != nil {
 		if err := cfg.CheckOp(*st.traceOp); err != nil {
 			return nil, configError(err, &o)
+		}
+	}
+	if o.out != "" {
+		if err := checkOutDir(o.out); err != nil {
+			return nil, usagef("idemsim run: --out %s: %v", o.out, err)
 		}
 	}
 	if o.faultsOut != "" {
@@ -416,14 +423,20 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return configError(err, &o)
 	}
-	if cfg.KeepTrace {
+	if o.trace || st.traceOp != nil {
 		if err := res.WriteTrace(stdout, st.traceOp); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)
 	}
 	rep := check.Audit(res)
-	printSummary(stdout, command, res, &rep, o.violations)
+	var summary bytes.Buffer
+	printSummary(io.MultiWriter(stdout, &summary), command, res, &rep, o.violations)
+	if o.out != "" {
+		if err := writeOutDir(o.out, command, res, &rep, st.traceOp, summary.Bytes()); err != nil {
+			return fmt.Errorf("idemsim run: --out %s: %w", o.out, err)
+		}
+	}
 	for _, f := range res.Unfired {
 		fmt.Fprintf(stderr, "idemsim run: warning: replayed fault %q never fired (no such message, or its node was down): the run differs from the recorded one\n", f.String())
 	}
@@ -595,6 +608,10 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil { // a temporary file is private; the result is not
+		tmp.Close()
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err

@@ -108,7 +108,7 @@ func withoutTraceFlags(given []string) []string {
 		switch given[i] {
 		case "--trace", "--help":
 			continue
-		case "--trace-op", "--faults-out", "--violations":
+		case "--trace-op", "--faults-out", "--out", "--violations":
 			i++
 			continue
 		}

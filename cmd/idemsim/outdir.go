@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/diagram"
+	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/world"
+)
+
+// The files idemsim run --out writes.
+const (
+	outSummary  = "summary.txt"  // what the run printed after its timeline
+	outTimeline = "timeline.txt" // every event, as --trace prints it
+	outFaults   = "faults.txt"   // the faults that fired, replayable with --replay
+	outSVG      = "diagram.svg"  // a violating run's sequence diagram
+	outPNG      = "diagram.png"
+)
+
+// checkOutDir accepts a directory that exists or can be made (its parent
+// exists), and refuses a file.
+func checkOutDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil {
+		if !st.IsDir() {
+			return fmt.Errorf("is a file; want a directory")
+		}
+		return nil
+	}
+	if parent := filepath.Dir(filepath.Clean(dir)); !isDir(parent) {
+		return fmt.Errorf("its parent %s does not exist", parent)
+	}
+	return nil
+}
+
+// writeOutDir writes a run's files into dir, each atomically; the
+// sequence diagram only for a run that broke a rule, restricted to op if
+// one was asked for (a long run is restricted to its first violation's
+// operation by the diagram itself).
+func writeOutDir(dir, command string, res *world.Result, rep *check.Report, op *api.OpID, summary []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var timeline bytes.Buffer
+	if err := res.WriteTrace(&timeline, nil); err != nil {
+		return err
+	}
+	err := errors.Join(
+		writeFileAtomic(filepath.Join(dir, outSummary), summary),
+		writeFileAtomic(filepath.Join(dir, outTimeline), timeline.Bytes()),
+		writeFaults(filepath.Join(dir, outFaults), command, res),
+	)
+	if err != nil || !rep.Violated("") {
+		return err
+	}
+	return diagram.Write(res, *rep, op, filepath.Join(dir, outSVG), filepath.Join(dir, outPNG))
+}
