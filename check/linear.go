@@ -147,8 +147,9 @@ func linearize(res *world.Result, timeout time.Duration, fold bool) (Linearizati
 	lin := Linearization{Contract: contract, Timeout: timeout, Counts: make(map[Verdict]int), Breaches: make(map[Breach]int)}
 	effects := effectsByOp(res.Ledger)
 	copies := duplicated(res)
+	concluded := decisive(res)
 	for _, g := range partition(res) {
-		p := g.check(res, contract, effects, copies, timeout, fold)
+		p := g.check(res, contract, effects, concluded, copies, timeout, fold)
 		lin.Counts[p.Verdict]++
 		if p.Verdict == Illegal && p.Breach != "" {
 			lin.Breaches[p.Breach]++
@@ -311,14 +312,15 @@ func duplicated(res *world.Result) map[sent]bool {
 }
 
 // check builds the partition's porcupine history and checks it.
-func (g *group) check(res *world.Result, contract api.Contract, effects map[api.OpID]int, copies map[sent]bool, timeout time.Duration, fold bool) Partition {
+func (g *group) check(res *world.Result, contract api.Contract, effects map[api.OpID]int, concluded map[int]reading, copies map[sent]bool,
+	timeout time.Duration, fold bool) Partition {
 	p := Partition{Ops: g.ops, Keys: g.keys, Attempts: len(g.attempts)}
 	final := make([]int, len(g.ops))
 	for i, o := range g.ops {
 		final[i] = effects[o]
 	}
 	sp := &spec{contract: contract, rules: strict, ops: g.ops, keys: g.keys, final: final}
-	history := g.history(res, decisive(res), final, copies, fold, &p.Folded)
+	history := g.history(res, concluded, final, copies, fold, &p.Folded)
 	verdict, info := porcupine.CheckOperationsVerbose(sp.model(), history, timeout)
 	switch verdict {
 	case porcupine.Ok:
@@ -459,11 +461,15 @@ func attemptName(a *world.Attempt) string {
 }
 
 // Summary is the report in one line: "16 partitions: ok 15, illegal 1,
-// unknown 0 (timeout 1s)", the illegal ones the audit cannot see counted
-// by breach.
+// unknown 0 (timeout 1s)", with the illegal partitions the audit cannot see
+// counted by breach ("illegal 3 (1 early)").
 func (l *Linearization) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d partitions: ok %d, illegal %d", len(l.Partitions), l.Counts[OK], l.Counts[Illegal])
+	noun := "partitions"
+	if len(l.Partitions) == 1 {
+		noun = "partition"
+	}
+	fmt.Fprintf(&b, "%d %s: ok %d, illegal %d", len(l.Partitions), noun, l.Counts[OK], l.Counts[Illegal])
 	var only []string
 	for _, br := range Breaches[1:] {
 		if n := l.Breaches[br]; n > 0 {

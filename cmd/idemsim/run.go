@@ -384,7 +384,8 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout)
 	}
 	rep := check.Audit(res)
-	printSummary(stdout, command, res, &rep, o.violations)
+	lin, linErr := check.Linearize(res, check.DefaultTimeout)
+	printSummary(stdout, command, res, &rep, &lin, linErr, o.violations)
 	for _, f := range res.Unfired {
 		fmt.Fprintf(stderr, "idemsim run: warning: replayed fault %q never fired (no such message, or its node was down): the run differs from the recorded one\n", f.String())
 	}
