@@ -31,9 +31,6 @@ const (
 	Unknown Verdict = "unknown"
 )
 
-// Verdicts lists the verdicts in report order.
-var Verdicts = []Verdict{OK, Illegal, Unknown}
-
 // Breach says which part of the contract an illegal partition breaks.
 // Linearize finds it by checking the partition again without the rules
 // that only the order of the answers, or the resources they name, can
@@ -119,12 +116,16 @@ const DefaultTimeout = time.Second
 // holds for each of its operations (counted as the audit counts them). An
 // attempt that was never answered (it timed out, or its client crashed
 // waiting) has an unknown result: its answer is placed at infinity, and it
-// may or may not have acted. Unanswered attempts of one operation under
-// one key and kind are interchangeable but for when they were sent, and at
-// most one of them can matter (an operation takes effect once at most, and
-// a poll never acts), so porcupine gets only the earliest, which can do
-// anything any of the others could: the verdict is the same, and the
-// search no longer grows with every timeout.
+// may or may not have acted. A request the network delivered twice reached
+// the server twice, and the client kept whichever answer came first: its
+// copy joins the history as an unanswered attempt sent at the same moment.
+// Unanswered attempts of one operation under one key and kind are
+// interchangeable but for when they were sent, and at most one of them can
+// matter (an operation takes effect once at most — under contract none the
+// specification only records whether it has — and a poll never acts), so
+// porcupine gets only the earliest, which can do anything any of the
+// others could: the verdict is the same, and the search no longer doubles
+// with every timeout.
 //
 // Each partition is checked by its own porcupine call, bounded by timeout
 // (DefaultTimeout if 0); for an illegal one, Linearize checks again without
@@ -180,57 +181,60 @@ type group struct {
 // partition groups the run's operations and keys into partitions (a
 // union-find over both), ordered by their first operation.
 func partition(res *world.Result) []*group {
-	parent := make(map[string]string)
-	var find func(string) string
-	find = func(x string) string {
-		p, ok := parent[x]
-		if !ok {
-			parent[x] = x
-			return x
+	// Operations and keys are nodes of one union-find, numbered as they
+	// are first seen.
+	var parent []int
+	find := func(x int) int {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
 		}
-		if p == x {
-			return x
-		}
-		r := find(p)
-		parent[x] = r
-		return r
+		return x
 	}
-	union := func(a, b string) {
+	union := func(a, b int) {
 		if ra, rb := find(a), find(b); ra != rb {
 			parent[rb] = ra
 		}
 	}
-	// Operations and keys live in one space: a key node is its text
-	// prefixed with "k:", an operation node with "o:".
-	opNode := func(o api.OpID) string { return "o:" + o.String() }
-	keyNode := func(k string) string { return "k:" + k }
+	opNodes := make(map[api.OpID]int)
+	keyNodes := make(map[string]int)
 	var ops []api.OpID
-	seen := make(map[api.OpID]bool)
-	addOp := func(o api.OpID) {
-		if !seen[o] {
-			seen[o] = true
+	opNode := func(o api.OpID) int {
+		n, ok := opNodes[o]
+		if !ok {
+			n = len(parent)
+			parent = append(parent, n)
+			opNodes[o] = n
 			ops = append(ops, o)
-			find(opNode(o))
 		}
+		return n
+	}
+	keyNode := func(k string) int {
+		n, ok := keyNodes[k]
+		if !ok {
+			n = len(parent)
+			parent = append(parent, n)
+			keyNodes[k] = n
+		}
+		return n
 	}
 	for _, a := range res.History {
-		addOp(a.Op)
 		union(opNode(a.Op), keyNode(a.Key))
 	}
 	for _, o := range res.Outcomes {
-		addOp(o.Op)
 		for _, k := range o.Keys {
 			union(opNode(o.Op), keyNode(k))
 		}
+		opNode(o.Op)
 	}
 	for _, r := range res.Ledger {
-		addOp(r.Op)
+		opNode(r.Op)
 	}
 	slices.SortFunc(ops, compareOp)
-	byRoot := make(map[string]*group)
+	byRoot := make(map[int]*group)
 	var groups []*group
 	for _, o := range ops {
-		r := find(opNode(o))
+		r := find(opNodes[o])
 		g := byRoot[r]
 		if g == nil {
 			g = &group{}
@@ -241,7 +245,7 @@ func partition(res *world.Result) []*group {
 	}
 	keySeen := make(map[string]bool)
 	for i, a := range res.History {
-		g := byRoot[find(opNode(a.Op))]
+		g := byRoot[find(opNodes[a.Op])]
 		g.attempts = append(g.attempts, i)
 		if !keySeen[a.Key] {
 			keySeen[a.Key] = true
@@ -249,7 +253,7 @@ func partition(res *world.Result) []*group {
 		}
 	}
 	for _, o := range res.Outcomes {
-		g := byRoot[find(opNode(o.Op))]
+		g := byRoot[find(opNodes[o.Op])]
 		for _, k := range o.Keys {
 			if !keySeen[k] {
 				keySeen[k] = true

@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,29 +131,29 @@ func (s state) equal(o state) bool {
 }
 
 func (s state) hash() uint64 {
-	var b []byte
-	flag := func(on bool) {
+	// FNV-1a over the fields, without building a byte slice.
+	h := uint64(14695981039346656037)
+	mix := func(v uint64) {
+		h ^= v
+		h *= 1099511628211
+	}
+	flag := func(on bool) uint64 {
 		if on {
-			b = append(b, 't')
-		} else {
-			b = append(b, 'f')
+			return 1
 		}
+		return 0
 	}
 	for _, o := range s.ops {
-		b = strconv.AppendInt(b, int64(o.effects), 10)
-		flag(o.owed)
-		flag(o.refused)
-		b = append(b, o.resource...)
-		b = append(b, 0)
+		mix(uint64(o.effects)<<2 | flag(o.owed)<<1 | flag(o.refused))
+		for i := 0; i < len(o.resource); i++ {
+			mix(uint64(o.resource[i]))
+		}
+		mix(0xff)
 	}
 	for _, k := range s.keys {
-		flag(k.there)
-		flag(k.promised)
-		b = strconv.AppendInt(b, int64(k.owner), 10)
+		mix(uint64(k.owner)<<2 | flag(k.there)<<1 | flag(k.promised))
 	}
-	h := fnv.New64a()
-	_, _ = h.Write(b)
-	return h.Sum64()
+	return h
 }
 
 // clone copies s so that a step can change the copy: porcupine's steps
