@@ -72,27 +72,42 @@ type agreed struct {
 	check      time.Duration // wall time of Linearize
 }
 
-// expectsIllegal lists, for each operation, why the audit says porcupine
-// must find its partition illegal: a duplicate (unless the contract is
-// none, which promises nothing about repeats), a lost operation, a wrong
-// answer, or, under 202-then-poll, an operation a 202 accepted that never
-// took effect and was never refused (the audit calls it stuck).
+// expectsIllegal lists, for each operation, why porcupine must find its
+// partition illegal for its final counts: the audit finds it duplicate
+// (unless the contract is none, which promises nothing about repeats),
+// lost or wrong-answer; or, under 202-then-poll, a 202 accepted it, no
+// client was told it failed, and the ledger has no effect of it (the audit
+// calls it stuck if its client ran out of attempts).
 func expectsIllegal(res *world.Result, rep *check.Report) map[api.OpID][]string {
 	why := make(map[api.OpID][]string)
 	contract := res.Config.Strategy.Contract
+	for _, v := range rep.Violations {
+		switch {
+		case v.Kind == check.Stuck:
+		case v.Kind == check.Duplicate && contract == api.ContractNone:
+		default:
+			why[v.Op] = append(why[v.Op], string(v.Kind))
+		}
+	}
+	if contract != api.ContractPoll202 {
+		return why
+	}
 	accepted := make(map[api.OpID]bool)
 	for _, a := range res.History {
 		if !a.TimedOut && a.Status == api.StatusAccepted {
 			accepted[a.Op] = true
 		}
 	}
-	for _, v := range rep.Violations {
-		switch {
-		case v.Kind == check.Duplicate && contract == api.ContractNone:
-		case v.Kind == check.Stuck && !(contract == api.ContractPoll202 && accepted[v.Op]):
-		default:
-			why[v.Op] = append(why[v.Op], string(v.Kind))
+	for _, o := range res.Outcomes {
+		if o.Belief == world.BelievedFailed {
+			delete(accepted, o.Op)
 		}
+	}
+	for _, r := range res.Ledger {
+		delete(accepted, r.Op)
+	}
+	for op := range accepted {
+		why[op] = append(why[op], "accepted, never done")
 	}
 	return why
 }

@@ -63,8 +63,10 @@
 //     left out of the right-hand side (the audit still reports them,
 //     since they are what the client needed avoided);
 //   - 202-then-poll promises the accepted work: an operation a 202
-//     accepted that never took effect and no client was told failed is
-//     on the right-hand side; the audit calls it stuck.
+//     accepted that never took effect, and that no client was told
+//     failed, is on the right-hand side (the audit calls it stuck when
+//     its client ran out of attempts; in a run cut short by its deadline
+//     the client is unfinished, which the audit does not judge).
 //
 // Early and names breaches are porcupine's own: the end state is possible,
 // but a client was told "done" before anything that could have done it had
