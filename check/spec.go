@@ -247,7 +247,9 @@ func (sp *spec) meaningOf(k api.Kind, a answer) meaning {
 // key (under 202-then-poll, its work is accepted, to take effect later); a
 // delete, under client-chosen ids, removes the payment at its key and
 // takes effect as its own operation; a poll never acts. ok is false when
-// the contract does not allow the act.
+// the contract does not allow the act. A delete names the payment by its
+// key, the id the client chose (as client-id's handler reads it), so it
+// falls in the partition of the create that made the payment.
 func (sp *spec) act(s state, in request) (state, bool) {
 	if s.ops[in.Op].refused {
 		return s, false
