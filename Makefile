@@ -40,21 +40,24 @@ test: lint
 	$(GO) test -count=1 $(PKGS)
 	cd tools/pgscript && $(GO) vet ./... && $(GO) test -count=1 ./...
 
-# Kernel and workload benchmarks on one core; figures go in the README.
+# Kernel, workload and oracle benchmarks on one core; figures go in the README.
 bench:
-	$(GO) test -run '^$$' -bench . -cpu 1 -count 5 ./sim ./experiments ./sim/db ./sim/db/sql ./sim/kv ./sim/gateway ./sim/queue
+	$(GO) test -run '^$$' -bench . -cpu 1 -count 5 ./sim ./experiments ./check ./sim/db ./sim/db/sql ./sim/kv ./sim/gateway ./sim/queue
 
 # Longer checks than make test allows (run by CI after make test): the
-# strategy soak over 20,000 fault mixes per strategy and level,
-# determinism over 2000 seeds, and the race detector over the world (sweeps
-# run worlds in parallel, so no strategy may share state between runs; the
-# soak's short run covers every strategy).
+# strategy soak over 20,000 fault mixes per strategy and level, the audit
+# and porcupine agreeing over 10,000 worlds per strategy, determinism over
+# 2000 seeds, and the race detector over the world (sweeps run worlds in
+# parallel, so no strategy may share state between runs; the soak's short
+# run covers every strategy).
 verify:
 	IDEMSIM_CHAOS_SEEDS=20000 $(GO) test -count=1 -timeout 60m -run 'TestStrategiesUnderChaos|TestReplayStrategiesLoseWhen409IsDone' ./models
+	IDEMSIM_AGREEMENT_SEEDS=10000 $(GO) test -count=1 -timeout 60m -run 'TestAuditAndPorcupineAgree' ./check
 	IDEMSIM_DETERMINISM_SEEDS=2000 $(GO) test -count=1 -run 'SameSeed' ./sim/world
 	IDEMSIM_DB_SEEDS=300 $(GO) test -count=1 -run 'TestRandomHistories' ./sim/db
 	$(GO) test -count=1 -race ./sim/... ./experiments
 	IDEMSIM_CHAOS_SEEDS=20 $(GO) test -count=1 -race -run 'TestStrategiesUnderChaos' ./models
+	IDEMSIM_AGREEMENT_SEEDS=20 $(GO) test -count=1 -race ./check
 
 # Fuzz the SQL parser; new interesting inputs land in its corpus (commit them).
 fuzz:

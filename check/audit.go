@@ -1,6 +1,3 @@
-// Package check is idemsim's oracle: it audits a run's ledger against what
-// each client concluded and names every violation (duplicate, lost, stuck,
-// wrong-answer) as DESIGN.md defines them.
 package check
 
 import (
@@ -72,24 +69,7 @@ func (r *Report) Violated(k Kind) bool {
 // Audit checks a run's ledger against its clients' conclusions.
 func Audit(res *world.Result) Report {
 	rep := Report{Counts: make(map[Kind]int), Attempts: len(res.History), Effects: len(res.Ledger)}
-	// An operation's effects are counted per source (each ledger table,
-	// the gateway's charges) and the largest count is its number of
-	// effects: a payment that wrote its row and charged the card once took
-	// effect once.
-	// A deletion is the effect of the delete that asked for it, counted
-	// apart from the rows created.
-	type sourceOp struct {
-		source  string
-		deleted bool
-		op      api.OpID
-	}
-	perSource := make(map[sourceOp]int)
-	effects := make(map[api.OpID]int)
-	for _, row := range res.Ledger {
-		k := sourceOp{row.Source, row.Deleted, row.Op}
-		perSource[k]++
-		effects[row.Op] = max(effects[row.Op], perSource[k])
-	}
+	effects := effectsByOp(res.Ledger)
 	type opStory struct {
 		op       api.OpID
 		outcomes []world.Outcome
@@ -149,6 +129,28 @@ func Audit(res *world.Result) Report {
 	rep.LatencyP50 = quantile(latencies, 0.50)
 	rep.LatencyP99 = quantile(latencies, 0.99)
 	return rep
+}
+
+// effectsByOp counts each operation's effects. They are counted per source
+// (each ledger table, the gateway's charges) and the largest count is the
+// operation's number of effects: a payment that wrote its row and charged
+// the card once took effect once.
+func effectsByOp(ledger []world.Row) map[api.OpID]int {
+	// A deletion is the effect of the delete that asked for it, counted
+	// apart from the rows created.
+	type sourceOp struct {
+		source  string
+		deleted bool
+		op      api.OpID
+	}
+	perSource := make(map[sourceOp]int)
+	effects := make(map[api.OpID]int)
+	for _, row := range ledger {
+		k := sourceOp{row.Source, row.Deleted, row.Op}
+		perSource[k]++
+		effects[row.Op] = max(effects[row.Op], perSource[k])
+	}
+	return effects
 }
 
 // quantile is the nearest-rank quantile of sorted values.

@@ -61,13 +61,23 @@ func reduce(seed uint64, res *world.Result) SeedResult {
 // number of workers. At most a few results per worker wait to be handed
 // over, so memory stays flat however many seeds run.
 func Sweep(cfg world.Config, first, n uint64, workers int, each func(SeedResult)) error {
-	return sweep(withSeed(cfg), n, func(i uint64) uint64 { return first + i }, workers, each)
+	return sweep(withSeed(cfg), n, func(i uint64) uint64 { return first + i }, workers, reduce, each)
 }
 
 // SweepConfigs is Sweep with a world per seed: configOf(seed) (a fault mix
 // drawn from the seed, as Chaos does).
 func SweepConfigs(configOf func(seed uint64) world.Config, first, n uint64, workers int, each func(SeedResult)) error {
-	return sweep(configOf, n, func(i uint64) uint64 { return first + i }, workers, each)
+	return sweep(configOf, n, func(i uint64) uint64 { return first + i }, workers, reduce, each)
+}
+
+// SweepFunc is SweepConfigs that keeps what the caller wants of each run:
+// reduce(seed, res) runs on the worker that ran the seed, while the whole
+// result is at hand (a second oracle, a timing), and each receives the
+// reductions in seed order. The result must not be kept: it is the run's
+// whole history.
+func SweepFunc[T any](configOf func(seed uint64) world.Config, first, n uint64, workers int,
+	reduce func(seed uint64, res *world.Result) T, each func(T)) error {
+	return sweep(configOf, n, func(i uint64) uint64 { return first + i }, workers, reduce, each)
 }
 
 // withSeed is cfg with each seed in turn.
@@ -79,7 +89,8 @@ func withSeed(cfg world.Config) func(uint64) world.Config {
 	}
 }
 
-func sweep(configOf func(seed uint64) world.Config, n uint64, seedOf func(i uint64) uint64, workers int, each func(SeedResult)) error {
+func sweep[T any](configOf func(seed uint64) world.Config, n uint64, seedOf func(i uint64) uint64, workers int,
+	reduce func(uint64, *world.Result) T, each func(T)) error {
 	if workers < 1 {
 		return fmt.Errorf("experiments: workers %d must be >= 1", workers)
 	}
@@ -94,7 +105,7 @@ func sweep(configOf func(seed uint64) world.Config, n uint64, seedOf func(i uint
 	next := make(chan uint64)
 	type done struct {
 		i   uint64
-		r   SeedResult
+		r   T
 		err error
 	}
 	results := make(chan done, window)
@@ -152,7 +163,7 @@ func sweep(configOf func(seed uint64) world.Config, n uint64, seedOf func(i uint
 // and aggregate as it goes.
 func RunSeeds(cfg world.Config, seeds []uint64, workers int) ([]SeedResult, error) {
 	out := make([]SeedResult, 0, len(seeds))
-	err := sweep(withSeed(cfg), uint64(len(seeds)), func(i uint64) uint64 { return seeds[i] }, workers, func(r SeedResult) { out = append(out, r) })
+	err := sweep(withSeed(cfg), uint64(len(seeds)), func(i uint64) uint64 { return seeds[i] }, workers, reduce, func(r SeedResult) { out = append(out, r) })
 	if err != nil {
 		return nil, err
 	}

@@ -50,3 +50,24 @@ func TestSweepErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "servers: 0 out of range", rerun)
 	assert.ErrorContains(t, experiments.Sweep(tiny(), 0, 10, 0, nil), "workers 0 must be >= 1", rerun)
 }
+
+// Goal: SweepFunc hands over the caller's reduction of each run in seed
+// order, computed from the whole result. Method: reduce each run of 30
+// seeds to its seed and history length on 3 workers, and compare with the
+// attempts Sweep counts for the same seeds.
+func TestSweepFunc(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./experiments")
+	type reduced struct {
+		seed     uint64
+		attempts int
+	}
+	var got []reduced
+	configOf := func(seed uint64) world.Config { c := tiny(); c.Seed = seed; return c }
+	err := experiments.SweepFunc(configOf, 100, 30, 3, func(seed uint64, res *world.Result) reduced {
+		return reduced{seed, len(res.History)}
+	}, func(r reduced) { got = append(got, r) })
+	require.NoError(t, err, rerun)
+	var want []reduced
+	require.NoError(t, experiments.Sweep(tiny(), 100, 30, 1, func(r experiments.SeedResult) { want = append(want, reduced{r.Seed, r.Attempts}) }), rerun)
+	assert.Equal(t, want, got, rerun)
+}

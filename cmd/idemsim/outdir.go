@@ -20,6 +20,7 @@ const (
 	outFaults   = "faults.txt"   // the faults that fired, replayable with --replay
 	outSVG      = "diagram.svg"  // a violating run's sequence diagram
 	outPNG      = "diagram.png"
+	outLinear   = "porcupine.html" // porcupine's picture of the first illegal partition
 )
 
 // checkOutDir accepts a directory that exists or can be made (its parent
@@ -37,11 +38,12 @@ func checkOutDir(dir string) error {
 	return nil
 }
 
-// writeOutDir writes a run's files into dir, each atomically; the
-// sequence diagram only for a run that broke a rule, restricted to op if
+// writeOutDir writes a run's files into dir, each atomically; porcupine's
+// picture of the first partition it found illegal, if any; the sequence
+// diagram only for a run that broke a rule (by either oracle), restricted to op if
 // one was asked for (a long run is restricted to its first violation's
 // operation by the diagram itself).
-func writeOutDir(dir, command string, res *world.Result, rep *check.Report, op *api.OpID, summary []byte) error {
+func writeOutDir(dir, command string, res *world.Result, rep *check.Report, lin *check.Linearization, op *api.OpID, summary []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -54,8 +56,23 @@ func writeOutDir(dir, command string, res *world.Result, rep *check.Report, op *
 		writeFileAtomic(filepath.Join(dir, outTimeline), timeline.Bytes()),
 		writeFaults(filepath.Join(dir, outFaults), command, res),
 	)
-	if err != nil || !rep.Violated("") {
+	if err != nil {
 		return err
+	}
+	for i := range lin.Partitions {
+		if p := &lin.Partitions[i]; p.Verdict == check.Illegal {
+			var page bytes.Buffer
+			if err := p.Visualize(&page); err != nil {
+				return err
+			}
+			if err := writeFileAtomic(filepath.Join(dir, outLinear), page.Bytes()); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	if !rep.Violated("") && lin.Counts[check.Illegal] == 0 {
+		return nil
 	}
 	return diagram.Write(res, *rep, op, filepath.Join(dir, outSVG), filepath.Join(dir, outPNG))
 }

@@ -430,10 +430,11 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout)
 	}
 	rep := check.Audit(res)
+	lin, linErr := check.Linearize(res, check.DefaultTimeout)
 	var summary bytes.Buffer
-	printSummary(io.MultiWriter(stdout, &summary), command, res, &rep, o.violations)
+	printSummary(io.MultiWriter(stdout, &summary), command, res, &rep, &lin, linErr, o.violations)
 	if o.out != "" {
-		if err := writeOutDir(o.out, command, res, &rep, st.traceOp, summary.Bytes()); err != nil {
+		if err := writeOutDir(o.out, command, res, &rep, &lin, st.traceOp, summary.Bytes()); err != nil {
 			return fmt.Errorf("idemsim run: --out %s: %w", o.out, err)
 		}
 	}

@@ -14,9 +14,11 @@ import (
 	"github.com/idemsim/idemsim/sim/world"
 )
 
-// printSummary prints the verdict of one run and, for each violation listed,
-// the exact command that reproduces it.
-func printSummary(w io.Writer, command string, res *world.Result, rep *check.Report, listViolations int) {
+// printSummary prints the verdict of one run — the audit's, then
+// porcupine's check of the history against the strategy's contract (lin,
+// or linErr when the contract has no specification) — and, for each
+// violation listed, the exact command that reproduces it.
+func printSummary(w io.Writer, command string, res *world.Result, rep *check.Report, lin *check.Linearization, linErr error, listViolations int) {
 	cfg := &res.Config
 	l := cfg.Faults.Link
 	fmt.Fprintf(w, "command    %s\n", command)
@@ -58,6 +60,11 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 		verdict = append(verdict, fmt.Sprintf("%s %d", name, rep.Counts[k]))
 	}
 	fmt.Fprintf(w, "verdict    %s\n", strings.Join(verdict, "  "))
+	if linErr != nil {
+		fmt.Fprintf(w, "porcupine  not checked: %v\n", linErr)
+	} else {
+		fmt.Fprintf(w, "porcupine  %s\n", lin.Summary())
+	}
 	fmt.Fprintf(w, "latency    p50 %v  p99 %v (first attempt to conclusion)\n", rep.LatencyP50.Round(time.Microsecond), rep.LatencyP99.Round(time.Microsecond))
 	fmt.Fprintf(w, "run        %v virtual, %s, %d events, trace %016x\n", res.End, res.Stop, res.Kernel.Events, res.TraceHash)
 	if res.Stop == sim.EventLimit {
