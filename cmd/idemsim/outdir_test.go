@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idemsim/idemsim/internal/testcmd"
+	"github.com/idemsim/idemsim/sim/world"
 )
 
 // Goal: idemsim run --out DIR writes the run's summary (what stdout said
@@ -22,7 +23,6 @@ import (
 // directory; replay the first's faults.
 func TestOutDir(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./cmd/idemsim")
-	base := []string{"run", "--strategy", "naive", "--servers", "1", "--clients", "1", "--ops", "1", "--think", "const:0"}
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -30,11 +30,15 @@ func TestOutDir(t *testing.T) {
 	}{
 		{"violating", []string{"--fault", "drop-response c1/o1.1/a1"}, []string{outPNG, outSVG, outFaults, outSummary, outTimeline}},
 		{"clean", nil, []string{outFaults, outSummary, outTimeline}},
+		// early-409's lost operation: porcupine's picture of it too.
+		{"illegal", []string{"--strategy", "early-409", "--servers", "2", "--crash", "s1@6500us+3s"}, []string{outPNG, outSVG, outFaults, outLinear, outSummary, outTimeline}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			base := []string{"run", "--strategy", "naive", "--servers", "1", "--clients", "1", "--ops", "1", "--think", "const:0", "--delay", "const:5ms", "--service-time", "const:1ms"}
+			base = overlay(runFlags(new(world.Config), new(runOptions)), base, tc.args)
 			dir := filepath.Join(t.TempDir(), "out")
 			var stdout, stderr bytes.Buffer
-			args := append(append(slices.Clone(base), tc.args...), "--out", dir)
+			args := append(slices.Clone(base), "--out", dir)
 			require.Equal(t, 0, run(args, &stdout, &stderr), "%s\n%s", stderr.String(), rerun)
 			entries, err := os.ReadDir(dir)
 			require.NoError(t, err, rerun)
@@ -47,6 +51,11 @@ func TestOutDir(t *testing.T) {
 			require.NoError(t, err, rerun)
 			assert.Equal(t, stdout.String(), string(summary), "the summary is what the run printed; "+rerun)
 			assert.NotContains(t, string(summary), "--out", "the reproduce command leaves --out out; "+rerun)
+			if slices.Contains(tc.files, outLinear) {
+				page, err := os.ReadFile(filepath.Join(dir, outLinear))
+				require.NoError(t, err, rerun)
+				assert.Contains(t, string(page), "<html", rerun)
+			}
 			timeline, err := os.ReadFile(filepath.Join(dir, outTimeline))
 			require.NoError(t, err, rerun)
 			assert.Contains(t, string(timeline), "c1 concludes o1.1", rerun)
