@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/shrink"
 	"github.com/idemsim/idemsim/sim"
 )
 
@@ -106,12 +107,9 @@ func (fs *flagSet) usage() string {
 	return b.String()
 }
 
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:=/@+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote quotes a value for a shell command line, as every command
+// idemsim prints does.
+func shellQuote(s string) string { return shrink.Quote(s) }
 
 // Setters: each parses one kind of value and says what is accepted.
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/claims"
@@ -152,38 +151,22 @@ func splitFlags(fs *flagSet, args []string) (own, rest []string) {
 }
 
 // minimalFlags is the command line of the shrunk run: the flags as given,
-// without those that decide faults or sizes, then the sizes and the faults
-// the shrunk run keeps.
+// without those that decide faults or sizes (or a timing the shrinker made
+// constant), then the shrunk run's own (shrink.Result.Flags).
 func minimalFlags(given []string, from world.Config, res *shrink.Result) []string {
 	var cfg world.Config
 	var o runOptions
 	fs := runFlags(&cfg, &o)
-	c := res.Config
-	// The timings the shrinker made constant are set again.
-	var timings []string
-	for _, t := range shrink.Timings {
-		if *t.Of(&c) != *t.Of(&from) {
-			timings = append(timings, "--"+t.Name, shellQuote(t.Of(&c).String()))
-		}
-	}
+	timings := res.ChangedTimings(from)
 	var out []string
 	for i := 0; i < len(given); i += flagArity(fs, given, i) {
 		name := flagName(given[i])
-		if slices.Contains(faultFlags, name) || slices.Contains(sizeFlags, name) || slices.Contains(timings, "--"+name) {
+		if slices.Contains(faultFlags, name) || slices.Contains(sizeFlags, name) || slices.Contains(timings, name) {
 			continue
 		}
 		out = append(out, given[i:i+flagArity(fs, given, i)]...)
 	}
-	out = append(out, timings...)
-	out = append(out, "--clients", fmt.Sprint(c.Clients), "--workers-per-op", fmt.Sprint(c.WorkersPerOp),
-		"--ops", fmt.Sprint(c.OpsPerClient), "--servers", fmt.Sprint(c.Servers), "--deadline", time.Duration(c.Deadline).String())
-	for _, f := range c.Faults.Replay {
-		out = append(out, "--fault", shellQuote(f.String()))
-	}
-	if len(c.Faults.Replay) == 0 {
-		out = append(out, "--fault", "none") // no fault at all: still explicit
-	}
-	return out
+	return append(out, res.Flags(from)...)
 }
 
 // scenarioFile is the shrunk run as a scenario file: what it came from,
