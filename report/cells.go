@@ -1,0 +1,351 @@
+// Package report turns the experiments' results into pictures and one page.
+// It reads every results/NAME/cells.json that exists (the format is
+// experiments/FORMAT.md), draws each sweep's rates against the swept
+// value with their 95% Wilson intervals, the strategy x isolation heat
+// maps of the isolation experiment and the latency distributions, shrinks
+// each wrong strategy the swarm found to a minimal run drawn as a sequence
+// diagram, and writes results/index.html, a page that opens offline and
+// answers the thread's question from those files. Every file is written
+// under a temporary name in its own directory and renamed into place, and
+// the same results give the same bytes.
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/idemsim/idemsim/models"
+	"github.com/idemsim/idemsim/sim/api"
+)
+
+// Rate is a count of operations out of a cell's ops, with its 95% Wilson
+// interval.
+type Rate struct {
+	Count int64   `json:"count"`
+	Rate  float64 `json:"rate"`
+	Low   float64 `json:"low"`
+	High  float64 `json:"high"`
+}
+
+// Cell is one strategy at one isolation level and one swept value, over
+// every seed of the cell.
+type Cell struct {
+	Strategy        string       `json:"strategy"`
+	Isolation       string       `json:"isolation"`
+	Value           string       `json:"value"`
+	X               float64      `json:"x"`
+	Seeds           int          `json:"seeds"`
+	Ops             int64        `json:"ops"`
+	Duplicate       Rate         `json:"duplicate"`
+	Lost            Rate         `json:"lost"`
+	Stuck           Rate         `json:"stuck"`
+	WrongAnswer     Rate         `json:"wrong_answer"`
+	Nonlinearizable Rate         `json:"nonlinearizable"`
+	AttemptsPerOp   float64      `json:"attempts_per_op"`
+	LatencyP50      float64      `json:"latency_p50_ms"`
+	LatencyP99      float64      `json:"latency_p99_ms"`
+	LatencyHist     [][2]float64 `json:"latency_hist"`
+	Aborts40001     int64        `json:"aborts_40001"`
+	Aborts40P01     int64        `json:"aborts_40P01"`
+	Aborts23505     int64        `json:"aborts_23505"`
+	LockWaits       int64        `json:"lock_waits"`
+	MoneyAsked      int64        `json:"money_asked"`
+	MoneyMoved      int64        `json:"money_moved"`
+	MoneyRatio      float64      `json:"money_ratio"`
+}
+
+// Failure is the first failing seed the swarm found for a strategy at a
+// level.
+type Failure struct {
+	Strategy  string `json:"strategy"`
+	Isolation string `json:"isolation"`
+	Kind      string `json:"kind"`
+	Seed      uint64 `json:"seed"`
+	Command   string `json:"command"`
+}
+
+// Swarm is what only the swarm experiment writes.
+type Swarm struct {
+	Failures []Failure `json:"failures"`
+}
+
+// Experiment is one results/NAME/cells.json.
+type Experiment struct {
+	Name         string `json:"experiment"`
+	Description  string `json:"description"`
+	Param        string `json:"param"`
+	ParamLabel   string `json:"param_label"`
+	Numeric      bool   `json:"numeric"`
+	SeedsPerCell int    `json:"seeds_per_cell"`
+	Cells        []Cell `json:"cells"`
+	Swarm        *Swarm `json:"swarm,omitempty"`
+
+	// Path is the file it was read from.
+	Path string `json:"-"`
+}
+
+// InputError is a results file that is missing or does not hold its
+// format: bad input rather than a failure to draw or write.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErr(format string, args ...any) error {
+	return &InputError{fmt.Errorf(format, args...)}
+}
+
+// Order is the order the page presents the experiments it knows in; any
+// other experiment found comes after them, by name.
+var Order = []string{
+	"network-loss", "duplicates", "in-progress-retry", "isolation", "crashes", "store-loss",
+	"gateway", "retention-window", "multi-server", "client-policy", "swarm",
+}
+
+// CellsFile is the name of an experiment's results in its directory.
+const CellsFile = "cells.json"
+
+// Load reads every dir/NAME/cells.json, in Order. A directory without one
+// is not an experiment and is skipped; a file that cannot be read or does
+// not hold the format is an error naming it.
+func Load(dir string) ([]*Experiment, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, inputErr("report: results directory %s: %w", dir, err)
+	}
+	var out []*Experiment
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name(), CellsFile)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		x, err := ReadExperiment(path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	slices.SortFunc(out, func(a, b *Experiment) int {
+		if c := rank(a.Name) - rank(b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out, nil
+}
+
+func rank(name string) int {
+	if i := slices.Index(Order, name); i >= 0 {
+		return i
+	}
+	return len(Order)
+}
+
+// ReadExperiment reads and checks one cells.json; its directory must be
+// named after the experiment.
+func ReadExperiment(path string) (*Experiment, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, inputErr("report: %w", err)
+	}
+	x, err := ParseExperiment(data)
+	if err != nil {
+		return nil, inputErr("report: %s: %w", path, err)
+	}
+	if dir := filepath.Base(filepath.Dir(path)); dir != x.Name {
+		return nil, inputErr("report: %s: experiment %q is in directory %q (want results/%s/%s)", path, x.Name, dir, x.Name, CellsFile)
+	}
+	x.Path = path
+	return x, nil
+}
+
+// ParseExperiment decodes a cells.json and checks what the plots and the
+// page rely on.
+func ParseExperiment(data []byte) (*Experiment, error) {
+	var x Experiment
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&x); err != nil {
+		return nil, fmt.Errorf("not the cells.json format: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("not the cells.json format: more than one JSON value")
+	}
+	switch {
+	case x.Name == "" || strings.ContainsAny(x.Name, `/\ `):
+		return nil, fmt.Errorf("field experiment: %q is not an experiment name", x.Name)
+	case x.Param == "":
+		return nil, errors.New("field param is missing")
+	case len(x.Cells) == 0:
+		return nil, errors.New("field cells is missing or empty")
+	}
+	levels := levelSlugs()
+	for i := range x.Cells {
+		c := &x.Cells[i]
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("cell %d (%s, %s, %s=%s): %s", i, c.Strategy, c.Isolation, x.Param, c.Value, fmt.Sprintf(format, args...))
+		}
+		switch {
+		case c.Strategy == "":
+			return nil, bad("no strategy")
+		case !slices.Contains(levels, c.Isolation):
+			return nil, bad("isolation %q is not a level (accepted: %s)", c.Isolation, strings.Join(levels, ", "))
+		case c.Value == "":
+			return nil, bad("no value")
+		case c.Ops < 0 || c.Seeds < 0:
+			return nil, bad("negative seeds or ops")
+		case math.IsNaN(c.X) || math.IsInf(c.X, 0):
+			return nil, bad("x is not a number")
+		}
+		for _, m := range Metrics {
+			r := m.Of(c)
+			if r.Count < 0 || r.Count > c.Ops && c.Ops > 0 || !inUnit(r.Rate) || !inUnit(r.Low) || !inUnit(r.High) || r.Low > r.Rate+1e-9 || r.Rate > r.High+1e-9 {
+				return nil, bad("%s: %+v is not a count with its rate in [low, high] within [0, 1]", m.Name, *r)
+			}
+		}
+		prev := 0.0
+		for j, b := range c.LatencyHist {
+			if b[0] <= prev || b[1] < 0 || math.IsNaN(b[0]) || math.IsNaN(b[1]) {
+				return nil, bad("latency_hist[%d] = %v: want increasing upper bounds and counts >= 0", j, b)
+			}
+			prev = b[0]
+		}
+	}
+	if x.Swarm != nil {
+		for i, f := range x.Swarm.Failures {
+			if _, err := ChaosWorld(f); err != nil {
+				return nil, fmt.Errorf("swarm.failures[%d]: %w", i, err)
+			}
+			if f.Kind == "" {
+				return nil, fmt.Errorf("swarm.failures[%d] (%s at %s): no kind", i, f.Strategy, f.Isolation)
+			}
+		}
+	}
+	return &x, nil
+}
+
+func inUnit(v float64) bool { return v >= 0 && v <= 1 }
+
+func levelSlugs() []string {
+	var out []string
+	for _, l := range api.AllLevels() {
+		out = append(out, l.Slug())
+	}
+	return out
+}
+
+// Metric is one of a cell's rates.
+type Metric struct {
+	Name  string // the format's field, as in file names: duplicate, wrong_answer
+	Label string // for people
+	Of    func(*Cell) *Rate
+}
+
+// Metrics are the rates a cell carries, the ones always plotted first.
+var Metrics = []Metric{
+	{"duplicate", "duplicate", func(c *Cell) *Rate { return &c.Duplicate }},
+	{"lost", "lost", func(c *Cell) *Rate { return &c.Lost }},
+	{"stuck", "stuck", func(c *Cell) *Rate { return &c.Stuck }},
+	{"wrong_answer", "wrong answer", func(c *Cell) *Rate { return &c.WrongAnswer }},
+	{"nonlinearizable", "non-linearizable", func(c *Cell) *Rate { return &c.Nonlinearizable }},
+}
+
+// plotted are the metrics an experiment gets a rate plot for: duplicate
+// and lost always, the others where some cell counts any.
+func (x *Experiment) plotted() []Metric {
+	var out []Metric
+	for i, m := range Metrics {
+		if i < 2 || slices.ContainsFunc(x.Cells, func(c Cell) bool { return m.Of(&c).Count > 0 }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// strategies are the experiment's strategies in the registry's order (any
+// the registry does not know after them, by name).
+func (x *Experiment) strategies() []string {
+	seen := map[string]bool{}
+	for _, c := range x.Cells {
+		seen[c.Strategy] = true
+	}
+	return ordered(seen)
+}
+
+func ordered(seen map[string]bool) []string {
+	var out []string
+	for _, n := range models.Names() {
+		if seen[n] {
+			out = append(out, n)
+			delete(seen, n)
+		}
+	}
+	var rest []string
+	for n := range seen {
+		rest = append(rest, n)
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}
+
+// levels are the experiment's isolation levels in api.AllLevels order.
+func (x *Experiment) levels() []string {
+	var out []string
+	for _, l := range levelSlugs() {
+		if slices.ContainsFunc(x.Cells, func(c Cell) bool { return c.Isolation == l }) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// values are the swept values in the order the cells declare them, with
+// their positions.
+func (x *Experiment) values() (names []string, xs []float64) {
+	for _, c := range x.Cells {
+		if !slices.Contains(names, c.Value) {
+			names = append(names, c.Value)
+			xs = append(xs, c.X)
+		}
+	}
+	return names, xs
+}
+
+// Wilson is the 95% Wilson score interval of count successes in n trials.
+func Wilson(count, n int64) (low, high float64) {
+	if n <= 0 {
+		return 0, 0
+	}
+	const z = 1.959963984540054
+	p, fn := float64(count)/float64(n), float64(n)
+	d := 1 + z*z/fn
+	centre := (p + z*z/(2*fn)) / d
+	half := z * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn)) / d
+	return max(0, centre-half), min(1, centre+half)
+}
+
+// pool sums a metric over cells: the count over every cell's ops, with
+// its interval recomputed.
+func pool(cells []*Cell, m Metric) (Rate, int64) {
+	var count, ops int64
+	for _, c := range cells {
+		count += m.Of(c).Count
+		ops += c.Ops
+	}
+	r := Rate{Count: count}
+	if ops > 0 {
+		r.Rate = float64(count) / float64(ops)
+		r.Low, r.High = Wilson(count, ops)
+	}
+	return r, ops
+}
