@@ -25,6 +25,7 @@ usage:
   idemsim table           every strategy in the standard edge cases, as the README's table
   idemsim shrink [flags]  make a failing run minimal: fewer faults, clients, servers, ops
   idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
+  idemsim report          draw the experiments' results and write the report page (results/index.html)
   idemsim help [command]  this text, or a command's flags
 
 Run 'idemsim run --help' for the world, client and fault flags.
@@ -50,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, shrink, list, claims, table, sql, help)")
+		return usagef("idemsim: missing command (accepted: run, shrink, list, claims, table, sql, report, help)")
 	}
 	switch args[0] {
 	case "run":
@@ -59,6 +60,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return sqlCommand(args[1:], stdout)
 	case "shrink":
 		return shrinkCommand(args[1:], stdout, stderr)
+	case "report":
+		return reportCommand(args[1:], stdout)
 	case "claims":
 		if len(args) > 1 {
 			return usagef("idemsim claims: takes no arguments, got %q", strings.Join(args[1:], " "))
@@ -87,10 +90,12 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return sqlCommand([]string{"--help"}, stdout)
 		case args[1] == "shrink":
 			return shrinkCommand([]string{"--help"}, stdout, stderr)
+		case args[1] == "report":
+			return reportCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, report, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, report, help)", args[0])
 }
 
 func listCommand(stdout io.Writer) error {

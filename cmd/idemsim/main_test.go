@@ -103,7 +103,7 @@ func TestInvalidInput(t *testing.T) {
 	const (
 		rate     = "is not a probability in [0, 1]"
 		goDur    = "(accepted: a Go duration like 250ms, 2s or 1h)"
-		commands = "(accepted: run, shrink, list, claims, table, sql, help)"
+		commands = "(accepted: run, shrink, list, claims, table, sql, report, help)"
 	)
 	cases := []usageCase{
 		{name: "reuse-key-not-a-rate", args: []string{"run", "--reuse-key", "2"}, code: 2, names: "--reuse-key", accepted: "not a probability in [0, 1]"},
@@ -226,6 +226,9 @@ func TestInvalidInput(t *testing.T) {
 		{name: "shrink-run-flag", args: []string{"shrink", "--servers", "0"}, code: 2, names: "idemsim shrink: --servers", accepted: "not an integer in [1, "},
 		{name: "shrink-out-directory", args: []string{"shrink", "--out", "$DIR"}, code: 2, names: "--out $DIR: is a directory", accepted: "want a file name"},
 		{name: "shrink-nothing-to-shrink", args: []string{"shrink", "--clients", "2", "--ops", "2"}, code: 1, names: "idemsim shrink: the run shows no violation to shrink", accepted: "(of kind any): idemsim run --clients 2 --ops 2"},
+		{name: "report-results-missing", args: []string{"report", "--results", "$DIR/none"}, code: 2, names: "idemsim report: results directory $DIR/none", accepted: "no such file or directory"},
+		{name: "report-argument", args: []string{"report", "results"}, code: 2, names: `idemsim report: unexpected argument "results"`, accepted: "flags start with --"},
+		{name: "report-results-empty", args: []string{"report", "--results", ""}, code: 2, names: "--results", accepted: "empty directory name"},
 		{name: "replay-directory", args: []string{"run", "--replay", "$DIR"}, code: 2, names: "--replay $DIR: is a directory", accepted: "not a file"},
 		{name: "replay-binary", args: []string{"run", "--replay", "$DIR/f.faults"}, file: "drop\x00request",
 			code: 2, names: "--replay $DIR/f.faults: line 1: a NUL byte", accepted: "a text file of lines"},
@@ -306,6 +309,7 @@ func TestHelp(t *testing.T) {
 		{name: "run--help", args: []string{"run", "--help"}, want: append([]string{"usage: idemsim run [flags]"}, flags...)},
 		{name: "help-run", args: []string{"help", "run"}, want: append([]string{"usage: idemsim run [flags]"}, flags...)},
 		{name: "run-flags--help", args: []string{"run", "--seed", "3", "--help"}, want: []string{"usage: idemsim run [flags]"}},
+		{name: "help-report", args: []string{"help", "report"}, want: []string{"usage: idemsim report [flags]", "  --results DIR"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
