@@ -5,7 +5,7 @@ BIN      := bin/idemsim
 IDEMSIM  := ./$(BIN)
 PKGS     := ./...
 
-.PHONY: all build install run test lint bench verify fuzz pg-expected experiments results clean
+.PHONY: all build install run test lint bench verify fuzz pg-expected experiments results report report-check clean
 
 all: build
 
@@ -84,6 +84,18 @@ pg-random:
 results: build
 	$(IDEMSIM) claims > results/claims.txt.tmp && mv results/claims.txt.tmp results/claims.txt
 	$(IDEMSIM) table > results/edge-cases.md.tmp && mv results/edge-cases.md.tmp results/edge-cases.md
+
+# The report: every results/NAME/cells.json drawn as plots beside it, the
+# swarm's failures shrunk and drawn in results/swarm/, and the page that
+# answers the thread, results/index.html (each file written atomically).
+report: build
+	$(IDEMSIM) report
+
+# Opens results/index.html in headless Chromium (installed with apt-get if
+# missing), fails on an image that does not load or any console message,
+# and leaves a screenshot in $${TMPDIR:-/tmp}/idemsim-report.png.
+report-check: report
+	scripts/report-check.sh
 
 experiments: build
 	@echo 'no sweep is defined yet: see the open issues'
