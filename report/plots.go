@@ -20,6 +20,15 @@ const (
 	legendW = 2.4 * vg.Inch
 )
 
+// legendHeight is the figure height that fits a legend of n strategies
+// and its note: figH, or more for a long legend.
+func legendHeight(n int, note string) vg.Length {
+	small := textStyle(7.5, grey)
+	lines := len(wrapWidth(note, small, legendW-vg.Points(14)))
+	need := vg.Points(40) + vg.Length(n)*vg.Points(12) + vg.Length(lines)*vg.Points(9.5) + vg.Points(12)
+	return max(figH, need)
+}
+
 // Figures are every picture drawn from one experiment, in page order: for
 // each metric that matters (duplicate and lost always; stuck, wrong answer
 // and non-linearizable where a cell counts any), its rate against the swept
@@ -120,8 +129,11 @@ func rateFigure(x *Experiment, m Metric, level string) Figure {
 	valueNames, xs := x.values()
 	if x.Numeric {
 		numericAxis(p, valueNames, xs)
+		// Many bands over each other turn grey: the more lines, the
+		// fainter each band.
+		alpha := uint8(max(0x10, min(0x2c, 0x60/max(1, len(shown)))))
 		for _, s := range shown {
-			addSweep(p, s, cells[s], m)
+			addSweep(p, s, cells[s], m, alpha)
 		}
 	} else {
 		p.X.Tick.Marker = categoryTicks(valueNames)
@@ -153,7 +165,7 @@ func rateFigure(x *Experiment, m Metric, level string) Figure {
 	caption := fmt.Sprintf("The share of operations with a %s outcome by %s, %s. %s %d seeds per cell. The y axis is linear below one operation in a cell and logarithmic above, so that zero has a place.",
 		m.Label, x.ParamLabel, per, band, x.SeedsPerCell)
 	return Figure{
-		Name: FigureName(m.Name, level), Title: title, Caption: caption, W: figW, H: figH,
+		Name: FigureName(m.Name, level), Title: title, Caption: caption, W: figW, H: legendHeight(len(shown), note),
 		draw: func(c draw.Canvas) {
 			background(c)
 			drawPlot(draw.Crop(c, 0, -legendW, 0, 0), p)
@@ -196,7 +208,7 @@ func categoryTicks(names []string) plot.ConstantTicks {
 }
 
 // addSweep adds a strategy's line, its points and its interval as a band.
-func addSweep(p *plot.Plot, s string, cells []*Cell, m Metric) {
+func addSweep(p *plot.Plot, s string, cells []*Cell, m Metric, alpha uint8) {
 	l := lookOf(s)
 	var line plotter.XYs
 	var band plotter.XYs
@@ -208,7 +220,7 @@ func addSweep(p *plot.Plot, s string, cells []*Cell, m Metric) {
 		band = append(band, plotter.XY{X: cells[i].X, Y: m.Of(cells[i]).High})
 	}
 	if poly, err := plotter.NewPolygon(band); err == nil {
-		poly.Color = faded(l.colour, 0x2c)
+		poly.Color = faded(l.colour, alpha)
 		poly.LineStyle.Width = 0
 		p.Add(poly)
 	}
@@ -483,7 +495,7 @@ func latencyFigure(x *Experiment) (Figure, bool) {
 	caption := fmt.Sprintf("For each strategy, the share of operations concluded within a latency, at %s = %s%s, from the cells' histograms; a curve that stays below 1 has operations slower than its last bound or never concluded.",
 		x.Param, value, where)
 	return Figure{
-		Name: "latency-cdf", Title: title, Caption: caption, W: figW, H: figH,
+		Name: "latency-cdf", Title: title, Caption: caption, W: figW, H: legendHeight(len(shown), ""),
 		draw: func(c draw.Canvas) {
 			background(c)
 			drawPlot(draw.Crop(c, 0, -legendW, 0, 0), p)
