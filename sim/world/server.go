@@ -69,6 +69,7 @@ func (s *server) deliver(m *network.Msg) {
 		// The balancer cannot reach the backend and answers for it.
 		w.record(TraceUnavailable, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, 0, 0)
 		w.net.Reply(m, &api.Response{Status: api.StatusBadGateway})
+		w.net.Release(m)
 		return
 	}
 	var wk *worker
@@ -103,6 +104,7 @@ func (wk *worker) run(p *sim.Proc) {
 		e.finish()
 		w.record(TraceRespond, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(resp.Status), int64(w.intern(resp.Resource)))
 		w.net.Reply(m, &resp)
+		w.net.Release(m) // the worker reads nothing of m from here on
 		s.idle = append(s.idle, wk)
 	}
 }
