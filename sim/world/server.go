@@ -22,6 +22,7 @@ type server struct {
 	idle     []*worker
 	bg       []*sim.Proc // background workers
 	pool     *pool
+	boxes    []api.Response // see box
 }
 
 // worker is one request-handling actor; idle workers are reused, so a request
@@ -68,7 +69,7 @@ func (s *server) deliver(m *network.Msg) {
 	if !s.up {
 		// The balancer cannot reach the backend and answers for it.
 		w.record(TraceUnavailable, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, 0, 0)
-		w.net.Reply(m, &api.Response{Status: api.StatusBadGateway})
+		w.net.Reply(m, s.box(api.Response{Status: api.StatusBadGateway}))
 		w.net.Release(m)
 		return
 	}
@@ -103,10 +104,24 @@ func (wk *worker) run(p *sim.Proc) {
 		resp := s.handle(e, req.Request)
 		e.finish()
 		w.record(TraceRespond, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(resp.Status), int64(w.intern(resp.Resource)))
-		w.net.Reply(m, &resp)
+		w.net.Reply(m, s.box(resp))
 		w.net.Release(m) // the worker reads nothing of m from here on
 		s.idle = append(s.idle, wk)
 	}
+}
+
+// box puts a response on the heap for its trip to the client. Responses are
+// cut from chunks, one allocation for 64 of them. None is ever reused: a
+// response lives as long as any message carrying it and the client reading
+// it, which nothing tracks; a chunk is freed when all of its responses are.
+func (s *server) box(r api.Response) *api.Response {
+	if len(s.boxes) == 0 {
+		s.boxes = make([]api.Response, 64)
+	}
+	b := &s.boxes[0]
+	*b = r
+	s.boxes = s.boxes[1:]
+	return b
 }
 
 // handle runs the strategy's handler for the request's kind; a kind it has
