@@ -806,14 +806,21 @@ func (x *exec) defaultValue(c int) (sql.Value, *sql.Error) {
 
 func (x *exec) insert() (*Result, *sql.Error) {
 	pl, t := x.pl, x.t
-	posOf := make([]int, len(t.cols))
+	// Room on the stack for the common case: a table of up to 16 columns,
+	// a statement of one row.
+	var posBuf [16]int
+	var outBuf [1]*version
+	posOf := posBuf[:min(len(t.cols), len(posBuf))]
+	if len(t.cols) > len(posBuf) {
+		posOf = make([]int, len(t.cols))
+	}
 	for i := range posOf {
 		posOf[i] = -1
 	}
 	for i, c := range pl.target {
 		posOf[c] = i
 	}
-	var out []*version // inserted, and updated by ON CONFLICT DO UPDATE
+	out := outBuf[:0] // inserted, and updated by ON CONFLICT DO UPDATE
 	for _, row := range pl.rows {
 		// The row's values in column order, as PostgreSQL's target list:
 		// a default's sequence is advanced in its column's turn.
