@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
@@ -136,7 +137,8 @@ func (w *World) build() error {
 	ops := make([][]op, queues)
 	allOps := make([]op, queues*cfg.OpsPerClient)
 	w.keys = make([]string, 0, queues*cfg.OpsPerClient+cfg.Clients)
-	keyText := make([]byte, 0, keyLen*queues*cfg.OpsPerClient)
+	var keyText strings.Builder // one string, not copied when done
+	keyText.Grow(keyLen * queues * cfg.OpsPerClient)
 	for q := range ops {
 		ops[q] = allOps[q*cfg.OpsPerClient : (q+1)*cfg.OpsPerClient : (q+1)*cfg.OpsPerClient]
 		for i := range ops[q] {
@@ -150,12 +152,12 @@ func (w *World) build() error {
 			if i > 0 && w.draw(cfg.Client.ReuseKeyRate) {
 				o.key = ops[q][i-1].key
 			} else {
-				o.key, keyText = w.newKeyIn(keyText)
+				o.key = w.newKeyIn(&keyText)
 			}
 			ops[q][i] = o
 		}
 	}
-	if all := string(keyText); all != "" {
+	if all := keyText.String(); all != "" {
 		for i := range w.keys {
 			w.keys[i] = all[i*keyLen : (i+1)*keyLen]
 		}
@@ -398,11 +400,13 @@ func (w *World) drawKey(b []byte) []byte {
 	return b
 }
 
-// newKeyIn is newKey for the keys drawn up front: it appends the key's text
+// newKeyIn is newKey for the keys drawn up front: it writes the key's text
 // to text, and build sets every such key at once, as a piece of one string.
-func (w *World) newKeyIn(text []byte) (int, []byte) {
+func (w *World) newKeyIn(text *strings.Builder) int {
+	var b [keyLen]byte
+	text.Write(w.drawKey(b[:0]))
 	w.keys = append(w.keys, "")
-	return len(w.keys) - 1, w.drawKey(text)
+	return len(w.keys) - 1
 }
 
 // intern gives a text a number that trace records can carry.
