@@ -847,11 +847,33 @@ func (x *exec) insert() (*Result, *sql.Error) {
 		}
 	}
 	if pl.ret != nil {
-		res := project(pl.ret, out)
+		res := returning(pl.ret, out)
 		res.Tag, res.Affected = "INSERT", len(out)
 		return res, nil
 	}
 	return &Result{Tag: "INSERT", Affected: len(out)}, nil
+}
+
+// returning builds an insert's RETURNING rows as project does, but in the
+// common case, one row of one value (the new row's id), in a result sized
+// for it: 176 bytes rather than the 400 of project's, which has room for a
+// row of eight.
+func returning(pr *projection, out []*version) *Result {
+	if len(out) != 1 || pr.count || len(pr.cols) != 1 {
+		return project(pr, out)
+	}
+	rb := &struct {
+		Result
+		row [1][]sql.Value
+		tag [1]int64
+		val [1]sql.Value
+	}{}
+	v := out[0]
+	rb.val[0] = v.vals[pr.cols[0]]
+	rb.row[0] = rb.val[:]
+	rb.tag[0] = v.tag
+	rb.Result = Result{HasRows: true, Cols: pr.names, Rows: rb.row[:], Tags: rb.tag[:]}
+	return &rb.Result
 }
 
 // rowAnd is a row and the values of its first version, allocated
