@@ -124,11 +124,13 @@ func (w *World) build() error {
 	// saves growing the history as the run goes.
 	w.history = make([]Attempt, 0, cfg.Clients*cfg.OpsPerClient*5/4)
 	// Only the strategy's ledger tables add rows as the run goes (the
-	// gateway's charges are added at the end): room for one per operation
-	// when it has some, and none (but a non-nil ledger) when it has none.
+	// gateway's charges are added at the end): room for one per attempt,
+	// as for the history (a strategy that pays twice adds a row for a
+	// retry), when it has some, and none (but a non-nil ledger) when it
+	// has none.
 	ledgerRows := 0
 	if len(cfg.Strategy.Ledger) > 0 {
-		ledgerRows = cfg.Clients * cfg.OpsPerClient
+		ledgerRows = cap(w.history)
 	}
 	w.ledger.rows = make([]Row, 0, ledgerRows)
 	// The workload is drawn up front, queue by queue, so it does not depend
