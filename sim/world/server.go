@@ -52,7 +52,7 @@ func (s *server) boot() {
 			counts = &callCounts{}
 			w.workerCalls[s.name+"/"+wk.Name] = counts
 		}
-		e := &env{s: s, ref: faults.Ref{Caller: s.name, Worker: wk.Name}, calls: counts, adopt: true}
+		e := &env{s: s, ref: faults.Ref{Caller: s.name, Worker: wk.Name}, caller: s.id, calls: counts, adopt: true}
 		run := wk.Run
 		p := w.k.SpawnIn(s.group, s.name+"/"+wk.Name, func(p *sim.Proc) {
 			e.p = p
@@ -99,7 +99,7 @@ func (wk *worker) run(p *sim.Proc) {
 		req := m.Payload.(*httpRequest)
 		w.record(TraceHandle, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(req.keyID), int64(req.Kind))
 		p.Sleep(w.cfg.ServiceTime.Sample(w.ch, sim.StreamService))
-		e.ref, e.tag = m.Ref, opTag(m.Ref.Op)
+		e.ref, e.caller, e.tag = m.Ref, m.Caller(), opTag(m.Ref.Op)
 		*e.calls = callCounts{}
 		resp := s.handle(e, req.Request)
 		e.finish()
@@ -191,13 +191,16 @@ type callCounts [8]int32
 
 // env is a handler's or background worker's view of the world.
 type env struct {
-	p     *sim.Proc
-	s     *server
-	ref   faults.Ref // the request served, or the worker
-	calls *callCounts
-	tag   int64 // the operation on whose behalf the actor acts
-	adopt bool  // a worker takes on the operation of the data it reads
-	txs   []*dbTx
+	p   *sim.Proc
+	s   *server
+	ref faults.Ref // the request served, or the worker
+	// caller is the node ref.Caller names: the request's client, or the
+	// server for a worker.
+	caller network.NodeID
+	calls  *callCounts
+	tag    int64 // the operation on whose behalf the actor acts
+	adopt  bool  // a worker takes on the operation of the data it reads
+	txs    []*dbTx
 }
 
 func (e *env) Now() sim.Time { return e.s.clock.read(e.p.Kernel().Now()) }
@@ -221,7 +224,7 @@ func (e *env) call(svc api.Service, dst network.NodeID, payload any, timeout sim
 	e.calls[svc]++
 	ref := e.ref
 	ref.Service, ref.Call = svc, e.calls[svc]
-	return e.s.w.net.Call(e.p, e.s.id, dst, ref, payload, timeout)
+	return e.s.w.net.CallAs(e.p, e.s.id, dst, e.caller, ref, payload, timeout)
 }
 
 // adoptTags makes a worker act on behalf of the operation whose data it
