@@ -118,10 +118,12 @@ func (k *Kernel) peek() *event {
 	return d
 }
 
-// pop removes and returns the earliest pending event; there must be one.
-func (k *Kernel) pop() event {
+// pop removes the earliest pending event into *e; there must be one. (The
+// event loop passes events by pointer: they are seven words, and copying
+// them at every level costs more than the due list saves.)
+func (k *Kernel) pop(e *event) {
 	if h := k.dueHead; h < len(k.due) && (len(k.queue) == 0 || k.due[h].before(&k.queue[0])) {
-		e := k.due[h]
+		*e = k.due[h]
 		k.due[h] = event{} // drop references for the collector
 		k.dueHead++
 		switch {
@@ -133,9 +135,9 @@ func (k *Kernel) pop() event {
 			clear(k.due[n:])
 			k.due, k.dueHead = k.due[:n], 0
 		}
-		return e
+		return
 	}
-	return k.queue.pop()
+	*e = k.queue.pop()
 }
 
 // Run processes events until none is left, the next one lies after until, or
@@ -161,7 +163,8 @@ func (k *Kernel) Run(until Time) StopReason {
 		if k.stats.Events >= k.maxEvents {
 			return EventLimit
 		}
-		e := k.next()
+		var e event
+		k.next(&e)
 		k.stats.Events++
 		if p := e.proc; p != nil {
 			if e.token != p.token || p.state != parked {
@@ -189,29 +192,30 @@ func (k *Kernel) Run(until Time) StopReason {
 	}
 }
 
-// next pops the next event. Events due at the same instant are gathered and
-// the chooser picks which runs first, so an enumerator can explore orders.
-func (k *Kernel) next() event {
+// next pops the next event into *e. Events due at the same instant are
+// gathered and the chooser picks which runs first, so an enumerator can
+// explore orders.
+func (k *Kernel) next(e *event) {
 	if len(k.tied) == 0 {
-		e := k.pop()
+		k.pop(e)
 		if f := k.peek(); f == nil || f.at != e.at {
-			return e
+			return
 		}
-		k.tied = append(k.tied, e)
+		k.tied = append(k.tied, *e)
 	}
 	at := k.tied[0].at
 	for f := k.peek(); f != nil && f.at == at; f = k.peek() {
-		k.tied = append(k.tied, k.pop())
+		k.tied = append(k.tied, event{})
+		k.pop(&k.tied[len(k.tied)-1])
 	}
 	i, last := 0, len(k.tied)-1
 	if last > 0 {
 		i = k.chooser.Pick(StreamSchedule, last+1)
 	}
-	e := k.tied[i]
+	*e = k.tied[i]
 	k.tied[i] = k.tied[last]
 	k.tied[last] = event{}
 	k.tied = k.tied[:last]
-	return e
 }
 
 // Close stops every actor still parked, so that their coroutines are freed.
