@@ -157,7 +157,8 @@ func New(k *sim.Kernel, trace *sim.Trace, log *faults.Log, plan faults.Plan) *Ne
 }
 
 // AddNode adds a node named name (c1, s2) in group (clients, servers);
-// deliver receives the requests addressed to it.
+// deliver receives the requests addressed to it (a receiver that is done
+// with a request, having answered it, may Release it for reuse).
 func (n *Network) AddNode(name, group string, deliver func(*Msg)) NodeID {
 	n.nodes = append(n.nodes, node{name: name, group: group, deliver: deliver})
 	id := NodeID(len(n.nodes) - 1)
