@@ -806,18 +806,25 @@ func (x *exec) defaultValue(c int) (sql.Value, *sql.Error) {
 
 func (x *exec) insert() (*Result, *sql.Error) {
 	pl, t := x.pl, x.t
-	posOf := make([]int, len(t.cols))
+	// Room on the stack for the common case: a table of up to 16 columns,
+	// a statement of one row.
+	var posBuf [16]int
+	var outBuf [1]*version
+	posOf := posBuf[:min(len(t.cols), len(posBuf))]
+	if len(t.cols) > len(posBuf) {
+		posOf = make([]int, len(t.cols))
+	}
 	for i := range posOf {
 		posOf[i] = -1
 	}
 	for i, c := range pl.target {
 		posOf[c] = i
 	}
-	var out []*version // inserted, and updated by ON CONFLICT DO UPDATE
+	out := outBuf[:0] // inserted, and updated by ON CONFLICT DO UPDATE
 	for _, row := range pl.rows {
 		// The row's values in column order, as PostgreSQL's target list:
 		// a default's sequence is advanced in its column's turn.
-		vals := make([]sql.Value, len(t.cols))
+		vals, r := newRowVals(len(t.cols))
 		for c := range t.cols {
 			var v sql.Value
 			var err *sql.Error
@@ -831,7 +838,7 @@ func (x *exec) insert() (*Result, *sql.Error) {
 			}
 			vals[c] = v
 		}
-		v, err := x.insertRow(vals)
+		v, err := x.insertRow(vals, r)
 		if err != nil {
 			return nil, err
 		}
@@ -840,17 +847,80 @@ func (x *exec) insert() (*Result, *sql.Error) {
 		}
 	}
 	if pl.ret != nil {
-		res := project(pl.ret, out)
+		res := returning(pl.ret, out)
 		res.Tag, res.Affected = "INSERT", len(out)
 		return res, nil
 	}
 	return &Result{Tag: "INSERT", Affected: len(out)}, nil
 }
 
+// returning builds an insert's RETURNING rows as project does, but in the
+// common case, one row of one value (the new row's id), in a result sized
+// for it: 176 bytes rather than the 400 of project's, which has room for a
+// row of eight.
+func returning(pr *projection, out []*version) *Result {
+	if len(out) != 1 || pr.count || len(pr.cols) != 1 {
+		return project(pr, out)
+	}
+	rb := &struct {
+		Result
+		row [1][]sql.Value
+		tag [1]int64
+		val [1]sql.Value
+	}{}
+	v := out[0]
+	rb.val[0] = v.vals[pr.cols[0]]
+	rb.row[0] = rb.val[:]
+	rb.tag[0] = v.tag
+	rb.Result = Result{HasRows: true, Cols: pr.names, Rows: rb.row[:], Tags: rb.tag[:]}
+	return &rb.Result
+}
+
+// rowAnd is a row and the values of its first version, allocated
+// together; A is an array of values.
+type rowAnd[A any] struct {
+	r row
+	v A
+}
+
+// newRowVals allocates the values of a row to insert together with the row
+// that will hold them, one allocation instead of two, for a table of up to
+// eight columns; for a wider one the row is nil, and insertRow allocates
+// it. The row is used only if the insert goes ahead.
+func newRowVals(n int) ([]sql.Value, *row) {
+	switch n {
+	case 1:
+		b := new(rowAnd[[1]sql.Value])
+		return b.v[:], &b.r
+	case 2:
+		b := new(rowAnd[[2]sql.Value])
+		return b.v[:], &b.r
+	case 3:
+		b := new(rowAnd[[3]sql.Value])
+		return b.v[:], &b.r
+	case 4:
+		b := new(rowAnd[[4]sql.Value])
+		return b.v[:], &b.r
+	case 5:
+		b := new(rowAnd[[5]sql.Value])
+		return b.v[:], &b.r
+	case 6:
+		b := new(rowAnd[[6]sql.Value])
+		return b.v[:], &b.r
+	case 7:
+		b := new(rowAnd[[7]sql.Value])
+		return b.v[:], &b.r
+	case 8:
+		b := new(rowAnd[[8]sql.Value])
+		return b.v[:], &b.r
+	}
+	return make([]sql.Value, n), nil
+}
+
 // insertRow inserts one row, or resolves its conflict as ON CONFLICT says;
 // it returns the version written (inserted or updated), or nil when the
-// row was skipped.
-func (x *exec) insertRow(vals []sql.Value) (*version, *sql.Error) {
+// row was skipped. r is the zero row to fill, or nil.
+func (x *exec) insertRow(vals []sql.Value, r *row) (*version, *sql.Error) {
 	pl, t, tx := x.pl, x.t, x.tx
 	if err := t.check(vals); err != nil {
 		return nil, err
@@ -930,7 +1000,10 @@ speculate:
 		break
 	}
 	t.nextRow++
-	r := &row{t: t, id: t.nextRow}
+	if r == nil {
+		r = new(row)
+	}
+	r.t, r.id = t, t.nextRow
 	t.rows = append(t.rows, r)
 	v := t.addVersion(r, vals, tx)
 	tx.inserted = append(tx.inserted, v)

@@ -47,34 +47,52 @@ type Msg struct {
 	Ref      faults.Ref // the request's identity; a response carries its request's
 	Payload  any
 	caller   NodeID // the node Ref.Caller names, for trace records
+	gen      uint32 // call's generation when m was made: see check
 	call     *call
 	net      *Network
 	fail     bool // a failure notice for a service call, not a message
 }
 
-// call is one Call waiting for its response.
+// call is one Call waiting for its response, and its request.
+//
+// Calls and messages are recycled through the network's free lists, so that
+// a request costs no allocation once a run has warmed up. A message is
+// recycled when nothing can name it any more: it was lost, or it fired and
+// was not handed to a receiver, or its receiver released it. A call counts
+// in refs what still names it — the Call waiting on it, and every live
+// message of it (the request, copies, responses, failure notices) — and is
+// recycled when that count reaches zero, so a late response or a duplicate
+// still in flight always finds its own call, never a reused one. A message
+// handed to a receiver that never releases it (a service node, a worker
+// killed by a crash) keeps its call from being recycled: the collector
+// frees both.
 type call struct {
+	req     Msg // the request, allocated with its call
 	proc    *sim.Proc
+	resp    any
+	refs    int32
+	gen     uint32 // times this call was recycled
 	done    bool
 	failed  bool // a service call whose connection broke
 	service bool
-	resp    any
-}
-
-// callMsg is a call and its request, allocated together.
-type callMsg struct {
-	call call
-	msg  Msg
 }
 
 // Fire delivers m; it is m's arrival event.
 func (m *Msg) Fire() {
+	n := m.net
+	m.check()
 	if m.fail {
-		m.net.failCall(m)
+		n.failCall(m)
+		n.free(m)
 		return
 	}
-	m.net.deliver(m)
+	if n.deliver(m) {
+		n.free(m)
+	}
 }
+
+// Caller is the node that m's Ref.Caller names.
+func (m *Msg) Caller() NodeID { return m.caller }
 
 // Stats counts messages by fate.
 type Stats struct {
@@ -126,6 +144,9 @@ type Network struct {
 	workers []string                   // worker names, for trace records
 	workerN map[string]int32
 	stats   Stats
+	// Free lists: see call.
+	freeMsgs  []*Msg
+	freeCalls []*call
 }
 
 // New returns a network on kernel k that traces to trace and logs the faults
@@ -136,7 +157,8 @@ func New(k *sim.Kernel, trace *sim.Trace, log *faults.Log, plan faults.Plan) *Ne
 }
 
 // AddNode adds a node named name (c1, s2) in group (clients, servers);
-// deliver receives the requests addressed to it.
+// deliver receives the requests addressed to it (a receiver that is done
+// with a request, having answered it, may Release it for reuse).
 func (n *Network) AddNode(name, group string, deliver func(*Msg)) NodeID {
 	n.nodes = append(n.nodes, node{name: name, group: group, deliver: deliver})
 	id := NodeID(len(n.nodes) - 1)
@@ -313,32 +335,29 @@ func (n *Network) cut(a, b NodeID) bool {
 // random with probability rate from stream or, when replaying, exactly when
 // the list says so. A fault that fires is logged.
 func (n *Network) Decide(kind faults.Kind, ref faults.Ref, rate float64, stream sim.Stream) (faults.Fault, bool) {
-	f, hit := n.decide(kind, ref, rate, stream)
+	extra, hit := n.hits(kind, &ref, rate, stream)
+	f := faults.Fault{Kind: kind, At: n.k.Now(), Msg: ref, Extra: extra}
 	if hit {
 		n.log.Add(f)
 	}
 	return f, hit
 }
 
-// decide is Decide without logging, for a caller that completes the fault
-// first.
-func (n *Network) decide(kind faults.Kind, ref faults.Ref, rate float64, stream sim.Stream) (faults.Fault, bool) {
-	f := faults.Fault{Kind: kind, At: n.k.Now(), Msg: ref}
+// hits is Decide without building or logging the fault, for the message
+// path, where a fault is rare and the fault record large: extra is the
+// recorded Extra of a replayed fault.
+func (n *Network) hits(kind faults.Kind, ref *faults.Ref, rate float64, stream sim.Stream) (extra sim.Duration, hit bool) {
 	if n.replay != nil {
-		r, ok := n.replay[replayKey{kind, ref}]
-		if !ok {
-			return f, false
-		}
-		f.Extra = r.Extra
-	} else {
-		switch {
-		case rate <= 0:
-			return f, false
-		case rate < 1 && !n.ch.Flip(stream, rate):
-			return f, false
-		}
+		r, ok := n.replay[replayKey{kind, *ref}]
+		return r.Extra, ok
 	}
-	return f, true
+	switch {
+	case rate <= 0:
+		return 0, false
+	case rate < 1 && !n.ch.Flip(stream, rate):
+		return 0, false
+	}
+	return 0, true
 }
 
 // Replaying reports whether random fault decisions are replaced by a list.
@@ -395,25 +414,100 @@ func (n *Network) UnpackRef(c, d int32, e int64) faults.Ref {
 	return r
 }
 
+// link is Link without the copy when no rule names either end: the plan's
+// own link, or *buf.
+func (n *Network) link(a, b NodeID, buf *faults.Link) *faults.Link {
+	if n.ruled[a] || n.ruled[b] {
+		*buf = n.Link(a, b)
+		return buf
+	}
+	if n.service(a, b) != api.NoService {
+		return &n.plan.ServiceLink
+	}
+	return &n.plan.Link
+}
+
+// newMsg takes a message from the free list, or allocates one; it names c,
+// which counts it.
+func (n *Network) newMsg(c *call) *Msg {
+	c.refs++
+	if k := len(n.freeMsgs); k > 0 {
+		m := n.freeMsgs[k-1]
+		n.freeMsgs = n.freeMsgs[:k-1]
+		return m
+	}
+	return new(Msg)
+}
+
+// copyMsg is a new message equal to m (a duplicate, a failure notice).
+func (n *Network) copyMsg(m *Msg) *Msg {
+	c := n.newMsg(m.call)
+	*c = *m
+	return c
+}
+
+// free ends message m's life: it was lost, or it fired and was not handed to
+// a receiver, or its receiver released it. Nothing names it any more.
+func (n *Network) free(m *Msg) {
+	c := m.call
+	if m != &c.req {
+		*m = Msg{} // drop the payload for the collector
+		n.freeMsgs = append(n.freeMsgs, m)
+	}
+	n.unref(c)
+}
+
+// unref drops one of c's holders, and recycles c when it was the last.
+func (n *Network) unref(c *call) {
+	c.refs--
+	if c.refs == 0 {
+		*c = call{gen: c.gen + 1}
+		n.freeCalls = append(n.freeCalls, c)
+	}
+}
+
+// check panics if m outlived its call: the free lists' invariant, checked
+// wherever a message is used, so that a broken count fails loudly instead
+// of answering another call.
+func (m *Msg) check() {
+	if m.call == nil || m.gen != m.call.gen {
+		panic(fmt.Sprintf("network: message %s used after its call was recycled", m.Ref))
+	}
+}
+
+// Release tells the network that the receiver of request m is done with
+// it: it will neither read it nor reply to it again, so it can be recycled.
+// A receiver that never calls it only costs an allocation.
+func (n *Network) Release(m *Msg) {
+	m.check()
+	n.free(m)
+}
+
+// send puts m on the wire. m is not queued if the link loses it; it is then
+// freed here, and the caller must not touch it again.
 func (n *Network) send(m *Msg) {
 	n.stats.Sent++
-	link := n.Link(m.Src, m.Dst)
+	var buf faults.Link
+	link := n.link(m.Src, m.Dst, &buf)
 	latency, faultStream := n.streams(m.Src, m.Dst)
-	service := m.call != nil && m.call.service
+	service := m.call.service
 	if n.cut(m.Src, m.Dst) {
 		n.stats.Cut++
 		n.record(TraceCut, m, 0)
 		n.breakCall(m, link, latency)
+		n.free(m)
 		return
 	}
 	drop, rate := faults.DropRequest, link.DropRequestRate
 	if m.Dir == Response {
 		drop, rate = faults.DropResponse, link.DropResponseRate
 	}
-	if _, hit := n.Decide(drop, m.Ref, rate, faultStream); hit {
+	if extra, hit := n.hits(drop, &m.Ref, rate, faultStream); hit {
+		n.log.Add(faults.Fault{Kind: drop, At: n.k.Now(), Msg: m.Ref, Extra: extra})
 		n.stats.Dropped++
 		n.record(TraceDrop, m, 0)
 		n.breakCall(m, link, latency)
+		n.free(m)
 		return
 	}
 	delay := link.Delay.Sample(n.ch, latency)
@@ -426,31 +520,31 @@ func (n *Network) send(m *Msg) {
 	if m.Dir == Response {
 		dup = faults.DuplicateResponse
 	}
-	if f, hit := n.decide(dup, m.Ref, link.DuplicateRate, faultStream); hit {
+	if extra, hit := n.hits(dup, &m.Ref, link.DuplicateRate, faultStream); hit {
 		if !n.Replaying() {
 			// At least 1ns, so the copy arrives after the original even
 			// on a zero-latency link.
-			f.Extra = max(1, link.Delay.Sample(n.ch, faultStream))
+			extra = max(1, link.Delay.Sample(n.ch, faultStream))
 		}
-		n.log.Add(f)
+		n.log.Add(faults.Fault{Kind: dup, At: n.k.Now(), Msg: m.Ref, Extra: extra})
 		n.stats.Duplicated++
-		c := *m
+		c := n.copyMsg(m)
 		c.Ref.Copy = true
-		n.record(TraceDuplicate, m, int64(delay+f.Extra))
-		n.k.After(delay+f.Extra, &c)
+		n.record(TraceDuplicate, m, int64(delay+extra))
+		n.k.After(delay+extra, c)
 	}
 }
 
 // breakCall tells a service call's caller that its connection broke, at the
 // moment the lost message would have arrived. An HTTP caller is told
 // nothing: it waits for its timeout.
-func (n *Network) breakCall(m *Msg, link faults.Link, latency sim.Stream) {
-	if m.call == nil || !m.call.service {
+func (n *Network) breakCall(m *Msg, link *faults.Link, latency sim.Stream) {
+	if !m.call.service {
 		return
 	}
-	notice := *m
+	notice := n.copyMsg(m)
 	notice.fail = true
-	n.k.After(link.Delay.Sample(n.ch, latency), &notice)
+	n.k.After(link.Delay.Sample(n.ch, latency), notice)
 }
 
 func (n *Network) failCall(m *Msg) {
@@ -464,31 +558,35 @@ func (n *Network) failCall(m *Msg) {
 	n.k.Wake(c.proc)
 }
 
-func (n *Network) deliver(m *Msg) {
+// deliver hands m to its destination; it reports whether m is done with (a
+// request handed to a receiver is not, until the receiver releases it).
+func (n *Network) deliver(m *Msg) (done bool) {
 	if n.cut(m.Src, m.Dst) {
 		n.stats.Cut++
 		n.record(TraceCut, m, 0)
 		latency, _ := n.streams(m.Src, m.Dst)
-		n.breakCall(m, n.Link(m.Src, m.Dst), latency)
-		return
+		var buf faults.Link
+		n.breakCall(m, n.link(m.Src, m.Dst, &buf), latency)
+		return true
 	}
 	if m.Dir == Request {
 		n.stats.Delivered++
 		n.record(TraceDeliver, m, 0)
 		n.nodes[m.Dst].deliver(m)
-		return
+		return false
 	}
 	c := m.call
 	if c.done {
 		n.stats.Late++
 		n.record(TraceLate, m, 0)
-		return
+		return true
 	}
 	n.stats.Delivered++
 	n.record(TraceDeliver, m, 0)
 	c.done = true
 	c.resp = m.Payload
 	n.k.Wake(c.proc)
+	return true
 }
 
 // Outcome is how a Call ended.
@@ -505,16 +603,34 @@ const (
 // the response arrives, timeout passes (0: no timeout), or — when dst or
 // src is a service — the connection breaks.
 func (n *Network) Call(p *sim.Proc, src, dst NodeID, ref faults.Ref, payload any, timeout sim.Duration) (any, Outcome) {
-	p.Alive()
-	caller, ok := n.byName[ref.Caller]
-	if !ok {
-		panic(fmt.Sprintf("network: call %s from an unknown caller", ref))
+	caller := src // a client calls as itself; a server's handler for its client
+	if n.nodes[src].name != ref.Caller {
+		var ok bool
+		if caller, ok = n.byName[ref.Caller]; !ok {
+			p.Alive()
+			panic(fmt.Sprintf("network: call %s from an unknown caller", ref))
+		}
 	}
-	// The request and the call it waits on are one allocation.
-	cm := &callMsg{call: call{proc: p, service: n.service(src, dst) != api.NoService}}
-	c := &cm.call
-	cm.msg = Msg{Src: src, Dst: dst, Dir: Request, Ref: ref, Payload: payload, caller: caller, call: c, net: n}
-	n.send(&cm.msg)
+	return n.CallAs(p, src, dst, caller, ref, payload, timeout)
+}
+
+// CallAs is Call for a caller that knows the node ref.Caller names (a
+// handler: its request's Caller), which saves looking it up by name.
+func (n *Network) CallAs(p *sim.Proc, src, dst, caller NodeID, ref faults.Ref, payload any, timeout sim.Duration) (any, Outcome) {
+	p.Alive()
+	var c *call
+	if k := len(n.freeCalls); k > 0 {
+		c = n.freeCalls[k-1]
+		n.freeCalls = n.freeCalls[:k-1]
+	} else {
+		c = new(call)
+	}
+	// Two holders: this Call, and the request. A Call whose actor is
+	// killed while it waits never lets go: its call is left to the
+	// collector.
+	c.proc, c.service, c.refs = p, n.service(src, dst) != api.NoService, 2
+	c.req = Msg{Src: src, Dst: dst, Dir: Request, Ref: ref, Payload: payload, caller: caller, gen: c.gen, call: c, net: n}
+	n.send(&c.req)
 	if timeout <= 0 {
 		for !c.done {
 			p.Wait()
@@ -524,26 +640,34 @@ func (n *Network) Call(p *sim.Proc, src, dst NodeID, ref faults.Ref, payload any
 		for !c.done {
 			if !p.WaitFor(deadline.Sub(n.k.Now())) {
 				c.done = true
+				n.unref(c)
 				return nil, TimedOut
 			}
 		}
 	}
+	resp, out := c.resp, Answered
 	if c.failed {
-		return nil, Broken
+		resp, out = nil, Broken
 	}
-	return c.resp, Answered
+	n.unref(c)
+	return resp, out
 }
 
 // Reply answers request req with payload. The connection may reset after
 // processing (the link's reset rate), in which case nothing is sent.
 func (n *Network) Reply(req *Msg, payload any) {
-	m := &Msg{Src: req.Dst, Dst: req.Src, Dir: Response, Ref: req.Ref, Payload: payload, caller: req.caller, call: req.call, net: n}
-	link := n.Link(m.Src, m.Dst)
+	req.check()
+	m := n.newMsg(req.call)
+	*m = Msg{Src: req.Dst, Dst: req.Src, Dir: Response, Ref: req.Ref, Payload: payload, caller: req.caller, gen: req.gen, call: req.call, net: n}
+	var buf faults.Link
+	link := n.link(m.Src, m.Dst, &buf)
 	latency, faultStream := n.streams(m.Src, m.Dst)
-	if _, hit := n.Decide(faults.Reset, m.Ref, link.ResetRate, faultStream); hit {
+	if extra, hit := n.hits(faults.Reset, &m.Ref, link.ResetRate, faultStream); hit {
+		n.log.Add(faults.Fault{Kind: faults.Reset, At: n.k.Now(), Msg: m.Ref, Extra: extra})
 		n.stats.Reset++
 		n.record(TraceReset, m, 0)
 		n.breakCall(m, link, latency)
+		n.free(m)
 		return
 	}
 	n.send(m)

@@ -1021,3 +1021,61 @@ func TestServiceLinks(t *testing.T) {
 		assert.Equal(t, latencies(false), latencies(true), repro(t))
 	})
 }
+
+// Goal: recycling calls and messages never lets one call see another's
+// answer, however its messages are lost, copied, reset, late or cut.
+// Method: 20 clients make 300 calls each, with short timeouts, to servers
+// that answer each request after a random delay and then release it, and
+// to a service node the same way, over links that drop, duplicate and
+// reset; a partition cuts some messages in flight. Every answered call must
+// get its own payload back (each call's is unique), the run must end
+// quiescent with the accounting identity holding, and no message may be
+// used after its call was recycled (the network panics if one is).
+func TestRecycledCallsKeepTheirAnswers(t *testing.T) {
+	link := faults.Link{Delay: sim.LogNormal(5*time.Millisecond, 1), DropRequestRate: 0.1, DropResponseRate: 0.1, DuplicateRate: 0.2, ResetRate: 0.05}
+	plan := faults.Plan{Link: link, ServiceLink: link,
+		Partitions: []faults.Partition{{A: faults.NodeSet{"s1"}, B: faults.NodeSet{"clients"}, From: sim.Time(200 * time.Millisecond), To: sim.Time(400 * time.Millisecond)}}}
+	r := newRig(3, plan)
+	slow := func(m *network.Msg) {
+		d := sim.Uniform(0, 20*time.Millisecond).Sample(r.k.Chooser(), sim.StreamService)
+		r.k.After(d, sim.Func(func() {
+			r.net.Reply(m, m.Payload)
+			r.net.Release(m)
+		}))
+	}
+	var clients []network.NodeID
+	for i := range 20 {
+		clients = append(clients, r.net.AddNode(fmt.Sprintf("c%d", i+1), network.GroupClients, nil))
+	}
+	servers := []network.NodeID{r.net.AddNode("s1", network.GroupServers, slow), r.net.AddNode("s2", network.GroupServers, slow)}
+	db := r.net.AddService(api.ServiceDB, slow)
+	answered, wrong := 0, 0
+	for ci, c := range clients {
+		r.k.Spawn("client", func(p *sim.Proc) {
+			for i := range 300 {
+				want := ci*1000 + i
+				var got any
+				var out network.Outcome
+				if i%3 == 2 {
+					got, out = r.net.Call(p, servers[0], db, faults.Ref{Caller: r.net.Name(c), Op: opID(i), Attempt: 1, Service: api.ServiceDB, Call: int32(ci + 1)}, want, 25*time.Millisecond)
+				} else {
+					got, out = r.net.Call(p, c, servers[i%2], faults.Ref{Caller: r.net.Name(c), Op: opID(i), Attempt: 1}, want, 25*time.Millisecond)
+				}
+				if out == network.Answered {
+					answered++
+					if got != want {
+						wrong++
+					}
+				}
+			}
+		})
+	}
+	r.run(t)
+	assert.Zero(t, wrong, "calls answered with another call's payload; %s", repro(t))
+	assert.Greater(t, answered, 1000, repro(t))
+	s := r.net.Stats()
+	assert.NotZero(t, s.Late, repro(t))
+	assert.NotZero(t, s.Duplicated, repro(t))
+	assert.NotZero(t, s.Cut, repro(t))
+	assertConserved(t, s)
+}

@@ -22,6 +22,7 @@ type server struct {
 	idle     []*worker
 	bg       []*sim.Proc // background workers
 	pool     *pool
+	boxes    []api.Response // see box
 }
 
 // worker is one request-handling actor; idle workers are reused, so a request
@@ -51,7 +52,7 @@ func (s *server) boot() {
 			counts = &callCounts{}
 			w.workerCalls[s.name+"/"+wk.Name] = counts
 		}
-		e := &env{s: s, ref: faults.Ref{Caller: s.name, Worker: wk.Name}, calls: counts, adopt: true}
+		e := &env{s: s, ref: faults.Ref{Caller: s.name, Worker: wk.Name}, caller: s.id, calls: counts, adopt: true}
 		run := wk.Run
 		p := w.k.SpawnIn(s.group, s.name+"/"+wk.Name, func(p *sim.Proc) {
 			e.p = p
@@ -68,7 +69,8 @@ func (s *server) deliver(m *network.Msg) {
 	if !s.up {
 		// The balancer cannot reach the backend and answers for it.
 		w.record(TraceUnavailable, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, 0, 0)
-		w.net.Reply(m, &api.Response{Status: api.StatusBadGateway})
+		w.net.Reply(m, s.box(api.Response{Status: api.StatusBadGateway}))
+		w.net.Release(m)
 		return
 	}
 	var wk *worker
@@ -97,14 +99,29 @@ func (wk *worker) run(p *sim.Proc) {
 		req := m.Payload.(*httpRequest)
 		w.record(TraceHandle, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(req.keyID), int64(req.Kind))
 		p.Sleep(w.cfg.ServiceTime.Sample(w.ch, sim.StreamService))
-		e.ref, e.tag = m.Ref, opTag(m.Ref.Op)
+		e.ref, e.caller, e.tag = m.Ref, m.Caller(), opTag(m.Ref.Op)
 		*e.calls = callCounts{}
 		resp := s.handle(e, req.Request)
 		e.finish()
 		w.record(TraceRespond, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(resp.Status), int64(w.intern(resp.Resource)))
-		w.net.Reply(m, &resp)
+		w.net.Reply(m, s.box(resp))
+		w.net.Release(m) // the worker reads nothing of m from here on
 		s.idle = append(s.idle, wk)
 	}
+}
+
+// box puts a response on the heap for its trip to the client. Responses are
+// cut from chunks, one allocation for 64 of them. None is ever reused: a
+// response lives as long as any message carrying it and the client reading
+// it, which nothing tracks; a chunk is freed when all of its responses are.
+func (s *server) box(r api.Response) *api.Response {
+	if len(s.boxes) == 0 {
+		s.boxes = make([]api.Response, 64)
+	}
+	b := &s.boxes[0]
+	*b = r
+	s.boxes = s.boxes[1:]
+	return b
 }
 
 // handle runs the strategy's handler for the request's kind; a kind it has
@@ -174,13 +191,16 @@ type callCounts [8]int32
 
 // env is a handler's or background worker's view of the world.
 type env struct {
-	p     *sim.Proc
-	s     *server
-	ref   faults.Ref // the request served, or the worker
-	calls *callCounts
-	tag   int64 // the operation on whose behalf the actor acts
-	adopt bool  // a worker takes on the operation of the data it reads
-	txs   []*dbTx
+	p   *sim.Proc
+	s   *server
+	ref faults.Ref // the request served, or the worker
+	// caller is the node ref.Caller names: the request's client, or the
+	// server for a worker.
+	caller network.NodeID
+	calls  *callCounts
+	tag    int64 // the operation on whose behalf the actor acts
+	adopt  bool  // a worker takes on the operation of the data it reads
+	txs    []*dbTx
 }
 
 func (e *env) Now() sim.Time { return e.s.clock.read(e.p.Kernel().Now()) }
@@ -207,7 +227,7 @@ func (e *env) call(svc api.Service, dst network.NodeID, payload any, timeout sim
 	e.calls[svc]++
 	ref := e.ref
 	ref.Service, ref.Call = svc, e.calls[svc]
-	return e.s.w.net.Call(e.p, e.s.id, dst, ref, payload, timeout)
+	return e.s.w.net.CallAs(e.p, e.s.id, dst, e.caller, ref, payload, timeout)
 }
 
 // adoptTags makes a worker act on behalf of the operation whose data it

@@ -70,6 +70,7 @@ func (n *kvNode) deliver(m *network.Msg) {
 	c := m.Payload.(*kvCmd)
 	if !n.up {
 		w.net.Reply(m, &kvReply{err: api.ErrConnection})
+		w.net.Release(m)
 		return
 	}
 	now := n.clock.read(w.k.Now())
@@ -109,6 +110,7 @@ func (n *kvNode) deliver(m *network.Msg) {
 	w.trace.Add(sim.Record{At: w.k.Now(), Kind: TraceKV, A: int32(n.id), B: int32(m.Src), C: w.net.RefC(m.Ref), D: m.Ref.Attempt, E: w.net.RefE(m),
 		F: int64(c.op) | int64(w.intern(c.key))<<8 | (result+1)<<40})
 	w.net.Reply(m, &r)
+	w.net.Release(m) // the store answers at once and keeps nothing of m
 }
 
 // restart is a store restart with persistence off: every key is lost, and

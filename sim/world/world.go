@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
@@ -122,12 +123,26 @@ func (w *World) build() error {
 	// Most operations take one or two attempts: room for that up front
 	// saves growing the history as the run goes.
 	w.history = make([]Attempt, 0, cfg.Clients*cfg.OpsPerClient*5/4)
-	w.ledger.rows = make([]Row, 0, cfg.Clients*cfg.OpsPerClient)
+	// Only the strategy's ledger tables add rows as the run goes (the
+	// gateway's charges are added at the end): room for one per attempt,
+	// as for the history (a strategy that pays twice adds a row for a
+	// retry), when it has some, and none (but a non-nil ledger) when it
+	// has none.
+	ledgerRows := 0
+	if len(cfg.Strategy.Ledger) > 0 {
+		ledgerRows = cap(w.history)
+	}
+	w.ledger.rows = make([]Row, 0, ledgerRows)
 	// The workload is drawn up front, queue by queue, so it does not depend
-	// on how the run unfolds.
+	// on how the run unfolds. The queues share one array, and the keys
+	// drawn here one string (keyText), for fewer allocations.
 	ops := make([][]op, queues)
+	allOps := make([]op, queues*cfg.OpsPerClient)
+	w.keys = make([]string, 0, queues*cfg.OpsPerClient+cfg.Clients)
+	var keyText strings.Builder // one string, not copied when done
+	keyText.Grow(keyLen * queues * cfg.OpsPerClient)
 	for q := range ops {
-		ops[q] = make([]op, cfg.OpsPerClient)
+		ops[q] = allOps[q*cfg.OpsPerClient : (q+1)*cfg.OpsPerClient : (q+1)*cfg.OpsPerClient]
 		for i := range ops[q] {
 			if i > 0 && ops[q][i-1].kind == api.Create && w.draw(cfg.Client.DeleteRate) {
 				prev := ops[q][i-1]
@@ -144,20 +159,29 @@ func (w *World) build() error {
 			if i > 0 && w.draw(cfg.Client.ReuseKeyRate) {
 				o.key = ops[q][i-1].key
 			} else {
-				o.key = w.newKey()
+				o.key = w.newKeyIn(&keyText)
 			}
 			ops[q][i] = o
+		}
+	}
+	if all := keyText.String(); all != "" {
+		for i := range w.keys {
+			w.keys[i] = all[i*keyLen : (i+1)*keyLen]
 		}
 	}
 	w.outcomes = make([]Outcome, 0, cfg.Clients*cfg.OpsPerClient)
 	// Each outcome's first key goes in one shared array; a second key (a
 	// client that minted a new one) grows that outcome's own slice.
 	firstKeys := make([]string, cfg.Clients*cfg.OpsPerClient)
+	// The clients' per-operation arrays are carved from shared ones.
+	keyIDs := make([]int, 2*cfg.Clients*cfg.OpsPerClient)
+	attempts := make([]int32, cfg.Clients*cfg.OpsPerClient)
 	for i := 0; i < cfg.Clients; i++ {
 		c := &client{w: w, name: "c" + strconv.Itoa(i+1), ops: ops[i/cfg.WorkersPerOp], group: &sim.Group{}}
-		c.keys = make([]int, len(c.ops))
-		c.attempts = make([]int32, len(c.ops))
-		c.outcome = make([]int, len(c.ops))
+		per := len(c.ops)
+		c.keys, keyIDs = keyIDs[:per:per], keyIDs[per:]
+		c.outcome, keyIDs = keyIDs[:per:per], keyIDs[per:]
+		c.attempts, attempts = attempts[:per:per], attempts[per:]
 		for j := range c.ops {
 			c.keys[j] = c.ops[j].key
 			n := len(w.outcomes)
@@ -362,14 +386,33 @@ func (w *World) draw(rate float64) bool {
 }
 
 func (w *World) newKey() int {
+	var b [keyLen]byte
+	w.keys = append(w.keys, string(w.drawKey(b[:0])))
+	return len(w.keys) - 1
+}
+
+// keyLen is the length of a key: k- and 12 hex digits.
+const keyLen = 14
+
+// drawKey appends a new key's text to b.
+func (w *World) drawKey(b []byte) []byte {
 	const hex = "0123456789abcdef"
-	b := []byte("k-000000000000")
 	v := w.ch.Bits(sim.StreamWorkload)
-	for i := len(b) - 1; i >= 2; i-- {
-		b[i] = hex[v&15]
+	b = append(b, "k-000000000000"...)
+	k := b[len(b)-keyLen:]
+	for i := keyLen - 1; i >= 2; i-- {
+		k[i] = hex[v&15]
 		v >>= 4
 	}
-	w.keys = append(w.keys, string(b))
+	return b
+}
+
+// newKeyIn is newKey for the keys drawn up front: it writes the key's text
+// to text, and build sets every such key at once, as a piece of one string.
+func (w *World) newKeyIn(text *strings.Builder) int {
+	var b [keyLen]byte
+	text.Write(w.drawKey(b[:0]))
+	w.keys = append(w.keys, "")
 	return len(w.keys) - 1
 }
 
