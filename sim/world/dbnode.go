@@ -168,6 +168,7 @@ func (n *dbNode) deliver(m *network.Msg) {
 	c := st.c
 	if c.closed {
 		n.w.net.Reply(m, &dbReply{err: connectionLost("the connection is closed")})
+		n.w.net.Release(m)
 		return
 	}
 	c.inbox = m
@@ -208,6 +209,7 @@ func (c *dbConn) run(p *sim.Proc) {
 				c.closed = true
 				c.rollback(p)
 				w.net.Reply(m, &dbReply{err: connectionLost("the connection dropped; the transaction was rolled back")})
+				w.net.Release(m)
 				return
 			}
 		}
@@ -228,6 +230,7 @@ func (c *dbConn) run(p *sim.Proc) {
 				c.record(TraceDBFault, m, int64(faults.DBLostCommitAck))
 				c.closed = true
 				w.net.Reply(m, &dbReply{err: connectionLost("the connection was lost after COMMIT was sent")})
+				w.net.Release(m)
 				return
 			}
 		}
@@ -236,6 +239,7 @@ func (c *dbConn) run(p *sim.Proc) {
 			return
 		}
 		w.net.Reply(m, &dbReply{res: res, err: err})
+		w.net.Release(m) // the backend keeps nothing of m once it has answered
 	}
 }
 
