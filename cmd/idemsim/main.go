@@ -25,6 +25,8 @@ usage:
   idemsim table           every strategy in the standard edge cases, as the README's table
   idemsim shrink [flags]  make a failing run minimal: fewer faults, clients, servers, ops
   idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
+  idemsim experiment NAME run a named sweep into results/NAME (--list: the experiments)
+  idemsim merge FILE...   add up an experiment's shard files into its results
   idemsim help [command]  this text, or a command's flags
 
 Run 'idemsim run --help' for the world, client and fault flags.
@@ -50,13 +52,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, shrink, list, claims, table, sql, help)")
+		return usagef("idemsim: missing command (accepted: run, shrink, list, claims, table, sql, experiment, merge, help)")
 	}
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdout, stderr)
 	case "sql":
 		return sqlCommand(args[1:], stdout)
+	case "experiment":
+		return experimentCommand(args[1:], stdout, stderr)
+	case "merge":
+		return mergeCommand(args[1:], stdout)
 	case "shrink":
 		return shrinkCommand(args[1:], stdout, stderr)
 	case "claims":
@@ -87,10 +93,14 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return sqlCommand([]string{"--help"}, stdout)
 		case args[1] == "shrink":
 			return shrinkCommand([]string{"--help"}, stdout, stderr)
+		case args[1] == "experiment":
+			return experimentCommand([]string{"--help"}, stdout, stderr)
+		case args[1] == "merge":
+			return mergeCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, help)", args[0])
 }
 
 func listCommand(stdout io.Writer) error {
