@@ -2,6 +2,8 @@ package experiments_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -261,4 +263,20 @@ func TestDecodeStateRefuses(t *testing.T) {
 			assert.ErrorContains(t, err, c.want, rerun)
 		})
 	}
+}
+
+// Goal: make experiments runs every experiment, in the order of All.
+// Method: read the Makefile's EXPERIMENTS list.
+func TestMakefileListsEveryExperiment(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./experiments")
+	data, err := os.ReadFile(filepath.Join("..", "Makefile"))
+	require.NoError(t, err, rerun)
+	text := strings.ReplaceAll(string(data), "\\\n", " ")
+	var list []string
+	for _, line := range strings.Split(text, "\n") {
+		if rest, ok := strings.CutPrefix(line, "EXPERIMENTS :="); ok {
+			list = strings.Fields(rest)
+		}
+	}
+	assert.Equal(t, experiments.Names(), list, rerun)
 }
