@@ -85,7 +85,7 @@ results: build
 	$(IDEMSIM) claims > results/claims.txt.tmp && mv results/claims.txt.tmp results/claims.txt
 	$(IDEMSIM) table > results/edge-cases.md.tmp && mv results/edge-cases.md.tmp results/edge-cases.md
 
-# The experiments (experiments/defs.go, idemsim experiment --list): each
+# The experiments (experiments/catalog, idemsim experiment --list): each
 # writes results/NAME/cells.csv and cells.json (experiments/FORMAT.md) on
 # every core; make exp-NAME runs one. All of them take about six minutes
 # on this 2-core machine (README, "Experiments"). Ctrl-C keeps the

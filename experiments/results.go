@@ -84,7 +84,7 @@ type CellResult struct {
 
 // Result computes cell i's figures from its sums.
 func (e *Experiment) Result(i int, a *Acc) CellResult {
-	c := &e.cells[i]
+	c := &e.Cells[i]
 	k := c.Key(e)
 	h := a.Hist()
 	r := CellResult{
@@ -134,7 +134,7 @@ func (e *Experiment) Failures(accs []*Acc) []Failure {
 		if a == nil || a.First == 0 {
 			continue
 		}
-		k := e.cells[i].Key(e)
+		k := e.Cells[i].Key(e)
 		out = append(out, Failure{Strategy: k.Strategy, Isolation: k.Isolation, Kind: a.Kind, Seed: a.First,
 			Command: fmt.Sprintf("idemsim run --strategy %s --isolation %s --chaos %d", k.Strategy, k.Isolation, a.First)})
 	}
@@ -160,7 +160,7 @@ func (e *Experiment) EncodeCSV(accs []*Acc) ([]byte, error) {
 	}
 	for i, a := range accs {
 		if a == nil {
-			return nil, fmt.Errorf("experiments: %s: cell %s has no results", e.Name, e.cells[i].Key(e))
+			return nil, fmt.Errorf("experiments: %s: cell %s has no results", e.Name, e.Cells[i].Key(e))
 		}
 		if err := w.Write(e.CSVRow(i, a)); err != nil {
 			return nil, err
@@ -238,7 +238,7 @@ func (e *Experiment) EncodeJSON(seeds uint64, accs []*Acc) ([]byte, error) {
 	var cells []any
 	for i, a := range accs {
 		if a == nil {
-			return nil, fmt.Errorf("experiments: %s: cell %s has no results", e.Name, e.cells[i].Key(e))
+			return nil, fmt.Errorf("experiments: %s: cell %s has no results", e.Name, e.Cells[i].Key(e))
 		}
 		cells = append(cells, e.Result(i, a))
 	}

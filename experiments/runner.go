@@ -55,8 +55,9 @@ type Options struct {
 	// Only, if set, are the cells (indices into the experiment's cells) to
 	// run; the others are neither run nor returned.
 	Only []int
-	// OnSeed is called once per seed handed over, in order (progress).
-	OnSeed func()
+	// OnSeed is called with each seed's reduction as it is added, in
+	// order (progress, speed).
+	OnSeed func(*Seed)
 	// OnCell is called when cell i (an index into the experiment's cells)
 	// has all its seeds, in cell order.
 	OnCell func(i int, acc *Acc)
@@ -76,7 +77,7 @@ func Run(ctx context.Context, e *Experiment, opts Options) ([]*Acc, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
-	cells := e.Cells()
+	cells := e.Cells
 	out := make([]*Acc, len(cells))
 	var todo []int
 	for i := range cells {
@@ -115,7 +116,7 @@ func Run(ctx context.Context, e *Experiment, opts Options) ([]*Acc, error) {
 		}
 		out[i].Add(&s)
 		if opts.OnSeed != nil {
-			opts.OnSeed()
+			opts.OnSeed(&s)
 		}
 		if t%per == per-1 {
 			finish(i)
@@ -141,8 +142,8 @@ func TotalSeeds(e *Experiment, opts Options) uint64 {
 		seeds = e.Seeds
 	}
 	n := uint64(0)
-	for i := range e.cells {
-		if _, ok := opts.Done[e.cells[i].Key(e)]; !ok {
+	for i := range e.Cells {
+		if _, ok := opts.Done[e.Cells[i].Key(e)]; !ok {
 			n++
 		}
 	}

@@ -54,7 +54,7 @@ func (e *Experiment) NewState(seeds uint64, shard Shard, accs []*Acc, partial bo
 	st := &State{Experiment: e.Name, Seeds: seeds, Shard: shard.String(), Partial: partial, Cells: []StateCell{}}
 	for i, a := range accs {
 		if a != nil {
-			st.Cells = append(st.Cells, StateCell{CellKey: e.cells[i].Key(e), Acc: *a})
+			st.Cells = append(st.Cells, StateCell{CellKey: e.Cells[i].Key(e), Acc: *a})
 		}
 	}
 	return st
@@ -81,52 +81,55 @@ func (st *State) Encode() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// DecodeState reads a state file and checks it against its experiment:
-// every cell named must be one of the experiment's, once, with sums that
-// make sense. It returns the experiment too.
-func DecodeState(data []byte) (*State, *Experiment, error) {
+// DecodeState reads a state file; CheckState then checks it against its
+// experiment (st.Experiment names it).
+func DecodeState(data []byte) (*State, error) {
 	var st State
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&st); err != nil {
-		return nil, nil, fmt.Errorf("not a shard or state file of idemsim experiment: %v", err)
+		return nil, fmt.Errorf("not a shard or state file of idemsim experiment: %v", err)
 	}
-	e, err := Lookup(st.Experiment)
-	if err != nil {
-		return nil, nil, err
+	return &st, nil
+}
+
+// CheckState checks that st belongs to e: every cell named is one of e's,
+// once, holding the shard's number of seeds, and a shard's output holds
+// every cell.
+func (e *Experiment) CheckState(st *State) error {
+	if st.Experiment != e.Name {
+		return fmt.Errorf("a state of experiment %q, not %s", st.Experiment, e.Name)
 	}
 	shard, err := ParseShard(st.Shard)
 	if err != nil {
-		return nil, nil, fmt.Errorf("shard: %v", err)
+		return fmt.Errorf("shard: %v", err)
 	}
 	if st.Seeds == 0 {
-		return nil, nil, fmt.Errorf("seeds_per_cell is 0")
+		return fmt.Errorf("seeds_per_cell is 0")
 	}
-	keys := make(map[CellKey]bool)
-	for i := range e.cells {
-		keys[e.cells[i].Key(e)] = true
-	}
+	index := e.index()
 	seen := make(map[CellKey]bool)
 	for _, c := range st.Cells {
+		_, ok := index[c.CellKey]
 		switch {
-		case !keys[c.CellKey]:
-			return nil, nil, fmt.Errorf("experiment %s has no cell %s", e.Name, c.CellKey)
+		case !ok:
+			return fmt.Errorf("experiment %s has no cell %s", e.Name, c.CellKey)
 		case seen[c.CellKey]:
-			return nil, nil, fmt.Errorf("cell %s given twice", c.CellKey)
+			return fmt.Errorf("cell %s given twice", c.CellKey)
 		case c.Seeds != int64(shard.Count(st.Seeds)):
-			return nil, nil, fmt.Errorf("cell %s holds %d seeds; shard %s of %d seeds per cell runs %d", c.CellKey, c.Seeds, st.Shard, st.Seeds, shard.Count(st.Seeds))
+			return fmt.Errorf("cell %s holds %d seeds; shard %s of %d seeds per cell runs %d", c.CellKey, c.Seeds, st.Shard, st.Seeds, shard.Count(st.Seeds))
 		}
 		for b := range c.Latency {
 			if b < 0 || b >= NumBuckets {
-				return nil, nil, fmt.Errorf("cell %s: latency bucket %d out of range [0, %d)", c.CellKey, b, NumBuckets)
+				return fmt.Errorf("cell %s: latency bucket %d out of range [0, %d)", c.CellKey, b, NumBuckets)
 			}
 		}
 		seen[c.CellKey] = true
 	}
-	if !st.Partial && len(seen) != len(keys) {
-		return nil, nil, fmt.Errorf("a shard file must hold every cell of %s (%d), it holds %d", e.Name, len(keys), len(seen))
+	if !st.Partial && len(seen) != len(index) {
+		return fmt.Errorf("a shard file must hold every cell of %s (%d), it holds %d", e.Name, len(index), len(seen))
 	}
-	return &st, e, nil
+	return nil
 }
 
 // Done is the state's cells by name, for Options.Done.
@@ -138,36 +141,31 @@ func (st *State) Done() map[CellKey]*Acc {
 	return out
 }
 
-// Merge adds up the shard files of one experiment — the same seeds per
-// cell, the same N, each shard I of 0..N-1 once — into the cells' sums of
-// the whole run, in cell order.
-func Merge(states []*State) (*Experiment, uint64, []*Acc, error) {
+// Merge adds up the shard files of e — the same seeds per cell, the same
+// N, each shard I of 0..N-1 once, each checked by CheckState — into the
+// cells' sums of the whole run, in cell order, and returns the seeds per
+// cell.
+func (e *Experiment) Merge(states []*State) (uint64, []*Acc, error) {
 	if len(states) == 0 {
-		return nil, 0, nil, fmt.Errorf("no shard file")
+		return 0, nil, fmt.Errorf("no shard file")
 	}
 	first := states[0]
-	e, err := Lookup(first.Experiment)
-	if err != nil {
-		return nil, 0, nil, err
-	}
 	var n uint64
 	var got []uint64
 	for _, st := range states {
-		s, err := ParseShard(st.Shard)
-		if err != nil {
-			return nil, 0, nil, err
+		if err := e.CheckState(st); err != nil {
+			return 0, nil, err
 		}
+		s, _ := ParseShard(st.Shard)
 		switch {
 		case st.Partial:
-			return nil, 0, nil, fmt.Errorf("shard %s of %s is an interrupted run's state, not a shard's output (finish it with --resume)", st.Shard, st.Experiment)
-		case st.Experiment != first.Experiment:
-			return nil, 0, nil, fmt.Errorf("shards of two experiments: %s and %s", first.Experiment, st.Experiment)
+			return 0, nil, fmt.Errorf("shard %s of %s is an interrupted run's state, not a shard's output (finish it with --resume)", st.Shard, st.Experiment)
 		case st.Seeds != first.Seeds:
-			return nil, 0, nil, fmt.Errorf("shards of %d and %d seeds per cell", first.Seeds, st.Seeds)
+			return 0, nil, fmt.Errorf("shards of %d and %d seeds per cell", first.Seeds, st.Seeds)
 		case n != 0 && s.N != n:
-			return nil, 0, nil, fmt.Errorf("shards of %d and %d slices", n, s.N)
+			return 0, nil, fmt.Errorf("shards of %d and %d slices", n, s.N)
 		case slices.Contains(got, s.I):
-			return nil, 0, nil, fmt.Errorf("shard %s given twice", st.Shard)
+			return 0, nil, fmt.Errorf("shard %s given twice", st.Shard)
 		}
 		n = s.N
 		got = append(got, s.I)
@@ -179,23 +177,18 @@ func Merge(states []*State) (*Experiment, uint64, []*Acc, error) {
 				missing = append(missing, fmt.Sprintf("%d/%d", i, n))
 			}
 		}
-		return nil, 0, nil, fmt.Errorf("missing shard %s", strings.Join(missing, ", "))
+		return 0, nil, fmt.Errorf("missing shard %s", strings.Join(missing, ", "))
 	}
-	accs := make([]*Acc, len(e.cells))
-	index := make(map[CellKey]int)
-	for i := range e.cells {
-		index[e.cells[i].Key(e)] = i
+	accs := make([]*Acc, len(e.Cells))
+	for i := range accs {
 		accs[i] = &Acc{}
 	}
+	index := e.index()
 	for _, st := range states {
 		for j := range st.Cells {
 			c := &st.Cells[j]
-			i, ok := index[c.CellKey]
-			if !ok {
-				return nil, 0, nil, fmt.Errorf("experiment %s has no cell %s", e.Name, c.CellKey)
-			}
-			accs[i].Merge(&c.Acc)
+			accs[index[c.CellKey]].Merge(&c.Acc)
 		}
 	}
-	return e, first.Seeds, accs, nil
+	return first.Seeds, accs, nil
 }

@@ -120,6 +120,9 @@ type Seed struct {
 	// Money asked for and moved at the gateway, in cents (0 and 0 when the
 	// work is local).
 	Asked, Moved int64
+	// End is the virtual time the run lasted (for speed figures; no result
+	// depends on it).
+	End sim.Time
 }
 
 // Failed reports the first kind, in check.Kinds order, of a safety
@@ -138,7 +141,7 @@ func ReduceSeed(seed uint64, res *world.Result) Seed {
 	rep := check.Audit(res)
 	s := Seed{Seed: seed, Ops: int64(rep.Ops), Attempts: int64(rep.Attempts),
 		Serialization: int64(res.DB.SerializationFailures), Deadlocks: int64(res.DB.Deadlocks),
-		Unique: int64(res.DB.UniqueViolations), LockWaits: int64(res.DB.Waits)}
+		Unique: int64(res.DB.UniqueViolations), LockWaits: int64(res.DB.Waits), End: res.End}
 	for i, k := range check.Kinds {
 		s.Counts[i] = int64(rep.Counts[k])
 	}

@@ -10,12 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idemsim/idemsim/experiments"
+	"github.com/idemsim/idemsim/experiments/catalog"
 )
 
 // emptyShard is a shard file of the swarm, one seed per cell, shard s of
 // it: for shard 1/2 and up, no seed at all.
 func emptyShard(s string) string {
-	e, err := experiments.Lookup("swarm")
+	e, err := catalog.Lookup("swarm")
 	if err != nil {
 		panic(err)
 	}
@@ -23,7 +24,7 @@ func emptyShard(s string) string {
 	if err != nil {
 		panic(err)
 	}
-	accs := make([]*experiments.Acc, len(e.Cells()))
+	accs := make([]*experiments.Acc, len(e.Cells))
 	for i := range accs {
 		accs[i] = &experiments.Acc{Seeds: int64(shard.Count(1))}
 	}
@@ -142,7 +143,7 @@ func TestExperimentList(t *testing.T) {
 	args := []string{"experiment", "--list"}
 	r := runCLI(t, args...)
 	require.Equal(t, 0, r.code, rerun(t, args))
-	for _, e := range experiments.All() {
+	for _, e := range catalog.All() {
 		assert.Contains(t, r.stdout, e.Name+"\n", rerun(t, args))
 	}
 	for _, c := range []struct {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/idemsim/idemsim/experiments"
+	"github.com/idemsim/idemsim/experiments/catalog"
 )
 
 // experimentOptions are the flags of idemsim experiment.
@@ -72,7 +73,7 @@ func experimentCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case o.help:
-		_, err := fmt.Fprintf(stdout, "usage: idemsim experiment NAME [flags]\n\nRuns a named sweep — strategies by one fault dimension, every cell over\nthe same seeds — and writes DIR/NAME/cells.csv and cells.json.\n\nflags:\n%s\nexperiments: %s\n", fs.usage(), strings.Join(experiments.Names(), ", "))
+		_, err := fmt.Fprintf(stdout, "usage: idemsim experiment NAME [flags]\n\nRuns a named sweep — strategies by one fault dimension, every cell over\nthe same seeds — and writes DIR/NAME/cells.csv and cells.json.\n\nflags:\n%s\nexperiments: %s\n", fs.usage(), strings.Join(catalog.Names(), ", "))
 		return err
 	case o.list:
 		if len(rest) > 0 {
@@ -80,11 +81,11 @@ func experimentCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		return listExperiments(stdout)
 	case len(rest) == 0:
-		return usagef("idemsim experiment: missing experiment name (accepted: %s)", strings.Join(experiments.Names(), ", "))
+		return usagef("idemsim experiment: missing experiment name (accepted: %s)", strings.Join(catalog.Names(), ", "))
 	case len(rest) > 1:
-		return usagef("idemsim experiment: one experiment at a time, got %q (accepted: %s)", strings.Join(rest, " "), strings.Join(experiments.Names(), ", "))
+		return usagef("idemsim experiment: one experiment at a time, got %q (accepted: %s)", strings.Join(rest, " "), strings.Join(catalog.Names(), ", "))
 	}
-	e, err := experiments.Lookup(rest[0])
+	e, err := catalog.Lookup(rest[0])
 	if err != nil {
 		return usagef("idemsim experiment: %v", err)
 	}
@@ -114,10 +115,10 @@ func experimentCommand(args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 
 	total := experiments.TotalSeeds(e, opts)
-	cells := len(e.Cells())
+	cells := len(e.Cells)
 	p := newProgress(stderr, e.Name, total, cells-len(opts.Done))
 	accs := make([]*experiments.Acc, cells) // the finished cells, for the state file
-	for j, c := range e.Cells() {
+	for j, c := range e.Cells {
 		accs[j] = opts.Done[c.Key(e)]
 	}
 	lastSave := time.Now()
@@ -198,11 +199,14 @@ func readResume(path string, e *experiments.Experiment, o experimentOptions) (*e
 	if err != nil {
 		return nil, usagef("idemsim experiment: --resume: %v", err)
 	}
-	st, _, err := experiments.DecodeState(data)
+	st, err := experiments.DecodeState(data)
+	if err == nil {
+		err = e.CheckState(st)
+	}
 	switch {
 	case err != nil:
 		return nil, usagef("idemsim experiment: --resume: %s: %v", path, err)
-	case st.Experiment != e.Name || !st.Partial:
+	case !st.Partial:
 		return nil, usagef("idemsim experiment: --resume: %s is not an interrupted run of %s", path, e.Name)
 	case st.Seeds != o.seeds:
 		return nil, usagef("idemsim experiment: --resume: the interrupted run had --seeds %d, this one %d (accepted: the same seeds)", st.Seeds, o.seeds)
@@ -233,12 +237,12 @@ func removeIfExists(path string) {
 }
 
 func listExperiments(stdout io.Writer) error {
-	for _, e := range experiments.All() {
+	for _, e := range catalog.All() {
 		values := make([]string, len(e.Values))
 		for i, v := range e.Values {
 			values[i] = v.Label
 		}
-		fmt.Fprintf(stdout, "%s\n  %d cells x %d seeds; %s: %s\n  %s\n", e.Name, len(e.Cells()), e.Seeds, e.Param, strings.Join(values, ", "), e.Description)
+		fmt.Fprintf(stdout, "%s\n  %d cells x %d seeds; %s: %s\n  %s\n", e.Name, len(e.Cells), e.Seeds, e.Param, strings.Join(values, ", "), e.Description)
 	}
 	return nil
 }
@@ -275,13 +279,20 @@ func mergeCommand(args []string, stdout io.Writer) error {
 		if err != nil {
 			return usagef("idemsim merge: %v", err)
 		}
-		st, _, err := experiments.DecodeState(data)
+		st, err := experiments.DecodeState(data)
 		if err != nil {
 			return usagef("idemsim merge: %s: %v", f, err)
 		}
+		if len(states) > 0 && st.Experiment != states[0].Experiment {
+			return usagef("idemsim merge: %s: a shard of %s, the first file's of %s (accepted: shard files of one experiment)", f, st.Experiment, states[0].Experiment)
+		}
 		states = append(states, st)
 	}
-	e, seeds, accs, err := experiments.Merge(states)
+	e, err := catalog.Lookup(states[0].Experiment)
+	if err != nil {
+		return usagef("idemsim merge: %s: %v", files[0], err)
+	}
+	seeds, accs, err := e.Merge(states)
 	if err != nil {
 		return usagef("idemsim merge: %v (accepted: shard files of one experiment and seeds, each shard once)", err)
 	}
@@ -327,7 +338,7 @@ func newProgress(stderr io.Writer, name string, total uint64, cells int) *progre
 	return p
 }
 
-func (p *progress) seed() {
+func (p *progress) seed(*experiments.Seed) {
 	p.seeds++
 	if p.bar != nil {
 		_ = p.bar.Add(1)

@@ -1,10 +1,11 @@
-package experiments_test
+package catalog_test
 
 import (
 	"context"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,59 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idemsim/idemsim/experiments"
+	"github.com/idemsim/idemsim/experiments/catalog"
 	"github.com/idemsim/idemsim/internal/testcmd"
+	"github.com/idemsim/idemsim/models"
+	"github.com/idemsim/idemsim/sim/api"
 )
-
-// Goal: the Wilson interval gives the published figures, including the
-// edges (no event, every trial an event, no trial). Method: a table of
-// counts with intervals worked out by hand from the score formula (and
-// found in the usual tables for 10/100 and 50/100).
-func TestWilson(t *testing.T) {
-	rerun := testcmd.Rerun(t, "./experiments")
-	for _, c := range []struct {
-		name      string
-		k, n      int64
-		low, high float64
-	}{
-		{"none-of-4000", 0, 4000, 0, 3.8415 / (4000 + 3.8415)}, // z²/(n+z²): 0.0959%
-		{"10-of-100", 10, 100, 0.0552, 0.1744},
-		{"50-of-100", 50, 100, 0.4038, 0.5962},
-		{"1-of-10", 1, 10, 0.0179, 0.4042},
-		{"5-of-5", 5, 5, 5 / (5 + 3.8415), 1}, // n/(n+z²)
-		{"no-trial", 0, 0, 0, 1},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			low, high := experiments.Wilson(c.k, c.n)
-			assert.InDelta(t, c.low, low, 1e-4, "low; %s", rerun)
-			assert.InDelta(t, c.high, high, 1e-4, "high; %s", rerun)
-			assert.LessOrEqual(t, low, high, rerun)
-		})
-	}
-	_, high := experiments.Wilson(0, 4000)
-	assert.Less(t, high, 0.001, "4,000 operations without an event bound the rate under 0.1%%; %s", rerun)
-}
-
-// Goal: the latency buckets are the fixed R10 series from 10µs to 800s
-// and a last unbounded one, and a quantile is the bound of the bucket
-// holding it by nearest rank. Method: the bounds' ends and order, and the
-// quantiles of a hand-made cell.
-func TestLatencyBuckets(t *testing.T) {
-	rerun := testcmd.Rerun(t, "./experiments")
-	assert.Equal(t, 0.01, experiments.BucketBound(0), rerun)
-	assert.Equal(t, 1.0, experiments.BucketBound(20), rerun)
-	assert.Equal(t, 800000.0, experiments.BucketBound(experiments.NumBuckets-2), rerun)
-	assert.Equal(t, experiments.InfBound, experiments.BucketBound(experiments.NumBuckets-1), rerun)
-	for i := 1; i < experiments.NumBuckets; i++ {
-		assert.Less(t, experiments.BucketBound(i-1), experiments.BucketBound(i), "bucket %d; %s", i, rerun)
-	}
-	var h experiments.Hist
-	h[20], h[30], h[40] = 98, 1, 1 // 1ms, 10ms, 100ms
-	assert.Equal(t, 1.0, h.Quantile(0.5), rerun)
-	assert.Equal(t, 1.0, h.Quantile(0.98), rerun)
-	assert.Equal(t, 10.0, h.Quantile(0.99), rerun)
-	assert.Equal(t, 100.0, h.Quantile(1), rerun)
-	assert.Equal(t, 0.0, (&experiments.Hist{}).Quantile(0.5), rerun)
-}
 
 // opsOf is the business operations a cell's world for seed runs.
 func opsOf(c experiments.Cell, seed uint64) int {
@@ -81,11 +34,18 @@ func opsOf(c experiments.Cell, seed uint64) int {
 // cells' configurations (no run).
 func TestExperimentsAreWellFormed(t *testing.T) {
 	snake := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	require.NotEmpty(t, experiments.All())
-	for _, e := range experiments.All() {
+	require.NotEmpty(t, catalog.All())
+	for _, e := range catalog.All() {
 		t.Run(e.Name, func(t *testing.T) {
-			rerun := testcmd.Rerun(t, "./experiments")
+			rerun := testcmd.Rerun(t, "./experiments/catalog")
 			require.NoError(t, e.Validate(), rerun)
+			names := models.Names()
+			order := func(c experiments.Cell) []int {
+				return []int{slices.Index(names, c.Strategy.Name), slices.Index(api.AllLevels(), c.Level), c.Value}
+			}
+			for i := 1; i < len(e.Cells); i++ {
+				assert.Negative(t, slices.Compare(order(e.Cells[i-1]), order(e.Cells[i])), "cells in results order, each once: %s; %s", e.Cells[i].Key(e), rerun)
+			}
 			assert.Regexp(t, snake, e.Param, rerun)
 			assert.NotEmpty(t, e.Description, rerun)
 			assert.NotEmpty(t, e.ParamLabel, rerun)
@@ -99,7 +59,7 @@ func TestExperimentsAreWellFormed(t *testing.T) {
 					assert.Equal(t, float64(i), v.X, rerun)
 				}
 			}
-			for _, c := range e.Cells() {
+			for _, c := range e.Cells {
 				ops := 0
 				for seed := uint64(1); seed <= e.Seeds; seed++ {
 					ops += opsOf(c, seed)
@@ -108,7 +68,7 @@ func TestExperimentsAreWellFormed(t *testing.T) {
 			}
 			if e.Name == "swarm" || e.Name == "isolation" {
 				strategies := map[string]bool{}
-				for _, c := range e.Cells() {
+				for _, c := range e.Cells {
 					strategies[c.Strategy.Name] = true
 				}
 				assert.GreaterOrEqual(t, len(strategies), 17, "every strategy that applies; %s", rerun)
@@ -121,15 +81,15 @@ func TestExperimentsAreWellFormed(t *testing.T) {
 // its operations, and both oracles' figures. Method: the first cell of
 // each, one seed.
 func TestEachExperimentRunsACell(t *testing.T) {
-	for _, e := range experiments.All() {
+	for _, e := range catalog.All() {
 		t.Run(e.Name, func(t *testing.T) {
-			rerun := testcmd.Rerun(t, "./experiments")
+			rerun := testcmd.Rerun(t, "./experiments/catalog")
 			accs, err := experiments.Run(context.Background(), e, experiments.Options{Seeds: 1, Workers: 2, Only: []int{0}})
 			require.NoError(t, err, rerun)
 			require.NotNil(t, accs[0], rerun)
 			a := accs[0]
 			assert.Equal(t, int64(1), a.Seeds, rerun)
-			assert.Equal(t, int64(opsOf(e.Cells()[0], 1)), a.Ops, rerun)
+			assert.Equal(t, int64(opsOf(e.Cells[0], 1)), a.Ops, rerun)
 			assert.GreaterOrEqual(t, a.Attempts, a.Ops, rerun)
 			var concluded int64
 			h := a.Hist()
@@ -150,7 +110,7 @@ func TestEachExperimentRunsACell(t *testing.T) {
 func results(t *testing.T, e *experiments.Experiment, opts experiments.Options) (string, string) {
 	t.Helper()
 	accs, err := experiments.Run(context.Background(), e, opts)
-	require.NoError(t, err, testcmd.Rerun(t, "./experiments"))
+	require.NoError(t, err, testcmd.Rerun(t, "./experiments/catalog"))
 	c, err := e.EncodeCSV(accs)
 	require.NoError(t, err)
 	j, err := e.EncodeJSON(opts.Seeds, accs)
@@ -164,12 +124,12 @@ func results(t *testing.T, e *experiments.Experiment, opts experiments.Options) 
 // (20 cells) over 3 seeds each way; the files must be byte for byte the
 // same.
 func TestResultsDoNotDependOnHowTheyRan(t *testing.T) {
-	rerun := testcmd.Rerun(t, "./experiments")
-	e, err := experiments.Lookup("store-loss")
+	rerun := testcmd.Rerun(t, "./experiments/catalog")
+	e, err := catalog.Lookup("store-loss")
 	require.NoError(t, err, rerun)
 	const seeds = 3
 	wantCSV, wantJSON := results(t, e, experiments.Options{Seeds: seeds, Workers: 1})
-	assert.Equal(t, len(e.Cells())+1, strings.Count(wantCSV, "\n"), rerun)
+	assert.Equal(t, len(e.Cells)+1, strings.Count(wantCSV, "\n"), rerun)
 
 	t.Run("two-workers", func(t *testing.T) {
 		c, j := results(t, e, experiments.Options{Seeds: seeds, Workers: 2})
@@ -185,14 +145,14 @@ func TestResultsDoNotDependOnHowTheyRan(t *testing.T) {
 			require.NoError(t, err, rerun)
 			data, err := e.NewState(seeds, shard, accs, false).Encode()
 			require.NoError(t, err, rerun)
-			st, _, err := experiments.DecodeState(data)
+			st, err := experiments.DecodeState(data)
 			require.NoError(t, err, rerun)
+			require.NoError(t, e.CheckState(st), rerun)
 			states = append(states, st)
 		}
 		states[0], states[2] = states[2], states[0] // any order
-		merged, n, accs, err := experiments.Merge(states)
+		n, accs, err := e.Merge(states)
 		require.NoError(t, err, rerun)
-		assert.Equal(t, e.Name, merged.Name, rerun)
 		c, err := e.EncodeCSV(accs)
 		require.NoError(t, err, rerun)
 		j, err := e.EncodeJSON(n, accs)
@@ -209,7 +169,7 @@ func TestResultsDoNotDependOnHowTheyRan(t *testing.T) {
 			{"twice", append(states[:3:3], states[0]), "given twice"},
 			{"none", nil, "no shard file"},
 		} {
-			_, _, _, err := experiments.Merge(bad.states)
+			_, _, err := e.Merge(bad.states)
 			assert.ErrorContains(t, err, bad.want, "%s; %s", bad.name, rerun)
 		}
 	})
@@ -232,34 +192,41 @@ func TestResultsDoNotDependOnHowTheyRan(t *testing.T) {
 			}
 		}
 		assert.GreaterOrEqual(t, kept, 7, "the cells finished, and any the seeds already running finished; %s", rerun)
-		assert.Less(t, kept, len(e.Cells()), rerun)
+		assert.Less(t, kept, len(e.Cells), rerun)
 		data, err := e.NewState(seeds, experiments.Shard{}, accs, true).Encode()
 		require.NoError(t, err, rerun)
-		st, _, err := experiments.DecodeState(data)
+		st, err := experiments.DecodeState(data)
 		require.NoError(t, err, rerun)
+		require.NoError(t, e.CheckState(st), rerun)
 		ran := 0
 		c, j := results(t, e, experiments.Options{Seeds: seeds, Workers: 2, Done: st.Done(), OnCell: func(int, *experiments.Acc) { ran++ }})
-		assert.Equal(t, len(e.Cells())-kept, ran, "the resumed run runs only the cells left; %s", rerun)
+		assert.Equal(t, len(e.Cells)-kept, ran, "the resumed run runs only the cells left; %s", rerun)
 		assert.Equal(t, wantCSV, c, rerun)
 		assert.Equal(t, wantJSON, j, rerun)
 	})
 }
 
 // Goal: a state file that does not fit its experiment is refused with the
-// reason. Method: hand-made files.
-func TestDecodeStateRefuses(t *testing.T) {
-	rerun := testcmd.Rerun(t, "./experiments")
+// reason. Method: hand-made files, checked against the swarm.
+func TestCheckStateRefuses(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./experiments/catalog")
+	swarm, err := catalog.Lookup("swarm")
+	require.NoError(t, err, rerun)
 	for _, c := range []struct{ name, file, want string }{
 		{"not-json", "x", "not a shard or state file"},
-		{"unknown-experiment", `{"experiment":"nope","seeds_per_cell":1,"shard":"0/1","cells":[]}`, `unknown experiment "nope"`},
+		{"unknown-field", `{"experiment":"swarm","seeds_per_cell":1,"shard":"0/1","colour":1,"cells":[]}`, "unknown field"},
+		{"other-experiment", `{"experiment":"gateway","seeds_per_cell":1,"shard":"0/1","cells":[]}`, `a state of experiment "gateway", not swarm`},
 		{"bad-shard", `{"experiment":"swarm","seeds_per_cell":1,"shard":"2/2","cells":[]}`, "not a shard I/N"},
 		{"unknown-cell", `{"experiment":"swarm","seeds_per_cell":1,"shard":"0/1","partial":true,"cells":[{"strategy":"nope","isolation":"read-committed","value":"chaos","seeds":1}]}`, "has no cell nope/read-committed/chaos"},
 		{"wrong-seeds", `{"experiment":"swarm","seeds_per_cell":4,"shard":"0/2","partial":true,"cells":[{"strategy":"naive","isolation":"read-committed","value":"chaos","seeds":1}]}`, "holds 1 seeds"},
+		{"bad-bucket", `{"experiment":"swarm","seeds_per_cell":1,"shard":"0/1","partial":true,"cells":[{"strategy":"naive","isolation":"read-committed","value":"chaos","seeds":1,"latency":{"81":1}}]}`, "latency bucket 81 out of range"},
 		{"shard-without-every-cell", `{"experiment":"swarm","seeds_per_cell":1,"shard":"0/1","cells":[]}`, "must hold every cell"},
-		{"unknown-field", `{"experiment":"swarm","seeds_per_cell":1,"shard":"0/1","colour":1,"cells":[]}`, "unknown field"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, _, err := experiments.DecodeState([]byte(c.file))
+			st, err := experiments.DecodeState([]byte(c.file))
+			if err == nil {
+				err = swarm.CheckState(st)
+			}
 			assert.ErrorContains(t, err, c.want, rerun)
 		})
 	}
@@ -268,8 +235,8 @@ func TestDecodeStateRefuses(t *testing.T) {
 // Goal: make experiments runs every experiment, in the order of All.
 // Method: read the Makefile's EXPERIMENTS list.
 func TestMakefileListsEveryExperiment(t *testing.T) {
-	rerun := testcmd.Rerun(t, "./experiments")
-	data, err := os.ReadFile(filepath.Join("..", "Makefile"))
+	rerun := testcmd.Rerun(t, "./experiments/catalog")
+	data, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
 	require.NoError(t, err, rerun)
 	text := strings.ReplaceAll(string(data), "\\\n", " ")
 	var list []string
@@ -278,5 +245,5 @@ func TestMakefileListsEveryExperiment(t *testing.T) {
 			list = strings.Fields(rest)
 		}
 	}
-	assert.Equal(t, experiments.Names(), list, rerun)
+	assert.Equal(t, catalog.Names(), list, rerun)
 }

@@ -1,9 +1,19 @@
-package experiments
+// Package catalog holds idemsim's named experiments (idemsim experiment
+// NAME): each crosses the strategies it is about with one fault
+// dimension. The runner, the sums and the results files are package
+// experiments'; this package is apart because it needs the strategy
+// registry, which the models' own tests import experiments beside.
+package catalog
 
 import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
@@ -15,10 +25,10 @@ import (
 
 // All lists the experiments in the order `idemsim experiment --list`
 // prints them and `make experiments` runs them.
-func All() []*Experiment { return all() }
+func All() []*experiments.Experiment { return all() }
 
-var all = sync.OnceValue(func() []*Experiment {
-	return []*Experiment{
+var all = sync.OnceValue(func() []*experiments.Experiment {
+	return []*experiments.Experiment{
 		networkLoss(), duplicates(), inProgressRetry(), isolation(), crashes(), storeLoss(),
 		gatewayModes(), retentionWindow(), multiServer(), clientPolicy(), swarm(),
 	}
@@ -51,14 +61,14 @@ func small(s api.Strategy, l api.Level, seed uint64) world.Config {
 	return cfg
 }
 
-func networkLoss() *Experiment {
+func networkLoss() *experiments.Experiment {
 	values := numbers(0, 0.02, 0.05, 0.1, 0.2, 0.3)
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "network-loss",
 		Description: "Requests and responses lost between clients and servers at the same rate each way: a lost response makes the client retry work that was done, the case every key scheme exists for.",
 		Param:       "drop_rate", ParamLabel: "request and response drop rate (each way)", Numeric: true,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(byName("naive", "local-cache", "check-then-insert", "unique-409", "redis-presence", "stripe-replay", "early-409", "async-202", "client-id"),
+		Cells: grid(byName("naive", "local-cache", "check-then-insert", "unique-409", "redis-presence", "stripe-replay", "early-409", "async-202", "client-id"),
 			defaultLevel, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 				cfg := small(s, l, seed)
 				cfg.Faults.Link.DropRequestRate = values[v].X
@@ -68,14 +78,14 @@ func networkLoss() *Experiment {
 	}
 }
 
-func duplicates() *Experiment {
+func duplicates() *experiments.Experiment {
 	values := numbers(0, 0.05, 0.1, 0.2, 0.4)
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "duplicates",
 		Description: "Messages between clients and servers delivered twice, the copy later: a duplicated request reaches a server while or after the original is handled, with no retry by the client.",
 		Param:       "duplicate_rate", ParamLabel: "duplicate delivery rate", Numeric: true,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(byName("naive", "local-cache", "check-then-insert", "unique-409", "redis-presence", "stripe-replay", "block-until-done", "client-id", "content-hash"),
+		Cells: grid(byName("naive", "local-cache", "check-then-insert", "unique-409", "redis-presence", "stripe-replay", "block-until-done", "client-id", "content-hash"),
 			defaultLevel, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 				cfg := small(s, l, seed)
 				cfg.Faults.Link.DuplicateRate = values[v].X
@@ -87,14 +97,14 @@ func duplicates() *Experiment {
 // workTime is in-progress-retry's median charge time.
 const workTime = 200 * time.Millisecond
 
-func inProgressRetry() *Experiment {
+func inProgressRetry() *experiments.Experiment {
 	values := numbers(0.25, 0.5, 1, 2, 4)
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "in-progress-retry",
 		Description: "The client's timeout per attempt against the server's work (a gateway charge of 200ms median): below 1 a retry arrives while the first attempt is still charging, which is where in-progress keys, locks and leases are tested.",
 		Param:       "timeout_over_work", ParamLabel: "client timeout per attempt / median charge time (200ms)", Numeric: true,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(byName("check-then-insert", "unique-409", "redis-lock", "stripe-replay", "ietf-draft", "atomic-phases", "early-409", "block-until-done", "block-until-done-local", "async-202"),
+		Cells: grid(byName("check-then-insert", "unique-409", "redis-lock", "stripe-replay", "ietf-draft", "atomic-phases", "early-409", "block-until-done", "block-until-done-local", "async-202"),
 			defaultLevel, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 				cfg := small(s, l, seed)
 				cfg.Charge = true
@@ -106,7 +116,7 @@ func inProgressRetry() *Experiment {
 	}
 }
 
-func isolation() *Experiment {
+func isolation() *experiments.Experiment {
 	values := numbers(1, 2)
 	var strategies []api.Strategy
 	for _, s := range models.All() {
@@ -114,12 +124,12 @@ func isolation() *Experiment {
 			strategies = append(strategies, s)
 		}
 	}
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "isolation",
 		Description: "Every strategy that runs transactions, at every isolation level, with each operation submitted by one client or by two at once under the same key (two workers handed one queue message), 5% of responses lost: where a check-then-act needs the level, or a lock, to hold.",
 		Param:       "workers_per_op", ParamLabel: "clients submitting each operation at once", Numeric: true,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(strategies, levelsOf, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
+		Cells: grid(strategies, levelsOf, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 			cfg := small(s, l, seed)
 			w := int(values[v].X)
 			cfg.Clients, cfg.WorkersPerOp = queues*w, w
@@ -129,15 +139,15 @@ func isolation() *Experiment {
 	}
 }
 
-func crashes() *Experiment {
+func crashes() *experiments.Experiment {
 	const downtime = 100 * time.Millisecond
 	values := categories("none", "random-2s", "random-500ms", "after-charge-10%", "named-steps-10%")
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "crashes",
 		Description: "Server crashes (100ms down, memory lost) with the work charging the gateway: at random moments (a Poisson process of mean 2s or 500ms), or at the steps each strategy names — after the charge, or at every named step — with probability 10% each time one is reached.",
 		Param:       "crash", ParamLabel: "server crashes", Numeric: false,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(byName("naive", "local-cache", "check-then-insert", "redis-presence", "stripe-replay", "atomic-phases", "early-409", "block-until-done", "async-202-dual-write", "gateway-then-persist", "persist-then-gateway"),
+		Cells: grid(byName("naive", "local-cache", "check-then-insert", "redis-presence", "stripe-replay", "atomic-phases", "early-409", "block-until-done", "async-202-dual-write", "gateway-then-persist", "persist-then-gateway"),
 			defaultLevel, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 				cfg := small(s, l, seed)
 				cfg.Charge = true
@@ -162,7 +172,7 @@ func crashes() *Experiment {
 	}
 }
 
-func storeLoss() *Experiment {
+func storeLoss() *experiments.Experiment {
 	values := categories("none", "restarts", "eviction", "failover-lag-10ms", "failover-lag-200ms")
 	at := func(ms ...int) (out []sim.Time) {
 		for _, m := range ms {
@@ -170,12 +180,12 @@ func storeLoss() *Experiment {
 		}
 		return out
 	}
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "store-loss",
 		Description: "The key store losing what it was told, with 10% of responses lost so that retries need it: restarts without persistence (at 0.5s, 1s and 1.5s), eviction under a memory limit (allkeys-lru at 8 KB), and failovers (at 0.7s and 1.4s) to a replica 10ms or 200ms behind; check-then-insert and local-cache, which keep keys elsewhere, for comparison.",
 		Param:       "store_fault", ParamLabel: "what the store loses", Numeric: false,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(byName("local-cache", "check-then-insert", "redis-presence", "redis-lock"),
+		Cells: grid(byName("local-cache", "check-then-insert", "redis-presence", "redis-lock"),
 			defaultLevel, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 				cfg := small(s, l, seed)
 				cfg.Faults.Link.DropResponseRate = 0.1
@@ -209,14 +219,14 @@ var gatewayValues = func() (labels []string) {
 	return labels
 }()
 
-func gatewayModes() *Experiment {
+func gatewayModes() *experiments.Experiment {
 	values := categories(gatewayValues...)
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "gateway",
 		Description: "The work charges the gateway, whose answer is lost at a rate (the card is charged; the server hears nothing within 1s), under each way the gateway treats a repeated charge: by the forwarded key (idempotent), by refusing an identical charge within 30s (window), or not at all (none).",
 		Param:       "gateway", ParamLabel: "gateway mode / rate of charges whose answer is lost", Numeric: false,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(byName("naive", "check-then-insert", "unique-409", "stripe-replay", "atomic-phases", "gateway-then-persist", "persist-then-gateway"),
+		Cells: grid(byName("naive", "check-then-insert", "unique-409", "stripe-replay", "atomic-phases", "gateway-then-persist", "persist-then-gateway"),
 			defaultLevel, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 				cfg := small(s, l, seed)
 				cfg.Charge = true
@@ -231,14 +241,14 @@ func gatewayModes() *Experiment {
 // window is retention-window's key retention.
 const window = time.Second
 
-func retentionWindow() *Experiment {
+func retentionWindow() *experiments.Experiment {
 	values := numbers(0.25, 0.5, 1, 2, 4)
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "retention-window",
 		Description: "Keys kept for 1s (each strategy's retention switch) while 30% of responses are lost and the client retries after a 200ms timeout and a backoff of up to a multiple of that window: a retry that comes after the key was forgotten runs again.",
 		Param:       "retry_delay_over_window", ParamLabel: "retry backoff cap / key retention (1s)", Numeric: true,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(byName("check-then-insert", "redis-presence", "stripe-replay", "ietf-draft", "atomic-phases", "content-hash"),
+		Cells: grid(byName("check-then-insert", "redis-presence", "stripe-replay", "ietf-draft", "atomic-phases", "content-hash"),
 			defaultLevel, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 				cfg := small(s, l, seed)
 				cfg.Switches = []string{"retention=1s"}
@@ -251,14 +261,14 @@ func retentionWindow() *Experiment {
 	}
 }
 
-func multiServer() *Experiment {
+func multiServer() *experiments.Experiment {
 	values := numbers(1, 2, 3, 4, 6, 8)
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "multi-server",
 		Description: "One to eight servers behind a round-robin balancer with 10% of responses lost: a key remembered in one process does not help a retry that lands on another.",
 		Param:       "servers", ParamLabel: "servers", Numeric: true,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(byName("local-cache", "check-then-insert", "redis-presence", "stripe-replay", "block-until-done-local", "client-id"),
+		Cells: grid(byName("local-cache", "check-then-insert", "redis-presence", "stripe-replay", "block-until-done-local", "client-id"),
 			defaultLevel, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 				cfg := small(s, l, seed)
 				cfg.Servers = int(values[v].X)
@@ -268,14 +278,14 @@ func multiServer() *Experiment {
 	}
 }
 
-func clientPolicy() *Experiment {
+func clientPolicy() *experiments.Experiment {
 	values := categories("409-done/persist", "409-error/persist", "409-done/regenerate", "409-error/regenerate")
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "client-policy",
 		Description: "How the client reads a 409 (done, or a failure to give up on) and what it does with its key when it restarts mid-operation (kept with the intent, or minted anew), with clients crashing every 500ms on average and 10% of responses lost.",
 		Param:       "client_policy", ParamLabel: "409 read as / key after a client restart", Numeric: false,
 		Values: values, Seeds: cellSeeds,
-		cells: grid(byName("check-then-insert", "unique-409", "stripe-replay", "early-409", "etag-412", "client-id"),
+		Cells: grid(byName("check-then-insert", "unique-409", "stripe-replay", "early-409", "etag-412", "client-id"),
 			defaultLevel, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
 				cfg := small(s, l, seed)
 				cfg.Faults.Link.DropResponseRate = 0.1
@@ -292,15 +302,15 @@ func clientPolicy() *Experiment {
 	}
 }
 
-func swarm() *Experiment {
+func swarm() *experiments.Experiment {
 	values := categories("chaos")
-	return &Experiment{
+	return &experiments.Experiment{
 		Name:        "swarm",
 		Description: "Every strategy at every level it runs at, each seed a small world with its own random mix of every fault (experiments.Chaos, the strategy soak's worlds): which strategies ever charge twice or lose an operation, and the first seed that shows it.",
 		Param:       "fault_mix", ParamLabel: "a random fault mix per seed", Numeric: false,
 		Values: values, Seeds: 400, Swarm: true,
-		cells: grid(models.All(), levelsOf, values, func(s api.Strategy, l api.Level, _ int, seed uint64) world.Config {
-			cfg := Chaos(s, seed)
+		Cells: grid(models.All(), levelsOf, values, func(s api.Strategy, l api.Level, _ int, seed uint64) world.Config {
+			cfg := experiments.Chaos(s, seed)
 			cfg.DB.Isolation = l
 			return cfg
 		}),
@@ -321,7 +331,100 @@ func splitLast(label string) (string, string) {
 func parseRate(s string) float64 {
 	r, err := faults.ParseRate(s)
 	if err != nil {
-		panic("experiments: " + err.Error())
+		panic("catalog: " + err.Error())
 	}
 	return r
+}
+
+// Lookup finds an experiment by name.
+func Lookup(name string) (*experiments.Experiment, error) {
+	for _, e := range All() {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown experiment %q (accepted: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Names lists the experiments' names in order.
+func Names() []string {
+	var out []string
+	for _, e := range All() {
+		out = append(out, e.Name)
+	}
+	return out
+}
+
+// numbers are numeric values, printed as Go prints them shortest.
+func numbers(xs ...float64) []experiments.Value {
+	var out []experiments.Value
+	for _, x := range xs {
+		out = append(out, experiments.Value{Label: strconv.FormatFloat(x, 'g', -1, 64), X: x})
+	}
+	return out
+}
+
+// categories are values placed at their index.
+func categories(labels ...string) []experiments.Value {
+	var out []experiments.Value
+	for i, l := range labels {
+		out = append(out, experiments.Value{Label: l, X: float64(i)})
+	}
+	return out
+}
+
+// levelsOf are the levels a strategy is tried at: each it lists, or the
+// default level for one whose verdict does not depend on it.
+func levelsOf(s api.Strategy) []api.Level {
+	if s.Levels == nil {
+		return defaultLevel(s)
+	}
+	var out []api.Level
+	for _, l := range api.AllLevels() {
+		if slices.Contains(s.Levels, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// defaultLevel tries each strategy at the default level only.
+func defaultLevel(api.Strategy) []api.Level { return []api.Level{world.Defaults().DB.Isolation} }
+
+// grid builds the cells of strategies (each at the levels given) by values,
+// in results order — strategies in registry order, then levels in
+// api.AllLevels order, then values: build(s, level, value, seed) is a
+// cell's world.
+func grid(strategies []api.Strategy, levels func(api.Strategy) []api.Level, values []experiments.Value,
+	build func(s api.Strategy, l api.Level, v int, seed uint64) world.Config) []experiments.Cell {
+	names := models.Names()
+	strategies = slices.Clone(strategies)
+	slices.SortStableFunc(strategies, func(a, b api.Strategy) int {
+		return slices.Index(names, a.Name) - slices.Index(names, b.Name)
+	})
+	var cells []experiments.Cell
+	for _, s := range strategies {
+		for _, l := range levels(s) {
+			for v := range values {
+				cells = append(cells, experiments.Cell{Strategy: s, Level: l, Value: v, Config: func(seed uint64) world.Config {
+					return build(s, l, v, seed)
+				}})
+			}
+		}
+	}
+	return cells
+}
+
+// byName looks strategies up; a name missing from the registry is a bug
+// in this file, caught by the tests.
+func byName(names ...string) []api.Strategy {
+	var out []api.Strategy
+	for _, n := range names {
+		s, err := models.Lookup(n)
+		if err != nil {
+			panic("catalog: " + err.Error())
+		}
+		out = append(out, s)
+	}
+	return out
 }
