@@ -1,6 +1,7 @@
 package experiments_test
 
 import (
+	"context"
 	"runtime"
 	"slices"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/idemsim/idemsim/experiments"
+	"github.com/idemsim/idemsim/experiments/catalog"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
@@ -159,6 +161,78 @@ func BenchmarkSweepMemory(b *testing.B) {
 						peak = max(peak, ms.HeapInuse)
 					}
 				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
+		})
+	}
+}
+
+// runnerCells are the swarm's cells at read committed: every strategy
+// once, each seed a small world with its own fault mix.
+func runnerCells(b *testing.B) (*experiments.Experiment, []int) {
+	e, err := catalog.Lookup("swarm")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var only []int
+	for i, c := range e.Cells {
+		if c.Level.Slug() == "read-committed" {
+			only = append(only, i)
+		}
+	}
+	return e, only
+}
+
+// BenchmarkRunner runs every strategy's swarm cell at read committed, 20
+// seeds each (500 worlds, both oracles on every one), through the
+// experiment runner on 1 and 2 workers, and reports seeds/s and
+// "sim-speedup", virtual time simulated per wall time. Run it with -cpu 2
+// (or more): the runner's speed-up is workers-2's seeds/s over
+// workers-1's.
+func BenchmarkRunner(b *testing.B) {
+	e, only := runnerCells(b)
+	for _, workers := range []int{1, 2} {
+		b.Run("workers-"+strconv.Itoa(workers), func(b *testing.B) {
+			var virtual sim.Time
+			seeds := 0
+			for b.Loop() {
+				_, err := experiments.Run(context.Background(), e, experiments.Options{Seeds: 20, Workers: workers, Only: only,
+					OnSeed: func(s *experiments.Seed) { virtual += s.End; seeds++ }})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			wall := b.Elapsed().Seconds()
+			b.ReportMetric(float64(seeds)/wall, "seeds/s")
+			b.ReportMetric(float64(virtual)/1e9/wall, "sim-speedup")
+		})
+	}
+}
+
+// BenchmarkRunnerMemory runs one swarm cell (naive) over 1,000 and
+// 100,000 seeds on two workers and reports the peak heap in use, sampled
+// every 100 seeds: the runner adds each seed into its cell's sums and
+// keeps no seed, so the peak must not grow with the seeds.
+func BenchmarkRunnerMemory(b *testing.B) {
+	e, _ := runnerCells(b)
+	for _, n := range []uint64{1000, 100_000} {
+		b.Run(strconv.FormatUint(n, 10)+"-seeds", func(b *testing.B) {
+			var ms runtime.MemStats
+			var peak uint64
+			for b.Loop() {
+				runtime.GC()
+				peak = 0
+				_, err := experiments.Run(context.Background(), e, experiments.Options{Seeds: n, Workers: 2, Only: []int{0},
+					OnSeed: func(s *experiments.Seed) {
+						if s.Seed%100 == 0 {
+							runtime.ReadMemStats(&ms)
+							peak = max(peak, ms.HeapInuse)
+						}
+					}})
 				if err != nil {
 					b.Fatal(err)
 				}

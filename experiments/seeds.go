@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -100,8 +101,25 @@ func sweep[T any](configOf func(seed uint64) world.Config, n uint64, seedOf func
 	if cfg := configOf(seedOf(0)); cfg.Validate() != nil {
 		return fmt.Errorf("experiments: %w", cfg.Validate())
 	}
+	return runTasks(context.Background(), n, func(i uint64) world.Config { return configOf(seedOf(i)) }, workers,
+		reduce, func(_ uint64, r T) { each(r) })
+}
+
+// runTasks runs the worlds configOf(0), ..., configOf(n-1) on workers
+// goroutines, reduces each on the worker that ran it, and hands the
+// reductions to each in task order, whatever order they finish in. At most
+// a few tasks per worker are ahead of the next one to hand over, so memory
+// does not grow with n. When ctx is cancelled no new task starts; those
+// running finish, the reductions that are next in order are still handed
+// over, and runTasks returns ctx's error (unless every task was handed
+// over).
+func runTasks[T any](ctx context.Context, n uint64, configOf func(i uint64) world.Config, workers int,
+	reduce func(uint64, *world.Result) T, each func(i uint64, r T)) error {
+	if workers < 1 {
+		return fmt.Errorf("experiments: workers %d must be >= 1", workers)
+	}
 	window := 4 * workers
-	tokens := make(chan struct{}, window) // a seed is dispatched only while the window has room
+	tokens := make(chan struct{}, window) // a task is dispatched only while the window has room
 	next := make(chan uint64)
 	type done struct {
 		i   uint64
@@ -109,13 +127,15 @@ func sweep[T any](configOf func(seed uint64) world.Config, n uint64, seedOf func
 		err error
 	}
 	results := make(chan done, window)
+	stop := make(chan struct{}) // closed on the first error: dispatch no more
+	var stopOnce sync.Once
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				c := configOf(seedOf(i))
+				c := configOf(i)
 				res, err := world.Run(c)
 				if err != nil {
 					results <- done{i: i, err: err}
@@ -126,8 +146,15 @@ func sweep[T any](configOf func(seed uint64) world.Config, n uint64, seedOf func
 		}()
 	}
 	go func() {
+	dispatch:
 		for i := uint64(0); i < n; i++ {
-			tokens <- struct{}{}
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				break dispatch
+			case <-stop:
+				break dispatch
+			}
 			next <- i
 		}
 		close(next)
@@ -149,11 +176,15 @@ func sweep[T any](configOf func(seed uint64) world.Config, n uint64, seedOf func
 			<-tokens
 			if p.err != nil && firstErr == nil {
 				firstErr = p.err
+				stopOnce.Do(func() { close(stop) })
 			}
 			if firstErr == nil {
-				each(p.r)
+				each(p.i, p.r)
 			}
 		}
+	}
+	if firstErr == nil && emitted < n {
+		firstErr = ctx.Err()
 	}
 	return firstErr
 }

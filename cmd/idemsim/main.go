@@ -25,6 +25,8 @@ usage:
   idemsim table           every strategy in the standard edge cases, as the README's table
   idemsim shrink [flags]  make a failing run minimal: fewer faults, clients, servers, ops
   idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
+  idemsim experiment NAME run a named sweep into results/NAME (--list: the experiments)
+  idemsim merge FILE...   add up an experiment's shard files into its results
   idemsim report          draw the experiments' results and write the report page (results/index.html)
   idemsim help [command]  this text, or a command's flags
 
@@ -51,13 +53,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, shrink, list, claims, table, sql, report, help)")
+		return usagef("idemsim: missing command (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, help)")
 	}
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdout, stderr)
 	case "sql":
 		return sqlCommand(args[1:], stdout)
+	case "experiment":
+		return experimentCommand(args[1:], stdout, stderr)
+	case "merge":
+		return mergeCommand(args[1:], stdout)
 	case "shrink":
 		return shrinkCommand(args[1:], stdout, stderr)
 	case "report":
@@ -90,12 +96,16 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return sqlCommand([]string{"--help"}, stdout)
 		case args[1] == "shrink":
 			return shrinkCommand([]string{"--help"}, stdout, stderr)
+		case args[1] == "experiment":
+			return experimentCommand([]string{"--help"}, stdout, stderr)
+		case args[1] == "merge":
+			return mergeCommand([]string{"--help"}, stdout)
 		case args[1] == "report":
 			return reportCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, report, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, report, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, help)", args[0])
 }
 
 func listCommand(stdout io.Writer) error {

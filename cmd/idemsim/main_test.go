@@ -103,7 +103,7 @@ func TestInvalidInput(t *testing.T) {
 	const (
 		rate     = "is not a probability in [0, 1]"
 		goDur    = "(accepted: a Go duration like 250ms, 2s or 1h)"
-		commands = "(accepted: run, shrink, list, claims, table, sql, report, help)"
+		commands = "(accepted: run, shrink, list, claims, table, sql, experiment, merge, report, help)"
 	)
 	cases := []usageCase{
 		{name: "reuse-key-not-a-rate", args: []string{"run", "--reuse-key", "2"}, code: 2, names: "--reuse-key", accepted: "not a probability in [0, 1]"},
@@ -232,6 +232,22 @@ func TestInvalidInput(t *testing.T) {
 		{name: "replay-directory", args: []string{"run", "--replay", "$DIR"}, code: 2, names: "--replay $DIR: is a directory", accepted: "not a file"},
 		{name: "replay-binary", args: []string{"run", "--replay", "$DIR/f.faults"}, file: "drop\x00request",
 			code: 2, names: "--replay $DIR/f.faults: line 1: a NUL byte", accepted: "a text file of lines"},
+		{name: "experiment-missing-name", args: []string{"experiment"}, code: 2, names: "missing experiment name", accepted: "(accepted: network-loss, "},
+		{name: "experiment-unknown", args: []string{"experiment", "bogus"}, code: 2, names: `unknown experiment "bogus"`, accepted: "(accepted: network-loss, "},
+		{name: "experiment-two-names", args: []string{"experiment", "swarm", "gateway"}, code: 2, names: `one experiment at a time, got "swarm gateway"`, accepted: "(accepted: network-loss, "},
+		{name: "experiment-seeds-zero", args: []string{"experiment", "swarm", "--seeds", "0"}, code: 2, names: `--seeds: "0"`, accepted: "not an integer in [1, 1000000000]"},
+		{name: "experiment-workers-zero", args: []string{"experiment", "swarm", "--workers", "0"}, code: 2, names: `--workers: "0"`, accepted: "not an integer in [1, 1024]"},
+		{name: "experiment-shard-out-of-range", args: []string{"experiment", "swarm", "--shard", "2/2"}, code: 2, names: `--shard: "2/2"`, accepted: "(accepted: 0/2, 1/2, ...)"},
+		{name: "experiment-shard-not-a-fraction", args: []string{"experiment", "swarm", "--shard", "half"}, code: 2, names: `--shard: "half"`, accepted: "a shard I/N with 0 <= I < N"},
+		{name: "experiment-resume-nothing", args: []string{"experiment", "swarm", "--resume", "--out", "$DIR"}, code: 2, names: "--resume: no interrupted run of swarm", accepted: "does not exist"},
+		{name: "experiment-out-is-a-file", args: []string{"experiment", "swarm", "--out", "$DIR/f.faults"}, file: "x\n", code: 2, names: "--out $DIR/f.faults: is a file", accepted: "want a directory"},
+		{name: "experiment-list-with-name", args: []string{"experiment", "--list", "swarm"}, code: 2, names: `--list takes no experiment, got "swarm"`, accepted: "no experiment"},
+		{name: "experiment-unknown-flag", args: []string{"experiment", "swarm", "--bogus"}, code: 2, names: "unknown flag --bogus", accepted: "(see idemsim experiment --help)"},
+		{name: "merge-no-file", args: []string{"merge"}, code: 2, names: "idemsim merge: no shard file", accepted: "(accepted: the NAME/shard-I-of-N.json files"},
+		{name: "merge-missing-file", args: []string{"merge", "$DIR/missing.json"}, code: 2, names: "idemsim merge: open $DIR/missing.json", accepted: "no such file or directory"},
+		{name: "merge-not-a-shard-file", args: []string{"merge", "$DIR/f.faults"}, file: "crash s1@1s\n", code: 2, names: "idemsim merge: $DIR/f.faults", accepted: "not a shard or state file of idemsim experiment"},
+		{name: "merge-missing-shard", args: []string{"merge", "$DIR/f.faults"}, file: emptyShard("1/2"), code: 2, names: "missing shard 0/2", accepted: "(accepted: shard files of one experiment and seeds, each shard once)"},
+		{name: "merge-out-parent-missing", args: []string{"merge", "--out", "$DIR/no/such", "$DIR/f.faults"}, file: "x", code: 2, names: "--out $DIR/no/such", accepted: "does not exist"},
 		{name: "replay-crash-of-a-client", args: []string{"run", "--clients", "4", "--ops", "5", "--replay", "$DIR/f.faults"}, file: "crash c2@1s\n",
 			code: 2, names: "--replay", accepted: `crash targets a server (sN or any) or kv (the store restarts with its data lost), not "c2"`},
 	}

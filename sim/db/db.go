@@ -132,6 +132,10 @@ func Timestamp(t sim.Time) sql.Value {
 // Stats counts what the database did.
 type Stats struct {
 	Statements, Commits, Aborts, Waits, Deadlocks, SerializationFailures uint64
+	// UniqueViolations counts the statements refused with 23505: a unique
+	// index already held the key (a serialization failure found first
+	// counts as that instead).
+	UniqueViolations uint64
 }
 
 // DB is one database server in the simulation.

@@ -171,7 +171,8 @@ func TestRowLockFIFO(t *testing.T) {
 // Goal: bad statements get PostgreSQL's SQLSTATE, never a panic: syntax
 // (42601), unknown table (42P01) and column (42703), a text that is not an
 // integer (22P02), text compared with an integer (42883), a duplicate key
-// (23505), a NULL primary key (23502), too few parameters (08P01).
+// (23505, counted in Stats.UniqueViolations, by an insert or an update), a
+// NULL primary key (23502), too few parameters (08P01).
 func TestErrors(t *testing.T) {
 	world(t, db.DefaultConfig(), func(k *sim.Kernel, d *db.DB, p *sim.Proc) {
 		s := d.Connect()
@@ -192,6 +193,9 @@ func TestErrors(t *testing.T) {
 			_, err := s.Exec(p, tc.q)
 			assert.Equal(t, tc.code, code(err), "%s; go test ./sim/db -run TestErrors", tc.q)
 		}
+		_, err := s.Exec(p, "update test set id = 1 where id = 2")
+		assert.Equal(t, sql.CodeUniqueViolation, code(err), "go test ./sim/db -run TestErrors")
+		assert.Equal(t, uint64(2), d.Stats().UniqueViolations, "each 23505 is counted once; go test ./sim/db -run TestErrors")
 		query(t, p, s, "drop table if exists nope")
 		res, err := s.Exec(p, "select * from test where id = $1", sql.IntValue(2))
 		require.NoError(t, err)

@@ -774,6 +774,7 @@ func (x *exec) uniqueViolation(ix *index, k ikey) *sql.Error {
 	if err := x.conflictIn(x.indexTargets(x.ixNo(ix), k)); err != nil {
 		return err
 	}
+	x.db.stats.UniqueViolations++
 	return &sql.Error{Code: sql.CodeUniqueViolation, Msg: "duplicate key value violates unique constraint \"" + ix.name + "\""}
 }
 

@@ -49,6 +49,7 @@ type World struct {
 	// workerCalls numbers each background worker's service calls across
 	// restarts, so that a fault line names the same call in a replay.
 	workerCalls map[string]*callCounts
+	asked       int64 // the workload's create amounts (Result.Asked)
 }
 
 // Result is everything a run produced, for the oracle and the summary.
@@ -66,7 +67,13 @@ type Result struct {
 	Kernel    sim.Stats
 	Network   network.Stats
 	DB        db.Stats
-	w         *World
+	// Asked is the money the workload asks for, in cents: the sum of its
+	// create operations' amounts, each operation once however many
+	// workers submit it. With Config.Charge, a run in which every
+	// operation took effect exactly once moved exactly this much at the
+	// gateway (the ledger's gateway rows' Amount).
+	Asked int64
+	w     *World
 }
 
 // Run executes cfg. It returns an error only for a configuration that does
@@ -108,6 +115,7 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 		Kernel:    w.k.Stats(),
 		Network:   w.net.Stats(),
 		DB:        w.db.db.Stats(),
+		Asked:     w.asked,
 		w:         w,
 	}
 	if cfg.Faults.Replay != nil {
@@ -162,6 +170,11 @@ func (w *World) build() error {
 				o.key = w.newKeyIn(&keyText)
 			}
 			ops[q][i] = o
+		}
+		for _, o := range ops[q] {
+			if o.kind == api.Create {
+				w.asked += o.payload.Amount
+			}
 		}
 	}
 	if all := keyText.String(); all != "" {

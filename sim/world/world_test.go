@@ -346,3 +346,35 @@ func TestZeroBackoffBase(t *testing.T) {
 		assert.Equal(t, res.History[i-1].Return, res.History[i].Call, "retry %d; go test ./sim/world -run TestZeroBackoffBase", i)
 	}
 }
+
+// Goal: Result.Asked is the money the workload asks for, so that a run's
+// gateway ledger can be read against it. Method: naive charging the
+// gateway with no fault takes every payment once: the charges add up to
+// Asked; with two workers per operation each operation is still asked once
+// (the same operations, so the same total as one worker's world of half
+// the clients); a local run asks the same, and moves nothing.
+func TestAskedIsTheWorkloadsTotal(t *testing.T) {
+	const rerun = "go test ./sim/world -run TestAskedIsTheWorkloadsTotal"
+	cfg := base(models.Naive)
+	cfg.Clients, cfg.OpsPerClient, cfg.Charge = 4, 10, true
+	res, rep := audit(t, cfg)
+	require.Equal(t, 40, rep.Beliefs[world.BelievedDone], rerun)
+	var moved int64
+	for _, r := range res.Ledger {
+		if r.Source == world.SourceGateway {
+			moved += r.Amount
+		}
+	}
+	assert.Positive(t, res.Asked, rerun)
+	assert.Equal(t, res.Asked, moved, rerun)
+
+	local := cfg
+	local.Charge = false
+	resLocal, _ := audit(t, local)
+	assert.Equal(t, res.Asked, resLocal.Asked, "the workload does not depend on the work; "+rerun)
+
+	two := cfg
+	two.Clients, two.WorkersPerOp = 8, 2
+	resTwo, _ := audit(t, two)
+	assert.Equal(t, res.Asked, resTwo.Asked, "two workers per operation ask once; "+rerun)
+}

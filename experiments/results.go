@@ -1,0 +1,263 @@
+package experiments
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/idemsim/idemsim/check"
+)
+
+// The results files (see FORMAT.md): results/NAME/cells.csv and
+// results/NAME/cells.json, one row or object per cell in cell order,
+// computed from the cells' sums alone, so that the same sums give the
+// same bytes.
+const (
+	CSVFile  = "cells.csv"
+	JSONFile = "cells.json"
+)
+
+// num prints a float as the results do: strconv's 'g' with 6 significant
+// digits.
+type num float64
+
+func (n num) String() string { return strconv.FormatFloat(float64(n), 'g', 6, 64) }
+
+func (n num) MarshalJSON() ([]byte, error) { return []byte(n.String()), nil }
+
+// Interval is a count of operations with a violation, its rate per
+// operation and the rate's 95% Wilson interval.
+type Interval struct {
+	Count int64 `json:"count"`
+	Rate  num   `json:"rate"`
+	Low   num   `json:"low"`
+	High  num   `json:"high"`
+}
+
+func interval(k, n int64) Interval {
+	lo, hi := Wilson(k, n)
+	rate := 0.0
+	if n > 0 {
+		rate = float64(k) / float64(n)
+	}
+	return Interval{Count: k, Rate: num(rate), Low: num(lo), High: num(hi)}
+}
+
+// bucket is one latency bucket as written: [upper bound in ms, count].
+type bucket struct {
+	bound num
+	count int64
+}
+
+func (b bucket) MarshalJSON() ([]byte, error) {
+	return []byte("[" + b.bound.String() + "," + strconv.FormatInt(b.count, 10) + "]"), nil
+}
+
+// CellResult is one cell's figures, as cells.json holds them.
+type CellResult struct {
+	Strategy        string   `json:"strategy"`
+	Isolation       string   `json:"isolation"`
+	Value           string   `json:"value"`
+	X               num      `json:"x"`
+	Seeds           int64    `json:"seeds"`
+	Ops             int64    `json:"ops"`
+	Duplicate       Interval `json:"duplicate"`
+	Lost            Interval `json:"lost"`
+	Stuck           Interval `json:"stuck"`
+	WrongAnswer     Interval `json:"wrong_answer"`
+	NonLinearizable Interval `json:"nonlinearizable"`
+	AttemptsPerOp   num      `json:"attempts_per_op"`
+	LatencyP50      num      `json:"latency_p50_ms"`
+	LatencyP99      num      `json:"latency_p99_ms"`
+	LatencyHist     []bucket `json:"latency_hist"`
+	Aborts40001     int64    `json:"aborts_40001"`
+	Aborts40P01     int64    `json:"aborts_40P01"`
+	Aborts23505     int64    `json:"aborts_23505"`
+	LockWaits       int64    `json:"lock_waits"`
+	MoneyAsked      int64    `json:"money_asked"`
+	MoneyMoved      int64    `json:"money_moved"`
+	MoneyRatio      num      `json:"money_ratio"`
+}
+
+// Result computes cell i's figures from its sums.
+func (e *Experiment) Result(i int, a *Acc) CellResult {
+	c := &e.Cells[i]
+	k := c.Key(e)
+	h := a.Hist()
+	r := CellResult{
+		Strategy: k.Strategy, Isolation: k.Isolation, Value: k.Value, X: num(e.Values[c.Value].X),
+		Seeds: a.Seeds, Ops: a.Ops,
+		Duplicate: interval(a.Counts[kindIndex(check.Duplicate)], a.Ops), Lost: interval(a.Counts[kindIndex(check.Lost)], a.Ops),
+		Stuck: interval(a.Counts[kindIndex(check.Stuck)], a.Ops), WrongAnswer: interval(a.Counts[kindIndex(check.WrongAnswer)], a.Ops),
+		NonLinearizable: interval(a.NonLin, a.Ops),
+		LatencyP50:      num(h.Quantile(0.5)), LatencyP99: num(h.Quantile(0.99)),
+		Aborts40001: a.Serialization, Aborts40P01: a.Deadlocks, Aborts23505: a.Unique, LockWaits: a.LockWaits,
+		MoneyAsked: a.Asked, MoneyMoved: a.Moved,
+	}
+	if a.Ops > 0 {
+		r.AttemptsPerOp = num(float64(a.Attempts) / float64(a.Ops))
+	}
+	if a.Asked > 0 {
+		r.MoneyRatio = num(float64(a.Moved) / float64(a.Asked))
+	}
+	for b, n := range h {
+		r.LatencyHist = append(r.LatencyHist, bucket{num(BucketBound(b)), n})
+	}
+	return r
+}
+
+func kindIndex(k check.Kind) int {
+	for i, x := range check.Kinds {
+		if x == k {
+			return i
+		}
+	}
+	panic("experiments: unknown kind " + string(k))
+}
+
+// Failure is a swarm's first failing seed for one strategy at one level.
+type Failure struct {
+	Strategy  string     `json:"strategy"`
+	Isolation string     `json:"isolation"`
+	Kind      check.Kind `json:"kind"`
+	Seed      uint64     `json:"seed"`
+	Command   string     `json:"command"` // the idemsim run that shows that world
+}
+
+// Failures are the first failing seeds of a swarm's cells, in cell order.
+func (e *Experiment) Failures(accs []*Acc) []Failure {
+	out := []Failure{}
+	for i, a := range accs {
+		if a == nil || a.First == 0 {
+			continue
+		}
+		k := e.Cells[i].Key(e)
+		out = append(out, Failure{Strategy: k.Strategy, Isolation: k.Isolation, Kind: a.Kind, Seed: a.First,
+			Command: fmt.Sprintf("idemsim run --strategy %s --isolation %s --chaos %d", k.Strategy, k.Isolation, a.First)})
+	}
+	return out
+}
+
+// CSVHeader is cells.csv's header for the experiment.
+func (e *Experiment) CSVHeader() []string {
+	h := []string{"experiment", "strategy", "isolation", e.Param, "seeds", "ops"}
+	for _, m := range []string{"duplicate", "lost", "stuck", "wrong_answer", "nonlinearizable"} {
+		h = append(h, m+"_count", m+"_rate", m+"_low", m+"_high")
+	}
+	return append(h, "attempts_per_op", "latency_p50_ms", "latency_p99_ms",
+		"aborts_40001", "aborts_40P01", "aborts_23505", "lock_waits", "money_asked", "money_moved", "money_ratio")
+}
+
+// EncodeCSV is cells.csv for the cells' sums (every cell must be there).
+func (e *Experiment) EncodeCSV(accs []*Acc) ([]byte, error) {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	if err := w.Write(e.CSVHeader()); err != nil {
+		return nil, err
+	}
+	for i, a := range accs {
+		if a == nil {
+			return nil, fmt.Errorf("experiments: %s: cell %s has no results", e.Name, e.Cells[i].Key(e))
+		}
+		if err := w.Write(e.CSVRow(i, a)); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return b.Bytes(), w.Error()
+}
+
+// CSVRow is cell i's row of cells.csv, its fields unquoted.
+func (e *Experiment) CSVRow(i int, a *Acc) []string {
+	d := func(n int64) string { return strconv.FormatInt(n, 10) }
+	r := e.Result(i, a)
+	row := []string{e.Name, r.Strategy, r.Isolation, r.Value, d(r.Seeds), d(r.Ops)}
+	for _, iv := range []Interval{r.Duplicate, r.Lost, r.Stuck, r.WrongAnswer, r.NonLinearizable} {
+		row = append(row, d(iv.Count), iv.Rate.String(), iv.Low.String(), iv.High.String())
+	}
+	return append(row, r.AttemptsPerOp.String(), r.LatencyP50.String(), r.LatencyP99.String(),
+		d(r.Aborts40001), d(r.Aborts40P01), d(r.Aborts23505), d(r.LockWaits), d(r.MoneyAsked), d(r.MoneyMoved), r.MoneyRatio.String())
+}
+
+// marshal is json.Marshal without HTML escaping.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// EncodeJSON is cells.json for the cells' sums run over seeds per cell:
+// the experiment's header fields one per line, then one cell per line,
+// and for a swarm its failures one per line.
+func (e *Experiment) EncodeJSON(seeds uint64, accs []*Acc) ([]byte, error) {
+	var b strings.Builder
+	field := func(name string, v any, last bool) error {
+		j, err := marshal(v)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "  %q: %s", name, j)
+		if !last {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+		return nil
+	}
+	list := func(indent string, items []any) error {
+		for i, it := range items {
+			j, err := marshal(it)
+			if err != nil {
+				return err
+			}
+			b.WriteString(indent)
+			b.Write(j)
+			if i < len(items)-1 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n")
+		}
+		return nil
+	}
+	b.WriteString("{\n")
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"experiment", e.Name}, {"description", e.Description}, {"param", e.Param}, {"param_label", e.ParamLabel},
+		{"numeric", e.Numeric}, {"seeds_per_cell", seeds}} {
+		if err := field(f.name, f.v, false); err != nil {
+			return nil, err
+		}
+	}
+	var cells []any
+	for i, a := range accs {
+		if a == nil {
+			return nil, fmt.Errorf("experiments: %s: cell %s has no results", e.Name, e.Cells[i].Key(e))
+		}
+		cells = append(cells, e.Result(i, a))
+	}
+	b.WriteString("  \"cells\": [\n")
+	if err := list("    ", cells); err != nil {
+		return nil, err
+	}
+	if !e.Swarm {
+		b.WriteString("  ]\n}\n")
+		return []byte(b.String()), nil
+	}
+	b.WriteString("  ],\n  \"swarm\": {\n    \"failures\": [\n")
+	var fs []any
+	for _, f := range e.Failures(accs) {
+		fs = append(fs, f)
+	}
+	if err := list("      ", fs); err != nil {
+		return nil, err
+	}
+	b.WriteString("    ]\n  }\n}\n")
+	return []byte(b.String()), nil
+}

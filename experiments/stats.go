@@ -1,0 +1,257 @@
+package experiments
+
+import (
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/world"
+)
+
+// WilsonZ is the normal quantile of a two-sided 95% interval.
+const WilsonZ = 1.959963984540054
+
+// Wilson is the 95% Wilson score interval of k successes in n trials. It
+// stays inside [0, 1] and is not degenerate at k = 0 (where its upper
+// bound is z²/(n+z²): 0.096% for 4,000 trials), which is why a rare event
+// is bounded with it rather than with the normal approximation. n = 0
+// gives [0, 1].
+func Wilson(k, n int64) (low, high float64) {
+	if n <= 0 {
+		return 0, 1
+	}
+	nf, z2 := float64(n), WilsonZ*WilsonZ
+	p := float64(k) / nf
+	center := (p + z2/(2*nf)) / (1 + z2/nf)
+	half := WilsonZ / (1 + z2/nf) * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
+	low, high = max(0, center-half), min(1, center+half)
+	if k <= 0 {
+		low = 0
+	}
+	if k >= n {
+		high = 1
+	}
+	return low, high
+}
+
+// Latency buckets: ten per decade on the R10 series (1, 1.25, 1.6, 2, 2.5,
+// 3.15, 4, 5, 6.3, 8) from 10µs to 1,000s, then one bucket for anything
+// longer. A bucket holds the latencies up to its bound and above the one
+// before. The bounds are exact decimals in milliseconds, so that they
+// print the same everywhere.
+var r10 = [...]int64{100, 125, 160, 200, 250, 315, 400, 500, 630, 800}
+
+// NumBuckets is the number of latency buckets, the last one unbounded.
+const NumBuckets = 8*len(r10) + 1
+
+// bucketNanos are the finite bounds in nanoseconds; bucketMillis the same
+// in milliseconds.
+var bucketNanos, bucketMillis = func() (ns []int64, ms []float64) {
+	scale := int64(100) // the first bound is 100 x 100ns = 10µs
+	for range 8 {       // decades: 10µs .. 800s
+		for _, m := range r10 {
+			v := m * scale // nanoseconds
+			ns = append(ns, v)
+			f, _ := strconv.ParseFloat(strconv.FormatInt(v, 10)+"e-6", 64)
+			ms = append(ms, f)
+		}
+		scale *= 10
+	}
+	return ns, ms
+}()
+
+// InfBound is the last bucket's bound as the results files write it.
+const InfBound = 1e308
+
+// BucketBound is bucket i's upper bound in milliseconds (InfBound for the
+// last).
+func BucketBound(i int) float64 {
+	if i >= len(bucketMillis) {
+		return InfBound
+	}
+	return bucketMillis[i]
+}
+
+// bucketOf is the bucket of a latency.
+func bucketOf(d sim.Duration) int {
+	i, _ := slices.BinarySearch(bucketNanos, int64(d))
+	return i
+}
+
+// Hist counts latencies per bucket.
+type Hist [NumBuckets]int64
+
+// Quantile is the upper bound, in milliseconds, of the bucket that holds
+// the q-quantile by nearest rank (0 for an empty histogram). It is at most
+// 28% above the true value, the widest step of the series.
+func (h *Hist) Quantile(q float64) float64 {
+	var total int64
+	for _, c := range h {
+		total += c
+	}
+	if total == 0 {
+		return 0
+	}
+	rank := max(1, int64(math.Ceil(q*float64(total))))
+	var seen int64
+	for i, c := range h {
+		seen += c
+		if seen >= rank {
+			return BucketBound(i)
+		}
+	}
+	return InfBound
+}
+
+// Seed is one run reduced to what a cell adds up: counts and sums only,
+// so that cells can be summed over seeds, shards and resumed runs and give
+// the same figures in any grouping.
+type Seed struct {
+	Seed     uint64
+	Ops      int64    // business operations
+	Counts   [4]int64 // operations with each violation, in check.Kinds order
+	NonLin   int64    // operations in partitions porcupine found illegal
+	Attempts int64
+	Latency  Hist // first attempt to conclusion, per concluded submission
+	// Database aborts: 40001, 40P01, 23505; lock waits.
+	Serialization, Deadlocks, Unique, LockWaits int64
+	// Money asked for and moved at the gateway, in cents (0 and 0 when the
+	// work is local).
+	Asked, Moved int64
+	// End is the virtual time the run lasted (for speed figures; no result
+	// depends on it).
+	End sim.Time
+}
+
+// Failed reports the first kind, in check.Kinds order, of a safety
+// violation (duplicate or lost) in the seed's run, or "".
+func (s *Seed) Failed() check.Kind {
+	for i, k := range check.Kinds {
+		if (k == check.Duplicate || k == check.Lost) && s.Counts[i] > 0 {
+			return k
+		}
+	}
+	return ""
+}
+
+// ReduceSeed runs both oracles over a run and keeps the counts.
+func ReduceSeed(seed uint64, res *world.Result) Seed {
+	rep := check.Audit(res)
+	s := Seed{Seed: seed, Ops: int64(rep.Ops), Attempts: int64(rep.Attempts),
+		Serialization: int64(res.DB.SerializationFailures), Deadlocks: int64(res.DB.Deadlocks),
+		Unique: int64(res.DB.UniqueViolations), LockWaits: int64(res.DB.Waits), End: res.End}
+	for i, k := range check.Kinds {
+		s.Counts[i] = int64(rep.Counts[k])
+	}
+	if lin, err := check.Linearize(res, 0); err == nil {
+		for _, p := range lin.Partitions {
+			if p.Verdict == check.Illegal {
+				s.NonLin += int64(len(p.Ops))
+			}
+		}
+	}
+	for _, o := range res.Outcomes {
+		if o.Belief != world.Unfinished {
+			s.Latency[bucketOf(o.End.Sub(o.Start))]++
+		}
+	}
+	if res.Config.Charge {
+		s.Asked = res.Asked
+		for _, r := range res.Ledger {
+			if r.Source == world.SourceGateway {
+				s.Moved += r.Amount
+			}
+		}
+	}
+	return s
+}
+
+// Acc is a cell's sums over the seeds run so far: what a shard file and a
+// partial state file keep, and what the results are computed from.
+type Acc struct {
+	Seeds    int64    `json:"seeds"`
+	Ops      int64    `json:"ops"`
+	Counts   [4]int64 `json:"counts"` // check.Kinds order
+	NonLin   int64    `json:"nonlinearizable"`
+	Attempts int64    `json:"attempts"`
+	// Latency is the histogram as bucket index → count, the empty buckets
+	// left out.
+	Latency       map[int]int64 `json:"latency"`
+	Serialization int64         `json:"aborts_40001"`
+	Deadlocks     int64         `json:"aborts_40P01"`
+	Unique        int64         `json:"aborts_23505"`
+	LockWaits     int64         `json:"lock_waits"`
+	Asked         int64         `json:"money_asked"`
+	Moved         int64         `json:"money_moved"`
+	// First is the lowest seed that showed a duplicate or a lost
+	// operation, and Kind the first of those it showed (0 and "": none).
+	First uint64     `json:"first_failing_seed,omitempty"`
+	Kind  check.Kind `json:"first_failing_kind,omitempty"`
+}
+
+// Add counts one seed.
+func (a *Acc) Add(s *Seed) {
+	a.Seeds++
+	a.Ops += s.Ops
+	for i := range a.Counts {
+		a.Counts[i] += s.Counts[i]
+	}
+	a.NonLin += s.NonLin
+	a.Attempts += s.Attempts
+	for i, c := range s.Latency {
+		if c != 0 {
+			if a.Latency == nil {
+				a.Latency = make(map[int]int64)
+			}
+			a.Latency[i] += c
+		}
+	}
+	a.Serialization += s.Serialization
+	a.Deadlocks += s.Deadlocks
+	a.Unique += s.Unique
+	a.LockWaits += s.LockWaits
+	a.Asked += s.Asked
+	a.Moved += s.Moved
+	if k := s.Failed(); k != "" && (a.First == 0 || s.Seed < a.First) {
+		a.First, a.Kind = s.Seed, k
+	}
+}
+
+// Merge adds another part of the same cell's seeds (a shard's).
+func (a *Acc) Merge(b *Acc) {
+	a.Seeds += b.Seeds
+	a.Ops += b.Ops
+	for i := range a.Counts {
+		a.Counts[i] += b.Counts[i]
+	}
+	a.NonLin += b.NonLin
+	a.Attempts += b.Attempts
+	for i, c := range b.Latency {
+		if a.Latency == nil {
+			a.Latency = make(map[int]int64)
+		}
+		a.Latency[i] += c
+	}
+	a.Serialization += b.Serialization
+	a.Deadlocks += b.Deadlocks
+	a.Unique += b.Unique
+	a.LockWaits += b.LockWaits
+	a.Asked += b.Asked
+	a.Moved += b.Moved
+	if b.First != 0 && (a.First == 0 || b.First < a.First) {
+		a.First, a.Kind = b.First, b.Kind
+	}
+}
+
+// Hist is the cell's latency histogram.
+func (a *Acc) Hist() Hist {
+	var h Hist
+	for i, c := range a.Latency {
+		if i >= 0 && i < NumBuckets {
+			h[i] = c
+		}
+	}
+	return h
+}
