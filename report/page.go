@@ -213,7 +213,7 @@ li.scenario { margin-bottom: 0.5em; }
 <p class="meta">Swarm seed {{.Seed}} (<code>{{.Failure.Command}}</code>), shrunk in {{.Runs}} runs from {{.From}} to {{.To}}.</p>
 <ul>{{range .Violations}}<li><code>{{.}}</code></li>{{end}}</ul>
 <pre>{{.Command}}</pre>
-<figure><a href="swarm/{{.Image}}.svg"><img src="swarm/{{.Image}}.png" alt="sequence diagram of the minimal {{.Kind}} for {{.Strategy}} at {{.Isolation}}"></a></figure>
+<figure><a href="swarm/{{.Image}}.png"><img src="swarm/{{.Image}}.png" alt="sequence diagram of the minimal {{.Kind}} for {{.Strategy}} at {{.Isolation}}"></a></figure>
 {{end}}{{else if .SwarmRan}}<p>The swarm found no failing world.</p>
 {{else}}<p>No results/swarm/cells.json yet (make experiments).</p>
 {{end}}

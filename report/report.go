@@ -76,7 +76,7 @@ func Build(o Options) (*Summary, error) {
 			}
 			for _, c := range cx {
 				dir := filepath.Dir(x.Path)
-				sum.Written = append(sum.Written, filepath.Join(dir, c.Image+".svg"), filepath.Join(dir, c.Image+".png"))
+				sum.Written = append(sum.Written, filepath.Join(dir, c.Image+".png"))
 			}
 			sum.Counterexamples = append(sum.Counterexamples, cx...)
 		}
@@ -139,17 +139,42 @@ func render(dir string, figs []Figure) ([]File, error) {
 // counterexamples shrinks each of the swarm's failures, in its order.
 func counterexamples(x *Experiment, maxRuns int) ([]Counterexample, error) {
 	fs := x.Swarm.Failures
-	out := make([]Counterexample, len(fs))
+	all := make([]*Counterexample, len(fs))
 	err := parallel(len(fs), func(i int) error {
-		c, err := Shrink(fs[i], maxRuns, filepath.Dir(x.Path))
+		c, err := shrinkFailure(fs[i], maxRuns)
 		if err != nil {
 			return fmt.Errorf("report: %s: swarm.failures[%d] (%s at %s, seed %d): %w", x.Path, i, fs[i].Strategy, fs[i].Isolation, fs[i].Seed, err)
 		}
-		out[i] = *c
+		all[i] = c
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	// Each wrong strategy once, by its shortest counterexample: the fewest
+	// faults, then operations, then clients; the first listed on a tie.
+	var out []Counterexample
+	best := map[string]int{}
+	for _, c := range all {
+		i, seen := best[c.Strategy]
+		switch {
+		case !seen:
+			best[c.Strategy] = len(out)
+			out = append(out, *c)
+		case shorter(c, &out[i]):
+			out[i] = *c
+		}
+	}
+	err = parallel(len(out), func(i int) error { return out[i].draw(filepath.Dir(x.Path)) })
+	if err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// shorter reports whether a is a shorter counterexample than b.
+func shorter(a, b *Counterexample) bool {
+	ka := [3]int{a.To.Faults, a.To.Clients * a.To.Ops, a.To.Clients}
+	kb := [3]int{b.To.Faults, b.To.Clients * b.To.Ops, b.To.Clients}
+	return slices.Compare(ka[:], kb[:]) < 0
 }

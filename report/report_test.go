@@ -186,7 +186,8 @@ func TestPage(t *testing.T) {
 		assert.True(t, strings.HasPrefix(c.Command, "idemsim run --strategy early-409 --isolation read-committed --chaos 1 "), c.Command+"\n"+rr)
 		assert.Contains(t, html.UnescapeString(page), "<pre>"+c.Command+"</pre>", rr)
 		assert.Contains(t, page, `src="swarm/early-409-read-committed.png"`, rr)
-		assert.FileExists(t, filepath.Join(dir, "swarm", "early-409-read-committed.svg"), rr)
+		assert.FileExists(t, filepath.Join(dir, "swarm", "early-409-read-committed.png"), rr)
+		assert.NoFileExists(t, filepath.Join(dir, "swarm", "early-409-read-committed.svg"), "the page shows the PNG; "+rr)
 	})
 
 	t.Run("offline", func(t *testing.T) {

@@ -35,6 +35,8 @@ type Counterexample struct {
 	// Image is the diagram's file name without extension, in the swarm's
 	// directory: STRATEGY-LEVEL.
 	Image string
+	run   *world.Result // the minimal run, kept until it is drawn
+	rep   check.Report
 }
 
 // ChaosWorld is the world a swarm failure names: the strategy soak's chaos
@@ -55,8 +57,18 @@ func ChaosWorld(f Failure) (world.Config, error) {
 
 // Shrink shrinks a swarm failure's chaos world (trying at most maxRuns
 // worlds) to a minimal run of the same kind of violation, and draws that
-// run's sequence diagram into dir as Image.svg and Image.png.
+// run's sequence diagram into dir as Image.png.
 func Shrink(f Failure, maxRuns int, dir string) (*Counterexample, error) {
+	x, err := shrinkFailure(f, maxRuns)
+	if err != nil {
+		return nil, err
+	}
+	return x, x.draw(dir)
+}
+
+// shrinkFailure is Shrink without the picture: the counterexample and the
+// minimal run it keeps for drawing.
+func shrinkFailure(f Failure, maxRuns int) (*Counterexample, error) {
 	cfg, err := ChaosWorld(f)
 	if err != nil {
 		return nil, err
@@ -78,15 +90,18 @@ func Shrink(f Failure, maxRuns int, dir string) (*Counterexample, error) {
 	rep := check.Audit(run)
 	x := &Counterexample{
 		Failure: f, Kind: res.Kind, From: res.From, To: res.To, Runs: res.Runs, TraceHash: run.TraceHash,
-		Image: f.Strategy + "-" + f.Isolation,
+		Image: f.Strategy + "-" + f.Isolation, run: run, rep: rep,
 	}
 	flags := []string{"--strategy", f.Strategy, "--isolation", f.Isolation, "--chaos", fmt.Sprint(f.Seed)}
 	x.Command = "idemsim run " + strings.Join(append(flags, res.Flags(cfg)...), " ")
 	for _, v := range rep.Violations {
 		x.Violations = append(x.Violations, v.String())
 	}
-	if err := diagram.Write(run, rep, nil, filepath.Join(dir, x.Image+".svg"), filepath.Join(dir, x.Image+".png")); err != nil {
-		return nil, err
-	}
 	return x, nil
+}
+
+// draw writes the counterexample's sequence diagram as a PNG (the page
+// shows it; an SVG would carry its font, half a megabyte, for each).
+func (x *Counterexample) draw(dir string) error {
+	return diagram.Write(x.run, x.rep, nil, "", filepath.Join(dir, x.Image+".png"))
 }
