@@ -58,6 +58,37 @@ func (c HeadlineCell) Title() string {
 		c.Lost.Count, formatRate(c.Lost.Low), formatRate(c.Lost.High))
 }
 
+// Markdown is the headline table as the README shows it: per strategy and
+// level, the duplicate and lost rates ("dup / lost"), in bold where either
+// is not zero, "-" where the strategy did not run at the level.
+func (h Headline) Markdown() string {
+	var b strings.Builder
+	b.WriteString("| strategy |")
+	for _, l := range h.Levels {
+		b.WriteString(" " + l + " |")
+	}
+	b.WriteString("\n|---|")
+	for range h.Levels {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, r := range h.Rows {
+		b.WriteString("| `" + r.Strategy + "` |")
+		for _, c := range r.Cells {
+			cell := "-"
+			if c.Run {
+				cell = formatRate(c.Duplicate.Rate) + " / " + formatRate(c.Lost.Rate)
+				if c.Duplicate.Count > 0 || c.Lost.Count > 0 {
+					cell = "**" + cell + "**"
+				}
+			}
+			b.WriteString(" " + cell + " |")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
 // HeadlineOf is the headline table from the isolation experiment.
 func HeadlineOf(x *Experiment) Headline {
 	dup, lost := GridOf(x, Metrics[0]), GridOf(x, Metrics[1])

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idemsim/idemsim/internal/testcmd"
+	"github.com/idemsim/idemsim/report"
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/models"
@@ -555,4 +556,27 @@ func TestREADMETable(t *testing.T) {
 		return
 	}
 	assert.Equal(t, table, text[i+len(begin):j], "the README's edge-case table is stale; %s", rerun)
+}
+
+// Goal: the README's headline table is the committed isolation
+// experiment's, never typed by hand. Method: the section between its
+// markers against report.HeadlineOf(results/isolation/cells.json).
+func TestREADMEHeadline(t *testing.T) {
+	const path = "../../README.md"
+	const begin, end = "<!-- headline:begin -->\n", "<!-- headline:end -->\n"
+	rerun := "reproduce: go test ./cmd/idemsim -run TestREADMEHeadline (add -update to rewrite the README's table)"
+	readme, err := os.ReadFile(path)
+	require.NoError(t, err, rerun)
+	text := string(readme)
+	i, j := strings.Index(text, begin), strings.Index(text, end)
+	require.True(t, i >= 0 && j > i, "README.md has no %q ... %q section; %s", begin, end, rerun)
+	x, err := report.ReadExperiment("../../results/isolation/cells.json")
+	require.NoError(t, err, rerun)
+	table := report.HeadlineOf(x).Markdown()
+	if *update {
+		text = text[:i+len(begin)] + table + text[j:]
+		require.NoError(t, os.WriteFile(path, []byte(text), 0o644), rerun)
+		return
+	}
+	assert.Equal(t, table, text[i+len(begin):j], "the README's headline table is stale (make experiments changed the results?); %s", rerun)
 }
