@@ -1,12 +1,10 @@
 package diagram
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/internal/atomicfile"
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
@@ -22,87 +20,20 @@ func Write(res *world.Result, rep check.Report, op *api.OpID, svgPath, pngPath s
 	if err != nil {
 		return err
 	}
-	var files []file
+	var files []atomicfile.File
 	if svgPath != "" {
 		b, err := d.SVG()
 		if err != nil {
 			return fmt.Errorf("diagram: svg: %w", err)
 		}
-		files = append(files, file{svgPath, b})
+		files = append(files, atomicfile.File{Path: svgPath, Data: b})
 	}
 	if pngPath != "" {
 		b, err := d.PNG()
 		if err != nil {
 			return fmt.Errorf("diagram: png: %w", err)
 		}
-		files = append(files, file{pngPath, b})
+		files = append(files, atomicfile.File{Path: pngPath, Data: b})
 	}
-	return writeFiles(files)
-}
-
-type file struct {
-	path string
-	data []byte
-}
-
-// writeFiles writes every file to a temporary name beside it, then renames
-// each into place. If a temporary file cannot be written, none is renamed;
-// if a rename fails, the files renamed before it stay written (each whole).
-func writeFiles(files []file) (err error) {
-	var temps []string
-	defer func() {
-		for _, t := range temps {
-			if t != "" {
-				err = errors.Join(err, removeIfThere(t))
-			}
-		}
-	}()
-	for _, f := range files {
-		t, err := writeTemp(f)
-		if err != nil {
-			return err
-		}
-		temps = append(temps, t)
-	}
-	for i, f := range files {
-		if err := os.Rename(temps[i], f.path); err != nil {
-			return fmt.Errorf("diagram: %w", err)
-		}
-		temps[i] = ""
-	}
-	return nil
-}
-
-// writeTemp writes f's data to a new temporary file in f's directory and
-// returns its name; on failure it removes what it created.
-func writeTemp(f file) (string, error) {
-	dir, base := filepath.Split(f.path)
-	if dir == "" {
-		dir = "."
-	}
-	t, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("diagram: %w", err)
-	}
-	_, err = t.Write(f.data)
-	if err == nil {
-		err = t.Chmod(0o644)
-	}
-	if err == nil {
-		err = t.Sync()
-	}
-	if cerr := t.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", errors.Join(fmt.Errorf("diagram: writing %s: %w", f.path, err), removeIfThere(t.Name()))
-	}
-	return t.Name(), nil
-}
-
-func removeIfThere(name string) error {
-	if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("diagram: removing %s: %w", name, err)
-	}
-	return nil
+	return atomicfile.WriteAll(files...)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/idemsim/idemsim/claims"
 	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/internal/atomicfile"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
@@ -600,28 +601,8 @@ func writeFaults(path, command string, res *world.Result) error {
 	return writeFileAtomic(path, []byte(b.String()))
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place: a reader never sees half a file, and a failure leaves
-// nothing behind.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil { // a temporary file is private; the result is not
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+// writeFileAtomic writes data to path atomically (internal/atomicfile).
+func writeFileAtomic(path string, data []byte) error { return atomicfile.Write(path, data) }
 
 // warnRecorded warns when a replayed fault list was recorded with other
 // flags than this run's: its faults may not match this world, and the trace
