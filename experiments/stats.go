@@ -191,32 +191,23 @@ type Acc struct {
 	Kind  check.Kind `json:"first_failing_kind,omitempty"`
 }
 
-// Add counts one seed.
+// Add counts one seed: the seed as a cell of its own, merged.
 func (a *Acc) Add(s *Seed) {
-	a.Seeds++
-	a.Ops += s.Ops
-	for i := range a.Counts {
-		a.Counts[i] += s.Counts[i]
-	}
-	a.NonLin += s.NonLin
-	a.Attempts += s.Attempts
+	one := Acc{Seeds: 1, Ops: s.Ops, Counts: s.Counts, NonLin: s.NonLin, Attempts: s.Attempts,
+		Serialization: s.Serialization, Deadlocks: s.Deadlocks, Unique: s.Unique, LockWaits: s.LockWaits,
+		Asked: s.Asked, Moved: s.Moved}
 	for i, c := range s.Latency {
 		if c != 0 {
-			if a.Latency == nil {
-				a.Latency = make(map[int]int64)
+			if one.Latency == nil {
+				one.Latency = make(map[int]int64)
 			}
-			a.Latency[i] += c
+			one.Latency[i] = c
 		}
 	}
-	a.Serialization += s.Serialization
-	a.Deadlocks += s.Deadlocks
-	a.Unique += s.Unique
-	a.LockWaits += s.LockWaits
-	a.Asked += s.Asked
-	a.Moved += s.Moved
-	if k := s.Failed(); k != "" && (a.First == 0 || s.Seed < a.First) {
-		a.First, a.Kind = s.Seed, k
+	if k := s.Failed(); k != "" {
+		one.First, one.Kind = s.Seed, k
 	}
+	a.Merge(&one)
 }
 
 // Merge adds another part of the same cell's seeds (a shard's).
