@@ -122,7 +122,7 @@ func (k *Kernel) peek() *event {
 // event loop passes events by pointer: they are seven words, and copying
 // them at every level costs more than the due list saves.)
 func (k *Kernel) pop(e *event) {
-	if h := k.dueHead; h < len(k.due) && (len(k.queue) == 0 || k.due[h].before(&k.queue[0])) {
+	if h := k.dueHead; h < len(k.due) && k.peek() == &k.due[h] {
 		*e = k.due[h]
 		k.due[h] = event{} // drop references for the collector
 		k.dueHead++

@@ -81,17 +81,15 @@ func (c *client) perform(p *sim.Proc, i int) {
 	// flight), so it is built anew only when what it asks changes.
 	var req *httpRequest
 	for n := 1; n <= cfg.Attempts; n++ {
-		if n > 1 {
-			if cfg.OpDeadline > 0 && w.k.Now().Sub(out.Start) >= cfg.OpDeadline {
-				break // the operation's deadline passed: it is given up, unsure
-			}
-			wait := cfg.PollInterval
+		if n > 1 && !c.pause(p, out, func() sim.Duration {
+			after := retryAfter
+			retryAfter = 0 // an answer's Retry-After counts once
 			if kind == api.Create || rereading {
-				wait = max(backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter)), retryAfter)
+				return max(backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter)), after)
 			}
-			retryAfter = 0
-			w.record(TraceBackoff, c.id, 0, o.id, 0, int64(wait), 0)
-			p.Sleep(wait)
+			return cfg.PollInterval
+		}) {
+			break // the operation's deadline passed: it is given up, unsure
 		}
 		if key := w.keys[c.keys[i]]; req == nil || req.Kind != kind || req.Location != location || req.Key != key || req.IfMatch != ifMatch {
 			req = &httpRequest{Request: api.Request{Kind: kind, Key: key, Payload: o.payload, Fingerprint: fingerprint, Location: location, Client: c.name, IfMatch: ifMatch}, keyID: c.keys[i]}
@@ -139,6 +137,21 @@ func (c *client) perform(p *sim.Proc, i int) {
 		}
 	}
 	c.conclude(out, Exhausted, nil)
+}
+
+// pause waits before an operation's next attempt, for as long as wait
+// says (asked only once the deadline is known not to have passed, so a
+// given-up operation draws nothing); false: the operation's deadline has
+// passed, and there is no next attempt.
+func (c *client) pause(p *sim.Proc, out *Outcome, wait func() sim.Duration) bool {
+	w := c.w
+	if d := w.cfg.Client.OpDeadline; d > 0 && w.k.Now().Sub(out.Start) >= d {
+		return false
+	}
+	d := wait()
+	w.record(TraceBackoff, c.id, 0, out.Op, 0, int64(d), 0)
+	p.Sleep(d)
+	return true
 }
 
 // read decides what the client does with response r: what the policy
@@ -216,14 +229,12 @@ func (c *client) performDelete(p *sim.Proc, i int) {
 	req := &httpRequest{Request: api.Request{Kind: api.Delete, Key: key, Location: location, Client: c.name}, keyID: c.keys[i]}
 	var retryAfter sim.Duration
 	for n := 1; n <= cfg.Attempts; n++ {
-		if n > 1 {
-			if cfg.OpDeadline > 0 && w.k.Now().Sub(out.Start) >= cfg.OpDeadline {
-				break
-			}
-			wait := max(backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter)), retryAfter)
+		if n > 1 && !c.pause(p, out, func() sim.Duration {
+			after := retryAfter
 			retryAfter = 0
-			w.record(TraceBackoff, c.id, 0, o.id, 0, int64(wait), 0)
-			p.Sleep(wait)
+			return max(backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter)), after)
+		}) {
+			break
 		}
 		r, srv := c.send(p, i, n, out, req)
 		if r == nil {
