@@ -86,7 +86,7 @@ results: build
 	$(IDEMSIM) table > results/edge-cases.md.tmp && mv results/edge-cases.md.tmp results/edge-cases.md
 
 # The report: every results/NAME/cells.json drawn as plots beside it, the
-# swarm's failures shrunk and drawn in results/swarm/, and the page that
+# swarm's failures shrunk and drawn in results/counterexamples/, and the page that
 # answers the thread, results/index.html (each file written atomically).
 report: build
 	$(IDEMSIM) report

@@ -32,6 +32,12 @@ const (
 // Kinds lists the violation kinds in report order.
 var Kinds = []Kind{Duplicate, Lost, Stuck, WrongAnswer}
 
+// NonLinearizable is porcupine's finding rather than the audit's: an
+// operation in a partition Linearize finds illegal. It is not in Kinds
+// (the audit never reports it); shrinking and the swarm name it when that
+// is the failure a run shows.
+const NonLinearizable Kind = "nonlinearizable"
+
 // Violation is one business operation that broke a rule.
 type Violation struct {
 	Kind    Kind
@@ -143,8 +149,8 @@ func effectsByOp(ledger []world.Row) map[api.OpID]int {
 		deleted bool
 		op      api.OpID
 	}
-	perSource := make(map[sourceOp]int)
-	effects := make(map[api.OpID]int)
+	perSource := make(map[sourceOp]int, len(ledger))
+	effects := make(map[api.OpID]int, len(ledger))
 	for _, row := range ledger {
 		k := sourceOp{row.Source, row.Deleted, row.Op}
 		perSource[k]++

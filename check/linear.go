@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -72,20 +73,23 @@ type Partition struct {
 	// Breach is set for an illegal partition ("" if the checks that name
 	// it ran out of time).
 	Breach Breach
-	// History and Info are what porcupine.Visualize draws; they are kept
-	// for an illegal partition only.
+	// History is porcupine's history of the partition, kept for an
+	// illegal one only, for Visualize.
 	History []porcupine.Operation
-	Info    porcupine.LinearizationInfo
 	spec    *spec
+	timeout time.Duration
 }
 
 // Visualize writes porcupine's HTML view of an illegal partition: its
-// history and the longest orders of it the contract allows.
+// history and the longest orders of it the contract allows. Porcupine
+// works those out again here (Linearize only asks for a verdict, which
+// costs less), under the same timeout.
 func (p *Partition) Visualize(w io.Writer) error {
 	if p.spec == nil {
 		return fmt.Errorf("check: partition %v is %s: only an illegal one keeps what a picture needs", p.Ops, p.Verdict)
 	}
-	return porcupine.Visualize(p.spec.model(), p.Info, w)
+	_, info := porcupine.CheckOperationsVerbose(p.spec.model(), p.History, p.timeout)
+	return porcupine.Visualize(p.spec.model(), info, w)
 }
 
 // Linearization is porcupine's check of one run.
@@ -127,17 +131,34 @@ const DefaultTimeout = time.Second
 // others could: the verdict is the same, and the search no longer doubles
 // with every timeout.
 //
-// Each partition is checked by its own porcupine call, bounded by timeout
-// (DefaultTimeout if 0); for an illegal one, Linearize checks again without
-// the rules on the order of answers and on the resources they name, to say
-// which part of the contract is broken.
+// Before porcupine searches, Linearize tries the one order that needs no
+// search: the attempts as they were sent, each taking effect (or not, when
+// its answer allows both) at its call, then the audit read. That order
+// keeps every real-time constraint (an attempt answered before another was
+// sent was also sent before it), so if the specification accepts it the
+// partition is linearizable, and that order is the proof: porcupine could
+// only say ok too. Most partitions of a run are one client retrying alone
+// and pass this way. A partition whose final counts the contract never
+// allows (an operation that took effect twice where once is the most) is
+// illegal for its effects whatever the order, and needs no search either.
+//
+// Each partition that needs a search is checked by its own porcupine call,
+// bounded by timeout (DefaultTimeout if 0); for an illegal one, Linearize
+// checks again without the rules on the order of answers and on the
+// resources they name, to say which part of the contract is broken.
 func Linearize(res *world.Result, timeout time.Duration) (Linearization, error) {
-	return linearize(res, timeout, true)
+	return linearize(res, timeout, shortcuts{fold: true, witness: true})
 }
 
-// linearize is Linearize; without fold, every unanswered attempt is in
-// porcupine's history (the tests check that folding changes no verdict).
-func linearize(res *world.Result, timeout time.Duration, fold bool) (Linearization, error) {
+// shortcuts says which of Linearize's shortcuts to take: without fold,
+// every unanswered attempt is in porcupine's history; without witness,
+// porcupine searches every partition, also those the order as sent
+// already shows linearizable and those whose counts alone are impossible.
+// The tests check that neither changes a verdict or a breach.
+type shortcuts struct{ fold, witness bool }
+
+// linearize is Linearize, with or without its shortcuts.
+func linearize(res *world.Result, timeout time.Duration, how shortcuts) (Linearization, error) {
 	contract := res.Config.Strategy.Contract
 	if !known(contract) {
 		return Linearization{}, fmt.Errorf("check: no specification for contract %q (known: %v)", contract, api.Contracts())
@@ -147,10 +168,12 @@ func linearize(res *world.Result, timeout time.Duration, fold bool) (Linearizati
 	}
 	lin := Linearization{Contract: contract, Timeout: timeout, Counts: make(map[Verdict]int), Breaches: make(map[Breach]int)}
 	effects := effectsByOp(res.Ledger)
-	copies := duplicated(res)
-	concluded := decisive(res)
-	for _, g := range partition(res) {
-		p := g.check(res, contract, effects, concluded, copies, timeout, fold)
+	concluded, copied := perAttempt(res)
+	groups := partition(res)
+	lin.Partitions = make([]Partition, 0, len(groups))
+	var sc scratch
+	for i := range groups {
+		p := groups[i].check(res, contract, effects, concluded, copied, timeout, how, &sc)
 		lin.Counts[p.Verdict]++
 		if p.Verdict == Illegal && p.Breach != "" {
 			lin.Breaches[p.Breach]++
@@ -158,6 +181,18 @@ func linearize(res *world.Result, timeout time.Duration, fold bool) (Linearizati
 		lin.Partitions = append(lin.Partitions, p)
 	}
 	return lin, nil
+}
+
+// IllegalOps lists the operations of the partitions found illegal, by
+// partition: the operations porcupine calls non-linearizable.
+func (l *Linearization) IllegalOps() []api.OpID {
+	var out []api.OpID
+	for _, p := range l.Partitions {
+		if p.Verdict == Illegal {
+			out = append(out, p.Ops...)
+		}
+	}
+	return out
 }
 
 // Of returns the partition that holds operation op, or nil.
@@ -180,10 +215,12 @@ type group struct {
 
 // partition groups the run's operations and keys into partitions (a
 // union-find over both), ordered by their first operation.
-func partition(res *world.Result) []*group {
+func partition(res *world.Result) []group {
 	// Operations and keys are nodes of one union-find, numbered as they
-	// are first seen.
-	var parent []int
+	// are first seen; each attempt's and each outcome key's pair of nodes
+	// is kept, so that maps are looked up once. Sized for the usual run,
+	// where most operations are sent under one key of their own.
+	parent := make([]int, 0, 2*len(res.Outcomes))
 	find := func(x int) int {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
@@ -191,14 +228,9 @@ func partition(res *world.Result) []*group {
 		}
 		return x
 	}
-	union := func(a, b int) {
-		if ra, rb := find(a), find(b); ra != rb {
-			parent[rb] = ra
-		}
-	}
-	opNodes := make(map[api.OpID]int)
-	keyNodes := make(map[string]int)
-	var ops []api.OpID
+	opNodes := make(map[api.OpID]int, len(res.Outcomes))
+	keyNodes := make(map[string]int, len(res.Outcomes))
+	ops := make([]api.OpID, 0, len(res.Outcomes))
 	opNode := func(o api.OpID) int {
 		n, ok := opNodes[o]
 		if !ok {
@@ -218,12 +250,24 @@ func partition(res *world.Result) []*group {
 		}
 		return n
 	}
+	type pair struct {
+		op, key int // nodes
+		name    string
+	}
+	pairs := make([]pair, 0, len(res.History)+len(res.Outcomes))
+	link := func(op api.OpID, key string) {
+		p := pair{opNode(op), keyNode(key), key}
+		if ra, rb := find(p.op), find(p.key); ra != rb {
+			parent[rb] = ra
+		}
+		pairs = append(pairs, p)
+	}
 	for _, a := range res.History {
-		union(opNode(a.Op), keyNode(a.Key))
+		link(a.Op, a.Key)
 	}
 	for _, o := range res.Outcomes {
 		for _, k := range o.Keys {
-			union(opNode(o.Op), keyNode(k))
+			link(o.Op, k)
 		}
 		opNode(o.Op)
 	}
@@ -231,34 +275,55 @@ func partition(res *world.Result) []*group {
 		opNode(r.Op)
 	}
 	slices.SortFunc(ops, compareOp)
-	byRoot := make(map[int]*group)
-	var groups []*group
+
+	// Groups are numbered by their first operation. Each group's
+	// operations, keys and attempts are cut from one array of each,
+	// sized by a first count: a run has hundreds of partitions.
+	groupOf := make([]int, len(parent)) // by root node: 1 + the group's index
+	var opCounts []int
 	for _, o := range ops {
 		r := find(opNodes[o])
-		g := byRoot[r]
-		if g == nil {
-			g = &group{}
-			byRoot[r] = g
-			groups = append(groups, g)
+		if groupOf[r] == 0 {
+			opCounts = append(opCounts, 0)
+			groupOf[r] = len(opCounts)
 		}
+		opCounts[groupOf[r]-1]++
+	}
+	of := func(node int) int { return groupOf[find(node)] - 1 }
+	groups := make([]group, len(opCounts))
+	keySeen := make([]bool, len(parent)) // by node
+	attemptCounts, keyCounts := make([]int, len(groups)), make([]int, len(groups))
+	for i, p := range pairs {
+		g := of(p.op)
+		if i < len(res.History) {
+			attemptCounts[g]++
+		}
+		if !keySeen[p.key] {
+			keySeen[p.key] = true
+			keyCounts[g]++
+		}
+	}
+	opArray := make([]api.OpID, 0, len(ops))
+	attemptArray := make([]int, 0, len(res.History))
+	keyArray := make([]string, 0, len(keyNodes))
+	for i := range groups {
+		groups[i].ops = grow(&opArray, opCounts[i])[:0]
+		groups[i].attempts = grow(&attemptArray, attemptCounts[i])[:0]
+		groups[i].keys = grow(&keyArray, keyCounts[i])[:0]
+	}
+	for _, o := range ops {
+		g := &groups[of(opNodes[o])]
 		g.ops = append(g.ops, o)
 	}
-	keySeen := make(map[string]bool)
-	for i, a := range res.History {
-		g := byRoot[find(opNodes[a.Op])]
-		g.attempts = append(g.attempts, i)
-		if !keySeen[a.Key] {
-			keySeen[a.Key] = true
-			g.keys = append(g.keys, a.Key)
+	clear(keySeen)
+	for i, p := range pairs {
+		g := &groups[of(p.op)]
+		if i < len(res.History) {
+			g.attempts = append(g.attempts, i)
 		}
-	}
-	for _, o := range res.Outcomes {
-		g := byRoot[find(opNodes[o.Op])]
-		for _, k := range o.Keys {
-			if !keySeen[k] {
-				keySeen[k] = true
-				g.keys = append(g.keys, k)
-			}
+		if !keySeen[p.key] {
+			keySeen[p.key] = true
+			g.keys = append(g.keys, p.name)
 		}
 	}
 	for _, g := range groups {
@@ -267,66 +332,125 @@ func partition(res *world.Result) []*group {
 	return groups
 }
 
-// decisive maps each attempt a client stopped on to what it concluded: the
-// last attempt of a client's operation, when the client concluded done or
-// failed (exhausted and unfinished conclude nothing about the effect).
-func decisive(res *world.Result) map[int]reading {
-	type clientOp struct {
-		client string
-		op     api.OpID
-	}
-	last := make(map[clientOp]int)
-	for i, a := range res.History {
-		last[clientOp{a.Client, a.Op}] = i
-	}
-	out := make(map[int]reading)
-	for _, o := range res.Outcomes {
-		i, ok := last[clientOp{o.Client, o.Op}]
-		if !ok {
-			continue
-		}
-		switch o.Belief {
-		case world.BelievedDone:
-			out[i] = readDone
-		case world.BelievedFailed:
-			out[i] = readFailed
-		}
-	}
-	return out
+// clientOp is one client's business operation.
+type clientOp struct {
+	client string
+	op     api.OpID
 }
 
 // sent names one request a client sent: its client, its operation, and
 // its number among the requests the client sent for the operation, from 1
 // (as a fault's message reference numbers it).
 type sent struct {
-	client string
-	op     api.OpID
-	n      int32
+	clientOp
+	n int32
 }
 
-// duplicated lists the requests the network delivered twice.
-func duplicated(res *world.Result) map[sent]bool {
-	out := make(map[sent]bool)
+// perAttempt gives, for each attempt of the history, what its client
+// concluded if it stopped on it, and whether the network delivered it
+// twice.
+//
+// A client stops on the last attempt of its operation; what it concluded
+// is read when it concluded done or failed (exhausted and unfinished
+// conclude nothing about the effect). Every request a client sends is in
+// the history once, in the order sent: its number, by which a fault names
+// it, is its rank among its operation's.
+func perAttempt(res *world.Result) (concluded []reading, copied []bool) {
+	twice := make(map[sent]bool)
 	for _, f := range res.Faults {
 		if m := f.Msg; f.Kind == faults.DuplicateRequest && m.Service == api.NoService && m.Worker == "" {
-			out[sent{m.Caller, m.Op, m.Attempt}] = true
+			twice[sent{clientOp{m.Caller, m.Op}, m.Attempt}] = true
 		}
 	}
-	return out
+	type sends struct {
+		n    int32 // requests so far
+		last int   // the last one's index in the history
+	}
+	of := make(map[clientOp]int, len(res.Outcomes)) // index in all
+	all := make([]sends, 0, len(res.Outcomes))
+	copied = make([]bool, len(res.History))
+	for i, a := range res.History {
+		c := clientOp{a.Client, a.Op}
+		j, ok := of[c]
+		if !ok {
+			j = len(all)
+			of[c] = j
+			all = append(all, sends{})
+		}
+		ss := &all[j]
+		ss.n++
+		ss.last = i
+		copied[i] = len(twice) > 0 && twice[sent{c, ss.n}]
+	}
+	concluded = make([]reading, len(res.History))
+	for _, o := range res.Outcomes {
+		j, ok := of[clientOp{o.Client, o.Op}]
+		if !ok {
+			continue
+		}
+		switch o.Belief {
+		case world.BelievedDone:
+			concluded[all[j].last] = readDone
+		case world.BelievedFailed:
+			concluded[all[j].last] = readFailed
+		}
+	}
+	return concluded, copied
+}
+
+// scratch is memory that one run's check reuses from partition to
+// partition: most partitions pass in the order sent, and allocating anew
+// for each cost more than checking them.
+type scratch struct {
+	events  []event
+	clients []string
+	finals  []int
+	slab    slab
 }
 
 // check builds the partition's porcupine history and checks it.
-func (g *group) check(res *world.Result, contract api.Contract, effects map[api.OpID]int, concluded map[int]reading, copies map[sent]bool,
-	timeout time.Duration, fold bool) Partition {
+func (g *group) check(res *world.Result, contract api.Contract, effects map[api.OpID]int, concluded []reading, copied []bool,
+	timeout time.Duration, how shortcuts, sc *scratch) Partition {
 	p := Partition{Ops: g.ops, Keys: g.keys, Attempts: len(g.attempts)}
-	final := make([]int, len(g.ops))
+	// The partitions' operations are disjoint: their final counts are cut
+	// from one array, never written again.
+	final := grow(&sc.finals, len(g.ops))
 	for i, o := range g.ops {
 		final[i] = effects[o]
 	}
-	sp := &spec{contract: contract, rules: strict, ops: g.ops, keys: g.keys, final: final}
-	history := g.history(res, concluded, final, copies, fold, &p.Folded)
-	verdict, info := porcupine.CheckOperationsVerbose(sp.model(), history, timeout)
-	switch verdict {
+	events := g.history(res, concluded, final, copied, how.fold, &p.Folded, sc)
+	// What porcupine needs is built only for a partition it must search,
+	// or draw.
+	sp := func() *spec {
+		return &spec{contract: contract, rules: strict, ops: g.ops, keys: g.keys, final: final}
+	}
+	ported := func() []porcupine.Operation {
+		history := make([]porcupine.Operation, len(events))
+		for i, e := range events {
+			history[i] = porcupine.Operation{ClientId: e.client, Input: e.in, Call: e.call, Output: e.out, Return: e.ret, Metadata: e.note}
+		}
+		return history
+	}
+	if how.witness {
+		quick := spec{contract: contract, rules: strict, ops: g.ops, keys: g.keys, final: final, slab: &sc.slab}
+		switch {
+		case len(quick.initial()) == 0:
+			// The final counts are ones the contract never allows (an
+			// operation that took effect twice where once is the most):
+			// no order can help, and no search is needed to say so.
+			p.Verdict, p.Breach, p.History, p.spec, p.timeout = Illegal, BreachEffects, ported(), sp(), timeout
+			return p
+		case quick.accepts(events):
+			p.Verdict = OK
+			return p
+		}
+	}
+	return porcupineCheck(p, sp(), ported(), timeout)
+}
+
+// porcupineCheck has porcupine search a partition's history.
+func porcupineCheck(p Partition, sp *spec, history []porcupine.Operation, timeout time.Duration) Partition {
+	switch porcupine.CheckOperationsTimeout(sp.model(), history, timeout) {
 	case porcupine.Ok:
 		p.Verdict = OK
 		return p
@@ -334,7 +458,7 @@ func (g *group) check(res *world.Result, contract api.Contract, effects map[api.
 		p.Verdict = Unknown
 		return p
 	}
-	p.Verdict, p.History, p.Info, p.spec = Illegal, history, info, sp
+	p.Verdict, p.History, p.spec, p.timeout = Illegal, history, sp, timeout
 	without := func(r rules) porcupine.CheckResult {
 		loose := *sp
 		loose.rules = r
@@ -357,26 +481,34 @@ func (g *group) check(res *world.Result, contract api.Contract, effects map[api.
 // unanswered is infinity for an attempt whose answer never came.
 const unanswered = math.MaxInt64
 
-// history is the partition's porcupine history: its attempts, each
+// event is an operation of a partition's history, as porcupine would be
+// given it (Linearize builds porcupine's, with its values boxed, only for
+// a partition it must search).
+type event struct {
+	client    int
+	in        request
+	out       answer
+	call, ret int64
+	note      note
+}
+
+// history is the partition's history: its attempts, each
 // request the network delivered twice with an unanswered copy of it sent
 // at the same moment (the client keeps the first answer to come, from
 // either), unanswered ones folded (counted in *folded), then the audit
 // read.
-func (g *group) history(res *world.Result, concluded map[int]reading, final []int, copies map[sent]bool, fold bool, folded *int) []porcupine.Operation {
-	opIndex := make(map[api.OpID]int, len(g.ops))
-	for i, o := range g.ops {
-		opIndex[o] = i
-	}
-	keyIndex := make(map[string]int, len(g.keys))
-	for i, k := range g.keys {
-		keyIndex[k] = i
-	}
-	clients := make(map[string]int)
+func (g *group) history(res *world.Result, concluded []reading, final []int, copied []bool, fold bool, folded *int, sc *scratch) []event {
+	ops := sc.events[:0]
+	defer func() { sc.events = ops }()
+	// A partition has a few operations, keys and clients: they are found
+	// by looking along short slices, which costs less than maps.
+	clients := sc.clients[:0]
+	defer func() { sc.clients = clients }()
 	clientID := func(name string) int {
-		id, ok := clients[name]
-		if !ok {
+		id := slices.Index(clients, name)
+		if id < 0 {
 			id = len(clients)
-			clients[name] = id
+			clients = append(clients, name)
 		}
 		return id
 	}
@@ -386,33 +518,26 @@ func (g *group) history(res *world.Result, concluded map[int]reading, final []in
 		n       int // without folding, each attempt on its own
 	}
 	var order []unansweredKey
-	type sentOnly struct {
-		a    *world.Attempt
-		copy bool
-	}
-	waiting := make(map[unansweredKey][]sentOnly)
+	var waiting [][]sentOnly // by order
 	wait := func(k unansweredKey, a *world.Attempt, copy bool) {
 		if !fold {
 			k.n = len(order) + 1
 		}
-		if waiting[k] == nil {
+		i := slices.Index(order, k)
+		if i < 0 {
+			i = len(order)
 			order = append(order, k)
+			waiting = append(waiting, nil)
 		}
-		waiting[k] = append(waiting[k], sentOnly{a, copy})
+		waiting[i] = append(waiting[i], sentOnly{a, copy})
 	}
-	var ops []porcupine.Operation
 	last := int64(res.End)
-	nth := make(map[sent]int32)
 	for _, i := range g.attempts {
 		a := &res.History[i]
 		last = max(last, int64(a.Call))
-		in := request{Kind: a.Kind, Op: opIndex[a.Op], Key: keyIndex[a.Key], Client: a.Client, N: a.N}
+		in := request{Kind: a.Kind, Op: slices.Index(g.ops, a.Op), Key: slices.Index(g.keys, a.Key), Client: a.Client, N: a.N}
 		k := unansweredKey{in.Op, in.Key, a.Kind, 0}
-		// Every request a client sends is in the history once, in the
-		// order sent: its number is its rank among its operation's.
-		s := sent{a.Client, a.Op, 0}
-		nth[s]++
-		if s.n = nth[s]; copies[s] {
+		if copied[i] {
 			wait(k, a, true)
 		}
 		if a.TimedOut {
@@ -420,48 +545,72 @@ func (g *group) history(res *world.Result, concluded map[int]reading, final []in
 			continue
 		}
 		last = max(last, int64(a.Return))
-		ops = append(ops, porcupine.Operation{ClientId: clientID(a.Client), Input: in, Call: int64(a.Call),
-			Output: answer{Status: a.Status, Resource: a.Resource, Reading: concluded[i]}, Return: int64(a.Return),
-			Metadata: attemptName(a)})
+		ops = append(ops, event{client: clientID(a.Client), in: in, call: int64(a.Call),
+			out: answer{Status: a.Status, Resource: a.Resource, Reading: concluded[i]}, ret: int64(a.Return),
+			note: note{one: sentOnly{a: a}}})
 	}
-	name := func(w sentOnly) string {
-		if w.copy {
-			return "the network's copy of " + attemptName(w.a)
-		}
-		return attemptName(w.a)
-	}
-	for _, k := range order {
-		group := waiting[k]
-		first := group[0]
-		for _, w := range group[1:] {
-			if w.a.Call < first.a.Call {
-				first = w
+	for j, k := range order {
+		group := waiting[j]
+		first := 0
+		for i, w := range group {
+			if w.a.Call < group[first].a.Call {
+				first = i
 			}
 		}
-		note := name(first)
-		if len(group) > 1 {
-			var others []string
-			for _, w := range group {
-				if w != first {
-					others = append(others, name(w))
-				}
-			}
-			note += "; stands for " + strings.Join(others, ", ")
-			*folded += len(group) - 1
-		}
-		a := first.a
-		ops = append(ops, porcupine.Operation{ClientId: clientID(a.Client), Call: int64(a.Call), Return: unanswered,
-			Input:  request{Kind: a.Kind, Op: k.op, Key: k.key, Client: a.Client, N: a.N, Copy: first.copy},
-			Output: answer{Unknown: true}, Metadata: note})
+		*folded += len(group) - 1
+		w := group[first]
+		a := w.a
+		ops = append(ops, event{client: clientID(a.Client), call: int64(a.Call), ret: unanswered,
+			in:  request{Kind: a.Kind, Op: k.op, Key: k.key, Client: a.Client, N: a.N, Copy: w.copy},
+			out: answer{Unknown: true}, note: note{one: w, others: slices.Delete(group, first, first+1)}})
 	}
-	ops = append(ops, porcupine.Operation{ClientId: len(clients), Input: request{Audit: true}, Output: answer{Effects: final},
-		Call: last + 1, Return: last + 1, Metadata: "the ledger after the run"})
+	ops = append(ops, event{client: len(clients), in: request{Audit: true}, out: answer{Effects: final},
+		call: last + 1, ret: last + 1})
+	// In the order sent, which is the order Linearize tries first (only
+	// the unanswered, appended last, can be out of it).
+	byCall := func(a, b event) int { return cmp.Compare(a.call, b.call) }
+	if !slices.IsSortedFunc(ops, byCall) {
+		slices.SortStableFunc(ops, byCall)
+	}
 	return ops
 }
 
-// attemptName names an attempt in a picture: "c3 attempt 2 at 1.2s".
-func attemptName(a *world.Attempt) string {
-	return a.Client + " attempt " + strconv.Itoa(a.N) + " at " + a.Call.String()
+// sentOnly is a request in a partition's history: an attempt, or the
+// network's copy of it.
+type sentOnly struct {
+	a    *world.Attempt
+	copy bool
+}
+
+func (w sentOnly) String() string {
+	name := w.a.Client + " attempt " + strconv.Itoa(w.a.N) + " at " + w.a.Call.String()
+	if w.copy {
+		return "the network's copy of " + name
+	}
+	return name
+}
+
+// note is a porcupine operation's metadata, which its picture shows: the
+// request it is and, for an unanswered one, those it stands for; none for
+// the audit read. It is put in words only for a picture.
+type note struct {
+	one    sentOnly
+	others []sentOnly
+}
+
+func (n note) String() string {
+	if n.one.a == nil {
+		return "the ledger after the run"
+	}
+	s := n.one.String()
+	if len(n.others) > 0 {
+		words := make([]string, len(n.others))
+		for i, w := range n.others {
+			words[i] = w.String()
+		}
+		s += "; stands for " + strings.Join(words, ", ")
+	}
+	return s
 }
 
 // Summary is the report in one line: "16 partitions: ok 15, illegal 1,

@@ -89,6 +89,7 @@ type spec struct {
 	// prunes such steps at once instead of at the audit read, which
 	// changes no verdict and spares porcupine most of its search.
 	final []int
+	slab  *slab // where states are cut from; nil: each is allocated
 }
 
 // known reports whether the contract has a specification.
@@ -158,8 +159,61 @@ func (s state) hash() uint64 {
 
 // clone copies s so that a step can change the copy: porcupine's steps
 // must not modify the state they are given.
-func (s state) clone() state {
+func (sp *spec) clone(s state) state {
+	if sp.slab != nil {
+		return sp.slab.cut(s.ops, s.keys)
+	}
 	return state{ops: slices.Clone(s.ops), keys: slices.Clone(s.keys)}
+}
+
+// slab hands out the slices of states from large arrays, so that checking
+// a run's partitions one after another costs few allocations. A state cut
+// from it is never changed (a step changes a copy), and the arrays are
+// only appended to, so every state stays valid as long as it is held.
+// Only Linearize's own pass uses one: porcupine's search may still be
+// running when its call returns after a timeout, and must not share it.
+type slab struct {
+	ops  []opState
+	keys []keyState
+	// The sets of states accepts steps through, reused.
+	states, next, stepped []state
+	// Zeros for initial states, shared.
+	zeroOps  []opState
+	zeroKeys []keyState
+}
+
+// slabLength is how many operations' (and keys') states one array holds.
+const slabLength = 1024
+
+// cut returns a state holding copies of ops and keys.
+func (b *slab) cut(ops []opState, keys []keyState) state {
+	s := state{ops: grow(&b.ops, len(ops)), keys: grow(&b.keys, len(keys))}
+	copy(s.ops, ops)
+	copy(s.keys, keys)
+	return s
+}
+
+// zero returns the initial state of ops operations and keys keys. No
+// state is ever written (a step changes a copy), so every partition's
+// initial state is cut from the same zeros.
+func (b *slab) zero(ops, keys int) state {
+	if len(b.zeroOps) < ops {
+		b.zeroOps = make([]opState, max(ops, 64))
+	}
+	if len(b.zeroKeys) < keys {
+		b.zeroKeys = make([]keyState, max(keys, 64))
+	}
+	return state{ops: b.zeroOps[:ops:ops], keys: b.zeroKeys[:keys:keys]}
+}
+
+// grow takes the next n elements of the array, zero (never written yet).
+func grow[T any](array *[]T, n int) []T {
+	if cap(*array)-len(*array) < n {
+		*array = make([]T, 0, max(slabLength, n))
+	}
+	from := len(*array)
+	*array = (*array)[:from+n]
+	return (*array)[from : from+n : from+n]
 }
 
 // initial is the state before any request; none if the final counts are
@@ -172,6 +226,10 @@ func (sp *spec) initial() []state {
 				return nil
 			}
 		}
+	}
+	if b := sp.slab; b != nil {
+		b.states = append(b.states[:0], b.zero(len(sp.ops), len(sp.keys)))
+		return b.states
 	}
 	return []state{{ops: make([]opState, len(sp.ops)), keys: make([]keyState, len(sp.keys))}}
 }
@@ -266,20 +324,20 @@ func (sp *spec) act(s state, in request) (state, bool) {
 		if !k.there {
 			return s, false
 		}
-		s = s.clone()
+		s = sp.clone(s)
 		s.keys[in.Key].there = false
 		return sp.effect(s, in.Op)
 	case sp.contract == api.ContractPoll202:
 		if k.promised {
 			return s, true // the key's work was accepted before: this is its status
 		}
-		s = s.clone()
+		s = sp.clone(s)
 		s.keys[in.Key].promised, s.keys[in.Key].owner = true, in.Op
 		return s, true
 	case sp.contract == api.ContractChosen && k.there:
 		return s, false // an id is created only where none is
 	}
-	s = s.clone()
+	s = sp.clone(s)
 	s.keys[in.Key].there = true
 	return sp.effect(s, in.Op)
 }
@@ -303,7 +361,7 @@ func (sp *spec) realize(s state, key int) (state, bool) {
 	if k.there || !k.promised || s.ops[k.owner].refused {
 		return s, k.there
 	}
-	s = s.clone()
+	s = sp.clone(s)
 	s.keys[key].there = true
 	return sp.effect(s, k.owner)
 }
@@ -311,13 +369,18 @@ func (sp *spec) realize(s state, key int) (state, bool) {
 // step is the specification's transition: the states s can move to when
 // request in gets answer out (none if the answer breaks the contract).
 func (sp *spec) step(s state, in request, out answer) []state {
+	return sp.stepInto(nil, s, in, out)
+}
+
+// stepInto is step, appending the states to next, which it returns.
+func (sp *spec) stepInto(next []state, s state, in request, out answer) []state {
 	if in.Audit {
 		if sp.audit(s, out.Effects) {
-			return []state{s}
+			return append(next, s)
 		}
-		return nil
+		return next
 	}
-	var next []state
+	base := len(next)
 	switch m := sp.meaningOf(in.Kind, out); m {
 	case mayHave:
 		next = append(next, s)
@@ -358,8 +421,8 @@ func (sp *spec) step(s state, in request, out answer) []state {
 			next = append(next, s)
 		}
 	}
-	kept := next[:0]
-	for _, t := range next {
+	kept := next[:base]
+	for _, t := range next[base:] {
 		if t, ok := sp.named(t, in, out); ok {
 			if t, ok := sp.concluded(t, in, out.Reading); ok {
 				kept = append(kept, t)
@@ -403,7 +466,7 @@ func (sp *spec) named(s state, in request, out answer) (state, bool) {
 	case r:
 		return s, true
 	case "":
-		s = s.clone()
+		s = sp.clone(s)
 		s.ops[in.Op].resource = r
 		return s, true
 	}
@@ -416,7 +479,7 @@ func (sp *spec) concluded(s state, in request, rd reading) (state, bool) {
 	case readDone:
 		if sp.rules&ruleOrder == 0 {
 			if !s.ops[in.Op].owed {
-				s = s.clone()
+				s = sp.clone(s)
 				s.ops[in.Op].owed = true
 			}
 			return s, true
@@ -433,7 +496,7 @@ func (sp *spec) concluded(s state, in request, rd reading) (state, bool) {
 			return s, false
 		}
 		if !s.ops[in.Op].refused {
-			s = s.clone()
+			s = sp.clone(s)
 			s.ops[in.Op].refused = true
 		}
 	}
@@ -553,4 +616,36 @@ func (sp *spec) describeState(s state) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// accepts reports whether the specification accepts history, sorted by
+// call, in that order (the audit read last): each attempt linearized at
+// its call, the states it may lead to all kept, as porcupine's model over
+// sets of states keeps them. Acceptance proves the history linearizable,
+// since that order keeps real time; a refusal proves nothing, and the
+// caller asks porcupine.
+func (sp *spec) accepts(history []event) bool {
+	states := sp.initial()
+	var next, buf []state
+	if b := sp.slab; b != nil {
+		next, buf = b.next, b.stepped
+		defer func() { b.states, b.next, b.stepped = states, next, buf }()
+	}
+	for i := range history {
+		e := &history[i]
+		next = next[:0]
+		for _, s := range states {
+			buf = sp.stepInto(buf[:0], s, e.in, e.out)
+			for _, t := range buf {
+				if !slices.ContainsFunc(next, t.equal) {
+					next = append(next, t)
+				}
+			}
+		}
+		if len(next) == 0 {
+			return false
+		}
+		states, next = next, states
+	}
+	return true
 }

@@ -275,11 +275,14 @@ func opsText(ops []api.OpID) string {
 	return strings.Join(s, ",")
 }
 
-// Goal: folding the unanswered attempts of an operation, key and kind into
-// the earliest changes no verdict. Method: random small histories — two
-// clients, one operation, one or two keys, answers drawn from every
-// contract's statuses, many unanswered — checked with and without folding.
-func TestFoldingKeepsVerdicts(t *testing.T) {
+// Goal: Linearize's shortcuts change no verdict and no breach: folding the
+// unanswered attempts of an operation, key and kind into the earliest;
+// accepting a partition whose order as sent the specification accepts;
+// calling impossible counts illegal without a search. Method: random small
+// histories — two clients, one operation, one or two keys, answers drawn
+// from every contract's statuses, many unanswered — checked by porcupine
+// alone with and without folding, and with every shortcut.
+func TestShortcutsKeepVerdicts(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./check")
 	rng := rand.New(rand.NewPCG(1, 2))
 	statuses := []string{"?", "?", "?", "500", "201 pay_1", "200 pay_1", "200", "202", "409", "409 pay_1", "412", "422", "404", "204", "201 k1", "200 k1"}
@@ -307,12 +310,16 @@ func TestFoldingKeepsVerdicts(t *testing.T) {
 		}
 		b.ledger = "o1.1=" + strconv.Itoa(rng.IntN(3))
 		res := b.result(contract)
-		folded, err := linearize(res, time.Minute, true)
+		folded, err := linearize(res, time.Minute, shortcuts{fold: true})
 		require.NoError(t, err, rerun)
-		whole, err := linearize(res, time.Minute, false)
+		whole, err := linearize(res, time.Minute, shortcuts{})
 		require.NoError(t, err, rerun)
 		require.Equal(t, whole.Partitions[0].Verdict, folded.Partitions[0].Verdict, "%s\n%v\n%s", contract, b, rerun)
 		require.Equal(t, whole.Partitions[0].Breach, folded.Partitions[0].Breach, "%s\n%v\n%s", contract, b, rerun)
+		quick, err := linearize(res, time.Minute, shortcuts{fold: true, witness: true})
+		require.NoError(t, err, rerun)
+		require.Equal(t, whole.Partitions[0].Verdict, quick.Partitions[0].Verdict, "the shortcuts changed the verdict: %s\n%v\n%s", contract, b, rerun)
+		require.Equal(t, whole.Partitions[0].Breach, quick.Partitions[0].Breach, "the shortcuts changed the breach: %s\n%v\n%s", contract, b, rerun)
 		compared[folded.Partitions[0].Verdict]++
 	}
 	// A comparison that only ever saw one verdict would prove little.

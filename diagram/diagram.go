@@ -15,6 +15,7 @@ package diagram
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,11 @@ type Options struct {
 	// MaxRows caps the rows drawn (0: DefaultMaxRows); the picture says
 	// how many were left out.
 	MaxRows int
+	// Linearization, if set, is porcupine's check of the run: the
+	// partitions it found illegal are named under the title with the
+	// audit's violations (a breach the audit cannot see would otherwise
+	// read "no violation").
+	Linearization *check.Linearization
 }
 
 // Diagram is a run laid out as a sequence diagram, ready to draw.
@@ -143,9 +149,8 @@ func New(res *world.Result, rep check.Report, opts Options) (*Diagram, error) {
 	d := &Diagram{fonts: newFaces(), arrivals: make(map[int]int), departures: make(map[int]int)}
 	op := opts.Op
 	events := drawn(res.Events(op))
-	if op == nil && len(events) > maxRows && len(rep.Violations) > 0 {
+	if first, ok := firstBroken(rep, opts.Linearization); op == nil && len(events) > maxRows && ok {
 		whole := len(events)
-		first := rep.Violations[0].Op
 		op = &first
 		events = drawn(res.Events(op))
 		d.notes = append(d.notes, fmt.Sprintf("a long run (%d rows): only %s's events are drawn, with the crashes, pauses and partitions", whole, first))
@@ -158,7 +163,7 @@ func New(res *world.Result, rep check.Report, opts Options) (*Diagram, error) {
 		d.notes = append(d.notes, "nothing to draw: no event of the run concerns it")
 	}
 	d.title = title(res, op)
-	d.verdicts = verdicts(rep, op)
+	d.verdicts = verdicts(rep, opts.Linearization, op)
 	hot := highlights(res, rep)
 	for _, ev := range events {
 		r := row{ev: ev, text: ev.Label}
@@ -185,6 +190,22 @@ func drawn(events []world.Event) []world.Event {
 	return out
 }
 
+// firstBroken is the operation of the audit's first violation, else the
+// first operation of the first partition porcupine found illegal.
+func firstBroken(rep check.Report, lin *check.Linearization) (api.OpID, bool) {
+	if len(rep.Violations) > 0 {
+		return rep.Violations[0].Op, true
+	}
+	if lin != nil {
+		for _, p := range lin.Partitions {
+			if p.Verdict == check.Illegal && len(p.Ops) > 0 {
+				return p.Ops[0], true
+			}
+		}
+	}
+	return api.OpID{}, false
+}
+
 func title(res *world.Result, op *api.OpID) string {
 	cfg := res.Config
 	s := fmt.Sprintf("%s, seed %d: %s, %s x %s", cfg.Strategy.Name, cfg.Seed,
@@ -202,25 +223,42 @@ func plural(n int, what string) string {
 	return strconv.Itoa(n) + " " + what + "s"
 }
 
-// verdicts are the lines under the title: the violations (of op, when the
-// diagram is restricted to it), at most three, or that there is none.
-func verdicts(rep check.Report, op *api.OpID) []verdict {
-	var vs []check.Violation
+// verdicts are the lines under the title: the audit's violations, then
+// the partitions porcupine found illegal (of op, when the diagram is
+// restricted to it), at most three, or that there is none.
+func verdicts(rep check.Report, lin *check.Linearization, op *api.OpID) []verdict {
+	var lines []string
 	for _, v := range rep.Violations {
 		if op == nil || v.Op == *op {
-			vs = append(vs, v)
+			lines = append(lines, v.String())
 		}
 	}
-	if len(vs) == 0 {
+	if lin != nil {
+		for _, p := range lin.Partitions {
+			if p.Verdict != check.Illegal || op != nil && !slices.Contains(p.Ops, *op) {
+				continue
+			}
+			names := make([]string, len(p.Ops))
+			for i, o := range p.Ops {
+				names[i] = o.String()
+			}
+			line := "non-linearizable " + strings.Join(names, ", ")
+			if p.Breach != "" {
+				line += " (porcupine: " + string(p.Breach) + ")"
+			}
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) == 0 {
 		return []verdict{{text: "no violation"}}
 	}
 	var out []verdict
-	for i, v := range vs {
+	for i, l := range lines {
 		if i == 3 {
-			out = append(out, verdict{text: fmt.Sprintf("and %d more", len(vs)-3), bad: true})
+			out = append(out, verdict{text: fmt.Sprintf("and %d more", len(lines)-3), bad: true})
 			break
 		}
-		out = append(out, verdict{text: v.String(), bad: true})
+		out = append(out, verdict{text: l, bad: true})
 	}
 	return out
 }

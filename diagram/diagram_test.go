@@ -204,6 +204,40 @@ func TestHighlight(t *testing.T) {
 	}
 }
 
+// Goal: what only porcupine finds is named under the title, beside the
+// audit's verdict. Method: the dual write's job message lost, so that the
+// 202 it answered is never honoured; drawn without and with porcupine's
+// check of the run.
+func TestPorcupineVerdict(t *testing.T) {
+	rr := rerun(t)
+	res, rep := scenario(t, models.Async202DualWrite, "drop-request c1/o1.1/a1/queue1")
+	lin, err := check.Linearize(res, 0)
+	require.NoError(t, err, rr)
+	require.Equal(t, 1, lin.Counts[check.Illegal], rr)
+	for _, tc := range []struct {
+		name string
+		lin  *check.Linearization
+		want []string
+	}{
+		{"audit-only", nil, []string{"stuck o1.1"}},
+		{"with-porcupine", &lin, []string{"stuck o1.1", "non-linearizable o1.1 (porcupine: effects)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := New(res, rep, Options{Linearization: tc.lin})
+			require.NoError(t, err, rr)
+			var got []string
+			for _, v := range d.verdicts {
+				assert.True(t, v.bad, "%q is drawn as bad; %s", v.text, rr)
+				got = append(got, v.text)
+			}
+			require.Len(t, got, len(tc.want), rr)
+			for i, w := range tc.want {
+				assert.True(t, strings.HasPrefix(got[i], w), "verdict %d: %q, want it to start %q; %s", i, got[i], w, rr)
+			}
+		})
+	}
+}
+
 // Goal: a long run is cut down to something readable, and the picture
 // says so. Method: the built-in world (800 operations, 20% of responses
 // lost) drawn whole, which falls back to its first violation's operation;
@@ -283,7 +317,7 @@ func TestNeedsKeptTrace(t *testing.T) {
 	_, err = New(res, check.Audit(res), Options{})
 	assert.ErrorContains(t, err, "KeepTrace", rr)
 	dir := t.TempDir()
-	err = Write(res, check.Audit(res), nil, filepath.Join(dir, "d.svg"), "")
+	err = Write(res, check.Audit(res), Options{}, filepath.Join(dir, "d.svg"), "")
 	assert.Error(t, err, rr)
 	assert.Empty(t, entries(t, dir), "nothing written; %s", rr)
 }
@@ -311,7 +345,7 @@ func TestWriteIsAtomic(t *testing.T) {
 		rr := rerun(t)
 		dir := t.TempDir()
 		svgPath, pngPath := filepath.Join(dir, "o1.1.svg"), filepath.Join(dir, "o1.1.png")
-		require.NoError(t, Write(res, rep, nil, svgPath, pngPath), rr)
+		require.NoError(t, Write(res, rep, Options{}, svgPath, pngPath), rr)
 		assert.ElementsMatch(t, []string{"o1.1.svg", "o1.1.png"}, entries(t, dir), rr)
 		svg, err := os.ReadFile(svgPath)
 		require.NoError(t, err, rr)
@@ -356,7 +390,7 @@ func TestWriteIsAtomic(t *testing.T) {
 			dir := t.TempDir()
 			svgPath, pngPath := tc.setup(t, dir)
 			before := tree(t, dir)
-			err := Write(res, rep, nil, svgPath, pngPath)
+			err := Write(res, rep, Options{}, svgPath, pngPath)
 			assert.Error(t, err, rr)
 			assert.Equal(t, before, tree(t, dir), "the directory is as it was: no file half-written, no temporary file; %s", rr)
 		})

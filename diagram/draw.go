@@ -327,10 +327,18 @@ func (d *Diagram) isService(a, b string) bool {
 }
 
 // lost draws a message that goes part of the way from one lifeline to
-// another (frac of it) and ends in a cross.
+// another and ends in a cross: frac of the way across the last gap before
+// its destination, so that a cross never sits on a lifeline the message
+// was not meant for.
 func (d *Diagram) lost(p painter, from, to string, y vg.Length, frac float64, text string) {
 	x1, x2 := d.x(from), d.x(to)
-	ex := x1 + (x2-x1)*vg.Length(frac)
+	last := x1 // the lifeline next to the destination, on the sender's side
+	for _, l := range d.lifelines {
+		if (l.x-x1)*(x2-l.x) > 0 && (l.x-last)*(x2-l.x) > 0 {
+			last = l.x
+		}
+	}
+	ex := last + (x2-last)*vg.Length(frac)
 	p.line(ink, 0.9, nil, x1, y, ex, y)
 	p.cross(ex, y)
 	d.label(p, lossInk, x1, x2, y, text)

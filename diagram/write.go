@@ -5,18 +5,17 @@ import (
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/internal/atomicfile"
-	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
-// Write draws res as a sequence diagram (restricted to op's events when op
-// is set) and writes it as SVG to svgPath and as PNG to pngPath; an empty
+// Write draws res as a sequence diagram (as opts say: restricted to an
+// operation's events, porcupine's findings named) and writes it as SVG to svgPath and as PNG to pngPath; an empty
 // path is skipped. Both pictures are rendered before either file is
 // touched, and each file is written under a temporary name in its own
 // directory and then renamed, so a failure leaves no half-written file and
 // no temporary one behind.
-func Write(res *world.Result, rep check.Report, op *api.OpID, svgPath, pngPath string) error {
-	d, err := New(res, rep, Options{Op: op})
+func Write(res *world.Result, rep check.Report, opts Options, svgPath, pngPath string) error {
+	d, err := New(res, rep, opts)
 	if err != nil {
 		return err
 	}

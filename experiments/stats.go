@@ -125,13 +125,18 @@ type Seed struct {
 	End sim.Time
 }
 
-// Failed reports the first kind, in check.Kinds order, of a safety
-// violation (duplicate or lost) in the seed's run, or "".
+// Failed reports what shows the seed's run wrong, or "": its first safety
+// violation (duplicate or lost, in check.Kinds order), else
+// check.NonLinearizable when porcupine found a partition illegal (a breach
+// the audit cannot see, or 202-then-poll's accepted work never done).
 func (s *Seed) Failed() check.Kind {
 	for i, k := range check.Kinds {
 		if (k == check.Duplicate || k == check.Lost) && s.Counts[i] > 0 {
 			return k
 		}
+	}
+	if s.NonLin > 0 {
+		return check.NonLinearizable
 	}
 	return ""
 }
@@ -146,11 +151,7 @@ func ReduceSeed(seed uint64, res *world.Result) Seed {
 		s.Counts[i] = int64(rep.Counts[k])
 	}
 	if lin, err := check.Linearize(res, 0); err == nil {
-		for _, p := range lin.Partitions {
-			if p.Verdict == check.Illegal {
-				s.NonLin += int64(len(p.Ops))
-			}
-		}
+		s.NonLin = int64(len(lin.IllegalOps()))
 	}
 	for _, o := range res.Outcomes {
 		if o.Belief != world.Unfinished {
@@ -186,7 +187,8 @@ type Acc struct {
 	Asked         int64         `json:"money_asked"`
 	Moved         int64         `json:"money_moved"`
 	// First is the lowest seed that showed a duplicate or a lost
-	// operation, and Kind the first of those it showed (0 and "": none).
+	// operation, or one porcupine found non-linearizable, and Kind the
+	// first of those it showed, in that order (0 and "": none).
 	First uint64     `json:"first_failing_seed,omitempty"`
 	Kind  check.Kind `json:"first_failing_kind,omitempty"`
 }

@@ -239,12 +239,12 @@ li.scenario { margin-bottom: 0.5em; }
 {{end}}
 
 <h2 id="counterexamples">Counterexamples from the swarm</h2>
-{{if .Counterexamples}}<p>For each strategy and isolation level where the swarm found a failing world, its first failing seed shrunk to a minimal run (fewer faults, clients, servers, operations, constant timings, less time) that still shows the same kind of violation, drawn as a sequence diagram; the command replays that run.</p>
+{{if .Counterexamples}}<p>For each strategy the swarm caught, its shortest counterexample: of the first failing seed at each isolation level, shrunk to a minimal run (fewer faults, clients, servers, operations, constant timings, less time) that still shows the same kind of violation — duplicate or lost in the audit, else a history porcupine finds illegal — the shortest, drawn as a sequence diagram; the command replays that run. The diagrams and their commands are also in <a href="counterexamples/README.md">counterexamples/</a>.</p>
 {{range .Counterexamples}}<h3 id="cx-{{.Image}}">{{.Strategy}} at {{.Isolation}}: {{.Kind}}</h3>
 <p class="meta">Swarm seed {{.Seed}} (<code>{{.Failure.Command}}</code>), shrunk in {{.Runs}} runs from {{.From}} to {{.To}}.</p>
-<ul>{{range .Violations}}<li><code>{{.}}</code></li>{{end}}</ul>
+<ul>{{range .Violations}}<li><code>{{.}}</code></li>{{end}}<li>porcupine: <code>{{.Porcupine}}</code></li></ul>
 <pre>{{.Command}}</pre>
-<figure><a href="swarm/{{.Image}}.png"><img src="swarm/{{.Image}}.png" alt="sequence diagram of the minimal {{.Kind}} for {{.Strategy}} at {{.Isolation}}"></a></figure>
+<figure><a href="counterexamples/{{.Image}}.png"><img src="counterexamples/{{.Image}}.png" alt="sequence diagram of the minimal {{.Kind}} for {{.Strategy}} at {{.Isolation}}"></a></figure>
 {{end}}{{else if .SwarmRan}}<p>The swarm found no failing world.</p>
 {{else}}<p>No results/swarm/cells.json yet (make experiments).</p>
 {{end}}

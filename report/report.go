@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -12,8 +13,9 @@ import (
 // Options say where the results are and how hard to shrink.
 type Options struct {
 	// Dir is the results directory: it holds NAME/cells.json per
-	// experiment and claims.txt; the plots go beside each cells.json and
-	// the page, index.html, into Dir.
+	// experiment and claims.txt; the plots go beside each cells.json, the
+	// swarm's counterexamples into counterexamples/, and the page,
+	// index.html, into Dir.
 	Dir string
 	// MaxShrinkRuns bounds the worlds tried per counterexample (0:
 	// DefaultMaxShrinkRuns).
@@ -70,16 +72,19 @@ func Build(o Options) (*Summary, error) {
 		}
 		if x.Swarm != nil {
 			data.SwarmRan = true
-			cx, err := counterexamples(x, o.MaxShrinkRuns)
+			cx, err := counterexamples(x, o.MaxShrinkRuns, filepath.Join(o.Dir, CounterexamplesDir))
 			if err != nil {
 				return nil, err
 			}
-			for _, c := range cx {
-				dir := filepath.Dir(x.Path)
-				sum.Written = append(sum.Written, filepath.Join(dir, c.Image+".png"))
-			}
 			sum.Counterexamples = append(sum.Counterexamples, cx...)
 		}
+	}
+	if data.SwarmRan {
+		written, err := writeCounterexamples(filepath.Join(o.Dir, CounterexamplesDir), sum.Counterexamples)
+		if err != nil {
+			return nil, err
+		}
+		sum.Written = append(sum.Written, written...)
 	}
 	data.Counterexamples = sum.Counterexamples
 	html, err := page(data)
@@ -136,8 +141,9 @@ func render(dir string, figs []Figure) ([]File, error) {
 	return files, err
 }
 
-// counterexamples shrinks each of the swarm's failures, in its order.
-func counterexamples(x *Experiment, maxRuns int) ([]Counterexample, error) {
+// counterexamples shrinks each of the swarm's failures, in its order, and
+// draws the shortest of each strategy into dir.
+func counterexamples(x *Experiment, maxRuns int, dir string) ([]Counterexample, error) {
 	fs := x.Swarm.Failures
 	all := make([]*Counterexample, len(fs))
 	err := parallel(len(fs), func(i int) error {
@@ -165,7 +171,10 @@ func counterexamples(x *Experiment, maxRuns int) ([]Counterexample, error) {
 			out[i] = *c
 		}
 	}
-	err = parallel(len(out), func(i int) error { return out[i].draw(filepath.Dir(x.Path)) })
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	err = parallel(len(out), func(i int) error { return out[i].draw(dir) })
 	if err != nil {
 		return nil, err
 	}

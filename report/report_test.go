@@ -113,6 +113,10 @@ func TestSameResultsSameFiles(t *testing.T) {
 func TestPage(t *testing.T) {
 	rr := rerun(t)
 	dir := fixtures(t)
+	// A diagram left from an earlier build, of a strategy the swarm's
+	// fixture does not catch.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, report.CounterexamplesDir), 0o755), rr)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, report.CounterexamplesDir, "naive.png"), []byte("old"), 0o644), rr)
 	sum, err := report.Build(report.Options{Dir: dir})
 	require.NoError(t, err, rr)
 	raw, err := os.ReadFile(filepath.Join(dir, report.PageFile))
@@ -185,9 +189,15 @@ func TestPage(t *testing.T) {
 		assert.Equal(t, 1, c.To.Clients, rr)
 		assert.True(t, strings.HasPrefix(c.Command, "idemsim run --strategy early-409 --isolation read-committed --chaos 1 "), c.Command+"\n"+rr)
 		assert.Contains(t, html.UnescapeString(page), "<pre>"+c.Command+"</pre>", rr)
-		assert.Contains(t, page, `src="swarm/early-409-read-committed.png"`, rr)
-		assert.FileExists(t, filepath.Join(dir, "swarm", "early-409-read-committed.png"), rr)
-		assert.NoFileExists(t, filepath.Join(dir, "swarm", "early-409-read-committed.svg"), "the page shows the PNG; "+rr)
+		assert.Contains(t, page, `src="counterexamples/early-409.png"`, rr)
+		assert.FileExists(t, filepath.Join(dir, "counterexamples", "early-409.png"), rr)
+		assert.NoFileExists(t, filepath.Join(dir, "counterexamples", "early-409.svg"), "the page shows the PNG; "+rr)
+		list, err := os.ReadFile(filepath.Join(dir, "counterexamples", "README.md"))
+		require.NoError(t, err, rr)
+		assert.Contains(t, string(list), "## early-409: lost", rr)
+		assert.Contains(t, string(list), "```\n"+c.Command+"\n```", rr)
+		assert.Contains(t, string(list), "](early-409.png)", rr)
+		assert.NoFileExists(t, filepath.Join(dir, "counterexamples", "naive.png"), "a strategy the swarm no longer catches loses its diagram; "+rr)
 	})
 
 	t.Run("offline", func(t *testing.T) {

@@ -3,7 +3,8 @@
 // explicit list) and then removes what the violation does not need, by
 // delta debugging: whole client queues, worker slots, operations, faults
 // and servers, and finally virtual time after the violation. A candidate is
-// kept only when the same kind of violation still shows; every run it tries
+// kept only when the same kind of violation still shows (one of the
+// audit's, or a partition porcupine finds illegal); every run it tries
 // is deterministic, so the result replays with the same trace hash.
 package shrink
 
@@ -27,7 +28,16 @@ type Size struct {
 }
 
 func (s Size) String() string {
-	return fmt.Sprintf("%d faults, %d clients, %d servers, %d ops per client, deadline %v", s.Faults, s.Clients, s.Servers, s.Ops, s.Deadline)
+	return fmt.Sprintf("%s, %s, %s, %s per client, deadline %v",
+		count(s.Faults, "fault"), count(s.Clients, "client"), count(s.Servers, "server"), count(s.Ops, "op"), s.Deadline)
+}
+
+// count is "1 fault", "3 faults".
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // Result is a shrunk run.
@@ -45,24 +55,23 @@ type Result struct {
 var ErrNoViolation = errors.New("the run shows no violation to shrink")
 
 // Minimize shrinks cfg, a run that shows a violation of kind (the first
-// kind it shows, in check.Kinds order, if kind is ""), trying at most
-// maxRuns worlds.
+// kind it shows, in check.Kinds order then check.NonLinearizable, if kind
+// is ""), trying at most maxRuns worlds.
 func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
 	cfg.KeepTrace = false
 	res, err := world.Run(cfg)
 	if err != nil {
 		return nil, err
 	}
-	rep := check.Audit(res)
 	if kind == "" {
-		for _, k := range check.Kinds {
-			if rep.Violated(k) {
+		for _, k := range append(slices.Clone(check.Kinds), check.NonLinearizable) {
+			if len(shown(res, k)) > 0 {
 				kind = k
 				break
 			}
 		}
 	}
-	if kind == "" || !rep.Violated(kind) {
+	if kind == "" || len(shown(res, kind)) == 0 {
 		return nil, fmt.Errorf("%w (of kind %s)", ErrNoViolation, orAny(kind))
 	}
 	s := &shrinker{kind: kind, maxRuns: maxRuns, runs: 1}
@@ -87,15 +96,31 @@ func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
 		}
 	}
 	s.deadline(&cfg)
+	if cfg.Deadline < from.Deadline && s.runs < s.maxRuns {
+		// Stopped earlier, the run may no longer need a fault, a client or
+		// an operation the whole run needed. One more round finds out; a
+		// candidate counts only if what it shows at the deadline its run
+		// to the original deadline shows too, as deadline itself demands.
+		before := sizeOf(cfg, len(cfg.Faults.Replay))
+		s.wholeRun = from.Deadline
+		s.faultList(&cfg)
+		s.queues(&cfg)
+		s.slots(&cfg)
+		s.ops(&cfg)
+		s.servers(&cfg)
+		s.wholeRun = 0
+		if sizeOf(cfg, len(cfg.Faults.Replay)) != before {
+			s.deadline(&cfg)
+		}
+	}
 	final, err := world.Run(cfg)
 	if err != nil {
 		return nil, err
 	}
-	rep = check.Audit(final)
-	if !rep.Violated(kind) {
+	if len(shown(final, kind)) == 0 {
 		return nil, fmt.Errorf("shrink: the minimal run lost its %s (a nondeterminism bug)", kind)
 	}
-	return &Result{Config: cfg, Kind: kind, From: from, To: sizeOf(cfg, len(cfg.Faults.Replay)), Runs: s.runs + 1, TraceHash: final.TraceHash, Report: rep}, nil
+	return &Result{Config: cfg, Kind: kind, From: from, To: sizeOf(cfg, len(cfg.Faults.Replay)), Runs: s.runs + 1, TraceHash: final.TraceHash, Report: check.Audit(final)}, nil
 }
 
 func orAny(k check.Kind) string {
@@ -126,6 +151,10 @@ type shrinker struct {
 	maxRuns int
 	runs    int
 	changed bool // a timing was made constant this round
+	// wholeRun, when set, is the deadline of the run being shrunk before
+	// deadline cut it: a candidate stopped earlier must show nothing its
+	// run to wholeRun does not.
+	wholeRun sim.Duration
 }
 
 // holds runs cfg and reports whether it still shows the violation; if it
@@ -140,11 +169,36 @@ func (s *shrinker) holds(cfg *world.Config) bool {
 	if err != nil || res.Stop == sim.EventLimit {
 		return false // a candidate the world refuses, or one that runs away
 	}
-	rep := check.Audit(res)
-	if !rep.Violated(s.kind) {
+	found := shown(res, s.kind)
+	if len(found) == 0 || !s.faithful(*cfg, found) {
 		return false
 	}
 	cfg.Faults.Replay = append([]faults.Fault{}, res.Faults...)
+	return true
+}
+
+// faithful reports whether the violations found in cfg's run, stopped at
+// its deadline, all show in the same run to s.wholeRun (true when
+// wholeRun is not set or not later).
+func (s *shrinker) faithful(cfg world.Config, found []violationKey) bool {
+	if s.wholeRun <= cfg.Deadline {
+		return true
+	}
+	if s.runs >= s.maxRuns {
+		return false
+	}
+	s.runs++
+	cfg.Deadline = s.wholeRun
+	res, err := world.Run(cfg)
+	if err != nil {
+		return false
+	}
+	whole := shown(res, s.kind)
+	for _, v := range found {
+		if !slices.Contains(whole, v) {
+			return false
+		}
+	}
 	return true
 }
 
@@ -299,10 +353,8 @@ func (s *shrinker) deadline(cfg *world.Config) {
 		return
 	}
 	real := map[violationKey]bool{}
-	for _, v := range check.Audit(full).Violations {
-		if v.Kind == s.kind {
-			real[key(v)] = true
-		}
+	for _, v := range shown(full, s.kind) {
+		real[v] = true
 	}
 	faithful := func(c world.Config) bool {
 		if s.runs >= s.maxRuns {
@@ -313,17 +365,13 @@ func (s *shrinker) deadline(cfg *world.Config) {
 		if err != nil {
 			return false
 		}
-		n := 0
-		for _, v := range check.Audit(res).Violations {
-			if v.Kind != s.kind {
-				continue
-			}
-			if !real[key(v)] {
+		found := shown(res, s.kind)
+		for _, v := range found {
+			if !real[v] {
 				return false
 			}
-			n++
 		}
-		return n > 0
+		return len(found) > 0
 	}
 	hi := (min(cfg.Deadline, full.End.Sub(0)) + time.Millisecond).Truncate(time.Millisecond)
 	lo := sim.Duration(0)
@@ -355,7 +403,28 @@ type violationKey struct {
 	op   api.OpID
 }
 
-func key(v check.Violation) violationKey { return violationKey{v.Kind, v.Op} }
+// shown lists the violations of kind a run shows: the audit's, or for
+// check.NonLinearizable one per operation of each partition porcupine
+// finds illegal (a search that ran out of time finds nothing).
+func shown(res *world.Result, kind check.Kind) []violationKey {
+	var out []violationKey
+	if kind != check.NonLinearizable {
+		for _, v := range check.Audit(res).Violations {
+			if v.Kind == kind {
+				out = append(out, violationKey{v.Kind, v.Op})
+			}
+		}
+		return out
+	}
+	lin, err := check.Linearize(res, 0)
+	if err != nil {
+		return nil
+	}
+	for _, op := range lin.IllegalOps() {
+		out = append(out, violationKey{kind, op})
+	}
+	return out
+}
 
 // seq is 1..n.
 func seq(n int) []int {

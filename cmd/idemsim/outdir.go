@@ -74,5 +74,5 @@ func writeOutDir(dir, command string, res *world.Result, rep *check.Report, lin 
 	if !rep.Violated("") && lin.Counts[check.Illegal] == 0 {
 		return nil
 	}
-	return diagram.Write(res, *rep, op, filepath.Join(dir, outSVG), filepath.Join(dir, outPNG))
+	return diagram.Write(res, *rep, diagram.Options{Op: op, Linearization: lin}, filepath.Join(dir, outSVG), filepath.Join(dir, outPNG))
 }

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,10 +18,10 @@ import (
 )
 
 // Goal: the committed results are what the code computes now. Method:
-// rerun two cells with the committed seeds — naive under 5% loss each
-// way in network-loss, and naive in the swarm (whose first failing seed
-// is in cells.json) — and compare them with their committed rows of
-// results/NAME/cells.csv. When this fails after a deliberate change, run
+// rerun three cells with the committed seeds — naive under 5% loss each
+// way in network-loss, and in the swarm naive and async-202-dual-write —
+// and compare them with their committed rows of results/NAME/cells.csv,
+// and for the swarm with the first failing seed and kind in cells.json. When this fails after a deliberate change, run
 // make experiments and commit results/.
 func TestCommittedResultsAreFresh(t *testing.T) {
 	for _, c := range []struct {
@@ -29,6 +30,8 @@ func TestCommittedResultsAreFresh(t *testing.T) {
 	}{
 		{"network-loss", experiments.CellKey{Strategy: "naive", Isolation: "read-committed", Value: "0.05"}},
 		{"swarm", experiments.CellKey{Strategy: "naive", Isolation: "read-committed", Value: "chaos"}},
+		// A failure only porcupine names (the accepted job never sent).
+		{"swarm", experiments.CellKey{Strategy: "async-202-dual-write", Isolation: "read-committed", Value: "chaos"}},
 	} {
 		t.Run(c.experiment, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./experiments/catalog") + " (after a deliberate change: make experiments, and commit results/)"
@@ -60,6 +63,24 @@ func TestCommittedResultsAreFresh(t *testing.T) {
 			accs, err := experiments.Run(context.Background(), e, experiments.Options{Seeds: seeds, Workers: 2, Only: []int{cell}})
 			require.NoError(t, err, rerun)
 			assert.Equal(t, committed, e.CSVRow(cell, accs[cell]), rerun)
+			if e.Name != "swarm" {
+				return
+			}
+			// The swarm's first failing seed and its kind, in cells.json.
+			raw, err := os.ReadFile(filepath.Join("..", "..", "results", e.Name, experiments.JSONFile))
+			require.NoError(t, err, rerun)
+			var committedJSON struct {
+				Swarm struct{ Failures []experiments.Failure }
+			}
+			require.NoError(t, json.Unmarshal(raw, &committedJSON), rerun)
+			want := experiments.Failure{}
+			for _, f := range committedJSON.Swarm.Failures {
+				if f.Strategy == c.key.Strategy && f.Isolation == c.key.Isolation {
+					want = f
+				}
+			}
+			assert.Equal(t, want.Seed, accs[cell].First, "the first failing seed; %s", rerun)
+			assert.Equal(t, want.Kind, accs[cell].Kind, "its kind; %s", rerun)
 		})
 	}
 }
