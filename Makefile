@@ -1,6 +1,9 @@
 # idemsim — see README.md. Every target runs on a fresh clone with only Go.
 
 GO       ?= go
+# The collector as idemsim sets it (internal/gctune): tests and sweeps run
+# many small worlds, and at Go's default the collector sets their pace.
+export GOGC ?= 400
 BIN      := bin/idemsim
 IDEMSIM  := ./$(BIN)
 PKGS     := ./...
@@ -99,7 +102,7 @@ report-check: report
 
 # The experiments (experiments/catalog, idemsim experiment --list): each
 # writes results/NAME/cells.csv and cells.json (experiments/FORMAT.md) on
-# every core; make exp-NAME runs one. All of them take about six minutes
+# every core; make exp-NAME runs one. All of them take about a minute
 # on this 2-core machine (README, "Experiments"). Ctrl-C keeps the
 # finished cells: rerun the experiment's command with --resume.
 EXPERIMENTS := network-loss duplicates in-progress-retry isolation crashes store-loss \

@@ -10,6 +10,7 @@ import (
 
 	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/experiments/catalog"
+	"github.com/idemsim/idemsim/internal/gctune"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
@@ -192,8 +193,10 @@ func runnerCells(b *testing.B) (*experiments.Experiment, []int) {
 // experiment runner on 1 and 2 workers, and reports seeds/s and
 // "sim-speedup", virtual time simulated per wall time. Run it with -cpu 2
 // (or more): the runner's speed-up is workers-2's seeds/s over
-// workers-1's.
+// workers-1's. The collector is set as idemsim sets it (gctune); GOGC=100
+// in the environment measures Go's default.
 func BenchmarkRunner(b *testing.B) {
+	gctune.Apply() // as idemsim runs
 	e, only := runnerCells(b)
 	for _, workers := range []int{1, 2} {
 		b.Run("workers-"+strconv.Itoa(workers), func(b *testing.B) {
@@ -218,6 +221,7 @@ func BenchmarkRunner(b *testing.B) {
 // every 100 seeds: the runner adds each seed into its cell's sums and
 // keeps no seed, so the peak must not grow with the seeds.
 func BenchmarkRunnerMemory(b *testing.B) {
+	gctune.Apply() // as idemsim runs
 	e, _ := runnerCells(b)
 	for _, n := range []uint64{1000, 100_000} {
 		b.Run(strconv.FormatUint(n, 10)+"-seeds", func(b *testing.B) {

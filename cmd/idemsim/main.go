@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/idemsim/idemsim/internal/gctune"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim/api"
 )
@@ -34,6 +35,7 @@ Run 'idemsim run --help' for the world, client and fault flags.
 `
 
 func main() {
+	gctune.Apply()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
