@@ -44,6 +44,9 @@ test: lint
 	cd tools/pgscript && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # Kernel, workload and oracle benchmarks on one core; figures go in the README.
+# (The README's figures come from the go test commands it quotes, at Go's
+# default collector but for BenchmarkRunner, which sets idemsim's; here
+# GOGC=400 applies to all.)
 bench:
 	$(GO) test -run '^$$' -bench . -cpu 1 -count 5 ./sim ./experiments ./check ./sim/db ./sim/db/sql ./sim/kv ./sim/gateway ./sim/queue
 
