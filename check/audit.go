@@ -38,6 +38,10 @@ var Kinds = []Kind{Duplicate, Lost, Stuck, WrongAnswer}
 // is the failure a run shows.
 const NonLinearizable Kind = "nonlinearizable"
 
+// Findings lists every kind either oracle names, in the order a run's
+// first is picked: the audit's (Kinds), then NonLinearizable.
+var Findings = append(append([]Kind{}, Kinds...), NonLinearizable)
+
 // Violation is one business operation that broke a rule.
 type Violation struct {
 	Kind    Kind

@@ -167,13 +167,12 @@ func linearize(res *world.Result, timeout time.Duration, how shortcuts) (Lineari
 		timeout = DefaultTimeout
 	}
 	lin := Linearization{Contract: contract, Timeout: timeout, Counts: make(map[Verdict]int), Breaches: make(map[Breach]int)}
-	effects := effectsByOp(res.Ledger)
-	concluded, copied := perAttempt(res)
+	c := &checker{res: res, contract: contract, timeout: timeout, how: how, effects: effectsByOp(res.Ledger)}
+	c.concluded, c.copied = perAttempt(res)
 	groups := partition(res)
 	lin.Partitions = make([]Partition, 0, len(groups))
-	var sc scratch
 	for i := range groups {
-		p := groups[i].check(res, contract, effects, concluded, copied, timeout, how, &sc)
+		p := c.check(&groups[i])
 		lin.Counts[p.Verdict]++
 		if p.Verdict == Illegal && p.Breach != "" {
 			lin.Breaches[p.Breach]++
@@ -398,32 +397,38 @@ func perAttempt(res *world.Result) (concluded []reading, copied []bool) {
 	return concluded, copied
 }
 
-// scratch is memory that one run's check reuses from partition to
-// partition: most partitions pass in the order sent, and allocating anew
-// for each cost more than checking them.
-type scratch struct {
+// checker is one run's check: what every partition's reads, and the
+// memory it reuses from partition to partition (most partitions pass in
+// the order sent, and allocating anew for each cost more than checking
+// them).
+type checker struct {
+	res       *world.Result
+	contract  api.Contract
+	timeout   time.Duration
+	how       shortcuts
+	effects   map[api.OpID]int
+	concluded []reading // by attempt
+	copied    []bool    // by attempt
+
 	events  []event
 	clients []string
 	finals  []int
 	slab    slab
 }
 
-// check builds the partition's porcupine history and checks it.
-func (g *group) check(res *world.Result, contract api.Contract, effects map[api.OpID]int, concluded []reading, copied []bool,
-	timeout time.Duration, how shortcuts, sc *scratch) Partition {
+// check builds the partition's history and checks it.
+func (c *checker) check(g *group) Partition {
 	p := Partition{Ops: g.ops, Keys: g.keys, Attempts: len(g.attempts)}
 	// The partitions' operations are disjoint: their final counts are cut
 	// from one array, never written again.
-	final := grow(&sc.finals, len(g.ops))
+	final := grow(&c.finals, len(g.ops))
 	for i, o := range g.ops {
-		final[i] = effects[o]
+		final[i] = c.effects[o]
 	}
-	events := g.history(res, concluded, final, copied, how.fold, &p.Folded, sc)
+	events := c.history(g, final, &p.Folded)
+	sp := spec{contract: c.contract, rules: strict, ops: g.ops, keys: g.keys, final: final}
 	// What porcupine needs is built only for a partition it must search,
 	// or draw.
-	sp := func() *spec {
-		return &spec{contract: contract, rules: strict, ops: g.ops, keys: g.keys, final: final}
-	}
 	ported := func() []porcupine.Operation {
 		history := make([]porcupine.Operation, len(events))
 		for i, e := range events {
@@ -431,21 +436,22 @@ func (g *group) check(res *world.Result, contract api.Contract, effects map[api.
 		}
 		return history
 	}
-	if how.witness {
-		quick := spec{contract: contract, rules: strict, ops: g.ops, keys: g.keys, final: final, slab: &sc.slab}
+	if c.how.witness {
+		quick := sp
+		quick.slab = &c.slab
 		switch {
 		case len(quick.initial()) == 0:
 			// The final counts are ones the contract never allows (an
 			// operation that took effect twice where once is the most):
 			// no order can help, and no search is needed to say so.
-			p.Verdict, p.Breach, p.History, p.spec, p.timeout = Illegal, BreachEffects, ported(), sp(), timeout
+			p.Verdict, p.Breach, p.History, p.spec, p.timeout = Illegal, BreachEffects, ported(), sp.kept(), c.timeout
 			return p
 		case quick.accepts(events):
 			p.Verdict = OK
 			return p
 		}
 	}
-	return porcupineCheck(p, sp(), ported(), timeout)
+	return porcupineCheck(p, sp.kept(), ported(), c.timeout)
 }
 
 // porcupineCheck has porcupine search a partition's history.
@@ -497,13 +503,14 @@ type event struct {
 // at the same moment (the client keeps the first answer to come, from
 // either), unanswered ones folded (counted in *folded), then the audit
 // read.
-func (g *group) history(res *world.Result, concluded []reading, final []int, copied []bool, fold bool, folded *int, sc *scratch) []event {
-	ops := sc.events[:0]
-	defer func() { sc.events = ops }()
+func (c *checker) history(g *group, final []int, folded *int) []event {
+	res, fold := c.res, c.how.fold
+	ops := c.events[:0]
+	defer func() { c.events = ops }()
 	// A partition has a few operations, keys and clients: they are found
 	// by looking along short slices, which costs less than maps.
-	clients := sc.clients[:0]
-	defer func() { sc.clients = clients }()
+	clients := c.clients[:0]
+	defer func() { c.clients = clients }()
 	clientID := func(name string) int {
 		id := slices.Index(clients, name)
 		if id < 0 {
@@ -537,7 +544,7 @@ func (g *group) history(res *world.Result, concluded []reading, final []int, cop
 		last = max(last, int64(a.Call))
 		in := request{Kind: a.Kind, Op: slices.Index(g.ops, a.Op), Key: slices.Index(g.keys, a.Key), Client: a.Client, N: a.N}
 		k := unansweredKey{in.Op, in.Key, a.Kind, 0}
-		if copied[i] {
+		if c.copied[i] {
 			wait(k, a, true)
 		}
 		if a.TimedOut {
@@ -546,7 +553,7 @@ func (g *group) history(res *world.Result, concluded []reading, final []int, cop
 		}
 		last = max(last, int64(a.Return))
 		ops = append(ops, event{client: clientID(a.Client), in: in, call: int64(a.Call),
-			out: answer{Status: a.Status, Resource: a.Resource, Reading: concluded[i]}, ret: int64(a.Return),
+			out: answer{Status: a.Status, Resource: a.Resource, Reading: c.concluded[i]}, ret: int64(a.Return),
 			note: note{one: sentOnly{a: a}}})
 	}
 	for j, k := range order {

@@ -92,6 +92,10 @@ type spec struct {
 	slab  *slab // where states are cut from; nil: each is allocated
 }
 
+// kept is a copy of sp to keep: a specification porcupine is handed, or a
+// partition holds for its picture, is allocated only then.
+func (sp spec) kept() *spec { return &sp }
+
 // known reports whether the contract has a specification.
 func known(c api.Contract) bool {
 	return slices.Contains(api.Contracts(), c)

@@ -149,25 +149,19 @@ func BenchmarkSweepMemory(b *testing.B) {
 		b.Run(strconv.FormatUint(n, 10)+"-seeds", func(b *testing.B) {
 			cfg := experiments.Standard(models.Naive, 0)
 			cfg.Servers, cfg.Clients, cfg.OpsPerClient = 2, 2, 2
-			var peak uint64
-			var ms runtime.MemStats
+			var heap heapPeak
 			var dups int
 			for b.Loop() {
-				runtime.GC()
-				peak = 0
+				heap.reset()
 				err := experiments.Sweep(cfg, 1, n, 2, func(r experiments.SeedResult) {
 					dups += r.Counts[0]
-					if r.Seed%100 == 0 {
-						runtime.ReadMemStats(&ms)
-						peak = max(peak, ms.HeapInuse)
-					}
+					heap.sample(r.Seed)
 				})
 				if err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
-			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
+			heap.report(b, n)
 		})
 	}
 }
@@ -225,24 +219,42 @@ func BenchmarkRunnerMemory(b *testing.B) {
 	e, _ := runnerCells(b)
 	for _, n := range []uint64{1000, 100_000} {
 		b.Run(strconv.FormatUint(n, 10)+"-seeds", func(b *testing.B) {
-			var ms runtime.MemStats
-			var peak uint64
+			var heap heapPeak
 			for b.Loop() {
-				runtime.GC()
-				peak = 0
+				heap.reset()
 				_, err := experiments.Run(context.Background(), e, experiments.Options{Seeds: n, Workers: 2, Only: []int{0},
-					OnSeed: func(s *experiments.Seed) {
-						if s.Seed%100 == 0 {
-							runtime.ReadMemStats(&ms)
-							peak = max(peak, ms.HeapInuse)
-						}
-					}})
+					OnSeed: func(s *experiments.Seed) { heap.sample(s.Seed) }})
 				if err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
-			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
+			heap.report(b, n)
 		})
 	}
+}
+
+// heapPeak is the peak of the heap in use during a sweep, sampled every
+// 100 seeds (reading the memory statistics stops the world).
+type heapPeak struct {
+	ms   runtime.MemStats
+	peak uint64
+}
+
+// reset collects the garbage before a sweep and forgets the last peak.
+func (h *heapPeak) reset() {
+	runtime.GC()
+	h.peak = 0
+}
+
+func (h *heapPeak) sample(seed uint64) {
+	if seed%100 == 0 {
+		runtime.ReadMemStats(&h.ms)
+		h.peak = max(h.peak, h.ms.HeapInuse)
+	}
+}
+
+// report gives the peak and the seeds per second of the sweeps of n seeds.
+func (h *heapPeak) report(b *testing.B, n uint64) {
+	b.ReportMetric(float64(h.peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
 }

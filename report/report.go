@@ -3,7 +3,6 @@ package report
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -72,7 +71,7 @@ func Build(o Options) (*Summary, error) {
 		}
 		if x.Swarm != nil {
 			data.SwarmRan = true
-			cx, err := counterexamples(x, o.MaxShrinkRuns, filepath.Join(o.Dir, CounterexamplesDir))
+			cx, err := counterexamples(x, o.MaxShrinkRuns)
 			if err != nil {
 				return nil, err
 			}
@@ -142,8 +141,8 @@ func render(dir string, figs []Figure) ([]File, error) {
 }
 
 // counterexamples shrinks each of the swarm's failures, in its order, and
-// draws the shortest of each strategy into dir.
-func counterexamples(x *Experiment, maxRuns int, dir string) ([]Counterexample, error) {
+// keeps the shortest of each strategy.
+func counterexamples(x *Experiment, maxRuns int) ([]Counterexample, error) {
 	fs := x.Swarm.Failures
 	all := make([]*Counterexample, len(fs))
 	err := parallel(len(fs), func(i int) error {
@@ -170,13 +169,6 @@ func counterexamples(x *Experiment, maxRuns int, dir string) ([]Counterexample, 
 		case shorter(c, &out[i]):
 			out[i] = *c
 		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	err = parallel(len(out), func(i int) error { return out[i].draw(dir) })
-	if err != nil {
-		return nil, err
 	}
 	return out, nil
 }

@@ -119,12 +119,15 @@ func (x *Counterexample) draw(dir string) error {
 	return diagram.Write(x.run, x.rep, diagram.Options{Linearization: &x.lin}, "", filepath.Join(dir, x.Image+".png"))
 }
 
-// writeCounterexamples writes dir's README.md, which lists the
-// counterexamples drawn there, and removes the diagrams of strategies the
-// swarm no longer catches. It returns the files it wrote and kept.
+// writeCounterexamples fills dir: each counterexample's diagram, a
+// README.md that lists them, and none of the diagrams of strategies the
+// swarm no longer catches. It returns the files it wrote.
 func writeCounterexamples(dir string, cx []Counterexample) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
+	}
+	if err := parallel(len(cx), func(i int) error { return cx[i].draw(dir) }); err != nil {
+		return nil, err
 	}
 	var b strings.Builder
 	b.WriteString("# Counterexamples\n\n")

@@ -64,7 +64,7 @@ func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
 		return nil, err
 	}
 	if kind == "" {
-		for _, k := range append(slices.Clone(check.Kinds), check.NonLinearizable) {
+		for _, k := range check.Findings {
 			if len(shown(res, k)) > 0 {
 				kind = k
 				break

@@ -25,7 +25,7 @@ type shrinkOptions struct {
 func shrinkFlags(o *shrinkOptions) *flagSet {
 	fs := &flagSet{cmd: "shrink"}
 	var kinds []string
-	for _, k := range append(slices.Clone(check.Kinds), check.NonLinearizable) {
+	for _, k := range check.Findings {
 		kinds = append(kinds, string(k))
 	}
 	fs.add("kind", "KIND", "the violation to keep: "+strings.Join(kinds, ", ")+" (default: the first the run shows, in that order)", func(s string) error {
