@@ -109,7 +109,7 @@ report-check: report
 # on this 2-core machine (README, "Experiments"). Ctrl-C keeps the
 # finished cells: rerun the experiment's command with --resume.
 EXPERIMENTS := network-loss duplicates in-progress-retry isolation crashes store-loss \
-	gateway retention-window multi-server client-policy swarm
+	gateway retention-window multi-server client-policy budget-lease swarm
 
 experiments: build
 	@for e in $(EXPERIMENTS); do $(IDEMSIM) experiment $$e || exit 1; done

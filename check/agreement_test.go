@@ -80,7 +80,8 @@ type agreed struct {
 // expectsIllegal lists, for each operation, why porcupine must find its
 // partition illegal for its final counts: the audit finds it duplicate
 // (unless the contract is none, which promises nothing about repeats),
-// lost or wrong-answer; or, under 202-then-poll, a 202 accepted it, no
+// lost or wrong-answer (never for stuck, unconfirmed or an orphan charge
+// alone, which contradict no answer); or, under 202-then-poll, a 202 accepted it, no
 // client was told it failed, and the ledger has no effect of it (the audit
 // calls it stuck if its client ran out of attempts).
 func expectsIllegal(res *world.Result, rep *check.Report) map[api.OpID][]string {
@@ -88,7 +89,7 @@ func expectsIllegal(res *world.Result, rep *check.Report) map[api.OpID][]string 
 	contract := res.Config.Strategy.Contract
 	for _, v := range rep.Violations {
 		switch {
-		case v.Kind == check.Stuck:
+		case v.Kind == check.Stuck, v.Kind == check.Unconfirmed, v.Kind == check.OrphanCharge:
 		case v.Kind == check.Duplicate && contract == api.ContractNone:
 		default:
 			why[v.Op] = append(why[v.Op], string(v.Kind))

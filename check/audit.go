@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,10 +28,29 @@ const (
 	// give-up status) although it took effect. The opposite error — "done"
 	// when nothing happened — is Lost.
 	WrongAnswer Kind = "wrong-answer"
+	// Unconfirmed: the operation took effect, but no client that submitted
+	// it was told: each ran out of attempts (none concluded done or
+	// failed). The business did the work; the customer does not know.
+	Unconfirmed Kind = "unconfirmed"
+	// OrphanCharge: the gateway holds more charges of the operation (not
+	// refunded) than the strategy's ledger tables hold payment rows for it
+	// at the end of the run: money moved that no business record accounts
+	// for. Judged only for a strategy that keeps ledger tables.
+	OrphanCharge Kind = "orphan-charge"
 )
 
-// Kinds lists the violation kinds in report order.
-var Kinds = []Kind{Duplicate, Lost, Stuck, WrongAnswer}
+// NumKinds is len(Kinds), for arrays indexed by kind.
+const NumKinds = 6
+
+// Kinds lists the violation kinds in report order: the three that break
+// the exactly-once promise (duplicate, lost, wrong-answer: safety) come
+// first as they always have, with stuck (availability) among them in its
+// historical place; then the two that are about what was left unsaid or
+// unrecorded.
+var Kinds = []Kind{Duplicate, Lost, Stuck, WrongAnswer, Unconfirmed, OrphanCharge}
+
+// Index is k's position in Kinds, or -1.
+func (k Kind) Index() int { return slices.Index(Kinds, k) }
 
 // NonLinearizable is porcupine's finding rather than the audit's: an
 // operation in a partition Linearize finds illegal. It is not in Kinds
@@ -48,10 +68,40 @@ type Violation struct {
 	Op      api.OpID
 	Effects int      // ledger rows for the operation
 	Clients []string // clients that submitted it, with their conclusion
+	// Orphans and OrphanCents: for an orphan charge, how many of the
+	// operation's charges no payment row accounts for, and their money.
+	Orphans     int
+	OrphanCents int64
+	// Cause: for stuck and unconfirmed, why the client gave up (GiveUp).
+	Cause *GiveUp
 }
 
 func (v Violation) String() string {
-	return string(v.Kind) + " " + v.Op.String() + ": took effect " + strconv.Itoa(v.Effects) + "x; " + strings.Join(v.Clients, ", ")
+	s := string(v.Kind) + " " + v.Op.String() + ": took effect " + strconv.Itoa(v.Effects) + "x"
+	if v.Kind == OrphanCharge {
+		s += ", " + plural(v.Orphans, "gateway charge") + " (" + Cents(v.OrphanCents) + ") with no payment row"
+	}
+	s += "; " + strings.Join(v.Clients, ", ")
+	if v.Cause != nil {
+		s += "; gave up: " + v.Cause.String()
+	}
+	return s
+}
+
+// Cents prints an amount of money in cents as dollars: "$12.34".
+func Cents(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	return fmt.Sprintf("%s$%d.%02d", sign, c/100, c%100)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // Report is the audit of one run.
@@ -62,9 +112,14 @@ type Report struct {
 	Effects     int    // ledger rows (created or deleted) and gateway charges
 	Beliefs     [4]int // submissions by client conclusion, indexed by world.Belief
 	Counts      map[Kind]int
-	Violations  []Violation  // by operation, then kind
-	LatencyP50  sim.Duration // first attempt to conclusion, concluded submissions only
-	LatencyP99  sim.Duration
+	Violations  []Violation // by operation, then kind
+	// OrphanCents is the money of every orphan charge, in cents.
+	OrphanCents int64
+	// GiveUps counts the stuck and unconfirmed operations by the class
+	// of their cause (GiveUp.Class), in the order first met.
+	GiveUps    []ClassCount
+	LatencyP50 sim.Duration // first attempt to conclusion, concluded submissions only
+	LatencyP99 sim.Duration
 }
 
 // Violated reports whether any violation of kind k (any kind, if k is "")
@@ -80,6 +135,8 @@ func (r *Report) Violated(k Kind) bool {
 func Audit(res *world.Result) Report {
 	rep := Report{Counts: make(map[Kind]int), Attempts: len(res.History), Effects: len(res.Ledger)}
 	effects := effectsByOp(res.Ledger)
+	orphans := orphanCharges(res)
+	var why *giveUps
 	type opStory struct {
 		op       api.OpID
 		outcomes []world.Outcome
@@ -118,9 +175,22 @@ func Audit(res *world.Result) Report {
 				exhausted = true
 			}
 		}
-		add := func(k Kind) {
+		add := func(k Kind) *Violation {
 			rep.Counts[k]++
 			rep.Violations = append(rep.Violations, Violation{Kind: k, Op: s.op, Effects: n, Clients: clients})
+			return &rep.Violations[len(rep.Violations)-1]
+		}
+		gaveUp := func(v *Violation) {
+			if why == nil {
+				why = newGiveUps(res)
+			}
+			for _, o := range s.outcomes {
+				if o.Belief == world.Exhausted {
+					v.Cause = why.of(o)
+					rep.GiveUps = tally(rep.GiveUps, v.Cause.Class)
+					return
+				}
+			}
 		}
 		if n > 1 {
 			add(Duplicate)
@@ -129,10 +199,18 @@ func Audit(res *world.Result) Report {
 			add(Lost)
 		}
 		if exhausted && n == 0 {
-			add(Stuck)
+			gaveUp(add(Stuck))
 		}
 		if failed && n > 0 {
 			add(WrongAnswer)
+		}
+		if exhausted && n > 0 && !done && !failed {
+			gaveUp(add(Unconfirmed))
+		}
+		if o, ok := orphans[s.op]; ok {
+			v := add(OrphanCharge)
+			v.Orphans, v.OrphanCents = o.charges, o.cents
+			rep.OrphanCents += o.cents
 		}
 	}
 	slices.Sort(latencies)
@@ -161,6 +239,57 @@ func effectsByOp(ledger []world.Row) map[api.OpID]int {
 		effects[row.Op] = max(effects[row.Op], perSource[k])
 	}
 	return effects
+}
+
+// orphan is what an operation's orphan charges come to.
+type orphan struct {
+	charges int
+	cents   int64
+}
+
+// orphanCharges finds, per operation, the gateway charges (not refunded)
+// beyond the payment rows the strategy's ledger tables hold for it (rows
+// created; a deletion does not unmake the record of a payment). Which of
+// an operation's charges is the orphan does not matter: they are all for
+// its amount. A strategy with no ledger tables keeps no business record
+// to compare, so nothing is judged for it.
+func orphanCharges(res *world.Result) map[api.OpID]orphan {
+	if len(res.Config.Strategy.Ledger) == 0 {
+		return nil
+	}
+	type tableOp struct {
+		table string
+		op    api.OpID
+	}
+	rows := make(map[tableOp]int)
+	recorded := make(map[api.OpID]int)
+	charges := make(map[api.OpID][]int64)
+	for _, r := range res.Ledger {
+		switch {
+		case r.Source == world.SourceGateway:
+			charges[r.Op] = append(charges[r.Op], r.Amount)
+		case !r.Deleted:
+			k := tableOp{r.Source, r.Op}
+			rows[k]++
+			recorded[r.Op] = max(recorded[r.Op], rows[k])
+		}
+	}
+	var out map[api.OpID]orphan
+	for op, amounts := range charges {
+		extra := len(amounts) - recorded[op]
+		if extra <= 0 {
+			continue
+		}
+		if out == nil {
+			out = make(map[api.OpID]orphan)
+		}
+		o := orphan{charges: extra}
+		for _, a := range amounts[len(amounts)-extra:] {
+			o.cents += a
+		}
+		out[op] = o
+	}
+	return out
 }
 
 // quantile is the nearest-rank quantile of sorted values.

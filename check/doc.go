@@ -2,8 +2,12 @@
 // agree.
 //
 // Audit compares a run's ledger with what each client concluded and names
-// every violation (duplicate, lost, stuck, wrong-answer) per business
-// operation, as DESIGN.md defines them. It sees the end state only.
+// every violation per business operation: duplicate, lost, stuck,
+// wrong-answer, unconfirmed (it took effect and every client gave up
+// untold) and orphan-charge (money the gateway moved that no payment row
+// accounts for, with its amount); for each stuck or unconfirmed one it
+// says why the client gave up (GiveUp). It sees the end state, the
+// answers and the faults that fired.
 //
 // Linearize checks the run's history with porcupine against the sequential
 // specification of the response contract the strategy declares (spec.go):
@@ -68,6 +72,12 @@
 //     its client ran out of attempts; in a run cut short by its deadline
 //     the client is unfinished, which the audit does not judge).
 //
+// Stuck, unconfirmed and orphan-charge are never on the right-hand side:
+// each is about a client that gave up or money nobody recorded, and no
+// answer a client was given contradicts them, so every contract allows
+// them (porcupine finds them legal). They are the audit's alone, as the
+// business's losses rather than broken promises.
+//
 // Early and names breaches are porcupine's own: the end state is possible,
 // but a client was told "done" before anything that could have done it had
 // begun (early-409's 409 to a second request while the first is still
@@ -76,9 +86,6 @@
 // with another payment than its own (a key reused for a second operation,
 // answered with the first's). The audit cannot see these, so the report
 // names them, and the summary counts them beside the illegal partitions.
-// Stuck alone (an operation given up with no effect, nothing promised) is
-// availability, not a contract breach, and porcupine finds it legal.
-//
 // A disagreement is a bug in one of the two; TestAuditAndPorcupineAgree
 // looks for one over thousands of random-fault worlds of every strategy.
 package check

@@ -25,8 +25,9 @@ type Experiment struct {
 	// Swarm: the experiment reports, per strategy and level, the first
 	// seed that showed a duplicate or a lost operation.
 	Swarm bool
-	// Cells in results order: by strategy (registry order), isolation
-	// level (api.AllLevels order), then value.
+	// Cells in results order: by strategy (registry order), its variants
+	// (Cell.Variant, as declared),
+	// isolation level (api.AllLevels order), then value.
 	Cells []Cell
 }
 
@@ -40,14 +41,28 @@ type Value struct {
 // world for a seed.
 type Cell struct {
 	Strategy api.Strategy
+	// Variant names what the cell's worlds change in the strategy or in
+	// the world it relies on, when an experiment compares several such
+	// variants of one strategy ("lease=10s": a switch; "lease=10s
+	// idempotent-gateway"); "" for the strategy as it is.
+	Variant string
 	Level    api.Level
 	Value    int // index into the experiment's Values
 	Config   func(seed uint64) world.Config
 }
 
+// Name is the cell's strategy as results name it: the strategy, then its
+// variant, if any, after a space ("stripe-replay lease=10s").
+func (c *Cell) Name() string {
+	if c.Variant == "" {
+		return c.Strategy.Name
+	}
+	return c.Strategy.Name + " " + c.Variant
+}
+
 // Key names a cell in results, shard and state files.
 func (c *Cell) Key(e *Experiment) CellKey {
-	return CellKey{Strategy: c.Strategy.Name, Isolation: c.Level.Slug(), Value: e.Values[c.Value].Label}
+	return CellKey{Strategy: c.Name(), Isolation: c.Level.Slug(), Value: e.Values[c.Value].Label}
 }
 
 // CellKey is a cell's name: strategy, isolation level and value.

@@ -80,6 +80,9 @@ type CellResult struct {
 	MoneyAsked      int64    `json:"money_asked"`
 	MoneyMoved      int64    `json:"money_moved"`
 	MoneyRatio      num      `json:"money_ratio"`
+	Unconfirmed     Interval `json:"unconfirmed"`
+	OrphanCharge    Interval `json:"orphan_charge"`
+	MoneyOrphaned   int64    `json:"money_orphaned"`
 }
 
 // Result computes cell i's figures from its sums.
@@ -90,12 +93,14 @@ func (e *Experiment) Result(i int, a *Acc) CellResult {
 	r := CellResult{
 		Strategy: k.Strategy, Isolation: k.Isolation, Value: k.Value, X: num(e.Values[c.Value].X),
 		Seeds: a.Seeds, Ops: a.Ops,
-		Duplicate: interval(a.Counts[kindIndex(check.Duplicate)], a.Ops), Lost: interval(a.Counts[kindIndex(check.Lost)], a.Ops),
-		Stuck: interval(a.Counts[kindIndex(check.Stuck)], a.Ops), WrongAnswer: interval(a.Counts[kindIndex(check.WrongAnswer)], a.Ops),
+		Duplicate: interval(a.Counts[check.Duplicate.Index()], a.Ops), Lost: interval(a.Counts[check.Lost.Index()], a.Ops),
+		Stuck: interval(a.Counts[check.Stuck.Index()], a.Ops), WrongAnswer: interval(a.Counts[check.WrongAnswer.Index()], a.Ops),
 		NonLinearizable: interval(a.NonLin, a.Ops),
 		LatencyP50:      num(h.Quantile(0.5)), LatencyP99: num(h.Quantile(0.99)),
 		Aborts40001: a.Serialization, Aborts40P01: a.Deadlocks, Aborts23505: a.Unique, LockWaits: a.LockWaits,
 		MoneyAsked: a.Asked, MoneyMoved: a.Moved,
+		Unconfirmed: interval(a.Counts[check.Unconfirmed.Index()], a.Ops), OrphanCharge: interval(a.Counts[check.OrphanCharge.Index()], a.Ops),
+		MoneyOrphaned: a.Orphaned,
 	}
 	if a.Ops > 0 {
 		r.AttemptsPerOp = num(float64(a.Attempts) / float64(a.Ops))
@@ -107,15 +112,6 @@ func (e *Experiment) Result(i int, a *Acc) CellResult {
 		r.LatencyHist = append(r.LatencyHist, bucket{num(BucketBound(b)), n})
 	}
 	return r
-}
-
-func kindIndex(k check.Kind) int {
-	for i, x := range check.Kinds {
-		if x == k {
-			return i
-		}
-	}
-	panic("experiments: unknown kind " + string(k))
 }
 
 // Failure is a swarm's first failing seed for one strategy at one level.
@@ -147,8 +143,12 @@ func (e *Experiment) CSVHeader() []string {
 	for _, m := range []string{"duplicate", "lost", "stuck", "wrong_answer", "nonlinearizable"} {
 		h = append(h, m+"_count", m+"_rate", m+"_low", m+"_high")
 	}
-	return append(h, "attempts_per_op", "latency_p50_ms", "latency_p99_ms",
+	h = append(h, "attempts_per_op", "latency_p50_ms", "latency_p99_ms",
 		"aborts_40001", "aborts_40P01", "aborts_23505", "lock_waits", "money_asked", "money_moved", "money_ratio")
+	for _, m := range []string{"unconfirmed", "orphan_charge"} {
+		h = append(h, m+"_count", m+"_rate", m+"_low", m+"_high")
+	}
+	return append(h, "money_orphaned")
 }
 
 // EncodeCSV is cells.csv for the cells' sums (every cell must be there).
@@ -178,8 +178,12 @@ func (e *Experiment) CSVRow(i int, a *Acc) []string {
 	for _, iv := range []Interval{r.Duplicate, r.Lost, r.Stuck, r.WrongAnswer, r.NonLinearizable} {
 		row = append(row, d(iv.Count), iv.Rate.String(), iv.Low.String(), iv.High.String())
 	}
-	return append(row, r.AttemptsPerOp.String(), r.LatencyP50.String(), r.LatencyP99.String(),
+	row = append(row, r.AttemptsPerOp.String(), r.LatencyP50.String(), r.LatencyP99.String(),
 		d(r.Aborts40001), d(r.Aborts40P01), d(r.Aborts23505), d(r.LockWaits), d(r.MoneyAsked), d(r.MoneyMoved), r.MoneyRatio.String())
+	for _, iv := range []Interval{r.Unconfirmed, r.OrphanCharge} {
+		row = append(row, d(iv.Count), iv.Rate.String(), iv.Low.String(), iv.High.String())
+	}
+	return append(row, d(r.MoneyOrphaned))
 }
 
 // marshal is json.Marshal without HTML escaping.

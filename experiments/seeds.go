@@ -34,16 +34,17 @@ func Standard(s api.Strategy, seed uint64) world.Config {
 // the run's history or its list of violations, so that a sweep's memory
 // does not grow with its seeds.
 type SeedResult struct {
-	Seed      uint64
-	TraceHash uint64
-	Counts    [4]int // violations by kind, in check.Kinds order
-	Beliefs   [4]int // submissions by conclusion, indexed by world.Belief
-	Ops       int
-	Attempts  int
-	Effects   int
-	End       sim.Time
-	Stop      sim.StopReason
-	Kernel    sim.Stats
+	Seed        uint64
+	TraceHash   uint64
+	Counts      [check.NumKinds]int // violations by kind, in check.Kinds order
+	Beliefs     [4]int              // submissions by conclusion, indexed by world.Belief
+	OrphanCents int64               // the money of the orphan charges
+	Ops         int
+	Attempts    int
+	Effects     int
+	End         sim.Time
+	Stop        sim.StopReason
+	Kernel      sim.Stats
 }
 
 func reduce(seed uint64, res *world.Result) SeedResult {
@@ -53,6 +54,7 @@ func reduce(seed uint64, res *world.Result) SeedResult {
 	for i, k := range check.Kinds {
 		r.Counts[i] = rep.Counts[k]
 	}
+	r.OrphanCents = rep.OrphanCents
 	return r
 }
 

@@ -110,28 +110,33 @@ func (h *Hist) Quantile(q float64) float64 {
 // the same figures in any grouping.
 type Seed struct {
 	Seed     uint64
-	Ops      int64    // business operations
-	Counts   [4]int64 // operations with each violation, in check.Kinds order
-	NonLin   int64    // operations in partitions porcupine found illegal
+	Ops      int64                 // business operations
+	Counts   [check.NumKinds]int64 // operations with each violation, in check.Kinds order
+	NonLin   int64                 // operations in partitions porcupine found illegal
 	Attempts int64
 	Latency  Hist // first attempt to conclusion, per concluded submission
 	// Database aborts: 40001, 40P01, 23505; lock waits.
 	Serialization, Deadlocks, Unique, LockWaits int64
 	// Money asked for and moved at the gateway, in cents (0 and 0 when the
-	// work is local).
-	Asked, Moved int64
+	// work is local), and the orphan charges' money.
+	Asked, Moved, Orphaned int64
 	// End is the virtual time the run lasted (for speed figures; no result
 	// depends on it).
 	End sim.Time
 }
 
-// Failed reports what shows the seed's run wrong, or "": its first safety
-// violation (duplicate or lost, in check.Kinds order), else
-// check.NonLinearizable when porcupine found a partition illegal (a breach
-// the audit cannot see, or 202-then-poll's accepted work never done).
+// FailureKinds are the audit's kinds that show a run wrong, in the order
+// a run's first is picked: money charged twice, a payment lost, money
+// moved that no record accounts for.
+var FailureKinds = []check.Kind{check.Duplicate, check.Lost, check.OrphanCharge}
+
+// Failed reports what shows the seed's run wrong, or "": its first
+// failure of FailureKinds, else check.NonLinearizable when porcupine found
+// a partition illegal (a breach the audit cannot see, or 202-then-poll's
+// accepted work never done).
 func (s *Seed) Failed() check.Kind {
-	for i, k := range check.Kinds {
-		if (k == check.Duplicate || k == check.Lost) && s.Counts[i] > 0 {
+	for _, k := range FailureKinds {
+		if s.Counts[k.Index()] > 0 {
 			return k
 		}
 	}
@@ -150,6 +155,7 @@ func ReduceSeed(seed uint64, res *world.Result) Seed {
 	for i, k := range check.Kinds {
 		s.Counts[i] = int64(rep.Counts[k])
 	}
+	s.Orphaned = rep.OrphanCents
 	if lin, err := check.Linearize(res, 0); err == nil {
 		s.NonLin = int64(len(lin.IllegalOps()))
 	}
@@ -158,7 +164,7 @@ func ReduceSeed(seed uint64, res *world.Result) Seed {
 			s.Latency[bucketOf(o.End.Sub(o.Start))]++
 		}
 	}
-	if res.Config.Charge {
+	if res.Config.Charges() {
 		s.Asked = res.Asked
 		for _, r := range res.Ledger {
 			if r.Source == world.SourceGateway {
@@ -172,11 +178,11 @@ func ReduceSeed(seed uint64, res *world.Result) Seed {
 // Acc is a cell's sums over the seeds run so far: what a shard file and a
 // partial state file keep, and what the results are computed from.
 type Acc struct {
-	Seeds    int64    `json:"seeds"`
-	Ops      int64    `json:"ops"`
-	Counts   [4]int64 `json:"counts"` // check.Kinds order
-	NonLin   int64    `json:"nonlinearizable"`
-	Attempts int64    `json:"attempts"`
+	Seeds    int64                 `json:"seeds"`
+	Ops      int64                 `json:"ops"`
+	Counts   [check.NumKinds]int64 `json:"counts"` // check.Kinds order
+	NonLin   int64                 `json:"nonlinearizable"`
+	Attempts int64                 `json:"attempts"`
 	// Latency is the histogram as bucket index → count, the empty buckets
 	// left out.
 	Latency       map[int]int64 `json:"latency"`
@@ -186,9 +192,9 @@ type Acc struct {
 	LockWaits     int64         `json:"lock_waits"`
 	Asked         int64         `json:"money_asked"`
 	Moved         int64         `json:"money_moved"`
-	// First is the lowest seed that showed a duplicate or a lost
-	// operation, or one porcupine found non-linearizable, and Kind the
-	// first of those it showed, in that order (0 and "": none).
+	Orphaned      int64         `json:"money_orphaned"`
+	// First is the lowest seed that failed (Seed.Failed), and Kind the
+	// first failure it showed (0 and "": none).
 	First uint64     `json:"first_failing_seed,omitempty"`
 	Kind  check.Kind `json:"first_failing_kind,omitempty"`
 }
@@ -197,7 +203,7 @@ type Acc struct {
 func (a *Acc) Add(s *Seed) {
 	one := Acc{Seeds: 1, Ops: s.Ops, Counts: s.Counts, NonLin: s.NonLin, Attempts: s.Attempts,
 		Serialization: s.Serialization, Deadlocks: s.Deadlocks, Unique: s.Unique, LockWaits: s.LockWaits,
-		Asked: s.Asked, Moved: s.Moved}
+		Asked: s.Asked, Moved: s.Moved, Orphaned: s.Orphaned}
 	for i, c := range s.Latency {
 		if c != 0 {
 			if one.Latency == nil {
@@ -233,6 +239,7 @@ func (a *Acc) Merge(b *Acc) {
 	a.LockWaits += b.LockWaits
 	a.Asked += b.Asked
 	a.Moved += b.Moved
+	a.Orphaned += b.Orphaned
 	if b.First != 0 && (a.First == 0 || b.First < a.First) {
 		a.First, a.Kind = b.First, b.Kind
 	}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,9 +21,9 @@ import (
 )
 
 // correctAt lists, per strategy, the levels at which it must show no
-// duplicate and no lost operation under any fault mix, with its default
-// switches and the clients' default reading of statuses (409 read as
-// done). "*" is every level. A strategy not listed is known to be wrong,
+// duplicate, no lost operation and no orphan charge (but for orphansAt)
+// under any fault mix, with its default switches and the clients' default
+// reading of statuses (409 read as done). "*" is every level. A strategy not listed is known to be wrong,
 // and the chaos must catch it. The reasons are in each strategy's file.
 var correctAt = map[string][]string{
 	"txn-check-insert":          {"serializable", "serializable-2pl"},
@@ -107,6 +108,22 @@ func levelsOf(s api.Strategy) []api.Level {
 func TestStrategiesUnderChaos(t *testing.T) {
 	n := chaosSeeds(t)
 	for _, s := range models.All() {
+		orphans := &orphanTally{}
+		if len(orphansAt[s.Name]) > 0 && n >= minSeedsToCatch {
+			// After every level's subtest: the orphans must have shown at
+			// one level at least.
+			t.Cleanup(func() {
+				orphans.Lock()
+				defer orphans.Unlock()
+				if orphans.levels == 0 {
+					return // -run chose none of its levels
+				}
+				assert.NotZero(t, orphans.seeds, "%s: orphan charges were expected (orphansAt) in %d worlds per level, and none showed\nreproduce: go test ./models -run '^TestStrategiesUnderChaos$/^%s/'", s.Name, n, s.Name)
+				if orphans.seeds > 0 {
+					t.Logf("%s: orphan charges as expected in %d worlds, the first at %s", s.Name, orphans.seeds, orphans.first)
+				}
+			})
+		}
 		for _, level := range levelsOf(s) {
 			t.Run(s.Name+"/"+level.Slug(), func(t *testing.T) {
 				t.Parallel()
@@ -119,7 +136,7 @@ func TestStrategiesUnderChaos(t *testing.T) {
 					return cfg
 				}
 				if correct {
-					soakCorrect(t, s, level, configOf, n)
+					soakCorrect(t, s, level, configOf, n, orphans)
 					return
 				}
 				first, runs := firstMatch(t, configOf, n, func(r experiments.SeedResult) bool {
@@ -152,11 +169,46 @@ var breachAt = map[string]map[string][]check.Breach{
 	"etag-412": {"dirty-reads": {check.BreachNames, check.BreachEarly}},
 }
 
+// orphansAt lists the strategies and levels that keep to exactly once (they
+// are in correctAt) but leave orphan charges when the work charges the
+// gateway, and so are correct for local work only: a crash between the
+// charge and the record, and a client that runs out of attempts before a
+// retry records it, leave money that no payment row accounts for, and
+// nothing else ever looks at the charge again. The soak allows orphans
+// at the levels listed and must find some at one of them at least (the
+// chaos charges in half its worlds); anywhere else an orphan fails it.
+//
+// stripe-replay, ietf-draft and atomic-phases hold the key in progress
+// across the charge, and without a lease shorter than the client's
+// patience nothing frees it: the budget-lease experiment shows the orphans
+// gone only with a lease well inside the client's budget and a gateway
+// that knows the forwarded key. etag-412 needs a read and a versioned
+// create to pass after the crash, and in the worlds where servers crash
+// every second its client sometimes gives up first (seed 330 at
+// repeatable-read and serializable); it has no lease to blame, and the
+// exposure does not depend on the level.
+var orphansAt = map[string][]string{
+	"stripe-replay": {"*"},
+	"ietf-draft":    {"*"},
+	"atomic-phases": {"*"},
+	"etag-412":      {"*"},
+}
+
+// orphanTally counts, over a strategy's levels, the worlds where the soak
+// found the orphan charges orphansAt expects.
+type orphanTally struct {
+	sync.Mutex
+	levels int // levels soaked
+	seeds  int
+	first  string // how to look at the first found
+}
+
 // soaked is what the soak keeps of a correct strategy's run: the audit's
 // counts and porcupine's.
 type soaked struct {
 	seed                uint64
 	duplicate, lost     int
+	orphans             int
 	partitions, unknown int
 	illegal             int
 	breaches            map[check.Breach]int
@@ -167,14 +219,17 @@ type soaked struct {
 // worlds, with both oracles: no duplicate, no lost operation, and no
 // partition porcupine finds illegal (but for breachAt, which must show),
 // with fewer than 0.1% of partitions unknown.
-func soakCorrect(t *testing.T, s api.Strategy, level api.Level, configOf func(uint64) world.Config, n uint64) {
+func soakCorrect(t *testing.T, s api.Strategy, level api.Level, configOf func(uint64) world.Config, n uint64, tally *orphanTally) {
 	rerun := testcmd.Rerun(t, "./models")
 	expected := breachAt[s.Name][level.Slug()]
+	orphansExpected := slices.Contains(orphansAt[s.Name], "*") || slices.Contains(orphansAt[s.Name], level.Slug())
 	var partitions, unknown, failures int
 	var shown *soaked
+	orphanSeeds := 0
+	orphanFirst := ""
 	err := experiments.SweepFunc(configOf, 1, n, runtime.GOMAXPROCS(0), func(seed uint64, res *world.Result) soaked {
 		rep := check.Audit(res)
-		r := soaked{seed: seed, duplicate: rep.Counts[check.Duplicate], lost: rep.Counts[check.Lost], breaches: map[check.Breach]int{}}
+		r := soaked{seed: seed, duplicate: rep.Counts[check.Duplicate], lost: rep.Counts[check.Lost], orphans: rep.Counts[check.OrphanCharge], breaches: map[check.Breach]int{}}
 		lin, err := check.Linearize(res, 0)
 		if err != nil {
 			r.linearizeErr = err
@@ -195,18 +250,37 @@ func soakCorrect(t *testing.T, s api.Strategy, level api.Level, configOf func(ui
 			}
 			unexpected -= r.breaches[b]
 		}
-		if r.duplicate == 0 && r.lost == 0 && unexpected == 0 && r.linearizeErr == nil {
+		orphans := r.orphans
+		if orphansExpected {
+			if orphans > 0 {
+				if orphanSeeds++; orphanSeeds == 1 {
+					orphanFirst = chaosRun(s, level, r.seed)
+				}
+			}
+			orphans = 0
+		}
+		if r.duplicate == 0 && r.lost == 0 && orphans == 0 && unexpected == 0 && r.linearizeErr == nil {
 			return
 		}
 		// The first few failures are enough to look at.
 		if failures++; failures <= 3 {
-			assert.Fail(t, "a violation", "%s at %s: seed %d: %d duplicate, %d lost; porcupine: %d illegal %v, error %v\n%s\n%s",
-				s.Name, level.Slug(), r.seed, r.duplicate, r.lost, r.illegal, r.breaches, r.linearizeErr, chaosRun(s, level, r.seed), rerun)
+			assert.Fail(t, "a violation", "%s at %s: seed %d: %d duplicate, %d lost, %d orphan charges; porcupine: %d illegal %v, error %v\n%s\n%s",
+				s.Name, level.Slug(), r.seed, r.duplicate, r.lost, orphans, r.illegal, r.breaches, r.linearizeErr, chaosRun(s, level, r.seed), rerun)
 		}
 	})
 	require.NoError(t, err, rerun)
 	t.Logf("%s at %s: %d worlds, %d partitions, %d unknown", s.Name, level.Slug(), n, partitions, unknown)
 	assert.LessOrEqual(t, float64(unknown), 0.001*float64(partitions), "%s at %s: %d of %d partitions unknown\n%s", s.Name, level.Slug(), unknown, partitions, rerun)
+	if orphanSeeds > 0 {
+		t.Logf("%s at %s: orphan charges in %d worlds, as orphansAt allows; the first: %s", s.Name, level.Slug(), orphanSeeds, orphanFirst)
+	}
+	tally.Lock()
+	tally.levels++
+	if tally.seeds == 0 {
+		tally.first = orphanFirst
+	}
+	tally.seeds += orphanSeeds
+	tally.Unlock()
 	if len(expected) > 0 && n >= minSeedsToCatch {
 		require.NotNil(t, shown, "%s at %s: porcupine was expected to find a breach (%v) in %d worlds\n%s", s.Name, level.Slug(), expected, n, rerun)
 		t.Logf("%s at %s: an expected breach %v, first at seed %d: %s", s.Name, level.Slug(), shown.breaches, shown.seed, chaosRun(s, level, shown.seed))

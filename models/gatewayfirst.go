@@ -27,12 +27,13 @@ var GatewayThenPersist = api.Strategy{
 	Rule: "replay the payment recorded with the key, else charge the gateway and record the payment only after it answers",
 	Position: "the usual checkout order, charge then record, which the thread's payments side says cannot be atomic: " +
 		"a crash or timeout after the charge leaves money moved and no record, and the retry charges again unless the gateway dedupes the forwarded key",
-	Contract:    api.ContractReplay,
-	Switches:    []api.Switch{api.SwitchDownstream},
-	Defaults:    api.Switches{Forward: true},
-	Schema:      []string{uniquePaymentsDDL},
-	Ledger:      []string{paymentsTable},
-	CrashPoints: []string{pointAfterCharge},
+	Contract:      api.ContractReplay,
+	Switches:      []api.Switch{api.SwitchDownstream},
+	Defaults:      api.Switches{Forward: true},
+	Schema:        []string{uniquePaymentsDDL},
+	Ledger:        []string{paymentsTable},
+	AlwaysCharges: true,
+	CrashPoints:   []string{pointAfterCharge},
 	Boot: func(st api.Settings) api.Server {
 		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
 			if resp, ok, err := recordedPayment(env.DB(), req.Key); err != nil {

@@ -27,13 +27,14 @@ var PersistThenGateway = api.Strategy{
 	Rule: "commit the key's pending row, lock it, look the forwarded key up at the gateway and charge only if no charge is there, then record the payment with the charge's id and finish the key",
 	Position: "the thread's payments side: store each state before the next step, and after a timeout or a crash ask the " +
 		"processor by the stored key whether the charge arrived, reconciling instead of charging again",
-	Contract:    api.ContractReplay,
-	Levels:      api.AllLevels(),
-	Switches:    []api.Switch{api.SwitchDownstream},
-	Defaults:    api.Switches{Forward: true},
-	Schema:      []string{uniquePaymentsDDL, keysDDL},
-	Ledger:      []string{paymentsTable},
-	CrashPoints: []string{pointAfterPending, pointAfterCharge},
+	Contract:      api.ContractReplay,
+	Levels:        api.AllLevels(),
+	Switches:      []api.Switch{api.SwitchDownstream},
+	Defaults:      api.Switches{Forward: true},
+	Schema:        []string{uniquePaymentsDDL, keysDDL},
+	Ledger:        []string{paymentsTable},
+	AlwaysCharges: true,
+	CrashPoints:   []string{pointAfterPending, pointAfterCharge},
 	Boot: func(st api.Settings) api.Server {
 		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
 			if _, err := claimKey(env.DB(), req); err != nil {

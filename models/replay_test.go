@@ -188,15 +188,17 @@ func TestReplayStrategiesApart(t *testing.T) {
 			name:  "crash-after-charge",
 			world: func(t *testing.T, s api.Strategy) world.Config { return crashAt(s, "after-charge") },
 			want: map[string]replayOutcome{
-				// The money moved; the payment is never recorded, and the
-				// client, honouring Retry-After, retries the in-flight key
-				// until its attempts run out.
-				"stripe-replay": {statuses: []int{0, 409, 409, 409}, belief: world.Exhausted, payments: 0, charges: 1},
-				"ietf-draft":    {statuses: []int{0, 409, 409, 409}, belief: world.Exhausted, payments: 0, charges: 1},
+				// The money moved; the payment is never recorded (an
+				// orphan charge), and the client, honouring Retry-After,
+				// retries the in-flight key until its attempts run out,
+				// never told (unconfirmed).
+				"stripe-replay": {verdicts: []check.Kind{check.Unconfirmed, check.OrphanCharge}, statuses: []int{0, 409, 409, 409}, belief: world.Exhausted, payments: 0, charges: 1},
+				"ietf-draft":    {verdicts: []check.Kind{check.Unconfirmed, check.OrphanCharge}, statuses: []int{0, 409, 409, 409}, belief: world.Exhausted, payments: 0, charges: 1},
 				// The completer charges again with the same key (the
 				// gateway replays it) and records the payment, after the
-				// client has given up.
-				"atomic-phases": {statuses: []int{0, 409, 409, 409}, belief: world.Exhausted, payments: 1, charges: 1},
+				// client has given up: no orphan, but the client was never
+				// told.
+				"atomic-phases": {verdicts: []check.Kind{check.Unconfirmed}, statuses: []int{0, 409, 409, 409}, belief: world.Exhausted, payments: 1, charges: 1},
 			},
 		},
 		{
@@ -209,10 +211,11 @@ func TestReplayStrategiesApart(t *testing.T) {
 			},
 			want: map[string]replayOutcome{
 				// The 502 is replayed until the client runs out of
-				// attempts; the audit does not count it (it took effect),
-				// but the client never learns the payment was made.
-				"stripe-replay": {statuses: []int{502, 502, 502, 502}, belief: world.Exhausted, payments: 0, charges: 1},
-				"ietf-draft":    {statuses: []int{502, 502, 502, 502}, belief: world.Exhausted, payments: 0, charges: 1},
+				// attempts: the card was charged, no payment row says so
+				// (an orphan charge), and the client never learns it
+				// (unconfirmed).
+				"stripe-replay": {verdicts: []check.Kind{check.Unconfirmed, check.OrphanCharge}, statuses: []int{502, 502, 502, 502}, belief: world.Exhausted, payments: 0, charges: 1},
+				"ietf-draft":    {verdicts: []check.Kind{check.Unconfirmed, check.OrphanCharge}, statuses: []int{502, 502, 502, 502}, belief: world.Exhausted, payments: 0, charges: 1},
 				"atomic-phases": {statuses: []int{502, 201}, belief: world.BelievedDone, payments: 1, charges: 1},
 			},
 		},
@@ -403,7 +406,7 @@ func TestAsync202(t *testing.T) {
 		}},
 		{name: "worker-crash-after-charge/forward", setup: both(charging, crashOnce("after-charge"))},
 		{name: "worker-crash-after-charge/no-forward", setup: both(charging, noForward, crashOnce("after-charge")),
-			want: map[check.Kind]int{check.Duplicate: 1}},
+			want: map[check.Kind]int{check.Duplicate: 1, check.OrphanCharge: 1}},
 	})
 }
 
@@ -424,7 +427,7 @@ func TestAsync202DualWrite(t *testing.T) {
 				assert.Equal(t, map[string]int{"payments": 1, world.SourceGateway: 1}, sources(res), rerun)
 			}},
 		{name: "crash-after-charge/no-forward", setup: both(charging, quickRedelivery, noForward, crashOnce("after-charge")),
-			want: map[check.Kind]int{check.Duplicate: 1}},
+			want: map[check.Kind]int{check.Duplicate: 1, check.OrphanCharge: 1}},
 	})
 }
 
@@ -441,7 +444,7 @@ func TestClientID(t *testing.T) {
 		}},
 		{name: "crash-after-charge/forward", setup: both(charging, crashOnce("after-charge"))},
 		{name: "crash-after-charge/no-forward", setup: both(charging, noForward, crashOnce("after-charge")),
-			want: map[check.Kind]int{check.Duplicate: 1}},
+			want: map[check.Kind]int{check.Duplicate: 1, check.OrphanCharge: 1}},
 	})
 }
 
@@ -462,18 +465,19 @@ func TestContentHash(t *testing.T) {
 }
 
 // Goal: gateway-then-persist charges again after a crash between the charge
-// and the insert; the gateway stops it only when the key is forwarded and
-// it deduplicates by key; a window gateway refuses the retry, which the
-// client reads as done while no payment is recorded. Method: one operation
+// and the insert (the first charge then recorded by nothing: an orphan);
+// the gateway stops it only when the key is forwarded and it deduplicates
+// by key; a window gateway refuses the retry, which the client reads as
+// done while no payment is recorded (the one charge is an orphan). Method: one operation
 // whose server crashes after the charge, per downstream setting and gateway
 // mode; the work setting does not matter.
 func TestGatewayThenPersist(t *testing.T) {
 	crash := crashOnce("after-charge")
 	runOneOpCases(t, models.GatewayThenPersist, []oneOpCase{
 		{name: "forward/idempotent", setup: crash},
-		{name: "no-forward/idempotent", setup: both(noForward, crash), want: map[check.Kind]int{check.Duplicate: 1}},
-		{name: "forward/none", setup: both(gatewayMode(gateway.None), crash), want: map[check.Kind]int{check.Duplicate: 1}},
-		{name: "forward/window", setup: both(gatewayMode(gateway.DuplicateWindow), crash),
+		{name: "no-forward/idempotent", setup: both(noForward, crash), want: map[check.Kind]int{check.Duplicate: 1, check.OrphanCharge: 1}},
+		{name: "forward/none", setup: both(gatewayMode(gateway.None), crash), want: map[check.Kind]int{check.Duplicate: 1, check.OrphanCharge: 1}},
+		{name: "forward/window", setup: both(gatewayMode(gateway.DuplicateWindow), crash), want: map[check.Kind]int{check.OrphanCharge: 1},
 			verify: func(t *testing.T, res *world.Result, rerun string) {
 				assert.Equal(t, map[string]int{world.SourceGateway: 1}, sources(res), "charged once, never recorded; %s", rerun)
 				assert.Equal(t, world.BelievedDone, res.Outcomes[0].Belief, rerun)
@@ -497,6 +501,6 @@ func TestPersistThenGateway(t *testing.T) {
 		{name: "forward/idempotent", setup: crash, verify: once},
 		{name: "forward/none", setup: both(gatewayMode(gateway.None), crash), verify: once},
 		{name: "forward/window", setup: both(gatewayMode(gateway.DuplicateWindow), crash), verify: once},
-		{name: "no-forward/none", setup: both(noForward, gatewayMode(gateway.None), crash), want: map[check.Kind]int{check.Duplicate: 1}},
+		{name: "no-forward/none", setup: both(noForward, gatewayMode(gateway.None), crash), want: map[check.Kind]int{check.Duplicate: 1, check.OrphanCharge: 1}},
 	})
 }

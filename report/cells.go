@@ -60,6 +60,9 @@ type Cell struct {
 	MoneyAsked      int64        `json:"money_asked"`
 	MoneyMoved      int64        `json:"money_moved"`
 	MoneyRatio      float64      `json:"money_ratio"`
+	Unconfirmed     Rate         `json:"unconfirmed"`
+	OrphanCharge    Rate         `json:"orphan_charge"`
+	MoneyOrphaned   int64        `json:"money_orphaned"`
 }
 
 // Failure is the first failing seed the swarm found for a strategy at a
@@ -107,7 +110,7 @@ func inputErr(format string, args ...any) error {
 // other experiment found comes after them, by name.
 var Order = []string{
 	"network-loss", "duplicates", "in-progress-retry", "isolation", "crashes", "store-loss",
-	"gateway", "retention-window", "multi-server", "client-policy", "swarm",
+	"gateway", "retention-window", "multi-server", "client-policy", "budget-lease", "swarm",
 }
 
 // CellsFile is the name of an experiment's results in its directory.
@@ -257,6 +260,8 @@ var Metrics = []Metric{
 	{"lost", "lost", func(c *Cell) *Rate { return &c.Lost }},
 	{"stuck", "stuck", func(c *Cell) *Rate { return &c.Stuck }},
 	{"wrong_answer", "wrong answer", func(c *Cell) *Rate { return &c.WrongAnswer }},
+	{"unconfirmed", "unconfirmed", func(c *Cell) *Rate { return &c.Unconfirmed }},
+	{"orphan_charge", "orphan charge", func(c *Cell) *Rate { return &c.OrphanCharge }},
 	{"nonlinearizable", "non-linearizable", func(c *Cell) *Rate { return &c.Nonlinearizable }},
 }
 
@@ -276,10 +281,26 @@ func (x *Experiment) plotted() []Metric {
 // the registry does not know after them, by name).
 func (x *Experiment) strategies() []string {
 	seen := map[string]bool{}
+	var variants []string // a strategy's variants, in cell order ("stripe-replay lease=10s")
 	for _, c := range x.Cells {
-		seen[c.Strategy] = true
+		base, _, variant := strings.Cut(c.Strategy, " ")
+		seen[base] = true
+		if variant && !slices.Contains(variants, c.Strategy) {
+			variants = append(variants, c.Strategy)
+		}
 	}
-	return ordered(seen)
+	var out []string
+	for _, name := range ordered(seen) {
+		if slices.ContainsFunc(x.Cells, func(c Cell) bool { return c.Strategy == name }) {
+			out = append(out, name)
+		}
+		for _, v := range variants {
+			if strings.HasPrefix(v, name+" ") {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 func ordered(seen map[string]bool) []string {

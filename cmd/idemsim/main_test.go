@@ -222,7 +222,7 @@ func TestInvalidInput(t *testing.T) {
 			code: 2, names: "--scenario and --scenario-file", accepted: "give one"},
 		{name: "out-is-a-file", args: []string{"run", "--out", "$DIR/f.faults"}, file: "x\n", code: 2, names: "--out $DIR/f.faults: is a file", accepted: "want a directory"},
 		{name: "out-parent-missing", args: []string{"run", "--out", "$DIR/no/such"}, code: 2, names: "--out $DIR/no/such", accepted: "does not exist"},
-		{name: "shrink-kind-unknown", args: []string{"shrink", "--kind", "slow"}, code: 2, names: `--kind: "slow"`, accepted: "(accepted: duplicate, lost, stuck, wrong-answer, nonlinearizable)"},
+		{name: "shrink-kind-unknown", args: []string{"shrink", "--kind", "slow"}, code: 2, names: `--kind: "slow"`, accepted: "(accepted: duplicate, lost, stuck, wrong-answer, unconfirmed, orphan-charge, nonlinearizable)"},
 		{name: "shrink-max-runs-zero", args: []string{"shrink", "--max-runs", "0"}, code: 2, names: `--max-runs: "0"`, accepted: "not an integer in [1, 1000000]"},
 		{name: "shrink-run-flag", args: []string{"shrink", "--servers", "0"}, code: 2, names: "idemsim shrink: --servers", accepted: "not an integer in [1, "},
 		{name: "shrink-out-directory", args: []string{"shrink", "--out", "$DIR"}, code: 2, names: "--out $DIR: is a directory", accepted: "want a file name"},

@@ -10,6 +10,7 @@ import (
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/db/sql"
 	"github.com/idemsim/idemsim/sim/world"
 )
@@ -24,8 +25,11 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 	fmt.Fprintf(w, "command    %s\n", command)
 	fmt.Fprintf(w, "strategy   %s (contract %s): %s\n", cfg.Strategy.Name, cfg.Strategy.Contract, cfg.Strategy.Rule)
 	work := "local (the payment row)"
-	if cfg.Charge {
+	switch {
+	case cfg.Charge:
 		work = "charge (the gateway, then the payment row)"
+	case cfg.Charges():
+		work = "charge (the strategy always charges the gateway, whatever --work)"
 	}
 	if st, err := cfg.Settings(); err == nil && len(cfg.Strategy.Switches) > 0 {
 		fmt.Fprintf(w, "switches   %s; work %s\n", st.Switches.Format(cfg.Strategy.Switches), work)
@@ -57,13 +61,29 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 		if rep.Counts[k] > 0 {
 			name = strings.ToUpper(name)
 		}
-		verdict = append(verdict, fmt.Sprintf("%s %d", name, rep.Counts[k]))
+		v := fmt.Sprintf("%s %d", name, rep.Counts[k])
+		if k == check.OrphanCharge && rep.OrphanCents > 0 {
+			v += " (" + check.Cents(rep.OrphanCents) + ")"
+		}
+		verdict = append(verdict, v)
 	}
 	fmt.Fprintf(w, "verdict    %s\n", strings.Join(verdict, "  "))
+	if len(rep.GiveUps) > 0 {
+		var causes []string
+		gave := 0
+		for _, c := range rep.GiveUps {
+			causes = append(causes, fmt.Sprintf("%s %d", c.Class, c.Count))
+			gave += c.Count
+		}
+		fmt.Fprintf(w, "gave up    %s stuck or unconfirmed, why: %s\n", plural(gave, "operation"), strings.Join(causes, ", "))
+	}
 	if linErr != nil {
 		fmt.Fprintf(w, "porcupine  not checked: %v\n", linErr)
 	} else {
 		fmt.Fprintf(w, "porcupine  %s\n", lin.Summary())
+		if note := oraclesNote(cfg, rep, lin); note != "" {
+			fmt.Fprintf(w, "oracles    %s\n", note)
+		}
 	}
 	fmt.Fprintf(w, "latency    p50 %v  p99 %v (first attempt to conclusion)\n", rep.LatencyP50.Round(time.Microsecond), rep.LatencyP99.Round(time.Microsecond))
 	fmt.Fprintf(w, "run        %v virtual, %s, %d events, trace %016x\n", res.End, res.Stop, res.Kernel.Events, res.TraceHash)
@@ -79,6 +99,30 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 		fmt.Fprintf(w, "  %s\n", v)
 		fmt.Fprintf(w, "    reproduce: %s --trace-op %s\n", command, v.Op)
 	}
+}
+
+// oraclesNote says why the audit and porcupine differ when they differ by
+// design (check's package documentation): porcupine judges the answers
+// against the contract the strategy promises, the audit the end state
+// against what the business needed.
+func oraclesNote(cfg *world.Config, rep *check.Report, lin *check.Linearization) string {
+	if lin.Counts[check.Illegal] > 0 {
+		return ""
+	}
+	var notes []string
+	if rep.Counts[check.Duplicate] > 0 && cfg.Strategy.Contract == api.ContractNone {
+		notes = append(notes, "contract none promises nothing about repeats, so its duplicates break no promise porcupine checks (the audit counts them: the business needed them avoided)")
+	}
+	var unseen []string
+	for _, k := range []check.Kind{check.Stuck, check.Unconfirmed, check.OrphanCharge} {
+		if rep.Counts[k] > 0 {
+			unseen = append(unseen, string(k))
+		}
+	}
+	if len(unseen) > 0 {
+		notes = append(notes, strings.Join(unseen, ", ")+" contradict no answer a client was given, so no contract forbids them (porcupine finds them legal; the audit reads the end state)")
+	}
+	return strings.Join(notes, "; ")
 }
 
 // ledgerSummary counts the effects by source: "800 payments rows, 3

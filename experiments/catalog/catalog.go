@@ -30,7 +30,7 @@ func All() []*experiments.Experiment { return all() }
 var all = sync.OnceValue(func() []*experiments.Experiment {
 	return []*experiments.Experiment{
 		networkLoss(), duplicates(), inProgressRetry(), isolation(), crashes(), storeLoss(),
-		gatewayModes(), retentionWindow(), multiServer(), clientPolicy(), swarm(),
+		gatewayModes(), retentionWindow(), multiServer(), clientPolicy(), budgetLease(), swarm(),
 	}
 })
 
@@ -299,6 +299,59 @@ func clientPolicy() *experiments.Experiment {
 				}
 				return cfg
 			}),
+	}
+}
+
+// leaseVariants are budget-lease's strategies: each strategy that holds a
+// key in progress, at its default lease and at shorter ones, against a
+// gateway that deduplicates nothing, and with a 10s lease against one
+// that deduplicates the forwarded key.
+var leaseVariants = []struct {
+	strategy, lease string
+	gateway         gateway.Mode
+}{
+	{"stripe-replay", "", gateway.None}, {"stripe-replay", "10s", gateway.None}, {"stripe-replay", "60s", gateway.None},
+	{"stripe-replay", "10s", gateway.Idempotent},
+	{"ietf-draft", "", gateway.None}, {"ietf-draft", "10s", gateway.None},
+	{"atomic-phases", "", gateway.None}, {"atomic-phases", "10s", gateway.None}, {"atomic-phases", "10s", gateway.Idempotent},
+}
+
+func budgetLease() *experiments.Experiment {
+	values := numbers(2, 5, 15, 30, 60, 120, 300)
+	var cells []experiments.Cell
+	for _, variant := range leaseVariants {
+		s := byName(variant.strategy)[0]
+		l := world.Defaults().DB.Isolation
+		var name []string
+		var switches []string
+		if variant.lease != "" {
+			switches = []string{"lease=" + variant.lease}
+			name = append(name, switches...)
+		}
+		if variant.gateway == gateway.Idempotent {
+			name = append(name, "idempotent-gateway")
+		}
+		for v := range values {
+			cells = append(cells, experiments.Cell{Strategy: s, Variant: strings.Join(name, " "), Level: l, Value: v, Config: func(seed uint64) world.Config {
+				cfg := small(s, l, seed)
+				cfg.Switches = switches
+				cfg.Charge = true
+				cfg.Services.Gateway.Mode = variant.gateway
+				for _, p := range s.CrashPoints {
+					cfg.Faults.CrashPoints = append(cfg.Faults.CrashPoints, faults.CrashPoint{Node: "any", Point: p, Prob: 0.1, Downtime: 100 * time.Millisecond})
+				}
+				cfg.Client.Attempts = 1000
+				cfg.Client.OpDeadline = time.Duration(values[v].X * float64(time.Second))
+				return cfg
+			}})
+		}
+	}
+	return &experiments.Experiment{
+		Name: "budget-lease",
+		Description: "How long the client keeps retrying one operation (its whole budget, at most 1000 attempts) against the lease that frees a key held in progress, for the strategies that hold one, with servers crashing at each step they name (10% each time) and a gateway that deduplicates nothing unless the variant says idempotent-gateway: " +
+			"a crash leaves the key held, and the client is stuck unless a lease frees it within its budget; a lease that does lets a retry charge again after a crash that followed the charge, unless the gateway knows the forwarded key.",
+		Param: "client_budget_s", ParamLabel: "the client's retry budget per operation (s)", Numeric: true,
+		Values: values, Seeds: cellSeeds, Cells: cells,
 	}
 }
 

@@ -40,8 +40,16 @@ func TestExperimentsAreWellFormed(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./experiments/catalog")
 			require.NoError(t, e.Validate(), rerun)
 			names := models.Names()
+			// A strategy's variants (switches set) follow it in the order
+			// the experiment declares them.
+			variant := map[string]int{}
+			for _, c := range e.Cells {
+				if _, ok := variant[c.Name()]; !ok {
+					variant[c.Name()] = len(variant)
+				}
+			}
 			order := func(c experiments.Cell) []int {
-				return []int{slices.Index(names, c.Strategy.Name), slices.Index(api.AllLevels(), c.Level), c.Value}
+				return []int{slices.Index(names, c.Strategy.Name), variant[c.Name()], slices.Index(api.AllLevels(), c.Level), c.Value}
 			}
 			for i := 1; i < len(e.Cells); i++ {
 				assert.Negative(t, slices.Compare(order(e.Cells[i-1]), order(e.Cells[i])), "cells in results order, each once: %s; %s", e.Cells[i].Key(e), rerun)

@@ -143,6 +143,9 @@ type Strategy struct {
 	// CrashPoints are the steps the strategy names with Env.Crash, so that
 	// --crash-at can arm them.
 	CrashPoints []string
+	// AlwaysCharges: the strategy charges the gateway whatever the run's
+	// work (Settings.Charge): the charge is its subject.
+	AlwaysCharges bool
 	// Boot builds a server process at every start and restart.
 	Boot func(Settings) Server
 }

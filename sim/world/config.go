@@ -493,8 +493,13 @@ func firstError(errs ...error) error {
 	return nil
 }
 
+// Charges reports whether the run's business operation charges the
+// gateway: the run asks for it (Charge), or the strategy always does.
+func (c *Config) Charges() bool { return c.Charge || c.Strategy.AlwaysCharges }
+
 // Settings are what the strategy's Boot reads: the isolation level and the
 // strategy's default switches with the run's overrides.
+
 func (c *Config) Settings() (api.Settings, error) {
 	st := api.Settings{Isolation: c.DB.Isolation, Charge: c.Charge, Switches: c.Strategy.Defaults}
 	for _, s := range c.Switches {
