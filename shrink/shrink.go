@@ -98,8 +98,8 @@ func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
 	if cfg.Deadline < from.Deadline && s.runs < s.maxRuns {
 		// Stopped earlier, the run may no longer need a fault, a client or
 		// an operation the whole run needed. One more round finds out; a
-		// candidate counts only if its run stopped at the deadline and its
-		// whole run agree, as deadline itself demands (faithful).
+		// candidate counts only if its run stopped at the deadline agrees
+		// with its whole run, as deadline itself demands (faithful).
 		before := sizeOf(cfg, len(cfg.Faults.Replay))
 		s.wholeRun = from.Deadline
 		s.reduce(&cfg)
@@ -178,14 +178,7 @@ func (s *shrinker) holds(cfg *world.Config) bool {
 }
 
 // faithful reports whether res, cfg's run stopped at its deadline, tells
-// the same story as the same run to the later deadline whole, for the
-// operations it keeps (those with a violation of s.kind). Stopping early
-// must not invent a violation (a payment still to come reads as lost),
-// nor hide one (an operation whose client would give up reads as
-// unfinished, not stuck, and a failure the audit names would look like
-// one only porcupine sees). So every violation res shows, of any kind,
-// the whole run shows, and every violation the whole run shows of a kept
-// operation, res shows.
+// what the same run to the later deadline whole tells (agree).
 func (s *shrinker) faithful(cfg world.Config, res *world.Result, whole sim.Duration) bool {
 	if s.runs >= s.maxRuns {
 		return false
@@ -193,22 +186,29 @@ func (s *shrinker) faithful(cfg world.Config, res *world.Result, whole sim.Durat
 	s.runs++
 	cfg.Deadline = whole
 	all, err := world.Run(cfg)
-	if err != nil {
-		return false
-	}
-	cut, full := findings(res), findings(all)
+	return err == nil && s.agree(findings(res), findings(all))
+}
+
+// agree reports whether a run stopped early, which shows the violations
+// cut, tells the same story as its whole run, which shows all, for the
+// operations it keeps (those with a violation of s.kind, of which there
+// must be one). Stopping early must not invent a violation (a payment
+// still to come reads as lost), nor hide one (an operation whose client
+// would give up reads as unfinished, not stuck, and a failure the audit
+// names would look like one only porcupine sees). So every violation the
+// cut run shows, of any kind, the whole run shows, and every violation
+// the whole run shows of a kept operation, the cut run shows.
+func (s *shrinker) agree(cut, all []violationKey) bool {
 	kept := map[api.OpID]bool{}
 	for _, v := range cut {
 		if v.kind == s.kind {
 			kept[v.op] = true
 		}
-	}
-	for _, v := range cut {
-		if !slices.Contains(full, v) {
+		if !slices.Contains(all, v) {
 			return false
 		}
 	}
-	for _, v := range full {
+	for _, v := range all {
 		if kept[v.op] && !slices.Contains(cut, v) {
 			return false
 		}
@@ -393,11 +393,11 @@ func (s *shrinker) earlierCrashes(cfg *world.Config) {
 }
 
 // deadline finds, to the millisecond, the earliest deadline at which the
-// violation still shows and the run stopped there is faithful to the run
-// to whole, the deadline of the run shrinking started from. (The search
-// assumes that a deadline that is faithful stays so when later, which
-// holds but where an effect lands between them and its absence shows;
-// the deadline it keeps is checked again.)
+// run stopped there still shows the violation and agrees with its run to
+// whole, the deadline shrinking started from. The search takes a deadline
+// that agrees to agree when later too; where it does not (an effect that
+// lands in between), the search may settle later than it could, never on
+// a deadline that does not agree: the one it keeps is checked.
 func (s *shrinker) deadline(cfg *world.Config, whole sim.Duration) {
 	if s.runs >= s.maxRuns {
 		return
@@ -409,6 +409,7 @@ func (s *shrinker) deadline(cfg *world.Config, whole sim.Duration) {
 	if err != nil {
 		return
 	}
+	all := findings(full)
 	ok := func(d sim.Duration) bool {
 		if s.runs >= s.maxRuns {
 			return false
@@ -417,7 +418,7 @@ func (s *shrinker) deadline(cfg *world.Config, whole sim.Duration) {
 		c := *cfg
 		c.Deadline = d
 		res, err := world.Run(c)
-		return err == nil && len(shown(res, s.kind)) > 0 && s.faithful(c, res, whole)
+		return err == nil && s.agree(findings(res), all)
 	}
 	hi := (min(cfg.Deadline, full.End.Sub(0)) + time.Millisecond).Truncate(time.Millisecond)
 	lo := sim.Duration(0)
