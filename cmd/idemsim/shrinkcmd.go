@@ -36,7 +36,7 @@ func shrinkFlags(o *shrinkOptions) *flagSet {
 		return nil
 	})
 	fs.add("max-runs", "N", "worlds to try at most while shrinking (default 2000)", intIn(&o.maxRuns, 1, 1_000_000))
-	fs.add("out", "FILE", "write the minimal run's scenario file there (default: print it)", fileValue(&o.out))
+	fs.add("out", "FILE", "write the minimal run's scenario file there, atomically (default: print it)", fileValue(&o.out))
 	fs.add("help", "", "this text", boolValue(&o.help))
 	return fs
 }
@@ -66,7 +66,7 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 	if o.help {
 		var cfg world.Config
 		var ro runOptions
-		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file.\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags(&cfg, &ro).usage())
+		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file\n(stdout holds that file alone: redirect it, then idemsim run\n--scenario-file FILE replays it; what was kept is said on stderr).\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags(&cfg, &ro).usage())
 		return err
 	}
 	if o.out != "" {
