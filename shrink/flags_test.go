@@ -44,7 +44,7 @@ func TestFlags(t *testing.T) {
 		assert.Contains(t, flags, want, rerun)
 	}
 	assert.Equal(t, len(res.Config.Faults.Replay), strings.Count(flags, "--fault "), "one --fault per kept fault: %s\n%s", flags, rerun)
-	for _, name := range res.ChangedTimings(cfg) {
+	for _, name := range res.Changed(cfg) {
 		assert.Contains(t, flags, "--"+name+" ", rerun)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/internal/testcmd"
@@ -83,4 +84,73 @@ func TestLayoutRenames(t *testing.T) {
 	got, ok := l.fault(faults.Fault{Kind: faults.CrashFault, Crash: faults.Crash{Node: "s3", Downtime: 1}})
 	assert.True(t, ok, testcmd.Rerun(t, "./shrink"))
 	assert.Equal(t, "s1", got.Crash.Node, "folded onto a kept server; "+testcmd.Rerun(t, "./shrink"))
+}
+
+// Goal: a rotated layout renames every server and what names one (a
+// timed fault, a crash point, a background worker's call), and leaves
+// clients and services alone. Method: 3 servers rotated by one.
+func TestLayoutRotates(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./shrink")
+	l := layout{workers: 1, queues: seq(2), slots: seq(1), ops: seq(1), servers: 3, rotate: 1}
+	for _, tc := range []struct{ in, want string }{
+		{"pause s1@1s+2s", "pause s2@1s+2s"},
+		{"crash s3@1s+2s", "crash s1@1s+2s"},
+		{"crash-at s2:after-charge#1+1s at=0s", "crash-at s3:after-charge#1+1s at=0s"},
+		{"drop-request s3/consumer/queue2 at=0s", "drop-request s1/consumer/queue2 at=0s"},
+		{"drop-response c2/o2.1/a1 at=0s", "drop-response c2/o2.1/a1 at=0s"},
+		{"crash kv@1s+1s", "crash kv@1s+1s"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			f, err := faults.ParseFault(tc.in)
+			require.NoError(t, err, rerun)
+			got, ok := l.fault(f)
+			assert.True(t, ok, rerun)
+			assert.Equal(t, tc.want, got.String(), rerun)
+		})
+	}
+}
+
+// Goal: the attempt moves name the faults a run without the first
+// attempts' faults needs: collapsing an attempt drops its faults (on the
+// request, its copy and its service calls) and renumbers the later
+// attempts of the same client and operation only; moving a fault to the
+// first attempt skips one that would make a fault the list holds.
+// Method: a list as a chaos world leaves it, and the candidates as text.
+func TestAttemptMoves(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./shrink")
+	var list []faults.Fault
+	for _, line := range []string{
+		"drop-request c1/o1.1/a1 at=0s",
+		"drop-request c1/o1.1/a2 at=0.3s",
+		"db-drop-connection c1/o1.1/a2/db1 at=0.3s",
+		"duplicate-request c1/o1.1/a3 at=0.7s extra=6ms",
+		"drop-response c2/o2.1/a2 at=0.4s",
+		"crash s1@1s+1s",
+	} {
+		f, err := faults.ParseFault(line)
+		require.NoError(t, err, rerun)
+		list = append(list, f)
+	}
+	text := func(lists [][]faults.Fault) [][]string {
+		var out [][]string
+		for _, l := range lists {
+			var lines []string
+			for _, f := range l {
+				lines = append(lines, f.Identity())
+			}
+			out = append(out, lines)
+		}
+		return out
+	}
+	assert.Equal(t, [][]string{
+		{"drop-request c1/o1.1/a1", "db-drop-connection c1/o1.1/a1/db1", "duplicate-request c1/o1.1/a2", "drop-response c2/o2.1/a2", "crash s1@1s+1s"},
+		{"drop-request c1/o1.1/a1", "duplicate-request c1/o1.1/a2", "drop-response c2/o2.1/a2", "crash s1@1s+1s"},
+		{"drop-request c1/o1.1/a1", "drop-request c1/o1.1/a2", "db-drop-connection c1/o1.1/a2/db1", "drop-response c2/o2.1/a2", "crash s1@1s+1s"},
+		{"drop-request c1/o1.1/a1", "drop-request c1/o1.1/a2", "db-drop-connection c1/o1.1/a2/db1", "duplicate-request c1/o1.1/a3", "crash s1@1s+1s"},
+	}, text(collapses(list)), "collapses; "+rerun)
+	assert.Equal(t, [][]string{
+		{"drop-request c1/o1.1/a1", "drop-request c1/o1.1/a2", "db-drop-connection c1/o1.1/a1/db1", "duplicate-request c1/o1.1/a3", "drop-response c2/o2.1/a2", "crash s1@1s+1s"},
+		{"drop-request c1/o1.1/a1", "drop-request c1/o1.1/a2", "db-drop-connection c1/o1.1/a2/db1", "duplicate-request c1/o1.1/a1", "drop-response c2/o2.1/a2", "crash s1@1s+1s"},
+		{"drop-request c1/o1.1/a1", "drop-request c1/o1.1/a2", "db-drop-connection c1/o1.1/a2/db1", "duplicate-request c1/o1.1/a3", "drop-response c2/o2.1/a1", "crash s1@1s+1s"},
+	}, text(earlier(list)), "moves to the first attempt; "+rerun)
 }

@@ -23,6 +23,10 @@ type layout struct {
 	// fold: a fault on a removed server moves to a kept one (sK to
 	// s((K-1) mod servers + 1)) rather than going.
 	fold bool
+	// rotate renames the kept servers, sK to s((K-1+rotate) mod servers
+	// + 1), and what names them with them: under round-robin the first
+	// request goes to s1, so this picks which server's faults it meets.
+	rotate int
 }
 
 // identity keeps everything of cfg.
@@ -90,7 +94,8 @@ func (l layout) fault(f faults.Fault) (faults.Fault, bool) {
 // ref renames a message reference.
 func (l layout) ref(r faults.Ref) (faults.Ref, bool) {
 	if r.Worker != "" {
-		_, ok := l.node(r.Caller) // a server's background worker
+		var ok bool
+		r.Caller, ok = l.node(r.Caller) // a server's background worker
 		return r, ok
 	}
 	caller, ok := l.node(r.Caller)
@@ -117,10 +122,10 @@ func (l layout) node(name string) (string, bool) {
 		return name, true // "clients", "servers", "services"
 	}
 	if name[0] == 's' {
-		if l.fold && n > l.servers {
-			return "s" + strconv.Itoa((n-1)%l.servers+1), true
+		if n > l.servers && !l.fold {
+			return name, false
 		}
-		return name, n <= l.servers
+		return "s" + strconv.Itoa(((n-1)%l.servers+l.rotate)%l.servers+1), true
 	}
 	q, okQ := position(l.queues, (n-1)/l.workers+1)
 	j, okJ := position(l.slots, (n-1)%l.workers+1)

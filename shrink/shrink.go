@@ -1,11 +1,14 @@
 // Package shrink makes a failing run small enough to read. It replays the
 // run from the faults that fired (so random fault decisions become an
 // explicit list) and then removes what the violation does not need, by
-// delta debugging: whole client queues, worker slots, operations, faults
-// and servers, and finally virtual time after the violation. A candidate is
-// kept only when the same kind of violation still shows (one of the
-// audit's, or a partition porcupine finds illegal); every run it tries
-// is deterministic, so the result replays with the same trace hash.
+// delta debugging: faults, and the attempts they name (a fault moves to an
+// earlier attempt), whole client queues, worker slots, operations and
+// servers (a random balancer becomes round-robin where it can), and
+// finally virtual time after the violation, as long as the shorter run
+// shows what its whole run shows. A candidate is kept only when the same
+// kind of violation still shows (one of the audit's, or a partition
+// porcupine finds illegal); every run it tries is deterministic, so the
+// result replays with the same trace hash.
 package shrink
 
 import (
@@ -75,7 +78,7 @@ func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
 		return nil, fmt.Errorf("%w (of kind %s)", ErrNoViolation, orAny(kind))
 	}
 	s := &shrinker{kind: kind, maxRuns: maxRuns, runs: 1}
-	from := sizeOf(cfg, len(res.Faults))
+	from, balancer := sizeOf(cfg, len(res.Faults)), cfg.Balancer
 	// Replay exactly what fired: random fault decisions are off from here.
 	cfg.Faults = explicit(cfg.Faults, res.Faults)
 	if !s.holds(&cfg) {
@@ -84,34 +87,31 @@ func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
 	for round := 0; round < 4 && s.runs < s.maxRuns; round++ {
 		before := sizeOf(cfg, len(cfg.Faults.Replay))
 		s.changed = false
-		s.faultList(&cfg)
-		s.queues(&cfg)
-		s.slots(&cfg)
-		s.ops(&cfg)
-		s.servers(&cfg)
+		s.reduce(&cfg)
 		s.steady(&cfg)
 		s.earlierCrashes(&cfg)
 		if sizeOf(cfg, len(cfg.Faults.Replay)) == before && !s.changed {
 			break
 		}
 	}
-	s.deadline(&cfg)
+	s.deadline(&cfg, from.Deadline)
 	if cfg.Deadline < from.Deadline && s.runs < s.maxRuns {
 		// Stopped earlier, the run may no longer need a fault, a client or
 		// an operation the whole run needed. One more round finds out; a
-		// candidate counts only if what it shows at the deadline its run
-		// to the original deadline shows too, as deadline itself demands.
+		// candidate counts only if its run stopped at the deadline agrees
+		// with its whole run, as deadline itself demands (faithful).
 		before := sizeOf(cfg, len(cfg.Faults.Replay))
 		s.wholeRun = from.Deadline
-		s.faultList(&cfg)
-		s.queues(&cfg)
-		s.slots(&cfg)
-		s.ops(&cfg)
-		s.servers(&cfg)
+		s.reduce(&cfg)
 		s.wholeRun = 0
 		if sizeOf(cfg, len(cfg.Faults.Replay)) != before {
-			s.deadline(&cfg)
+			s.deadline(&cfg, from.Deadline)
 		}
+	}
+	if cfg.Servers == 1 {
+		// One server: no balancer chooses, so the original one stays and
+		// the minimal run's flags do not name it.
+		cfg.Balancer = balancer
 	}
 	final, err := world.Run(cfg)
 	if err != nil {
@@ -157,7 +157,8 @@ type shrinker struct {
 	wholeRun sim.Duration
 }
 
-// holds runs cfg and reports whether it still shows the violation; if it
+// holds runs cfg and reports whether it still shows the violation (and,
+// stopped before s.wholeRun, agrees with its whole run: faithful); if it
 // does, cfg's fault list becomes the faults that fired (a fault that no
 // longer names anything is dropped).
 func (s *shrinker) holds(cfg *world.Config) bool {
@@ -169,37 +170,63 @@ func (s *shrinker) holds(cfg *world.Config) bool {
 	if err != nil || res.Stop == sim.EventLimit {
 		return false // a candidate the world refuses, or one that runs away
 	}
-	found := shown(res, s.kind)
-	if len(found) == 0 || !s.faithful(*cfg, found) {
+	if len(shown(res, s.kind)) == 0 || s.wholeRun > cfg.Deadline && !s.faithful(*cfg, res, s.wholeRun) {
 		return false
 	}
 	cfg.Faults.Replay = append([]faults.Fault{}, res.Faults...)
 	return true
 }
 
-// faithful reports whether the violations found in cfg's run, stopped at
-// its deadline, all show in the same run to s.wholeRun (true when
-// wholeRun is not set or not later).
-func (s *shrinker) faithful(cfg world.Config, found []violationKey) bool {
-	if s.wholeRun <= cfg.Deadline {
-		return true
-	}
+// faithful reports whether res, cfg's run stopped at its deadline, tells
+// what the same run to the later deadline whole tells (agree).
+func (s *shrinker) faithful(cfg world.Config, res *world.Result, whole sim.Duration) bool {
 	if s.runs >= s.maxRuns {
 		return false
 	}
 	s.runs++
-	cfg.Deadline = s.wholeRun
-	res, err := world.Run(cfg)
-	if err != nil {
-		return false
-	}
-	whole := shown(res, s.kind)
-	for _, v := range found {
-		if !slices.Contains(whole, v) {
+	cfg.Deadline = whole
+	all, err := world.Run(cfg)
+	return err == nil && s.agree(findings(res), findings(all))
+}
+
+// agree reports whether a run stopped early, which shows the violations
+// cut, tells the same story as its whole run, which shows all, for the
+// operations it keeps (those with a violation of s.kind, of which there
+// must be one). Stopping early must not invent a violation (a payment
+// still to come reads as lost), nor hide one (an operation whose client
+// would give up reads as unfinished, not stuck, and a failure the audit
+// names would look like one only porcupine sees). So every violation the
+// cut run shows, of any kind, the whole run shows, and every violation
+// the whole run shows of a kept operation, the cut run shows.
+func (s *shrinker) agree(cut, all []violationKey) bool {
+	kept := map[api.OpID]bool{}
+	for _, v := range cut {
+		if v.kind == s.kind {
+			kept[v.op] = true
+		}
+		if !slices.Contains(all, v) {
 			return false
 		}
 	}
-	return true
+	for _, v := range all {
+		if kept[v.op] && !slices.Contains(cut, v) {
+			return false
+		}
+	}
+	return len(kept) > 0
+}
+
+// reduce is one pass of every reduction of the run's size: faults, the
+// attempts they name, the balancer, queues, worker slots, operations and
+// servers.
+func (s *shrinker) reduce(cfg *world.Config) {
+	s.faultList(cfg)
+	s.attempts(cfg)
+	s.balancer(cfg)
+	s.queues(cfg)
+	s.slots(cfg)
+	s.ops(cfg)
+	s.servers(cfg)
 }
 
 // try applies layout l to base and, if the violation holds, makes the
@@ -212,6 +239,30 @@ func (s *shrinker) try(cfg *world.Config, base world.Config, l layout) bool {
 	}
 	*cfg = c
 	return true
+}
+
+// balancer tries round-robin in place of a random balancer. A random
+// choice draws from the network's stream, so it moves whenever a client,
+// an operation or a latency goes, and the retry that reached another
+// server may reach the same one; round-robin sends the attempts of a
+// lone client to s1, s2, ... in turn, whatever else the run holds, and
+// reads more easily in a timeline. The servers are tried renamed in turn
+// (s1 as s2, s2 as s3, ...) with their faults, so that the first request
+// can meet the server the violation needs, whichever that was.
+func (s *shrinker) balancer(cfg *world.Config) {
+	if cfg.Balancer != world.Random || cfg.Servers < 2 {
+		return
+	}
+	base := *cfg
+	base.Balancer = world.RoundRobin
+	for r := range base.Servers {
+		l := identity(base)
+		l.rotate = r
+		if s.try(cfg, base, l) {
+			s.changed = true
+			return
+		}
+	}
 }
 
 // queues removes whole queues (and their clients).
@@ -342,57 +393,48 @@ func (s *shrinker) earlierCrashes(cfg *world.Config) {
 }
 
 // deadline finds, to the millisecond, the earliest deadline at which the
-// violation still shows. Stopping a run early can make an operation look
-// lost or stuck whose effect was still to come, so an earlier deadline is
-// kept only if every violation of the kind it shows is one the full run
-// shows too.
-func (s *shrinker) deadline(cfg *world.Config) {
-	full, err := world.Run(*cfg)
+// run stopped there still shows the violation and agrees with its run to
+// whole, the deadline shrinking started from. The search takes a deadline
+// that agrees to agree when later too; where it does not (an effect that
+// lands in between), the search may settle later than it could, never on
+// a deadline that does not agree: the one it keeps is checked.
+func (s *shrinker) deadline(cfg *world.Config, whole sim.Duration) {
+	if s.runs >= s.maxRuns {
+		return
+	}
 	s.runs++
+	c := *cfg
+	c.Deadline = whole
+	full, err := world.Run(c)
 	if err != nil {
 		return
 	}
-	real := map[violationKey]bool{}
-	for _, v := range shown(full, s.kind) {
-		real[v] = true
-	}
-	faithful := func(c world.Config) bool {
+	all := findings(full)
+	ok := func(d sim.Duration) bool {
 		if s.runs >= s.maxRuns {
 			return false
 		}
 		s.runs++
+		c := *cfg
+		c.Deadline = d
 		res, err := world.Run(c)
-		if err != nil {
-			return false
-		}
-		found := shown(res, s.kind)
-		for _, v := range found {
-			if !real[v] {
-				return false
-			}
-		}
-		return len(found) > 0
+		return err == nil && s.agree(findings(res), all)
 	}
 	hi := (min(cfg.Deadline, full.End.Sub(0)) + time.Millisecond).Truncate(time.Millisecond)
 	lo := sim.Duration(0)
-	for hi-lo > time.Millisecond {
+	for hi-lo > time.Millisecond && s.runs < s.maxRuns {
 		mid := (lo + (hi-lo)/2).Truncate(time.Millisecond)
-		c := *cfg
-		c.Deadline = mid
-		if mid > lo && faithful(c) {
-			hi = mid
-		} else if mid > lo && s.runs < s.maxRuns {
-			lo = mid
-		} else {
+		if mid <= lo {
 			break
 		}
-	}
-	if hi < cfg.Deadline {
-		c := *cfg
-		c.Deadline = hi
-		if faithful(c) {
-			*cfg = c
+		if ok(mid) {
+			hi = mid
+		} else {
+			lo = mid
 		}
+	}
+	if hi < cfg.Deadline && ok(hi) {
+		cfg.Deadline = hi
 	}
 }
 
@@ -416,12 +458,30 @@ func shown(res *world.Result, kind check.Kind) []violationKey {
 		}
 		return out
 	}
+	return illegal(res)
+}
+
+// findings lists every violation a run shows, of every kind either oracle
+// names: the audit's, then porcupine's.
+func findings(res *world.Result) []violationKey {
+	var out []violationKey
+	for _, v := range check.Audit(res).Violations {
+		out = append(out, violationKey{v.Kind, v.Op})
+	}
+	return append(out, illegal(res)...)
+}
+
+// illegal is one check.NonLinearizable violation per operation of each
+// partition porcupine finds illegal (none for a contract porcupine has no
+// specification of).
+func illegal(res *world.Result) []violationKey {
 	lin, err := check.Linearize(res, 0)
 	if err != nil {
 		return nil
 	}
+	var out []violationKey
 	for _, op := range lin.IllegalOps() {
-		out = append(out, violationKey{kind, op})
+		out = append(out, violationKey{check.NonLinearizable, op})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package shrink_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -33,14 +34,19 @@ func withStrategy(t *testing.T, name string) world.Config {
 
 // Goal: shrinking keeps the violation's kind, ends 1-minimal in its faults
 // (no single fault can go: without it the violation would not show, at the
-// deadline or in the whole run), and the minimal run replays with the same
-// trace hash every time. The cases: txn-check-insert at read
+// deadline or in the whole run), stops the run early only where that
+// changes nothing the kept operations show (their violations, of every
+// kind, are those of the whole run), and the minimal run replays with the
+// same trace hash every time. The cases: txn-check-insert at read
 // committed under network duplicates, and early-409 under crashes at its
-// step, each to at most three faults, from the full-size world (16 clients
-// x 50 operations) and from chaos worlds; and two failures only porcupine
-// sees.
-// Method: Minimize, then run the result three times and drop each of its
-// faults in turn.
+// step, from the full-size world (16 clients x 50 operations) and from
+// chaos worlds; naive and local-cache from chaos world 1, which must end
+// at one fault, one client and one operation (a fault renamed by attempt
+// number, a balancer's random choice: see the attempts and balancer
+// passes); and two failures only porcupine sees, where the audit's stuck
+// must show too when the whole run shows it.
+// Method: Minimize, then run the result three times, run it to the
+// original deadline, and drop each of its faults in turn.
 func TestMinimize(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./shrink")
 	for _, tc := range []struct {
@@ -48,37 +54,40 @@ func TestMinimize(t *testing.T) {
 		cfg        func() world.Config
 		kind       check.Kind
 		maxFaults  int
-		maxClients int // 1 if 0
+		maxClients int        // 1 if 0
+		maxServers int        // 1 if 0
+		exact      bool       // exactly maxFaults faults, maxClients clients, one operation
+		alsoShows  check.Kind // another kind the minimal run must show
 	}{
-		{"txn-check-insert-duplicates", func() world.Config {
+		{name: "txn-check-insert-duplicates", cfg: func() world.Config {
 			cfg := withStrategy(t, "txn-check-insert")
 			cfg.Faults.Link.DuplicateRate = 0.1
 			return cfg
-		}, check.Duplicate, 3, 0},
-		{"early-409-crash-at-claim", func() world.Config {
+		}, kind: check.Duplicate, maxFaults: 3},
+		{name: "early-409-crash-at-claim", cfg: func() world.Config {
 			cfg := withStrategy(t, "early-409")
 			cfg.Faults.CrashPoints = []faults.CrashPoint{{Node: "any", Point: "after-claim", Prob: 0.05, Downtime: time.Second}}
 			return cfg
-		}, check.Lost, 3, 0},
-		{"early-409-chaos-1", func() world.Config { return experiments.Chaos(withStrategy(t, "early-409").Strategy, 1) }, check.Lost, 3, 0},
-		{"early-409-chaos-12", func() world.Config { return experiments.Chaos(withStrategy(t, "early-409").Strategy, 12) }, check.Lost, 3, 0},
-		{"naive-lost-responses", func() world.Config {
+		}, kind: check.Lost, maxFaults: 3},
+		{name: "early-409-chaos-1", cfg: chaos(t, "early-409", 1, 0), kind: check.Lost, maxFaults: 3},
+		{name: "early-409-chaos-12", cfg: chaos(t, "early-409", 12, 0), kind: check.Lost, maxFaults: 3},
+		{name: "naive-lost-responses", cfg: func() world.Config {
 			cfg := withStrategy(t, "naive")
 			cfg.Faults.Link.DropResponseRate = 0.2
 			return cfg
-		}, check.Duplicate, 1, 0},
+		}, kind: check.Duplicate, maxFaults: 1},
+		// Three faults before: two dropped requests, then the third
+		// attempt duplicated; the duplicate alone on the first does it.
+		{name: "naive-chaos-1", cfg: chaos(t, "naive", 1, api.ReadCommitted), kind: check.Duplicate, maxFaults: 1, exact: true},
+		// The dropped response of the first attempt, and the retry on the
+		// other server of two, which has not seen the key.
+		{name: "local-cache-chaos-1", cfg: chaos(t, "local-cache", 1, api.ReadCommitted), kind: check.Duplicate, maxFaults: 1, maxServers: 2, exact: true},
 		// Failures only porcupine sees: a read that names a payment whose
 		// transaction then rolled back (dirty reads); the accepted job the
-		// dual write never sent (the audit calls it stuck, once the client
-		// gives up, which shrinking would not wait for).
-		{"etag-412-dirty-reads-chaos-460", func() world.Config {
-			cfg := experiments.Chaos(withStrategy(t, "etag-412").Strategy, 460)
-			cfg.DB.Isolation = api.DirtyReads
-			return cfg
-		}, check.NonLinearizable, 3, 4},
-		{"async-202-dual-write-chaos-2", func() world.Config {
-			return experiments.Chaos(withStrategy(t, "async-202-dual-write").Strategy, 2)
-		}, check.NonLinearizable, 3, 0},
+		// dual write never sent, which the audit calls stuck once the
+		// client gives up: the minimal run must last that long.
+		{name: "etag-412-dirty-reads-chaos-460", cfg: chaos(t, "etag-412", 460, api.DirtyReads), kind: check.NonLinearizable, maxFaults: 3, maxClients: 4},
+		{name: "async-202-dual-write-chaos-2", cfg: chaos(t, "async-202-dual-write", 2, api.ReadCommitted), kind: check.NonLinearizable, maxFaults: 1, exact: true, alsoShows: check.Stuck},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ask := check.Kind("")
@@ -91,15 +100,38 @@ func TestMinimize(t *testing.T) {
 				return what + ": " + res.From.String() + " -> " + res.To.String() + "\n" + rerun
 			}
 			assert.Equal(t, tc.kind, res.Kind, msg("the first kind the run shows"))
+			if tc.exact {
+				assert.Equal(t, tc.maxFaults, res.To.Faults, msg("faults left"))
+				assert.Equal(t, max(tc.maxClients, 1), res.To.Clients, msg("clients left"))
+				assert.Equal(t, 1, res.To.Ops, msg("operations left"))
+			}
 			assert.LessOrEqual(t, res.To.Faults, tc.maxFaults, msg("faults left"))
 			assert.LessOrEqual(t, res.To.Clients, max(tc.maxClients, 1), msg("clients left"))
-			assert.Equal(t, 1, res.To.Servers, msg("servers left"))
+			assert.LessOrEqual(t, res.To.Servers, max(tc.maxServers, 1), msg("servers left"))
 			assert.Less(t, res.To.Deadline, res.From.Deadline, msg("an earlier deadline"))
 			for range 3 {
 				again, err := world.Run(res.Config)
 				require.NoError(t, err, rerun)
 				assert.Equal(t, res.TraceHash, again.TraceHash, msg("the same trace hash"))
 				assert.True(t, shows(t, again, res.Kind), msg("the violation again"))
+				if tc.alsoShows != "" {
+					assert.True(t, shows(t, again, tc.alsoShows), msg("the "+string(tc.alsoShows)+" too"))
+				}
+			}
+			final, err := world.Run(res.Config)
+			require.NoError(t, err, rerun)
+			whole := res.Config
+			whole.Deadline = res.From.Deadline
+			all, err := world.Run(whole)
+			require.NoError(t, err, rerun)
+			cut, full := everything(t, final), everything(t, all)
+			for op, kinds := range cut {
+				if slices.Contains(kinds, res.Kind) {
+					assert.Equal(t, full[op], kinds, msg("what the kept "+op.String()+" shows at the deadline and in the whole run"))
+				}
+				for _, k := range kinds {
+					assert.Contains(t, full[op], k, msg("the whole run shows the "+string(k)+" of "+op.String()))
+				}
 			}
 			for i := range res.Config.Faults.Replay {
 				c := res.Config
@@ -117,6 +149,37 @@ func TestMinimize(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chaos is the chaos world seed of the strategy named, at level (or the
+// world's own level if 0).
+func chaos(t *testing.T, name string, seed uint64, level api.Level) func() world.Config {
+	return func() world.Config {
+		cfg := experiments.Chaos(withStrategy(t, name).Strategy, seed)
+		if level != 0 {
+			cfg.DB.Isolation = level
+		}
+		return cfg
+	}
+}
+
+// everything is what a run shows, by operation: the kinds of its
+// violations, the audit's and porcupine's, sorted.
+func everything(t *testing.T, res *world.Result) map[api.OpID][]check.Kind {
+	out := map[api.OpID][]check.Kind{}
+	for _, v := range check.Audit(res).Violations {
+		out[v.Op] = append(out[v.Op], v.Kind)
+	}
+	lin, err := check.Linearize(res, 0)
+	if err == nil {
+		for _, op := range lin.IllegalOps() {
+			out[op] = append(out[op], check.NonLinearizable)
+		}
+	}
+	for op := range out {
+		slices.Sort(out[op])
+	}
+	return out
 }
 
 // shows reports whether a run shows a violation of kind: the audit's, or a

@@ -36,7 +36,7 @@ func shrinkFlags(o *shrinkOptions) *flagSet {
 		return nil
 	})
 	fs.add("max-runs", "N", "worlds to try at most while shrinking (default 2000)", intIn(&o.maxRuns, 1, 1_000_000))
-	fs.add("out", "FILE", "write the minimal run's scenario file there (default: print it)", fileValue(&o.out))
+	fs.add("out", "FILE", "write the minimal run's scenario file there, atomically (default: print it)", fileValue(&o.out))
 	fs.add("help", "", "this text", boolValue(&o.help))
 	return fs
 }
@@ -66,7 +66,7 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 	if o.help {
 		var cfg world.Config
 		var ro runOptions
-		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file.\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags(&cfg, &ro).usage())
+		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file\n(stdout holds that file alone: redirect it, then idemsim run\n--scenario-file FILE replays it; what was kept is said on stderr).\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags(&cfg, &ro).usage())
 		return err
 	}
 	if o.out != "" {
@@ -108,20 +108,23 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 	if err := runCommand(append(claims.SplitArgs(strings.Join(flags, " ")), "--trace"), &timeline, io.Discard); err != nil {
 		return fmt.Errorf("idemsim shrink: %v", err)
 	}
-	file := scenarioFile(st.command, res, flags, timeline.String())
 	command := "idemsim run " + strings.Join(flags, " ")
+	file := scenarioFile(st.command, res, flags, command, timeline.String())
+	// stdout carries the scenario file and nothing else, so that it can be
+	// redirected into a file that idemsim run --scenario-file reads; what
+	// is said to the person goes to stderr.
+	where := ""
 	if o.out == "" {
 		if _, err := io.WriteString(stdout, file); err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(stdout, "\nreproduce: %s\n", command)
-		return err
+	} else {
+		if err := writeFileAtomic(o.out, []byte(file)); err != nil {
+			return fmt.Errorf("idemsim shrink: --out %s: %w", o.out, err)
+		}
+		where = fmt.Sprintf("; wrote %s (idemsim run --scenario-file %s replays it)", o.out, shellQuote(o.out))
 	}
-	if err := writeFileAtomic(o.out, []byte(file)); err != nil {
-		return fmt.Errorf("idemsim shrink: --out %s: %w", o.out, err)
-	}
-	_, err = fmt.Fprintf(stdout, "%s kept: %v -> %v, in %d runs\nwrote %s\nreproduce: %s\nor:        idemsim run --scenario-file %s\n",
-		res.Kind, res.From, res.To, res.Runs, o.out, command, shellQuote(o.out))
+	_, err = fmt.Fprintf(stderr, "idemsim shrink: %s kept: %v -> %v, in %d runs%s\n", res.Kind, res.From, res.To, res.Runs, where)
 	return err
 }
 
@@ -157,11 +160,11 @@ func minimalFlags(given []string, from world.Config, res *shrink.Result) []strin
 	var cfg world.Config
 	var o runOptions
 	fs := runFlags(&cfg, &o)
-	timings := res.ChangedTimings(from)
+	changed := res.Changed(from)
 	var out []string
 	for i := 0; i < len(given); i += flagArity(fs, given, i) {
 		name := flagName(given[i])
-		if slices.Contains(faultFlags, name) || slices.Contains(sizeFlags, name) || slices.Contains(timings, name) {
+		if slices.Contains(faultFlags, name) || slices.Contains(sizeFlags, name) || slices.Contains(changed, name) {
 			continue
 		}
 		out = append(out, given[i:i+flagArity(fs, given, i)]...)
@@ -169,13 +172,15 @@ func minimalFlags(given []string, from world.Config, res *shrink.Result) []strin
 	return append(out, res.Flags(from)...)
 }
 
-// scenarioFile is the shrunk run as a scenario file: what it came from,
-// its flags, and its timeline and summary as the expected output (the
-// format of cmd/idemsim/testdata/scenarios, and of --scenario-file).
-func scenarioFile(from string, res *shrink.Result, flags []string, output string) string {
+// scenarioFile is the shrunk run as a scenario file: comments saying what
+// it came from and the command that replays it, its flags, and its
+// timeline and summary as the expected output (the format of
+// cmd/idemsim/testdata/scenarios, and of --scenario-file).
+func scenarioFile(from string, res *shrink.Result, flags []string, command, output string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Shrunk by idemsim shrink in %d runs, keeping the %s, from\n#   %s\n", res.Runs, res.Kind, from)
 	fmt.Fprintf(&b, "# (%v) to %v.\n", res.From, res.To)
+	fmt.Fprintf(&b, "# Replay: idemsim run --scenario-file THIS-FILE, or\n#   %s --trace\n", command)
 	b.WriteString("run\n")
 	line := ""
 	for i := 0; i < len(flags); {

@@ -102,6 +102,7 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 		return nil, fmt.Errorf("world: %w", err)
 	}
 	stop := w.k.Run(sim.Time(cfg.Deadline))
+	w.endInFlight()
 	res = &Result{
 		Config:    cfg,
 		History:   w.history,
@@ -442,6 +443,25 @@ func (w *World) intern(s string) int32 {
 
 func (w *World) record(kind uint16, a, b network.NodeID, o api.OpID, attempt int32, e, f int64) {
 	w.trace.Add(sim.Record{At: w.k.Now(), Kind: kind, A: int32(a), B: int32(b), C: o.Pack(), D: attempt, E: e, F: f})
+}
+
+// endInFlight adds to the history the attempts still waiting for an answer
+// when the run stopped (at its deadline, or at the event limit): they were
+// sent, so they count (Outcome.Attempts counts them already), and nothing
+// came back that the client read, so they are unanswered, as a timeout is.
+// Without this a run cut short reports fewer attempts than its timeline
+// shows, and the oracle does not see a request whose effect may be in the
+// ledger. Clients in index order, so the history's order is the seed's.
+func (w *World) endInFlight() {
+	for _, c := range w.clients {
+		if !c.waiting {
+			continue
+		}
+		a := c.inflight
+		a.Return, a.TimedOut = w.k.Now(), true
+		w.history = append(w.history, a)
+		c.waiting = false
+	}
 }
 
 func (w *World) outcomeValues() []Outcome {
