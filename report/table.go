@@ -1,0 +1,55 @@
+package report
+
+import "strings"
+
+// Table is a table generated from the committed results that both the
+// README (as Markdown) and the report's pages (as HTML) show, so that the
+// two cannot say different things.
+type Table struct {
+	// Caption says what the table shows: which results, which settings,
+	// what each cell pools and what it leaves out.
+	Caption string
+	Header  []string
+	Rows    [][]TableCell
+	// Notes are paragraphs under the table (a legend, the footnotes).
+	Notes []string
+}
+
+// TableCell is one cell of a Table.
+type TableCell struct {
+	Text  string
+	Code  bool   // a name: set in code type (a strategy, a flag)
+	Bad   bool   // something went wrong: bold in Markdown, marked on the page
+	Title string // the figures behind the text, for the page's tooltip
+	Link  string // a page or file it links to, relative to the results directory
+}
+
+// Markdown is the table as a Markdown table (its caption and notes are
+// the caller's to place).
+func (t Table) Markdown() string {
+	var b strings.Builder
+	b.WriteString("|")
+	for _, h := range t.Header {
+		b.WriteString(" " + h + " |")
+	}
+	b.WriteString("\n|")
+	for range t.Header {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, r := range t.Rows {
+		b.WriteString("|")
+		for _, c := range r {
+			text := strings.ReplaceAll(c.Text, "|", `\|`)
+			if c.Code {
+				text = "`" + text + "`"
+			}
+			if c.Bad && text != "" {
+				text = "**" + text + "**"
+			}
+			b.WriteString(" " + text + " |")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
