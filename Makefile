@@ -83,13 +83,15 @@ pg-expected:
 pg-random:
 	scripts/pg15-random.sh
 
-# The committed results: what every claim's scenarios showed, and every
-# strategy in the standard edge cases. Each file is written to a temporary
+# The committed results: what every claim's scenarios showed, every
+# strategy in the standard edge cases, and the scorecard of every strategy
+# over the experiments' results (after make experiments). Each file is written to a temporary
 # name and renamed, so an interrupted run leaves the old one whole; a test
 # fails when they are stale.
 results: build
 	$(IDEMSIM) claims > results/claims.txt.tmp && mv results/claims.txt.tmp results/claims.txt
 	$(IDEMSIM) table > results/edge-cases.md.tmp && mv results/edge-cases.md.tmp results/edge-cases.md
+	$(IDEMSIM) scorecard > results/scorecard.md.tmp && mv results/scorecard.md.tmp results/scorecard.md
 
 # The report: every results/NAME/cells.json drawn as plots beside it, the
 # swarm's failures shrunk and drawn in results/counterexamples/, and the page that
@@ -108,7 +110,7 @@ report-check: report
 # every core; make exp-NAME runs one. All of them take about a minute
 # on this 2-core machine (README, "Experiments"). Ctrl-C keeps the
 # finished cells: rerun the experiment's command with --resume.
-EXPERIMENTS := network-loss duplicates in-progress-retry isolation crashes store-loss \
+EXPERIMENTS := baseline network-loss duplicates in-progress-retry isolation crashes store-loss \
 	gateway retention-window multi-server client-policy budget-lease swarm
 
 experiments: build

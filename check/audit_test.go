@@ -130,7 +130,9 @@ func TestAuditOrphanCharges(t *testing.T) {
 	charge := func(id string) world.Row {
 		return world.Row{Source: world.SourceGateway, ID: id, Op: op, Amount: 1234}
 	}
-	row := func(id string, deleted bool) world.Row { return world.Row{Source: "payments", ID: id, Op: op, Deleted: deleted} }
+	row := func(id string, deleted bool) world.Row {
+		return world.Row{Source: "payments", ID: id, Op: op, Deleted: deleted}
+	}
 	for _, tc := range []struct {
 		name        string
 		ledger      []world.Row

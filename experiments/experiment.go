@@ -46,9 +46,9 @@ type Cell struct {
 	// variants of one strategy ("lease=10s": a switch; "lease=10s
 	// idempotent-gateway"); "" for the strategy as it is.
 	Variant string
-	Level    api.Level
-	Value    int // index into the experiment's Values
-	Config   func(seed uint64) world.Config
+	Level   api.Level
+	Value   int // index into the experiment's Values
+	Config  func(seed uint64) world.Config
 }
 
 // Name is the cell's strategy as results name it: the strategy, then its

@@ -83,6 +83,8 @@ type CellResult struct {
 	Unconfirmed     Interval `json:"unconfirmed"`
 	OrphanCharge    Interval `json:"orphan_charge"`
 	MoneyOrphaned   int64    `json:"money_orphaned"`
+	RowsKept        int64    `json:"rows_kept"`
+	KeysKept        int64    `json:"keys_kept"`
 }
 
 // Result computes cell i's figures from its sums.
@@ -100,7 +102,7 @@ func (e *Experiment) Result(i int, a *Acc) CellResult {
 		Aborts40001: a.Serialization, Aborts40P01: a.Deadlocks, Aborts23505: a.Unique, LockWaits: a.LockWaits,
 		MoneyAsked: a.Asked, MoneyMoved: a.Moved,
 		Unconfirmed: interval(a.Counts[check.Unconfirmed.Index()], a.Ops), OrphanCharge: interval(a.Counts[check.OrphanCharge.Index()], a.Ops),
-		MoneyOrphaned: a.Orphaned,
+		MoneyOrphaned: a.Orphaned, RowsKept: a.KeptRows, KeysKept: a.KeptKeys,
 	}
 	if a.Ops > 0 {
 		r.AttemptsPerOp = num(float64(a.Attempts) / float64(a.Ops))
@@ -148,7 +150,7 @@ func (e *Experiment) CSVHeader() []string {
 	for _, m := range []string{"unconfirmed", "orphan_charge"} {
 		h = append(h, m+"_count", m+"_rate", m+"_low", m+"_high")
 	}
-	return append(h, "money_orphaned")
+	return append(h, "money_orphaned", "rows_kept", "keys_kept")
 }
 
 // EncodeCSV is cells.csv for the cells' sums (every cell must be there).
@@ -183,7 +185,7 @@ func (e *Experiment) CSVRow(i int, a *Acc) []string {
 	for _, iv := range []Interval{r.Unconfirmed, r.OrphanCharge} {
 		row = append(row, d(iv.Count), iv.Rate.String(), iv.Low.String(), iv.High.String())
 	}
-	return append(row, d(r.MoneyOrphaned))
+	return append(row, d(r.MoneyOrphaned), d(r.RowsKept), d(r.KeysKept))
 }
 
 // marshal is json.Marshal without HTML escaping.

@@ -120,6 +120,9 @@ type Seed struct {
 	// Money asked for and moved at the gateway, in cents (0 and 0 when the
 	// work is local), and the orphan charges' money.
 	Asked, Moved, Orphaned int64
+	// What the strategy keeps when the run ends: rows of its own tables
+	// besides the ledger, and the store's live keys.
+	KeptRows, KeptKeys int64
 	// End is the virtual time the run lasted (for speed figures; no result
 	// depends on it).
 	End sim.Time
@@ -156,6 +159,7 @@ func ReduceSeed(seed uint64, res *world.Result) Seed {
 		s.Counts[i] = int64(rep.Counts[k])
 	}
 	s.Orphaned = rep.OrphanCents
+	s.KeptRows, s.KeptKeys = int64(res.KeptRows), int64(res.KeptKeys)
 	if lin, err := check.Linearize(res, 0); err == nil {
 		s.NonLin = int64(len(lin.IllegalOps()))
 	}
@@ -193,6 +197,8 @@ type Acc struct {
 	Asked         int64         `json:"money_asked"`
 	Moved         int64         `json:"money_moved"`
 	Orphaned      int64         `json:"money_orphaned"`
+	KeptRows      int64         `json:"rows_kept"`
+	KeptKeys      int64         `json:"keys_kept"`
 	// First is the lowest seed that failed (Seed.Failed), and Kind the
 	// first failure it showed (0 and "": none).
 	First uint64     `json:"first_failing_seed,omitempty"`
@@ -203,7 +209,7 @@ type Acc struct {
 func (a *Acc) Add(s *Seed) {
 	one := Acc{Seeds: 1, Ops: s.Ops, Counts: s.Counts, NonLin: s.NonLin, Attempts: s.Attempts,
 		Serialization: s.Serialization, Deadlocks: s.Deadlocks, Unique: s.Unique, LockWaits: s.LockWaits,
-		Asked: s.Asked, Moved: s.Moved, Orphaned: s.Orphaned}
+		Asked: s.Asked, Moved: s.Moved, Orphaned: s.Orphaned, KeptRows: s.KeptRows, KeptKeys: s.KeptKeys}
 	for i, c := range s.Latency {
 		if c != 0 {
 			if one.Latency == nil {
@@ -240,6 +246,8 @@ func (a *Acc) Merge(b *Acc) {
 	a.Asked += b.Asked
 	a.Moved += b.Moved
 	a.Orphaned += b.Orphaned
+	a.KeptRows += b.KeptRows
+	a.KeptKeys += b.KeptKeys
 	if b.First != 0 && (a.First == 0 || b.First < a.First) {
 		a.First, a.Kind = b.First, b.Kind
 	}

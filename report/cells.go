@@ -63,6 +63,8 @@ type Cell struct {
 	Unconfirmed     Rate         `json:"unconfirmed"`
 	OrphanCharge    Rate         `json:"orphan_charge"`
 	MoneyOrphaned   int64        `json:"money_orphaned"`
+	RowsKept        int64        `json:"rows_kept"`
+	KeysKept        int64        `json:"keys_kept"`
 }
 
 // Failure is the first failing seed the swarm found for a strategy at a
@@ -109,7 +111,7 @@ func inputErr(format string, args ...any) error {
 // Order is the order the page presents the experiments it knows in; any
 // other experiment found comes after them, by name.
 var Order = []string{
-	"network-loss", "duplicates", "in-progress-retry", "isolation", "crashes", "store-loss",
+	"baseline", "network-loss", "duplicates", "in-progress-retry", "isolation", "crashes", "store-loss",
 	"gateway", "retention-window", "multi-server", "client-policy", "budget-lease", "swarm",
 }
 

@@ -53,3 +53,17 @@ func (t Table) Markdown() string {
 	}
 	return b.String()
 }
+
+// Document is the table with its caption before it and its notes after
+// it, as a Markdown file holds it.
+func (t Table) Document() string {
+	var b strings.Builder
+	if t.Caption != "" {
+		b.WriteString(t.Caption + "\n\n")
+	}
+	b.WriteString(t.Markdown())
+	for _, n := range t.Notes {
+		b.WriteString("\n" + n + "\n")
+	}
+	return b.String()
+}

@@ -29,6 +29,7 @@ usage:
   idemsim experiment NAME run a named sweep into results/NAME (--list: the experiments)
   idemsim merge FILE...   add up an experiment's shard files into its results
   idemsim report          draw the experiments' results and write the report page (results/index.html)
+  idemsim scorecard       the verdict per strategy over every experiment, as Markdown
   idemsim help [command]  this text, or a command's flags
 
 Run 'idemsim run --help' for the world, client and fault flags.
@@ -55,7 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, help)")
+		return usagef("idemsim: missing command (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)")
 	}
 	switch args[0] {
 	case "run":
@@ -70,6 +71,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return shrinkCommand(args[1:], stdout, stderr)
 	case "report":
 		return reportCommand(args[1:], stdout)
+	case "scorecard":
+		return scorecardCommand(args[1:], stdout)
 	case "claims":
 		if len(args) > 1 {
 			return usagef("idemsim claims: takes no arguments, got %q", strings.Join(args[1:], " "))
@@ -105,9 +108,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		case args[1] == "report":
 			return reportCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[0])
 }
 
 func listCommand(stdout io.Writer) error {

@@ -104,7 +104,7 @@ func TestInvalidInput(t *testing.T) {
 	const (
 		rate     = "is not a probability in [0, 1]"
 		goDur    = "(accepted: a Go duration like 250ms, 2s or 1h)"
-		commands = "(accepted: run, shrink, list, claims, table, sql, experiment, merge, report, help)"
+		commands = "(accepted: run, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)"
 	)
 	cases := []usageCase{
 		{name: "reuse-key-not-a-rate", args: []string{"run", "--reuse-key", "2"}, code: 2, names: "--reuse-key", accepted: "not a probability in [0, 1]"},
@@ -230,12 +230,15 @@ func TestInvalidInput(t *testing.T) {
 		{name: "report-results-missing", args: []string{"report", "--results", "$DIR/none"}, code: 2, names: "idemsim report: results directory $DIR/none", accepted: "no such file or directory"},
 		{name: "report-argument", args: []string{"report", "results"}, code: 2, names: `idemsim report: unexpected argument "results"`, accepted: "flags start with --"},
 		{name: "report-results-empty", args: []string{"report", "--results", ""}, code: 2, names: "--results", accepted: "empty directory name"},
+		{name: "scorecard-results-missing", args: []string{"scorecard", "--results", "$DIR/none"}, code: 2, names: "idemsim scorecard: results directory $DIR/none", accepted: "no such file or directory"},
+		{name: "scorecard-argument", args: []string{"scorecard", "results"}, code: 2, names: `idemsim scorecard: unexpected argument "results"`, accepted: "flags start with --"},
+		{name: "scorecard-results-no-experiments", args: []string{"scorecard", "--results", "$DIR"}, code: 2, names: "idemsim scorecard: $DIR holds no NAME/cells.json", accepted: "make experiments writes them"},
 		{name: "replay-directory", args: []string{"run", "--replay", "$DIR"}, code: 2, names: "--replay $DIR: is a directory", accepted: "not a file"},
 		{name: "replay-binary", args: []string{"run", "--replay", "$DIR/f.faults"}, file: "drop\x00request",
 			code: 2, names: "--replay $DIR/f.faults: line 1: a NUL byte", accepted: "a text file of lines"},
-		{name: "experiment-missing-name", args: []string{"experiment"}, code: 2, names: "missing experiment name", accepted: "(accepted: network-loss, "},
-		{name: "experiment-unknown", args: []string{"experiment", "bogus"}, code: 2, names: `unknown experiment "bogus"`, accepted: "(accepted: network-loss, "},
-		{name: "experiment-two-names", args: []string{"experiment", "swarm", "gateway"}, code: 2, names: `one experiment at a time, got "swarm gateway"`, accepted: "(accepted: network-loss, "},
+		{name: "experiment-missing-name", args: []string{"experiment"}, code: 2, names: "missing experiment name", accepted: "(accepted: baseline, network-loss, "},
+		{name: "experiment-unknown", args: []string{"experiment", "bogus"}, code: 2, names: `unknown experiment "bogus"`, accepted: "(accepted: baseline, network-loss, "},
+		{name: "experiment-two-names", args: []string{"experiment", "swarm", "gateway"}, code: 2, names: `one experiment at a time, got "swarm gateway"`, accepted: "(accepted: baseline, network-loss, "},
 		{name: "experiment-seeds-zero", args: []string{"experiment", "swarm", "--seeds", "0"}, code: 2, names: `--seeds: "0"`, accepted: "not an integer in [1, 1000000000]"},
 		{name: "experiment-workers-zero", args: []string{"experiment", "swarm", "--workers", "0"}, code: 2, names: `--workers: "0"`, accepted: "not an integer in [1, 1024]"},
 		{name: "experiment-shard-out-of-range", args: []string{"experiment", "swarm", "--shard", "2/2"}, code: 2, names: `--shard: "2/2"`, accepted: "(accepted: 0/2, 1/2, ...)"},

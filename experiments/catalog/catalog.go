@@ -29,7 +29,7 @@ func All() []*experiments.Experiment { return all() }
 
 var all = sync.OnceValue(func() []*experiments.Experiment {
 	return []*experiments.Experiment{
-		networkLoss(), duplicates(), inProgressRetry(), isolation(), crashes(), storeLoss(),
+		baseline(), networkLoss(), duplicates(), inProgressRetry(), isolation(), crashes(), storeLoss(),
 		gatewayModes(), retentionWindow(), multiServer(), clientPolicy(), budgetLease(), swarm(),
 	}
 })
@@ -59,6 +59,21 @@ func small(s api.Strategy, l api.Level, seed uint64) world.Config {
 	cfg.Services.GatewayTimeout = time.Second
 	cfg.Settle = 5 * time.Second
 	return cfg
+}
+
+func baseline() *experiments.Experiment {
+	values := categories("5%-responses-lost")
+	return &experiments.Experiment{
+		Name:        "baseline",
+		Description: "Every strategy at its default level in the experiments' standard world, with 5% of responses lost and nothing else wrong: what each costs on an ordinary day (attempts, latency, aborts, what it keeps) and that it does the work once.",
+		Param:       "world", ParamLabel: "the standard world", Numeric: false,
+		Values: values, Seeds: cellSeeds,
+		Cells: grid(models.All(), defaultLevel, values, func(s api.Strategy, l api.Level, _ int, seed uint64) world.Config {
+			cfg := small(s, l, seed)
+			cfg.Faults.Link.DropResponseRate = 0.05
+			return cfg
+		}),
+	}
 }
 
 func networkLoss() *experiments.Experiment {

@@ -455,6 +455,17 @@ func (s *Store) Stats() Stats {
 	return st
 }
 
+// Live counts the keys that have not expired at now.
+func (s *Store) Live(now sim.Time) int {
+	n := 0
+	for _, e := range s.keys {
+		if !e.expires || e.expireAt > now {
+			n++
+		}
+	}
+	return n
+}
+
 // Dump lists the keys live at now, by key, for tests and traces. It is not
 // a command: it touches, counts and reclaims nothing.
 func (s *Store) Dump(now sim.Time) []Entry {

@@ -28,6 +28,9 @@ type dbNode struct {
 	// committedRows wait for the statement that committed them to be
 	// traced, so the timeline reads statement, then effect.
 	committedRows []Row
+	// kept counts the rows of the strategy's other tables (its keys, its
+	// jobs) that are in place: committed inserts less committed deletes.
+	kept int
 }
 
 func newDBNode(w *World) *dbNode {
@@ -80,6 +83,7 @@ func (n *dbNode) setup(p *sim.Proc) {
 // committed adds a committed row of a ledger table to the ledger.
 func (n *dbNode) committed(table string, tag, rowID int64) {
 	if !n.ledger[table] {
+		n.kept++
 		return
 	}
 	w := n.w
@@ -91,6 +95,7 @@ func (n *dbNode) committed(table string, tag, rowID int64) {
 // deleted adds a committed deletion of a ledger table's row to the ledger.
 func (n *dbNode) deleted(table string, tag, rowID int64) {
 	if !n.ledger[table] {
+		n.kept--
 		return
 	}
 	w := n.w

@@ -26,6 +26,9 @@ type kvNode struct {
 	up    bool
 }
 
+// live counts the store's keys that have not expired.
+func (n *kvNode) live() int { return n.store.Live(n.clock.read(n.w.k.Now())) }
+
 func newKVNode(w *World) *kvNode {
 	st := must(kv.New(w.cfg.Services.KV))
 	n := &kvNode{w: w, store: st, clock: w.clock("kv"), up: true}

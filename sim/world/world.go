@@ -73,7 +73,11 @@ type Result struct {
 	// operation took effect exactly once moved exactly this much at the
 	// gateway (the ledger's gateway rows' Amount).
 	Asked int64
-	w     *World
+	// KeptRows are the rows of the strategy's own tables besides its
+	// ledger (keys, jobs, locks) in place when the run ends, and KeptKeys
+	// the store's live keys then: what it keeps, as a cost.
+	KeptRows, KeptKeys int
+	w                  *World
 }
 
 // Run executes cfg. It returns an error only for a configuration that does
@@ -117,6 +121,8 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 		Network:   w.net.Stats(),
 		DB:        w.db.db.Stats(),
 		Asked:     w.asked,
+		KeptRows:  w.db.kept,
+		KeptKeys:  w.kv.live(),
 		w:         w,
 	}
 	if cfg.Faults.Replay != nil {
