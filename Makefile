@@ -94,14 +94,16 @@ results: build
 	$(IDEMSIM) scorecard > results/scorecard.md.tmp && mv results/scorecard.md.tmp results/scorecard.md
 
 # The report: every results/NAME/cells.json drawn as plots beside it, the
-# swarm's failures shrunk and drawn in results/counterexamples/, and the page that
-# answers the thread, results/index.html (each file written atomically).
+# swarm's failures shrunk and drawn in results/counterexamples/, and the
+# pages: results/index.html, a page per experiment beside its plots, a page
+# per strategy in results/strategies/ (each file written atomically).
 report: build
 	$(IDEMSIM) report
 
-# Opens results/index.html in headless Chromium (installed with apt-get if
-# missing), fails on an image that does not load or any console message,
-# and leaves a screenshot in $${TMPDIR:-/tmp}/idemsim-report.png.
+# Opens every page of the report in headless Chromium at 1280 pixels wide
+# (installed with apt-get if missing), fails on an image that does not load,
+# any console message or a page wider than the window, and leaves a
+# screenshot of each page in $${TMPDIR:-/tmp}/idemsim-report/.
 report-check: report
 	scripts/report-check.sh
 

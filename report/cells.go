@@ -256,7 +256,8 @@ type Metric struct {
 	Of    func(*Cell) *Rate
 }
 
-// Metrics are the rates a cell carries, the ones always plotted first.
+// Metrics are the rates a cell carries: the six failure kinds (Kinds),
+// then non-linearizable, porcupine's view of the same runs.
 var Metrics = []Metric{
 	{"duplicate", "duplicate", func(c *Cell) *Rate { return &c.Duplicate }},
 	{"lost", "lost", func(c *Cell) *Rate { return &c.Lost }},
@@ -267,16 +268,61 @@ var Metrics = []Metric{
 	{"nonlinearizable", "non-linearizable", func(c *Cell) *Rate { return &c.Nonlinearizable }},
 }
 
-// plotted are the metrics an experiment gets a rate plot for: duplicate
-// and lost always, the others where some cell counts any.
+// Kinds are the audit's failure kinds, the columns of every verdict table,
+// in the scorecard's order.
+var Kinds = []Metric{Metrics[0], Metrics[1], Metrics[3], Metrics[2], Metrics[4], Metrics[5]}
+
+// plotted are the metrics some cell of the experiment counts: a rate plot
+// of nothing but zeros says less than the line under the plots that names
+// the metrics with nothing to show (Nothing).
 func (x *Experiment) plotted() []Metric {
 	var out []Metric
-	for i, m := range Metrics {
-		if i < 2 || slices.ContainsFunc(x.Cells, func(c Cell) bool { return m.Of(&c).Count > 0 }) {
+	for _, m := range Metrics {
+		if x.counts(m, "") {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// counts reports whether some cell (at level, if set) counts metric m.
+func (x *Experiment) counts(m Metric, level string) bool {
+	return slices.ContainsFunc(x.Cells, func(c Cell) bool {
+		return (level == "" || c.Isolation == level) && m.Of(&c).Count > 0
+	})
+}
+
+// Nothing are the metrics no cell of the experiment counts.
+func (x *Experiment) Nothing() []Metric {
+	var out []Metric
+	for _, m := range Metrics {
+		if !x.counts(m, "") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// NothingLine says in one line which metrics no cell counts ("" when
+// every metric has something): "No lost, wrong answer or orphan charge in
+// any cell."
+func (x *Experiment) NothingLine() string {
+	var labels []string
+	for _, m := range x.Nothing() {
+		labels = append(labels, m.Label)
+	}
+	if len(labels) == 0 {
+		return ""
+	}
+	return "No " + orList(labels) + " in any cell."
+}
+
+// orList joins words as a sentence does: "a", "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // strategies are the experiment's strategies in the registry's order (any

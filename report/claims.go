@@ -28,6 +28,23 @@ type ScenarioResult struct {
 	Command string // the command that shows its timeline
 }
 
+// Strategy is the strategy the scenario runs ("naive" when its flags
+// name none, as for idemsim run), "" for a scenario of the database alone.
+func (r ScenarioResult) Strategy() string {
+	if len(r.Args) == 0 {
+		return ""
+	}
+	for i, a := range r.Args {
+		if v, ok := strings.CutPrefix(a, "--strategy="); ok {
+			return v
+		}
+		if a == "--strategy" && i+1 < len(r.Args) {
+			return r.Args[i+1]
+		}
+	}
+	return "naive"
+}
+
 // ReadClaims pairs the claims package's claims and scenarios with the
 // outcomes `idemsim claims` recorded in path (results/claims.txt, kept
 // current by a test of the command). A scenario the file does not have is

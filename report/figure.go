@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,7 @@ type Figure struct {
 	Title   string
 	Caption string
 	W, H    vg.Length
+	form    string // formLines, formPoints, formHeat or formLatency
 	draw    func(draw.Canvas)
 }
 
@@ -72,18 +74,38 @@ type look struct {
 	shape  draw.GlyphDrawer
 }
 
-func lookOf(strategy string) look {
-	i := indexOf(strategy)
-	l := look{colour: palette[i%len(palette)]}
-	switch (i / len(palette)) % 3 {
-	case 0:
-		l.shape = draw.CircleGlyph{}
-	case 1:
-		l.dashes, l.shape = []vg.Length{vg.Points(5), vg.Points(2.5)}, draw.TriangleGlyph{}
-	case 2:
-		l.dashes, l.shape = []vg.Length{vg.Points(1.5), vg.Points(2)}, draw.BoxGlyph{}
+// shapes alternate filled and hollow, so that two markers drawn on one
+// spot both show.
+var shapes = []draw.GlyphDrawer{
+	draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.RingGlyph{},
+	draw.PyramidGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{},
+}
+
+// looks are how each of the experiment's strategies is drawn in all its
+// plots. A strategy keeps its colour in every experiment (its registry
+// index), but where an experiment runs variants of strategies
+// ("stripe-replay lease=10s"), which would share their base's colour,
+// colours go by position in the experiment instead. The marker shape goes
+// by position, so neighbours in the legend differ in shape as well.
+func (x *Experiment) looks() map[string]look {
+	names := x.strategies()
+	variants := slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, " ") })
+	out := map[string]look{}
+	for pos, n := range names {
+		i := indexOf(n)
+		if variants {
+			i = pos
+		}
+		l := look{colour: palette[i%len(palette)], shape: shapes[pos%len(shapes)]}
+		switch (i / len(palette)) % 3 {
+		case 1:
+			l.dashes = []vg.Length{vg.Points(5), vg.Points(2.5)}
+		case 2:
+			l.dashes = []vg.Length{vg.Points(1.5), vg.Points(2)}
+		}
+		out[n] = l
 	}
-	return l
+	return out
 }
 
 func indexOf(strategy string) int {
@@ -210,31 +232,86 @@ func rateScale(maxOps int64, top float64) (s symlog, hi float64) {
 	return symlog{c}, hi
 }
 
-// formatRate prints a rate in a few characters: 0, 0.12, 3.4e-05.
+// formatRate prints a rate in a few characters with two significant
+// digits: 0, 0.14, 0.014, 4.6e-3, 1. A rate that is not 0 or 1 never
+// prints as one (0.9998 stays 0.9998).
 func formatRate(r float64) string {
 	switch {
 	case r == 0:
 		return "0"
+	case r == 1:
+		return "1"
+	case r >= 0.1:
+		for prec := 2; ; prec++ {
+			s := strconv.FormatFloat(r, 'f', prec, 64)
+			if v, _ := strconv.ParseFloat(s, 64); v < 1 || prec >= 8 {
+				return s
+			}
+		}
 	case r >= 0.01:
-		return strconv.FormatFloat(r, 'f', 2, 64)
+		return strconv.FormatFloat(r, 'f', 3, 64)
 	}
 	m, e, _ := strings.Cut(strconv.FormatFloat(r, 'e', 1, 64), "e")
 	n, _ := strconv.Atoi(e)
 	return m + "e" + strconv.Itoa(n)
 }
 
-// legendPanel draws a legend of strategies (their line and glyph) at the
-// top of c, then a note in small print, wrapped to c's width.
-func legendPanel(c draw.Canvas, title string, entries []string, lines, glyphs bool, note string) {
-	head := textStyle(9, ink)
-	body := textStyle(8.5, ink)
-	small := textStyle(7.5, grey)
+// legendEntry is one line or set of points in a legend: the strategy
+// drawn, and the strategies it stands for as well (same is how: "=" for
+// identical rates, "≈" for curves within a tolerance).
+type legendEntry struct {
+	name  string
+	alike []string
+	same  string
+}
+
+// Legend text sizes and the line height of each.
+const (
+	legendHeadSize = 9
+	legendBodySize = 8.5
+	legendSmall    = 7.5
+)
+
+// legendWidth is the width of a legend panel that fits its entries'
+// names: at least legendW.
+func legendWidth(entries []legendEntry) vg.Length {
+	body := textStyle(legendBodySize, ink)
+	w := legendW
+	for _, e := range entries {
+		w = max(w, body.Width(e.name)+vg.Points(34))
+		for _, a := range e.alike {
+			w = max(w, body.Width(e.same+" "+a)+vg.Points(34))
+		}
+	}
+	return w
+}
+
+// legendHeight is the height a legend panel of these entries and note
+// needs, at width w.
+func legendHeight(entries []legendEntry, note string, w vg.Length) vg.Length {
+	n := 0
+	for _, e := range entries {
+		n += 1 + len(e.alike)
+	}
+	small := textStyle(legendSmall, grey)
+	lines := len(wrapWidth(note, small, w-vg.Points(14)))
+	return vg.Points(40) + vg.Length(n)*vg.Points(12) + vg.Length(lines)*vg.Points(9.5) + vg.Points(12)
+}
+
+// legendPanel draws a legend of strategies (their line and glyph as looks
+// has them) at the top of c, each entry's alike strategies under it, then
+// a note in small print, wrapped to c's width.
+func legendPanel(c draw.Canvas, title string, entries []legendEntry, looks map[string]look, lines, glyphs bool, note string) {
+	head := textStyle(legendHeadSize, ink)
+	body := textStyle(legendBodySize, ink)
+	alike := textStyle(legendBodySize, grey)
+	small := textStyle(legendSmall, grey)
 	y := c.Max.Y - vg.Points(6)
 	x := c.Min.X + vg.Points(4)
 	c.FillText(head, vg.Point{X: x, Y: y - head.Font.Size}, title)
 	y -= head.Font.Size + vg.Points(8)
-	for _, s := range entries {
-		l := lookOf(s)
+	for _, e := range entries {
+		l := looks[e.name]
 		mid := y - body.Font.Size/2
 		if lines {
 			c.StrokeLine2(draw.LineStyle{Color: l.colour, Width: vg.Points(1.5), Dashes: l.dashes}, x, mid, x+vg.Points(18), mid)
@@ -242,8 +319,12 @@ func legendPanel(c draw.Canvas, title string, entries []string, lines, glyphs bo
 		if glyphs {
 			c.DrawGlyph(draw.GlyphStyle{Color: l.colour, Radius: vg.Points(2.5), Shape: l.shape}, vg.Point{X: x + vg.Points(9), Y: mid})
 		}
-		c.FillText(body, vg.Point{X: x + vg.Points(24), Y: y - body.Font.Size*0.85}, s)
+		c.FillText(body, vg.Point{X: x + vg.Points(24), Y: y - body.Font.Size*0.85}, e.name)
 		y -= body.Font.Size + vg.Points(3.5)
+		for _, a := range e.alike {
+			c.FillText(alike, vg.Point{X: x + vg.Points(24), Y: y - body.Font.Size*0.85}, e.same+" "+a)
+			y -= body.Font.Size + vg.Points(3.5)
+		}
 	}
 	if note == "" {
 		return

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"slices"
 	"strings"
@@ -13,53 +12,66 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// Figure sizes: a plot with its legend panel at the right.
+// Figure sizes: a plot with its legend panel at the right (the panel
+// widens for long strategy names).
 const (
-	figW    = 8.6 * vg.Inch
+	plotW   = 6.2 * vg.Inch
 	figH    = 4.6 * vg.Inch
 	legendW = 2.4 * vg.Inch
 )
 
-// legendHeight is the figure height that fits a legend of n strategies
-// and its note: figH, or more for a long legend.
-func legendHeight(n int, note string) vg.Length {
-	small := textStyle(7.5, grey)
-	lines := len(wrapWidth(note, small, legendW-vg.Points(14)))
-	need := vg.Points(40) + vg.Length(n)*vg.Points(12) + vg.Length(lines)*vg.Points(9.5) + vg.Points(12)
-	return max(figH, need)
-}
+// dodgeStep is how far apart, sideways, neighbouring lines of a numeric
+// sweep are drawn.
+const dodgeStep = vg.Length(3)
 
-// Figures are every picture drawn from one experiment, in page order: for
-// each metric that matters (duplicate and lost always; stuck, wrong answer
-// and non-linearizable where a cell counts any), its rate against the swept
-// value, per isolation level when the experiment runs a strategy at
-// several; for the isolation experiment, the strategy x level heat maps of
-// duplicate and lost; and the latency distributions of one representative
-// value.
+// Figure forms: how a figure shows its data.
+const (
+	formLines   = "lines"   // a line per strategy over a numeric sweep, its interval shaded
+	formPoints  = "points"  // a point per strategy and value with its interval as a bar
+	formHeat    = "heat"    // a strategy x (level, value) grid coloured by rate
+	formLatency = "latency" // cumulative latency curves, a few per panel
+)
+
+// Figures are every picture drawn from one experiment, in page order. Only
+// a metric some cell counts gets a picture (Nothing names the others):
+//
+//   - an experiment that runs a strategy at several isolation levels for
+//     one value, and sweeps at most two values (isolation, swarm), gets a
+//     heat map per metric: strategy by level and value;
+//   - one that does so over more values gets a rate plot per metric and
+//     level, for the levels where the metric has something;
+//   - any other gets a rate plot per metric: lines over a numeric sweep of
+//     more than two values, points with bars otherwise;
+//
+// and each gets the latency distributions of its representative value.
 func Figures(x *Experiment) []Figure {
 	var out []Figure
+	names, _ := x.values()
+	looks := x.looks()
 	split := x.splitByLevel()
 	for _, m := range x.plotted() {
-		if !split {
-			out = append(out, rateFigure(x, m, ""))
-			continue
-		}
-		for _, l := range x.levels() {
-			out = append(out, rateFigure(x, m, l))
+		switch {
+		case split && len(names) <= 2:
+			out = append(out, heatFigure(x, m))
+		case split:
+			for _, l := range x.levels() {
+				if x.counts(m, l) {
+					out = append(out, rateFigure(x, m, l, looks))
+				}
+			}
+		default:
+			out = append(out, rateFigure(x, m, "", looks))
 		}
 	}
-	if x.Name == "isolation" {
-		out = append(out, heatFigure(x, Metrics[0]), heatFigure(x, Metrics[1]))
-	}
-	if f, ok := latencyFigure(x); ok {
+	if f, ok := latencyFigure(x, looks); ok {
 		out = append(out, f)
 	}
 	return out
 }
 
 // splitByLevel reports whether some strategy has cells at one value under
-// several levels: then each level gets its own plots. (When the level is
-// what is swept, each value has one.)
+// several levels: then each level needs its own plot, or a heat map's
+// columns. (When the level is what is swept, each value has one.)
 func (x *Experiment) splitByLevel() bool {
 	type sv struct{ s, v string }
 	first := map[sv]string{}
@@ -74,7 +86,7 @@ func (x *Experiment) splitByLevel() bool {
 }
 
 // series are one strategy's cells in the experiment (at level, if set),
-// in the order declared.
+// in the order declared, for the strategies in x.strategies() order.
 func (x *Experiment) series(level string) (names []string, cells map[string][]*Cell) {
 	cells = map[string][]*Cell{}
 	for i := range x.Cells {
@@ -84,11 +96,12 @@ func (x *Experiment) series(level string) (names []string, cells map[string][]*C
 		}
 		cells[c.Strategy] = append(cells[c.Strategy], c)
 	}
-	seen := map[string]bool{}
-	for s := range cells {
-		seen[s] = true
+	for _, s := range x.strategies() {
+		if len(cells[s]) > 0 {
+			names = append(names, s)
+		}
 	}
-	return ordered(seen), cells
+	return names, cells
 }
 
 // FigureName is the file name (without extension) of a metric's rate plot.
@@ -100,7 +113,29 @@ func FigureName(metric, level string) string {
 	return name
 }
 
-func rateFigure(x *Experiment, m Metric, level string) Figure {
+// sameLine groups strategies whose series of metric m are identical —
+// the same count out of the same operations at every value, so the same
+// point and interval — in the order of names: each group is drawn once,
+// and the legend names the others under the first.
+func sameLine(names []string, cells map[string][]*Cell, m Metric) [][]string {
+	var groups [][]string
+	keys := map[string]int{}
+	for _, s := range names {
+		var b strings.Builder
+		for _, c := range cells[s] {
+			fmt.Fprintf(&b, "%s:%d/%d;", c.Value, m.Of(c).Count, c.Ops)
+		}
+		if i, ok := keys[b.String()]; ok {
+			groups[i] = append(groups[i], s)
+			continue
+		}
+		keys[b.String()] = len(groups)
+		groups = append(groups, []string{s})
+	}
+	return groups
+}
+
+func rateFigure(x *Experiment, m Metric, level string, looks map[string]look) Figure {
 	names, cells := x.series(level)
 	var shown, none []string
 	var maxOps int64
@@ -118,6 +153,7 @@ func rateFigure(x *Experiment, m Metric, level string) Figure {
 			none = append(none, s)
 		}
 	}
+	groups := sameLine(shown, cells, m)
 	title := fmt.Sprintf("%s: %s", x.Name, m.Label)
 	if level != "" {
 		title += " at " + level
@@ -127,49 +163,65 @@ func rateFigure(x *Experiment, m Metric, level string) Figure {
 	grid.Vertical.Color, grid.Horizontal.Color = faint, faint
 	p.Add(grid)
 	valueNames, xs := x.values()
-	if x.Numeric {
+	form := formPoints
+	if x.Numeric && len(valueNames) > 2 {
+		form = formLines
+	}
+	var entries []legendEntry
+	for _, g := range groups {
+		entries = append(entries, legendEntry{name: g[0], alike: g[1:], same: "="})
+	}
+	if form == formLines {
 		numericAxis(p, valueNames, xs)
 		// Many bands over each other turn grey: the more lines, the
 		// fainter each band.
-		alpha := uint8(max(0x10, min(0x2c, 0x60/max(1, len(shown)))))
-		for _, s := range shown {
-			addSweep(p, s, cells[s], m, alpha)
+		alpha := uint8(max(0x10, min(0x2c, 0x60/max(1, len(groups)))))
+		for k, g := range groups {
+			dodge := (vg.Length(k) - vg.Length(len(groups)-1)/2) * dodgeStep
+			p.Add(newSweep(looks[g[0]], cells[g[0]], m, alpha, dodge))
 		}
 	} else {
+		// Each value is a category; the strategies' points stand side by
+		// side around it (dodged), so that equal rates do not hide.
 		p.X.Tick.Marker = categoryTicks(valueNames)
-		for k, s := range shown {
-			width := min(0.8/float64(len(shown)), 0.12)
-			offset := (float64(k) - float64(len(shown)-1)/2) * width
-			addIntervals(p, s, cells[s], m, valueNames, offset)
+		width := min(0.8/float64(max(1, len(groups))), 0.12)
+		for k, g := range groups {
+			offset := (float64(k) - float64(len(groups)-1)/2) * width
+			addIntervals(p, looks[g[0]], cells[g[0]], m, valueNames, offset)
 		}
 		p.X.Min, p.X.Max = -0.5, float64(len(valueNames))-0.5
 	}
 	scale, hi := rateScale(maxOps, top)
 	p.Y.Scale, p.Y.Tick.Marker = scale, scale
 	p.Y.Min, p.Y.Max = 0, hi
-	band := "Shaded: the 95% Wilson interval."
-	if !x.Numeric {
+	band := "Shaded: the 95% Wilson interval; lines are set a little apart sideways so that equal rates do not hide each other."
+	if form == formPoints {
 		band = "Bars: the 95% Wilson interval."
 	}
 	note := band
+	if slices.ContainsFunc(groups, func(g []string) bool { return len(g) > 1 }) {
+		note += " \"=\": the same rates at every value as the strategy above it, drawn once."
+	}
 	if len(none) > 0 {
 		note += fmt.Sprintf(" No %s at any value (%d): %s.", m.Label, len(none), strings.Join(none, ", "))
 	}
-	if len(shown) == 0 {
-		note = fmt.Sprintf("No %s in any cell.", m.Label)
-	}
 	per := "one line per strategy"
-	if !x.Numeric {
-		per = "one point per strategy and value"
+	if form == formPoints {
+		per = "one point per strategy and value, side by side"
 	}
-	caption := fmt.Sprintf("The share of operations with a %s outcome by %s, %s. %s %d seeds per cell. The y axis is linear below one operation in a cell and logarithmic above, so that zero has a place.",
+	caption := fmt.Sprintf("The share of operations with a %s outcome by %s, %s; strategies with identical rates share one (\"=\" in the legend). %s %d seeds per cell. The y axis is linear below one operation in a cell and logarithmic above, so that zero has a place.",
 		m.Label, x.ParamLabel, per, band, x.SeedsPerCell)
+	if level != "" {
+		caption = fmt.Sprintf("At %s: %s", level, caption)
+	}
+	lw := legendWidth(entries)
 	return Figure{
-		Name: FigureName(m.Name, level), Title: title, Caption: caption, W: figW, H: legendHeight(len(shown), note),
+		Name: FigureName(m.Name, level), Title: title, Caption: caption, W: plotW + lw, H: max(figH, legendHeight(entries, note, lw)),
+		form: form,
 		draw: func(c draw.Canvas) {
 			background(c)
-			drawPlot(draw.Crop(c, 0, -legendW, 0, 0), p)
-			legendPanel(draw.Crop(c, c.Max.X-c.Min.X-legendW+vg.Points(6), 0, 0, 0), "strategy", shown, x.Numeric, true, note)
+			drawPlot(draw.Crop(c, 0, -lw, 0, 0), p)
+			legendPanel(draw.Crop(c, c.Max.X-c.Min.X-lw+vg.Points(6), 0, 0, 0), "strategy", entries, looks, form == formLines, true, note)
 		},
 	}
 }
@@ -207,35 +259,63 @@ func categoryTicks(names []string) plot.ConstantTicks {
 	return ticks
 }
 
-// addSweep adds a strategy's line, its points and its interval as a band.
-func addSweep(p *plot.Plot, s string, cells []*Cell, m Metric, alpha uint8) {
-	l := lookOf(s)
-	var line plotter.XYs
-	var band plotter.XYs
+// sweep draws a strategy's rates over a numeric sweep: its interval as a
+// band, a line through its points, and its markers, all moved sideways by
+// a few points (dodge) so that lines that meet or run together still show
+// each marker.
+type sweep struct {
+	rates
+	style look
+	alpha uint8
+	dodge vg.Length
+}
+
+// rates are a strategy's points and their intervals, as a plotter's data.
+type rates struct {
+	pts    []plotter.XY
+	lo, hi []float64
+}
+
+func (r *rates) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), 0, 0
+	for i, pt := range r.pts {
+		xmin, xmax = min(xmin, pt.X), max(xmax, pt.X)
+		ymax = max(ymax, r.hi[i])
+	}
+	return
+}
+
+func newSweep(l look, cells []*Cell, m Metric, alpha uint8, dodge vg.Length) *sweep {
+	sw := &sweep{style: l, alpha: alpha, dodge: dodge}
 	for _, c := range cells {
-		line = append(line, plotter.XY{X: c.X, Y: m.Of(c).Rate})
-		band = append(band, plotter.XY{X: c.X, Y: m.Of(c).Low})
+		r := m.Of(c)
+		sw.pts = append(sw.pts, plotter.XY{X: c.X, Y: r.Rate})
+		sw.lo, sw.hi = append(sw.lo, r.Low), append(sw.hi, r.High)
 	}
-	for i := len(cells) - 1; i >= 0; i-- {
-		band = append(band, plotter.XY{X: cells[i].X, Y: m.Of(cells[i]).High})
+	return sw
+}
+
+func (sw *sweep) Plot(c draw.Canvas, p *plot.Plot) {
+	tx, ty := p.Transforms(&c)
+	var band, line []vg.Point
+	for i, pt := range sw.pts {
+		band = append(band, vg.Point{X: tx(pt.X) + sw.dodge, Y: ty(sw.lo[i])})
+		line = append(line, vg.Point{X: tx(pt.X) + sw.dodge, Y: ty(pt.Y)})
 	}
-	if poly, err := plotter.NewPolygon(band); err == nil {
-		poly.Color = faded(l.colour, alpha)
-		poly.LineStyle.Width = 0
-		p.Add(poly)
+	for i := len(sw.pts) - 1; i >= 0; i-- {
+		band = append(band, vg.Point{X: tx(sw.pts[i].X) + sw.dodge, Y: ty(sw.hi[i])})
 	}
-	if ln, sc, err := plotter.NewLinePoints(line); err == nil {
-		ln.Color, ln.Width, ln.Dashes = l.colour, vg.Points(1.5), l.dashes
-		sc.Color, sc.Radius, sc.Shape = l.colour, vg.Points(2.5), l.shape
-		p.Add(ln, sc)
+	c.FillPolygon(faded(sw.style.colour, sw.alpha), c.ClipPolygonXY(band))
+	ls := draw.LineStyle{Color: sw.style.colour, Width: vg.Points(1.5), Dashes: sw.style.dashes}
+	c.StrokeLines(ls, c.ClipLinesXY(line)...)
+	for _, pt := range line {
+		c.DrawGlyph(draw.GlyphStyle{Color: sw.style.colour, Radius: vg.Points(2.8), Shape: sw.style.shape}, pt)
 	}
 }
 
 // intervals draws points with vertical bars from low to high.
 type intervals struct {
-	pts   []plotter.XY
-	lo    []float64
-	hi    []float64
+	rates
 	style look
 }
 
@@ -249,21 +329,12 @@ func (iv *intervals) Plot(c draw.Canvas, p *plot.Plot) {
 		c.StrokeLine2(bar, x, lo, x, hi)
 		c.StrokeLine2(bar, x-capW, lo, x+capW, lo)
 		c.StrokeLine2(bar, x-capW, hi, x+capW, hi)
-		c.DrawGlyph(draw.GlyphStyle{Color: iv.style.colour, Radius: vg.Points(2.8), Shape: iv.style.shape}, vg.Point{X: x, Y: ty(pt.Y)})
+		c.DrawGlyph(draw.GlyphStyle{Color: iv.style.colour, Radius: vg.Points(3), Shape: iv.style.shape}, vg.Point{X: x, Y: ty(pt.Y)})
 	}
 }
 
-func (iv *intervals) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, xmax, ymin, ymax = math.Inf(1), math.Inf(-1), 0, 0
-	for i, pt := range iv.pts {
-		xmin, xmax = min(xmin, pt.X), max(xmax, pt.X)
-		ymax = max(ymax, iv.hi[i])
-	}
-	return
-}
-
-func addIntervals(p *plot.Plot, s string, cells []*Cell, m Metric, values []string, offset float64) {
-	iv := &intervals{style: lookOf(s)}
+func addIntervals(p *plot.Plot, l look, cells []*Cell, m Metric, values []string, offset float64) {
+	iv := &intervals{style: l}
 	for _, c := range cells {
 		i := slices.Index(values, c.Value)
 		r := m.Of(c)
@@ -271,235 +342,4 @@ func addIntervals(p *plot.Plot, s string, cells []*Cell, m Metric, values []stri
 		iv.lo, iv.hi = append(iv.lo, r.Low), append(iv.hi, r.High)
 	}
 	p.Add(iv)
-}
-
-// Grid is a strategy x level table of one metric pooled over an
-// experiment's values.
-type Grid struct {
-	Metric     Metric
-	Strategies []string
-	Levels     []string
-	Rates      map[[2]string]Rate  // by strategy, level
-	Ops        map[[2]string]int64 // operations behind each rate
-	Values     int                 // swept values pooled
-}
-
-// GridOf pools x's cells per strategy and level.
-func GridOf(x *Experiment, m Metric) Grid {
-	g := Grid{Metric: m, Strategies: x.strategies(), Levels: x.levels(), Rates: map[[2]string]Rate{}, Ops: map[[2]string]int64{}}
-	names, _ := x.values()
-	g.Values = len(names)
-	by := map[[2]string][]*Cell{}
-	for i := range x.Cells {
-		c := &x.Cells[i]
-		k := [2]string{c.Strategy, c.Isolation}
-		by[k] = append(by[k], c)
-	}
-	for k, cells := range by {
-		g.Rates[k], g.Ops[k] = pool(cells, m)
-	}
-	return g
-}
-
-func heatFigure(x *Experiment, m Metric) Figure {
-	g := GridOf(x, m)
-	title := fmt.Sprintf("%s: %s by strategy and isolation level", x.Name, m.Label)
-	p := newPlot(title, "isolation level", "")
-	p.X.Tick.Marker = categoryTicks(g.Levels)
-	var rows plot.ConstantTicks
-	for i, s := range g.Strategies {
-		rows = append(rows, plot.Tick{Value: float64(len(g.Strategies) - 1 - i), Label: s})
-	}
-	p.Y.Tick.Marker = rows
-	p.X.Tick.Length, p.Y.Tick.Length = 0, 0
-	p.X.LineStyle.Width, p.Y.LineStyle.Width = 0, 0
-	p.Add(&heat{g: g})
-	p.X.Min, p.X.Max = -0.5, float64(len(g.Levels))-0.5
-	p.Y.Min, p.Y.Max = -0.5, float64(len(g.Strategies))-0.5
-	pooled := ""
-	if g.Values > 1 {
-		pooled = fmt.Sprintf(", pooled over the %d values of the %s", g.Values, x.ParamLabel)
-	}
-	caption := fmt.Sprintf("The share of operations with a %s outcome for each strategy at each isolation level it was run at%s; darker is higher (on the same symlog scale as the line plots), a dash where the strategy was not run at that level.", m.Label, pooled)
-	h := vg.Points(70) + vg.Points(17)*vg.Length(len(g.Strategies))
-	return Figure{
-		Name: "heat-" + m.Name, Title: title, Caption: caption, W: 8 * vg.Inch, H: h,
-		draw: func(c draw.Canvas) {
-			background(c)
-			drawPlot(c, p)
-		},
-	}
-}
-
-// heat draws a Grid's cells: colour by rate, the rate written inside.
-type heat struct{ g Grid }
-
-func (h *heat) Plot(c draw.Canvas, p *plot.Plot) {
-	tx, ty := p.Transforms(&c)
-	var maxOps int64
-	top := 0.0
-	for k, r := range h.g.Rates {
-		top = max(top, r.Rate)
-		maxOps = max(maxOps, h.g.Ops[k])
-	}
-	scale, hi := rateScale(maxOps, top)
-	dark := textStyle(8, ink)
-	light := textStyle(8, color.White)
-	for i, s := range h.g.Strategies {
-		y := float64(len(h.g.Strategies) - 1 - i)
-		for j, l := range h.g.Levels {
-			x0, x1 := tx(float64(j)-0.48), tx(float64(j)+0.48)
-			y0, y1 := ty(y-0.45), ty(y+0.45)
-			box := []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
-			r, ok := h.g.Rates[[2]string{s, l}]
-			label, sty := "–", dark
-			fill := color.Color(color.RGBA{0xf2, 0xf2, 0xf2, 0xff})
-			if ok {
-				v := scale.Normalize(0, hi, r.Rate)
-				fill = heatColour(v)
-				if r.Count == 0 {
-					fill = color.RGBA{0xee, 0xf7, 0xee, 0xff}
-				}
-				label = formatRate(r.Rate)
-				if v > 0.55 {
-					sty = light
-				}
-			}
-			c.FillPolygon(fill, box)
-			sty.XAlign, sty.YAlign = -0.5, -0.5
-			c.FillText(sty, vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, label)
-		}
-	}
-}
-
-func (h *heat) DataRange() (xmin, xmax, ymin, ymax float64) {
-	return -0.5, float64(len(h.g.Levels)) - 0.5, -0.5, float64(len(h.g.Strategies)) - 0.5
-}
-
-// heatColour runs from white (0) through orange to deep red (1).
-func heatColour(v float64) color.RGBA {
-	v = max(0, min(1, v))
-	stops := []color.RGBA{{0xff, 0xff, 0xff, 0xff}, {0xfd, 0xd4, 0x9e, 0xff}, {0xfc, 0x8d, 0x59, 0xff}, {0xd7, 0x30, 0x1f, 0xff}, {0x7f, 0x00, 0x00, 0xff}}
-	if v == 0 {
-		return stops[0]
-	}
-	// Any count at all is visibly off white.
-	v = 0.08 + 0.92*v
-	f := v * float64(len(stops)-1)
-	i := min(int(f), len(stops)-2)
-	t := f - float64(i)
-	mix := func(a, b uint8) uint8 { return uint8(math.Round(float64(a) + t*(float64(b)-float64(a)))) }
-	a, b := stops[i], stops[i+1]
-	return color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 0xff}
-}
-
-// Representative is the value whose latencies an experiment's CDF shows:
-// the middle of the swept values.
-func (x *Experiment) Representative() string {
-	names, _ := x.values()
-	return names[len(names)/2]
-}
-
-func latencyFigure(x *Experiment) (Figure, bool) {
-	value := x.Representative()
-	names, cells := x.series("")
-	type curve struct {
-		s   string
-		pts plotter.XYs
-	}
-	var curves []curve
-	lo, hi := math.Inf(1), 0.0
-	levels := map[string]bool{}
-	for _, s := range names {
-		// The first level the strategy ran the value at (cells come in
-		// level order).
-		var c *Cell
-		for _, cc := range cells[s] {
-			if cc.Value == value {
-				c = cc
-				break
-			}
-		}
-		if c == nil || len(c.LatencyHist) == 0 {
-			continue
-		}
-		levels[c.Isolation] = true
-		total := 0.0
-		for _, b := range c.LatencyHist {
-			total += b[1]
-		}
-		if total == 0 {
-			continue
-		}
-		var pts plotter.XYs
-		cum := 0.0
-		for _, b := range c.LatencyHist {
-			cum += b[1]
-			if b[0] >= 1e300 {
-				break
-			}
-			if cum > 0 || b[1] > 0 {
-				if len(pts) == 0 {
-					lo = min(lo, b[0])
-				}
-				pts = append(pts, plotter.XY{X: b[0], Y: cum / total})
-				if b[1] > 0 {
-					hi = max(hi, b[0])
-				}
-			}
-		}
-		if len(pts) > 0 {
-			curves = append(curves, curve{s, pts})
-		}
-	}
-	if len(curves) == 0 {
-		return Figure{}, false
-	}
-	title := fmt.Sprintf("%s: latency at %s = %s", x.Name, x.Param, value)
-	p := newPlot(title, "latency per operation, first attempt to conclusion (ms, log)", "share of operations done within it")
-	grid := plotter.NewGrid()
-	grid.Vertical.Color, grid.Horizontal.Color = faint, faint
-	p.Add(grid)
-	var shown []string
-	for _, cv := range curves {
-		var pts plotter.XYs
-		for _, pt := range cv.pts {
-			if pt.X <= hi {
-				pts = append(pts, pt)
-			}
-		}
-		l := lookOf(cv.s)
-		ln, err := plotter.NewLine(pts)
-		if err != nil {
-			continue
-		}
-		ln.Color, ln.Width, ln.Dashes = l.colour, vg.Points(1.5), l.dashes
-		ln.StepStyle = plotter.PostStep
-		p.Add(ln)
-		shown = append(shown, cv.s)
-	}
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.X.Min, p.X.Max = lo, max(hi, lo*10)
-	p.Y.Min, p.Y.Max = 0, 1
-	var at []string
-	for _, l := range levelSlugs() {
-		if levels[l] {
-			at = append(at, l)
-		}
-	}
-	where := ""
-	if len(at) > 1 || len(at) == 1 && at[0] != value {
-		where = " (" + strings.Join(at, ", ") + ")"
-	}
-	caption := fmt.Sprintf("For each strategy, the share of operations concluded within a latency, at %s = %s%s, from the cells' histograms; a curve that stays below 1 has operations slower than its last bound or never concluded.",
-		x.Param, value, where)
-	return Figure{
-		Name: "latency-cdf", Title: title, Caption: caption, W: figW, H: legendHeight(len(shown), ""),
-		draw: func(c draw.Canvas) {
-			background(c)
-			drawPlot(draw.Crop(c, 0, -legendW, 0, 0), p)
-			legendPanel(draw.Crop(c, c.Max.X-c.Min.X-legendW+vg.Points(6), 0, 0, 0), "strategy", shown, true, false, "")
-		},
-	}, true
 }

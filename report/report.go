@@ -3,18 +3,23 @@ package report
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/idemsim/idemsim/models"
 )
 
 // Options say where the results are and how hard to shrink.
 type Options struct {
 	// Dir is the results directory: it holds NAME/cells.json per
-	// experiment and claims.txt; the plots go beside each cells.json, the
-	// swarm's counterexamples into counterexamples/, and the page,
-	// index.html, into Dir.
+	// experiment, claims.txt and edge-cases.md; the plots and the
+	// experiment's page go beside each cells.json, the swarm's
+	// counterexamples into counterexamples/, the strategies' pages into
+	// strategies/, and the index, index.html, into Dir.
 	Dir string
 	// MaxShrinkRuns bounds the worlds tried per counterexample (0:
 	// DefaultMaxShrinkRuns).
@@ -24,15 +29,21 @@ type Options struct {
 // Summary is what Build read and wrote.
 type Summary struct {
 	Experiments     []*Experiment
-	Headline        *Headline // nil without the isolation experiment
+	Headline        *Table // nil without the isolation experiment
 	Claims          []Claim
 	Counterexamples []Counterexample
-	Written         []string // every file written, the page last
+	Pages           int      // HTML pages written
+	Written         []string // every file written, the index page last
 }
 
 // Build draws every experiment's figures, shrinks the swarm's failures,
-// and writes the page. Reading fails before anything is written: a
-// missing or malformed cells.json or claims.txt is an error naming it.
+// and writes the pages: the index, one per experiment, one per strategy,
+// the claims and the edge cases. Plots and pages an earlier build wrote
+// that this one does not are removed. Reading fails before anything is
+// written: a missing or malformed cells.json, a stale claims.txt or an
+// edge-cases.md without a table is an error naming it; a results
+// directory without claims.txt or edge-cases.md gets pages that say how
+// to make them.
 func Build(o Options) (*Summary, error) {
 	if o.MaxShrinkRuns == 0 {
 		o.MaxShrinkRuns = DefaultMaxShrinkRuns
@@ -41,36 +52,72 @@ func Build(o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := ReadClaims(filepath.Join(o.Dir, ClaimsFile))
+	claimsPath := filepath.Join(o.Dir, ClaimsFile)
+	var cl []Claim
+	_, err = os.Stat(claimsPath)
+	claimsMissing := errors.Is(err, fs.ErrNotExist)
+	if !claimsMissing {
+		if cl, err = ReadClaims(claimsPath); err != nil {
+			return nil, err
+		}
+	}
+	edge, err := ReadEdgeCases(filepath.Join(o.Dir, EdgeCasesFile))
 	if err != nil {
 		return nil, err
 	}
 	sum := &Summary{Experiments: xs, Claims: cl}
-	data := pageData{Claims: cl}
+	index := indexData{page: page{Title: "idemsim: what a server should do with a repeated idempotency key"},
+		ClaimsMissing: claimsMissing, Claims: cl, EdgeMissing: edge == nil, HeadlineMissing: true}
+	for _, x := range xs {
+		if x.Name != HeadlineExperiment {
+			continue
+		}
+		h, err := HeadlineOf(x)
+		if err != nil {
+			return nil, err
+		}
+		sum.Headline, index.HeadlineMissing = &h, false
+		index.Headline = h.HTML("headline-table", "")
+	}
+	var score *Table
+	if len(xs) > 0 {
+		t := ScorecardOf(xs)
+		score = &t
+		index.Scorecard = t.HTML("scorecard-table", "")
+	}
+	if edge != nil {
+		index.Edge = edge.TableHTML("")
+	}
 	for _, name := range Order {
 		if !slices.ContainsFunc(xs, func(x *Experiment) bool { return x.Name == name }) {
-			data.Missing = append(data.Missing, name)
+			index.Missing = append(index.Missing, name)
 		}
 	}
-	for _, x := range xs {
-		figs := Figures(x)
-		files, err := render(filepath.Dir(x.Path), figs)
-		if err != nil {
-			return nil, fmt.Errorf("report: %s: %w", x.Name, err)
-		}
+	write := func(files ...File) error {
 		if err := WriteFiles(files...); err != nil {
-			return nil, err
+			return err
 		}
 		for _, f := range files {
 			sum.Written = append(sum.Written, f.Path)
 		}
-		data.Experiments = append(data.Experiments, newPageExperiment(x, figs))
-		if x.Name == "isolation" {
-			h := HeadlineOf(x)
-			sum.Headline, data.Headline = &h, &h
+		return nil
+	}
+	figures := make([][]Figure, len(xs))
+	for i, x := range xs {
+		figures[i] = Figures(x)
+		files, err := renderFigures(filepath.Dir(x.Path), figures[i])
+		if err != nil {
+			return nil, fmt.Errorf("report: %s: %w", x.Name, err)
 		}
+		if err := write(files...); err != nil {
+			return nil, err
+		}
+		if err := removeStale(filepath.Dir(x.Path), []string{"*.png", "*.svg"}, files); err != nil {
+			return nil, err
+		}
+		index.Experiments = append(index.Experiments, experimentSummaryOf(x, figures[i]))
 		if x.Swarm != nil {
-			data.SwarmRan = true
+			index.SwarmRan = true
 			cx, err := counterexamples(x, o.MaxShrinkRuns)
 			if err != nil {
 				return nil, err
@@ -78,24 +125,95 @@ func Build(o Options) (*Summary, error) {
 			sum.Counterexamples = append(sum.Counterexamples, cx...)
 		}
 	}
-	if data.SwarmRan {
+	if index.SwarmRan {
 		written, err := writeCounterexamples(filepath.Join(o.Dir, CounterexamplesDir), sum.Counterexamples)
 		if err != nil {
 			return nil, err
 		}
 		sum.Written = append(sum.Written, written...)
 	}
-	data.Counterexamples = sum.Counterexamples
-	html, err := page(data)
-	if err != nil {
+	index.Counterexamples = sum.Counterexamples
+	index.Strategies = strategiesTable().HTML("strategies-table", "")
+
+	var pagesOut []File
+	add := func(rel, tmpl string, data any) error {
+		b, err := render(tmpl, data)
+		if err != nil {
+			return err
+		}
+		pagesOut = append(pagesOut, File{Path: filepath.Join(o.Dir, filepath.FromSlash(rel)), Data: b})
+		return nil
+	}
+	for i, x := range xs {
+		_, err := os.Stat(filepath.Join(filepath.Dir(x.Path), "cells.csv"))
+		if err := add(ExperimentPage(x.Name), "experiment", newExperimentData(x, figures[i], err == nil, sum.Counterexamples)); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(o.Dir, StrategiesDir), 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var strategyFiles []File
+	for _, name := range models.Names() {
+		d, err := strategyPage(name, xs, score, edge, sum.Counterexamples, cl, claimsMissing)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(StrategyPage(name), "strategy", d); err != nil {
+			return nil, err
+		}
+		strategyFiles = append(strategyFiles, pagesOut[len(pagesOut)-1])
+	}
+	if err := add(ClaimsPage, "claims", claimsData{page: page{Title: "idemsim: the thread's claims", Crumb: "claims"}, Claims: cl}); err != nil {
 		return nil, err
 	}
-	index := filepath.Join(o.Dir, PageFile)
-	if err := WriteFiles(File{Path: index, Data: html}); err != nil {
+	if edge != nil {
+		body := edgeData{page: page{Title: "idemsim: the edge cases", Crumb: "edge cases"}, Body: blocksHTML(edge.Blocks, "")}
+		if err := add(EdgeCasesPage, "edge", body); err != nil {
+			return nil, err
+		}
+	}
+	if err := add(PageFile, "index", index); err != nil {
 		return nil, err
 	}
-	sum.Written = append(sum.Written, index)
+	if err := write(pagesOut...); err != nil {
+		return nil, err
+	}
+	sum.Pages = len(pagesOut)
+	if err := removeStale(filepath.Join(o.Dir, StrategiesDir), []string{"*.html"}, strategyFiles); err != nil {
+		return nil, err
+	}
+	if edge == nil {
+		if err := removeStale(o.Dir, []string{EdgeCasesPage}, nil); err != nil {
+			return nil, err
+		}
+	}
 	return sum, nil
+}
+
+// removeStale removes the files in dir that match one of patterns and
+// are not among kept: what an earlier build wrote and this one no longer
+// does (a plot of a metric that now has nothing to show, the page of a
+// strategy that is gone).
+func removeStale(dir string, patterns []string, kept []File) error {
+	keep := map[string]bool{}
+	for _, f := range kept {
+		keep[filepath.Clean(f.Path)] = true
+	}
+	for _, p := range patterns {
+		old, err := filepath.Glob(filepath.Join(dir, p))
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		for _, f := range old {
+			if !keep[filepath.Clean(f)] {
+				if err := os.Remove(f); err != nil {
+					return fmt.Errorf("report: %w", err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // parallel runs f(0..n-1) on up to GOMAXPROCS goroutines and returns the
@@ -121,8 +239,8 @@ func parallel(n int, f func(i int) error) error {
 	return errors.Join(errs...)
 }
 
-// render draws every figure as SVG and PNG, files in dir.
-func render(dir string, figs []Figure) ([]File, error) {
+// renderFigures draws every figure as SVG and PNG, files in dir.
+func renderFigures(dir string, figs []Figure) ([]File, error) {
 	files := make([]File, 2*len(figs))
 	err := parallel(len(figs), func(i int) error {
 		svg, err := figs[i].SVG()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"os"
@@ -561,9 +562,15 @@ func TestREADMETable(t *testing.T) {
 	assert.Equal(t, table, text[i+len(begin):j], "the README's edge-case table is stale; %s", rerun)
 }
 
-// Goal: the README's headline table is the committed isolation
-// experiment's, never typed by hand. Method: the section between its
-// markers against report.HeadlineOf(results/isolation/cells.json).
+// Goal: the README's headline is the committed isolation experiment's
+// two-client rows, never typed by hand, and says what it shows.
+// Method: "generated": the section between its markers against
+// report.HeadlineOf(results/isolation/cells.json) (-update rewrites it).
+// "matches-csv": apart from that code, read the table back from the README
+// and check each cell against the workers_per_op = 2 row of
+// results/isolation/cells.csv: a kind it names has that count above zero
+// and that rate (to the two significant digits printed), a kind it does
+// not name has none, and every two-client row is in the table.
 func TestREADMEHeadline(t *testing.T) {
 	const path = "../../README.md"
 	const begin, end = "<!-- headline:begin -->\n", "<!-- headline:end -->\n"
@@ -573,13 +580,88 @@ func TestREADMEHeadline(t *testing.T) {
 	text := string(readme)
 	i, j := strings.Index(text, begin), strings.Index(text, end)
 	require.True(t, i >= 0 && j > i, "README.md has no %q ... %q section; %s", begin, end, rerun)
-	x, err := report.ReadExperiment("../../results/isolation/cells.json")
-	require.NoError(t, err, rerun)
-	table := report.HeadlineOf(x).Markdown()
-	if *update {
-		text = text[:i+len(begin)] + table + text[j:]
-		require.NoError(t, os.WriteFile(path, []byte(text), 0o644), rerun)
-		return
-	}
-	assert.Equal(t, table, text[i+len(begin):j], "the README's headline table is stale (make experiments changed the results?); %s", rerun)
+	section := text[i+len(begin) : j]
+	t.Run("generated", func(t *testing.T) {
+		x, err := report.ReadExperiment("../../results/isolation/cells.json")
+		require.NoError(t, err, rerun)
+		h, err := report.HeadlineOf(x)
+		require.NoError(t, err, rerun)
+		if *update {
+			require.NoError(t, os.WriteFile(path, []byte(text[:i+len(begin)]+h.Document()+text[j:]), 0o644), rerun)
+			return
+		}
+		assert.Equal(t, h.Document(), section, "the README's headline is stale (make experiments changed the results?); %s", rerun)
+		assert.Contains(t, section, x.Description, "the caption states the experiment's fault mix; %s", rerun)
+	})
+	t.Run("matches-csv", func(t *testing.T) {
+		if *update {
+			t.Skip("the README is being rewritten")
+		}
+		f, err := os.Open("../../results/isolation/cells.csv")
+		require.NoError(t, err, rerun)
+		defer f.Close()
+		records, err := csv.NewReader(f).ReadAll()
+		require.NoError(t, err, rerun)
+		col := map[string]int{}
+		for k, name := range records[0] {
+			col[name] = k
+		}
+		require.Contains(t, col, "workers_per_op", rerun)
+		kinds := map[string]string{"dup": "duplicate", "lost": "lost", "stuck": "stuck", "wrong": "wrong_answer", "unconf": "unconfirmed", "orphan": "orphan_charge"}
+		twoClients := map[[2]string][]string{}
+		for _, r := range records[1:] {
+			if r[col["workers_per_op"]] == "2" {
+				twoClients[[2]string{r[col["strategy"]], r[col["isolation"]]}] = r
+			}
+		}
+		require.NotEmpty(t, twoClients, rerun)
+		assert.Contains(t, section, "`workers_per_op` = 2", "the caption names the setting; %s", rerun)
+		var header []string
+		seen := 0
+		for _, line := range strings.Split(section, "\n") {
+			if !strings.HasPrefix(line, "|") || strings.HasPrefix(line, "|---") {
+				continue
+			}
+			cells := strings.Split(strings.Trim(line, "| "), " | ")
+			if header == nil {
+				header = cells
+				continue
+			}
+			strategy := strings.Trim(cells[0], "`")
+			for k, cell := range cells[1:] {
+				level := header[k+1]
+				row, ok := twoClients[[2]string{strategy, level}]
+				cell = strings.Trim(cell, "*")
+				if cell == "–" {
+					assert.False(t, ok, "%s at %s is in the CSV but not in the README; %s", strategy, level, rerun)
+					continue
+				}
+				require.True(t, ok, "%s at %s: no two-client row in cells.csv; %s", strategy, level, rerun)
+				seen++
+				named := map[string]string{}
+				if cell != "0" {
+					for _, part := range strings.Split(cell, ", ") {
+						abbr, value, _ := strings.Cut(part, " ")
+						require.Contains(t, kinds, abbr, "%s at %s: %q; %s", strategy, level, cell, rerun)
+						named[kinds[abbr]] = value
+					}
+				}
+				for _, kind := range kinds {
+					count := row[col[kind+"_count"]]
+					value, ok := named[kind]
+					if !ok {
+						assert.Equal(t, "0", count, "%s at %s: %s not in the README's %q; %s", strategy, level, kind, cell, rerun)
+						continue
+					}
+					assert.NotEqual(t, "0", count, "%s at %s: %s; %s", strategy, level, kind, rerun)
+					got, err := strconv.ParseFloat(value, 64)
+					require.NoError(t, err, rerun)
+					want, err := strconv.ParseFloat(row[col[kind+"_rate"]], 64)
+					require.NoError(t, err, rerun)
+					assert.InEpsilon(t, want, got, 0.05, "%s at %s: %s %s, the CSV's rate %v; %s", strategy, level, kind, value, want, rerun)
+				}
+			}
+		}
+		assert.Equal(t, len(twoClients), seen, "every two-client row of cells.csv is in the README; %s", rerun)
+	})
 }

@@ -10,12 +10,12 @@ import (
 )
 
 // reportCommand draws the plots of every experiment in the results
-// directory, shrinks the swarm's failures, and writes the report page.
+// directory, shrinks the swarm's failures, and writes the report's pages.
 func reportCommand(args []string, stdout io.Writer) error {
 	fs := &flagSet{cmd: "report"}
 	dir := "results"
 	var help bool
-	fs.add("results", "DIR", "the results directory: NAME/cells.json per experiment and claims.txt; the plots go beside each cells.json, the page to DIR/index.html (default results)", func(s string) error {
+	fs.add("results", "DIR", "the results directory: NAME/cells.json per experiment, claims.txt and edge-cases.md (both optional); the plots and each experiment's page go beside its cells.json, the index to DIR/index.html (default results)", func(s string) error {
 		if s == "" {
 			return errors.New("empty directory name")
 		}
@@ -28,7 +28,7 @@ func reportCommand(args []string, stdout io.Writer) error {
 		return err
 	}
 	if help {
-		_, err := fmt.Fprintf(stdout, "usage: idemsim report [flags]\n\nDraws every experiment's results as plots and writes one page that\nanswers the thread, DIR/index.html.\n\n%s", fs.usage())
+		_, err := fmt.Fprintf(stdout, "usage: idemsim report [flags]\n\nDraws every experiment's results as plots and writes the pages that\nanswer the thread: DIR/index.html, and from it a page per experiment\nand per strategy.\n\n%s", fs.usage())
 		return err
 	}
 	if len(rest) > 0 {
@@ -47,7 +47,7 @@ func reportCommand(args []string, stdout io.Writer) error {
 	for _, x := range sum.Experiments {
 		figures += len(report.Figures(x))
 	}
-	_, err = fmt.Fprintf(stdout, "%d experiments, %d plots, %d claims, %d counterexamples\nwrote %s\n",
-		len(sum.Experiments), figures, len(sum.Claims), len(sum.Counterexamples), sum.Written[len(sum.Written)-1])
+	_, err = fmt.Fprintf(stdout, "%d experiments, %d plots, %d claims, %d counterexamples, %d pages\nwrote %s\n",
+		len(sum.Experiments), figures, len(sum.Claims), len(sum.Counterexamples), sum.Pages, sum.Written[len(sum.Written)-1])
 	return err
 }

@@ -14,8 +14,9 @@ import (
 	"github.com/idemsim/idemsim/sim/world"
 )
 
-// reportFixtures copies the report package's fixture results and the
-// committed claims.txt into a fresh results directory.
+// reportFixtures copies the report package's fixture results (with its
+// edge-cases.md) and the committed claims.txt into a fresh results
+// directory.
 func reportFixtures(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "results")
@@ -40,8 +41,8 @@ func TestReportCommand(t *testing.T) {
 	r := runCLI(t, args...)
 	require.Equal(t, 0, r.code, "stderr: %q\n%s", r.stderr, rerun(t, args))
 	assert.Empty(t, r.stderr, rerun(t, args))
-	assert.Contains(t, r.stdout, "4 experiments, ", rerun(t, args))
-	assert.Contains(t, r.stdout, "1 counterexamples\nwrote "+filepath.Join(dir, "index.html")+"\n", rerun(t, args))
+	assert.Contains(t, r.stdout, "5 experiments, ", rerun(t, args))
+	assert.Contains(t, r.stdout, "1 counterexamples, 33 pages\nwrote "+filepath.Join(dir, "index.html")+"\n", rerun(t, args))
 	assert.FileExists(t, filepath.Join(dir, "index.html"), rerun(t, args))
 
 	sum, err := report.Build(report.Options{Dir: dir})
@@ -60,14 +61,14 @@ func TestReportCommand(t *testing.T) {
 
 // Goal: bad input to `idemsim report` is one line naming the file, exit
 // status 2, nothing on stdout.
-// Method: a malformed cells.json and a missing claims.txt in otherwise
-// good results.
+// Method: a malformed cells.json and an edge-cases.md without a table in
+// otherwise good results.
 func TestReportCommandBadResults(t *testing.T) {
 	for _, tc := range []struct {
 		name, file, text, want string
 	}{
 		{"malformed-cells", "network-loss/cells.json", "{", "network-loss/cells.json: not the cells.json format"},
-		{"missing-claims", "claims.txt", "", "claims.txt: no such file or directory"},
+		{"edge-cases-without-table", "edge-cases.md", "# Edge cases\n", "edge-cases.md: no Markdown table"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := reportFixtures(t)
@@ -86,4 +87,19 @@ func TestReportCommandBadResults(t *testing.T) {
 			assert.Contains(t, r.stderr, tc.want, rerun(t, args))
 		})
 	}
+}
+
+// Goal: `idemsim report` works on a results directory that has no
+// claims.txt yet (make results not run), and the page says how to make it.
+// Method: remove claims.txt from the fixtures and run the command.
+func TestReportCommandWithoutClaims(t *testing.T) {
+	dir := reportFixtures(t)
+	require.NoError(t, os.Remove(filepath.Join(dir, report.ClaimsFile)), rerun(t, nil))
+	args := []string{"report", "--results", dir}
+	r := runCLI(t, args...)
+	require.Equal(t, 0, r.code, "stderr: %q\n%s", r.stderr, rerun(t, args))
+	assert.Contains(t, r.stdout, ", 0 claims, ", rerun(t, args))
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	require.NoError(t, err, rerun(t, args))
+	assert.Contains(t, string(page), "<code>make results</code> writes it", rerun(t, args))
 }
