@@ -166,7 +166,7 @@ func latencyFigure(x *Experiment, looks map[string]look) (Figure, bool) {
 		entriesOf = append(entriesOf, entries)
 		lw = max(lw, legendWidth(entries))
 	}
-	note := fmt.Sprintf("≈ marks a strategy whose curve is within %.0f points of the one above it at every latency: not drawn.", alikeWithin*100)
+	note := fmt.Sprintf("A strategy indented under another has a curve within %.0f points of that one's at every latency, and is not drawn.", alikeWithin*100)
 	for k, groups := range ps {
 		t := title
 		if len(ps) > 1 {

@@ -309,8 +309,9 @@ window.addEventListener("load", function () {
 
 {{define "claims"}}{{template "head" .}}
 <h1>The thread's claims, and what the simulation showed</h1>
-<p>Each claim is settled by scripted scenarios (<code>claims/scenarios/</code>); each scenario's comment says on which side of the claim it falls, and its run's audit is what it showed (<code>idemsim claims</code>, recorded in <a href="claims.txt">claims.txt</a>). The command under each replays it with its timeline.</p>
-{{range .Claims}}<h2 id="claim-{{.N}}">Claim {{.N}}: {{.Text}}</h2>
+{{if .Claims}}<p>Each claim is settled by scripted scenarios (<code>claims/scenarios/</code>); each scenario's comment says on which side of the claim it falls, and its run's audit is what it showed (<code>idemsim claims</code>, recorded in <a href="claims.txt">claims.txt</a>). The command under each replays it with its timeline.</p>
+{{else}}<p>No <code>claims.txt</code> in this directory yet: <code>make results</code> writes it (<code>idemsim claims &gt; results/claims.txt</code>); then <code>make report</code> again.</p>
+{{end}}{{range .Claims}}<h2 id="claim-{{.N}}">Claim {{.N}}: {{.Text}}</h2>
 <p class="meta">{{.About}}</p>
 <p>{{if or .Holds .Breaks}}Holds in {{.Holds}} {{plural .Holds "scenario" "scenarios"}}, breaks in {{.Breaks}}.{{else}}Illustrated by the scenarios below.{{end}}</p>
 <ul>
