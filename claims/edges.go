@@ -63,15 +63,18 @@ func (t Timed) Value(at sim.Time) string { return t.value(at) }
 
 // pauseAt freezes node for length.
 func pauseAt(node string, length sim.Duration, example sim.Time, span Span) Timed {
-	return Timed{Flag: "pause", Example: example, Span: span, value: func(at sim.Time) string {
-		return faults.Crash{Node: node, At: at, Downtime: length}.String()
-	}}
+	return nodeDown("pause", node, length, example, span)
 }
 
 // crashAt takes node down for downtime (the store restarts empty).
 func crashAt(node string, downtime sim.Duration, example sim.Time, span Span) Timed {
-	return Timed{Flag: "crash", Example: example, Span: span, value: func(at sim.Time) string {
-		return faults.Crash{Node: node, At: at, Downtime: downtime}.String()
+	return nodeDown("crash", node, downtime, example, span)
+}
+
+// nodeDown is a --pause or a --crash: both read NODE@TIME+LENGTH.
+func nodeDown(flag, node string, length sim.Duration, example sim.Time, span Span) Timed {
+	return Timed{Flag: flag, Example: example, Span: span, value: func(at sim.Time) string {
+		return faults.Crash{Node: node, At: at, Downtime: length}.String()
 	}}
 }
 
