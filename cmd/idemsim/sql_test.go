@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"os"
-	"regexp"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
