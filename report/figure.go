@@ -233,8 +233,8 @@ func rateScale(maxOps int64, top float64) (s symlog, hi float64) {
 }
 
 // formatRate prints a rate in a few characters with two significant
-// digits: 0, 0.14, 0.014, 4.6e-3, 1. A rate that is not 0 or 1 never
-// prints as one (0.9998 stays 0.9998).
+// digits: 0, 0.14, 0.014, 0.04, 4.6e-3, 1. A rate that is not 0 or 1
+// never prints as one (0.9998 stays 0.9998).
 func formatRate(r float64) string {
 	switch {
 	case r == 0:
@@ -249,7 +249,13 @@ func formatRate(r float64) string {
 			}
 		}
 	case r >= 0.01:
-		return strconv.FormatFloat(r, 'f', 3, 64)
+		// Two significant digits, a trailing zero dropped (0.04, not
+		// 0.040): the scorecard's figures read so.
+		s := strconv.FormatFloat(r, 'f', 3, 64)
+		if strings.HasSuffix(s, "0") {
+			s = s[:len(s)-1] // 0.100 becomes 0.10, as 0.1 and above print
+		}
+		return s
 	}
 	m, e, _ := strings.Cut(strconv.FormatFloat(r, 'e', 1, 64), "e")
 	n, _ := strconv.Atoi(e)

@@ -148,7 +148,7 @@ func TestHeadline(t *testing.T) {
 	h, err := report.HeadlineOf(x)
 	require.NoError(t, err, rr)
 	assert.Equal(t, "| strategy | read-committed | serializable |\n|---|---|---|\n"+
-		"| `txn-check-insert` | **dup 0.023** | stuck 0.050, unconf 3.9e-3 |\n"+
+		"| `txn-check-insert` | **dup 0.023** | stuck 0.05, unconf 3.9e-3 |\n"+
 		"| `unique-409` | 0 | 0 |\n"+
 		"| `select-for-update` | 0 | **lost 1.6e-3** |\n", h.Markdown(), rr)
 	assert.Contains(t, h.Caption, "`workers_per_op` = 2 (clients submitting each operation at once)", rr)
@@ -189,7 +189,7 @@ func TestIndexPage(t *testing.T) {
 		rr := rerun(t)
 		assert.Equal(t, [][]string{
 			{"strategy", "read-committed", "serializable"},
-			{"txn-check-insert", "dup 0.023", "stuck 0.050, unconf 3.9e-3"},
+			{"txn-check-insert", "dup 0.023", "stuck 0.05, unconf 3.9e-3"},
 			{"unique-409", "0", "0"},
 			{"select-for-update", "0", "lost 1.6e-3"},
 		}, tableRows(t, page, "headline-table"), rr)

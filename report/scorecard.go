@@ -39,7 +39,7 @@ const leaseExperiment = "budget-lease"
 // them): a row per strategy of the registry that ran in any of them.
 func ScorecardOf(xs []*Experiment) Table {
 	t := Table{Header: []string{"strategy", "duplicate", "lost", "wrong answer", "stuck", "unconfirmed", "orphan charge",
-		"clean in", "requires", "costs (" + costExperiment + ")"}}
+		"clean in", "requires", "clients must", "costs (" + costExperiment + ")"}}
 	var names []string
 	for _, x := range xs {
 		names = append(names, x.Name)
@@ -50,8 +50,9 @@ func ScorecardOf(xs []*Experiment) Table {
 		"Cells of a strategy's variants (budget-lease's other leases and gateways) are left out of the worst rates and appear " +
 		"under stuck and requires. \"Clean in\" counts the experiments in which no cell of the strategy showed a duplicate, " +
 		"a lost operation, a wrong answer or an orphan charge (stuck and unconfirmed are availability and do not count). " +
-		"\"Requires\" lists the settings outside which an experiment caught it, and what its clients must do; \"costs\" are " +
-		"per business operation in the " + costExperiment + " experiment."
+		"\"Requires\" lists, per experiment that caught it, the settings at which it stayed clean (settings that inject no " +
+		"fault do not count), or that it was caught at every setting; \"clients must\" is what its contract asks of the client; " +
+		"\"costs\" are per business operation in the " + costExperiment + " experiment."
 	for _, name := range scoredStrategies(xs) {
 		t.Rows = append(t.Rows, scoreRow(xs, name))
 	}
@@ -98,7 +99,11 @@ func metricNamed(name string) Metric {
 // the experiment ran the strategy at several levels, its level.
 func setting(x *Experiment, c *Cell, levels int) string {
 	parts := []string{x.Name}
-	if len(x.Cells) > 0 && (x.Numeric || len(valuesOf(x)) > 1) {
+	switch {
+	case len(valuesOf(x)) < 2 && !x.Numeric:
+	case x.Param == x.Name:
+		parts = append(parts, c.Value)
+	default:
 		parts = append(parts, x.Param+" "+c.Value)
 	}
 	if levels > 1 {
@@ -155,12 +160,16 @@ func scoreRow(xs []*Experiment, name string) []TableCell {
 		req.Text = strings.Join(needs, "; ")
 	}
 	if len(always) > 0 {
-		req = TableCell{Text: "caught in " + strings.Join(always, ", ") + " whatever the setting", Bad: true}
+		req = TableCell{Text: "caught in " + strings.Join(always, ", ") + " at every setting", Bad: true}
 		if len(needs) > 0 {
 			req.Text += "; " + strings.Join(needs, "; ")
 		}
 	}
-	row = append(row, cleanIn(xs, name), req, TableCell{Text: costs(xs, name)})
+	client := "-"
+	if s, err := models.Lookup(name); err == nil {
+		client = clientNeeds(s.Contract)
+	}
+	row = append(row, cleanIn(xs, name), req, TableCell{Text: client}, TableCell{Text: costs(xs, name)})
 	return row
 }
 
@@ -213,13 +222,8 @@ func requires(xs []*Experiment, name string) (needs, always []string) {
 			always = append(always, x.Name)
 		}
 	}
-	if s, err := models.Lookup(name); err == nil {
-		if s.Defaults.Forward && slices.Contains(s.Switches, api.SwitchDownstream) {
-			needs = append(needs, "its key forwarded to the gateway")
-		}
-		if c := clientNeeds(s.Contract); c != "" {
-			needs = append(needs, c)
-		}
+	if s, err := models.Lookup(name); err == nil && s.Defaults.Forward && slices.Contains(s.Switches, api.SwitchDownstream) {
+		needs = append(needs, "its key forwarded to the gateway")
 	}
 	return needs, always
 }
@@ -290,17 +294,17 @@ func faultFree(x *Experiment, c *Cell) bool {
 func clientNeeds(c api.Contract) string {
 	switch c {
 	case api.ContractReplay:
-		return "clients that retry with the same key, honouring Retry-After"
+		return "retry with the same key; honour Retry-After"
 	case api.Contract409:
-		return "clients that read 409 as done"
+		return "read 409 as done"
 	case api.ContractPoll202:
-		return "clients that poll the status URL until it answers"
+		return "poll the status URL"
 	case api.Contract412:
-		return "clients that read again after a 412"
+		return "read again after a 412"
 	case api.ContractChosen:
-		return "clients that choose the id and keep it"
+		return "choose the id and keep it"
 	}
-	return ""
+	return "-"
 }
 
 // stuckCure says, from the budget-lease experiment, under which lease and
@@ -378,7 +382,7 @@ func costs(xs []*Experiment, name string) string {
 	if c.KeysKept > c.RowsKept {
 		what = "store key"
 	}
-	if kept != 1 {
+	if short(kept) != "1" {
 		what += "s"
 	}
 	return fmt.Sprintf("%s attempts, p50 %s, p99 %s, %s aborts; keeps %s %s", short(c.AttemptsPerOp), ms(c.LatencyP50), ms(c.LatencyP99), short(aborts), short(kept), what)
@@ -419,7 +423,7 @@ func scorecardVerdicts(t Table) []string {
 		out = append(out, "None within the settings its requires column names, caught outside them: "+strings.Join(conditional, ", ")+".")
 	}
 	if len(wrong) > 0 {
-		out = append(out, "Caught in some experiment whatever its setting: "+strings.Join(wrong, ", ")+".")
+		out = append(out, "Caught in some experiment at every setting it tried: "+strings.Join(wrong, ", ")+".")
 	}
 	return out
 }

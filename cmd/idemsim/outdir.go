@@ -43,13 +43,14 @@ func checkOutDir(dir string) error {
 // diagram only for a run that broke a rule (by either oracle), restricted to op if
 // one was asked for (a long run is restricted to its first violation's
 // operation by the diagram itself).
-func writeOutDir(dir, command string, res *world.Result, rep *check.Report, lin *check.Linearization, op *api.OpID, summary []byte) error {
+// It returns the names of the files it wrote, in order.
+func writeOutDir(dir, command string, res *world.Result, rep *check.Report, lin *check.Linearization, op *api.OpID, summary []byte) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	var timeline bytes.Buffer
 	if err := res.WriteTrace(&timeline, nil); err != nil {
-		return err
+		return nil, err
 	}
 	err := errors.Join(
 		writeFileAtomic(filepath.Join(dir, outSummary), summary),
@@ -57,22 +58,27 @@ func writeOutDir(dir, command string, res *world.Result, rep *check.Report, lin 
 		writeFaults(filepath.Join(dir, outFaults), command, res),
 	)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	wrote := []string{outSummary, outTimeline, outFaults}
 	for i := range lin.Partitions {
 		if p := &lin.Partitions[i]; p.Verdict == check.Illegal {
 			var page bytes.Buffer
 			if err := p.Visualize(&page); err != nil {
-				return err
+				return wrote, err
 			}
 			if err := writeFileAtomic(filepath.Join(dir, outLinear), page.Bytes()); err != nil {
-				return err
+				return wrote, err
 			}
+			wrote = append(wrote, outLinear)
 			break
 		}
 	}
 	if !rep.Violated("") && lin.Counts[check.Illegal] == 0 {
-		return nil
+		return wrote, nil
 	}
-	return diagram.Write(res, *rep, diagram.Options{Op: op, Linearization: lin}, filepath.Join(dir, outSVG), filepath.Join(dir, outPNG))
+	if err := diagram.Write(res, *rep, diagram.Options{Op: op, Linearization: lin}, filepath.Join(dir, outSVG), filepath.Join(dir, outPNG)); err != nil {
+		return wrote, err
+	}
+	return append(wrote, outSVG, outPNG), nil
 }

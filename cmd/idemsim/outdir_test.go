@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,7 +19,8 @@ import (
 // Goal: idemsim run --out DIR writes the run's summary (what stdout said
 // after the timeline), its whole timeline, its replayable faults, and for
 // a violating run only, its sequence diagram; nothing else is left there
-// (no temporary file), and the faults replay to the same trace.
+// (no temporary file); it says on stdout which files it wrote; and the
+// faults replay to the same trace.
 // Method: a run that charges twice and a clean one, each into a new
 // directory; replay the first's faults.
 func TestOutDir(t *testing.T) {
@@ -49,7 +51,8 @@ func TestOutDir(t *testing.T) {
 			assert.Equal(t, tc.files, names, rerun)
 			summary, err := os.ReadFile(filepath.Join(dir, outSummary))
 			require.NoError(t, err, rerun)
-			assert.Equal(t, stdout.String(), string(summary), "the summary is what the run printed; "+rerun)
+			wrote := "wrote      " + dir + ": " + strings.Join(writtenOrder(tc.files), ", ") + "\n"
+			assert.Equal(t, string(summary)+wrote, stdout.String(), "the summary is what the run printed, then the files it wrote; "+rerun)
 			assert.NotContains(t, string(summary), "--out", "the reproduce command leaves --out out; "+rerun)
 			if slices.Contains(tc.files, outLinear) {
 				page, err := os.ReadFile(filepath.Join(dir, outLinear))
@@ -65,4 +68,15 @@ func TestOutDir(t *testing.T) {
 			assert.Equal(t, hash.FindString(stdout.String()), hash.FindString(replay.String()), "the faults replay to the same run; "+rerun)
 		})
 	}
+}
+
+// writtenOrder is the order idemsim run names the files of --out in.
+func writtenOrder(files []string) []string {
+	var out []string
+	for _, f := range []string{outSummary, outTimeline, outFaults, outLinear, outSVG, outPNG} {
+		if slices.Contains(files, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

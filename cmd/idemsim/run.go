@@ -435,9 +435,11 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	var summary bytes.Buffer
 	printSummary(io.MultiWriter(stdout, &summary), command, res, &rep, &lin, linErr, o.violations)
 	if o.out != "" {
-		if err := writeOutDir(o.out, command, res, &rep, &lin, st.traceOp, summary.Bytes()); err != nil {
+		wrote, err := writeOutDir(o.out, command, res, &rep, &lin, st.traceOp, summary.Bytes())
+		if err != nil {
 			return fmt.Errorf("idemsim run: --out %s: %w", o.out, err)
 		}
+		fmt.Fprintf(stdout, "wrote      %s: %s\n", o.out, strings.Join(wrote, ", "))
 	}
 	for _, f := range res.Unfired {
 		fmt.Fprintf(stderr, "idemsim run: warning: replayed fault %q never fired (no such message, or its node was down): the run differs from the recorded one\n", f.String())
@@ -446,6 +448,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		if err := writeFaults(o.faultsOut, command, res); err != nil {
 			return fmt.Errorf("idemsim run: --faults-out %s: %w", o.faultsOut, err)
 		}
+		fmt.Fprintf(stdout, "wrote      %s: the %s that fired, for --replay\n", o.faultsOut, plural(len(res.Faults), "fault"))
 	}
 	if res.Stop == sim.EventLimit {
 		return fmt.Errorf("idemsim run: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", res.Kernel.Events, res.End)

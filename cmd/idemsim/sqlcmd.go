@@ -50,6 +50,7 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	opts := script.DefaultOptions()
 	opts.Seed = seed
 	opts.DB.SSILocks = ssiLocks
+	opts.Messages = true
 	out, err := runScript(rest[0], text, level, opts)
 	if err != nil {
 		return usagef("idemsim sql: %v", err)

@@ -9,6 +9,7 @@ import (
 // Result is what one statement did, in the terms the output needs.
 type Result struct {
 	Code    string      // SQLSTATE of the error; "" when the statement succeeded
+	Message string      // the error's message, as PostgreSQL words it
 	HasRows bool        // the statement returns rows (SELECT, RETURNING)
 	Rows    [][]*string // text values; nil is NULL
 	Tag     string      // the command tag, e.g. "INSERT 0 1", "COMMIT", "ROLLBACK"

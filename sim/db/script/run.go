@@ -19,6 +19,11 @@ type Options struct {
 	Settle sim.Duration // wait for blocked statements after each statement
 	Tail   sim.Duration // wait for blocked statements at the end
 	DB     db.Config
+	// Messages: an error's line carries the database's message after its
+	// SQLSTATE ("error 23505: duplicate key value violates unique
+	// constraint ..."), for people; the recorded PostgreSQL outputs
+	// compare codes only.
+	Messages bool
 }
 
 // DefaultOptions match tools/pgscript and its server: W = 1s, S = 300ms,
@@ -74,7 +79,11 @@ func Run(sc *Script, level string, o Options) []string {
 				stmt := s.pending
 				s.pending = ""
 				res, err := s.db.Exec(p, stmt)
-				s.result = Format(stmt, outcome(res, err))
+				r := outcome(res, err)
+				s.result = Format(stmt, r)
+				if o.Messages && r.Message != "" {
+					s.result += ": " + r.Message
+				}
 				s.finished = true
 				done.Broadcast(k)
 			}
@@ -177,7 +186,7 @@ func outcome(res *db.Result, err error) Result {
 		if !ok {
 			return Result{Code: "XX000"}
 		}
-		return Result{Code: e.Code}
+		return Result{Code: e.Code, Message: e.Msg}
 	}
 	r := Result{HasRows: res.HasRows, Tag: res.Tag}
 	switch res.Tag {
