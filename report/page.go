@@ -173,6 +173,9 @@ table { border-collapse: collapse; font-size: 0.8em; margin: 0.4em 0; }
 th, td { border: 1px solid #d8d8d8; padding: 0.2em 0.45em; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
 td.name { white-space: nowrap; }
+#scorecard-table { font-size: 0.76em; }
+#scorecard-table td { min-width: 5.5em; }
+#scorecard-table td.name { min-width: 0; }
 td.bad { background: #fbe3e1; }
 p.caption, p.note { font-size: 0.9em; color: #333; }
 .nothing { font-style: italic; }
