@@ -28,7 +28,7 @@ usage:
   idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
   idemsim experiment NAME run a named sweep into results/NAME (--list: the experiments)
   idemsim merge FILE...   add up an experiment's shard files into its results
-  idemsim report          draw the experiments' results and write the report page (results/index.html)
+  idemsim report          draw the experiments' results and write the report's pages (results/index.html)
   idemsim scorecard       the verdict per strategy over every experiment, as Markdown
   idemsim help [command]  this text, or a command's flags
 

@@ -141,7 +141,7 @@ func isolation() *experiments.Experiment {
 	}
 	return &experiments.Experiment{
 		Name:        "isolation",
-		Description: "Every strategy that runs transactions, at every isolation level, with each operation submitted by one client or by two at once under the same key (two workers handed one queue message), 5% of responses lost: where a check-then-act needs the level, or a lock, to hold.",
+		Description: "Every strategy that runs transactions, at every isolation level, with each operation submitted by one client or by two at once under the same key (two workers handed one queue message), 5% of responses lost and no other fault (no message duplicated, no crash): where a check-then-act needs the level, or a lock, to hold.",
 		Param:       "workers_per_op", ParamLabel: "clients submitting each operation at once", Numeric: true,
 		Values: values, Seeds: cellSeeds,
 		Cells: grid(strategies, levelsOf, values, func(s api.Strategy, l api.Level, v int, seed uint64) world.Config {
