@@ -15,13 +15,7 @@ func reportCommand(args []string, stdout io.Writer) error {
 	fs := &flagSet{cmd: "report"}
 	dir := "results"
 	var help bool
-	fs.add("results", "DIR", "the results directory: NAME/cells.json per experiment, claims.txt and edge-cases.md (both optional); the plots and each experiment's page go beside its cells.json, the index to DIR/index.html (default results)", func(s string) error {
-		if s == "" {
-			return errors.New("empty directory name")
-		}
-		dir = s
-		return nil
-	})
+	addResultsFlag(fs, &dir, "NAME/cells.json per experiment, claims.txt and edge-cases.md (both optional); the plots and each experiment's page go beside its cells.json, the index to DIR/index.html")
 	fs.add("help", "", "this text", boolValue(&help))
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -36,12 +30,7 @@ func reportCommand(args []string, stdout io.Writer) error {
 	}
 	sum, err := report.Build(report.Options{Dir: dir})
 	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), "\n", "; ")
-		var ie *report.InputError
-		if errors.As(err, &ie) {
-			return usagef("idemsim report: %s", strings.TrimPrefix(msg, "report: "))
-		}
-		return fmt.Errorf("idemsim report: %s", strings.TrimPrefix(msg, "report: "))
+		return reportError("report", err)
 	}
 	figures := 0
 	for _, x := range sum.Experiments {
@@ -50,4 +39,27 @@ func reportCommand(args []string, stdout io.Writer) error {
 	_, err = fmt.Fprintf(stdout, "%d experiments, %d plots, %d claims, %d counterexamples, %d pages\nwrote %s\n",
 		len(sum.Experiments), figures, len(sum.Claims), len(sum.Counterexamples), sum.Pages, sum.Written[len(sum.Written)-1])
 	return err
+}
+
+// addResultsFlag adds --results DIR (default results) to fs, saying what
+// the command reads and writes there.
+func addResultsFlag(fs *flagSet, dir *string, holds string) {
+	fs.add("results", "DIR", "the results directory: "+holds+" (default results)", func(s string) error {
+		if s == "" {
+			return errors.New("empty directory name")
+		}
+		*dir = s
+		return nil
+	})
+}
+
+// reportError is the report package's error as command cmd's, on one line:
+// a results file missing or out of its format is a usage error.
+func reportError(cmd string, err error) error {
+	msg := strings.TrimPrefix(strings.ReplaceAll(err.Error(), "\n", "; "), "report: ")
+	var ie *report.InputError
+	if errors.As(err, &ie) {
+		return usagef("idemsim %s: %s", cmd, msg)
+	}
+	return fmt.Errorf("idemsim %s: %s", cmd, msg)
 }

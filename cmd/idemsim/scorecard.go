@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/idemsim/idemsim/report"
 )
@@ -16,13 +14,7 @@ func scorecardCommand(args []string, stdout io.Writer) error {
 	fs := &flagSet{cmd: "scorecard"}
 	dir := "results"
 	var help bool
-	fs.add("results", "DIR", "the results directory: NAME/cells.json per experiment (default results)", func(s string) error {
-		if s == "" {
-			return errors.New("empty directory name")
-		}
-		dir = s
-		return nil
-	})
+	addResultsFlag(fs, &dir, "NAME/cells.json per experiment")
 	fs.add("help", "", "this text", boolValue(&help))
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -37,12 +29,7 @@ func scorecardCommand(args []string, stdout io.Writer) error {
 	}
 	xs, err := report.Load(dir)
 	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "report: ")
-		var ie *report.InputError
-		if errors.As(err, &ie) {
-			return usagef("idemsim scorecard: %s", msg)
-		}
-		return fmt.Errorf("idemsim scorecard: %s", msg)
+		return reportError("scorecard", err)
 	}
 	if len(xs) == 0 {
 		return usagef("idemsim scorecard: %s holds no NAME/cells.json (make experiments writes them)", dir)
