@@ -9,7 +9,9 @@
 // The picture is made from world.Result.Events, which are the lines of the
 // run's printed trace, so what it shows is what --trace prints. Lines that
 // an arrow already tells (a client's attempt, a server starting on a
-// request and answering it) get no row of their own.
+// request and answering it) get no row of their own, and a long run of
+// attempts that all went the same way is drawn as its first two, one line
+// that counts the rest, and its last.
 package diagram
 
 import (
@@ -91,6 +93,7 @@ type row struct {
 	gap   sim.Duration
 	text  string // the label drawn
 	hot   bool   // the effect or conclusion that broke a rule
+	fold  bool   // the line that stands for attempts left out (foldRepeats)
 }
 
 // span is a crash or a pause on one lifeline: from its row to the row of
@@ -148,11 +151,11 @@ func New(res *world.Result, rep check.Report, opts Options) (*Diagram, error) {
 	}
 	d := &Diagram{fonts: newFaces(), arrivals: make(map[int]int), departures: make(map[int]int)}
 	op := opts.Op
-	events := drawn(res.Events(op))
+	events, folded := foldRepeats(drawn(res.Events(op)))
 	if first, ok := firstBroken(rep, opts.Linearization); op == nil && len(events) > maxRows && ok {
 		whole := len(events)
 		op = &first
-		events = drawn(res.Events(op))
+		events, folded = foldRepeats(drawn(res.Events(op)))
 		d.notes = append(d.notes, fmt.Sprintf("a long run (%d rows): only %s's events are drawn, with the crashes, pauses and partitions", whole, first))
 	}
 	if len(events) > maxRows {
@@ -165,9 +168,9 @@ func New(res *world.Result, rep check.Report, opts Options) (*Diagram, error) {
 	d.title = title(res, op)
 	d.verdicts = verdicts(rep, opts.Linearization, op)
 	hot := highlights(res, rep)
-	for _, ev := range events {
-		r := row{ev: ev, text: ev.Label}
-		if why, ok := hot.of(ev); ok {
+	for i, ev := range events {
+		r := row{ev: ev, text: ev.Label, fold: folded[i]}
+		if why, ok := hot.of(ev); ok && !r.fold {
 			r.text, r.hot = ev.Label+" — "+why, true
 		}
 		d.rows = append(d.rows, r)
@@ -279,8 +282,9 @@ type hot struct {
 // highlights finds what broke each violation: for a duplicate, every
 // effect of the operation after its first from the same source (the second
 // payments row, the second charge); for a wrong answer, every effect and
-// the conclusion that denied them; for a lost or stuck operation, the
-// conclusion.
+// the conclusion that denied them; for an orphan charge, the charges no
+// payment row records (the operation's last ones); for a lost, stuck or
+// unconfirmed operation, the conclusion.
 func highlights(res *world.Result, rep check.Report) hot {
 	h := hot{effects: make(map[effect]string), conclusions: make(map[api.OpID]string)}
 	kinds := make(map[api.OpID][]check.Kind)
@@ -293,6 +297,22 @@ func highlights(res *world.Result, rep check.Report) hot {
 			h.conclusions[v.Op] = "stuck: nothing took effect"
 		case check.WrongAnswer:
 			h.conclusions[v.Op] = "wrong answer: it took effect"
+		case check.Unconfirmed:
+			h.conclusions[v.Op] = "unconfirmed: it took effect, untold"
+		}
+	}
+	// An orphan charge is each of the operation's last charges beyond the
+	// payment rows that record one.
+	orphans := make(map[api.OpID]int)
+	for _, v := range rep.Violations {
+		if v.Kind == check.OrphanCharge {
+			orphans[v.Op] = v.Orphans
+		}
+	}
+	charges := make(map[api.OpID]int)
+	for _, row := range res.Ledger {
+		if row.Source == world.SourceGateway {
+			charges[row.Op]++
 		}
 	}
 	type sourceOp struct {
@@ -311,6 +331,8 @@ func highlights(res *world.Result, rep check.Report) hot {
 				why = append(why, "duplicate")
 			case kind == check.WrongAnswer:
 				why = append(why, "wrong answer")
+			case kind == check.OrphanCharge && row.Source == world.SourceGateway && seen[k] > charges[row.Op]-orphans[row.Op]:
+				why = append(why, "orphan charge: no payment row records it")
 			}
 		}
 		if len(why) > 0 {
@@ -510,6 +532,9 @@ func (d *Diagram) isArrow(i int) bool {
 // when it was lost, or a note.
 func (d *Diagram) arrowText(i int) string {
 	r := d.rows[i]
+	if r.fold {
+		return r.text
+	}
 	switch r.ev.Kind {
 	case world.EventSent, world.EventDuplicated:
 		if j, ok := d.arrivals[i]; ok && d.rows[j].ev.Kind == world.EventLate {

@@ -232,6 +232,10 @@ func (d *Diagram) drawRow(p painter, i int) {
 	y := r.y
 	f := d.fonts
 	text := d.arrowText(i)
+	if r.fold {
+		d.note(p, grey, ev.Node, y, text, false)
+		return
+	}
 	switch ev.Kind {
 	case world.EventSent, world.EventDuplicated:
 		x1, x2 := d.x(ev.From), d.x(ev.To)
