@@ -256,6 +256,14 @@ func TestInvalidInput(t *testing.T) {
 		{name: "replay-crash-of-a-client", args: []string{"run", "--clients", "4", "--ops", "5", "--replay", "$DIR/f.faults"}, file: "crash c2@1s\n",
 			code: 2, names: "--replay", accepted: `crash targets a server (sN or any) or kv (the store restarts with its data lost), not "c2"`},
 	}
+	checkUsageCases(t, cases)
+}
+
+// checkUsageCases runs each case as a subtest: in a fresh directory ($DIR
+// in its arguments), with its file written there as f.faults, the command
+// must exit with the case's status, print nothing on stdout and exactly one
+// line on stderr that names what is wrong and says what is accepted.
+func checkUsageCases(t *testing.T, cases []usageCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
