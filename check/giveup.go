@@ -140,7 +140,7 @@ func (g *giveUps) of(o world.Outcome) *GiveUp {
 		return &GiveUp{Class: NeverDone, Detail: strconv.Itoa(accepted) + " of " + tried + " answered 202"}
 	case inProgress > 0:
 		class, holder := HeldInProgress, ""
-		if s, ok := g.stopOf(o.Op); ok {
+		if s, ok := g.stopOf(o.Op, o.End); ok {
 			class = HeldByCrashed
 			what := "crashed"
 			if s.paused {
@@ -156,9 +156,9 @@ func (g *giveUps) of(o world.Outcome) *GiveUp {
 }
 
 // stopOf finds the first crash or pause of a server while it held a request
-// of op: after the request reached it (its call) and, when it was answered,
-// before the answer.
-func (g *giveUps) stopOf(op api.OpID) (serverStop, bool) {
+// of op: after the request reached it (its call), before the client gave up
+// (by), and, when the request was answered, before the answer.
+func (g *giveUps) stopOf(op api.OpID, by sim.Time) (serverStop, bool) {
 	var found serverStop
 	ok := false
 	for _, a := range g.res.History {
@@ -166,7 +166,7 @@ func (g *giveUps) stopOf(op api.OpID) (serverStop, bool) {
 			continue
 		}
 		for _, s := range g.stops {
-			if s.node != a.Server || s.at < a.Call || !a.TimedOut && s.at > a.Return {
+			if s.node != a.Server || s.at < a.Call || s.at > by || !a.TimedOut && s.at > a.Return {
 				continue
 			}
 			if !ok || s.at < found.at {
