@@ -93,7 +93,7 @@ func Parse(file, text string) (Claim, error) {
 	bad := func(line int, format string, args ...any) error {
 		return fmt.Errorf("claims: %s:%d: %s", file, line, fmt.Sprintf(format, args...))
 	}
-	sc := bufio.NewScanner(strings.NewReader(text))
+	sc := scanLines(text)
 	var comment []string
 	n := 0
 	header := true
@@ -130,7 +130,9 @@ func Parse(file, text string) (Claim, error) {
 				if strings.TrimSpace(s.Script) == "" {
 					return c, bad(n, "scenario %s has no script", s.Name)
 				}
-			} else if s.Args = SplitArgs(strings.Join(input, "\n")); len(s.Args) == 0 {
+			} else if s.Args, err = ParseArgs(strings.Join(input, "\n")); err != nil {
+				return c, bad(n, "scenario %s: %v", s.Name, err)
+			} else if len(s.Args) == 0 {
 				return c, bad(n, "scenario %s has no flags", s.Name)
 			}
 			c.Scenarios = append(c.Scenarios, s)
@@ -144,13 +146,25 @@ func Parse(file, text string) (Claim, error) {
 			return c, bad(n, "unexpected line %q (want a comment, a blank line or a run directive)", line)
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return c, bad(n+1, "%v", err)
+	}
 	if c.N == 0 {
 		return c, bad(1, "the file starts with '# Claim N: the claim'")
 	}
 	if len(c.Scenarios) == 0 {
 		return c, bad(n, "claim %d has no scenario", c.N)
 	}
-	return c, sc.Err()
+	return c, nil
+}
+
+// scanLines scans text line by line with no limit on a line's length
+// but text's own (bufio.Scanner stops at 64 KB by default, which would
+// end a file early at a long line).
+func scanLines(text string) *bufio.Scanner {
+	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(nil, len(text)+1)
+	return sc
 }
 
 // parseRun reads "run scenario=NAME" or "sql scenario=NAME".
@@ -216,7 +230,7 @@ func ParseRunFile(file, text string) (args []string, comment string, err error) 
 	bad := func(line int, format string, a ...any) error {
 		return fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, a...))
 	}
-	sc := bufio.NewScanner(strings.NewReader(text))
+	sc := scanLines(text)
 	var lines []string
 	n, found := 0, false
 	for sc.Scan() {
@@ -231,7 +245,11 @@ func ParseRunFile(file, text string) (args []string, comment string, err error) 
 				return nil, "", bad(n, "a second run directive: the file must hold one")
 			}
 			found = true
-			if args = SplitArgs(strings.Join(readInput(sc, &n), "\n")); len(args) == 0 {
+			var err error
+			if args, err = ParseArgs(strings.Join(readInput(sc, &n), "\n")); err != nil {
+				return nil, "", bad(n, "the run directive's flags: %v", err)
+			}
+			if len(args) == 0 {
 				return nil, "", bad(n, "the run directive has no flags")
 			}
 			comment = strings.Join(lines, " ")
@@ -242,10 +260,13 @@ func ParseRunFile(file, text string) (args []string, comment string, err error) 
 			return nil, "", bad(n, "unexpected line %q (want comments, then one run directive with its flags, then ----)", line)
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return nil, "", bad(n+1, "%v", err)
+	}
 	if !found {
 		return nil, "", bad(n, "no run directive (want a line 'run' followed by the flags of idemsim run, then ----)")
 	}
-	return args, comment, sc.Err()
+	return args, comment, nil
 }
 
 // Lookup finds a scenario by name.
@@ -270,8 +291,17 @@ func Lookup(name string) (Scenario, error) {
 func Files() fs.FS { return files }
 
 // SplitArgs splits flags as a shell would: whitespace separates, single
-// quotes group.
+// quotes group. A quote left open runs to the end of input; ParseArgs
+// refuses it.
 func SplitArgs(input string) []string {
+	args, _ := ParseArgs(input)
+	return args
+}
+
+// ParseArgs is SplitArgs for flags a user wrote (a scenario file): a
+// single quote that is never closed is an error, not a value that runs to
+// the end of the file.
+func ParseArgs(input string) ([]string, error) {
 	var args []string
 	var cur strings.Builder
 	quoted, inArg := false, false
@@ -294,5 +324,8 @@ func SplitArgs(input string) []string {
 	if inArg {
 		args = append(args, cur.String())
 	}
-	return args
+	if quoted {
+		return args, fmt.Errorf("unterminated quote: a ' is never closed (accepted: flags as a shell splits them, each ' closed by another)")
+	}
+	return args, nil
 }

@@ -3,6 +3,7 @@ package claims_test
 import (
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -122,4 +123,34 @@ func TestParseRunFile(t *testing.T) {
 			assert.ErrorContains(t, err, tc.want, rerun)
 		})
 	}
+}
+
+// Goal: a scenario file is read whole whatever the length of its lines
+// (a line over 64 KB once ended the scan silently and the file was said
+// to hold no run directive), and a quote left open in its flags is
+// refused instead of swallowing the rest of the file into one value.
+// Method: a run file and a claim file with a 100 KB comment and a 100 KB
+// flag value, which must parse; then each with an unterminated quote, and
+// ParseArgs and SplitArgs on one.
+func TestScenarioFilesLongLinesAndOpenQuotes(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./claims")
+	long := strings.Repeat("x", 100<<10)
+	args, comment, err := claims.ParseRunFile("f.txt", "# "+long+"\nrun\n--strategy naive --fault '"+long+"'\n----\n")
+	require.NoError(t, err, rerun)
+	assert.Equal(t, []string{"--strategy", "naive", "--fault", long}, args, rerun)
+	assert.Equal(t, long, comment, rerun)
+	c, err := claims.Parse("f.txt", "# Claim 3: x.\n# "+long+"\n\n# "+long+"\nrun scenario=a\n--strategy naive --seed '"+long+"'\n----\n")
+	require.NoError(t, err, rerun)
+	require.Len(t, c.Scenarios, 1, rerun)
+	assert.Equal(t, []string{"--strategy", "naive", "--seed", long}, c.Scenarios[0].Args, rerun)
+
+	const open = "unterminated quote: a ' is never closed"
+	_, _, err = claims.ParseRunFile("f.txt", "run\n--strategy naive --fault 'drop-response c1/o1.1/a1\n--trace\n----\n")
+	assert.ErrorContains(t, err, "f.txt:4: the run directive's flags: "+open, rerun)
+	_, err = claims.Parse("f.txt", "# Claim 3: x.\n\nrun scenario=a\n--strategy 'naive\n----\n")
+	assert.ErrorContains(t, err, "f.txt:5: scenario a: "+open, rerun)
+	got, err := claims.ParseArgs("--fault 'drop-response c1/o1.1/a1")
+	assert.ErrorContains(t, err, open, rerun)
+	assert.Equal(t, []string{"--fault", "drop-response c1/o1.1/a1"}, got, rerun)
+	assert.Equal(t, got, claims.SplitArgs("--fault 'drop-response c1/o1.1/a1"), "SplitArgs stays lenient\n%s", rerun)
 }

@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strconv"
@@ -236,6 +235,20 @@ func (f Fault) String() string {
 	return f.Kind.String()
 }
 
+// check says whether f's moments and durations are in range (a fault
+// built in code; ParseFault refuses the same values in a line).
+func (f Fault) check() error {
+	err := firstErr(checkSpan("time", sim.Duration(f.At)), checkSpan("extra", f.Extra), checkSpan("downtime", f.Point.Downtime))
+	switch {
+	case err != nil:
+	case f.Kind == PartitionFault:
+		err = firstErr(checkSpan("time", sim.Duration(f.Partition.From)), checkSpan("time", sim.Duration(f.Partition.To)))
+	case f.Kind.timed():
+		err = f.Crash.check()
+	}
+	return err
+}
+
 // Identity is what makes two faults the same fault, whatever the moment
 // each was logged at: a replayed fault fired if the run logged a fault with
 // its identity.
@@ -357,6 +370,8 @@ func parseAtExtra(f *Fault, kvs []string) error {
 		k, v, _ := strings.Cut(kv, "=")
 		d, derr := time.ParseDuration(v)
 		switch {
+		case (k == "at" || k == "extra" && dup) && derr == nil && d > sim.MaxSpan:
+			return fmt.Errorf("field %q over the limit of %s (accepted: a duration up to %s)", kv, sim.MaxSpanText, sim.MaxSpanText)
 		case k == "at" && derr == nil && d >= 0:
 			f.At = sim.Time(d)
 		case k == "extra" && dup && derr == nil && d >= 0:
@@ -370,22 +385,41 @@ func parseAtExtra(f *Fault, kvs []string) error {
 	return nil
 }
 
-// MaxFaultLines bounds a fault list file, so that a wrong file (a binary,
-// /dev/zero) fails fast instead of filling memory.
-const MaxFaultLines = 1 << 20
+// MaxFaultLines and MaxListBytes bound a fault list, so that a wrong file
+// (a binary, /dev/zero) fails fast instead of filling memory. A line has
+// no limit of its own: a comment recording a long command line is as long
+// as it needs to be, within the list's bytes.
+const (
+	MaxFaultLines = 1 << 20
+	MaxListBytes  = 16 << 20
+)
+
+// readList reads a whole fault list of at most MaxListBytes.
+func readList(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxListBytes+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > MaxListBytes {
+		return "", fmt.Errorf("larger than the limit of %d MiB: not a fault list", MaxListBytes>>20)
+	}
+	return string(b), nil
+}
 
 // ReadFaults reads a fault list: one fault a line, '#' comments and blank
 // lines ignored.
 func ReadFaults(r io.Reader) ([]Fault, error) {
+	text, err := readList(r)
+	if err != nil {
+		return nil, err
+	}
 	var out []Fault
-	sc := bufio.NewScanner(r)
 	n := 0
-	for sc.Scan() {
+	for text := range strings.Lines(text) {
 		n++
 		if n > MaxFaultLines {
 			return nil, fmt.Errorf("more than %d lines: not a fault list", MaxFaultLines)
 		}
-		text := sc.Text()
 		if strings.IndexByte(text, 0) >= 0 {
 			return nil, fmt.Errorf("line %d: a NUL byte: not a fault list (a text file of lines as --faults-out writes them)", n)
 		}
@@ -402,19 +436,16 @@ func ReadFaults(r io.Reader) ([]Fault, error) {
 		}
 		out = append(out, f)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", n+1, err)
-	}
 	return out, nil
 }
 
 // Header reads the '#' comment lines at the top of a fault list: where
 // --faults-out records the command that produced it.
 func Header(r io.Reader) []string {
+	text, _ := readList(r)
 	var out []string
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
 		if !strings.HasPrefix(line, "#") {
 			break
 		}

@@ -289,11 +289,9 @@ func parseTimed(s string) (c Crash, hasDown bool, why string) {
 		return c, false, err.Error()
 	}
 	if hasDown {
-		d, err := time.ParseDuration(down)
-		if err != nil || d <= 0 {
-			return c, false, "malformed downtime " + strconv.Quote(down) + ", want a duration > 0"
+		if c.Downtime, why = parseDowntime(down); why != "" {
+			return c, false, why
 		}
-		c.Downtime = d
 	}
 	return c, hasDown, ""
 }
@@ -341,9 +339,9 @@ func ParseCrashPoint(s string) (CrashPoint, error) {
 	c := CrashPoint{Node: node, Nth: 1, Downtime: DefaultDowntime}
 	rest, down, hasDown := strings.Cut(rest, "+")
 	if hasDown {
-		d, err := time.ParseDuration(down)
-		if err != nil || d <= 0 {
-			return bad("malformed downtime " + strconv.Quote(down) + ", want a duration > 0")
+		d, why := parseDowntime(down)
+		if why != "" {
+			return bad(why)
 		}
 		c.Downtime = d
 	}
@@ -430,7 +428,109 @@ func parseTime(s string) (sim.Time, error) {
 	if d < 0 {
 		return 0, fmt.Errorf("negative time %q", s)
 	}
+	if d > sim.MaxSpan {
+		return 0, fmt.Errorf("time %q past the limit of %s", s, sim.MaxSpanText)
+	}
 	return sim.Time(d), nil
+}
+
+// parseDowntime reads how long a crashed node stays down (or a paused one
+// frozen); why says what is wrong, "" if nothing.
+func parseDowntime(s string) (d sim.Duration, why string) {
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil || d <= 0:
+		return 0, "malformed downtime " + strconv.Quote(s) + ", want a duration > 0"
+	case d > sim.MaxSpan:
+		return 0, "downtime " + strconv.Quote(s) + " over the limit of " + sim.MaxSpanText
+	}
+	return d, ""
+}
+
+// Check says what is wrong with a plan built in code, or nil: every
+// moment and duration in it must be one its flags and fault lines would
+// accept (distributions as sim.ParseDist reads them, times and durations
+// at most sim.MaxSpan). Setting names the flag that sets the culprit.
+func (p *Plan) Check() (setting string, err error) {
+	type delay struct {
+		setting string
+		d       sim.Dist
+	}
+	delays := []delay{{"delay", p.Link.Delay}, {"service-delay", p.ServiceLink.Delay}}
+	for _, r := range p.Links {
+		for _, a := range r.Assign {
+			if a.Field == "delay" {
+				delays = append(delays, delay{"link", a.Delay})
+			}
+		}
+	}
+	for _, v := range delays {
+		if err := v.d.Check(); err != nil {
+			return v.setting, fmt.Errorf("%v: %v", v.d, err)
+		}
+	}
+	for _, part := range p.Partitions {
+		if err := firstErr(checkSpan("time", sim.Duration(part.From)), checkSpan("time", sim.Duration(part.To))); err != nil {
+			return "partition", fmt.Errorf("%s: %v", part, err)
+		}
+	}
+	for _, l := range []struct {
+		setting string
+		list    []Crash
+	}{{"crash", p.Crashes}, {"client-crash", p.ClientCrashes}, {"pause", p.Pauses}} {
+		for _, c := range l.list {
+			if err := c.check(); err != nil {
+				return l.setting, fmt.Errorf("%s: %v", c, err)
+			}
+		}
+	}
+	for _, v := range []struct {
+		setting string
+		d       sim.Duration
+	}{{"crash-every", p.CrashEvery}, {"client-crash-every", p.ClientCrashEvery}, {"downtime", p.Downtime}} {
+		if err := checkSpan("duration", v.d); err != nil {
+			return v.setting, err
+		}
+	}
+	for _, cp := range p.CrashPoints {
+		if err := checkSpan("downtime", cp.Downtime); err != nil {
+			return "crash-at", fmt.Errorf("%s: %v", cp, err)
+		}
+	}
+	for _, t := range p.Failovers {
+		if err := checkSpan("time", sim.Duration(t)); err != nil {
+			return "kv-failover", err
+		}
+	}
+	for _, f := range p.Replay {
+		if err := f.check(); err != nil {
+			return "replay", fmt.Errorf("%q: %v", f, err)
+		}
+	}
+	return "", nil
+}
+
+// checkSpan is sim.CheckSpan naming the value: "downtime 200000h0m0s over
+// the limit of 100000h".
+func checkSpan(what string, d sim.Duration) error {
+	if err := sim.CheckSpan(d); err != nil {
+		return fmt.Errorf("%s %v %v", what, d, err)
+	}
+	return nil
+}
+
+// check says whether c's moment and downtime are in range.
+func (c Crash) check() error {
+	return firstErr(checkSpan("time", sim.Duration(c.At)), checkSpan("downtime", c.Downtime))
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func dur(t sim.Time) string { return time.Duration(t).String() }

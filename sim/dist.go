@@ -54,14 +54,16 @@ func (d Dist) Sample(c Chooser, s Stream) Duration {
 	return d.Quantile(c.Quantile(s))
 }
 
-// Quantile returns the duration at quantile q in [0, 1), clamped to
-// [0, the longest Duration] so that no tail can schedule into the past.
+// Quantile returns the duration at quantile q in [0, 1), cut to [0,
+// MaxSpan]: a tail may reach past any deadline (lognormal:1000h,4 has
+// draws of a million hours), and a draw that long means "not within this
+// run" just as well, while a run's clock plus a few such draws stays exact.
 func (d Dist) Quantile(q float64) Duration {
 	switch d.Kind {
 	case DistConst:
 		return d.Min
 	case DistUniform:
-		return d.Min + clampDuration(q*(float64(d.Max-d.Min)+1))
+		return min(d.Min+clampDuration(q*(float64(d.Max-d.Min)+1)), MaxSpan)
 	case DistLogNormal:
 		if q <= 0 {
 			return 0
@@ -74,16 +76,61 @@ func (d Dist) Quantile(q float64) Duration {
 	panic(fmt.Sprintf("sim: unknown distribution kind %d", d.Kind))
 }
 
-// clampDuration converts x nanoseconds to a Duration in [0, MaxInt64].
+// clampDuration converts x nanoseconds to a Duration in [0, MaxSpan].
 func clampDuration(x float64) Duration {
 	switch {
 	case !(x > 0):
 		return 0
-	case x >= math.MaxInt64:
-		return math.MaxInt64
+	case x >= float64(MaxSpan):
+		return MaxSpan
 	}
 	return Duration(x)
 }
+
+// Check says what is wrong with d, or nil: a distribution built in code
+// must meet what ParseDist requires of a parsed one (each duration in [0,
+// MaxSpan], a lognormal's median and an exponential's mean > 0, a sigma in
+// (0, 4]).
+func (d Dist) Check() error {
+	span := func(what string, v Duration) error {
+		if err := CheckSpan(v); err != nil {
+			return fmt.Errorf("%s %v: %v", what, v, err)
+		}
+		return nil
+	}
+	var err error
+	switch d.Kind {
+	case DistConst:
+		err = span("duration", d.Min)
+	case DistUniform:
+		if err = span("MIN", d.Min); err == nil {
+			err = span("MAX", d.Max)
+		}
+		if err == nil && d.Max < d.Min {
+			err = fmt.Errorf("uniform MAX is below MIN")
+		}
+	case DistLogNormal:
+		err = span("MEDIAN", d.Median)
+		switch {
+		case err != nil:
+		case d.Median == 0:
+			err = fmt.Errorf("lognormal MEDIAN must be > 0")
+		case !(d.Sigma > 0 && d.Sigma <= MaxSigma):
+			err = fmt.Errorf("lognormal SIGMA must be a number in (0, %v]", MaxSigma)
+		}
+	case DistExp:
+		if err = span("MEAN", d.Min); err == nil && d.Min == 0 {
+			err = fmt.Errorf("exp MEAN must be > 0")
+		}
+	default:
+		err = fmt.Errorf("unknown distribution kind %d", d.Kind)
+	}
+	return err
+}
+
+// MaxSigma is the largest lognormal shape accepted: its p99 is already
+// 11,000 times its median.
+const MaxSigma = 4
 
 // CDF returns P(X <= x), for tests that check a sample against the law.
 func (d Dist) CDF(x Duration) float64 {
@@ -132,7 +179,7 @@ func (d Dist) String() string {
 }
 
 // DistSyntax is the accepted form of a distribution, for error messages.
-const DistSyntax = "const:D, uniform:D..D, lognormal:MEDIAN,SIGMA or exp:MEAN (D a duration like 5ms)"
+const DistSyntax = "const:D, uniform:D..D, lognormal:MEDIAN,SIGMA or exp:MEAN (D a duration like 5ms, at most " + MaxSpanText + "; SIGMA in (0, 4])"
 
 // ParseDist reads a distribution: const:5ms, uniform:1ms..10ms,
 // lognormal:5ms,0.5 or exp:200ms. A bare duration means const.
@@ -144,58 +191,48 @@ func ParseDist(s string) (Dist, error) {
 	bad := func(why string) (Dist, error) {
 		return Dist{}, fmt.Errorf("%q: %s (accepted: %s)", s, why, DistSyntax)
 	}
+	// The durations are read here, so that a message quotes them as
+	// given; Check then says what else is wrong.
+	var d Dist
+	var err error
 	switch kind {
 	case "const":
-		v, err := parseNonNegative(arg)
-		if err != nil {
-			return bad(err.Error())
-		}
-		return Const(v), nil
+		d.Kind = DistConst
+		d.Min, err = parseNonNegative(arg)
 	case "uniform":
 		a, b, ok := strings.Cut(arg, "..")
 		if !ok {
 			return bad("uniform needs MIN..MAX")
 		}
-		lo, err := parseNonNegative(a)
-		if err != nil {
-			return bad(err.Error())
+		d.Kind = DistUniform
+		if d.Min, err = parseNonNegative(a); err == nil {
+			d.Max, err = parseNonNegative(b)
 		}
-		hi, err := parseNonNegative(b)
-		if err != nil {
-			return bad(err.Error())
-		}
-		if hi < lo {
-			return bad("uniform MAX is below MIN")
-		}
-		return Uniform(lo, hi), nil
 	case "lognormal":
 		a, b, ok := strings.Cut(arg, ",")
 		if !ok {
 			return bad("lognormal needs MEDIAN,SIGMA")
 		}
-		m, err := parseNonNegative(a)
-		if err != nil {
-			return bad(err.Error())
+		d.Kind = DistLogNormal
+		if d.Median, err = parseNonNegative(a); err == nil && d.Median > 0 {
+			if d.Sigma, err = strconv.ParseFloat(b, 64); err != nil {
+				d.Sigma = math.NaN() // Check refuses it
+			}
+			err = nil
 		}
-		if m == 0 {
-			return bad("lognormal MEDIAN must be > 0")
-		}
-		sigma, err := strconv.ParseFloat(b, 64)
-		if err != nil || !(sigma > 0 && sigma <= 4) {
-			return bad("lognormal SIGMA must be a number in (0, 4]")
-		}
-		return LogNormal(m, sigma), nil
 	case "exp":
-		v, err := parseNonNegative(arg)
-		if err != nil {
-			return bad(err.Error())
-		}
-		if v == 0 {
-			return bad("exp MEAN must be > 0")
-		}
-		return Exp(v), nil
+		d.Kind = DistExp
+		d.Min, err = parseNonNegative(arg)
+	default:
+		return bad("unknown distribution " + strconv.Quote(kind))
 	}
-	return bad("unknown distribution " + strconv.Quote(kind))
+	if err == nil {
+		err = d.Check()
+	}
+	if err != nil {
+		return bad(err.Error())
+	}
+	return d, nil
 }
 
 func parseNonNegative(s string) (Duration, error) {
@@ -205,6 +242,9 @@ func parseNonNegative(s string) (Duration, error) {
 	}
 	if v < 0 {
 		return 0, fmt.Errorf("negative duration %q", s)
+	}
+	if v > MaxSpan {
+		return 0, fmt.Errorf("duration %q over the limit of %s", s, MaxSpanText)
 	}
 	return v, nil
 }

@@ -74,7 +74,8 @@ func TestParseDistRoundTrip(t *testing.T) {
 // error that says what was wrong and lists the accepted syntax.
 // Method: table of invalid inputs of every kind (negative, malformed,
 // uniform MAX below MIN, lognormal sigma 0, above 4 or NaN, zero medians and
-// means, unknown kinds), each with the reason the error must name.
+// means, unknown kinds, durations over sim.MaxSpan), each with the reason the
+// error must name.
 func TestParseDistInvalid(t *testing.T) {
 	accepted := "(accepted: " + sim.DistSyntax + ")"
 	cases := []struct{ in, why string }{
@@ -101,6 +102,11 @@ func TestParseDistInvalid(t *testing.T) {
 		{in: "gamma:5ms", why: `unknown distribution "gamma"`},
 		{in: "Const:5ms", why: `unknown distribution "Const"`},
 		{in: ":5ms", why: `unknown distribution ""`},
+		{in: "const:2562047h47m16.854775807s", why: `duration "2562047h47m16.854775807s" over the limit of 100000h`},
+		{in: "const:100000h1ns", why: `duration "100000h1ns" over the limit of 100000h`},
+		{in: "exp:2562047h", why: `duration "2562047h" over the limit of 100000h`},
+		{in: "lognormal:2562047h,4", why: `duration "2562047h" over the limit of 100000h`},
+		{in: "uniform:1s..100001h", why: `duration "100001h" over the limit of 100000h`},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -170,23 +176,38 @@ func TestDistQuantileCDFInverse(t *testing.T) {
 	})
 }
 
-// Goal: no distribution ParseDist accepts yields a negative duration at any
-// quantile in [0, 1): a negative latency would schedule an event in the past.
-// Method: quantiles close to 1 for accepted distributions whose upper tail
-// passes the largest time.Duration.
-func TestDistQuantileNeverNegative(t *testing.T) {
+// Goal: no distribution ParseDist accepts yields a duration outside [0,
+// sim.MaxSpan] at any quantile in [0, 1): a negative latency would schedule
+// an event in the past, and one past MaxSpan could overflow the run's
+// clock. Method: quantiles close to 1 for accepted distributions whose
+// upper tail passes MaxSpan (or would pass the largest time.Duration), the
+// largest parameters accepted among them; a distribution built in code with
+// larger ones is refused by Check.
+func TestDistQuantileWithinSpan(t *testing.T) {
 	cases := []struct{ dist string }{
 		{dist: "lognormal:1s,4"},
-		{dist: "exp:2562047h"},
-		{dist: "uniform:0s..2562047h47m16.854775807s"},
+		{dist: "lognormal:1000h,4"},
+		{dist: "lognormal:100000h,4"},
+		{dist: "exp:100000h"},
+		{dist: "uniform:0s..100000h"},
+		{dist: "uniform:100000h..100000h"},
+		{dist: "const:100000h"},
 	}
 	for _, c := range cases {
 		t.Run(c.dist, func(t *testing.T) {
 			d, err := parseDist(t, c.dist)
 			require.NoError(t, err, distRerun(t))
-			for _, q := range []float64{0.5, 0.9999, 1 - 1e-10, math.Nextafter(1, 0)} {
-				assert.GreaterOrEqual(t, d.Quantile(q), sim.Duration(0), "%v.Quantile(%v)\n%s", d, q, distRerun(t))
+			for _, q := range []float64{0, 0.5, 0.9999, 1 - 1e-10, math.Nextafter(1, 0)} {
+				x := d.Quantile(q)
+				assert.GreaterOrEqual(t, x, sim.Duration(0), "%v.Quantile(%v)\n%s", d, q, distRerun(t))
+				assert.LessOrEqual(t, x, sim.MaxSpan, "%v.Quantile(%v)\n%s", d, q, distRerun(t))
 			}
 		})
 	}
+	t.Run("built-in-code", func(t *testing.T) {
+		for _, d := range []sim.Dist{sim.Const(sim.MaxSpan + 1), sim.Exp(math.MaxInt64), sim.LogNormal(math.MaxInt64, 1), sim.Uniform(0, sim.MaxSpan+1), sim.Const(-1)} {
+			assert.Error(t, d.Check(), "%v.Check()\n%s", d, distRerun(t))
+		}
+		assert.NoError(t, sim.LogNormal(sim.MaxSpan, 4).Check(), distRerun(t))
+	})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/idemsim/idemsim/sim/db/sql"
 	"github.com/idemsim/idemsim/sim/gateway"
 	"github.com/idemsim/idemsim/sim/kv"
+	"github.com/idemsim/idemsim/sim/queue"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -63,23 +64,23 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		o.strategy = s
 		return nil
 	})
-	fs.add("seed", "N", "seed of every random choice (default 1)", uint64Value(&cfg.Seed))
+	fs.add("seed", "N", "seed of every random choice (default 1)", uint64Value(&cfg.Seed)).accepts = uint64Range
 	fs.add("chaos", "N", "start from chaos world N, the strategy soak's: a small world with a fault mix drawn from N (the test's failure message names N); the other flags then change it, and --fault or --replay replace its faults", func(s string) error {
 		var n uint64
 		err := uint64Value(&n)(s)
 		o.chaos = &n
 		return err
-	})
-	fs.add("servers", "N", "server replicas behind the balancer (default 3)", intIn(&cfg.Servers, 1, world.MaxServers))
+	}).accepts = uint64Range
+	fs.addInt("servers", "server replicas behind the balancer (default 3)", &cfg.Servers, 1, world.MaxServers)
 	fs.add("balancer", "KIND", "round-robin or random (default round-robin)", oneOf(&o.balancer, string(world.RoundRobin), string(world.Random)))
-	fs.add("clients", "N", "clients, each consuming a queue of operations (default 16)", intIn(&cfg.Clients, 1, world.MaxClients))
-	fs.add("ops", "N", "operations per client (default 50; clients x ops at most 1000000)", intIn(&cfg.OpsPerClient, 1, world.MaxOps))
-	fs.add("workers-per-op", "N", "clients that consume the same queue: same operations, same keys (default 1)", intIn(&cfg.WorkersPerOp, 1, world.MaxClients))
-	fs.add("timeout", "DURATION", "client timeout per attempt (default 1s)", durationValue(&c.TimeoutPerAttempt, false))
-	fs.add("attempts", "N", "attempt budget per operation (default 8)", intIn(&c.Attempts, 1, 1000))
-	fs.add("backoff-base", "DURATION", "full-jitter backoff base (default 100ms)", durationValue(&c.BackoffBase, true))
-	fs.add("backoff-cap", "DURATION", "full-jitter backoff cap (default 5s)", durationValue(&c.BackoffCap, true))
-	fs.add("poll-interval", "DURATION", "wait between polls after a 202 (default 500ms)", durationValue(&c.PollInterval, false))
+	fs.addInt("clients", "clients, each consuming a queue of operations (default 16)", &cfg.Clients, 1, world.MaxClients)
+	fs.addInt("ops", "operations per client (default 50; clients x ops at most 1000000)", &cfg.OpsPerClient, 1, world.MaxOps)
+	fs.addInt("workers-per-op", "clients that consume the same queue: same operations, same keys (default 1)", &cfg.WorkersPerOp, 1, world.MaxClients)
+	fs.addDuration("timeout", "client timeout per attempt (default 1s)", &c.TimeoutPerAttempt, false)
+	fs.addInt("attempts", "attempt budget per operation (default 8)", &c.Attempts, 1, 1000)
+	fs.addDuration("backoff-base", "full-jitter backoff base (default 100ms)", &c.BackoffBase, true)
+	fs.addDuration("backoff-cap", "full-jitter backoff cap (default 5s)", &c.BackoffCap, true)
+	fs.addDuration("poll-interval", "wait between polls after a 202 (default 500ms)", &c.PollInterval, false)
 	fs.add("think", "DIST", "client pause before each operation (default exp:500ms)", distValue(&c.Think))
 	fs.add("policy", "STATUS=ACTION,...", "override how clients read statuses, e.g. 409=retry", func(s string) error {
 		o.policy = s
@@ -103,16 +104,16 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		}
 		return fmt.Errorf("%q (accepted: keep, new)", s)
 	})
-	fs.add("op-deadline", "DURATION", "a client stops retrying an operation this long after its first attempt (default 0: only --attempts)", durationValue(&c.OpDeadline, true))
-	fs.add("reuse-key", "P", "probability an operation reuses the previous operation's key with its own payload, a client bug (default 0)", rateValue(&c.ReuseKeyRate))
-	fs.add("same-payment", "P", "probability an operation asks for the same payment as the previous one, under its own key (default 0)", rateValue(&c.SamePaymentRate))
-	fs.add("delete-after", "P", "probability an operation deletes the payment the previous one created, under its key, once that is done (default 0; a strategy with a delete handler: client-id)", rateValue(&c.DeleteRate))
+	fs.addDuration("op-deadline", "a client stops retrying an operation this long after its first attempt (default 0: only --attempts)", &c.OpDeadline, true)
+	fs.addRate("reuse-key", "probability an operation reuses the previous operation's key with its own payload, a client bug (default 0)", &c.ReuseKeyRate)
+	fs.addRate("same-payment", "probability an operation asks for the same payment as the previous one, under its own key (default 0)", &c.SamePaymentRate)
+	fs.addRate("delete-after", "probability an operation deletes the payment the previous one created, under its key, once that is done (default 0; a strategy with a delete handler: client-id)", &c.DeleteRate)
 	fs.add("service-time", "DIST", "server work per request (default lognormal:2ms,0.5)", distValue(&cfg.ServiceTime))
 
 	fs.add("switch", "NAME=VALUE", "set one of the strategy's switches, repeatable: "+switchSyntax()+" (defaults: idemsim list)", func(s string) error {
 		cfg.Switches = append(cfg.Switches, s)
 		return nil
-	}).repeats = true
+	}).keyed("switch", beforeEquals)
 	fs.add("work", "KIND", "the business operation: local (record the payment) or charge (charge the card at the gateway, then record it; default local)", func(s string) error {
 		switch s {
 		case "local", "charge":
@@ -127,14 +128,14 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		return err
 	})
 	fs.add("ssi-locks", "page|key", "what serializable's read locks cover: page (B-tree leaf pages, heap pages and tables, as PostgreSQL) or key (only the keys looked up); default page", ssiLocksValue(&d.SSILocks))
-	fs.add("db-pool", "N", "database connections per server (default 10)", intIn(&d.PoolSize, 1, world.MaxPoolSize))
+	fs.addInt("db-pool", "database connections per server (default 10)", &d.PoolSize, 1, world.MaxPoolSize)
 	fs.add("db-latency", "DIST", "the database's own time per statement, on top of the link's (default const:0s)", distValue(&d.StatementLatency))
-	fs.add("db-statement-timeout", "DURATION", "statement_timeout (default 0: none)", durationValue(&d.StatementTimeout, true))
-	fs.add("db-lock-timeout", "DURATION", "lock_timeout (default 0: none)", durationValue(&d.LockTimeout, true))
-	fs.add("db-replica-lag", "DURATION", "how far the read replica is behind the primary (default 0: current; replica-check reads keys there)", durationValue(&d.ReplicaLag, true))
-	fs.add("deadlock-timeout", "DURATION", "how long a lock waiter waits before checking for a deadlock (default 1s)", durationValue(&d.DeadlockTimeout, false))
-	fs.add("db-drop-connection", "P", "probability the connection drops before a statement inside a transaction (rolled back; default 0)", rateValue(&p.DBDropConnectionRate))
-	fs.add("db-lost-commit-ack", "P", "probability a COMMIT is applied and its acknowledgement lost (default 0)", rateValue(&p.DBLostCommitAckRate))
+	fs.addDuration("db-statement-timeout", "statement_timeout (default 0: none)", &d.StatementTimeout, true)
+	fs.addDuration("db-lock-timeout", "lock_timeout (default 0: none)", &d.LockTimeout, true)
+	fs.addDuration("db-replica-lag", "how far the read replica is behind the primary (default 0: current; replica-check reads keys there)", &d.ReplicaLag, true)
+	fs.addDuration("deadlock-timeout", "how long a lock waiter waits before checking for a deadlock (default 1s)", &d.DeadlockTimeout, false)
+	fs.addRate("db-drop-connection", "probability the connection drops before a statement inside a transaction (rolled back; default 0)", &p.DBDropConnectionRate)
+	fs.addRate("db-lost-commit-ack", "probability a COMMIT is applied and its acknowledgement lost (default 0)", &p.DBLostCommitAckRate)
 
 	fs.add("kv-maxmemory", "BYTES", "the store's memory limit (default 0: none)", func(s string) error {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -149,36 +150,39 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		svc.KV.Policy = pol
 		return err
 	})
-	fs.add("kv-replica-lag", "DURATION", "how far the store's replica lags; a failover loses the writes of that window (default 0)", durationValue(&svc.KV.ReplicaLag, true))
+	fs.addDuration("kv-replica-lag", "how far the store's replica lags; a failover loses the writes of that window (default 0)", &svc.KV.ReplicaLag, true)
 	fs.add("kv-failover", "TIME", "fail the store over to its replica at TIME, repeatable (e.g. 5s)", func(s string) error {
 		t, err := time.ParseDuration(s)
-		if err != nil || t < 0 {
-			return fmt.Errorf("%q is not a time >= 0 (accepted: a Go duration from the start like 5s)", s)
+		if err != nil || t < 0 || t > sim.MaxSpan {
+			return fmt.Errorf("%q is not a time >= 0 (accepted: a Go duration from the start like 5s, at most %s)", s, sim.MaxSpanText)
 		}
 		p.Failovers = append(p.Failovers, sim.Time(t))
 		return nil
 	}).repeats = true
 	fs.add("gateway", "MODE", "how the gateway treats a repeated charge: idempotent (by forwarded key), window:DURATION (rejects an identical charge within it) or none (default idempotent)", func(s string) error {
 		m, window, err := gateway.ParseMode(s)
+		if err == nil && window > sim.MaxSpan {
+			err = fmt.Errorf("%q: window over the limit of %s (accepted: idempotent, window:DURATION up to %s, or none)", s, sim.MaxSpanText, sim.MaxSpanText)
+		}
 		svc.Gateway.Mode, svc.Gateway.Window = m, window
 		return err
 	})
 	fs.add("gateway-time", "DIST", "the gateway's processing time per charge (default lognormal:200ms,0.5)", distValue(&svc.GatewayTime))
-	fs.add("gateway-call-timeout", "DURATION", "how long a server waits for the gateway's answer (default 10s)", durationValue(&svc.GatewayTimeout, false))
-	fs.add("gateway-key-retention", "DURATION", "how long the gateway remembers a forwarded key (default 24h; 0: forever)", durationValue(&svc.Gateway.KeyRetention, true))
-	fs.add("gateway-timeout", "P", "probability a charge goes through and its answer never comes (default 0)", rateValue(&p.GatewayTimeoutRate))
-	fs.add("gateway-500", "P", "probability a charge goes through and the gateway answers 500 (default 0)", rateValue(&p.Gateway500Rate))
-	fs.add("queue-visibility", "DURATION", "how long a received message stays hidden before it is delivered again (default 30s)", durationValue(&svc.Queue.VisibilityTimeout, false))
-	fs.add("queue-max-receives", "N", "deliveries after which a message is dead-lettered (default 0: never)", intIn(&svc.Queue.MaxReceives, 0, 1000))
+	fs.addDuration("gateway-call-timeout", "how long a server waits for the gateway's answer (default 10s)", &svc.GatewayTimeout, false)
+	fs.addDuration("gateway-key-retention", "how long the gateway remembers a forwarded key (default 24h; 0: forever)", &svc.Gateway.KeyRetention, true)
+	fs.addRate("gateway-timeout", "probability a charge goes through and its answer never comes (default 0)", &p.GatewayTimeoutRate)
+	fs.addRate("gateway-500", "probability a charge goes through and the gateway answers 500 (default 0)", &p.Gateway500Rate)
+	fs.addDurationUpTo("queue-visibility", "how long a received message stays hidden before it is delivered again (default 30s; as in SQS, at most 12h)", &svc.Queue.VisibilityTimeout, false, queue.MaxVisibilityTimeout, strings.TrimSuffix(queue.MaxVisibilityTimeout.String(), "0m0s"))
+	fs.addInt("queue-max-receives", "deliveries after which a message is dead-lettered (default 0: never)", &svc.Queue.MaxReceives, 0, 1000)
 	fs.add("service-delay", "DIST", "one-way latency between servers and services (default lognormal:250us,0.3)", distValue(&p.ServiceLink.Delay))
-	fs.add("clock-skew", "NODE:OFFSET", "a server's or service's clock is off by OFFSET, repeatable: s2:+3s, kv:-500ms", clockValue(cfg, true))
-	fs.add("clock-drift", "NODE:RATE", "a server's or service's clock runs at RATE, repeatable: s1:1.001", clockValue(cfg, false))
+	fs.add("clock-skew", "NODE:OFFSET", "a server's or service's clock is off by OFFSET, repeatable (once per node): s2:+3s, kv:-500ms", clockValue(cfg, true)).keyed("node", beforeColon)
+	fs.add("clock-drift", "NODE:RATE", "a server's or service's clock runs at RATE, repeatable (once per node): s1:1.001", clockValue(cfg, false)).keyed("node", beforeColon)
 
 	fs.add("delay", "DIST", "one-way latency between clients and servers (default lognormal:5ms,0.5)", distValue(&p.Link.Delay))
-	fs.add("drop-request", "P", "probability a request is lost (default 0)", rateValue(&p.Link.DropRequestRate))
-	fs.add("drop-response", "P", "probability a response is lost after the server answered (default 0)", rateValue(&p.Link.DropResponseRate))
-	fs.add("duplicate", "P", "probability a message is delivered twice, the copy later (default 0)", rateValue(&p.Link.DuplicateRate))
-	fs.add("reset", "P", "probability the connection resets after processing (default 0)", rateValue(&p.Link.ResetRate))
+	fs.addRate("drop-request", "probability a request is lost (default 0)", &p.Link.DropRequestRate)
+	fs.addRate("drop-response", "probability a response is lost after the server answered (default 0)", &p.Link.DropResponseRate)
+	fs.addRate("duplicate", "probability a message is delivered twice, the copy later (default 0)", &p.Link.DuplicateRate)
+	fs.addRate("reset", "probability the connection resets after processing (default 0)", &p.Link.ResetRate)
 	fs.add("link", "RULE", "per-link override, repeatable: "+faults.LinkRuleSyntax, func(s string) error {
 		r, err := faults.ParseLinkRule(s)
 		p.Links = append(p.Links, r)
@@ -194,7 +198,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		o.crashes = append(o.crashes, cr)
 		return err
 	}).repeats = true
-	fs.add("crash-every", "DURATION", "mean time between random server crashes (default none)", durationValue(&p.CrashEvery, false))
+	fs.addDuration("crash-every", "mean time between random server crashes (default none)", &p.CrashEvery, false)
 	fs.add("crash-at", "SPEC", "crash a server at a step its strategy names, repeatable: "+faults.CrashPointSyntax, func(s string) error {
 		cp, err := faults.ParseCrashPoint(s)
 		p.CrashPoints = append(p.CrashPoints, cp)
@@ -210,8 +214,8 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		o.clientCrash = append(o.clientCrash, cr)
 		return err
 	}).repeats = true
-	fs.add("client-crash-every", "DURATION", "mean time between random client crashes (default none)", durationValue(&p.ClientCrashEvery, false))
-	fs.add("downtime", "DURATION", "downtime after a random crash (default 1s)", durationValue(&p.Downtime, false))
+	fs.addDuration("client-crash-every", "mean time between random client crashes (default none)", &p.ClientCrashEvery, false)
+	fs.addDuration("downtime", "downtime after a random crash (default 1s)", &p.Downtime, false)
 	fs.add("replay", "FILE", "inject exactly the faults listed in FILE (as --faults-out writes them); random faults are then off", fileValue(&o.replay))
 	fs.add("fault", "LINE", "inject exactly this fault, repeatable, e.g. 'drop-response c1/o1.1/a1'; random faults are then off ('none': no fault at all)", func(s string) error {
 		if s == "none" {
@@ -225,9 +229,9 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 		return err
 	}).repeats = true
 	fs.add("faults-out", "FILE", "write the faults that fired, one per line, replayable with --replay", fileValue(&o.faultsOut))
-	fs.add("deadline", "DURATION", "virtual time at which the run stops (default 24h)", durationValue(&cfg.Deadline, false))
-	fs.add("settle", "DURATION", "how long background workers go on after the last client is done (default 1m)", durationValue(&cfg.Settle, true))
-	fs.add("max-events", "N", fmt.Sprintf("bound on events processed (default 1000000 + %d per operation)", world.DefaultEventsPerOp), intIn(&o.maxEvents, 1, 1<<62))
+	fs.addDuration("deadline", "virtual time at which the run stops (default 24h)", &cfg.Deadline, false)
+	fs.addDuration("settle", "how long background workers go on after the last client is done (default 1m)", &cfg.Settle, true)
+	fs.addInt("max-events", fmt.Sprintf("bound on events processed (default 1000000 + %d per operation)", world.DefaultEventsPerOp), &o.maxEvents, 1, 1<<62)
 	fs.add("trace", "", "print the run's timeline, one line per event", boolValue(&o.trace))
 	fs.add("trace-op", "OP", "print only the timeline of one operation (like o3.7) and the crashes", func(s string) error {
 		_, err := api.ParseOpID(s)
@@ -241,10 +245,22 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	})
 	fs.add("scenario-file", "FILE", "run the scenario in FILE (one run directive, as idemsim shrink writes it) with its timeline; the other flags change it", fileValue(&o.scenarioFile))
 	fs.add("out", "DIR", "write the run's summary, timeline and fired faults there, and for a violating run its sequence diagram (SVG, PNG)", fileValue(&o.out))
-	fs.add("violations", "N", "violations to list with their reproduce command (default 3)", intIn(&o.violations, 0, 1<<30))
+	fs.addInt("violations", "violations to list with their reproduce command (default 3)", &o.violations, 0, 1<<30)
 	fs.add("help", "", "this text", boolValue(&o.help))
 	return fs
 }
+
+// runValuesHelp says what each kind of value takes; the flags' own ranges
+// follow their text in brackets.
+var runValuesHelp = `Values: a DURATION is a Go duration (250ms, 2s, 1h30m), a TIME the same
+counted from the start of the run. Every duration and time, whether a
+flag, part of a DIST, a SPEC or a switch, or a field of a fault line, is
+at most ` + sim.MaxSpanText + ` (about 11 years); --queue-visibility at most 12h. A
+DIST is const:D, uniform:D..D, lognormal:MEDIAN,SIGMA (SIGMA in (0, 4])
+or exp:MEAN, and its draws are cut at ` + sim.MaxSpanText + `. A P is a probability in
+[0, 1]. A flag is given once unless its text says it is repeatable;
+--switch, --clock-skew and --clock-drift once per switch or node.
+`
 
 // runSetup is a run command line, parsed and checked.
 type runSetup struct {
@@ -297,6 +313,14 @@ func configure(args []string) (*runSetup, error) {
 			if slices.ContainsFunc(base, func(a string) bool { n := flagName(a); return n == "scenario" || n == "scenario-file" }) {
 				return nil, usagef("idemsim run: --scenario-file %s: its flags name another scenario (accepted: the flags of one run)", o.scenarioFile)
 			}
+			// The file's flags on their own first: once the user's are
+			// added, a flag missing its value at the end of the file would
+			// take the next one (--clients, then --trace) and the error
+			// would name a flag the user never wrote.
+			scratch, scratchO := world.Defaults(), runOptions{}
+			if _, err := runFlags(&scratch, &scratchO).parse(base); err != nil {
+				return nil, usagef("idemsim run: --scenario-file %s: %s", o.scenarioFile, strings.TrimPrefix(err.Error(), "idemsim run: "))
+			}
 		}
 		args = withScenario(fs, flag, base, args)
 		cfg, o = world.Defaults(), runOptions{strategy: "naive", violations: 3}
@@ -306,7 +330,7 @@ func configure(args []string) (*runSetup, error) {
 		}
 	}
 	if o.help {
-		return &runSetup{help: fmt.Sprintf("usage: idemsim run [flags]\n\n%s", fs.usage())}, nil
+		return &runSetup{help: fmt.Sprintf("usage: idemsim run [flags]\n\n%s\n%s", runValuesHelp, fs.usage())}, nil
 	}
 	if len(rest) > 0 {
 		return nil, usagef("idemsim run: unexpected argument %q (flags start with --)", rest[0])
@@ -441,9 +465,7 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "wrote      %s: %s\n", o.out, strings.Join(wrote, ", "))
 	}
-	for _, f := range res.Unfired {
-		fmt.Fprintf(stderr, "idemsim run: warning: replayed fault %q never fired (no such message, or its node was down): the run differs from the recorded one\n", f.String())
-	}
+	warnUnfired(stderr, res.Unfired)
 	if o.faultsOut != "" {
 		if err := writeFaults(o.faultsOut, command, res); err != nil {
 			return fmt.Errorf("idemsim run: --faults-out %s: %w", o.faultsOut, err)
@@ -454,6 +476,22 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("idemsim run: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", res.Kernel.Events, res.End)
 	}
 	return nil
+}
+
+// maxUnfiredWarnings is how many replayed faults that never fired are
+// named one by one; the rest are counted in one line (a list recorded from
+// another world may hold hundreds of thousands).
+const maxUnfiredWarnings = 5
+
+// warnUnfired warns about the replayed faults that never fired.
+func warnUnfired(stderr io.Writer, unfired []faults.Fault) {
+	for i, f := range unfired {
+		if i == maxUnfiredWarnings {
+			fmt.Fprintf(stderr, "idemsim run: warning: and %s never fired (%d in all)\n", plural(len(unfired)-i, "more replayed fault"), len(unfired))
+			return
+		}
+		fmt.Fprintf(stderr, "idemsim run: warning: replayed fault %q never fired (no such message, or its node was down): the run differs from the recorded one\n", f.String())
+	}
 }
 
 // withScenario is a scenario's flags overlaid with the user's (without the
@@ -475,21 +513,44 @@ func withScenario(fs *flagSet, flag string, scenario, user []string) []string {
 }
 
 // overlay is the flags of base followed by those of top, without base's
-// setting of a flag that top sets again (repeatable flags add up).
+// setting of a flag that top sets again (repeatable flags add up, but for
+// a keyed one's setting of the same thing: top's --switch lease=10s
+// replaces base's --switch lease=90s).
 func overlay(fs *flagSet, base, top []string) []string {
 	given := map[string]bool{}
 	for i := 0; i < len(top); i += flagArity(fs, top, i) {
-		if s := fs.lookup(flagName(top[i])); s != nil && !s.repeats {
-			given[flagName(top[i])] = true
+		if key, ok := overlayKey(fs, top, i); ok {
+			given[key] = true
 		}
 	}
 	var out []string
 	for i := 0; i < len(base); i += flagArity(fs, base, i) {
-		if !given[flagName(base[i])] {
+		if key, ok := overlayKey(fs, base, i); !ok || !given[key] {
 			out = append(out, base[i:i+flagArity(fs, base, i)]...)
 		}
 	}
 	return append(out, top...)
+}
+
+// overlayKey is what a later setting of the flag at args[i] replaces: the
+// flag (one that is not repeatable), or the flag and its value's key (a
+// keyed one); false for a flag whose settings add up.
+func overlayKey(fs *flagSet, args []string, i int) (string, bool) {
+	name := flagName(args[i])
+	s := fs.lookup(name)
+	switch {
+	case s == nil:
+		return "", false
+	case !s.repeats:
+		return name, true
+	case s.keyOf == nil:
+		return "", false
+	}
+	_, value, ok := strings.Cut(args[i], "=")
+	if !ok && i+1 < len(args) {
+		value = args[i+1]
+	}
+	return name + "\x00" + s.keyOf(value), true
 }
 
 // flagName is the name of the flag an argument sets ("--a=b" and "--a": a).
@@ -541,7 +602,7 @@ func configError(err error, o *runOptions) error {
 // maxFaultFile bounds a fault list read by --replay, maxScenarioFile a
 // scenario file read by --scenario-file.
 const (
-	maxFaultFile    = 16 << 20
+	maxFaultFile    = faults.MaxListBytes
 	maxScenarioFile = 16 << 20
 )
 
@@ -672,8 +733,8 @@ func clockValue(cfg *world.Config, skew bool) func(string) error {
 		}
 		if skew {
 			d, err := time.ParseDuration(strings.TrimPrefix(v, "+"))
-			if err != nil {
-				return fmt.Errorf("%q: bad offset %q (accepted: a signed Go duration like +3s or -500ms)", s, v)
+			if err != nil || d < -sim.MaxSpan || d > sim.MaxSpan {
+				return fmt.Errorf("%q: bad offset %q (accepted: a signed Go duration like +3s or -500ms, at most %s either way)", s, v, sim.MaxSpanText)
 			}
 			cfg.Clocks[i].Offset = d
 			return nil

@@ -295,6 +295,9 @@ func (c *Config) Validate() error {
 	case (c.Faults.CrashEvery > 0 || c.Faults.ClientCrashEvery > 0) && c.Faults.Downtime <= 0:
 		return bad("downtime", "%v must be > 0 with random crashes", c.Faults.Downtime)
 	}
+	if err := c.validateSpans(); err != nil {
+		return err
+	}
 	p := &c.Faults
 	for _, err := range []error{
 		rate("drop-request", l.DropRequestRate), rate("drop-response", l.DropResponseRate),
@@ -431,6 +434,52 @@ func (c *Config) validateCrashPoints() error {
 	return nil
 }
 
+// validateSpans checks that every duration and distribution of the world
+// and its fault plan is one the flags accept: at most sim.MaxSpan (so that
+// a run's clock never comes near the end of int64), the queue's visibility
+// timeout at most its own maximum.
+func (c *Config) validateSpans() error {
+	for _, v := range []struct {
+		setting string
+		d       sim.Duration
+	}{
+		{"timeout", c.Client.TimeoutPerAttempt}, {"backoff-base", c.Client.BackoffBase},
+		{"backoff-cap", c.Client.BackoffCap}, {"poll-interval", c.Client.PollInterval},
+		{"op-deadline", c.Client.OpDeadline}, {"db-statement-timeout", c.DB.StatementTimeout},
+		{"db-lock-timeout", c.DB.LockTimeout}, {"deadlock-timeout", c.DB.DeadlockTimeout},
+		{"db-replica-lag", c.DB.ReplicaLag}, {"kv-replica-lag", c.Services.KV.ReplicaLag},
+		{"gateway", c.Services.Gateway.Window}, {"gateway-key-retention", c.Services.Gateway.KeyRetention},
+		{"gateway-call-timeout", c.Services.GatewayTimeout}, {"deadline", c.Deadline}, {"settle", c.Settle},
+	} {
+		if v.d > sim.MaxSpan {
+			return bad(v.setting, "%v is over the limit of %s (accepted: a duration up to %s)", v.d, sim.MaxSpanText, sim.MaxSpanText)
+		}
+	}
+	for _, v := range []struct {
+		setting string
+		d       sim.Dist
+	}{
+		{"think", c.Client.Think}, {"service-time", c.ServiceTime},
+		{"db-latency", c.DB.StatementLatency}, {"gateway-time", c.Services.GatewayTime},
+	} {
+		if err := v.d.Check(); err != nil {
+			return bad(v.setting, "%v: %v (accepted: %s)", v.d, err, sim.DistSyntax)
+		}
+	}
+	if v := c.Services.Queue.VisibilityTimeout; v < 0 || v > queue.MaxVisibilityTimeout {
+		return bad("queue-visibility", "%v out of range (accepted: a duration > 0 up to %v)", v, strings.TrimSuffix(queue.MaxVisibilityTimeout.String(), "0m0s"))
+	}
+	for _, cl := range c.Clocks {
+		if cl.Offset < -sim.MaxSpan || cl.Offset > sim.MaxSpan {
+			return bad("clock-skew", "%s: offset %v out of range (accepted: -%s to +%s)", cl.Node, cl.Offset, sim.MaxSpanText, sim.MaxSpanText)
+		}
+	}
+	if setting, err := c.Faults.Check(); err != nil {
+		return bad(setting, "%v", err)
+	}
+	return nil
+}
+
 // validateServices checks the services' own settings by building them.
 func (c *Config) validateServices() error {
 	if _, err := kv.New(c.Services.KV); err != nil {
@@ -440,7 +489,7 @@ func (c *Config) validateServices() error {
 		return bad("gateway", "%v", err)
 	}
 	if _, err := queue.New(c.Services.Queue); err != nil {
-		return bad("queue-visibility", "%v", err)
+		return bad("queue-max-receives", "%v", err)
 	}
 	return nil
 }
@@ -513,8 +562,17 @@ func (c *Config) Settings() (api.Settings, error) {
 // validateStrategy checks the switches and that the strategy can run at
 // the isolation level.
 func (c *Config) validateStrategy() error {
-	if _, err := c.Settings(); err != nil {
+	st, err := c.Settings()
+	if err != nil {
 		return bad("switch", "strategy %s: %v", c.Strategy.Name, err)
+	}
+	for _, v := range []struct {
+		sw api.Switch
+		d  sim.Duration
+	}{{api.SwitchRetention, st.Switches.Retention}, {api.SwitchLease, st.Switches.Lease}} {
+		if v.d > sim.MaxSpan {
+			return bad("switch", "strategy %s: %s %v is over the limit of %s (accepted: %s)", c.Strategy.Name, v.sw, v.d, sim.MaxSpanText, api.SwitchSyntax[v.sw])
+		}
 	}
 	if ls := c.Strategy.Levels; ls != nil && !slices.Contains(ls, c.DB.Isolation) {
 		var names []string
