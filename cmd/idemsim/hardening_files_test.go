@@ -8,13 +8,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -319,38 +317,22 @@ func TestWritesGoThroughLinksAndKeepModes(t *testing.T) {
 	}
 }
 
-var (
-	builtOnce sync.Once
-	built     string
-	buildErr  error
-)
-
-// idemsimBinary builds the command once per test binary, into a directory
-// any user can read (the read-only case runs it as another user).
+// idemsimBinary builds the command into a directory any user can read
+// (the read-only case runs it as another user), removed after the test.
 func idemsimBinary(t *testing.T) string {
 	t.Helper()
-	builtOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "idemsim-files-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		if err = os.Chmod(dir, 0o755); err != nil {
-			buildErr = err
-			return
-		}
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		built = filepath.Join(dir, "idemsim")
-		out, err := exec.Command(gobin, "build", "-o", built, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v: %s", err, out)
-		}
-	})
-	require.NoError(t, buildErr, rerun(t, nil))
-	return built
+	dir, err := os.MkdirTemp("", "idemsim-files-")
+	require.NoError(t, err, rerun(t, nil))
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755), rerun(t, nil))
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(dir, "idemsim")
+	out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s; %s", out, rerun(t, nil))
+	return bin
 }
 
 // Goal: a write that fails — here because the directory is read-only —
