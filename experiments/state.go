@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -37,13 +36,20 @@ func PartialFile(s Shard) string {
 	return fmt.Sprintf("partial-shard-%d-of-%d.json", s.I, s.N)
 }
 
-// ParseShard reads "I/N" with 0 <= I < N.
+// MaxShards is the most shards a run may be cut into. idemsim merge takes
+// every shard file on one command line, which Linux bounds at 2 MiB: this
+// many paths like results/isolation/shard-9999-of-10000.json take a fifth
+// of it, room for longer directories; many more could not be merged at
+// all.
+const MaxShards = 10_000
+
+// ParseShard reads "I/N" with 0 <= I < N <= MaxShards.
 func ParseShard(s string) (Shard, error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.ParseUint(a, 10, 64)
 	n, err2 := strconv.ParseUint(b, 10, 64)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i >= n {
-		return Shard{}, fmt.Errorf("%q is not a shard I/N with 0 <= I < N (accepted: 0/2, 1/2, ...)", s)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i >= n || n > MaxShards {
+		return Shard{}, fmt.Errorf("%q is not a shard I/N with 0 <= I < N <= %d (accepted: 0/2, 1/2, ...)", s, MaxShards)
 	}
 	return Shard{I: i, N: n}, nil
 }
@@ -94,8 +100,8 @@ func DecodeState(data []byte) (*State, error) {
 }
 
 // CheckState checks that st belongs to e: every cell named is one of e's,
-// once, holding the shard's number of seeds, and a shard's output holds
-// every cell.
+// once, holding the shard's number of seeds and sums a run can make (see
+// Acc.check), and a shard's output holds every cell.
 func (e *Experiment) CheckState(st *State) error {
 	if st.Experiment != e.Name {
 		return fmt.Errorf("a state of experiment %q, not %s", st.Experiment, e.Name)
@@ -119,10 +125,8 @@ func (e *Experiment) CheckState(st *State) error {
 		case c.Seeds != int64(shard.Count(st.Seeds)):
 			return fmt.Errorf("cell %s holds %d seeds; shard %s of %d seeds per cell runs %d", c.CellKey, c.Seeds, st.Shard, st.Seeds, shard.Count(st.Seeds))
 		}
-		for b := range c.Latency {
-			if b < 0 || b >= NumBuckets {
-				return fmt.Errorf("cell %s: latency bucket %d out of range [0, %d)", c.CellKey, b, NumBuckets)
-			}
+		if err := c.check(shard, st.Seeds); err != nil {
+			return fmt.Errorf("cell %s: %v", c.CellKey, err)
 		}
 		seen[c.CellKey] = true
 	}
@@ -146,49 +150,117 @@ func (st *State) Done() map[CellKey]*Acc {
 // cells' sums of the whole run, in cell order, and returns the seeds per
 // cell.
 func (e *Experiment) Merge(states []*State) (uint64, []*Acc, error) {
-	if len(states) == 0 {
-		return 0, nil, fmt.Errorf("no shard file")
-	}
-	first := states[0]
-	var n uint64
-	var got []uint64
+	m := e.NewMerger()
 	for _, st := range states {
-		if err := e.CheckState(st); err != nil {
+		if err := m.Add(st); err != nil {
 			return 0, nil, err
 		}
-		s, _ := ParseShard(st.Shard)
+	}
+	return m.Result()
+}
+
+// Merger adds up the shard files of one run as they are read, so that
+// merging N shards holds one shard file and the sums, not N files.
+type Merger struct {
+	e     *Experiment
+	index map[CellKey]int
+	seeds uint64
+	got   []bool // by shard index, once the first file says N
+	n     int    // shards added
+	accs  []*Acc
+}
+
+// NewMerger is a merger of e's shards with nothing added yet.
+func (e *Experiment) NewMerger() *Merger {
+	m := &Merger{e: e, index: e.index(), accs: make([]*Acc, len(e.Cells))}
+	for i := range m.accs {
+		m.accs[i] = &Acc{}
+	}
+	return m
+}
+
+// Add checks st (CheckState; a shard's output, not an interrupted run's;
+// the seeds and N of the shards before it; a shard not added before) and
+// adds its sums. A refused shard adds nothing.
+func (m *Merger) Add(st *State) error {
+	e := m.e
+	if err := e.CheckState(st); err != nil {
+		return err
+	}
+	s, _ := ParseShard(st.Shard)
+	switch {
+	case st.Partial:
+		return fmt.Errorf("shard %s of %s is an interrupted run's state, not a shard's output (finish it with --resume)", st.Shard, st.Experiment)
+	case m.n > 0 && st.Seeds != m.seeds:
+		return fmt.Errorf("shards of %d and %d seeds per cell", m.seeds, st.Seeds)
+	case m.n > 0 && s.N != uint64(len(m.got)):
+		return fmt.Errorf("shards of %d and %d slices", len(m.got), s.N)
+	case m.n > 0 && m.got[s.I]:
+		return fmt.Errorf("shard %s given twice", st.Shard)
+	}
+	for j := range st.Cells {
+		c := &st.Cells[j]
+		if err := m.accs[m.index[c.CellKey]].fits(&c.Acc); err != nil {
+			return fmt.Errorf("cell %s: %v", c.CellKey, err)
+		}
+	}
+	if m.n == 0 {
+		m.seeds, m.got = st.Seeds, make([]bool, s.N)
+	}
+	for j := range st.Cells {
+		c := &st.Cells[j]
+		m.accs[m.index[c.CellKey]].Merge(&c.Acc)
+	}
+	m.got[s.I] = true
+	m.n++
+	return nil
+}
+
+// Result is the whole run's sums, in cell order, and its seeds per cell,
+// once every shard is added.
+func (m *Merger) Result() (uint64, []*Acc, error) {
+	if m.n == 0 {
+		return 0, nil, fmt.Errorf("no shard file")
+	}
+	if m.n != len(m.got) {
+		return 0, nil, fmt.Errorf("%s", missingShards(m.got))
+	}
+	return m.seeds, m.accs, nil
+}
+
+// missingShards says which shards are missing, as runs of consecutive
+// indices and at most a few of them: "missing shard 0/2", "missing 8 of 10
+// shards: 1..4, 6..9".
+func missingShards(got []bool) string {
+	const shown = 8
+	n := len(got)
+	var runs []string
+	missing, more := 0, 0
+	for i := 0; i < n; i++ {
+		if got[i] {
+			continue
+		}
+		j := i
+		for j+1 < n && !got[j+1] {
+			j++
+		}
+		missing += j - i + 1
 		switch {
-		case st.Partial:
-			return 0, nil, fmt.Errorf("shard %s of %s is an interrupted run's state, not a shard's output (finish it with --resume)", st.Shard, st.Experiment)
-		case st.Seeds != first.Seeds:
-			return 0, nil, fmt.Errorf("shards of %d and %d seeds per cell", first.Seeds, st.Seeds)
-		case n != 0 && s.N != n:
-			return 0, nil, fmt.Errorf("shards of %d and %d slices", n, s.N)
-		case slices.Contains(got, s.I):
-			return 0, nil, fmt.Errorf("shard %s given twice", st.Shard)
+		case len(runs) == shown:
+			more++
+		case j == i:
+			runs = append(runs, strconv.Itoa(i))
+		default:
+			runs = append(runs, fmt.Sprintf("%d..%d", i, j))
 		}
-		n = s.N
-		got = append(got, s.I)
+		i = j
 	}
-	if uint64(len(got)) != n {
-		var missing []string
-		for i := uint64(0); i < n; i++ {
-			if !slices.Contains(got, i) {
-				missing = append(missing, fmt.Sprintf("%d/%d", i, n))
-			}
-		}
-		return 0, nil, fmt.Errorf("missing shard %s", strings.Join(missing, ", "))
+	if missing == 1 {
+		return fmt.Sprintf("missing shard %s/%d", runs[0], n)
 	}
-	accs := make([]*Acc, len(e.Cells))
-	for i := range accs {
-		accs[i] = &Acc{}
+	list := strings.Join(runs, ", ")
+	if more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
 	}
-	index := e.index()
-	for _, st := range states {
-		for j := range st.Cells {
-			c := &st.Cells[j]
-			accs[index[c.CellKey]].Merge(&c.Acc)
-		}
-	}
-	return first.Seeds, accs, nil
+	return fmt.Sprintf("missing %d of %d shards: %s", missing, n, list)
 }

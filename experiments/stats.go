@@ -1,9 +1,12 @@
 package experiments
 
 import (
+	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/sim"
@@ -224,33 +227,105 @@ func (a *Acc) Add(s *Seed) {
 	a.Merge(&one)
 }
 
+// sum is one of an Acc's sums over seeds, under its name in the files.
+type sum struct {
+	name string
+	v    *int64
+}
+
+// sums are the Acc's counts and totals (all but the latency histogram).
+func (a *Acc) sums() []sum {
+	out := []sum{{"seeds", &a.Seeds}, {"ops", &a.Ops}, {"nonlinearizable", &a.NonLin}, {"attempts", &a.Attempts},
+		{"aborts_40001", &a.Serialization}, {"aborts_40P01", &a.Deadlocks}, {"aborts_23505", &a.Unique},
+		{"lock_waits", &a.LockWaits}, {"money_asked", &a.Asked}, {"money_moved", &a.Moved},
+		{"money_orphaned", &a.Orphaned}, {"rows_kept", &a.KeptRows}, {"keys_kept", &a.KeptKeys}}
+	for i, k := range check.Kinds {
+		out = append(out, sum{fmt.Sprintf("counts[%d] (%s)", i, k), &a.Counts[i]})
+	}
+	return out
+}
+
 // Merge adds another part of the same cell's seeds (a shard's).
 func (a *Acc) Merge(b *Acc) {
-	a.Seeds += b.Seeds
-	a.Ops += b.Ops
-	for i := range a.Counts {
-		a.Counts[i] += b.Counts[i]
+	as, bs := a.sums(), b.sums()
+	for i := range as {
+		*as[i].v += *bs[i].v
 	}
-	a.NonLin += b.NonLin
-	a.Attempts += b.Attempts
 	for i, c := range b.Latency {
 		if a.Latency == nil {
 			a.Latency = make(map[int]int64)
 		}
 		a.Latency[i] += c
 	}
-	a.Serialization += b.Serialization
-	a.Deadlocks += b.Deadlocks
-	a.Unique += b.Unique
-	a.LockWaits += b.LockWaits
-	a.Asked += b.Asked
-	a.Moved += b.Moved
-	a.Orphaned += b.Orphaned
-	a.KeptRows += b.KeptRows
-	a.KeptKeys += b.KeptKeys
 	if b.First != 0 && (a.First == 0 || b.First < a.First) {
 		a.First, a.Kind = b.First, b.Kind
 	}
+}
+
+// check says what in a cell's sums, as a shard or state file of shard s
+// of seeds per cell holds them, no run can make: a negative sum, more
+// operations with a violation than operations, a latency bucket that does
+// not exist, or a first failing seed the shard did not run or of a kind
+// that does not fail a seed. The results computed from such sums would be
+// nonsense (a negative count has no Wilson interval).
+func (a *Acc) check(s Shard, seeds uint64) error {
+	for _, x := range a.sums() {
+		if *x.v < 0 {
+			return fmt.Errorf("%s is %d: want a count >= 0", x.name, *x.v)
+		}
+	}
+	for i, k := range check.Kinds {
+		if a.Counts[i] > a.Ops {
+			return fmt.Errorf("counts[%d] (%s) is %d, more than its %d ops", i, k, a.Counts[i], a.Ops)
+		}
+	}
+	if a.NonLin > a.Ops {
+		return fmt.Errorf("nonlinearizable is %d, more than its %d ops", a.NonLin, a.Ops)
+	}
+	for _, b := range slices.Sorted(maps.Keys(a.Latency)) {
+		switch c := a.Latency[b]; {
+		case b < 0 || b >= NumBuckets:
+			return fmt.Errorf("latency bucket %d out of range [0, %d)", b, NumBuckets)
+		case c < 0:
+			return fmt.Errorf("latency bucket %d holds %d: want a count >= 0", b, c)
+		}
+	}
+	ran := a.First >= 1 && a.First <= seeds && (s.Whole() || (a.First-1)%s.N == s.I)
+	switch {
+	case a.First == 0 && a.Kind != "":
+		return fmt.Errorf("first_failing_kind %q without a first_failing_seed", a.Kind)
+	case a.First != 0 && !ran:
+		return fmt.Errorf("first_failing_seed %d is not a seed shard %s of %d seeds per cell runs", a.First, s, seeds)
+	case a.First != 0 && !slices.Contains(append(slices.Clone(FailureKinds), check.NonLinearizable), a.Kind):
+		return fmt.Errorf("first_failing_kind %q is not a kind that fails a seed (accepted: %s)", a.Kind, failureKindNames())
+	}
+	return nil
+}
+
+// failureKindNames are the kinds Seed.Failed reports, in its order.
+func failureKindNames() string {
+	var names []string
+	for _, k := range append(slices.Clone(FailureKinds), check.NonLinearizable) {
+		names = append(names, string(k))
+	}
+	return strings.Join(names, ", ")
+}
+
+// fits reports whether b's sums can be added to a's without overflowing
+// (both checked: every sum >= 0).
+func (a *Acc) fits(b *Acc) error {
+	as, bs := a.sums(), b.sums()
+	for i := range as {
+		if *as[i].v > math.MaxInt64-*bs[i].v {
+			return fmt.Errorf("%s overflows when added up (past %d)", as[i].name, int64(math.MaxInt64))
+		}
+	}
+	for i, c := range b.Latency {
+		if a.Latency[i] > math.MaxInt64-c {
+			return fmt.Errorf("latency bucket %d overflows when added up (past %d)", i, int64(math.MaxInt64))
+		}
+	}
+	return nil
 }
 
 // Hist is the cell's latency histogram.

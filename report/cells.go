@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/idemsim/idemsim/internal/inputfile"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim/api"
 )
@@ -157,10 +158,19 @@ func rank(name string) int {
 	return len(Order)
 }
 
+// MaxInputFile bounds each results file the report reads (cells.json,
+// claims.txt, edge-cases.md): fifty times the largest committed one, and
+// small enough that reading it cannot take the machine's memory.
+const MaxInputFile = 16 << 20
+
+// readInput reads a results file of at most MaxInputFile bytes; an error
+// names the file.
+func readInput(path string) ([]byte, error) { return inputfile.ReadNamed(path, MaxInputFile) }
+
 // ReadExperiment reads and checks one cells.json; its directory must be
 // named after the experiment.
 func ReadExperiment(path string) (*Experiment, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput(path)
 	if err != nil {
 		return nil, inputErr("report: %w", err)
 	}
@@ -194,15 +204,31 @@ func ParseExperiment(data []byte) (*Experiment, error) {
 	case len(x.Cells) == 0:
 		return nil, errors.New("field cells is missing or empty")
 	}
+	for _, f := range []struct{ name, v string }{{"experiment", x.Name}, {"param", x.Param}, {"param_label", x.ParamLabel}} {
+		if len(f.v) > MaxLabel {
+			return nil, fmt.Errorf("field %s is %d bytes long (accepted: at most %d)", f.name, len(f.v), MaxLabel)
+		}
+	}
 	levels := levelSlugs()
+	strategies := map[string]bool{}
+	// Where each value is placed (its first cell), for the axes: a plot
+	// draws a value's cells at one x.
+	at := map[string]int{}
 	for i := range x.Cells {
 		c := &x.Cells[i]
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("cell %d (%s, %s, %s=%s): %s", i, c.Strategy, c.Isolation, x.Param, c.Value, fmt.Sprintf(format, args...))
 		}
+		first, seen := at[c.Value]
 		switch {
 		case c.Strategy == "":
 			return nil, bad("no strategy")
+		case len(c.Strategy) > MaxLabel || len(c.Value) > MaxLabel:
+			return nil, bad("a strategy or value over %d bytes long (accepted: at most %d)", MaxLabel, MaxLabel)
+		case !strategies[c.Strategy] && len(strategies) == MaxStrategies:
+			return nil, bad("a strategy past the first %d (accepted: at most %d strategies, variants included)", MaxStrategies, MaxStrategies)
+		case !seen && len(at) == MaxValues:
+			return nil, bad("a value past the first %d (accepted: at most %d values)", MaxValues, MaxValues)
 		case !slices.Contains(levels, c.Isolation):
 			return nil, bad("isolation %q is not a level (accepted: %s)", c.Isolation, strings.Join(levels, ", "))
 		case c.Value == "":
@@ -211,7 +237,19 @@ func ParseExperiment(data []byte) (*Experiment, error) {
 			return nil, bad("negative seeds or ops")
 		case math.IsNaN(c.X) || math.IsInf(c.X, 0):
 			return nil, bad("x is not a number")
+		case x.Numeric && math.Abs(c.X) > MaxX:
+			// Past it, an axis spanning the values overflows and the
+			// plotting library cannot draw it.
+			return nil, bad("x %v is beyond the plots' axes (accepted: a number from %g to %g)", c.X, -MaxX, MaxX)
+		case seen && c.X != x.Cells[first].X:
+			// A plot's axis is set from each value's first cell; a cell
+			// elsewhere would fall off it (or below zero on a log axis).
+			return nil, bad("x %v, but cell %d puts %s=%s at x %v (accepted: one x per value)", c.X, first, x.Param, c.Value, x.Cells[first].X)
 		}
+		if !seen {
+			at[c.Value] = i
+		}
+		strategies[c.Strategy] = true
 		for _, m := range Metrics {
 			r := m.Of(c)
 			if r.Count < 0 || r.Count > c.Ops && c.Ops > 0 || !inUnit(r.Rate) || !inUnit(r.Low) || !inUnit(r.High) || r.Low > r.Rate+1e-9 || r.Rate > r.High+1e-9 {
@@ -227,6 +265,9 @@ func ParseExperiment(data []byte) (*Experiment, error) {
 		}
 	}
 	if x.Swarm != nil {
+		// The report shrinks every failure: one per strategy and level
+		// bounds that work by the registry's size.
+		seen := map[[2]string]int{}
 		for i, f := range x.Swarm.Failures {
 			if _, err := ChaosWorld(f); err != nil {
 				return nil, fmt.Errorf("swarm.failures[%d]: %w", i, err)
@@ -234,10 +275,30 @@ func ParseExperiment(data []byte) (*Experiment, error) {
 			if f.Kind == "" {
 				return nil, fmt.Errorf("swarm.failures[%d] (%s at %s): no kind", i, f.Strategy, f.Isolation)
 			}
+			if j, ok := seen[[2]string{f.Strategy, f.Isolation}]; ok {
+				return nil, fmt.Errorf("swarm.failures[%d] (%s at %s): the same strategy and level as swarm.failures[%d] (accepted: one failure per strategy and level)", i, f.Strategy, f.Isolation, j)
+			}
+			seen[[2]string{f.Strategy, f.Isolation}] = i
 		}
 	}
 	return &x, nil
 }
+
+// Limits on what one experiment's cells.json may hold, each several times
+// what any experiment has: a figure grows with its strategies (a legend
+// line or a heat map's row each), its values and the length of their
+// names, and past these a page's pictures would take minutes and
+// gigabytes to draw.
+const (
+	MaxStrategies = 100 // distinct strategies, a strategy's variants each counted
+	MaxValues     = 100 // distinct swept values
+	MaxLabel      = 200 // bytes in a strategy, value, experiment or parameter name
+)
+
+// MaxX bounds the x of a numeric sweep's values: far beyond any value a
+// sweep takes (rates, counts, seconds), and far enough from the largest
+// float that an axis through the values, with its margins, stays finite.
+const MaxX = 1e15
 
 func inUnit(v float64) bool { return v >= 0 && v <= 1 }
 

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/idemsim/idemsim/claims"
@@ -50,7 +49,7 @@ func (r ScenarioResult) Strategy() string {
 // current by a test of the command). A scenario the file does not have is
 // an error: the file is stale.
 func ReadClaims(path string) ([]Claim, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput(path)
 	if err != nil {
 		return nil, inputErr("report: %w (make results writes it)", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"os"
 	"strings"
 )
 
@@ -201,7 +200,7 @@ type EdgeCases struct {
 // ReadEdgeCases reads path; a missing file is nil and no error (the page
 // then says how to make it), a file with no table an error.
 func ReadEdgeCases(path string) (*EdgeCases, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -150,8 +150,8 @@ func Build(o Options) (*Summary, error) {
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(filepath.Join(o.Dir, StrategiesDir), 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+	if err := mkdir(filepath.Join(o.Dir, StrategiesDir)); err != nil {
+		return nil, err
 	}
 	var strategyFiles []File
 	for _, name := range models.Names() {
@@ -194,7 +194,8 @@ func Build(o Options) (*Summary, error) {
 // removeStale removes the files in dir that match one of patterns and
 // are not among kept: what an earlier build wrote and this one no longer
 // does (a plot of a metric that now has nothing to show, the page of a
-// strategy that is gone).
+// strategy that is gone). Only regular files go: a directory, a symbolic
+// link or a device of the same name is not one the report wrote.
 func removeStale(dir string, patterns []string, kept []File) error {
 	keep := map[string]bool{}
 	for _, f := range kept {
@@ -207,13 +208,35 @@ func removeStale(dir string, patterns []string, kept []File) error {
 		}
 		for _, f := range old {
 			if !keep[filepath.Clean(f)] {
-				if err := os.Remove(f); err != nil {
+				if err := removeRegular(f); err != nil {
 					return fmt.Errorf("report: %w", err)
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// mkdir makes dir if it is missing; something else of its name (a file, a
+// named pipe) is bad input, an *InputError.
+func mkdir(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return inputErr("report: %s is not a directory (accepted: a directory, or none: it is made)", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// removeRegular removes path if it is a regular file, and leaves anything
+// else that has its name.
+func removeRegular(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	return os.Remove(path)
 }
 
 // parallel runs f(0..n-1) on up to GOMAXPROCS goroutines and returns the

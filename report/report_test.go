@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"html"
 	"io/fs"
 	"math"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/internal/atomicfile"
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/report"
@@ -377,10 +379,21 @@ func TestMissingOptionalFiles(t *testing.T) {
 	assert.Contains(t, read(t, dir, report.StrategyPage("naive")), "No <code>claims.txt</code> yet", rr)
 }
 
+// manyStrategies is a cells.json of n strategies, one cell each.
+func manyStrategies(n int) string {
+	var cells []string
+	for i := range n {
+		cells = append(cells, fmt.Sprintf(`{"strategy":"s%d","isolation":"read-committed","value":"0"}`, i))
+	}
+	return `{"experiment":"network-loss","param":"p","cells":[` + strings.Join(cells, ",") + `]}`
+}
+
 // Goal: bad results are refused before anything is written, by an error
 // that names the file and says what is wrong with it.
-// Method: break one fixture at a time; Build must fail with an InputError
-// naming the file, and the directory must be as it was.
+// Method: break one fixture at a time — among others with values no plot's
+// axis can hold, more strategies than a figure can show, a file past the
+// size limit — Build must fail with an InputError naming the file (and the
+// cell), and the directory must be as it was.
 func TestBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -400,6 +413,12 @@ func TestBadInput(t *testing.T) {
 		{name: "hist-not-increasing", file: "network-loss/cells.json", text: `{"experiment":"network-loss","param":"p","cells":[{"strategy":"naive","isolation":"read-committed","value":"0","latency_hist":[[1,2],[1,3]]}]}`, want: "latency_hist[1] = [1 3]: want increasing upper bounds"},
 		{name: "swarm-unknown-strategy", file: "swarm/cells.json", text: `{"experiment":"swarm","param":"p","cells":[{"strategy":"naive","isolation":"read-committed","value":"0"}],"swarm":{"failures":[{"strategy":"bogus","isolation":"read-committed","kind":"lost","seed":1}]}}`, want: `swarm.failures[0]: strategy "bogus"`},
 		{name: "isolation-without-two-clients", file: "isolation/cells.json", text: `{"experiment":"isolation","param":"workers_per_op","cells":[{"strategy":"naive","isolation":"read-committed","value":"1"}]}`, want: "no rows with workers_per_op = 2"},
+		{name: "x-beyond-axes", file: "network-loss/cells.json", text: `{"experiment":"network-loss","param":"p","numeric":true,"cells":[{"strategy":"naive","isolation":"read-committed","value":"0","x":-1e308},{"strategy":"naive","isolation":"read-committed","value":"1","x":1e308}]}`, want: "cell 0 (naive, read-committed, p=0): x -1e+308 is beyond the plots' axes (accepted: a number from -1e+15 to 1e+15)"},
+		{name: "x-two-per-value", file: "network-loss/cells.json", text: `{"experiment":"network-loss","param":"p","numeric":true,"cells":[{"strategy":"naive","isolation":"read-committed","value":"5","x":5},{"strategy":"unique-409","isolation":"read-committed","value":"5","x":0}]}`, want: "cell 1 (unique-409, read-committed, p=5): x 0, but cell 0 puts p=5 at x 5 (accepted: one x per value)"},
+		{name: "too-many-strategies", file: "network-loss/cells.json", text: manyStrategies(report.MaxStrategies + 1), want: "cell 100 (s100, read-committed, p=0): a strategy past the first 100 (accepted: at most 100 strategies, variants included)"},
+		{name: "name-too-long", file: "network-loss/cells.json", text: `{"experiment":"network-loss","param":"p","cells":[{"strategy":"` + strings.Repeat("n", report.MaxLabel+1) + `","isolation":"read-committed","value":"0"}]}`, want: "a strategy or value over 200 bytes long"},
+		{name: "swarm-failure-twice", file: "swarm/cells.json", text: `{"experiment":"swarm","param":"p","cells":[{"strategy":"naive","isolation":"read-committed","value":"0"}],"swarm":{"failures":[{"strategy":"naive","isolation":"read-committed","kind":"duplicate","seed":1},{"strategy":"naive","isolation":"read-committed","kind":"duplicate","seed":2}]}}`, want: "swarm.failures[1] (naive at read-committed): the same strategy and level as swarm.failures[0] (accepted: one failure per strategy and level)"},
+		{name: "cells-too-large", file: "network-loss/cells.json", text: strings.Repeat(" ", report.MaxInputFile+1), want: "larger than the limit of 16 MiB"},
 		{name: "claims-stale", file: "claims.txt", text: "claim 1: x\n  unique-409-response-lost: no violation\n", want: "no outcome for scenario unique-409-charge-not-forwarded of claim 1: the file is stale"},
 		{name: "edge-cases-no-table", file: "edge-cases.md", text: "# Edge cases\n\nNothing here.\n", want: "no Markdown table with a header and rows"},
 	} {
@@ -436,12 +455,13 @@ func TestBadInput(t *testing.T) {
 }
 
 // Goal: a write that fails leaves no temporary file and no half-written
-// file, whether it fails while writing or while renaming.
+// file, and a target that is not a regular file is refused before any file
+// is written (a failure while renaming is internal/atomicfile's test).
 // Method: WriteFiles with a file whose directory is missing (fails while
-// writing: nothing renamed) and with a target that is a directory (fails
-// while renaming); then a whole Build whose page cannot be renamed into
-// place. After each, no ".tmp-" file is left and earlier targets hold
-// either their old bytes or their whole new ones.
+// writing: nothing renamed) and with a target that is a directory
+// (refused: nothing written); then a whole Build whose page is a
+// directory. After each, no ".tmp-" file is left and earlier targets hold
+// their old bytes.
 func TestWritesAreAtomic(t *testing.T) {
 	temps := func(t *testing.T, dir string) []string {
 		var out []string
@@ -462,15 +482,17 @@ func TestWritesAreAtomic(t *testing.T) {
 		assert.Contains(t, err.Error(), filepath.Join(dir, "missing", "b.png"), rr)
 		assert.Equal(t, map[string][]byte{"a.svg": []byte("old")}, snapshot(t, dir), rr)
 	})
-	t.Run("fails-renaming", func(t *testing.T) {
+	t.Run("refuses-a-directory", func(t *testing.T) {
 		rr := rerun(t)
 		dir := t.TempDir()
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, "b.png", "keep"), 0o755), rr)
 		err := report.WriteFiles(report.File{Path: filepath.Join(dir, "a.svg"), Data: []byte("new")},
 			report.File{Path: filepath.Join(dir, "b.png"), Data: []byte("new")})
-		require.Error(t, err, rr)
+		var refused *atomicfile.RefusedError
+		require.ErrorAs(t, err, &refused, rr)
+		assert.Contains(t, err.Error(), filepath.Join(dir, "b.png")+" is a directory", rr)
 		assert.Empty(t, temps(t, dir), rr)
-		assert.Equal(t, map[string][]byte{"a.svg": []byte("new")}, snapshot(t, dir), "the file renamed before the failure is whole; %s", rr)
+		assert.Empty(t, snapshot(t, dir), "nothing is written; %s", rr)
 	})
 	t.Run("build", func(t *testing.T) {
 		rr := rerun(t)

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -123,8 +122,8 @@ func (x *Counterexample) draw(dir string) error {
 // README.md that lists them, and none of the diagrams of strategies the
 // swarm no longer catches. It returns the files it wrote.
 func writeCounterexamples(dir string, cx []Counterexample) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+	if err := mkdir(dir); err != nil {
+		return nil, err
 	}
 	if err := parallel(len(cx), func(i int) error { return cx[i].draw(dir) }); err != nil {
 		return nil, err
@@ -166,7 +165,7 @@ func writeCounterexamples(dir string, cx []Counterexample) ([]string, error) {
 	}
 	for _, f := range old {
 		if !kept[filepath.Base(f)] {
-			if err := os.Remove(f); err != nil {
+			if err := removeRegular(f); err != nil {
 				return nil, fmt.Errorf("report: %w", err)
 			}
 		}

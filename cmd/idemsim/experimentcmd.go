@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/experiments/catalog"
+	"github.com/idemsim/idemsim/internal/atomicfile"
+	"github.com/idemsim/idemsim/internal/inputfile"
 )
 
 // experimentOptions are the flags of idemsim experiment.
@@ -42,7 +45,7 @@ func experimentFlags(o *experimentOptions) *flagSet {
 		return nil
 	})
 	fs.add("workers", "N", "worlds run at once (default: the number of CPUs)", intIn(&o.workers, 1, 1024))
-	fs.add("shard", "I/N", "run only seeds I+1, I+1+N, I+1+2N, ... of every cell and write NAME/shard-I-of-N.json for idemsim merge", func(s string) error {
+	fs.add("shard", "I/N", "run only seeds I+1, I+1+N, I+1+2N, ... of every cell and write NAME/shard-I-of-N.json for idemsim merge (N at most "+strconv.Itoa(experiments.MaxShards)+")", func(s string) error {
 		sh, err := experiments.ParseShard(s)
 		o.shard = sh
 		return err
@@ -104,6 +107,14 @@ func experimentCommand(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		opts.Done = st.Done()
+	}
+	// What the run will write must be ours to write, before it starts.
+	writes := []string{experiments.PartialFile(o.shard), experiments.CSVFile, experiments.JSONFile}
+	if !o.shard.Whole() {
+		writes = []string{experiments.PartialFile(o.shard), experiments.ShardFile(o.shard)}
+	}
+	if err := checkResultsDir("experiment", o.out, dir, writes...); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("idemsim experiment: %w", err)
@@ -192,7 +203,7 @@ func experimentCommand(args []string, stdout, stderr io.Writer) error {
 // readResume reads the interrupted run's state and checks it is this
 // run's: same experiment, seeds and shard.
 func readResume(path string, e *experiments.Experiment, o experimentOptions) (*experiments.State, error) {
-	data, err := os.ReadFile(path)
+	data, err := readStateFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, usagef("idemsim experiment: --resume: no interrupted run of %s (shard %s) to resume: %s does not exist", e.Name, o.shard, path)
 	}
@@ -216,7 +227,9 @@ func readResume(path string, e *experiments.Experiment, o experimentOptions) (*e
 	return st, nil
 }
 
-// writeResults writes cells.csv and cells.json into dir, each atomically.
+// writeResults writes cells.csv and cells.json into dir, each atomically;
+// both are encoded before dir is made, so that sums the results cannot be
+// computed from leave no directory behind.
 func writeResults(dir string, e *experiments.Experiment, seeds uint64, accs []*experiments.Acc) error {
 	csv, err := e.EncodeCSV(accs)
 	if err != nil {
@@ -226,8 +239,35 @@ func writeResults(dir string, e *experiments.Experiment, seeds uint64, accs []*e
 	if err != nil {
 		return err
 	}
-	return errors.Join(writeFileAtomic(filepath.Join(dir, experiments.CSVFile), csv),
-		writeFileAtomic(filepath.Join(dir, experiments.JSONFile), js))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return writeFilesAtomic(atomicfile.File{Path: filepath.Join(dir, experiments.CSVFile), Data: csv},
+		atomicfile.File{Path: filepath.Join(dir, experiments.JSONFile), Data: js})
+}
+
+// maxStateFile bounds a shard or state file read by merge and --resume:
+// a few hundred bytes per cell, so that even the largest experiment's
+// files are a hundred times smaller.
+const maxStateFile = 16 << 20
+
+// readStateFile reads a shard or state file of at most maxStateFile
+// bytes; an error names the file.
+func readStateFile(path string) ([]byte, error) { return inputfile.ReadNamed(path, maxStateFile) }
+
+// checkResultsDir refuses, before anything is written, an experiment's
+// directory in out (dir, made if missing) that is something other than a
+// directory, and files in it to be written that are not regular files.
+func checkResultsDir(cmd, out, dir string, files ...string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return usagef("idemsim %s: --out %s: %s is not a directory (accepted: a directory, or none: it is made)", cmd, out, dir)
+	}
+	for _, f := range files {
+		if _, err := atomicfile.Resolve(filepath.Join(dir, f)); err != nil {
+			return usagef("idemsim %s: --out %s: %v", cmd, out, err)
+		}
+	}
+	return nil
 }
 
 func removeIfExists(path string) {
@@ -273,9 +313,15 @@ func mergeCommand(args []string, stdout io.Writer) error {
 	if err := checkOutDir(out); err != nil {
 		return usagef("idemsim merge: --out %s: %v", out, err)
 	}
-	var states []*experiments.State
+	// Each file is checked as it is read and added at once: a merge holds
+	// the sums and one shard file, however many shards there are.
+	var (
+		e     *experiments.Experiment
+		m     *experiments.Merger
+		first string
+	)
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := readStateFile(f)
 		if err != nil {
 			return usagef("idemsim merge: %v", err)
 		}
@@ -283,27 +329,31 @@ func mergeCommand(args []string, stdout io.Writer) error {
 		if err != nil {
 			return usagef("idemsim merge: %s: %v", f, err)
 		}
-		if len(states) > 0 && st.Experiment != states[0].Experiment {
-			return usagef("idemsim merge: %s: a shard of %s, the first file's of %s (accepted: shard files of one experiment)", f, st.Experiment, states[0].Experiment)
+		if e == nil {
+			if e, err = catalog.Lookup(st.Experiment); err != nil {
+				return usagef("idemsim merge: %s: %v", f, err)
+			}
+			m, first = e.NewMerger(), f
 		}
-		states = append(states, st)
+		if st.Experiment != e.Name {
+			return usagef("idemsim merge: %s: a shard of %s, %s's of %s (accepted: shard files of one experiment)", f, st.Experiment, first, e.Name)
+		}
+		if err := m.Add(st); err != nil {
+			return usagef("idemsim merge: %s: %v (accepted: shard files of one experiment and seeds, each shard once)", f, err)
+		}
 	}
-	e, err := catalog.Lookup(states[0].Experiment)
-	if err != nil {
-		return usagef("idemsim merge: %s: %v", files[0], err)
-	}
-	seeds, accs, err := e.Merge(states)
+	seeds, accs, err := m.Result()
 	if err != nil {
 		return usagef("idemsim merge: %v (accepted: shard files of one experiment and seeds, each shard once)", err)
 	}
 	dir := filepath.Join(out, e.Name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("idemsim merge: %w", err)
+	if err := checkResultsDir("merge", out, dir, experiments.CSVFile, experiments.JSONFile); err != nil {
+		return err
 	}
 	if err := writeResults(dir, e, seeds, accs); err != nil {
 		return fmt.Errorf("idemsim merge: %w", err)
 	}
-	fmt.Fprintf(stdout, "%s: %d shards, %d cells x %d seeds: wrote %s and %s\n", e.Name, len(states), len(accs), seeds,
+	fmt.Fprintf(stdout, "%s: %d shards, %d cells x %d seeds: wrote %s and %s\n", e.Name, len(files), len(accs), seeds,
 		filepath.Join(dir, experiments.CSVFile), filepath.Join(dir, experiments.JSONFile))
 	return nil
 }

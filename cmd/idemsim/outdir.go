@@ -9,6 +9,7 @@ import (
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/diagram"
+	"github.com/idemsim/idemsim/internal/atomicfile"
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
@@ -38,6 +39,41 @@ func checkOutDir(dir string) error {
 	return nil
 }
 
+// checkRunOutDir is checkOutDir for run --out, which also refuses, before
+// the run, a file of its own in dir that is not a regular file.
+func checkRunOutDir(dir string) error {
+	if err := checkOutDir(dir); err != nil {
+		return err
+	}
+	for _, name := range []string{outSummary, outTimeline, outFaults, outSVG, outPNG, outLinear} {
+		if _, err := atomicfile.Resolve(filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path atomically (internal/atomicfile).
+func writeFileAtomic(path string, data []byte) error {
+	return writeFilesAtomic(atomicfile.File{Path: path, Data: data})
+}
+
+// writeFilesAtomic writes files atomically (internal/atomicfile).
+func writeFilesAtomic(files ...atomicfile.File) error {
+	return refusedIsUsage(atomicfile.WriteAll(files...))
+}
+
+// refusedIsUsage makes atomicfile's refusal of a path that is not a
+// regular file (a directory, a device, a named pipe, a socket) a usage
+// error, exit status 2: the path given was wrong. Any other failure to
+// write stays a failure, exit status 1.
+func refusedIsUsage(err error) error {
+	if r := (*atomicfile.RefusedError)(nil); errors.As(err, &r) {
+		return usagef("%v", err)
+	}
+	return err
+}
+
 // writeOutDir writes a run's files into dir, each atomically; porcupine's
 // picture of the first partition it found illegal, if any; the sequence
 // diagram only for a run that broke a rule (by either oracle), restricted to op if
@@ -52,11 +88,10 @@ func writeOutDir(dir, command string, res *world.Result, rep *check.Report, lin 
 	if err := res.WriteTrace(&timeline, nil); err != nil {
 		return nil, err
 	}
-	err := errors.Join(
-		writeFileAtomic(filepath.Join(dir, outSummary), summary),
-		writeFileAtomic(filepath.Join(dir, outTimeline), timeline.Bytes()),
-		writeFaults(filepath.Join(dir, outFaults), command, res),
-	)
+	faults := filepath.Join(dir, outFaults)
+	err := writeFilesAtomic(atomicfile.File{Path: filepath.Join(dir, outSummary), Data: summary},
+		atomicfile.File{Path: filepath.Join(dir, outTimeline), Data: timeline.Bytes()},
+		atomicfile.File{Path: faults, Data: faultList(faults, command, res)})
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +113,7 @@ func writeOutDir(dir, command string, res *world.Result, rep *check.Report, lin 
 		return wrote, nil
 	}
 	if err := diagram.Write(res, *rep, diagram.Options{Op: op, Linearization: lin}, filepath.Join(dir, outSVG), filepath.Join(dir, outPNG)); err != nil {
-		return wrote, err
+		return wrote, refusedIsUsage(err)
 	}
 	return append(wrote, outSVG, outPNG), nil
 }

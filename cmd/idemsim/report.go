@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/idemsim/idemsim/internal/atomicfile"
 	"github.com/idemsim/idemsim/report"
 )
 
@@ -54,11 +55,13 @@ func addResultsFlag(fs *flagSet, dir *string, holds string) {
 }
 
 // reportError is the report package's error as command cmd's, on one line:
-// a results file missing or out of its format is a usage error.
+// a results file missing or out of its format, and a file to write that is
+// not a regular one, are usage errors.
 func reportError(cmd string, err error) error {
 	msg := strings.TrimPrefix(strings.ReplaceAll(err.Error(), "\n", "; "), "report: ")
 	var ie *report.InputError
-	if errors.As(err, &ie) {
+	var refused *atomicfile.RefusedError
+	if errors.As(err, &ie) || errors.As(err, &refused) {
 		return usagef("idemsim %s: %s", cmd, msg)
 	}
 	return fmt.Errorf("idemsim %s: %s", cmd, msg)

@@ -17,6 +17,7 @@ import (
 	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/internal/atomicfile"
+	"github.com/idemsim/idemsim/internal/inputfile"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
@@ -303,7 +304,7 @@ func configure(args []string) (*runSetup, error) {
 			base = sc.Args
 		} else {
 			flag = "scenario-file"
-			text, err := readBounded(o.scenarioFile, maxScenarioFile)
+			text, err := inputfile.Read(o.scenarioFile, maxScenarioFile)
 			if err != nil {
 				return nil, usagef("idemsim run: --scenario-file %s: %v", o.scenarioFile, err)
 			}
@@ -378,7 +379,7 @@ func configure(args []string) (*runSetup, error) {
 	}
 	st := &runSetup{given: fs.given}
 	if o.replay != "" {
-		text, err := readBounded(o.replay, maxFaultFile)
+		text, err := inputfile.Read(o.replay, maxFaultFile)
 		if err != nil {
 			return nil, usagef("idemsim run: --replay %s: %v", o.replay, err)
 		}
@@ -406,7 +407,7 @@ func configure(args []string) (*runSetup, error) {
 		}
 	}
 	if o.out != "" {
-		if err := checkOutDir(o.out); err != nil {
+		if err := checkRunOutDir(o.out); err != nil {
 			return nil, usagef("idemsim run: --out %s: %v", o.out, err)
 		}
 	}
@@ -606,38 +607,21 @@ const (
 	maxScenarioFile = 16 << 20
 )
 
-// readBounded reads a whole file of at most limit bytes, refusing a
-// directory, a larger file or an endless one (/dev/zero) without reading it
-// all.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("is a directory, not a file")
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than the limit of %d MiB", limit>>20)
-	}
-	return b, nil
-}
-
-// checkWritable fails for an output path whose directory does not exist, or
-// that names a directory.
+// checkWritable fails for an output path that the write would not land in
+// a regular file of: one that is (or links to) a directory, a device, a
+// named pipe or a socket, or whose directory does not exist.
 func checkWritable(path string) error {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("is a directory; want a file name")
+	target, err := atomicfile.Resolve(path)
+	if r := (*atomicfile.RefusedError)(nil); errors.As(err, &r) {
+		return fmt.Errorf("%s; want a file name (a regular file, a new one, or a symbolic link to either)", r.Describe())
 	}
-	if dir := filepath.Dir(path); !isDir(dir) {
+	if err != nil {
+		target = path // a component is not a directory, or cannot be read
+	}
+	if dir := filepath.Dir(target); !isDir(dir) {
 		return fmt.Errorf("directory %s does not exist", dir)
 	}
-	return nil
+	return err
 }
 
 func isDir(path string) bool {
@@ -655,6 +639,12 @@ const (
 // that produced it and its trace hash, to a temporary file and renames it
 // into place, so an interrupted run leaves no half-written list.
 func writeFaults(path, command string, res *world.Result) error {
+	return writeFileAtomic(path, faultList(path, command, res))
+}
+
+// faultList is the file --faults-out writes to path: the header, then the
+// faults that fired, one per line.
+func faultList(path, command string, res *world.Result) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s%s\n", headerCommand, command)
 	fmt.Fprintf(&b, "# %s%016x; replay with: idemsim run <the same flags> --replay %s\n", headerTrace, res.TraceHash, path)
@@ -662,11 +652,8 @@ func writeFaults(path, command string, res *world.Result) error {
 		b.WriteString(f.String())
 		b.WriteByte('\n')
 	}
-	return writeFileAtomic(path, []byte(b.String()))
+	return []byte(b.String())
 }
-
-// writeFileAtomic writes data to path atomically (internal/atomicfile).
-func writeFileAtomic(path string, data []byte) error { return atomicfile.Write(path, data) }
 
 // warnRecorded warns when a replayed fault list was recorded with other
 // flags than this run's: its faults may not match this world, and the trace

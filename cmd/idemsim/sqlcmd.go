@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/idemsim/idemsim/internal/inputfile"
 	"github.com/idemsim/idemsim/sim/db"
 	"github.com/idemsim/idemsim/sim/db/script"
 	"github.com/idemsim/idemsim/sim/db/sql"
@@ -117,21 +119,18 @@ func levelValue(dst *string) func(string) error {
 // binary — with a NUL byte or bytes that are not UTF-8 — at the offset of
 // the first bad byte.
 func readScript(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", usagef("idemsim sql: %v", err)
-	}
-	defer f.Close()
-	// One byte past the limit tells a file at the limit from a longer one,
-	// without reading the rest of something endless.
-	data, err := io.ReadAll(io.LimitReader(f, maxScriptBytes+1))
-	if err != nil {
+	data, err := inputfile.Read(path, maxScriptBytes)
+	var tooLarge *inputfile.TooLargeError
+	if err != nil && !errors.As(err, &tooLarge) {
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) { // it names the file
+			return "", usagef("idemsim sql: %v", err)
+		}
 		return "", usagef("idemsim sql: reading %s: %v", path, err)
 	}
 	if off := bytes.IndexByte(data, 0); off >= 0 {
 		return "", usagef("idemsim sql: %s is binary, not a SQL script: a NUL byte at byte offset %d", path, off)
 	}
-	if len(data) > maxScriptBytes {
+	if tooLarge != nil {
 		return "", usagef("idemsim sql: %s is larger than %d MiB, the most a script may be", path, maxScriptBytes>>20)
 	}
 	if off := invalidUTF8(data); off >= 0 {

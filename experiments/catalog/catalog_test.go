@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -214,10 +215,16 @@ func TestResultsDoNotDependOnHowTheyRan(t *testing.T) {
 	})
 }
 
-// Goal: a state file that does not fit its experiment is refused with the
-// reason. Method: hand-made files, checked against the swarm.
+// Goal: a state file that does not fit its experiment, or holds sums no
+// run can make, is refused with the reason and the cell. Method:
+// hand-made files, checked against the swarm.
 func TestCheckStateRefuses(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./experiments/catalog")
+	// cell is a partial state of the swarm holding one cell of one seed
+	// with the given fields.
+	cell := func(fields string) string {
+		return `{"experiment":"swarm","seeds_per_cell":1,"shard":"0/1","partial":true,"cells":[{"strategy":"naive","isolation":"read-committed","value":"chaos","seeds":1,` + fields + `}]}`
+	}
 	swarm, err := catalog.Lookup("swarm")
 	require.NoError(t, err, rerun)
 	for _, c := range []struct{ name, file, want string }{
@@ -229,6 +236,16 @@ func TestCheckStateRefuses(t *testing.T) {
 		{"wrong-seeds", `{"experiment":"swarm","seeds_per_cell":4,"shard":"0/2","partial":true,"cells":[{"strategy":"naive","isolation":"read-committed","value":"chaos","seeds":1}]}`, "holds 1 seeds"},
 		{"bad-bucket", `{"experiment":"swarm","seeds_per_cell":1,"shard":"0/1","partial":true,"cells":[{"strategy":"naive","isolation":"read-committed","value":"chaos","seeds":1,"latency":{"81":1}}]}`, "latency bucket 81 out of range"},
 		{"shard-without-every-cell", `{"experiment":"swarm","seeds_per_cell":1,"shard":"0/1","cells":[]}`, "must hold every cell"},
+		{"too-many-shards", `{"experiment":"swarm","seeds_per_cell":1,"shard":"0/1000000000","cells":[]}`, "not a shard I/N with 0 <= I < N <= 10000"},
+		{"negative-count", cell(`"ops":10,"counts":[-1,0,0,0,0,0]`), "cell naive/read-committed/chaos: counts[0] (duplicate) is -1: want a count >= 0"},
+		{"count-above-ops", cell(`"ops":10,"counts":[0,11,0,0,0,0]`), "cell naive/read-committed/chaos: counts[1] (lost) is 11, more than its 10 ops"},
+		{"nonlinearizable-above-ops", cell(`"ops":10,"nonlinearizable":12`), "nonlinearizable is 12, more than its 10 ops"},
+		{"negative-ops", cell(`"ops":-5`), "ops is -5: want a count >= 0"},
+		{"negative-money", cell(`"money_orphaned":-100`), "money_orphaned is -100"},
+		{"negative-bucket", cell(`"latency":{"3":-2}`), "latency bucket 3 holds -2"},
+		{"first-seed-not-run", cell(`"first_failing_seed":2,"first_failing_kind":"lost"`), "first_failing_seed 2 is not a seed shard 0/1 of 1 seeds per cell runs"},
+		{"kind-without-seed", cell(`"first_failing_kind":"lost"`), `first_failing_kind "lost" without a first_failing_seed`},
+		{"kind-unknown", cell(`"first_failing_seed":1,"first_failing_kind":"stuck"`), `first_failing_kind "stuck" is not a kind that fails a seed (accepted: duplicate, lost, orphan-charge, nonlinearizable)`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st, err := experiments.DecodeState([]byte(c.file))
@@ -254,4 +271,56 @@ func TestMakefileListsEveryExperiment(t *testing.T) {
 		}
 	}
 	assert.Equal(t, catalog.Names(), list, rerun)
+}
+
+// Goal: merge refuses what it cannot add up — shards whose sums overflow
+// when added, shards of a count past the limit — and names the missing
+// shards as runs of consecutive indices, a few of them, however many are
+// missing. Method: shard states of the swarm built in memory (every cell
+// with the same sums), merged in sets with gaps.
+func TestMergeRefuses(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./experiments/catalog")
+	e, err := catalog.Lookup("swarm")
+	require.NoError(t, err, rerun)
+	state := func(i, n uint64, ops int64) *experiments.State {
+		shard := experiments.Shard{I: i, N: n}
+		accs := make([]*experiments.Acc, len(e.Cells))
+		for j := range accs {
+			accs[j] = &experiments.Acc{Seeds: int64(shard.Count(n)), Ops: ops}
+		}
+		return e.NewState(n, shard, accs, false)
+	}
+	shards := func(n uint64, have ...uint64) []*experiments.State {
+		var out []*experiments.State
+		for _, i := range have {
+			out = append(out, state(i, n, 1))
+		}
+		return out
+	}
+	every := func(n, step uint64) []uint64 {
+		var out []uint64
+		for i := uint64(0); i < n; i += step {
+			out = append(out, i)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name   string
+		states []*experiments.State
+		want   string
+	}{
+		{"overflow", []*experiments.State{state(0, 2, math.MaxInt64-1), state(1, 2, 2)},
+			"cell naive/read-committed/chaos: ops overflows when added up (past 9223372036854775807)"},
+		{"one-missing", shards(2, 1), "missing shard 0/2"},
+		{"runs", shards(10, 0, 5), "missing 8 of 10 shards: 1..4, 6..9"},
+		{"the-last", shards(10000, 0), "missing 9999 of 10000 shards: 1..9999"},
+		{"many-runs", shards(1000, every(1000, 2)...),
+			"missing 500 of 1000 shards: 1, 3, 5, 7, 9, 11, 13, 15 and 492 more"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := e.Merge(c.states)
+			require.Error(t, err, rerun)
+			assert.Equal(t, c.want, err.Error(), rerun)
+		})
+	}
 }
