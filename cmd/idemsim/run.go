@@ -73,7 +73,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	fs.add("servers", "N", "server replicas behind the balancer (default 3)", intIn(&cfg.Servers, 1, world.MaxServers))
 	fs.add("balancer", "KIND", "round-robin or random (default round-robin)", oneOf(&o.balancer, string(world.RoundRobin), string(world.Random)))
 	fs.add("clients", "N", "clients, each consuming a queue of operations (default 16)", intIn(&cfg.Clients, 1, world.MaxClients))
-	fs.add("ops", "N", "operations per client (default 50; clients x ops at most 1000000)", intIn(&cfg.OpsPerClient, 1, world.MaxOps))
+	fs.add("ops", "N", fmt.Sprintf("operations per client (default 50; clients x ops at most %d, %s each within a run's %s)", world.MaxRunBytes/world.BytesPerOp, world.FormatBytes(world.BytesPerOp), world.FormatBytes(world.MaxRunBytes)), intIn(&cfg.OpsPerClient, 1, world.MaxOps))
 	fs.add("workers-per-op", "N", "clients that consume the same queue: same operations, same keys (default 1)", intIn(&cfg.WorkersPerOp, 1, world.MaxClients))
 	fs.add("timeout", "DURATION", "client timeout per attempt (default 1s)", durationValue(&c.TimeoutPerAttempt, false))
 	fs.add("attempts", "N", "attempt budget per operation (default 8)", intIn(&c.Attempts, 1, 1000))
@@ -450,11 +450,26 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "wrote      %s: the %s that fired, for --replay\n", o.faultsOut, plural(len(res.Faults), "fault"))
 	}
-	if res.Stop == sim.EventLimit {
-		return fmt.Errorf("idemsim run: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", res.Kernel.Events, res.End)
+	return stopError("idemsim run", res)
+}
+
+// stopError is the error of a run that stopped before it finished: at the
+// event limit, or at the memory limit (nil for any other run).
+func stopError(cmd string, res *world.Result) error {
+	switch res.Stop {
+	case sim.EventLimit:
+		return &stoppedError{fmt.Sprintf("%s: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", cmd, res.Kernel.Events, res.End)}
+	case world.MemoryLimit:
+		return &stoppedError{fmt.Sprintf("%s: stopped at the memory limit (%s held: %d attempts, %d faults) at %v virtual, before the run finished: lower --clients, --ops or --attempts, or look for a fault that fires without end", cmd, world.FormatBytes(res.Held), len(res.History), len(res.Faults), res.End)}
 	}
 	return nil
 }
+
+// stoppedError is a run that stopped before it finished, after printing
+// what it found.
+type stoppedError struct{ msg string }
+
+func (e *stoppedError) Error() string { return e.msg }
 
 // withScenario is a scenario's flags overlaid with the user's (without the
 // --scenario or --scenario-file flag itself), asking for the timeline unless a trace is
