@@ -36,7 +36,7 @@ func shrinkFlags(o *shrinkOptions) *flagSet {
 		o.kind = s
 		return nil
 	})
-	fs.add("max-runs", "N", "worlds to try at most while shrinking (default 2000)", intIn(&o.maxRuns, 1, 1_000_000))
+	fs.add("max-runs", "N", "worlds to try at most while shrinking, at least 2: the run and its replay (default 2000)", intIn(&o.maxRuns, 1, 1_000_000))
 	fs.add("out", "FILE", "write the minimal run's scenario file there, atomically (default: print it)", fileValue(&o.out))
 	fs.add("help", "", "this text", boolValue(&o.help))
 	return fs
