@@ -14,6 +14,7 @@ package shrink
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 
@@ -51,38 +52,55 @@ type Result struct {
 	Runs      int    // worlds run while shrinking
 	TraceHash uint64 // the minimal run's
 	Report    check.Report
+	// Exhausted: the budget of runs ran out before shrinking was done, so
+	// a larger one may remove more.
+	Exhausted bool
+	// Stop is why the minimal run stopped (sim.EventLimit or
+	// world.MemoryLimit when the run shrunk stopped there too).
+	Stop sim.StopReason
 }
 
 // ErrNoViolation is returned when the run to shrink shows no violation of
 // the kind asked for.
 var ErrNoViolation = errors.New("the run shows no violation to shrink")
 
+// MinRuns is the smallest budget Minimize accepts: the failing run, then
+// the same run replayed from the faults that fired, before anything can be
+// removed.
+const MinRuns = 2
+
+// bigRun is the size (Config.HeldBytes) from which a world is run after a
+// collection: see Run.
+const bigRun = 64 << 20
+
 // Minimize shrinks cfg, a run that shows a violation of kind (the first
 // kind it shows, in check.Kinds order then check.NonLinearizable, if kind
 // is ""), trying at most maxRuns worlds.
 func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
+	if maxRuns < MinRuns {
+		return nil, fmt.Errorf("shrink: a budget of %d runs is too small: the failing run and its replay take %d", maxRuns, MinRuns)
+	}
 	cfg.KeepTrace = false
-	res, err := world.Run(cfg)
+	s := &shrinker{maxRuns: maxRuns, runs: 1}
+	res, err := s.run(cfg)
 	if err != nil {
 		return nil, err
 	}
 	if kind == "" {
-		for _, k := range check.Findings {
-			if len(shown(res, k)) > 0 {
-				kind = k
-				break
-			}
-		}
+		kind = firstKind(res)
 	}
 	if kind == "" || len(shown(res, kind)) == 0 {
 		return nil, fmt.Errorf("%w (of kind %s)", ErrNoViolation, orAny(kind))
 	}
-	s := &shrinker{kind: kind, maxRuns: maxRuns, runs: 1}
-	from, balancer := sizeOf(cfg, len(res.Faults)), cfg.Balancer
+	// A run that stopped before it finished (at the event limit, or the
+	// memory limit) is shrunk as it is: its candidates may stop there too.
+	s.kind, s.cut = kind, world.StoppedShort(res.Stop)
+	from, balancer, fired := sizeOf(cfg, len(res.Faults)), cfg.Balancer, len(res.Faults)
 	// Replay exactly what fired: random fault decisions are off from here.
 	cfg.Faults = explicit(cfg.Faults, res.Faults)
+	res = nil // the list is all this shrink keeps of the run
 	if !s.holds(&cfg) {
-		return nil, fmt.Errorf("shrink: replaying the %d faults that fired does not show the %s again (a replay bug: idemsim run --faults-out, then --replay, should give the same trace hash)", len(res.Faults), kind)
+		return nil, fmt.Errorf("shrink: replaying the %d faults that fired does not show the %s again (a replay bug: idemsim run --faults-out, then --replay, should give the same trace hash)", fired, kind)
 	}
 	for round := 0; round < 4 && s.runs < s.maxRuns; round++ {
 		before := sizeOf(cfg, len(cfg.Faults.Replay))
@@ -113,15 +131,54 @@ func Minimize(cfg world.Config, kind check.Kind, maxRuns int) (*Result, error) {
 		// the minimal run's flags do not name it.
 		cfg.Balancer = balancer
 	}
-	final, err := world.Run(cfg)
+	final, err := s.run(cfg)
 	if err != nil {
 		return nil, err
 	}
 	if len(shown(final, kind)) == 0 {
 		return nil, fmt.Errorf("shrink: the minimal run lost its %s (a nondeterminism bug)", kind)
 	}
-	return &Result{Config: cfg, Kind: kind, From: from, To: sizeOf(cfg, len(cfg.Faults.Replay)), Runs: s.runs + 1, TraceHash: final.TraceHash, Report: check.Audit(final)}, nil
+	return &Result{Config: cfg, Kind: kind, From: from, To: sizeOf(cfg, len(cfg.Faults.Replay)), Runs: s.runs + 1,
+		TraceHash: final.TraceHash, Report: check.Audit(final), Exhausted: s.exhausted || s.runs >= s.maxRuns, Stop: final.Stop}, nil
 }
+
+// firstKind is the first kind of violation res shows, in check.Findings
+// order ("" if none): the audit's, from one audit, then porcupine's.
+func firstKind(res *world.Result) check.Kind {
+	found := map[check.Kind]bool{}
+	for _, v := range check.Audit(res).Violations {
+		found[v.Kind] = true
+	}
+	for _, k := range check.Findings {
+		if found[k] || k == check.NonLinearizable && len(illegal(res)) > 0 {
+			return k
+		}
+	}
+	return ""
+}
+
+// Run is world.Run for a shrink, whose memory must stay within what one
+// run of the world takes: a large world is run after a collection. With
+// idemsim's collector (GOGC=400) the heap may otherwise grow to five times
+// what the last collection found live, and that collection may have come
+// at the peak of the previous run: each run then starts where that one
+// left off, and a shrink holds several runs' worth. Small worlds, which a
+// shrink runs thousands of, skip it: it would cost more than they take.
+func Run(cfg world.Config) (*world.Result, error) {
+	MakeRoom(cfg)
+	return world.Run(cfg)
+}
+
+// MakeRoom collects the garbage before cfg's world runs, if it is large
+// (see Run).
+func MakeRoom(cfg world.Config) {
+	if cfg.HeldBytes() >= bigRun {
+		runtime.GC()
+	}
+}
+
+// run is Run, for the shrinker.
+func (s *shrinker) run(cfg world.Config) (*world.Result, error) { return Run(cfg) }
 
 func orAny(k check.Kind) string {
 	if k == "" {
@@ -142,14 +199,30 @@ func explicit(plan faults.Plan, list []faults.Fault) faults.Plan {
 		ServiceLink: faults.Link{Delay: plan.ServiceLink.Delay},
 		Links:       plan.Links,
 		Downtime:    plan.Downtime,
-		Replay:      append([]faults.Fault{}, list...),
+		Replay:      replayList(list),
 	}
+}
+
+// replayList is the list of faults that fired, to replay: never nil, since
+// a nil list turns random faults back on, and clipped, so that an append
+// to it copies it rather than writing into what another list may share.
+func replayList(fired []faults.Fault) []faults.Fault {
+	if fired == nil {
+		return []faults.Fault{}
+	}
+	return slices.Clip(fired)
 }
 
 type shrinker struct {
 	kind    check.Kind
 	maxRuns int
 	runs    int
+	// exhausted: a run was refused for want of budget.
+	exhausted bool
+	// cut: the run being shrunk stopped before it finished (cut), so a
+	// candidate may stop that way too; else a candidate that does (one
+	// that runs away) is refused.
+	cut     bool
 	changed bool // a timing was made constant this round
 	// wholeRun, when set, is the deadline of the run being shrunk before
 	// deadline cut it: a candidate stopped earlier must show nothing its
@@ -162,30 +235,39 @@ type shrinker struct {
 // does, cfg's fault list becomes the faults that fired (a fault that no
 // longer names anything is dropped).
 func (s *shrinker) holds(cfg *world.Config) bool {
-	if s.runs >= s.maxRuns {
+	if !s.spend() {
 		return false
 	}
-	s.runs++
-	res, err := world.Run(*cfg)
-	if err != nil || res.Stop == sim.EventLimit {
+	res, err := s.run(*cfg)
+	if err != nil || world.StoppedShort(res.Stop) && !s.cut {
 		return false // a candidate the world refuses, or one that runs away
 	}
 	if len(shown(res, s.kind)) == 0 || s.wholeRun > cfg.Deadline && !s.faithful(*cfg, res, s.wholeRun) {
 		return false
 	}
-	cfg.Faults.Replay = append([]faults.Fault{}, res.Faults...)
+	// The run is done with: its list becomes the candidate's.
+	cfg.Faults.Replay = replayList(res.Faults)
+	return true
+}
+
+// spend counts a run against the budget, or reports that none is left.
+func (s *shrinker) spend() bool {
+	if s.runs >= s.maxRuns {
+		s.exhausted = true
+		return false
+	}
+	s.runs++
 	return true
 }
 
 // faithful reports whether res, cfg's run stopped at its deadline, tells
 // what the same run to the later deadline whole tells (agree).
 func (s *shrinker) faithful(cfg world.Config, res *world.Result, whole sim.Duration) bool {
-	if s.runs >= s.maxRuns {
+	if !s.spend() {
 		return false
 	}
-	s.runs++
 	cfg.Deadline = whole
-	all, err := world.Run(cfg)
+	all, err := s.run(cfg)
 	return err == nil && s.agree(findings(res), findings(all))
 }
 
@@ -399,28 +481,27 @@ func (s *shrinker) earlierCrashes(cfg *world.Config) {
 // lands in between), the search may settle later than it could, never on
 // a deadline that does not agree: the one it keeps is checked.
 func (s *shrinker) deadline(cfg *world.Config, whole sim.Duration) {
-	if s.runs >= s.maxRuns {
+	if !s.spend() {
 		return
 	}
-	s.runs++
 	c := *cfg
 	c.Deadline = whole
-	full, err := world.Run(c)
+	full, err := s.run(c)
 	if err != nil {
 		return
 	}
-	all := findings(full)
+	all, end := findings(full), full.End
+	full = nil
 	ok := func(d sim.Duration) bool {
-		if s.runs >= s.maxRuns {
+		if !s.spend() {
 			return false
 		}
-		s.runs++
 		c := *cfg
 		c.Deadline = d
-		res, err := world.Run(c)
+		res, err := s.run(c)
 		return err == nil && s.agree(findings(res), all)
 	}
-	hi := (min(cfg.Deadline, full.End.Sub(0)) + time.Millisecond).Truncate(time.Millisecond)
+	hi := (min(cfg.Deadline, end.Sub(0)) + time.Millisecond).Truncate(time.Millisecond)
 	lo := sim.Duration(0)
 	for hi-lo > time.Millisecond && s.runs < s.maxRuns {
 		mid := (lo + (hi-lo)/2).Truncate(time.Millisecond)

@@ -222,3 +222,52 @@ func TestMinimizeBudget(t *testing.T) {
 	assert.True(t, rep.Violated(check.Duplicate), rerun)
 	assert.Equal(t, sim.Duration(24*time.Hour), res.To.Deadline, "no budget left for the deadline; "+rerun)
 }
+
+// Goal: Minimize answers truly about a shrink cut short: a budget too
+// small to replay the run is refused as that, not reported as a replay
+// bug; a budget that runs out marks the result Exhausted; and a run that
+// stops at the event limit shrinks like any other (its candidates may
+// stop there too), its result saying where the minimal run stops.
+// Method: naive with 20% of responses lost, at budgets 1, 2 and the
+// default, with and without an event limit of 5,000 (the run stops there
+// at about 18 s of virtual time).
+func TestMinimizeCutShort(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./shrink")
+	for _, tc := range []struct {
+		name          string
+		maxRuns       int
+		maxEvents     uint64
+		err           string
+		exhausted     bool
+		stop          sim.StopReason
+		shrunk        bool // fewer faults than fired
+		faultsAtStart int
+	}{
+		{name: "budget-1", maxRuns: 1, err: "a budget of 1 runs is too small: the failing run and its replay take 2"},
+		{name: "budget-2", maxRuns: 2, exhausted: true, stop: sim.Quiescent, faultsAtStart: 196},
+		{name: "budget-2-event-limit", maxRuns: 2, maxEvents: 5000, exhausted: true, stop: sim.EventLimit, faultsAtStart: 99},
+		{name: "event-limit", maxRuns: 2000, maxEvents: 5000, shrunk: true, stop: sim.Deadline, faultsAtStart: 99},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := withStrategy(t, "naive")
+			cfg.Faults.Link.DropResponseRate = 0.2
+			cfg.MaxEvents = tc.maxEvents
+			res, err := shrink.Minimize(cfg, "", tc.maxRuns)
+			if tc.err != "" {
+				require.Error(t, err, rerun)
+				assert.Contains(t, err.Error(), tc.err, rerun)
+				assert.NotContains(t, err.Error(), "replay bug", rerun)
+				return
+			}
+			require.NoError(t, err, rerun)
+			assert.Equal(t, check.Duplicate, res.Kind, rerun)
+			assert.Equal(t, tc.exhausted, res.Exhausted, rerun)
+			assert.Equal(t, tc.stop, res.Stop, rerun)
+			assert.Equal(t, tc.faultsAtStart, res.From.Faults, rerun)
+			assert.Equal(t, tc.shrunk, res.To.Faults < res.From.Faults, rerun)
+			again, err := world.Run(res.Config)
+			require.NoError(t, err, rerun)
+			assert.Equal(t, res.TraceHash, again.TraceHash, rerun)
+		})
+	}
+}

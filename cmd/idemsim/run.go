@@ -75,7 +75,7 @@ func runFlags(cfg *world.Config, o *runOptions) *flagSet {
 	fs.addInt("servers", "server replicas behind the balancer (default 3)", &cfg.Servers, 1, world.MaxServers)
 	fs.add("balancer", "KIND", "round-robin or random (default round-robin)", oneOf(&o.balancer, string(world.RoundRobin), string(world.Random)))
 	fs.addInt("clients", "clients, each consuming a queue of operations (default 16)", &cfg.Clients, 1, world.MaxClients)
-	fs.addInt("ops", "operations per client (default 50; clients x ops at most 1000000)", &cfg.OpsPerClient, 1, world.MaxOps)
+	fs.addInt("ops", fmt.Sprintf("operations per client (default 50; clients x ops at most %d, %s each within a run's %s)", world.MaxRunBytes/world.BytesPerOp, world.FormatBytes(world.BytesPerOp), world.FormatBytes(world.MaxRunBytes)), &cfg.OpsPerClient, 1, world.MaxOps)
 	fs.addInt("workers-per-op", "clients that consume the same queue: same operations, same keys (default 1)", &cfg.WorkersPerOp, 1, world.MaxClients)
 	fs.addDuration("timeout", "client timeout per attempt (default 1s)", &c.TimeoutPerAttempt, false)
 	fs.addInt("attempts", "attempt budget per operation (default 8)", &c.Attempts, 1, 1000)
@@ -473,8 +473,17 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "wrote      %s: the %s that fired, for --replay\n", o.faultsOut, plural(len(res.Faults), "fault"))
 	}
-	if res.Stop == sim.EventLimit {
-		return fmt.Errorf("idemsim run: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", res.Kernel.Events, res.End)
+	return stopError("idemsim run", res)
+}
+
+// stopError is the error of a run that stopped before it finished: at the
+// event limit, or at the memory limit (nil for any other run).
+func stopError(cmd string, res *world.Result) error {
+	switch res.Stop {
+	case sim.EventLimit:
+		return &stoppedError{fmt.Sprintf("%s: stopped at the event limit (%d events) at %v virtual, before the run finished: raise --max-events, or look for a fault that fires without end", cmd, res.Kernel.Events, res.End)}
+	case world.MemoryLimit:
+		return &stoppedError{fmt.Sprintf("%s: stopped at the memory limit (%s held: %d attempts, %d faults) at %v virtual, before the run finished: lower --clients, --ops or --attempts, or look for a fault that fires without end", cmd, world.FormatBytes(res.Held), len(res.History), len(res.Faults), res.End)}
 	}
 	return nil
 }
@@ -494,6 +503,12 @@ func warnUnfired(stderr io.Writer, unfired []faults.Fault) {
 		fmt.Fprintf(stderr, "idemsim run: warning: replayed fault %q never fired (no such message, or its node was down): the run differs from the recorded one\n", f.String())
 	}
 }
+
+// stoppedError is a run that stopped before it finished, after printing
+// what it found.
+type stoppedError struct{ msg string }
+
+func (e *stoppedError) Error() string { return e.msg }
 
 // withScenario is a scenario's flags overlaid with the user's (without the
 // --scenario or --scenario-file flag itself), asking for the timeline unless a trace is

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -35,7 +36,7 @@ func shrinkFlags(o *shrinkOptions) *flagSet {
 		o.kind = s
 		return nil
 	})
-	fs.add("max-runs", "N", "worlds to try at most while shrinking (default 2000)", intIn(&o.maxRuns, 1, 1_000_000))
+	fs.add("max-runs", "N", "worlds to try at most while shrinking, at least 2: the run and its replay (default 2000)", intIn(&o.maxRuns, 1, 1_000_000))
 	fs.add("out", "FILE", "write the minimal run's scenario file there, atomically (default: print it)", fileValue(&o.out))
 	fs.add("help", "", "this text", boolValue(&o.help))
 	return fs
@@ -69,6 +70,9 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file\n(stdout holds that file alone: redirect it, then idemsim run\n--scenario-file FILE replays it; what was kept is said on stderr).\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags(&cfg, &ro).usage())
 		return err
 	}
+	if o.maxRuns < shrink.MinRuns {
+		return usagef("idemsim shrink: --max-runs %d: too small to shrink anything: the failing run and its replay from the faults that fired take %d runs (accepted: at least %d; the default is 2000)", o.maxRuns, shrink.MinRuns, shrink.MinRuns)
+	}
 	if o.out != "" {
 		if err := checkWritable(o.out); err != nil {
 			return usagef("idemsim shrink: --out %s: %v", o.out, err)
@@ -86,17 +90,24 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("idemsim shrink: %v: %s", err, st.command)
 	}
 	if err != nil {
-		return fmt.Errorf("idemsim shrink: %v", err)
+		return fmt.Errorf("idemsim shrink: %s", strings.TrimPrefix(err.Error(), "shrink: "))
 	}
 	flags := minimalFlags(st.given, st.cfg, res)
 	// The minimal run as a command line must be the run found: same trace
 	// hash, every time.
-	for range 2 {
+	for i := range 2 {
 		again, err := configure(claims.SplitArgs(strings.Join(flags, " ")))
 		if err != nil {
 			return fmt.Errorf("idemsim shrink: the minimal run's flags do not parse (a bug): %v", err)
 		}
-		r, err := world.Run(again.cfg)
+		if traced := again.cfg; i == 0 {
+			// Its timeline is printed from a kept trace, which must fit too.
+			traced.KeepTrace = true
+			if traced.HeldBytes() > world.MaxRunBytes {
+				return fmt.Errorf("idemsim shrink: the minimal run (%v) is still too large to print its timeline: with its trace it may hold %s, over the limit of %s; raise --max-runs (%d) to shrink it further", res.To, world.FormatBytes(traced.HeldBytes()), world.FormatBytes(world.MaxRunBytes), o.maxRuns)
+			}
+		}
+		r, err := shrink.Run(again.cfg)
 		if err != nil {
 			return fmt.Errorf("idemsim shrink: %v", err)
 		}
@@ -104,25 +115,45 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("idemsim shrink: the minimal run's flags give trace %016x, not %016x (a bug): idemsim run %s", r.TraceHash, res.TraceHash, strings.Join(flags, " "))
 		}
 	}
-	var timeline bytes.Buffer
-	if err := runCommand(append(claims.SplitArgs(strings.Join(flags, " ")), "--trace"), &timeline, io.Discard); err != nil {
-		return fmt.Errorf("idemsim shrink: %v", err)
-	}
 	command := "idemsim run " + strings.Join(flags, " ")
-	file := scenarioFile(st.command, res, flags, command, timeline.String())
 	// stdout carries the scenario file and nothing else, so that it can be
 	// redirected into a file that idemsim run --scenario-file reads; what
-	// is said to the person goes to stderr.
-	where := ""
+	// is said to the person goes to stderr. The timeline goes straight to
+	// stdout (or into the one buffer --out writes), as run prints it, so
+	// that the text of a long one is never held twice.
+	var file bytes.Buffer
+	var out io.Writer = &file
 	if o.out == "" {
-		if _, err := io.WriteString(stdout, file); err != nil {
-			return err
+		out = stdout
+	}
+	bw := bufio.NewWriter(out)
+	bw.WriteString(scenarioHead(st.command, res, flags, command))
+	traced := append(claims.SplitArgs(strings.Join(flags, " ")), "--trace")
+	shrink.MakeRoom(res.Config)
+	if err := runCommand(traced, bw, io.Discard); err != nil {
+		// A run that stopped before it finished prints what it found and
+		// says so: the minimal run of such a run does too.
+		var stopped *stoppedError
+		if !errors.As(err, &stopped) || !world.StoppedShort(res.Stop) {
+			return fmt.Errorf("idemsim shrink: %v", err)
 		}
-	} else {
-		if err := writeFileAtomic(o.out, []byte(file)); err != nil {
+	}
+	bw.WriteString(scenarioTail)
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	where := ""
+	if o.out != "" {
+		if err := writeFileAtomic(o.out, file.Bytes()); err != nil {
 			return fmt.Errorf("idemsim shrink: --out %s: %w", o.out, err)
 		}
 		where = fmt.Sprintf("; wrote %s (idemsim run --scenario-file %s replays it)", o.out, shellQuote(o.out))
+	}
+	if res.Exhausted {
+		where += fmt.Sprintf("; the budget of --max-runs %d ran out before shrinking was done (a larger one may remove more)", o.maxRuns)
+	}
+	if world.StoppedShort(res.Stop) {
+		where += fmt.Sprintf("; the minimal run stops at the %s, as the run shrunk did", strings.ReplaceAll(string(res.Stop), "-", " "))
 	}
 	_, err = fmt.Fprintf(stderr, "idemsim shrink: %s kept: %v -> %v, in %d runs%s\n", res.Kind, res.From, res.To, res.Runs, where)
 	return err
@@ -172,11 +203,12 @@ func minimalFlags(given []string, from world.Config, res *shrink.Result) []strin
 	return append(out, res.Flags(from)...)
 }
 
-// scenarioFile is the shrunk run as a scenario file: comments saying what
-// it came from and the command that replays it, its flags, and its
-// timeline and summary as the expected output (the format of
-// cmd/idemsim/testdata/scenarios, and of --scenario-file).
-func scenarioFile(from string, res *shrink.Result, flags []string, command, output string) string {
+// scenarioHead is the shrunk run as a scenario file up to its expected
+// output: comments saying what it came from and the command that replays
+// it, and its flags (the format of cmd/idemsim/testdata/scenarios, and of
+// --scenario-file). Its timeline and summary, as run --trace prints them,
+// follow, then scenarioTail.
+func scenarioHead(from string, res *shrink.Result, flags []string, command string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Shrunk by idemsim shrink in %d runs, keeping the %s, from\n#   %s\n", res.Runs, res.Kind, from)
 	fmt.Fprintf(&b, "# (%v) to %v.\n", res.From, res.To)
@@ -197,7 +229,8 @@ func scenarioFile(from string, res *shrink.Result, flags []string, command, outp
 		i += n
 	}
 	b.WriteString(line + "\n--trace\n----\n----\n")
-	b.WriteString(output)
-	b.WriteString("----\n----\n")
 	return b.String()
 }
+
+// scenarioTail closes the expected output of a scenario file.
+const scenarioTail = "----\n----\n"

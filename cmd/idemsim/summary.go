@@ -87,8 +87,11 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 	}
 	fmt.Fprintf(w, "latency    p50 %v  p99 %v (first attempt to conclusion)\n", rep.LatencyP50.Round(time.Microsecond), rep.LatencyP99.Round(time.Microsecond))
 	fmt.Fprintf(w, "run        %v virtual, %s, %d events, trace %016x\n", res.End, res.Stop, res.Kernel.Events, res.TraceHash)
-	if res.Stop == sim.EventLimit {
+	switch res.Stop {
+	case sim.EventLimit:
 		fmt.Fprintf(w, "stopped    at the event limit of %d events, before the run finished: the verdict covers only what happened so far\n", res.Kernel.Events)
+	case world.MemoryLimit:
+		fmt.Fprintf(w, "stopped    at the memory limit of %s, before the run finished: the verdict covers only what happened so far\n", world.FormatBytes(world.MaxRunBytes))
 	}
 	if len(rep.Violations) == 0 || listViolations == 0 {
 		return

@@ -140,7 +140,7 @@ type Network struct {
 	rules   []rule
 	ruled   []bool // per node: named by some rule, so its links need resolving
 	parts   []partition
-	replay  map[replayKey]faults.Fault // nil: decide at random
+	replay  map[replayKey]sim.Duration // a replayed fault's Extra, all a decision reads (nil: decide at random)
 	workers []string                   // worker names, for trace records
 	workerN map[string]int32
 	stats   Stats
@@ -250,7 +250,7 @@ func (n *Network) Start() error {
 	}
 	parts := n.plan.Partitions
 	if n.plan.Replay != nil {
-		n.replay = make(map[replayKey]faults.Fault)
+		n.replay = make(map[replayKey]sim.Duration)
 		for _, f := range n.plan.Replay {
 			switch {
 			case f.Kind == faults.PartitionFault:
@@ -259,7 +259,7 @@ func (n *Network) Start() error {
 					parts = append(parts, f.Partition)
 				}
 			case f.Kind.OnMessage():
-				n.replay[replayKey{f.Kind, f.Msg}] = f
+				n.replay[replayKey{f.Kind, f.Msg}] = f.Extra
 			}
 		}
 	}
@@ -348,8 +348,8 @@ func (n *Network) Decide(kind faults.Kind, ref faults.Ref, rate float64, stream 
 // recorded Extra of a replayed fault.
 func (n *Network) hits(kind faults.Kind, ref *faults.Ref, rate float64, stream sim.Stream) (extra sim.Duration, hit bool) {
 	if n.replay != nil {
-		r, ok := n.replay[replayKey{kind, *ref}]
-		return r.Extra, ok
+		extra, ok := n.replay[replayKey{kind, *ref}]
+		return extra, ok
 	}
 	switch {
 	case rate <= 0:

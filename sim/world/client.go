@@ -196,13 +196,13 @@ func (c *client) send(p *sim.Proc, i, n int, out *Outcome, req *httpRequest) (*a
 	a.Return = w.k.Now()
 	if got != network.Answered {
 		a.TimedOut = true
-		w.history = append(w.history, a)
+		w.addAttempt(a)
 		w.record(TraceTimeout, c.id, srv.id, o.id, attempt, 0, 0)
 		return nil, srv.id
 	}
 	r := resp.(*api.Response)
 	a.Status, a.Resource = r.Status, r.Resource
-	w.history = append(w.history, a)
+	w.addAttempt(a)
 	return r, srv.id
 }
 
@@ -298,7 +298,7 @@ func (c *client) crash(downtime sim.Duration) bool {
 		// The request may have been served; its result is unknown.
 		a := c.inflight
 		a.Return, a.TimedOut, a.Interrupted = w.k.Now(), true, true
-		w.history = append(w.history, a)
+		w.addAttempt(a)
 		c.waiting = false
 	}
 	w.log.Add(faults.Fault{Kind: faults.ClientCrashFault, At: w.k.Now(), Crash: faults.Crash{Node: c.name, At: w.k.Now(), Downtime: downtime}})

@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -142,17 +143,78 @@ type Config struct {
 	KeepTrace bool // keep the trace's records to print them
 }
 
-// Limits on the size of a world. A run holds about 2 KB per operation
-// (history, outcomes, workload, ledger), so MaxTotalOps bounds a run's
-// memory to a few GB; a trace kept for printing adds about 50 bytes per
-// event.
+// Limits on the size of a world. What a run holds is bounded by HeldBytes,
+// which MaxRunBytes limits; the limits on servers, clients and operations
+// per client bound each flag by itself.
 const (
 	MaxServers  = 1000
 	MaxClients  = 10000
 	MaxOps      = 32767
-	MaxTotalOps = 1_000_000
 	MaxPoolSize = 10000
 )
+
+// What a run holds, at most: the live heap once the run and both oracles
+// are done, as BenchmarkRunMemory (sim/world/memory_test.go) measures it
+// in the worlds that hold the most, rounded up with room to spare. The
+// world counts what it holds as it goes by these figures (World.held),
+// and TestRunMemoryWithinBound checks that no such world holds more than
+// its count says.
+const (
+	// BytesPerOp is an operation with its first attempt: its workload
+	// entry, outcome and history entry, the rows, versions and
+	// transactions its database work leaves, its gateway charge, and the
+	// oracles' share. The most measured, 7.8 KiB: async-202-dual-write at
+	// serializable, charging, its request duplicated.
+	BytesPerOp = 10 << 10
+	// BytesPerAttempt is a further attempt's history entry, with the
+	// oracles' share of it.
+	BytesPerAttempt = 256
+	// BytesPerExecution is a further request a server handles (a retry,
+	// a duplicate): the rows and transactions it leaves, its gateway
+	// charge. The most measured, 1.7 KiB: naive, charging.
+	BytesPerExecution = 2 << 10
+	// BytesPerFault is a fault that fired, in the run's list of them.
+	BytesPerFault = 320
+	// BytesPerRecord is a trace record kept to print it (--trace, --out):
+	// 48 bytes, in a list that grows by a quarter at a time.
+	BytesPerRecord = 64
+	// TraceBytesPerOp is what a kept trace adds per operation with its
+	// first attempt: 80 records, the most measured (async-202-dual-write).
+	TraceBytesPerOp = 80 * BytesPerRecord
+	// MaxRunBytes bounds what a run holds: its operations before it
+	// starts (HeldBytes), and all it holds as it goes. The collector lets
+	// the heap grow past what is live (GOGC is 400 for idemsim): see
+	// README.md, "What a run may hold", for the peak.
+	MaxRunBytes = 1 << 30
+)
+
+// maxRunBytes is MaxRunBytes, which tests lower to reach the bound with
+// small worlds.
+var maxRunBytes uint64 = MaxRunBytes
+
+// HeldBytes is what the run's operations hold, each with its first
+// attempt (and its trace, when kept): Validate refuses a run whose
+// operations alone would pass MaxRunBytes. Further attempts, the requests
+// they make a server handle, the faults that fire and the trace records
+// kept add to it as the run goes, and the world stops a run when the
+// whole passes the bound (MemoryLimit).
+func (c *Config) HeldBytes() uint64 {
+	return c.totalOps() * c.bytesPerOp()
+}
+
+// bytesPerOp is what one operation holds by HeldBytes's count.
+func (c *Config) bytesPerOp() uint64 {
+	if c.KeepTrace {
+		return BytesPerOp + TraceBytesPerOp
+	}
+	return BytesPerOp
+}
+
+// totalOps is clients x operations per client: every client's operations,
+// those workers share counted once per worker.
+func (c *Config) totalOps() uint64 {
+	return uint64(max(c.Clients, 0)) * uint64(max(c.OpsPerClient, 0))
+}
 
 // DefaultEventsPerOp sizes the default event limit: a run that needs more
 // events than this per operation, plus a million, is stuck in a loop (a
@@ -240,14 +302,14 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Strategy.Boot == nil:
 		return bad("strategy", "no strategy")
-	case c.Clients*c.OpsPerClient > MaxTotalOps && c.Clients <= MaxClients && c.OpsPerClient <= MaxOps:
-		return bad("ops", "clients x ops = %d x %d = %d operations, over the limit of %d (a run holds about 2 KB per operation)", c.Clients, c.OpsPerClient, c.Clients*c.OpsPerClient, MaxTotalOps)
 	case c.Servers < 1 || c.Servers > MaxServers:
 		return bad("servers", "%d out of range [1, %d]", c.Servers, MaxServers)
 	case c.Clients < 1 || c.Clients > MaxClients:
 		return bad("clients", "%d out of range [1, %d]", c.Clients, MaxClients)
 	case c.OpsPerClient < 1 || c.OpsPerClient > MaxOps:
 		return bad("ops", "%d out of range [1, %d]", c.OpsPerClient, MaxOps)
+	case c.HeldBytes() > maxRunBytes:
+		return c.heldError()
 	case c.WorkersPerOp < 1 || c.Clients%c.WorkersPerOp != 0:
 		return bad("workers-per-op", "%d must be >= 1 and divide clients (%d)", c.WorkersPerOp, c.Clients)
 	case c.Balancer != RoundRobin && c.Balancer != Random:
@@ -311,6 +373,30 @@ func (c *Config) Validate() error {
 		}
 	}
 	return c.validateNodes()
+}
+
+// heldError says how much more than MaxRunBytes the run's operations
+// hold, and how many fit.
+func (c *Config) heldError() error {
+	each := "with its first attempt"
+	fit := ""
+	if c.KeepTrace {
+		each, fit = "with its first attempt and its trace", " with the trace kept"
+	}
+	return bad("ops", "clients x ops = %d x %d = %d operations may hold %s (%s each, %s), over the limit of %s (accepted: clients x ops at most %d%s)",
+		c.Clients, c.OpsPerClient, c.totalOps(), FormatBytes(c.HeldBytes()), FormatBytes(c.bytesPerOp()), each, FormatBytes(maxRunBytes), maxRunBytes/c.bytesPerOp(), fit)
+}
+
+// FormatBytes is n in the largest binary unit that leaves at least 1, to
+// one decimal: 8 KiB, 1.5 GiB.
+func FormatBytes(n uint64) string {
+	units := []string{"bytes", "KiB", "MiB", "GiB", "TiB"}
+	v, u := float64(n), 0
+	for v >= 1024 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) + " " + units[u]
 }
 
 // validateNodes checks that every node the fault plan names exists.

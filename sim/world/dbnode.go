@@ -169,6 +169,7 @@ type dbReply struct {
 
 // deliver hands a statement to its connection's backend.
 func (n *dbNode) deliver(m *network.Msg) {
+	n.w.checkHeld()
 	st := m.Payload.(*dbStmt)
 	c := st.c
 	if c.closed {

@@ -98,6 +98,8 @@ func (wk *worker) run(p *sim.Proc) {
 		wk.req = nil
 		req := m.Payload.(*httpRequest)
 		w.record(TraceHandle, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(req.keyID), int64(req.Kind))
+		w.executions++
+		w.checkHeld()
 		p.Sleep(w.cfg.ServiceTime.Sample(w.ch, sim.StreamService))
 		e.ref, e.caller, e.tag = m.Ref, m.Caller(), opTag(m.Ref.Op)
 		*e.calls = callCounts{}

@@ -69,6 +69,7 @@ type kvReply struct {
 }
 
 func (n *kvNode) deliver(m *network.Msg) {
+	n.w.checkHeld()
 	w := n.w
 	c := m.Payload.(*kvCmd)
 	if !n.up {
@@ -268,6 +269,7 @@ type gwReply struct {
 }
 
 func (n *gatewayNode) deliver(m *network.Msg) {
+	n.w.checkHeld()
 	w := n.w
 	c := m.Payload.(*gwCall)
 	now := n.clock.read(w.k.Now())
@@ -450,6 +452,7 @@ type qReply struct {
 }
 
 func (n *queueNode) deliver(m *network.Msg) {
+	n.w.checkHeld()
 	w := n.w
 	c := m.Payload.(*qCall)
 	now := n.clock.read(w.k.Now())

@@ -50,6 +50,23 @@ type World struct {
 	// restarts, so that a fault line names the same call in a replay.
 	workerCalls map[string]*callCounts
 	asked       int64 // the workload's create amounts (Result.Asked)
+	// executions counts the requests servers began to handle (held);
+	// overHeld is set when what the run holds passed MaxRunBytes and the
+	// run was stopped.
+	executions int
+	overHeld   bool
+}
+
+// MemoryLimit is why a run stopped when what it holds, by the count of
+// World.held, passed MaxRunBytes: its attempts, what they made servers
+// do and the faults that hit them outgrew what its operations left of
+// the bound.
+const MemoryLimit sim.StopReason = "memory-limit"
+
+// StoppedShort reports whether a run that stopped for reason stopped
+// before it finished: at the event limit, or at the memory limit.
+func StoppedShort(reason sim.StopReason) bool {
+	return reason == sim.EventLimit || reason == MemoryLimit
 }
 
 // Result is everything a run produced, for the oracle and the summary.
@@ -77,7 +94,10 @@ type Result struct {
 	// ledger (keys, jobs, locks) in place when the run ends, and KeptKeys
 	// the store's live keys then: what it keeps, as a cost.
 	KeptRows, KeptKeys int
-	w                  *World
+	// Held is what the run holds by the count the bound keeps
+	// (World.held): at most MaxRunBytes, unless it stopped there.
+	Held uint64
+	w    *World
 }
 
 // Run executes cfg. It returns an error only for a configuration that does
@@ -106,6 +126,9 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 		return nil, fmt.Errorf("world: %w", err)
 	}
 	stop := w.k.Run(sim.Time(cfg.Deadline))
+	if w.overHeld {
+		stop = MemoryLimit
+	}
 	w.endInFlight()
 	res = &Result{
 		Config:    cfg,
@@ -123,6 +146,7 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 		Asked:     w.asked,
 		KeptRows:  w.db.kept,
 		KeptKeys:  w.kv.live(),
+		Held:      w.held(),
 		w:         w,
 	}
 	if cfg.Faults.Replay != nil {
@@ -467,6 +491,41 @@ func (w *World) endInFlight() {
 		a.Return, a.TimedOut = w.k.Now(), true
 		w.history = append(w.history, a)
 		c.waiting = false
+	}
+}
+
+// addAttempt adds a to the history (and checks what the run holds).
+func (w *World) addAttempt(a Attempt) {
+	w.history = append(w.history, a)
+	w.checkHeld()
+}
+
+// held is what the run holds, by the measured figures of config.go: its
+// operations, each with its first attempt (Config.HeldBytes, without the
+// trace's share), then every further attempt in the history, every
+// further request a server handled, every fault that fired and every
+// trace record kept. An operation's first attempt and request are in its
+// figure, so only those beyond one per operation count again.
+func (w *World) held() uint64 {
+	ops := w.cfg.totalOps()
+	beyond := func(n int) uint64 { return uint64(max(n, int(ops))) - ops }
+	b := ops*BytesPerOp + beyond(len(w.history))*BytesPerAttempt + beyond(w.executions)*BytesPerExecution +
+		uint64(len(w.log.Faults()))*BytesPerFault
+	if w.cfg.KeepTrace {
+		b += w.trace.Len() * BytesPerRecord
+	}
+	return b
+}
+
+// checkHeld stops the run once what it holds passes MaxRunBytes: a run
+// whose operations fit (Validate) may still retry, or be hit by faults,
+// more than the rest of the bound holds. It is called wherever the run
+// adds to what it holds: an attempt, a request handled, a call a service
+// answers.
+func (w *World) checkHeld() {
+	if !w.overHeld && w.held() > maxRunBytes {
+		w.overHeld = true
+		w.k.Stop()
 	}
 }
 
