@@ -130,6 +130,9 @@ type parser struct {
 	// is reported once the whole text has parsed: PostgreSQL reads such a
 	// literal as a constant, and fails only when it analyzes it.
 	late *Error
+
+	nest  int // how many nested expressions the parser is inside of (descend)
+	depth int // the tree depth of the expression just read (setDepth)
 }
 
 func (p *parser) next() { p.tok = p.lex() }
