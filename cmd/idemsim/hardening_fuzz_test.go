@@ -1,7 +1,7 @@
 package main
 
-// Issue 16's regressions for SQL nesting depth and for the exit status of a
-// crash. None of them is a usage error (a script's statement that nests too
+// Issue 16's regressions for SQL nesting depth, for the exit status of a
+// crash, and for what the fuzz targets found. None of them is a usage error (a script's statement that nests too
 // deep fails with its SQLSTATE, as on PostgreSQL, and the script goes on),
 // so they are checked here rather than with checkUsageCases.
 
@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -212,4 +214,35 @@ func TestSQLNestingDepthProcess(t *testing.T) {
 			assert.LessOrEqual(t, peakMB, bound, "peak resident memory in MB\n%s", rerun(t, args))
 		})
 	}
+}
+
+// traceLine is the hash a run's summary prints.
+var traceLine = regexp.MustCompile(`trace ([0-9a-f]{16})`)
+
+// Goal: a fault list that --faults-out wrote replays to the run it was
+// written from (the same trace hash), crash points included: its reader
+// once took the '#' of crash-at s2:after-claim#5 for a comment, so the
+// replay crashed at the first occurrence, at time 0 (FuzzReadFaults found
+// it). Method: chaos world 1 of stripe-replay, whose faults include two
+// crash points, run with --faults-out, then with --replay of that file.
+func TestFaultsOutReplaysCrashPoints(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "c1.faults")
+	base := []string{"run", "--strategy", "stripe-replay", "--work", "charge", "--chaos", "1"}
+	first := append(slices.Clone(base), "--faults-out", list)
+	r := runCLI(t, first...)
+	require.Equal(t, 0, r.code, "stderr: %s\n%s", r.stderr, rerun(t, first))
+	data, err := os.ReadFile(list)
+	require.NoError(t, err, rerun(t, first))
+	require.Contains(t, string(data), "\ncrash-at s", "the world's faults include a crash point\n%s", rerun(t, first))
+	want := traceLine.FindStringSubmatch(r.stdout)
+	require.NotNil(t, want, "a trace hash in:\n%s\n%s", r.stdout, rerun(t, first))
+
+	again := append(slices.Clone(base), "--replay", list)
+	r = runCLI(t, again...)
+	require.Equal(t, 0, r.code, "stderr: %s\n%s", r.stderr, rerun(t, again))
+	got := traceLine.FindStringSubmatch(r.stdout)
+	require.NotNil(t, got, rerun(t, again))
+	assert.Equal(t, want[1], got[1], "the replay's trace hash\n%s", rerun(t, again))
+	assert.NotContains(t, r.stderr, "never fired", rerun(t, again))
 }
