@@ -65,9 +65,24 @@ verify:
 	IDEMSIM_CHAOS_SEEDS=20 $(GO) test -count=1 -race -run 'TestStrategiesUnderChaos' ./models
 	IDEMSIM_AGREEMENT_SEEDS=20 $(GO) test -count=1 -race ./check
 
-# Fuzz the SQL parser; new interesting inputs land in its corpus (commit them).
+# Every fuzz target, one after the other, FUZZTIME each (about ten minutes
+# in all; not part of make test or CI): a parser of what a user can feed
+# idemsim — SQL and SQL scripts, distributions, fault lines and lists, the
+# fault flags' values, run's flags end to end, scenario and claim files,
+# shard and state files, cells.json. An input that fails lands in the
+# target's testdata/fuzz/FuzzXxx: fix the bug and commit the input, which
+# go test then runs as a regression. `make fuzz FUZZTIME=5m` goes further.
+FUZZTIME ?= 45s
+FUZZ_TARGETS := ./sim/db/sql:FuzzParse ./sim/db/script:FuzzScript ./sim:FuzzParseDist \
+	./faults:FuzzParseFault ./faults:FuzzReadFaults ./faults:FuzzPlanSyntax ./cmd/idemsim:FuzzConfigure \
+	./claims:FuzzParseRunFile ./claims:FuzzParseClaim ./experiments:FuzzState ./experiments:FuzzParseShard \
+	./report:FuzzParseExperiment
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -fuzzminimizetime 5s ./sim/db/sql
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg || failed="$$failed $$name"; \
+	done; if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
 
 # Re-record what PostgreSQL 15 prints for every script in
 # sim/db/testdata/scripts (installs postgresql-15 with apt-get if missing).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/internal/crash"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
@@ -124,9 +125,10 @@ func runTasks[T any](ctx context.Context, n uint64, configOf func(i uint64) worl
 	tokens := make(chan struct{}, window) // a task is dispatched only while the window has room
 	next := make(chan uint64)
 	type done struct {
-		i   uint64
-		r   T
-		err error
+		i     uint64
+		r     T
+		err   error
+		crash *crash.Panic // a panic of the task, panicked again on the caller's goroutine
 	}
 	results := make(chan done, window)
 	stop := make(chan struct{}) // closed on the first error: dispatch no more
@@ -137,13 +139,17 @@ func runTasks[T any](ctx context.Context, n uint64, configOf func(i uint64) worl
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				c := configOf(i)
-				res, err := world.Run(c)
-				if err != nil {
-					results <- done{i: i, err: err}
-					continue
-				}
-				results <- done{i: i, r: reduce(c.Seed, res)}
+				d := done{i: i}
+				d.crash = crash.Catch(func() {
+					c := configOf(i)
+					res, err := world.Run(c)
+					if err != nil {
+						d.err = err
+						return
+					}
+					d.r = reduce(c.Seed, res)
+				})
+				results <- d
 			}
 		}()
 	}
@@ -166,6 +172,7 @@ func runTasks[T any](ctx context.Context, n uint64, configOf func(i uint64) worl
 	pending := make(map[uint64]done, window)
 	var emitted uint64
 	var firstErr error
+	var firstCrash *crash.Panic
 	for d := range results {
 		pending[d.i] = d
 		for {
@@ -176,14 +183,17 @@ func runTasks[T any](ctx context.Context, n uint64, configOf func(i uint64) worl
 			delete(pending, emitted)
 			emitted++
 			<-tokens
-			if p.err != nil && firstErr == nil {
-				firstErr = p.err
+			if (p.err != nil || p.crash != nil) && firstErr == nil && firstCrash == nil {
+				firstErr, firstCrash = p.err, p.crash
 				stopOnce.Do(func() { close(stop) })
 			}
-			if firstErr == nil {
+			if firstErr == nil && firstCrash == nil {
 				each(p.i, p.r)
 			}
 		}
+	}
+	if firstCrash != nil {
+		panic(firstCrash) // on the caller's goroutine, where the command recovers it
 	}
 	if firstErr == nil && emitted < n {
 		firstErr = ctx.Err()

@@ -406,8 +406,9 @@ func readList(r io.Reader) (string, error) {
 	return string(b), nil
 }
 
-// ReadFaults reads a fault list: one fault a line, '#' comments and blank
-// lines ignored.
+// ReadFaults reads a fault list: one fault a line, blank lines and '#'
+// comments ignored (a comment starts at a '#' that begins the line or
+// follows white space: see commentStart).
 func ReadFaults(r io.Reader) ([]Fault, error) {
 	text, err := readList(r)
 	if err != nil {
@@ -424,7 +425,7 @@ func ReadFaults(r io.Reader) ([]Fault, error) {
 			return nil, fmt.Errorf("line %d: a NUL byte: not a fault list (a text file of lines as --faults-out writes them)", n)
 		}
 		line := strings.TrimSpace(text)
-		if i := strings.IndexByte(line, '#'); i >= 0 {
+		if i := commentStart(line); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}
 		if line == "" {
@@ -510,4 +511,17 @@ func seconds(t sim.Time) string {
 		s += "." + strings.TrimRight(digits, "0")
 	}
 	return s + "s"
+}
+
+// commentStart is where a comment starts in a fault list's line: at a '#'
+// that begins the line or follows white space. A '#' inside a word is the
+// occurrence of a crash point (crash-at s1:after-charge#3+1s), not a
+// comment.
+func commentStart(line string) int {
+	for i := 0; i < len(line); i++ {
+		if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+			return i
+		}
+	}
+	return -1
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/idemsim/idemsim/internal/crash"
 	"github.com/idemsim/idemsim/models"
 )
 
@@ -240,9 +241,12 @@ func removeRegular(path string) error {
 }
 
 // parallel runs f(0..n-1) on up to GOMAXPROCS goroutines and returns the
-// first error by index, so the outcome does not depend on scheduling.
+// first error by index, so the outcome does not depend on scheduling. A
+// panic of f panics again on the caller's goroutine (the first by index),
+// where the command recovers it.
 func parallel(n int, f func(i int) error) error {
 	errs := make([]error, n)
+	crashes := make([]*crash.Panic, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(n, runtime.GOMAXPROCS(0)) {
@@ -250,7 +254,7 @@ func parallel(n int, f func(i int) error) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				errs[i] = f(i)
+				crashes[i] = crash.Catch(func() { errs[i] = f(i) })
 			}
 		}()
 	}
@@ -259,6 +263,11 @@ func parallel(n int, f func(i int) error) error {
 	}
 	close(next)
 	wg.Wait()
+	for _, p := range crashes {
+		if p != nil {
+			panic(p)
+		}
+	}
 	return errors.Join(errs...)
 }
 

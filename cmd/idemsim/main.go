@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/idemsim/idemsim/internal/crash"
 	"github.com/idemsim/idemsim/internal/gctune"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim/api"
@@ -33,6 +34,11 @@ usage:
   idemsim help [command]  this text, or a command's flags
 
 Run 'idemsim run --help' for the world, client and fault flags.
+
+Exit status: 0 done (whatever the run found); 1 a failure idemsim reports (a
+file it cannot write, a run stopped at its event limit); 2 bad input (one
+line on stderr says what and what is accepted); 3 a crash, which is a bug
+in idemsim whatever the input (the stack is on stderr: please report it).
 `
 
 func main() {
@@ -40,18 +46,44 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run is main without os.Exit, for tests: 0 ok, 1 failure, 2 usage error.
+// The exit statuses: a command that did its work, a failure it reports
+// (I/O, a run stopped at its event limit), bad input, and a crash.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+	exitCrash   = 3
+)
+
+// run is main without os.Exit, for tests.
 func run(args []string, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdout, stderr)
+	return guard(args, stderr, func() error { return dispatch(args, stdout, stderr) })
+}
+
+// guard runs a command and turns its outcome into the exit status; the
+// error, if any, goes to stderr. A panic is a bug whatever the input, so
+// it gets a status of its own (Go's runtime would exit 2, the status of a
+// usage error), and stderr gets what a report of it needs. The runtime's
+// fatal errors — a stack overflow, running out of memory, a deadlock —
+// cannot be recovered and still exit 2: the parsers bound their recursion
+// and the commands their inputs so that no input reaches one.
+func guard(args []string, stderr io.Writer, cmd func() error) int {
+	var err error
+	if p := crash.Catch(func() { err = cmd() }); p != nil {
+		fmt.Fprintf(stderr, "idemsim: internal error (a bug in idemsim, not in what it was given): %v\n", p)
+		fmt.Fprintf(stderr, "Please report it as an issue of the idemsim repository, with this whole message: the command and the stack below.\n")
+		fmt.Fprintf(stderr, "command: %s\n\n%s", cmdline(args), p.Stack)
+		return exitCrash
+	}
 	if err == nil {
-		return 0
+		return exitOK
 	}
 	fmt.Fprintln(stderr, err)
 	var ue *usageError
 	if errors.As(err, &ue) {
-		return 2
+		return exitUsage
 	}
-	return 1
+	return exitFailure
 }
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
@@ -111,6 +143,15 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[1])
 	}
 	return usagef("idemsim: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[0])
+}
+
+// cmdline prints args as the shell command line that runs them.
+func cmdline(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.TrimSpace("idemsim " + strings.Join(q, " "))
 }
 
 func listCommand(stdout io.Writer) error {

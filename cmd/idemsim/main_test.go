@@ -33,15 +33,6 @@ type cliResult struct {
 	stdout, stderr string
 }
 
-// cmdline prints args as a shell command line.
-func cmdline(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = shellQuote(a)
-	}
-	return strings.TrimSpace("idemsim " + strings.Join(q, " "))
-}
-
 // rerun is the command that reruns the calling test or subtest alone, and
 // the idemsim invocation it checks; every failure message carries it.
 func rerun(t *testing.T, args []string) string {

@@ -530,6 +530,10 @@ func (x *exec) lockOne(c candidate, m lockMode, wait sql.WaitPolicy) (candidate,
 		if err := lm.waitForEnd(x.p, tx, c.v.xmax); err != nil {
 			return c, false, err
 		}
+		// While it waited, the row's lock may have been released by all
+		// and forgotten (detachIfIdle): take the row's lock as it is now,
+		// not the forgotten entry, which no other transaction would see.
+		e = lm.rowEntry(c.r)
 	}
 	ok, err := lm.acquire(x.p, tx, e, m, wait, true)
 	if err != nil || !ok {
@@ -552,7 +556,7 @@ func (x *exec) lockOne(c candidate, m lockMode, wait sql.WaitPolicy) (candidate,
 	}
 	if deleted {
 		if !had {
-			lm.release(tx, c.r.lock)
+			lm.release(tx, e)
 		}
 		return c, false, nil
 	}

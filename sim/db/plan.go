@@ -405,7 +405,10 @@ func toBool(a *cexpr, what string) *sql.Error {
 // elements that read no column, if there are two or more, become one
 // array comparison (an IN list proper); every other element becomes its
 // own x = e (x <> e for NOT IN), joined by OR (AND), in the order written.
-// So x in (y) is x = y.
+// So x in (y) is x = y. PostgreSQL nests the ORs (ANDs) two by two; here
+// they are the operands of one node, which folding makes of the nested
+// ones anyway (foldBool), so that a long list does not make a tree as deep
+// as it is long for the planner and the evaluator to recurse through.
 func inExpr(op sql.Op, args []*cexpr) (*cexpr, *sql.Error) {
 	x := args[0]
 	var vars, consts []*cexpr
@@ -420,27 +423,26 @@ func inExpr(op sql.Op, args []*cexpr) (*cexpr, *sql.Error) {
 	if op == sql.OpNotIn {
 		cmpOp, join = sql.OpNe, sql.OpAnd
 	}
-	var result *cexpr
+	var terms []*cexpr
 	rest := args[1:]
 	if len(consts) > 1 {
-		result = &cexpr{op: op, typ: sql.Bool, args: append([]*cexpr{x}, consts...)}
-		if err := inList(result); err != nil {
+		list := &cexpr{op: op, typ: sql.Bool, args: append([]*cexpr{x}, consts...)}
+		if err := inList(list); err != nil {
 			return nil, err
 		}
+		terms = append(terms, list)
 		rest = vars
 	}
 	for _, r := range rest {
 		if err := comparison(cmpOp, x, r); err != nil {
 			return nil, err
 		}
-		c := &cexpr{op: cmpOp, typ: sql.Bool, args: []*cexpr{x, r}}
-		if result == nil {
-			result = c
-		} else {
-			result = &cexpr{op: join, typ: sql.Bool, args: []*cexpr{result, c}}
-		}
+		terms = append(terms, &cexpr{op: cmpOp, typ: sql.Bool, args: []*cexpr{x, r}})
 	}
-	return result, nil
+	if len(terms) == 1 {
+		return terms[0], nil
+	}
+	return &cexpr{op: join, typ: sql.Bool, args: terms}, nil
 }
 
 // setThreshold is the length from which an IN list of constants is looked
@@ -684,12 +686,21 @@ func negateClause(n *cexpr) *cexpr {
 // the work, leaving the operands after it unfolded (so never evaluated).
 func foldBool(n *cexpr) (*cexpr, *sql.Error) {
 	decisive := n.op == sql.OpOr // the value that decides it: true for OR, false for AND
-	queue := append([]*cexpr(nil), n.args...)
+	// The operands still to fold, the next one last: splicing in a nested
+	// AND (OR) then costs its own operands only, where a queue copied on
+	// each splice would make a long chain quadratic.
+	var pending []*cexpr
+	push := func(list []*cexpr) {
+		for i := len(list) - 1; i >= 0; i-- {
+			pending = append(pending, list[i])
+		}
+	}
+	push(n.args)
 	var args []*cexpr
 	haveNull := false
-	for len(queue) > 0 {
-		a := queue[0]
-		queue = queue[1:]
+	for len(pending) > 0 {
+		a := pending[len(pending)-1]
+		pending = pending[:len(pending)-1]
 		if a.op != n.op {
 			f, err := fold(a)
 			if err != nil {
@@ -699,7 +710,7 @@ func foldBool(n *cexpr) (*cexpr, *sql.Error) {
 		}
 		switch {
 		case a.op == n.op:
-			queue = append(append([]*cexpr(nil), a.args...), queue...)
+			push(a.args)
 		case a.op != sql.OpConst:
 			args = append(args, a)
 		case a.val.IsNull():

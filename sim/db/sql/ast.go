@@ -385,6 +385,7 @@ const (
 	CodeProtocolViolation        = "08P01"
 	CodeCharacterNotInRepertoire = "22021"
 	CodeInvalidColumnReference   = "42P10" // e.g. a column in LIMIT
+	CodeStackDepthExceeded       = "54001" // an expression nested past MaxExprDepth
 )
 
 // Error is a database error with its SQLSTATE.

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -10,11 +11,58 @@ import (
 // chain), [NOT] IN, + and -, %, unary minus. Operators PostgreSQL has and
 // this dialect lacks are refused with 0A000 where they stand.
 
-// expr reads an expression.
+// MaxExprDepth is how deeply an expression may nest: both the tree it
+// parses into (a chain a + b + c + ... is as deep as it is long, since its
+// operators nest to the left) and the parentheses, NOTs, minus signs and
+// IN lists the parser descends through to read it. Parsing, planning and
+// evaluating an expression each recurse once per level, so without a bound
+// a text of a few megabytes would take a gigabyte of goroutine stack and
+// then crash the process. PostgreSQL bounds the same recursion by its
+// max_stack_depth setting (2 MB by default, which takes a few thousand
+// levels) and reports 54001; at 1,000 levels this dialect's own stack
+// stays at a few megabytes, and no statement a person or a strategy writes
+// comes near it.
+const MaxExprDepth = 1000
+
+// tooDeep stops the parse with 54001, as PostgreSQL stops one that would
+// overflow its stack.
+func (p *parser) tooDeep() {
+	p.fail(CodeStackDepthExceeded, "stack depth limit exceeded: an expression may nest at most "+strconv.Itoa(MaxExprDepth)+" levels deep (idemsim's limit)")
+}
+
+// descend is called before the parser reads a nested expression, and
+// ascend after: they bound the parser's own recursion.
+func (p *parser) descend() {
+	if p.nest++; p.nest > MaxExprDepth {
+		p.tooDeep()
+	}
+}
+
+func (p *parser) ascend() { p.nest-- }
+
+// setDepth records d as the depth of the expression just read, and bounds
+// the depth of the tree that the planner and the evaluator recurse over.
+func (p *parser) setDepth(d int) {
+	if d > MaxExprDepth {
+		p.tooDeep()
+	}
+	p.depth = d
+}
+
+// binary reads the right operand of op with read and joins it to e, the
+// left operand, whose depth is in p.depth.
+func (p *parser) binary(op Op, e Expr, read func() Expr) Expr {
+	left := p.depth
+	r := read()
+	p.setDepth(max(left, p.depth) + 1)
+	return Binary(op, e, r)
+}
+
+// expr reads an expression, and leaves its depth in p.depth.
 func (p *parser) expr() Expr {
 	e := p.andExpr()
 	for p.acceptKw("or") {
-		e = Binary(OpOr, e, p.andExpr())
+		e = p.binary(OpOr, e, p.andExpr)
 	}
 	return e
 }
@@ -22,14 +70,18 @@ func (p *parser) expr() Expr {
 func (p *parser) andExpr() Expr {
 	e := p.notExpr()
 	for p.acceptKw("and") {
-		e = Binary(OpAnd, e, p.notExpr())
+		e = p.binary(OpAnd, e, p.notExpr)
 	}
 	return e
 }
 
 func (p *parser) notExpr() Expr {
 	if p.acceptKw("not") {
-		return Expr{Op: OpNot, Args: []Expr{p.notExpr()}}
+		p.descend()
+		a := p.notExpr()
+		p.ascend()
+		p.setDepth(p.depth + 1)
+		return Expr{Op: OpNot, Args: []Expr{a}}
 	}
 	return p.isExpr()
 }
@@ -49,6 +101,7 @@ func (p *parser) isExpr() Expr {
 			p.syntaxError(`"null"`)
 		}
 		e = Expr{Op: op, Args: []Expr{e}}
+		p.setDepth(p.depth + 1)
 		if _, ok := p.cmpOp(); ok {
 			p.unsupported("a comparison of the result of IS NULL")
 		}
@@ -85,7 +138,7 @@ func (p *parser) cmpExpr() Expr {
 	e := p.inExpr()
 	if op, ok := p.cmpOp(); ok {
 		p.next()
-		e = Binary(op, e, p.inExpr())
+		e = p.binary(op, e, p.inExpr)
 		if _, ok := p.cmpOp(); ok {
 			// PostgreSQL's comparison operators do not associate.
 			p.syntaxError("")
@@ -117,8 +170,11 @@ func (p *parser) inExpr() Expr {
 		p.unsupported("a subquery")
 	}
 	args := []Expr{e}
+	depth := p.depth
+	p.descend()
 	for {
 		args = append(args, p.expr())
+		depth = max(depth, p.depth)
 		if p.acceptOp(",") {
 			continue
 		}
@@ -127,6 +183,8 @@ func (p *parser) inExpr() Expr {
 		}
 		p.syntaxError(`"," or ")"`)
 	}
+	p.ascend()
+	p.setDepth(depth + 1)
 	e = Expr{Op: op, Args: args}
 	if p.isKwIn("in", "like", "ilike", "similar", "between") || p.isKw("not") && p.peekKw("in") {
 		p.syntaxError("") // IN does not associate in PostgreSQL either
@@ -143,10 +201,10 @@ func (p *parser) addExpr() Expr {
 		switch {
 		case p.isOp("+"):
 			p.next()
-			e = Binary(OpAdd, e, p.modExpr())
+			e = p.binary(OpAdd, e, p.modExpr)
 		case p.isOp("-"):
 			p.next()
-			e = Binary(OpSub, e, p.modExpr())
+			e = p.binary(OpSub, e, p.modExpr)
 		case p.tok.kind == tokOp && isOpChar(p.tok.text[0]) && !knownOps[p.tok.text]:
 			p.unsupported("the operator " + p.tok.raw)
 		default:
@@ -158,7 +216,7 @@ func (p *parser) addExpr() Expr {
 func (p *parser) modExpr() Expr {
 	e := p.unaryExpr()
 	for p.acceptOp("%") {
-		e = Binary(OpMod, e, p.unaryExpr())
+		e = p.binary(OpMod, e, p.unaryExpr)
 	}
 	return e
 }
@@ -172,9 +230,12 @@ func (p *parser) unaryExpr() Expr {
 			// after it, so -2147483648 is an int.
 			e := Lit(IntValue(p.intLiteral(true)))
 			p.next()
+			p.depth = 1
 			return p.postfix(e)
 		}
+		p.descend()
 		a := p.unaryExpr()
+		p.ascend()
 		if a.Op == OpConst && a.Value.Kind == IntKind {
 			if a.Value.Int == math.MinInt64 {
 				p.lateError(CodeNumericOutOfRange, "bigint out of range")
@@ -182,6 +243,7 @@ func (p *parser) unaryExpr() Expr {
 			}
 			return Lit(IntValue(-a.Value.Int))
 		}
+		p.setDepth(p.depth + 1)
 		return Expr{Op: OpNeg, Args: []Expr{a}}
 	case p.isOp("+"):
 		p.unsupported("unary plus")
@@ -210,6 +272,7 @@ func (p *parser) postfix(e Expr) Expr {
 // primary reads a literal, parameter, column, now() or parenthesized
 // expression.
 func (p *parser) primary() Expr {
+	p.depth = 1 // a leaf; a parenthesized expression sets its own
 	switch p.tok.kind {
 	case tokInt:
 		e := Lit(IntValue(p.intLiteral(false)))
@@ -230,11 +293,13 @@ func (p *parser) primary() Expr {
 			if p.isKwIn("select", "with", "values") {
 				p.unsupported("a subquery")
 			}
+			p.descend()
 			e := p.expr()
 			if p.isOp(",") {
 				p.unsupported("a row constructor")
 			}
 			p.expectOp(")")
+			p.ascend()
 			return e
 		}
 	}

@@ -17,7 +17,8 @@ import (
 // fuzzSeeds are every text of the table tests, valid and invalid, and
 // mutations of the valid ones: cut short, doubled, upper-cased, with
 // comments and newlines between tokens, with numbers out of range, with a
-// quote lost, with operators run together.
+// quote lost, with operators run together; and expressions nested to the
+// limit and one level past it.
 func fuzzSeeds() []string {
 	var seeds []string
 	seen := map[string]bool{}
@@ -51,6 +52,11 @@ func fuzzSeeds() []string {
 		add(strings.Replace(s, "= ", "=-", 1))
 		add(strings.Replace(s, "$1", "$0", 1))
 	}
+	// Expressions at the nesting limit and one level past it.
+	for _, c := range nestings {
+		add("select * from t where " + c.expr(MaxExprDepth))
+		add("select * from t where " + c.expr(MaxExprDepth+1))
+	}
 	return seeds
 }
 
@@ -60,7 +66,7 @@ var knownCodes = map[string]bool{
 	codeInvalidTableDef: true, codeDuplicateColumn: true, codeGroupingError: true,
 	codeCharacterNotInRepertoire: true, CodeUndefinedColumn: true, CodeInvalidText: true,
 	CodeInvalidDatetimeFormat: true, CodeDatetimeOverflow: true, CodeIntervalFieldOverflow: true,
-	codeInvalidParameterValue: true,
+	codeInvalidParameterValue: true, CodeStackDepthExceeded: true,
 }
 
 // Goal: Parse never panics, is deterministic, and keeps its contract on any

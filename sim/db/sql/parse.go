@@ -74,9 +74,10 @@ const notSupported = " is not supported by idemsim's SQL subset"
 // does not exist), 42803 (count(*) in RETURNING), 22023 (an identity column
 // that is not an integer), 22003 (an integer out of the range of bigint),
 // 22007, 22008 and 22015 (a timestamptz or interval literal PostgreSQL
-// refuses), 22021 (a text that is not UTF-8, or has a NUL byte). Where
-// PostgreSQL would accept the text and this dialect does not, the code is
-// 0A000 (feature not supported). The text is read left to right and the
+// refuses), 22021 (a text that is not UTF-8, or has a NUL byte), 54001
+// (an expression nested deeper than MaxExprDepth, where PostgreSQL's
+// limit is its max_stack_depth). Where PostgreSQL would accept the text
+// and this dialect does not, the code is 0A000 (feature not supported). The text is read left to right and the
 // first problem found is reported, so a text with both an unsupported
 // construct and a syntax error after it is reported as unsupported. The
 // checks PostgreSQL makes after parsing (42P16, 42701, 42703, 42803, 22023,
@@ -130,6 +131,9 @@ type parser struct {
 	// is reported once the whole text has parsed: PostgreSQL reads such a
 	// literal as a constant, and fails only when it analyzes it.
 	late *Error
+
+	nest  int // how many nested expressions the parser is inside of (descend)
+	depth int // the tree depth of the expression just read (setDepth)
 }
 
 func (p *parser) next() { p.tok = p.lex() }
