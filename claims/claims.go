@@ -291,8 +291,9 @@ func Lookup(name string) (Scenario, error) {
 func Files() fs.FS { return files }
 
 // SplitArgs splits flags as a shell would: whitespace separates, single
-// quotes group. A quote left open runs to the end of input; ParseArgs
-// refuses it.
+// quotes group, and outside them a backslash takes the next character as
+// it is (so shrink.Quote's '\” is a quote inside a quoted value). A quote
+// left open runs to the end of input; ParseArgs refuses it.
 func SplitArgs(input string) []string {
 	args, _ := ParseArgs(input)
 	return args
@@ -304,9 +305,14 @@ func SplitArgs(input string) []string {
 func ParseArgs(input string) ([]string, error) {
 	var args []string
 	var cur strings.Builder
-	quoted, inArg := false, false
+	quoted, inArg, escaped := false, false, false
 	for _, r := range input {
 		switch {
+		case escaped:
+			cur.WriteRune(r)
+			escaped, inArg = false, true
+		case r == '\\' && !quoted:
+			escaped, inArg = true, true
 		case r == '\'':
 			quoted = !quoted
 			inArg = true
@@ -326,6 +332,9 @@ func ParseArgs(input string) ([]string, error) {
 	}
 	if quoted {
 		return args, fmt.Errorf("unterminated quote: a ' is never closed (accepted: flags as a shell splits them, each ' closed by another)")
+	}
+	if escaped {
+		return args, fmt.Errorf("a \\ ends the flags with nothing after it (accepted: flags as a shell splits them, a \\ outside quotes before the character it keeps)")
 	}
 	return args, nil
 }

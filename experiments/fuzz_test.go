@@ -38,6 +38,7 @@ func FuzzState(f *testing.F) {
 		whole,
 		strings.Replace(shardFile, `"partial": false`, `"partial": true`, 1),
 		strings.Replace(whole, `"ops":200`, `"ops":-1`, 1),
+		strings.Replace(whole, `"counts":[`, `"counts":[-16,`, 1),
 		strings.Replace(whole, `"attempts":221`, `"attempts":9223372036854775807`, 1),
 		strings.Replace(shardFile, `"latency":{"29":9`, `"latency":{"999":9`, 1),
 		strings.Replace(shardFile, `"0/2"`, `"0/1000000000"`, 1),

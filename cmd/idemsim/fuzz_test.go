@@ -93,42 +93,6 @@ func safeArgs(args []string) bool {
 	return true
 }
 
-// shellWords splits a command line as a POSIX shell splits the words
-// shellQuote writes: blanks separate, '...' quotes, \' outside quotes is a
-// quote. ok is false for a line that does not end its quotes.
-func shellWords(line string) (words []string, ok bool) {
-	var cur strings.Builder
-	inWord, quoted := false, false
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quoted && c == '\'':
-			quoted = false
-		case quoted:
-			cur.WriteByte(c)
-		case c == '\'':
-			quoted, inWord = true, true
-		case c == '\\' && i+1 < len(line):
-			i++
-			cur.WriteByte(line[i])
-			inWord = true
-		case c == ' ':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(c)
-			inWord = true
-		}
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, !quoted
-}
-
 // worldOf is cfg with its strategy reduced to its name (a strategy
 // holds functions) and without what only decides output.
 func worldOf(cfg world.Config) world.Config {
@@ -181,8 +145,8 @@ func FuzzConfigure(f *testing.F) {
 		if st.help != "" || st.script != "" {
 			return
 		}
-		words, ok := shellWords(st.command)
-		require.True(t, ok && len(words) >= 2 && words[0] == "idemsim" && words[1] == "run",
+		words, err := claims.ParseArgs(st.command)
+		require.True(t, err == nil && len(words) >= 2 && words[0] == "idemsim" && words[1] == "run",
 			"the reproduce command %q is not a command line\n%s", st.command, rerun(t, full))
 		again, err := configure(words[2:])
 		require.NoError(t, err, "the reproduce command %q is refused\n%s", st.command, rerun(t, full))

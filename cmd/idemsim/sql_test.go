@@ -111,7 +111,7 @@ func writeFile(t *testing.T, name string, data []byte) string {
 // Goal: every bad invocation or input of `idemsim sql` is one line naming
 // what is wrong — the file, and for binary input the byte offset — and
 // exit status 2, without reading more than the limit of anything: a
-// missing file, a directory, a file one byte over 8 MiB, /dev/zero, a NUL
+// missing file, a directory, a file one byte over 2 MiB, /dev/zero, a NUL
 // byte, bytes that are not UTF-8, an unknown level. Method: table of
 // invocations, each on inputs made by the test.
 func TestSQLCommandInvalidInput(t *testing.T) {
@@ -133,7 +133,7 @@ func TestSQLCommandInvalidInput(t *testing.T) {
 		{"bad-level", []string{"sql", "--level", "snapshot", bad}, []string{`--level: "snapshot" (accepted: read-committed, read-uncommitted, repeatable-read, serializable, dirty-reads, serializable-2pl)`}},
 		{"missing-file", []string{"sql", filepath.Join(dir, "missing.sql")}, []string{"missing.sql", "no such file"}},
 		{"directory", []string{"sql", dir}, []string{"reading " + dir, "is a directory"}},
-		{"too-large", []string{"sql", big}, []string{"big.sql", "larger than 8 MiB"}},
+		{"too-large", []string{"sql", big}, []string{"big.sql", "larger than 2 MiB"}},
 		{"nul-byte", []string{"sql", nul}, []string{"nul.sql", "binary", "a NUL byte at byte offset 20"}},
 		{"invalid-utf8", []string{"sql", latin1}, []string{"latin1.sql", "binary", "invalid UTF-8 at byte offset 33"}},
 		{"truncated-utf8", []string{"sql", truncated}, []string{"truncated.sql", "invalid UTF-8 at byte offset 12"}},
@@ -155,7 +155,7 @@ func TestSQLCommandInvalidInput(t *testing.T) {
 	}
 }
 
-// Goal: a script of exactly 8 MiB is read (the limit is inclusive), so the
+// Goal: a script of exactly 2 MiB is read (the limit is inclusive), so the
 // limit refuses only what is larger. Method: a comment line padded to the
 // limit, then a statement; the statement runs.
 func TestSQLCommandAtTheLimit(t *testing.T) {
@@ -224,7 +224,7 @@ func longInList(n int) string {
 	var list strings.Builder
 	for i := 1; i <= n; i++ {
 		if i > 1 {
-			list.WriteString(", ")
+			list.WriteString(",") // no space: three lists of 100,000 fit in the 2 MiB a script may hold
 		}
 		list.WriteString(strconv.Itoa(i * 2))
 	}
