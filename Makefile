@@ -43,8 +43,8 @@ test: lint
 	$(GO) test -count=1 $(PKGS)
 	cd tools/pgscript && $(GO) vet ./... && $(GO) test -count=1 ./...
 
-# Kernel, workload and oracle benchmarks on one core; figures go in the README.
-# (The README's figures come from the go test commands it quotes, at Go's
+# Kernel, workload and oracle benchmarks on one core; figures go in
+# docs/benchmarks.md (from the go test commands it quotes, at Go's
 # default collector but for BenchmarkRunner, which sets idemsim's; here
 # GOGC=400 applies to all.)
 bench:
@@ -125,7 +125,7 @@ report-check: report
 # The experiments (experiments/catalog, idemsim experiment --list): each
 # writes results/NAME/cells.csv and cells.json (experiments/FORMAT.md) on
 # every core; make exp-NAME runs one. All of them take about a minute
-# on this 2-core machine (README, "Experiments"). Ctrl-C keeps the
+# on this 2-core machine (docs/experiments.md). Ctrl-C keeps the
 # finished cells: rerun the experiment's command with --resume.
 EXPERIMENTS := baseline network-loss duplicates in-progress-retry isolation crashes store-loss \
 	gateway retention-window multi-server client-policy budget-lease swarm

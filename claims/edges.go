@@ -11,11 +11,11 @@ import (
 )
 
 // EdgeCase is one of the standard situations every strategy is run in; the
-// README's table of strategies against edge cases is generated from them
-// (`idemsim table`). A case is run as many schedules: each jitters the
-// edge world's latencies from its seed and draws the moment of each of the
-// case's timed faults, so that an outcome that depends on where a fault
-// lands shows up in some of them.
+// table of strategies against edge cases in docs/strategies.md is
+// generated from them (`idemsim table`). A case is run as many schedules:
+// each jitters the edge world's latencies from its seed and draws the
+// moment of each of the case's timed faults, so that an outcome that
+// depends on where a fault lands shows up in some of them.
 type EdgeCase struct {
 	Name  string   // the table's column
 	About string   // what happens, in a sentence

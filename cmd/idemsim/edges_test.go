@@ -34,37 +34,39 @@ func measuredEdges(t *testing.T) *edgeResults {
 	return res
 }
 
-// The README's section between these markers is the table and its legend.
+// edgeDoc is the page that shows the edge-case table; its section between
+// these markers is the table and its legend.
 const (
+	edgeDoc    = "../../docs/strategies.md"
 	tableBegin = "<!-- edge-table:begin -->\n"
 	tableEnd   = "<!-- edge-table:end -->\n"
 )
 
-// readmeTable is the README's text and where its table's section starts
-// and ends.
-func readmeTable(t *testing.T, rerun string) (text string, i, j int) {
-	readme, err := os.ReadFile("../../README.md")
+// docTable is edgeDoc's text and where its table's section starts and
+// ends.
+func docTable(t *testing.T, rerun string) (text string, i, j int) {
+	doc, err := os.ReadFile(edgeDoc)
 	require.NoError(t, err, rerun)
-	text = string(readme)
+	text = string(doc)
 	i, j = strings.Index(text, tableBegin), strings.Index(text, tableEnd)
-	require.True(t, i >= 0 && j > i, "README.md has no %q ... %q section; %s", tableBegin, tableEnd, rerun)
+	require.True(t, i >= 0 && j > i, "%s has no %q ... %q section; %s", edgeDoc, tableBegin, tableEnd, rerun)
 	return text, i + len(tableBegin), j
 }
 
-// Goal: the README's table of strategies against edge cases is what
-// `idemsim table` measures today, never typed by hand.
-// Method: measure it and compare with the README's section between its
+// Goal: the table of strategies against edge cases in docs/strategies.md
+// is what `idemsim table` measures today, never typed by hand.
+// Method: measure it and compare with the page's section between its
 // markers; -update rewrites the section.
-func TestREADMETable(t *testing.T) {
-	rerun := rerun(t, nil) + " (add -update to rewrite the README's table)"
+func TestDocsEdgeTable(t *testing.T) {
+	rerun := rerun(t, nil) + " (add -update to rewrite the table in docs/strategies.md)"
 	res := measuredEdges(t)
-	text, i, j := readmeTable(t, rerun)
-	table := res.readme()
+	text, i, j := docTable(t, rerun)
+	table := res.docSection()
 	if *update {
-		require.NoError(t, writeFileAtomic("../../README.md", []byte(text[:i]+table+text[j:])), rerun)
+		require.NoError(t, writeFileAtomic(edgeDoc, []byte(text[:i]+table+text[j:])), rerun)
 		return
 	}
-	assert.Equal(t, table, text[i:j], "the README's edge-case table is stale; %s", rerun)
+	assert.Equal(t, table, text[i:j], "the edge-case table in docs/strategies.md is stale; %s", rerun)
 }
 
 // Goal: results/edge-cases.md is what `idemsim table` prints today (make
@@ -85,15 +87,15 @@ func TestEdgeCasesFile(t *testing.T) {
 
 var legendLine = regexp.MustCompile("^- \\*\\*([A-Z]), [^*]+\\*\\*: .*: `(idemsim run [^`]+)`$")
 
-// Goal: every case's command in the README's legend runs as pasted — the
-// case's flags merged into the edge world's, not appended to them (which
-// the parser refuses: a flag given twice) — and still runs with another
-// strategy and seed added, as the legend says to do.
-// Method: take each legend line's command from the README, split it as a
+// Goal: every case's command in the legend of docs/strategies.md runs as
+// pasted — the case's flags merged into the edge world's, not appended to
+// them (which the parser refuses: a flag given twice) — and still runs
+// with another strategy and seed added, as the legend says to do.
+// Method: take each legend line's command from the page, split it as a
 // shell would, and run it through the command line twice: as it is, and
 // with --strategy txn-check-insert --seed 7 after it.
 func TestEdgeLegendCommandsRun(t *testing.T) {
-	text, i, j := readmeTable(t, rerun(t, nil))
+	text, i, j := docTable(t, rerun(t, nil))
 	var found []string
 	for _, line := range strings.Split(text[i:j], "\n") {
 		m := legendLine.FindStringSubmatch(line)

@@ -24,7 +24,7 @@ usage:
   idemsim run [flags]     run one strategy in one simulated world and audit it
   idemsim list            list the strategies and the thread position each implements
   idemsim claims          run the thread's claims as scenarios and say what each showed
-  idemsim table           every strategy in the standard edge cases, as the README's table
+  idemsim table           every strategy in the standard edge cases (docs/strategies.md)
   idemsim shrink [flags]  make a failing run minimal: fewer faults, clients, servers, ops
   idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
   idemsim experiment NAME run a named sweep into results/NAME (--list: the experiments)

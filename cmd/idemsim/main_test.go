@@ -562,7 +562,7 @@ func TestREADMEHeadline(t *testing.T) {
 		h, err := report.HeadlineOf(x)
 		require.NoError(t, err, rerun)
 		if *update {
-			require.NoError(t, os.WriteFile(path, []byte(text[:i+len(begin)]+h.Document()+text[j:]), 0o644), rerun)
+			require.NoError(t, writeFileAtomic(path, []byte(text[:i+len(begin)]+h.Document()+text[j:])), rerun)
 			return
 		}
 		assert.Equal(t, h.Document(), section, "the README's headline is stale (make experiments changed the results?); %s", rerun)

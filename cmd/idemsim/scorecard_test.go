@@ -30,9 +30,9 @@ func TestScorecardIsFresh(t *testing.T) {
 	i, j := strings.Index(text, begin), strings.Index(text, end)
 	require.True(t, i >= 0 && j > i, "README.md has no %q ... %q section; %s", begin, end, rerun(t, args))
 	if *update {
-		require.NoError(t, os.WriteFile(committed, []byte(r.stdout), 0o644), rerun(t, args))
+		require.NoError(t, writeFileAtomic(committed, []byte(r.stdout)), rerun(t, args))
 		text = text[:i+len(begin)] + r.stdout + text[j:]
-		require.NoError(t, os.WriteFile(readmePath, []byte(text), 0o644), rerun(t, args))
+		require.NoError(t, writeFileAtomic(readmePath, []byte(text)), rerun(t, args))
 		return
 	}
 	got, err := os.ReadFile(committed)

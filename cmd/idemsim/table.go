@@ -159,14 +159,15 @@ func column(i int) string { return string(rune('A' + i)) }
 // markdown is the whole of results/edge-cases.md: the table, its legend,
 // and every failing cell with the schedule that replays it.
 func (t *edgeResults) markdown() string {
-	return "# Every strategy in the standard edge cases\n\nWritten by `idemsim table` (`make results`); the README shows the same table and legend.\n\n" +
+	return "# Every strategy in the standard edge cases\n\nWritten by `idemsim table` (`make results`); docs/strategies.md shows the same table and legend.\n\n" +
 		t.table() + "\n" + t.legend() + "\n" + t.failures()
 }
 
-// readme is the README's section: the table and its legend, pointing to
-// results/edge-cases.md for the failing schedules.
-func (t *edgeResults) readme() string {
-	return t.table() + "\n" + t.legend() + "\nEvery cell that is not `ok` is listed in [`results/edge-cases.md`](results/edge-cases.md) with all it showed and the command of a schedule that replays its worst outcome.\n"
+// docSection is docs/strategies.md's section: the table and its legend,
+// pointing to results/edge-cases.md (relative to docs/) for the failing
+// schedules.
+func (t *edgeResults) docSection() string {
+	return t.table() + "\n" + t.legend() + "\nEvery cell that is not `ok` is listed in [`results/edge-cases.md`](../results/edge-cases.md) with all it showed and the command of a schedule that replays its worst outcome.\n"
 }
 
 // table is the markdown table, a row per strategy and a column per case.

@@ -4,7 +4,7 @@
 // heap is collected after every few megabytes allocated, and on two
 // workers the collector rather than the simulations sets the pace: a
 // sweep's seeds per second rose by half on one worker and nearly doubled
-// on two at GOGC=400 (README, "Experiments"). The heap a sweep holds stays
+// on two at GOGC=400 (docs/benchmarks.md, "The runner"). The heap a sweep holds stays
 // flat as seeds grow; it is only allowed to grow larger between
 // collections. Nothing a run computes depends on the collector.
 package gctune

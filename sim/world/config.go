@@ -184,7 +184,7 @@ const (
 	// MaxRunBytes bounds what a run holds: its operations before it
 	// starts (HeldBytes), and all it holds as it goes. The collector lets
 	// the heap grow past what is live (GOGC is 400 for idemsim): see
-	// README.md, "What a run may hold", for the peak.
+	// docs/running.md, "What a run may hold", for the peak.
 	MaxRunBytes = 1 << 30
 )
 

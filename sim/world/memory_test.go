@@ -126,7 +126,7 @@ func liveHeap() uint64 {
 // attempt; 1,000 operations with four attempts and with eight): the
 // larger run's, and what the larger adds to the smaller. A world that
 // holds more says by how much and asks for the figures in
-// sim/world/config.go, and the README's, to be raised.
+// sim/world/config.go, and docs/running.md's, to be raised.
 func TestRunMemoryWithinBound(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs worlds of thousands of operations, each twice")
@@ -142,10 +142,10 @@ func TestRunMemoryWithinBound(t *testing.T) {
 			b2, r2 := held(t, m.config(large[0], large[1], large[2]))
 			command := m.command(large[0], large[1], large[2])
 			assert.LessOrEqual(t, b2, float64(r2.Held),
-				"%s holds %.0f bytes, more than the %d its count says (%d attempts, %d faults): raise the figures in sim/world/config.go, and the README's\n%s",
+				"%s holds %.0f bytes, more than the %d its count says (%d attempts, %d faults): raise the figures in sim/world/config.go, and docs/running.md's\n%s",
 				command, b2, r2.Held, len(r2.History), len(r2.Faults), rerun)
 			assert.LessOrEqual(t, b2-b1, float64(r2.Held-r1.Held),
-				"%s holds %.0f bytes more than %s, more than the %d its count adds: raise the figures in sim/world/config.go, and the README's\n%s",
+				"%s holds %.0f bytes more than %s, more than the %d its count adds: raise the figures in sim/world/config.go, and docs/running.md's\n%s",
 				command, b2-b1, m.command(small[0], small[1], small[2]), r2.Held-r1.Held, rerun)
 		})
 	}
