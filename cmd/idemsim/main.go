@@ -139,6 +139,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return mergeCommand([]string{"--help"}, stdout)
 		case args[1] == "report":
 			return reportCommand([]string{"--help"}, stdout)
+		case args[1] == "scorecard":
+			return scorecardCommand([]string{"--help"}, stdout)
 		}
 		return usagef("idemsim help: unknown command %q (accepted: run, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[1])
 	}

@@ -330,6 +330,7 @@ func TestHelp(t *testing.T) {
 		{name: "help-run", args: []string{"help", "run"}, want: append([]string{"usage: idemsim run [flags]"}, flags...)},
 		{name: "run-flags--help", args: []string{"run", "--seed", "3", "--help"}, want: []string{"usage: idemsim run [flags]"}},
 		{name: "help-report", args: []string{"help", "report"}, want: []string{"usage: idemsim report [flags]", "  --results DIR"}},
+		{name: "help-scorecard", args: []string{"help", "scorecard"}, want: []string{"usage: idemsim scorecard [flags]", "  --results DIR"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
