@@ -185,7 +185,7 @@ func (c *client) send(p *sim.Proc, i, n int, out *Outcome, req *httpRequest) (*a
 	c.attempts[i]++
 	attempt := c.attempts[i]
 	srv := w.balance()
-	w.add(attemptSent{Client: c.id, Server: srv.id, Op: o.id, Attempt: attempt, Key: req.keyID, Kind: req.Kind}.record())
+	w.add(attemptSent{Client: c.id, Server: srv.id, request: request{Op: o.id, Attempt: attempt, Key: req.keyID, Kind: req.Kind}}.record())
 	c.inflight = Attempt{Client: c.name, Op: o.id, Key: req.Key, N: n, Kind: req.Kind, Server: srv.name, Call: w.k.Now()}
 	c.waiting = true
 	out.Attempts++

@@ -264,10 +264,15 @@ func (c *dbConn) close() {
 	}
 }
 
+// call names a statement m sent on c, for its record.
+func (c *dbConn) call(m *network.Msg) serviceCall {
+	return serviceCall{Service: c.n.id, Caller: c.owner.id, Call: c.n.w.net.ID(m)}
+}
+
 // fault records a database fault hitting the call m.
 func (c *dbConn) fault(m *network.Msg, kind faults.Kind) {
 	w := c.n.w
-	w.add(dbFaulted{DB: c.n.id, Server: c.owner.id, Call: w.net.ID(m), Fault: kind}.record())
+	w.add(dbFaulted{serviceCall: c.call(m), Fault: kind}.record())
 }
 
 // trace records a statement and its outcome.
@@ -292,7 +297,7 @@ func (c *dbConn) trace(m *network.Msg, st *dbStmt, res *db.Result, err error) {
 	if st.kind == stmtReplica {
 		text = "[replica] " + text
 	}
-	w.add(sqlRan{DB: c.n.id, Server: c.owner.id, Call: w.net.ID(m), Text: w.intern(text), Result: kind, Count: count, Code: code}.record())
+	w.add(sqlRan{serviceCall: c.call(m), Text: w.intern(text), Result: kind, Count: count, Code: code}.record())
 }
 
 func connectionLost(msg string) error {

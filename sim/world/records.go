@@ -46,10 +46,10 @@ func decode(r sim.Record) traceEvent {
 	}
 	node, peer := network.NodeID(r.A), network.NodeID(r.B)
 	op, attempt := api.UnpackOpID(r.C), r.D
-	call := network.DecodeMsgID(r)
+	call := serviceCall{Service: node, Caller: peer, Call: network.DecodeMsgID(r)}
 	switch r.Kind {
 	case TraceAttempt:
-		return attemptSent{Client: node, Server: peer, Op: op, Attempt: attempt, Key: int(r.E), Kind: api.Kind(r.F)}
+		return attemptSent{Client: node, Server: peer, request: request{Op: op, Attempt: attempt, Key: int(r.E), Kind: api.Kind(r.F)}}
 	case TraceResponse:
 		return responseRead{Client: node, Server: peer, Op: op, Attempt: attempt, Status: int(r.E), Action: Action(r.F)}
 	case TraceTimeout:
@@ -59,7 +59,7 @@ func decode(r sim.Record) traceEvent {
 	case TraceConclude:
 		return concluded{Client: node, Op: op, Belief: Belief(r.E), Status: int(r.F)}
 	case TraceHandle:
-		return handled{Server: node, From: peer, Op: op, Attempt: attempt, Key: int(r.E), Kind: api.Kind(r.F)}
+		return handled{Server: node, From: peer, request: request{Op: op, Attempt: attempt, Key: int(r.E), Kind: api.Kind(r.F)}}
 	case TraceRespond:
 		return answered{Server: node, To: peer, Op: op, Attempt: attempt, Status: int(r.E), Resource: strID(r.F)}
 	case TraceLedgerRow, TraceLedgerDelete:
@@ -71,13 +71,13 @@ func decode(r sim.Record) traceEvent {
 	case TraceRestart:
 		return restarted{Node: node, Resumes: op, Key: int(r.E)}
 	case TraceSQL:
-		e := sqlRan{DB: node, Server: peer, Call: call, Text: strID(r.F & 0xffffffff), Result: sqlResult((r.F >> 32) & 15), Count: r.F >> 36}
+		e := sqlRan{serviceCall: call, Text: strID(r.F & 0xffffffff), Result: sqlResult((r.F >> 32) & 15), Count: r.F >> 36}
 		if e.Result == sqlError {
 			e.Code, e.Count = strID(e.Count), 0
 		}
 		return e
 	case TraceDBFault:
-		return dbFaulted{DB: node, Server: peer, Call: call, Fault: faults.Kind(r.F)}
+		return dbFaulted{serviceCall: call, Fault: faults.Kind(r.F)}
 	case TraceDBPoolWait:
 		return poolWait{Server: node, Op: op, Attempt: attempt, Size: int(r.E)}
 	case TraceCrashPoint:
@@ -87,7 +87,7 @@ func decode(r sim.Record) traceEvent {
 	case TraceThaw:
 		return thawed{Node: node}
 	case TraceKV:
-		return kvRan{Store: node, Caller: peer, Call: call, Op: kvOp(r.F & 0xff), Key: strID((r.F >> 8) & 0xffffffff), Result: kvOutcome(r.F >> 40)}
+		return kvRan{serviceCall: call, Op: kvOp(r.F & 0xff), Key: strID((r.F >> 8) & 0xffffffff), Result: kvOutcome(r.F >> 40)}
 	case TraceFailover:
 		return failedOver{Store: node, Lost: r.E, Lag: sim.Duration(r.F)}
 	case TraceCharge, TraceRefund:
@@ -95,7 +95,7 @@ func decode(r sim.Record) traceEvent {
 	case TraceGatewayFault:
 		return gatewayFaulted{Gateway: node, To: peer, Op: op, Attempt: attempt, Fault: faults.Kind(r.E)}
 	case TraceGateway:
-		return gatewayRan{Gateway: node, Caller: peer, Call: call, Op: gwOp(r.F & 15), Kind: gateway.Kind((r.F >> 4) & 15), Status: int((r.F >> 8) & 0x3ff), Charge: strID(r.F >> 32)}
+		return gatewayRan{serviceCall: call, Op: gwOp(r.F & 15), Kind: gateway.Kind((r.F >> 4) & 15), Status: int((r.F >> 8) & 0x3ff), Charge: strID(r.F >> 32)}
 	case TraceQueue:
 		return queued{Queue: node, Peer: peer, Op: op, Message: strID(r.E), Action: qOp(r.F)}
 	}
@@ -108,12 +108,44 @@ func rec(kind uint16, a, b network.NodeID, op api.OpID, attempt int32, e, f int6
 	return sim.Record{Kind: kind, A: int32(a), B: int32(b), C: op.Pack(), D: attempt, E: e, F: f}
 }
 
-// callRec is the record of a command a service ran: A the service, B the
-// node that sent it, C..E the call's identity.
-func callRec(kind uint16, service, caller network.NodeID, call network.MsgID, f int64) sim.Record {
-	r := call.Record()
-	r.Kind, r.A, r.B, r.F = kind, int32(service), int32(caller), f
+// serviceCall is what the record of a command a service ran carries
+// first: the service (A), the node that sent the command (B), and the
+// call's identity (C to E).
+type serviceCall struct {
+	Service, Caller network.NodeID
+	Call            network.MsgID
+}
+
+func (c serviceCall) encode(kind uint16, f int64) sim.Record {
+	r := c.Call.Record()
+	r.Kind, r.A, r.B, r.F = kind, int32(c.Service), int32(c.Caller), f
 	return r
+}
+
+// scope is the operation the caller serves: none for a worker's call.
+func (c serviceCall) scope() (api.OpID, bool) { return c.Call.Op(), false }
+
+// appendHead opens the line: "kv c1/o1.1/a1/kv2 from s1: ", with join
+// between the call and its caller.
+func (c serviceCall) appendHead(w *World, b []byte, join string) []byte {
+	b = w.appendName(b, c.Service)
+	b = append(b, w.net.Ref(c.Call).String()...)
+	b = append(b, join...)
+	b = append(b, w.net.Name(c.Caller)...)
+	return append(b, ": "...)
+}
+
+// callTo names the call m to a service, sent by its source, for its record.
+func (w *World) callTo(service network.NodeID, m *network.Msg) serviceCall {
+	return serviceCall{Service: service, Caller: m.Src, Call: w.net.ID(m)}
+}
+
+// start is the event from the caller to the service, for the operation
+// the caller serves.
+func (c serviceCall) start(l *labeller, kind EventKind) Event {
+	ev := l.on(kind, c.Service, c.Call.Op(), c.Call.Attempt())
+	ev.From, ev.To = l.w.net.Name(c.Caller), ev.Node
+	return ev
 }
 
 // appendName appends a node's name and a space: every world line opens so.
@@ -126,15 +158,6 @@ func (w *World) appendName(b []byte, id network.NodeID) []byte {
 // operation.
 func (l *labeller) on(kind EventKind, node network.NodeID, op api.OpID, attempt int32) Event {
 	return Event{Kind: kind, Node: l.w.net.Name(node), Op: op, Attempt: attempt}
-}
-
-// callEvent is the start of an event about a command a service ran: from
-// the server that sent it to the service, for the operation its caller
-// serves (none for a worker's).
-func (l *labeller) callEvent(kind EventKind, service, caller network.NodeID, call network.MsgID) Event {
-	ev := l.on(kind, service, call.Op(), call.Attempt())
-	ev.From, ev.To = l.w.net.Name(caller), ev.Node
-	return ev
 }
 
 // messageEvent is the fate of one message on the network.
@@ -219,32 +242,48 @@ func (e partitionEvent) event(l *labeller) Event {
 	return ev
 }
 
+// request is an attempt's request as the records of its sending and its
+// handling carry it (C to F).
+type request struct {
+	Op      api.OpID
+	Attempt int32
+	Key     int // the idempotency key: its index in the world's key table
+	Kind    api.Kind
+}
+
+func (q request) encode(kind uint16, node, peer network.NodeID) sim.Record {
+	return rec(kind, node, peer, q.Op, q.Attempt, int64(q.Key), int64(q.Kind))
+}
+
+func (q request) scope() (api.OpID, bool) { return q.Op, false }
+
+// label is the words for the request: "create o1.1/a1".
+func (q request) label() string {
+	return q.Kind.String() + " " + string(appendOpAttempt(nil, q.Op, q.Attempt))
+}
+
+// appendText renders "create o3.7/a2 key=k-...".
+func (q request) appendText(w *World, b []byte) []byte {
+	b = append(b, q.Kind.String()...)
+	b = append(b, ' ')
+	b = appendOpAttempt(b, q.Op, q.Attempt)
+	b = append(b, " key="...)
+	return append(b, w.keys[q.Key]...)
+}
+
 // attemptSent: a client sends an attempt through the balancer, which
 // routes it to Server.
 type attemptSent struct {
 	Client, Server network.NodeID
-	Op             api.OpID
-	Attempt        int32
-	Key            int // the idempotency key: its index in the world's key table
-	Kind           api.Kind
+	request
 }
 
-func (e attemptSent) record() sim.Record {
-	return rec(TraceAttempt, e.Client, e.Server, e.Op, e.Attempt, int64(e.Key), int64(e.Kind))
-}
+func (e attemptSent) record() sim.Record { return e.encode(TraceAttempt, e.Client, e.Server) }
 
 func (e attemptSent) appendText(w *World, b []byte) []byte {
-	b = w.appendName(b, e.Client)
-	b = w.appendRequest(b, e.Kind, e.Op, e.Attempt, e.Key)
+	b = e.request.appendText(w, w.appendName(b, e.Client))
 	b = append(b, " via balancer to "...)
 	return append(b, w.net.Name(e.Server)...)
-}
-
-func (e attemptSent) scope() (api.OpID, bool) { return e.Op, false }
-
-// label is the words for the request: "create o1.1/a1".
-func (e attemptSent) label() string {
-	return e.Kind.String() + " " + string(appendOpAttempt(nil, e.Op, e.Attempt))
 }
 
 func (e attemptSent) event(l *labeller) Event {
@@ -379,30 +418,22 @@ func (e concluded) event(l *labeller) Event {
 // handled: a server starts on a request that came From a client.
 type handled struct {
 	Server, From network.NodeID
-	Op           api.OpID
-	Attempt      int32
-	Key          int // the idempotency key: its index in the world's key table
-	Kind         api.Kind
+	request
 }
 
-func (e handled) record() sim.Record {
-	return rec(TraceHandle, e.Server, e.From, e.Op, e.Attempt, int64(e.Key), int64(e.Kind))
-}
+func (e handled) record() sim.Record { return e.encode(TraceHandle, e.Server, e.From) }
 
 func (e handled) appendText(w *World, b []byte) []byte {
-	b = w.appendName(b, e.Server)
-	b = append(b, "handles "...)
-	b = w.appendRequest(b, e.Kind, e.Op, e.Attempt, e.Key)
+	b = append(w.appendName(b, e.Server), "handles "...)
+	b = e.request.appendText(w, b)
 	b = append(b, " from "...)
 	return append(b, w.net.Name(e.From)...)
 }
 
-func (e handled) scope() (api.OpID, bool) { return e.Op, false }
-
 func (e handled) event(l *labeller) Event {
 	ev := l.on(EventHandle, e.Server, e.Op, e.Attempt)
 	ev.From, ev.To = l.w.net.Name(e.From), ev.Node
-	ev.Label = "handles " + e.Kind.String() + " " + string(appendOpAttempt(nil, e.Op, e.Attempt))
+	ev.Label = "handles " + e.label()
 	return ev
 }
 
@@ -740,12 +771,11 @@ const (
 
 // sqlRan: the database ran a statement a server sent, with its result.
 type sqlRan struct {
-	DB, Server network.NodeID
-	Call       network.MsgID
-	Text       strID
-	Result     sqlResult
-	Count      int64
-	Code       strID // the error's SQLSTATE, for sqlError
+	serviceCall
+	Text   strID
+	Result sqlResult
+	Count  int64
+	Code   strID // the error's SQLSTATE, for sqlError
 }
 
 func (e sqlRan) record() sim.Record {
@@ -753,7 +783,7 @@ func (e sqlRan) record() sim.Record {
 	if e.Result == sqlError {
 		count = int64(e.Code)
 	}
-	return callRec(TraceSQL, e.DB, e.Server, e.Call, int64(e.Text)|int64(e.Result)<<32|count<<36)
+	return e.encode(TraceSQL, int64(e.Text)|int64(e.Result)<<32|count<<36)
 }
 
 // appendResult words the result after an arrow: " => ok", " => ok 1", " =>
@@ -793,19 +823,13 @@ func (e sqlRan) appendResult(b []byte, strs []string, label bool) []byte {
 }
 
 func (e sqlRan) appendText(w *World, b []byte) []byte {
-	b = w.appendName(b, e.DB)
-	b = append(b, w.net.Ref(e.Call).String()...)
-	b = append(b, " on "...)
-	b = append(b, w.net.Name(e.Server)...)
-	b = append(b, ": "...)
+	b = e.appendHead(w, b, " on ")
 	b = append(b, w.strs[e.Text]...)
 	return e.appendResult(b, w.strs, false)
 }
 
-func (e sqlRan) scope() (api.OpID, bool) { return e.Call.Op(), false }
-
 func (e sqlRan) event(l *labeller) Event {
-	ev := l.callEvent(EventSQL, e.DB, e.Server, e.Call)
+	ev := e.start(l, EventSQL)
 	ev.Label = string(e.appendResult([]byte(sqlVerb(l.w.strs[e.Text])), l.w.strs, true))
 	return ev
 }
@@ -845,28 +869,25 @@ func sqlVerb(text string) string {
 
 // dbFaulted: a database fault hit a call from a server.
 type dbFaulted struct {
-	DB, Server network.NodeID
-	Call       network.MsgID
-	Fault      faults.Kind
+	serviceCall
+	Fault faults.Kind
 }
 
 func (e dbFaulted) record() sim.Record {
-	return callRec(TraceDBFault, e.DB, e.Server, e.Call, int64(e.Fault))
+	return e.encode(TraceDBFault, int64(e.Fault))
 }
 
 func (e dbFaulted) appendText(w *World, b []byte) []byte {
-	b = w.appendName(b, e.DB)
+	b = w.appendName(b, e.Service)
 	b = append(b, strings.ToUpper(e.Fault.String())...)
 	b = append(b, " on "...)
 	b = append(b, w.net.Ref(e.Call).String()...)
 	b = append(b, " from "...)
-	return append(b, w.net.Name(e.Server)...)
+	return append(b, w.net.Name(e.Caller)...)
 }
 
-func (e dbFaulted) scope() (api.OpID, bool) { return e.Call.Op(), false }
-
 func (e dbFaulted) event(l *labeller) Event {
-	ev := l.callEvent(EventDBFault, e.DB, e.Server, e.Call)
+	ev := e.start(l, EventDBFault)
 	ev.Label = e.Fault.String()
 	return ev
 }
@@ -882,15 +903,14 @@ const (
 
 // kvRan: the store ran a command on Key for a caller.
 type kvRan struct {
-	Store, Caller network.NodeID
-	Call          network.MsgID
-	Op            kvOp
-	Key           strID
-	Result        kvOutcome
+	serviceCall
+	Op     kvOp
+	Key    strID
+	Result kvOutcome
 }
 
 func (e kvRan) record() sim.Record {
-	return callRec(TraceKV, e.Store, e.Caller, e.Call, int64(e.Op)|int64(e.Key)<<8|int64(e.Result)<<40)
+	return e.encode(TraceKV, int64(e.Op)|int64(e.Key)<<8|int64(e.Result)<<40)
 }
 
 // words is "SET k => OK"; arrow joins the command to its result.
@@ -924,18 +944,11 @@ func (e kvRan) resultWord() string {
 }
 
 func (e kvRan) appendText(w *World, b []byte) []byte {
-	b = w.appendName(b, e.Store)
-	b = append(b, w.net.Ref(e.Call).String()...)
-	b = append(b, " from "...)
-	b = append(b, w.net.Name(e.Caller)...)
-	b = append(b, ": "...)
-	return e.words(b, w.strs, " => ")
+	return e.words(e.appendHead(w, b, " from "), w.strs, " => ")
 }
 
-func (e kvRan) scope() (api.OpID, bool) { return e.Call.Op(), false }
-
 func (e kvRan) event(l *labeller) Event {
-	ev := l.callEvent(EventKV, e.Store, e.Caller, e.Call)
+	ev := e.start(l, EventKV)
 	ev.Label = string(e.words(nil, l.w.strs, " → "))
 	return ev
 }
@@ -1008,16 +1021,15 @@ func (e gatewayFaulted) event(l *labeller) Event {
 // gatewayRan: the gateway received a call and answered it (or, for a
 // charge, started processing it: Kind 0).
 type gatewayRan struct {
-	Gateway, Caller network.NodeID
-	Call            network.MsgID
-	Op              gwOp
-	Kind            gateway.Kind // the outcome, or a lookup's status
-	Status          int          // the HTTP status answered
-	Charge          strID
+	serviceCall
+	Op     gwOp
+	Kind   gateway.Kind // the outcome, or a lookup's status
+	Status int          // the HTTP status answered
+	Charge strID
 }
 
 func (e gatewayRan) record() sim.Record {
-	return callRec(TraceGateway, e.Gateway, e.Caller, e.Call, int64(e.Op)|int64(e.Kind)<<4|int64(e.Status)<<8|int64(e.Charge)<<32)
+	return e.encode(TraceGateway, int64(e.Op)|int64(e.Kind)<<4|int64(e.Status)<<8|int64(e.Charge)<<32)
 }
 
 // words words the call and what became of it: "charge => succeeded ch_1
@@ -1055,18 +1067,11 @@ func (e gatewayRan) words(b []byte, strs []string, arrow string) []byte {
 }
 
 func (e gatewayRan) appendText(w *World, b []byte) []byte {
-	b = w.appendName(b, e.Gateway)
-	b = append(b, w.net.Ref(e.Call).String()...)
-	b = append(b, " from "...)
-	b = append(b, w.net.Name(e.Caller)...)
-	b = append(b, ": "...)
-	return e.words(b, w.strs, " => ")
+	return e.words(e.appendHead(w, b, " from "), w.strs, " => ")
 }
 
-func (e gatewayRan) scope() (api.OpID, bool) { return e.Call.Op(), false }
-
 func (e gatewayRan) event(l *labeller) Event {
-	ev := l.callEvent(EventGateway, e.Gateway, e.Caller, e.Call)
+	ev := e.start(l, EventGateway)
 	ev.Label = string(e.words(nil, l.w.strs, " → "))
 	return ev
 }

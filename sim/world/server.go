@@ -97,7 +97,7 @@ func (wk *worker) run(p *sim.Proc) {
 		m := wk.req
 		wk.req = nil
 		req := m.Payload.(*httpRequest)
-		w.add(handled{Server: s.id, From: m.Src, Op: m.Ref.Op, Attempt: m.Ref.Attempt, Key: req.keyID, Kind: req.Kind}.record())
+		w.add(handled{Server: s.id, From: m.Src, request: request{Op: m.Ref.Op, Attempt: m.Ref.Attempt, Key: req.keyID, Kind: req.Kind}}.record())
 		w.executions++
 		w.checkHeld()
 		p.Sleep(w.cfg.ServiceTime.Sample(w.ch, sim.StreamService))

@@ -111,7 +111,7 @@ func (n *kvNode) deliver(m *network.Msg) {
 	if r.err != nil {
 		result = kvFailed
 	}
-	w.add(kvRan{Store: n.id, Caller: m.Src, Call: w.net.ID(m), Op: c.op, Key: w.intern(c.key), Result: result}.record())
+	w.add(kvRan{serviceCall: w.callTo(n.id, m), Op: c.op, Key: w.intern(c.key), Result: result}.record())
 	w.net.Reply(m, &r)
 	w.net.Release(m) // the store answers at once and keeps nothing of m
 }
@@ -327,7 +327,7 @@ func (n *gatewayNode) deliver(m *network.Msg) {
 // the lookup's status), the HTTP status and the charge's id.
 func (n *gatewayNode) trace(m *network.Msg, op gwOp, kind gateway.Kind, status int, chargeID string) {
 	w := n.w
-	w.add(gatewayRan{Gateway: n.id, Caller: m.Src, Call: w.net.ID(m), Op: op, Kind: kind, Status: status, Charge: w.intern(chargeID)}.record())
+	w.add(gatewayRan{serviceCall: w.callTo(n.id, m), Op: op, Kind: kind, Status: status, Charge: w.intern(chargeID)}.record())
 }
 
 func (n *gatewayNode) answer(m *network.Msg, out gateway.Outcome) {

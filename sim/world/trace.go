@@ -85,15 +85,6 @@ func (w *World) renderLine(b []byte, at sim.Time, ev traceEvent) []byte {
 	return ev.appendText(w, b)
 }
 
-// appendRequest renders "create o3.7/a2 key=k-...".
-func (w *World) appendRequest(b []byte, kind api.Kind, op api.OpID, attempt int32, key int) []byte {
-	b = append(b, kind.String()...)
-	b = append(b, ' ')
-	b = appendOpAttempt(b, op, attempt)
-	b = append(b, " key="...)
-	return append(b, w.keys[key]...)
-}
-
 func appendOpAttempt(b []byte, op api.OpID, attempt int32) []byte {
 	b = append(b, op.String()...)
 	b = append(b, "/a"...)
