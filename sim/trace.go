@@ -1,9 +1,11 @@
 package sim
 
-// Record is one line of a run's trace in binary form: what happened (Kind, a
-// code the world defines), when, and up to six integer arguments the world's
-// renderer turns into text. Keeping records numeric makes the running hash
-// cost a few multiplies per event; the text exists only when asked for.
+// Record is one line of a run's trace in binary form: what happened (Kind),
+// when, and up to six integer arguments. Keeping records numeric makes the
+// running hash cost a few multiplies per event; the text exists only when
+// asked for. Nobody reads the arguments by position: the package that owns
+// a kind defines a typed event for it, with the one encoder to a Record and
+// the one decoder back.
 type Record struct {
 	At   Time
 	Kind uint16
@@ -11,6 +13,14 @@ type Record struct {
 	C, D int32
 	E, F int64
 }
+
+// Each package that adds records owns a range of kinds, so that a record's
+// kind alone says which package decodes it. The values are part of every
+// trace hash: never renumber them.
+const (
+	NetworkKinds uint16 = 1   // sim/network's kinds: from here up to WorldKinds
+	WorldKinds   uint16 = 100 // sim/world's kinds: from here up
+)
 
 // Trace hashes every record of a run and, if asked, keeps them to print.
 // Two runs with the same hash emitted the same records in the same order.

@@ -276,10 +276,10 @@ func (n *Network) Start() error {
 		idx := int32(len(n.parts) - 1)
 		n.k.At(p.From, sim.Func(func() {
 			n.log.Add(faults.Fault{Kind: faults.PartitionFault, At: p.From, Partition: p})
-			n.trace.Add(sim.Record{At: n.k.Now(), Kind: TracePartitionStart, A: idx})
+			n.add(PartitionRecord{Index: idx}.Record())
 		}))
 		n.k.At(p.To, sim.Func(func() {
-			n.trace.Add(sim.Record{At: n.k.Now(), Kind: TracePartitionEnd, A: idx})
+			n.add(PartitionRecord{Index: idx, Heals: true}.Record())
 		}))
 	}
 	return nil
@@ -363,55 +363,14 @@ func (n *Network) hits(kind faults.Kind, ref *faults.Ref, rate float64, stream s
 // Replaying reports whether random fault decisions are replaced by a list.
 func (n *Network) Replaying() bool { return n.replay != nil }
 
-func (n *Network) record(kind uint16, m *Msg, f int64) {
-	n.trace.Add(sim.Record{
-		At: n.k.Now(), Kind: kind, A: int32(m.Src), B: int32(m.Dst),
-		C: n.RefC(m.Ref), D: m.Ref.Attempt, E: n.RefE(m), F: f,
-	})
+// add puts r in the trace at the present moment.
+func (n *Network) add(r sim.Record) {
+	r.At = n.k.Now()
+	n.trace.Add(r)
 }
 
-// RefC and RefE pack a message's identity into a trace record: C the
-// operation (or the worker's name), E the direction, the copy flag, the
-// service and call number, and the caller.
-func (n *Network) RefC(r faults.Ref) int32 {
-	if r.Worker == "" {
-		return r.Op.Pack()
-	}
-	id, ok := n.workerN[r.Worker]
-	if !ok {
-		id = int32(len(n.workers))
-		n.workers = append(n.workers, r.Worker)
-		n.workerN[r.Worker] = id
-	}
-	return id
-}
-
-func (n *Network) RefE(m *Msg) int64 {
-	e := int64(m.Dir) | int64(m.Ref.Service)<<2 | int64(m.caller)<<8 | int64(m.Ref.Call)<<32
-	if m.Ref.Copy {
-		e |= 2
-	}
-	if m.Ref.Worker != "" {
-		e |= 1 << 5
-	}
-	return e
-}
-
-// UnpackRef is the inverse of refC and refE.
-func (n *Network) UnpackRef(c, d int32, e int64) faults.Ref {
-	r := faults.Ref{
-		Caller:  n.nodes[(e>>8)&0xffffff].name,
-		Attempt: d,
-		Copy:    e&2 != 0,
-		Service: api.Service((e >> 2) & 7),
-		Call:    int32(e >> 32),
-	}
-	if e&(1<<5) != 0 {
-		r.Worker = n.workers[c]
-	} else {
-		r.Op = api.UnpackOpID(c)
-	}
-	return r
+func (n *Network) record(fate uint16, m *Msg, delay sim.Duration) {
+	n.add(MsgRecord{Fate: fate, Src: m.Src, Dst: m.Dst, ID: n.ID(m), Delay: delay}.Record())
 }
 
 // link is Link without the copy when no rule names either end: the plan's
@@ -511,7 +470,7 @@ func (n *Network) send(m *Msg) {
 		return
 	}
 	delay := link.Delay.Sample(n.ch, latency)
-	n.record(TraceSend, m, int64(delay))
+	n.record(TraceSend, m, delay)
 	n.k.After(delay, m)
 	if m.Ref.Copy || service {
 		return // a copy is not copied again; a connection does not duplicate
@@ -530,7 +489,7 @@ func (n *Network) send(m *Msg) {
 		n.stats.Duplicated++
 		c := n.copyMsg(m)
 		c.Ref.Copy = true
-		n.record(TraceDuplicate, m, int64(delay+extra))
+		n.record(TraceDuplicate, m, delay+extra)
 		n.k.After(delay+extra, c)
 	}
 }

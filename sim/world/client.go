@@ -107,11 +107,11 @@ func (c *client) perform(p *sim.Proc, i int) {
 			// (done), or create again under its version.
 			rereading = false
 			if r.Resource != "" && !blind {
-				w.record(TraceResponse, c.id, srv, o.id, attempt, int64(r.Status), int64(Done))
+				w.add(responseRead{Client: c.id, Server: srv, Op: o.id, Attempt: attempt, Status: r.Status, Action: Done}.record())
 				c.conclude(out, BelievedDone, r)
 				return
 			}
-			w.record(TraceResponse, c.id, srv, o.id, attempt, int64(r.Status), int64(Retry))
+			w.add(responseRead{Client: c.id, Server: srv, Op: o.id, Attempt: attempt, Status: r.Status, Action: Retry}.record())
 			kind, ifMatch = api.Create, r.ETag
 			continue
 		}
@@ -149,7 +149,7 @@ func (c *client) pause(p *sim.Proc, out *Outcome, wait func() sim.Duration) bool
 		return false
 	}
 	d := wait()
-	w.record(TraceBackoff, c.id, 0, out.Op, 0, int64(d), 0)
+	w.add(backedOff{Client: c.id, Op: out.Op, Wait: d}.record())
 	p.Sleep(d)
 	return true
 }
@@ -164,7 +164,7 @@ func (c *client) read(r *api.Response, out *Outcome, srv network.NodeID, op api.
 	if r.RetryAfter > 0 && r.Status >= 400 && !cfg.IgnoreRetryAfter {
 		action, retryAfter = Retry, r.RetryAfter
 	}
-	c.w.record(TraceResponse, c.id, srv, op, attempt, int64(r.Status), int64(action))
+	c.w.add(responseRead{Client: c.id, Server: srv, Op: op, Attempt: attempt, Status: r.Status, Action: action}.record())
 	switch action {
 	case Done:
 		c.conclude(out, BelievedDone, r)
@@ -185,7 +185,7 @@ func (c *client) send(p *sim.Proc, i, n int, out *Outcome, req *httpRequest) (*a
 	c.attempts[i]++
 	attempt := c.attempts[i]
 	srv := w.balance()
-	w.record(TraceAttempt, c.id, srv.id, o.id, attempt, int64(req.keyID), int64(req.Kind))
+	w.add(attemptSent{Client: c.id, Server: srv.id, request: request{Op: o.id, Attempt: attempt, Key: req.keyID, Kind: req.Kind}}.record())
 	c.inflight = Attempt{Client: c.name, Op: o.id, Key: req.Key, N: n, Kind: req.Kind, Server: srv.name, Call: w.k.Now()}
 	c.waiting = true
 	out.Attempts++
@@ -197,7 +197,7 @@ func (c *client) send(p *sim.Proc, i, n int, out *Outcome, req *httpRequest) (*a
 	if got != network.Answered {
 		a.TimedOut = true
 		w.addAttempt(a)
-		w.record(TraceTimeout, c.id, srv.id, o.id, attempt, 0, 0)
+		w.add(timedOut{Client: c.id, Server: srv.id, Op: o.id, Attempt: attempt}.record())
 		return nil, srv.id
 	}
 	r := resp.(*api.Response)
@@ -282,7 +282,7 @@ func (c *client) conclude(out *Outcome, b Belief, r *api.Response) {
 	if r != nil {
 		out.Status, out.Resource = r.Status, r.Resource
 	}
-	c.w.record(TraceConclude, c.id, 0, out.Op, 0, int64(b), int64(out.Status))
+	c.w.add(concluded{Client: c.id, Op: out.Op, Belief: b, Status: out.Status}.record())
 }
 
 // crash kills the client mid-flight and restarts it after downtime, with the
@@ -302,13 +302,13 @@ func (c *client) crash(downtime sim.Duration) bool {
 		c.waiting = false
 	}
 	w.log.Add(faults.Fault{Kind: faults.ClientCrashFault, At: w.k.Now(), Crash: faults.Crash{Node: c.name, At: w.k.Now(), Downtime: downtime}})
-	w.record(TraceCrash, c.id, 0, api.OpID{}, 0, int64(downtime), 0)
+	w.add(crashed{Node: c.id, Downtime: downtime}.record())
 	w.k.After(downtime, sim.Func(func() {
 		c.resuming = w.outcomes[c.outcome[c.next]].Attempts > 0
 		if c.resuming && w.cfg.Client.KeyOnRestart == KeyRegenerate {
 			c.keys[c.next] = w.newKey()
 		}
-		w.record(TraceRestart, c.id, 0, c.ops[c.next].id, 0, int64(c.keys[c.next]), 0)
+		w.add(restarted{Node: c.id, Resumes: c.ops[c.next].id, Key: c.keys[c.next]}.record())
 		c.start()
 	}))
 	return true

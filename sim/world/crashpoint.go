@@ -62,7 +62,7 @@ func (c *crashPoints) reach(e *env, point string) {
 		}
 		if fire {
 			fired := faults.CrashPoint{Node: s.name, Point: point, Nth: n, Downtime: cp.Downtime}
-			w.record(TraceCrashPoint, s.id, 0, tagOp(e.tag), 0, int64(w.intern(point)), int64(n))
+			w.add(crashPoint{Server: s.id, Op: tagOp(e.tag), Point: w.intern(point), Nth: n}.record())
 			s.crashWith(cp.Downtime, faults.Fault{Kind: faults.CrashAtFault, At: w.k.Now(), Point: fired})
 			return
 		}

@@ -109,11 +109,7 @@ func (n *dbNode) traceCommitted() {
 	w := n.w
 	for _, row := range n.committedRows {
 		id, _ := strconv.ParseInt(row.ID, 10, 64)
-		kind := TraceLedgerRow
-		if row.Deleted {
-			kind = TraceLedgerDelete
-		}
-		w.record(kind, n.id, 0, row.Op, 0, int64(w.intern(row.Source)), id)
+		w.add(ledgerEffect{DB: n.id, Op: row.Op, Table: w.intern(row.Source), Row: id, Deleted: row.Deleted}.record())
 	}
 	n.committedRows = n.committedRows[:0]
 }
@@ -211,7 +207,7 @@ func (c *dbConn) run(p *sim.Proc) {
 		st := m.Payload.(*dbStmt)
 		if st.kind == stmtData && c.sess.InTransaction() {
 			if _, hit := w.net.Decide(faults.DBDropConnection, m.Ref, plan.DBDropConnectionRate, sim.StreamDBFaults); hit {
-				c.record(TraceDBFault, m, int64(faults.DBDropConnection))
+				c.fault(m, faults.DBDropConnection)
 				c.closed = true
 				c.rollback(p)
 				w.net.Reply(m, &dbReply{err: connectionLost("the connection dropped; the transaction was rolled back")})
@@ -233,7 +229,7 @@ func (c *dbConn) run(p *sim.Proc) {
 		c.n.traceCommitted()
 		if st.kind == stmtCommit && err == nil && !res.RolledBack {
 			if _, hit := w.net.Decide(faults.DBLostCommitAck, m.Ref, plan.DBLostCommitAckRate, sim.StreamDBFaults); hit {
-				c.record(TraceDBFault, m, int64(faults.DBLostCommitAck))
+				c.fault(m, faults.DBLostCommitAck)
 				c.closed = true
 				w.net.Reply(m, &dbReply{err: connectionLost("the connection was lost after COMMIT was sent")})
 				w.net.Release(m)
@@ -268,21 +264,26 @@ func (c *dbConn) close() {
 	}
 }
 
-func (c *dbConn) record(kind uint16, m *network.Msg, f int64) {
-	w := c.n.w
-	w.trace.Add(sim.Record{At: w.k.Now(), Kind: kind, A: int32(c.n.id), B: int32(c.owner.id),
-		C: w.net.RefC(m.Ref), D: m.Ref.Attempt, E: w.net.RefE(m), F: f})
+// call names a statement m sent on c, for its record.
+func (c *dbConn) call(m *network.Msg) serviceCall {
+	return serviceCall{Service: c.n.id, Caller: c.owner.id, Call: c.n.w.net.ID(m)}
 }
 
-// trace records a statement and its outcome: F packs the statement's text
-// id, the kind of result and a count (rows, rows affected, or the error's
-// code id).
+// fault records a database fault hitting the call m.
+func (c *dbConn) fault(m *network.Msg, kind faults.Kind) {
+	w := c.n.w
+	w.add(dbFaulted{serviceCall: c.call(m), Fault: kind}.record())
+}
+
+// trace records a statement and its outcome.
 func (c *dbConn) trace(m *network.Msg, st *dbStmt, res *db.Result, err error) {
 	w := c.n.w
-	var kind, count int64
+	var kind sqlResult
+	var count int64
+	var code strID
 	switch {
 	case err != nil:
-		kind, count = sqlError, int64(w.intern(api.SQLState(err)))
+		kind, code = sqlError, w.intern(api.SQLState(err))
 	case res.RolledBack:
 		kind = sqlRolledBack
 	case res.HasRows && len(res.Rows) == 1 && len(res.Rows[0]) == 1 && res.Rows[0][0].Kind == sql.IntKind && res.Rows[0][0].Int >= 0 && res.Rows[0][0].Int < 1<<27:
@@ -296,18 +297,8 @@ func (c *dbConn) trace(m *network.Msg, st *dbStmt, res *db.Result, err error) {
 	if st.kind == stmtReplica {
 		text = "[replica] " + text
 	}
-	c.record(TraceSQL, m, int64(w.intern(text))|kind<<32|count<<36)
+	w.add(sqlRan{serviceCall: c.call(m), Text: w.intern(text), Result: kind, Count: count, Code: code}.record())
 }
-
-// The kinds of statement result a TraceSQL record carries.
-const (
-	sqlOK int64 = iota
-	sqlRows
-	sqlAffected
-	sqlError
-	sqlRolledBack
-	sqlScalar
-)
 
 func connectionLost(msg string) error {
 	return &sql.Error{Code: sql.CodeConnectionFailure, Msg: msg}
@@ -342,7 +333,7 @@ func (pl *pool) acquire(e *env) *dbConn {
 		}
 		if !waited {
 			waited = true
-			w.record(TraceDBPoolWait, pl.s.id, 0, e.ref.Op, e.ref.Attempt, int64(pl.size), 0)
+			w.add(poolWait{Server: pl.s.id, Op: e.ref.Op, Attempt: e.ref.Attempt, Size: pl.size}.record())
 		}
 		pl.waiters.Wait(e.p)
 	}

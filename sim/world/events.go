@@ -2,12 +2,9 @@ package world
 
 import (
 	"strconv"
-	"strings"
 
-	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
-	"github.com/idemsim/idemsim/sim/gateway"
 	"github.com/idemsim/idemsim/sim/network"
 )
 
@@ -134,12 +131,14 @@ func (r *Result) Events(op *api.OpID) []Event {
 	var out []Event
 	var b []byte
 	for _, rec := range w.trace.Records() {
-		l.note(rec)
-		if !w.shown(rec, op) {
+		e := decode(rec)
+		l.note(e)
+		if !shown(e, op) {
 			continue
 		}
-		ev := l.event(rec)
-		b = w.appendText(b[:0], rec)
+		ev := e.event(&l)
+		ev.At = rec.At
+		b = e.appendText(w, b[:0])
 		ev.Text = string(b)
 		out = append(out, ev)
 	}
@@ -148,10 +147,12 @@ func (r *Result) Events(op *api.OpID) []Event {
 
 // attemptKey is one client's attempt at one operation.
 type attemptKey struct {
-	client, op, attempt int32
+	client  network.NodeID
+	op      api.OpID
+	attempt int32
 }
 
-// labeller turns records into events. A message record names its message
+// labeller turns typed events into events. A message names its message
 // only by reference, so it remembers what each attempt asked for and what
 // its server answered, to label the request and the response.
 type labeller struct {
@@ -160,239 +161,13 @@ type labeller struct {
 	answers  map[attemptKey]int    // the status answered
 }
 
-func (l *labeller) note(r sim.Record) {
-	switch r.Kind {
-	case TraceAttempt:
-		l.requests[attemptKey{r.A, r.C, r.D}] = api.Kind(r.F).String() + " " + string(appendOpAttempt(nil, api.UnpackOpID(r.C), r.D))
-	case TraceRespond:
-		l.answers[attemptKey{r.B, r.C, r.D}] = int(r.E)
-	case TraceUnavailable:
-		l.answers[attemptKey{r.B, r.C, r.D}] = api.StatusBadGateway
+func (l *labeller) note(e traceEvent) {
+	switch e := e.(type) {
+	case attemptSent:
+		l.requests[attemptKey{e.Client, e.Op, e.Attempt}] = e.label()
+	case answered:
+		l.answers[attemptKey{e.To, e.Op, e.Attempt}] = e.Status
+	case unavailable:
+		l.answers[attemptKey{e.To, e.Op, e.Attempt}] = api.StatusBadGateway
 	}
-}
-
-func (l *labeller) event(r sim.Record) Event {
-	w := l.w
-	name := func(id int32) string { return w.net.Name(network.NodeID(id)) }
-	ev := Event{At: r.At, Op: api.UnpackOpID(r.C), Attempt: r.D}
-	if r.Kind < 100 {
-		return l.message(ev, r)
-	}
-	ev.Node = name(r.A)
-	peer := name(r.B)
-	switch r.Kind {
-	case TraceAttempt:
-		ev.Kind, ev.From, ev.To = EventAttempt, ev.Node, peer
-		ev.Label = l.requests[attemptKey{r.A, r.C, r.D}]
-	case TraceResponse:
-		ev.Kind, ev.Status = EventResponse, int(r.E)
-		ev.Label = strconv.FormatInt(r.E, 10) + " → " + Action(r.F).String()
-	case TraceTimeout:
-		ev.Kind = EventTimeout
-		ev.Label = "timeout " + string(appendOpAttempt(nil, ev.Op, r.D))
-	case TraceBackoff:
-		ev.Kind, ev.Duration = EventBackoff, sim.Duration(r.E)
-		ev.Label = "waits " + ev.Duration.String()
-	case TraceConclude:
-		ev.Kind, ev.Status = EventConclude, int(r.F)
-		ev.Label = "concludes " + ev.Op.String() + ": " + Belief(r.E).String()
-		if r.F != 0 {
-			ev.Label += " (" + strconv.FormatInt(r.F, 10) + ")"
-		}
-	case TraceHandle:
-		ev.Kind, ev.From, ev.To = EventHandle, peer, ev.Node
-		ev.Label = "handles " + api.Kind(r.F).String() + " " + string(appendOpAttempt(nil, ev.Op, r.D))
-	case TraceRespond:
-		ev.Kind, ev.From, ev.To, ev.Status = EventAnswer, ev.Node, peer, int(r.E)
-		ev.Label = "answers " + strconv.FormatInt(r.E, 10)
-	case TraceUnavailable:
-		ev.Kind, ev.From, ev.To, ev.Status = EventUnavailable, ev.Node, peer, api.StatusBadGateway
-		ev.Label = "down: balancer answers 502"
-	case TraceLedgerRow, TraceLedgerDelete:
-		ev.Kind, ev.Source, ev.Row = EventLedgerRow, w.strs[r.E], strconv.FormatInt(r.F, 10)
-		ev.Label = ev.Source + " row " + ev.Row + " for " + ev.Op.String()
-		if r.Kind == TraceLedgerDelete {
-			ev.Kind = EventLedgerDelete
-			ev.Label = ev.Source + " row " + ev.Row + " deleted for " + ev.Op.String()
-		}
-	case TraceCharge:
-		ev.Kind, ev.Source, ev.Row = EventCharge, SourceGateway, w.strs[r.E]
-		ev.Label = "charge " + ev.Row + " for " + ev.Op.String()
-	case TraceRefund:
-		ev.Kind, ev.Source, ev.Row = EventRefund, SourceGateway, w.strs[r.E]
-		ev.Label = "refund " + ev.Row + " of " + ev.Op.String()
-	case TraceCrash:
-		ev.Kind, ev.Duration = EventCrash, sim.Duration(r.E)
-		ev.Label = "CRASH, down " + ev.Duration.String()
-	case TraceRestart:
-		ev.Kind, ev.Label = EventRestart, "restarts"
-		if r.C != 0 {
-			ev.Label += ", resumes " + ev.Op.String()
-		}
-	case TraceCrashPoint:
-		ev.Kind = EventCrashPoint
-		ev.Label = "crash point " + w.strs[r.E]
-	case TracePause:
-		ev.Kind, ev.Duration = EventPause, sim.Duration(r.E)
-		ev.Label = "PAUSE for " + ev.Duration.String()
-	case TraceThaw:
-		ev.Kind, ev.Label = EventThaw, "runs again"
-	case TraceSQL:
-		l.call(&ev, r, EventSQL, peer)
-		ev.Label = sqlLabel(w.strs[r.F&0xffffffff], r.F, w.strs)
-	case TraceDBFault:
-		l.call(&ev, r, EventDBFault, peer)
-		ev.Label = faults.Kind(r.F).String()
-	case TraceDBPoolWait:
-		ev.Kind = EventPoolWait
-		ev.Label = "waits for a connection"
-	case TraceKV:
-		l.call(&ev, r, EventKV, peer)
-		op := kvOp(r.F & 0xff)
-		ev.Label = kvOpNames[op] + " " + w.strs[(r.F>>8)&0xffffffff] + " → " + kvResult(op, r.F>>40)
-	case TraceFailover:
-		ev.Kind, ev.Duration = EventFailover, sim.Duration(r.F)
-		ev.Label = "FAILS OVER: " + strconv.FormatInt(r.E, 10) + " writes lost"
-	case TraceGatewayFault:
-		ev.Kind, ev.From, ev.To = EventGatewayFault, ev.Node, peer
-		ev.Label = faults.Kind(r.E).String()
-	case TraceGateway:
-		l.call(&ev, r, EventGateway, peer)
-		call := appendGatewayCall(nil, gwOp(r.F&15), gateway.Kind((r.F>>4)&15), (r.F>>8)&0x3ff, w.strs[r.F>>32])
-		ev.Label = strings.Replace(string(call), " => ", " → ", 1)
-	case TraceQueue:
-		ev.Kind = EventQueue
-		id := w.strs[r.E]
-		switch qOp(r.F) {
-		case qSend:
-			ev.From, ev.To, ev.Label = peer, ev.Node, "send "+id
-		case qReceive:
-			ev.From, ev.To, ev.Label = ev.Node, peer, "deliver "+id
-		case qAck:
-			ev.From, ev.To, ev.Label = peer, ev.Node, "delete "+id
-		}
-	default:
-		ev.Label = "record kind " + strconv.Itoa(int(r.Kind))
-	}
-	return ev
-}
-
-// call fills in a service command: the server that sent it, the service
-// that ran it, and the operation its caller serves (none for a worker).
-func (l *labeller) call(ev *Event, r sim.Record, kind EventKind, caller string) {
-	ref := l.w.net.UnpackRef(r.C, r.D, r.E)
-	ev.Kind, ev.From, ev.To, ev.Op = kind, caller, ev.Node, ref.Op
-}
-
-// message fills in a network record: which message, between which nodes,
-// and what it carries.
-func (l *labeller) message(ev Event, r sim.Record) Event {
-	w := l.w
-	switch r.Kind {
-	case network.TracePartitionStart, network.TracePartitionEnd:
-		ev.Kind, ev.Op, ev.Attempt = EventPartition, api.OpID{}, 0
-		if r.Kind == network.TracePartitionEnd {
-			ev.Kind = EventHeal
-		}
-		b, _ := w.net.Render(nil, r)
-		ev.Label = string(b)
-		return ev
-	}
-	ev.Kind = messageKinds[r.Kind]
-	ref := w.net.UnpackRef(r.C, r.D, r.E)
-	ev.Node = w.net.Name(network.NodeID(r.A))
-	ev.From, ev.To = ev.Node, w.net.Name(network.NodeID(r.B))
-	ev.Op, ev.Attempt = ref.Op, ref.Attempt
-	ev.Response = network.Dir(r.E&1) == network.Response
-	switch r.Kind {
-	case network.TraceSend, network.TraceDuplicate:
-		ev.Duration = sim.Duration(r.F)
-	}
-	if r.Kind == network.TraceDuplicate {
-		ref.Copy = true
-	}
-	dir := " request"
-	if ev.Response {
-		dir = " response"
-	}
-	ev.Message = ref.String() + dir
-	switch {
-	case ref.Service != api.NoService:
-		ev.Label = ref.Service.String() + strconv.Itoa(int(ref.Call)) + dir
-	case ev.Response:
-		key := attemptKey{r.B, r.C, r.D}
-		if status, ok := l.answers[key]; ok {
-			ev.Label = strconv.Itoa(status)
-		} else {
-			ev.Label = "response " + string(appendOpAttempt(nil, ref.Op, ref.Attempt))
-		}
-	default:
-		if req, ok := l.requests[attemptKey{r.A, r.C, r.D}]; ok {
-			ev.Label = req
-		} else {
-			ev.Label = "request " + string(appendOpAttempt(nil, ref.Op, ref.Attempt))
-		}
-	}
-	if ref.Copy {
-		ev.Label += " (copy)"
-	}
-	return ev
-}
-
-// messageKinds are the event kinds of the network's message records.
-var messageKinds = [network.TraceLastKind]EventKind{
-	network.TraceSend: EventSent, network.TraceDeliver: EventDelivered, network.TraceDrop: EventDropped,
-	network.TraceDuplicate: EventDuplicated, network.TraceReset: EventReset, network.TraceCut: EventCut,
-	network.TraceLate: EventLate, network.TraceBroken: EventBroken,
-}
-
-// sqlLabel shortens a statement to its verb and table, and its result to a
-// few words: "insert payments → 1 row (7)", "select keys → 0 rows".
-func sqlLabel(text string, f int64, strs []string) string {
-	words := strings.Fields(strings.ToLower(text))
-	verb := ""
-	if len(words) > 0 {
-		verb = words[0]
-	}
-	after := func(w string) string {
-		for i := 0; i+1 < len(words); i++ {
-			if words[i] == w {
-				return strings.TrimRight(words[i+1], "(,;")
-			}
-		}
-		return ""
-	}
-	var table string
-	switch verb {
-	case "insert", "delete", "select":
-		if verb == "insert" {
-			table = after("into")
-		} else {
-			table = after("from")
-		}
-	case "update":
-		if len(words) > 1 {
-			table = words[1]
-		}
-	}
-	s := verb
-	if table != "" {
-		s += " " + table
-	}
-	count := f >> 36
-	switch (f >> 32) & 15 {
-	case sqlOK:
-		return s
-	case sqlRows:
-		return s + " → " + strconv.FormatInt(count, 10) + " rows"
-	case sqlAffected:
-		return s + " → " + strconv.FormatInt(count, 10)
-	case sqlError:
-		return s + " → error " + strs[count]
-	case sqlRolledBack:
-		return s + " → rolled back"
-	case sqlScalar:
-		return s + " → 1 row (" + strconv.FormatInt(count, 10) + ")"
-	}
-	return s
 }

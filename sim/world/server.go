@@ -68,7 +68,7 @@ func (s *server) deliver(m *network.Msg) {
 	w := s.w
 	if !s.up {
 		// The balancer cannot reach the backend and answers for it.
-		w.record(TraceUnavailable, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, 0, 0)
+		w.add(unavailable{Server: s.id, To: m.Src, Op: m.Ref.Op, Attempt: m.Ref.Attempt}.record())
 		w.net.Reply(m, s.box(api.Response{Status: api.StatusBadGateway}))
 		w.net.Release(m)
 		return
@@ -97,7 +97,7 @@ func (wk *worker) run(p *sim.Proc) {
 		m := wk.req
 		wk.req = nil
 		req := m.Payload.(*httpRequest)
-		w.record(TraceHandle, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(req.keyID), int64(req.Kind))
+		w.add(handled{Server: s.id, From: m.Src, request: request{Op: m.Ref.Op, Attempt: m.Ref.Attempt, Key: req.keyID, Kind: req.Kind}}.record())
 		w.executions++
 		w.checkHeld()
 		p.Sleep(w.cfg.ServiceTime.Sample(w.ch, sim.StreamService))
@@ -105,7 +105,7 @@ func (wk *worker) run(p *sim.Proc) {
 		*e.calls = callCounts{}
 		resp := s.handle(e, req.Request)
 		e.finish()
-		w.record(TraceRespond, s.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(resp.Status), int64(w.intern(resp.Resource)))
+		w.add(answered{Server: s.id, To: m.Src, Op: m.Ref.Op, Attempt: m.Ref.Attempt, Status: resp.Status, Resource: w.intern(resp.Resource)}.record())
 		w.net.Reply(m, s.box(resp))
 		w.net.Release(m) // the worker reads nothing of m from here on
 		s.idle = append(s.idle, wk)
@@ -177,10 +177,10 @@ func (s *server) crashWith(downtime sim.Duration, f faults.Fault) bool {
 	s.workers, s.idle, s.bg = nil, nil, nil
 	s.pool.closeAll()
 	w.log.Add(f)
-	w.record(TraceCrash, s.id, 0, api.OpID{}, 0, int64(downtime), 0)
+	w.add(crashed{Node: s.id, Downtime: downtime}.record())
 	w.k.After(downtime, sim.Func(func() {
 		s.boot()
-		w.record(TraceRestart, s.id, 0, api.OpID{}, 0, 0, 0)
+		w.add(restarted{Node: s.id}.record())
 	}))
 	if self != nil {
 		w.k.Kill(self)

@@ -104,15 +104,14 @@ func (n *kvNode) deliver(m *network.Msg) {
 	case errors.Is(r.err, kv.ErrOverflow):
 		r.err = api.ErrOverflow
 	}
-	result := int64(0)
+	result := kvNo
 	if r.ok || c.op == kvDel && r.n > 0 {
-		result = 1
+		result = kvYes
 	}
 	if r.err != nil {
-		result = -1
+		result = kvFailed
 	}
-	w.trace.Add(sim.Record{At: w.k.Now(), Kind: TraceKV, A: int32(n.id), B: int32(m.Src), C: w.net.RefC(m.Ref), D: m.Ref.Attempt, E: w.net.RefE(m),
-		F: int64(c.op) | int64(w.intern(c.key))<<8 | (result+1)<<40})
+	w.add(kvRan{serviceCall: w.callTo(n.id, m), Op: c.op, Key: w.intern(c.key), Result: result}.record())
 	w.net.Reply(m, &r)
 	w.net.Release(m) // the store answers at once and keeps nothing of m
 }
@@ -127,10 +126,10 @@ func (n *kvNode) restart(downtime sim.Duration) {
 	n.up = false
 	n.store.Restart()
 	w.log.Add(faults.Fault{Kind: faults.CrashFault, At: w.k.Now(), Crash: faults.Crash{Node: "kv", At: w.k.Now(), Downtime: downtime}})
-	w.record(TraceCrash, n.id, 0, api.OpID{}, 0, int64(downtime), 0)
+	w.add(crashed{Node: n.id, Downtime: downtime}.record())
 	w.k.After(downtime, sim.Func(func() {
 		n.up = true
-		w.record(TraceRestart, n.id, 0, api.OpID{}, 0, 0, 0)
+		w.add(restarted{Node: n.id}.record())
 	}))
 }
 
@@ -140,7 +139,7 @@ func (n *kvNode) failover() {
 	w := n.w
 	lost := n.store.Failover(n.clock.read(w.k.Now()))
 	w.log.Add(faults.Fault{Kind: faults.FailoverFault, At: w.k.Now(), Crash: faults.Crash{Node: "kv", At: w.k.Now()}})
-	w.record(TraceFailover, n.id, 0, api.OpID{}, 0, int64(lost), int64(w.cfg.Services.KV.ReplicaLag))
+	w.add(failedOver{Store: n.id, Lost: int64(lost), Lag: w.cfg.Services.KV.ReplicaLag}.record())
 }
 
 // envKV is the KV capability of an env.
@@ -286,14 +285,14 @@ func (n *gatewayNode) deliver(m *network.Msg) {
 		n.trace(m, c.op, 0, 0, ticket.ChargeID())
 		w.k.After(w.cfg.Services.GatewayTime.Sample(w.ch, sim.StreamGateway), sim.Func(func() {
 			out := n.g.Complete(n.clock.read(w.k.Now()), ticket)
-			w.record(TraceCharge, n.id, 0, tagOp(c.tag), 0, int64(w.intern(out.Charge.ID)), out.Charge.AmountCents)
+			w.add(money{Gateway: n.id, Op: tagOp(c.tag), Charge: w.intern(out.Charge.ID), Cents: out.Charge.AmountCents}.record())
 			plan := &w.cfg.Faults
 			if _, hit := w.net.Decide(faults.GatewayTimeout, m.Ref, plan.GatewayTimeoutRate, sim.StreamGatewayFaults); hit {
-				w.record(TraceGatewayFault, n.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(faults.GatewayTimeout), 0)
+				w.add(gatewayFaulted{Gateway: n.id, To: m.Src, Op: m.Ref.Op, Attempt: m.Ref.Attempt, Fault: faults.GatewayTimeout}.record())
 				return // the caller waits for its timeout; the money moved
 			}
 			if _, hit := w.net.Decide(faults.Gateway500, m.Ref, plan.Gateway500Rate, sim.StreamGatewayFaults); hit {
-				w.record(TraceGatewayFault, n.id, m.Src, m.Ref.Op, m.Ref.Attempt, int64(faults.Gateway500), 0)
+				w.add(gatewayFaulted{Gateway: n.id, To: m.Src, Op: m.Ref.Op, Attempt: m.Ref.Attempt, Fault: faults.Gateway500}.record())
 				w.net.Reply(m, &gwReply{result: api.ChargeResult{Status: api.StatusInternalServerError, Outcome: "error"}})
 				return
 			}
@@ -318,19 +317,17 @@ func (n *gatewayNode) deliver(m *network.Msg) {
 		err := n.g.Refund(now, c.id)
 		if err == nil {
 			ch, _ := n.g.LookupByID(now, c.id)
-			w.record(TraceRefund, n.id, 0, tagOp(ch.Tag), 0, int64(w.intern(c.id)), ch.AmountCents)
+			w.add(money{Gateway: n.id, Op: tagOp(ch.Tag), Charge: w.intern(c.id), Cents: ch.AmountCents, Refund: true}.record())
 		}
 		w.net.Reply(m, &gwReply{err: err})
 	}
 }
 
-// trace records a request as the gateway received it: F packs the
-// operation, the outcome (or the lookup's status), the HTTP status and the
-// charge's id.
+// trace records a request as the gateway received it, and the outcome (or
+// the lookup's status), the HTTP status and the charge's id.
 func (n *gatewayNode) trace(m *network.Msg, op gwOp, kind gateway.Kind, status int, chargeID string) {
 	w := n.w
-	w.trace.Add(sim.Record{At: w.k.Now(), Kind: TraceGateway, A: int32(n.id), B: int32(m.Src), C: w.net.RefC(m.Ref), D: m.Ref.Attempt, E: w.net.RefE(m),
-		F: int64(op) | int64(kind)<<4 | int64(status)<<8 | int64(w.intern(chargeID))<<32})
+	w.add(gatewayRan{serviceCall: w.callTo(n.id, m), Op: op, Kind: kind, Status: status, Charge: w.intern(chargeID)}.record())
 }
 
 func (n *gatewayNode) answer(m *network.Msg, out gateway.Outcome) {
@@ -459,7 +456,7 @@ func (n *queueNode) deliver(m *network.Msg) {
 	switch c.op {
 	case qSend:
 		id := n.q.Send(now, c.body, c.tag)
-		w.record(TraceQueue, n.id, m.Src, tagOp(c.tag), 0, int64(w.intern(id)), int64(qSend))
+		w.add(queued{Queue: n.id, Peer: m.Src, Op: tagOp(c.tag), Message: w.intern(id), Action: qSend}.record())
 		w.net.Reply(m, &qReply{id: id})
 		n.serve()
 	case qReceive:
@@ -482,7 +479,7 @@ func (n *queueNode) deliver(m *network.Msg) {
 		n.schedule()
 	case qAck:
 		_, err := n.q.Ack(now, c.receipt)
-		w.record(TraceQueue, n.id, m.Src, api.OpID{}, 0, int64(w.intern(c.receipt)), int64(qAck))
+		w.add(queued{Queue: n.id, Peer: m.Src, Message: w.intern(c.receipt), Action: qAck}.record())
 		w.net.Reply(m, &qReply{err: err})
 	case qChangeVisibility:
 		err := n.q.ChangeVisibility(now, c.receipt, c.wait)
@@ -493,7 +490,7 @@ func (n *queueNode) deliver(m *network.Msg) {
 
 func (n *queueNode) deliverMsg(m *network.Msg, msg queue.Message) {
 	w := n.w
-	w.record(TraceQueue, n.id, m.Src, tagOp(msg.Tag), 0, int64(w.intern(msg.Receipt)), int64(qReceive))
+	w.add(queued{Queue: n.id, Peer: m.Src, Op: tagOp(msg.Tag), Message: w.intern(msg.Receipt), Action: qReceive}.record())
 	w.net.Reply(m, &qReply{msg: msg, ok: true})
 }
 

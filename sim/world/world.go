@@ -32,7 +32,7 @@ type World struct {
 	clients  []*client
 	keys     []string // key table: trace records carry key ids
 	strs     []string // interned texts (statements, error codes) for trace records
-	strIDs   map[string]int32
+	strIDs   map[string]strID
 	ledger   ledger
 	history  []Attempt
 	outcomes []Outcome // allocated once: clients hold pointers into it across parks
@@ -114,7 +114,7 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 	}
 	settings, _ := cfg.Settings() // Validate checked them
 	w := &World{settings: settings, cfg: cfg, k: sim.New(chooser), ch: chooser, trace: sim.NewTrace(cfg.KeepTrace),
-		strIDs: make(map[string]int32), workerCalls: make(map[string]*callCounts)}
+		strIDs: make(map[string]strID), workerCalls: make(map[string]*callCounts)}
 	w.k.SetMaxEvents(cfg.EventLimit())
 	defer w.k.Close()
 	defer func() {
@@ -341,8 +341,8 @@ func (w *World) schedulePauses() {
 			}
 			g.Pause(w.k.Now().Add(pa.Downtime))
 			w.log.Add(faults.Fault{Kind: faults.PauseFault, At: w.k.Now(), Crash: pa})
-			w.record(TracePause, id, 0, api.OpID{}, 0, int64(pa.Downtime), 0)
-			w.k.After(pa.Downtime, sim.Func(func() { w.record(TraceThaw, id, 0, api.OpID{}, 0, 0, 0) }))
+			w.add(paused{Node: id, For: pa.Downtime}.record())
+			w.k.After(pa.Downtime, sim.Func(func() { w.add(thawed{Node: id}.record()) }))
 		}))
 	}
 }
@@ -461,18 +461,20 @@ func (w *World) newKeyIn(text *strings.Builder) int {
 }
 
 // intern gives a text a number that trace records can carry.
-func (w *World) intern(s string) int32 {
+func (w *World) intern(s string) strID {
 	id, ok := w.strIDs[s]
 	if !ok {
-		id = int32(len(w.strs))
+		id = strID(len(w.strs))
 		w.strs = append(w.strs, s)
 		w.strIDs[s] = id
 	}
 	return id
 }
 
-func (w *World) record(kind uint16, a, b network.NodeID, o api.OpID, attempt int32, e, f int64) {
-	w.trace.Add(sim.Record{At: w.k.Now(), Kind: kind, A: int32(a), B: int32(b), C: o.Pack(), D: attempt, E: e, F: f})
+// add puts r, a typed event's record, in the trace at the present moment.
+func (w *World) add(r sim.Record) {
+	r.At = w.k.Now()
+	w.trace.Add(r)
 }
 
 // endInFlight adds to the history the attempts still waiting for an answer
