@@ -851,12 +851,37 @@ func (x *exec) insert() (*Result, *sql.Error) {
 			out = append(out, v)
 		}
 	}
-	if pl.ret != nil {
-		res := returning(pl.ret, out)
-		res.Tag, res.Affected = "INSERT", len(out)
-		return res, nil
+	return x.written("INSERT", out)
+}
+
+// written is the result of an INSERT, UPDATE or DELETE that wrote out: its
+// tag and count, and its RETURNING rows if it has a RETURNING list.
+func (x *exec) written(tag string, out []*version) (*Result, *sql.Error) {
+	pr := x.pl.ret
+	var res *Result
+	switch {
+	case pr == nil:
+		return &Result{Tag: tag, Affected: len(out)}, nil
+	case pr.exprs == nil && tag == "INSERT":
+		res = returning(pr, out)
+	case pr.exprs == nil:
+		res = project(pr, out)
+	default:
+		res = &Result{HasRows: true, Cols: pr.names, Rows: make([][]sql.Value, len(out)), Tags: make([]int64, len(out))}
+		vals := make([]sql.Value, len(out)*len(pr.exprs))
+		for i, v := range out {
+			row := vals[i*len(pr.exprs) : (i+1)*len(pr.exprs) : (i+1)*len(pr.exprs)]
+			for j, e := range pr.exprs {
+				var err *sql.Error
+				if row[j], err = x.eval(e, v.vals, nil); err != nil {
+					return nil, err
+				}
+			}
+			res.Rows[i], res.Tags[i] = row, v.tag
+		}
 	}
-	return &Result{Tag: "INSERT", Affected: len(out)}, nil
+	res.Tag, res.Affected = tag, len(out)
+	return res, nil
 }
 
 // returning builds an insert's RETURNING rows as project does, but in the
@@ -1167,12 +1192,7 @@ func (x *exec) update() (*Result, *sql.Error) {
 		}
 		written = append(written, nv)
 	}
-	if x.pl.ret != nil {
-		res := project(x.pl.ret, written)
-		res.Tag, res.Affected = "UPDATE", len(written)
-		return res, nil
-	}
-	return &Result{Tag: "UPDATE", Affected: len(written)}, nil
+	return x.written("UPDATE", written)
 }
 
 func (x *exec) delete() (*Result, *sql.Error) {
@@ -1199,12 +1219,7 @@ func (x *exec) delete() (*Result, *sql.Error) {
 			x.tx.deleted = append(x.tx.deleted, deletion{v, x.tx.session.tag})
 		}
 	}
-	if x.pl.ret != nil {
-		res := project(x.pl.ret, deleted)
-		res.Tag, res.Affected = "DELETE", len(deleted)
-		return res, nil
-	}
-	return &Result{Tag: "DELETE", Affected: len(deleted)}, nil
+	return x.written("DELETE", deleted)
 }
 
 // check enforces NOT NULL and the range of 32-bit int columns on a row about
