@@ -519,3 +519,53 @@ func TestStandbyLags(t *testing.T) {
 		}
 	})
 }
+
+// Goal: a RETURNING list of an INSERT, UPDATE or DELETE yields *, T.*
+// (T the table or the INSERT's alias), expressions and aliases, with
+// PostgreSQL's output names (a column's own, the alias, or "?column?"),
+// and refuses what PostgreSQL refuses there: a name the alias hides and
+// excluded (42P01), an untyped parameter (42P18); an overflow in it fails
+// the statement (22003) as soon as the row is written, before the next row
+// (whose duplicate key would be 23505). Method: table of statements on one session, each
+// with the columns and rows or the SQLSTATE it must give.
+func TestReturningLists(t *testing.T) {
+	const rerun = "go test ./sim/db -run TestReturningLists"
+	i, txt := sql.IntValue, sql.TextValue
+	world(t, db.DefaultConfig(), func(k *sim.Kernel, d *db.DB, p *sim.Proc) {
+		s := d.Connect()
+		query(t, p, s, "create table jobs (id int primary key, name text, runs int)")
+		for _, tc := range []struct {
+			q    string
+			args []sql.Value
+			cols []string
+			rows [][]sql.Value
+			code string
+		}{
+			{q: "insert into jobs as j values (1, 'a', 1) returning j.*, id + 1 as next, 'x', runs r",
+				cols: []string{"id", "name", "runs", "next", "?column?", "r"}, rows: [][]sql.Value{{i(1), txt("a"), i(1), i(2), txt("x"), i(1)}}},
+			{q: "insert into jobs as j values (1, 'a', 1) on conflict (id) do update set runs = j.runs + excluded.runs where j.runs < $1 returning jobs.id",
+				args: []sql.Value{i(5)}, code: sql.CodeUndefinedTable},
+			{q: "insert into jobs as j values (1, 'a', 1) on conflict (id) do update set runs = j.runs + excluded.runs where j.runs < $1 returning runs + $1",
+				args: []sql.Value{i(5)}, cols: []string{"?column?"}, rows: [][]sql.Value{{i(7)}}},
+			{q: "insert into jobs values (1, 'a', 1) on conflict (id) do update set runs = 0 returning excluded.runs", code: sql.CodeUndefinedTable},
+			{q: "insert into jobs values (2, 'b', 1) returning $1", args: []sql.Value{i(1)}, code: "42P18"},
+			{q: "insert into jobs values (3, 'c', 2147483647) returning runs + 1", code: sql.CodeNumericOutOfRange},
+			{q: "insert into jobs values (3, 'c', 2147483647), (3, 'c', 1) returning runs + 1", code: sql.CodeNumericOutOfRange},
+			{q: "delete from jobs where id = 9 returning 2147483647 + 1", code: sql.CodeNumericOutOfRange},
+			{q: "update jobs set runs = runs + 1 where id = 1 returning *, jobs.name = 'a' as same",
+				cols: []string{"id", "name", "runs", "same"}, rows: [][]sql.Value{{i(1), txt("a"), i(3), sql.BoolValue(true)}}},
+			{q: "delete from jobs where id = 1 returning id, name", cols: []string{"id", "name"}, rows: [][]sql.Value{{i(1), txt("a")}}},
+		} {
+			res, err := s.Exec(p, tc.q, tc.args...)
+			if tc.code != "" {
+				assert.Equal(t, tc.code, code(err), "%s: %v; %s", tc.q, err, rerun)
+				continue
+			}
+			if !assert.NoError(t, err, "%s; %s", tc.q, rerun) {
+				continue
+			}
+			assert.Equal(t, tc.cols, res.Cols, "%s; %s", tc.q, rerun)
+			assert.Equal(t, tc.rows, res.Rows, "%s; %s", tc.q, rerun)
+		}
+	})
+}

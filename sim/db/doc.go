@@ -10,12 +10,19 @@
 //
 // Tables hold integers, text, booleans, timestamps and intervals, with
 // sequences, defaults and composite keys; statements filter with full
-// expressions, upsert with ON CONFLICT, return rows from any write, sort,
-// limit, and lock rows in PostgreSQL's four strengths with NOWAIT and SKIP
-// LOCKED. now() reads the server's clock (Config.Clock), virtual time 0
+// expressions, upsert with ON CONFLICT (on columns or ON CONSTRAINT, with
+// DO UPDATE ... WHERE over the row, under the INSERT's alias or the
+// table's name, and EXCLUDED), return rows and expressions from any write,
+// sort, limit, and lock rows in PostgreSQL's four strengths with NOWAIT and
+// SKIP LOCKED. A DO UPDATE whose WHERE fails leaves the row locked, as
+// PostgreSQL locks it before testing the condition. now() reads the server's clock (Config.Clock), virtual time 0
 // being 2026-01-01 00:00:00+00 (Timestamp).
 //
 // The statements are a strict subset of PostgreSQL's (package sql), and the
 // scenario scripts under testdata/scripts are checked against what
-// PostgreSQL 15 really printed for them.
+// PostgreSQL 15 really printed for them. Where PostgreSQL's own result is a
+// race, the simulation picks one of its outcomes: inserts waiting for a
+// unique key whose holder aborts are woken in the order they began to wait,
+// and the first woken takes the key, while on PostgreSQL any of them may
+// (testdata/scripts/races/README.md).
 package db

@@ -24,6 +24,9 @@ type exec struct {
 	setAtScan bool
 	// rangeLeaves are the leaves a range scan reads (rangeKeys).
 	rangeLeaves []int32
+	// retRows are the RETURNING expressions' rows computed so far
+	// (returnRow).
+	retRows [][]sql.Value
 }
 
 func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Result, *sql.Error) {
@@ -849,14 +852,54 @@ func (x *exec) insert() (*Result, *sql.Error) {
 		}
 		if v != nil {
 			out = append(out, v)
+			if err := x.returnRow(v); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if pl.ret != nil {
-		res := returning(pl.ret, out)
-		res.Tag, res.Affected = "INSERT", len(out)
-		return res, nil
+	return x.written("INSERT", out)
+}
+
+// returnRow computes the RETURNING expressions of a row just written, as
+// PostgreSQL does row by row: an error there (an overflow) fails the
+// statement before it writes the next row. A RETURNING of plain columns
+// cannot fail and is built at the end, by written.
+func (x *exec) returnRow(v *version) *sql.Error {
+	pr := x.pl.ret
+	if pr == nil || pr.exprs == nil {
+		return nil
 	}
-	return &Result{Tag: "INSERT", Affected: len(out)}, nil
+	row := make([]sql.Value, len(pr.exprs))
+	for j, e := range pr.exprs {
+		var err *sql.Error
+		if row[j], err = x.eval(e, v.vals, nil); err != nil {
+			return err
+		}
+	}
+	x.retRows = append(x.retRows, row)
+	return nil
+}
+
+// written is the result of an INSERT, UPDATE or DELETE that wrote out: its
+// tag and count, and its RETURNING rows if it has a RETURNING list.
+func (x *exec) written(tag string, out []*version) (*Result, *sql.Error) {
+	pr := x.pl.ret
+	var res *Result
+	switch {
+	case pr == nil:
+		return &Result{Tag: tag, Affected: len(out)}, nil
+	case pr.exprs == nil && tag == "INSERT":
+		res = returning(pr, out)
+	case pr.exprs == nil:
+		res = project(pr, out)
+	default:
+		res = &Result{HasRows: true, Cols: pr.names, Rows: x.retRows, Tags: make([]int64, len(out))}
+		for i, v := range out {
+			res.Tags[i] = v.tag
+		}
+	}
+	res.Tag, res.Affected = tag, len(out)
+	return res, nil
 }
 
 // returning builds an insert's RETURNING rows as project does, but in the
@@ -1166,13 +1209,11 @@ func (x *exec) update() (*Result, *sql.Error) {
 			return nil, err
 		}
 		written = append(written, nv)
+		if err := x.returnRow(nv); err != nil {
+			return nil, err
+		}
 	}
-	if x.pl.ret != nil {
-		res := project(x.pl.ret, written)
-		res.Tag, res.Affected = "UPDATE", len(written)
-		return res, nil
-	}
-	return &Result{Tag: "UPDATE", Affected: len(written)}, nil
+	return x.written("UPDATE", written)
 }
 
 func (x *exec) delete() (*Result, *sql.Error) {
@@ -1195,16 +1236,14 @@ func (x *exec) delete() (*Result, *sql.Error) {
 		x.tx.superseded = append(x.tx.superseded, v)
 		x.tx.wrote = true
 		deleted = append(deleted, v)
+		if err := x.returnRow(v); err != nil {
+			return nil, err
+		}
 		if x.db.cfg.OnDeleteCommitted != nil {
 			x.tx.deleted = append(x.tx.deleted, deletion{v, x.tx.session.tag})
 		}
 	}
-	if x.pl.ret != nil {
-		res := project(x.pl.ret, deleted)
-		res.Tag, res.Affected = "DELETE", len(deleted)
-		return res, nil
-	}
-	return &Result{Tag: "DELETE", Affected: len(deleted)}, nil
+	return x.written("DELETE", deleted)
 }
 
 // check enforces NOT NULL and the range of 32-bit int columns on a row about

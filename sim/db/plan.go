@@ -72,6 +72,9 @@ type projection struct {
 	count bool
 	cols  []int    // the columns returned, in order
 	names []string // their names (shared: callers must not modify Result.Cols)
+	// exprs, when not nil, are a RETURNING list's values, computed for each
+	// row returned (cols is then unused).
+	exprs []*cexpr
 }
 
 type setExpr struct {
@@ -132,9 +135,45 @@ type cexpr struct {
 
 // scope is where an expression is compiled: which columns it may name.
 type scope struct {
-	t        *table
+	t *table
+	// alias is the name an INSERT's AS gives the table, "" when none: a
+	// qualifier must then be the alias, and the table's name is refused.
+	alias    string
 	noCols   bool // VALUES: no column may be named
-	excluded bool // ON CONFLICT DO UPDATE: excluded.c, and t.c; a bare c is ambiguous
+	excluded bool // ON CONFLICT DO UPDATE's SET and WHERE: excluded.c, and t.c; a bare c is ambiguous
+	// upsert is set for a RETURNING of an INSERT with DO UPDATE, whose
+	// excluded exists but cannot be named there.
+	upsert bool
+}
+
+// target is the name by which qualifiers refer to the scope's table.
+func (sc *scope) target() string {
+	if sc.alias != "" {
+		return sc.alias
+	}
+	return sc.t.name
+}
+
+// qualifier checks the q of a reference q.c, with PostgreSQL's errors: it
+// reports whether q names ON CONFLICT's proposed row (excluded).
+func (sc *scope) qualifier(q string) (bool, *sql.Error) {
+	name := sc.target()
+	invalid := func() *sql.Error {
+		return &sql.Error{Code: sql.CodeUndefinedTable, Msg: "invalid reference to FROM-clause entry for table \"" + q + "\""}
+	}
+	switch {
+	case sc.excluded && q == "excluded" && name == "excluded":
+		return false, &sql.Error{Code: sql.CodeAmbiguousAlias, Msg: "table reference \"excluded\" is ambiguous"}
+	case sc.excluded && q == "excluded":
+		return true, nil
+	case q == name && !sc.noCols:
+		return false, nil
+	case q == name, q == sc.t.name, sc.upsert && q == "excluded":
+		// The table is in the statement, but not visible here: in VALUES,
+		// under the name its alias hides, or excluded in RETURNING.
+		return false, invalid()
+	}
+	return false, &sql.Error{Code: sql.CodeUndefinedTable, Msg: "missing FROM-clause entry for table \"" + q + "\""}
 }
 
 func typeName(t sql.Type) string {
@@ -246,23 +285,29 @@ func (sc *scope) compile(e *sql.Expr) (*cexpr, *sql.Error) {
 	return n, nil
 }
 
-// column resolves a column reference.
+// column resolves a column reference: its qualifier first, then its name,
+// as PostgreSQL does.
 func (sc *scope) column(e *sql.Expr) (*cexpr, *sql.Error) {
 	t := sc.t
+	excl := false
+	if e.Table != "" {
+		var err *sql.Error
+		if excl, err = sc.qualifier(e.Table); err != nil {
+			return nil, err
+		}
+	}
 	c := t.colIndex(e.Col)
 	switch {
 	case sc.noCols:
 		return nil, undefinedColumn(e.Col)
 	case e.Table == "" && sc.excluded && c >= 0:
 		return nil, &sql.Error{Code: sql.CodeAmbiguousColumn, Msg: "column reference \"" + e.Col + "\" is ambiguous"}
-	case e.Table != "" && e.Table != t.name && !(sc.excluded && e.Table == "excluded"):
-		return nil, &sql.Error{Code: sql.CodeUndefinedTable, Msg: "missing FROM-clause entry for table \"" + e.Table + "\""}
 	case c < 0 && e.Table != "":
 		return nil, &sql.Error{Code: sql.CodeUndefinedColumn, Msg: "column " + e.Table + "." + e.Col + " does not exist"}
 	case c < 0:
 		return nil, undefinedColumn(e.Col)
 	}
-	return &cexpr{op: sql.OpColumn, col: c, typ: t.cols[c].typ, excl: e.Table == "excluded" && sc.excluded}, nil
+	return &cexpr{op: sql.OpColumn, col: c, typ: t.cols[c].typ, excl: excl}, nil
 }
 
 // resolve gives an operand of unknown type the type t, as PostgreSQL
@@ -554,8 +599,8 @@ func (sc *scope) value(e *sql.Expr, t *table, c int) (*cexpr, *sql.Error) {
 // analyzed — an error of analysis (a literal of the wrong type) comes
 // before one of folding (an overflow) wherever each stands, as in
 // PostgreSQL — and in the order PostgreSQL's planner folds them: the
-// assignments (SET, VALUES), WHERE, LIMIT, then ON CONFLICT's SET and
-// WHERE.
+// assignments (SET, VALUES), RETURNING, WHERE, LIMIT, then ON CONFLICT's
+// SET and WHERE.
 func (pl *plan) foldAll(where *cexpr) (*cexpr, *sql.Error) {
 	var err *sql.Error
 	each := func(n **cexpr) {
@@ -571,6 +616,11 @@ func (pl *plan) foldAll(where *cexpr) (*cexpr, *sql.Error) {
 	if !pl.doUpdate {
 		for i := range pl.sets {
 			each(&pl.sets[i].e)
+		}
+	}
+	if pl.ret != nil {
+		for i := range pl.ret.exprs {
+			each(&pl.ret.exprs[i])
 		}
 	}
 	each(&where)
@@ -1235,15 +1285,63 @@ func (pl *plan) generatedAlways(st *sql.Insert) *sql.Error {
 	return nil
 }
 
-func compileReturning(t *table, r *sql.Projection, pl *plan) *sql.Error {
+// compileReturning compiles a RETURNING list in the scope of the
+// statement's table: bare columns and * as SELECT's, a list with
+// qualifiers, expressions or aliases as expressions.
+func compileReturning(sc *scope, r *sql.Projection, pl *plan) *sql.Error {
 	if r == nil {
 		return nil
 	}
-	pr, err := t.projection(r)
-	if err != nil {
-		return err
+	if r.Items == nil {
+		pr, err := sc.t.projection(r)
+		if err != nil {
+			return err
+		}
+		pl.ret = &pr
+		return nil
 	}
-	pl.ret = &pr
+	t := sc.t
+	pr := &projection{}
+	for i := range r.Items {
+		it := &r.Items[i]
+		if it.Star {
+			if it.Table != "" {
+				if _, err := sc.qualifier(it.Table); err != nil {
+					return err
+				}
+			}
+			for c := range t.cols {
+				pr.exprs = append(pr.exprs, &cexpr{op: sql.OpColumn, col: c, typ: t.cols[c].typ})
+				pr.names = append(pr.names, t.cols[c].name)
+			}
+			continue
+		}
+		n, err := sc.compile(&it.Expr)
+		if err != nil {
+			return err
+		}
+		if n.typ == 0 {
+			if n.op == sql.OpParam {
+				return &sql.Error{Code: "42P18", Msg: "could not determine data type of parameter $" + strconv.Itoa(n.param+1)}
+			}
+			// An unknown literal is returned as text, as PostgreSQL
+			// resolves an output column of unknown type.
+			if err := resolve(n, sql.Text, false); err != nil {
+				return err
+			}
+		}
+		name := it.Name
+		switch {
+		case name != "":
+		case it.Expr.Op == sql.OpColumn:
+			name = it.Expr.Col
+		default:
+			name = "?column?"
+		}
+		pr.exprs = append(pr.exprs, n)
+		pr.names = append(pr.names, name)
+	}
+	pl.ret = pr
 	return nil
 }
 
@@ -1255,7 +1353,7 @@ func compileUpdate(t *table, st *sql.Update) (*plan, *sql.Error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := compileReturning(t, st.Returning, pl); err != nil {
+	if err := compileReturning(sc, st.Returning, pl); err != nil {
 		return nil, err
 	}
 	if err := compileSets(t, sc, st.Set, pl); err != nil {
@@ -1278,7 +1376,7 @@ func compileDelete(t *table, st *sql.Delete) (*plan, *sql.Error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := compileReturning(t, st.Returning, pl); err != nil {
+	if err := compileReturning(sc, st.Returning, pl); err != nil {
 		return nil, err
 	}
 	if where, err = pl.foldAll(where); err != nil {
@@ -1306,7 +1404,7 @@ func compileInsert(t *table, st *sql.Insert) (*plan, *sql.Error) {
 			pl.target = append(pl.target, c)
 		}
 	}
-	values := &scope{t: t, noCols: true}
+	values := &scope{t: t, alias: st.Alias, noCols: true}
 	for _, r := range st.Rows {
 		row := make([]*cexpr, len(r))
 		for i := range r {
@@ -1324,9 +1422,19 @@ func compileInsert(t *table, st *sql.Insert) (*plan, *sql.Error) {
 	}
 	if oc := st.OnConflict; oc != nil {
 		pl.onConfl = true
-		if oc.Target == nil {
+		switch {
+		case oc.Constraint != "":
+			for _, ix := range t.indexes {
+				if ix.name == oc.Constraint {
+					pl.arbiters = append(pl.arbiters, ix)
+				}
+			}
+			if pl.arbiters == nil {
+				return nil, &sql.Error{Code: sql.CodeUndefinedObject, Msg: "constraint \"" + oc.Constraint + "\" for table \"" + t.name + "\" does not exist"}
+			}
+		case oc.Target == nil:
 			pl.arbiters = t.indexes
-		} else {
+		default:
 			want := make([]int, len(oc.Target))
 			for i, name := range oc.Target {
 				if want[i] = t.colIndex(name); want[i] < 0 {
@@ -1344,7 +1452,7 @@ func compileInsert(t *table, st *sql.Insert) (*plan, *sql.Error) {
 		}
 		if oc.Update {
 			pl.doUpdate = true
-			sc := &scope{t: t, excluded: true}
+			sc := &scope{t: t, alias: st.Alias, excluded: true}
 			if err := compileSets(t, sc, oc.Set, pl); err != nil {
 				return nil, err
 			}
@@ -1354,7 +1462,8 @@ func compileInsert(t *table, st *sql.Insert) (*plan, *sql.Error) {
 			}
 		}
 	}
-	if err := compileReturning(t, st.Returning, pl); err != nil {
+	ret := &scope{t: t, alias: st.Alias, upsert: pl.doUpdate}
+	if err := compileReturning(ret, st.Returning, pl); err != nil {
 		return nil, err
 	}
 	if err := pl.generatedAlways(st); err != nil {

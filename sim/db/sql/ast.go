@@ -217,31 +217,50 @@ type DropTable struct {
 	IfExists bool
 }
 
-// Insert is `insert into T [(cols)] values (...), (...) [on conflict ...]
-// [returning * | cols]`. A DEFAULT in VALUES is Expr{Op: OpDefault}.
+// Insert is `insert into T [as A] [(cols)] values (...), (...) [on conflict
+// ...] [returning ...]`. A DEFAULT in VALUES is Expr{Op: OpDefault}.
 type Insert struct {
-	Table      string
+	Table string
+	// Alias is the name AS gives the target table; "" when there is none.
+	// It hides the table's own name from qualifiers, as in PostgreSQL.
+	Alias      string
 	Cols       []string // nil: all columns in table order
 	Rows       [][]Expr
 	OnConflict *OnConflict // nil without ON CONFLICT
 	Returning  *Projection
 }
 
-// OnConflict is `on conflict [(c, ...)] do nothing` or `on conflict (c, ...)
-// do update set c = e, ... [where E]`.
+// OnConflict is `on conflict [(c, ...) | on constraint name] do nothing` or
+// `on conflict {(c, ...) | on constraint name} do update set c = e, ...
+// [where E]`.
 type OnConflict struct {
-	Target []string // the conflict target's columns; nil: any unique index (DO NOTHING only)
-	Update bool     // DO UPDATE; false for DO NOTHING
-	Set    []SetClause
-	Where  *Expr // DO UPDATE ... WHERE; nil when there is none
+	Target []string // the conflict target's columns; nil: Constraint, or any unique index (DO NOTHING only)
+	// Constraint is the constraint ON CONSTRAINT names; "" when there is none.
+	Constraint string
+	Update     bool // DO UPDATE; false for DO NOTHING
+	Set        []SetClause
+	Where      *Expr // DO UPDATE ... WHERE; nil when there is none
 }
 
-// Projection is what a SELECT or RETURNING yields: all columns, count(*), or
-// the named columns.
+// Projection is what a SELECT or RETURNING yields: all columns, count(*),
+// the named columns, or, for a RETURNING list that is more than * or bare
+// column names, its Items.
 type Projection struct {
 	Star  bool
 	Count bool // count(*)
 	Cols  []string
+	Items []OutputItem
+}
+
+// OutputItem is one entry of a RETURNING list: * or T.* (Star, with Table
+// the qualifier or ""), or an expression with the name its output column
+// takes (Name: the AS alias, or "" for the column's own name or
+// PostgreSQL's "?column?").
+type OutputItem struct {
+	Star  bool
+	Table string
+	Expr  Expr
+	Name  string
 }
 
 // LockStrength is the strength of a SELECT's row-locking clause.
@@ -353,6 +372,8 @@ const (
 	CodeNotNullViolation         = "23502"
 	CodeInFailedTransaction      = "25P02"
 	CodeUndefinedTable           = "42P01" // also a qualifier that names no table of the statement
+	CodeAmbiguousAlias           = "42P09" // a qualifier that names two tables of the statement
+	CodeUndefinedObject          = "42704" // ON CONFLICT ON CONSTRAINT naming no constraint
 	CodeUndefinedColumn          = "42703"
 	CodeAmbiguousColumn          = "42702"
 	CodeDuplicateTable           = "42P07"

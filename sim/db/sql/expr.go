@@ -476,6 +476,7 @@ func Params(s Stmt) int {
 			}
 			n = highestParam(oc.Where, n)
 		}
+		n = returningParams(s.Returning, n)
 	case *Select:
 		n = highestParam(s.Where, n)
 		n = highestParam(s.Limit, n)
@@ -484,8 +485,21 @@ func Params(s Stmt) int {
 			n = highestParam(&s.Set[i].Value, n)
 		}
 		n = highestParam(s.Where, n)
+		n = returningParams(s.Returning, n)
 	case *Delete:
 		n = highestParam(s.Where, n)
+		n = returningParams(s.Returning, n)
+	}
+	return n
+}
+
+// returningParams is the larger of n and the highest $n in a RETURNING list.
+func returningParams(r *Projection, n int) int {
+	if r == nil {
+		return n
+	}
+	for i := range r.Items {
+		n = highestParam(&r.Items[i].Expr, n)
 	}
 	return n
 }

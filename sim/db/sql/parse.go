@@ -32,26 +32,29 @@ const notSupported = " is not supported by idemsim's SQL subset"
 //	        | serial | serial4 | bigserial | serial8
 //	    D: a literal or now()
 //	drop table [if exists] T
-//	insert into T [(c, ...)] values (E | default, ...), ...
-//	    [on conflict [(c, ...)] do nothing
-//	     | on conflict (c, ...) do update set c = E, ... [where E]]
-//	    [returning * | c, ...]
+//	insert into T [as A] [(c, ...)] values (E | default, ...), ...
+//	    [on conflict [(c, ...) | on constraint name] do nothing
+//	     | on conflict {(c, ...) | on constraint name}
+//	       do update set c = E, ... [where E]]
+//	    [returning R]
 //	select * | count(*) | c, ... from T [where E]
 //	    [order by c [asc | desc] [nulls first | last], ...]
 //	    [limit E | all] [for update | for no key update | for share
 //	    | for key share [nowait | skip locked]]   (these two in either order)
-//	update T set c = E, ... [where E] [returning * | c, ...]
-//	delete from T [where E] [returning * | c, ...]
+//	update T set c = E, ... [where E] [returning R]
+//	delete from T [where E] [returning R]
 //	begin [transaction | work] [isolation level L]
 //	start transaction [isolation level L]
 //	set transaction isolation level L
 //	commit | end [transaction | work]
 //	rollback | abort [transaction | work]
 //	    L: read uncommitted | read committed | repeatable read | serializable
+//	    R: an output list of *, T.* and E [[as] name], comma-separated
 //	E: an expression of
 //	    literals: 42, -5, 'text', true, false, null, timestamptz '...',
 //	        timestamp with time zone '...', interval '...', boolean '...'
-//	    $n, c, T.c, excluded.c (in ON CONFLICT DO UPDATE), now(),
+//	    $n, c, T.c (T the table, or the alias A that replaces its name),
+//	        excluded.c (in ON CONFLICT DO UPDATE's SET and WHERE), now(),
 //	        current_timestamp, (E)
 //	    - E, E + E, E - E, E % E
 //	    E = E, E <> E, E != E, E < E, E <= E, E > E, E >= E,

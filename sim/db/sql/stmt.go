@@ -308,8 +308,10 @@ func (p *parser) insert() Stmt {
 	p.next()
 	p.expectKw("into")
 	s := &Insert{Table: p.tableName()}
-	if p.isKw("as") {
-		p.unsupported("a table alias")
+	// PostgreSQL's grammar takes an INSERT's alias only after AS: "insert
+	// into t k" is a syntax error at k, which the VALUES check below gives.
+	if p.acceptKw("as") {
+		s.Alias = p.name("an alias")
 	}
 	if p.acceptOp("(") {
 		if p.isKwIn("select", "with", "values") {
@@ -369,8 +371,7 @@ func (p *parser) insert() Stmt {
 		more = `"returning"`
 	}
 	if p.acceptKw("returning") {
-		r := p.projection()
-		s.Returning = &r
+		s.Returning = p.returning()
 		more = ""
 	}
 	p.end(more)
@@ -390,7 +391,7 @@ func (p *parser) insert() Stmt {
 		}
 	}
 	if oc := s.OnConflict; oc != nil && oc.Update {
-		if oc.Target == nil {
+		if oc.Target == nil && oc.Constraint == "" {
 			p.fail(CodeSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
 		}
 		if d, ok := duplicate(len(oc.Set), func(i int) string { return oc.Set[i].Col }); ok {
@@ -424,8 +425,9 @@ func (p *parser) onConflict() *OnConflict {
 		if p.isKw("where") {
 			p.unsupported("a conflict target with WHERE")
 		}
-	} else if p.isKw("on") {
-		p.unsupported("ON CONFLICT ON CONSTRAINT")
+	} else if p.acceptKw("on") {
+		p.expectKw("constraint")
+		oc.Constraint = p.name("a constraint name")
 	}
 	p.expectKw("do")
 	if p.acceptKw("nothing") {
@@ -511,6 +513,72 @@ func (p *parser) projection() Projection {
 			return Projection{Cols: cols}
 		}
 	}
+}
+
+// returning reads the list after RETURNING: *, T.*, and expressions, each
+// with an optional [as] name. A list of only * or only bare column names
+// is returned as Star or Cols, as SELECT's; anything else as Items.
+// count(*) is read as in SELECT, so that it fails with 42803 as in
+// PostgreSQL.
+func (p *parser) returning() *Projection {
+	if p.isKw("count") && p.peekOp("(") {
+		r := p.projection()
+		return &r
+	}
+	var items []OutputItem
+	for {
+		items = append(items, p.outputItem())
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	if len(items) == 1 && items[0].Star && items[0].Table == "" {
+		return &Projection{Star: true}
+	}
+	cols := make([]string, 0, len(items))
+	for _, it := range items {
+		if it.Star || it.Name != "" || it.Expr.Op != OpColumn || it.Expr.Table != "" {
+			return &Projection{Items: items}
+		}
+		cols = append(cols, it.Expr.Col)
+	}
+	return &Projection{Cols: cols}
+}
+
+// outputItem reads one entry of a RETURNING list.
+func (p *parser) outputItem() OutputItem {
+	if p.acceptOp("*") {
+		return OutputItem{Star: true}
+	}
+	if p.tok.kind == tokIdent && p.peekOp(".") {
+		// T.* or an expression that starts with T.c: look two tokens on.
+		save := *p
+		t := p.name("a table name")
+		p.next()
+		if p.acceptOp("*") {
+			return OutputItem{Star: true, Table: t}
+		}
+		*p = save
+	}
+	it := OutputItem{Expr: p.expr()}
+	switch {
+	case p.acceptKw("as"):
+		it.Name = p.label()
+	case p.isName():
+		it.Name = p.label()
+	}
+	return it
+}
+
+// label reads an output column's name after AS, where PostgreSQL takes any
+// word, keywords included.
+func (p *parser) label() string {
+	if p.tok.kind != tokIdent {
+		p.syntaxError("a column label")
+	}
+	n := p.tok.text
+	p.next()
+	return n
 }
 
 func (p *parser) selectStmt() Stmt {
@@ -737,8 +805,7 @@ func (p *parser) whereReturning(expected string) (*Expr, *Projection) {
 	}
 	var ret *Projection
 	if p.acceptKw("returning") {
-		r := p.projection()
-		ret = &r
+		ret = p.returning()
 		expected = ""
 	}
 	p.end(expected)
