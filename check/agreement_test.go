@@ -21,12 +21,16 @@ import (
 )
 
 // agreementSeeds is how many worlds each strategy meets:
-// IDEMSIM_AGREEMENT_SEEDS (make verify sets it higher), else 300.
+// IDEMSIM_AGREEMENT_SEEDS (make verify sets it higher), else 300, or 40
+// with -short (the edit loop's).
 func agreementSeeds(t *testing.T) uint64 {
 	if s := os.Getenv("IDEMSIM_AGREEMENT_SEEDS"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		require.NoError(t, err, "IDEMSIM_AGREEMENT_SEEDS=%q", s)
 		return n
+	}
+	if testing.Short() {
+		return 40
 	}
 	return 300
 }

@@ -71,8 +71,9 @@ var correctAt = map[string][]string{
 var stuckIsCaught = map[string]bool{"async-202-dual-write": true}
 
 // chaosSeeds is how many fault mixes each (strategy, level) meets:
-// IDEMSIM_CHAOS_SEEDS (make verify sets 20000), else 2000, or 200 with
-// -short (the edit loop's: too few to require a wrong strategy caught).
+// IDEMSIM_CHAOS_SEEDS (make verify sets 20000), else 2000, or 30 with
+// -short (the edit loop's: a smoke test of every strategy at every level,
+// too few to require a wrong strategy caught).
 func chaosSeeds(t *testing.T) uint64 {
 	if s := os.Getenv("IDEMSIM_CHAOS_SEEDS"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
@@ -80,7 +81,7 @@ func chaosSeeds(t *testing.T) uint64 {
 		return n
 	}
 	if testing.Short() {
-		return 200
+		return 30
 	}
 	return 2000
 }
