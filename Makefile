@@ -50,13 +50,16 @@ test: lint
 bench:
 	$(GO) test -run '^$$' -bench . -cpu 1 -count 5 ./sim ./experiments ./check ./sim/db ./sim/db/sql ./sim/kv ./sim/gateway ./sim/queue
 
-# Longer checks than make test allows (run by CI after make test): the
-# strategy soak over 20,000 fault mixes per strategy and level, the audit
-# and porcupine agreeing over 10,000 worlds per strategy, determinism over
-# 2000 seeds, and the race detector over the world (sweeps run worlds in
-# parallel, so no strategy may share state between runs; the soak's short
-# run covers every strategy).
+# Longer checks than make test allows (run by CI after make test): every
+# committed result rerun, cell by cell, against results/ (every experiment
+# over its committed seeds, as make experiments runs them: a minute or two
+# on two idle cores), the strategy soak over 20,000 fault mixes per
+# strategy and level, the audit and porcupine agreeing over 10,000 worlds
+# per strategy, determinism over 2000 seeds, and the race detector over the
+# world (sweeps run worlds in parallel, so no strategy may share state
+# between runs; the soak's short run covers every strategy).
 verify:
+	IDEMSIM_FRESH_RESULTS=1 $(GO) test -count=1 -timeout 60m -run 'TestEveryCommittedCellIsFresh' ./experiments/catalog
 	IDEMSIM_CHAOS_SEEDS=20000 $(GO) test -count=1 -timeout 60m -run 'TestStrategiesUnderChaos|TestReplayStrategiesLoseWhen409IsDone' ./models
 	IDEMSIM_AGREEMENT_SEEDS=10000 $(GO) test -count=1 -timeout 60m -run 'TestAuditAndPorcupineAgree' ./check
 	IDEMSIM_DETERMINISM_SEEDS=2000 $(GO) test -count=1 -run 'SameSeed' ./sim/world

@@ -48,3 +48,36 @@ func BenchmarkLinearize(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLinearizeOnly sets what the check alone costs, apart from the
+// simulation (whose time swamps it, and on a loaded machine varies more
+// than it does): ten worlds of the standard workload per strategy are
+// simulated once, then each iteration audits nothing and linearizes all
+// ten. Run it with -benchmem: allocations are the figure that the checker's
+// reuse of memory is about.
+func BenchmarkLinearizeOnly(b *testing.B) {
+	for _, name := range []string{"naive", "unique-409", "stripe-replay", "client-id", "async-202", "etag-412"} {
+		b.Run(name, func(b *testing.B) {
+			s, err := models.Lookup(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var runs []*world.Result
+			for seed := uint64(1); seed <= 10; seed++ {
+				res, err := world.Run(experiments.Standard(s, seed))
+				if err != nil {
+					b.Fatal(err)
+				}
+				runs = append(runs, res)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				for _, res := range runs {
+					if _, err := check.Linearize(res, 0); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}

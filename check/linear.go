@@ -2,6 +2,7 @@ package check
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -94,9 +95,15 @@ func (p *Partition) Visualize(w io.Writer) error {
 
 // Linearization is porcupine's check of one run.
 type Linearization struct {
-	Contract   api.Contract
-	Timeout    time.Duration // per porcupine call
-	Partitions []Partition   // by first operation
+	Contract api.Contract
+	// Each porcupine call is bounded by Timeout, or by Steps of its model
+	// when Steps is set (LinearizeWithin).
+	Timeout time.Duration
+	Steps   int
+	// MostSteps is the most steps one porcupine call took, under a step
+	// budget: how close the run came to it.
+	MostSteps  int
+	Partitions []Partition // by first operation
 	Counts     map[Verdict]int
 	Breaches   map[Breach]int // illegal partitions by breach
 }
@@ -147,7 +154,33 @@ const DefaultTimeout = time.Second
 // checks again without the rules on the order of answers and on the
 // resources they name, to say which part of the contract is broken.
 func Linearize(res *world.Result, timeout time.Duration) (Linearization, error) {
-	return linearize(res, timeout, shortcuts{fold: true, witness: true})
+	return linearize(res, limit{timeout: timeout}, shortcuts{fold: true, witness: true})
+}
+
+// LinearizeWithin is Linearize with each porcupine call bounded by a
+// budget of steps of the specification's model (DefaultSteps if 0) instead
+// of the wall clock: a search that needs more is unknown. Every verdict,
+// unknown included, then depends on the run alone, never on the machine's
+// speed or load, which is what a test that bounds the unknown needs.
+func LinearizeWithin(res *world.Result, steps int) (Linearization, error) {
+	if steps <= 0 {
+		steps = DefaultSteps
+	}
+	return linearize(res, limit{steps: steps}, shortcuts{fold: true, witness: true})
+}
+
+// DefaultSteps is LinearizeWithin's budget per porcupine call: fifty times
+// the most a search took in the agreement test's worlds (about 2,000 steps
+// over 1,500 worlds per strategy; `go test ./check -run
+// TestAuditAndPorcupineAgree -v` logs it), and a fraction of a second of
+// search on a pathological partition (TestStepBudget's endless one), less
+// than DefaultTimeout allows.
+const DefaultSteps = 100_000
+
+// limit bounds each porcupine call: by steps if set, else by the timeout.
+type limit struct {
+	timeout time.Duration
+	steps   int
 }
 
 // shortcuts says which of Linearize's shortcuts to take: without fold,
@@ -157,17 +190,17 @@ func Linearize(res *world.Result, timeout time.Duration) (Linearization, error) 
 // The tests check that neither changes a verdict or a breach.
 type shortcuts struct{ fold, witness bool }
 
-// linearize is Linearize, with or without its shortcuts.
-func linearize(res *world.Result, timeout time.Duration, how shortcuts) (Linearization, error) {
+// linearize is Linearize, with or without its shortcuts, under a limit.
+func linearize(res *world.Result, lim limit, how shortcuts) (Linearization, error) {
 	contract := res.Config.Strategy.Contract
 	if !known(contract) {
 		return Linearization{}, fmt.Errorf("check: no specification for contract %q (known: %v)", contract, api.Contracts())
 	}
-	if timeout <= 0 {
-		timeout = DefaultTimeout
+	if lim.steps <= 0 && lim.timeout <= 0 {
+		lim.timeout = DefaultTimeout
 	}
-	lin := Linearization{Contract: contract, Timeout: timeout, Counts: make(map[Verdict]int), Breaches: make(map[Breach]int)}
-	c := &checker{res: res, contract: contract, timeout: timeout, how: how, effects: effectsByOp(res.Ledger)}
+	lin := Linearization{Contract: contract, Timeout: lim.timeout, Steps: lim.steps, Counts: make(map[Verdict]int), Breaches: make(map[Breach]int)}
+	c := &checker{res: res, contract: contract, timeout: lim.timeout, steps: lim.steps, how: how, effects: effectsByOp(res.Ledger)}
 	c.concluded, c.copied = perAttempt(res)
 	groups := partition(res)
 	lin.Partitions = make([]Partition, 0, len(groups))
@@ -179,6 +212,7 @@ func linearize(res *world.Result, timeout time.Duration, how shortcuts) (Lineari
 		}
 		lin.Partitions = append(lin.Partitions, p)
 	}
+	lin.MostSteps = c.most
 	return lin, nil
 }
 
@@ -410,10 +444,51 @@ type checker struct {
 	concluded []reading // by attempt
 	copied    []bool    // by attempt
 
-	events  []event
-	clients []string
-	finals  []int
-	slab    slab
+	steps int // porcupine's budget of model steps per call; 0: the timeout bounds it
+	most  int // the most steps one call took, under the budget
+
+	// Reused from partition to partition.
+	events       []event
+	clients      []string
+	finals       []int
+	states, next []state
+	starts       []start
+}
+
+// start is the initial states of partitions of one shape.
+type start struct {
+	ops, keys int
+	states    []state
+}
+
+// initial is sp.initial(), for a partition whose final counts are
+// possible, kept per shape (its numbers of operations and keys): the
+// initial state depends on nothing else then, and a step never writes the
+// state it is given, so partitions of one shape can share it. A run's
+// partitions come in a few shapes, most of them one operation under one
+// key, and this spares most of the witness pass's allocations (measured
+// with BenchmarkLinearizeOnly -benchmem).
+func (c *checker) initial(sp *spec) []state {
+	for _, s := range c.starts {
+		if s.ops == len(sp.ops) && s.keys == len(sp.keys) {
+			return s.states
+		}
+	}
+	s := start{len(sp.ops), len(sp.keys), sp.initial()}
+	c.starts = append(c.starts, s)
+	return s.states
+}
+
+// grow takes the next n elements of the array, zero (never written yet):
+// a run's partitions cut their slices from a few shared arrays instead of
+// allocating hundreds of small ones.
+func grow[T any](array *[]T, n int) []T {
+	if cap(*array)-len(*array) < n {
+		*array = make([]T, 0, max(1024, n))
+	}
+	from := len(*array)
+	*array = (*array)[:from+n]
+	return (*array)[from : from+n : from+n]
 }
 
 // check builds the partition's history and checks it.
@@ -437,26 +512,86 @@ func (c *checker) check(g *group) Partition {
 		return history
 	}
 	if c.how.witness {
-		quick := sp
-		quick.slab = &c.slab
 		switch {
-		case len(quick.initial()) == 0:
+		case !sp.possible():
 			// The final counts are ones the contract never allows (an
 			// operation that took effect twice where once is the most):
 			// no order can help, and no search is needed to say so.
-			p.Verdict, p.Breach, p.History, p.spec, p.timeout = Illegal, BreachEffects, ported(), sp.kept(), c.timeout
+			held := sp // on the heap only for the partitions that keep it
+			p.Verdict, p.Breach, p.History, p.spec, p.timeout = Illegal, BreachEffects, ported(), &held, c.timeout
 			return p
-		case quick.accepts(events):
+		case c.accepts(&sp, events):
 			p.Verdict = OK
 			return p
 		}
 	}
-	return porcupineCheck(p, sp.kept(), ported(), c.timeout)
+	held := sp
+	return c.search(p, &held, ported())
 }
 
-// porcupineCheck has porcupine search a partition's history.
-func porcupineCheck(p Partition, sp *spec, history []porcupine.Operation, timeout time.Duration) Partition {
-	switch porcupine.CheckOperationsTimeout(sp.model(), history, timeout) {
+// accepts reports whether sp accepts history, sorted by call, in that
+// order (the audit read last): each attempt linearized at its call, the
+// states it may lead to all kept, as porcupine's model over sets of states
+// keeps them. Acceptance proves the history linearizable, since that order
+// keeps real time; a refusal proves nothing, and the caller asks
+// porcupine. The sets of states live in the checker's buffers, reused.
+// The caller has checked that the final counts are possible.
+func (c *checker) accepts(sp *spec, history []event) bool {
+	states, next := append(c.states[:0], c.initial(sp)...), c.next[:0]
+	defer func() { c.states, c.next = states, next }()
+	for i := range history {
+		e := &history[i]
+		next = next[:0]
+		for _, s := range states {
+			for _, t := range sp.step(s, e.in, e.out) {
+				if !slices.ContainsFunc(next, t.equal) {
+					next = append(next, t)
+				}
+			}
+		}
+		if len(next) == 0 {
+			return false
+		}
+		states, next = next, states
+	}
+	return true
+}
+
+// porcupineRun is one porcupine call on a partition's history under sp,
+// bounded by the checker's step budget if it has one, else by its timeout.
+// Over budget, every further step is refused, which ends porcupine's search
+// at once; a refusal can only make it answer illegal, so that answer is
+// then unknown, while ok (an order found with real steps) stands.
+func (c *checker) porcupineRun(sp *spec, history []porcupine.Operation) porcupine.CheckResult {
+	model := sp.model()
+	if c.steps <= 0 {
+		return porcupine.CheckOperationsTimeout(model, history, c.timeout)
+	}
+	left, refused := c.steps, false
+	step := model.StepContext
+	model.Step = nil // porcupine derives it from StepContext
+	model.StepContext = func(ctx context.Context, st, in, out any) (bool, any) {
+		if left == 0 {
+			refused = true
+			return false, st
+		}
+		left--
+		return step(ctx, st, in, out)
+	}
+	// No timeout: porcupine's one search goroutine has sent its answer
+	// before the call returns, so left and refused are read after it.
+	result := porcupine.CheckOperationsTimeout(model, history, 0)
+	c.most = max(c.most, c.steps-left)
+	if refused && result == porcupine.Illegal {
+		return porcupine.Unknown
+	}
+	return result
+}
+
+// search has porcupine search a partition's history and, for an illegal
+// one, find the part of the contract it breaks.
+func (c *checker) search(p Partition, sp *spec, history []porcupine.Operation) Partition {
+	switch c.porcupineRun(sp, history) {
 	case porcupine.Ok:
 		p.Verdict = OK
 		return p
@@ -464,11 +599,11 @@ func porcupineCheck(p Partition, sp *spec, history []porcupine.Operation, timeou
 		p.Verdict = Unknown
 		return p
 	}
-	p.Verdict, p.History, p.spec, p.timeout = Illegal, history, sp, timeout
+	p.Verdict, p.History, p.spec, p.timeout = Illegal, history, sp, c.timeout
 	without := func(r rules) porcupine.CheckResult {
 		loose := *sp
 		loose.rules = r
-		return porcupine.CheckOperationsTimeout(loose.model(), history, timeout)
+		return c.porcupineRun(&loose, history)
 	}
 	switch without(endState) {
 	case porcupine.Illegal:
@@ -639,6 +774,10 @@ func (l *Linearization) Summary() string {
 	if len(only) > 0 {
 		fmt.Fprintf(&b, " (%s)", strings.Join(only, ", "))
 	}
-	fmt.Fprintf(&b, ", unknown %d (timeout %v)", l.Counts[Unknown], l.Timeout)
+	if l.Steps > 0 {
+		fmt.Fprintf(&b, ", unknown %d (budget %d steps)", l.Counts[Unknown], l.Steps)
+	} else {
+		fmt.Fprintf(&b, ", unknown %d (timeout %v)", l.Counts[Unknown], l.Timeout)
+	}
 	return b.String()
 }

@@ -89,12 +89,7 @@ type spec struct {
 	// prunes such steps at once instead of at the audit read, which
 	// changes no verdict and spares porcupine most of its search.
 	final []int
-	slab  *slab // where states are cut from; nil: each is allocated
 }
-
-// kept is a copy of sp to keep: a specification porcupine is handed, or a
-// partition holds for its picture, is allocated only then.
-func (sp spec) kept() *spec { return &sp }
 
 // known reports whether the contract has a specification.
 func known(c api.Contract) bool {
@@ -164,76 +159,21 @@ func (s state) hash() uint64 {
 // clone copies s so that a step can change the copy: porcupine's steps
 // must not modify the state they are given.
 func (sp *spec) clone(s state) state {
-	if sp.slab != nil {
-		return sp.slab.cut(s.ops, s.keys)
-	}
 	return state{ops: slices.Clone(s.ops), keys: slices.Clone(s.keys)}
 }
 
-// slab hands out the slices of states from large arrays, so that checking
-// a run's partitions one after another costs few allocations. A state cut
-// from it is never changed (a step changes a copy), and the arrays are
-// only appended to, so every state stays valid as long as it is held.
-// Only Linearize's own pass uses one: porcupine's search may still be
-// running when its call returns after a timeout, and must not share it.
-type slab struct {
-	ops  []opState
-	keys []keyState
-	// The sets of states accepts steps through, reused.
-	states, next, stepped []state
-	// Zeros for initial states, shared.
-	zeroOps  []opState
-	zeroKeys []keyState
-}
-
-// slabLength is how many operations' (and keys') states one array holds.
-const slabLength = 1024
-
-// cut returns a state holding copies of ops and keys.
-func (b *slab) cut(ops []opState, keys []keyState) state {
-	s := state{ops: grow(&b.ops, len(ops)), keys: grow(&b.keys, len(keys))}
-	copy(s.ops, ops)
-	copy(s.keys, keys)
-	return s
-}
-
-// zero returns the initial state of ops operations and keys keys. No
-// state is ever written (a step changes a copy), so every partition's
-// initial state is cut from the same zeros.
-func (b *slab) zero(ops, keys int) state {
-	if len(b.zeroOps) < ops {
-		b.zeroOps = make([]opState, max(ops, 64))
-	}
-	if len(b.zeroKeys) < keys {
-		b.zeroKeys = make([]keyState, max(keys, 64))
-	}
-	return state{ops: b.zeroOps[:ops:ops], keys: b.zeroKeys[:keys:keys]}
-}
-
-// grow takes the next n elements of the array, zero (never written yet).
-func grow[T any](array *[]T, n int) []T {
-	if cap(*array)-len(*array) < n {
-		*array = make([]T, 0, max(slabLength, n))
-	}
-	from := len(*array)
-	*array = (*array)[:from+n]
-	return (*array)[from : from+n : from+n]
+// possible reports whether the contract allows the final counts at all:
+// not a duplicate where it allows one effect.
+func (sp *spec) possible() bool {
+	return sp.contract == api.ContractNone || !slices.ContainsFunc(sp.final, func(n int) bool { return n > 1 })
 }
 
 // initial is the state before any request; none if the final counts are
 // impossible whatever happens (a duplicate under a contract that allows
 // one effect).
 func (sp *spec) initial() []state {
-	if sp.contract != api.ContractNone {
-		for _, n := range sp.final {
-			if n > 1 {
-				return nil
-			}
-		}
-	}
-	if b := sp.slab; b != nil {
-		b.states = append(b.states[:0], b.zero(len(sp.ops), len(sp.keys)))
-		return b.states
+	if !sp.possible() {
+		return nil
 	}
 	return []state{{ops: make([]opState, len(sp.ops)), keys: make([]keyState, len(sp.keys))}}
 }
@@ -373,18 +313,13 @@ func (sp *spec) realize(s state, key int) (state, bool) {
 // step is the specification's transition: the states s can move to when
 // request in gets answer out (none if the answer breaks the contract).
 func (sp *spec) step(s state, in request, out answer) []state {
-	return sp.stepInto(nil, s, in, out)
-}
-
-// stepInto is step, appending the states to next, which it returns.
-func (sp *spec) stepInto(next []state, s state, in request, out answer) []state {
 	if in.Audit {
 		if sp.audit(s, out.Effects) {
-			return append(next, s)
+			return []state{s}
 		}
-		return next
+		return nil
 	}
-	base := len(next)
+	var next []state
 	switch m := sp.meaningOf(in.Kind, out); m {
 	case mayHave:
 		next = append(next, s)
@@ -425,8 +360,8 @@ func (sp *spec) stepInto(next []state, s state, in request, out answer) []state 
 			next = append(next, s)
 		}
 	}
-	kept := next[:base]
-	for _, t := range next[base:] {
+	kept := next[:0]
+	for _, t := range next {
 		if t, ok := sp.named(t, in, out); ok {
 			if t, ok := sp.concluded(t, in, out.Reading); ok {
 				kept = append(kept, t)
@@ -620,36 +555,4 @@ func (sp *spec) describeState(s state) string {
 		}
 	}
 	return strings.Join(parts, "; ")
-}
-
-// accepts reports whether the specification accepts history, sorted by
-// call, in that order (the audit read last): each attempt linearized at
-// its call, the states it may lead to all kept, as porcupine's model over
-// sets of states keeps them. Acceptance proves the history linearizable,
-// since that order keeps real time; a refusal proves nothing, and the
-// caller asks porcupine.
-func (sp *spec) accepts(history []event) bool {
-	states := sp.initial()
-	var next, buf []state
-	if b := sp.slab; b != nil {
-		next, buf = b.next, b.stepped
-		defer func() { b.states, b.next, b.stepped = states, next, buf }()
-	}
-	for i := range history {
-		e := &history[i]
-		next = next[:0]
-		for _, s := range states {
-			buf = sp.stepInto(buf[:0], s, e.in, e.out)
-			for _, t := range buf {
-				if !slices.ContainsFunc(next, t.equal) {
-					next = append(next, t)
-				}
-			}
-		}
-		if len(next) == 0 {
-			return false
-		}
-		states, next = next, states
-	}
-	return true
 }

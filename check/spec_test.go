@@ -212,7 +212,7 @@ func TestSpecifications(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./check")
-			lin, err := Linearize(tc.run.result(tc.contract), time.Minute)
+			lin, err := LinearizeWithin(tc.run.result(tc.contract), 0)
 			require.NoError(t, err, rerun)
 			require.Len(t, lin.Partitions, 1, rerun)
 			p := lin.Partitions[0]
@@ -230,11 +230,11 @@ func TestSpecifications(t *testing.T) {
 func TestDuplicatedRequestMayHaveActed(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./check")
 	res := built{[]string{"c1 o1.1 k1 create 0 10 409 pay_1"}, []string{"c1 o1.1 done"}, "o1.1=1"}.result(api.Contract409)
-	lin, err := Linearize(res, time.Minute)
+	lin, err := LinearizeWithin(res, 0)
 	require.NoError(t, err, rerun)
 	assert.Equal(t, Illegal, lin.Partitions[0].Verdict, rerun)
 	res.Faults = []faults.Fault{{Kind: faults.DuplicateRequest, Msg: faults.Ref{Caller: "c1", Op: op("o1.1"), Attempt: 1}}}
-	lin, err = Linearize(res, time.Minute)
+	lin, err = LinearizeWithin(res, 0)
 	require.NoError(t, err, rerun)
 	assert.Equal(t, OK, lin.Partitions[0].Verdict, rerun)
 }
@@ -252,7 +252,7 @@ func TestPartitions(t *testing.T) {
 		"c2 o2.1 k4 create 0 10 201 pay_3",
 		"c2 o2.2 k4 create 20 30 201 pay_3",
 	}, []string{"c1 o1.1 done", "c1 o1.2 done", "c2 o2.1 done", "c2 o2.2 done"}, "o1.1=1 o1.2=1 o2.1=1 o3.1=1"}.result(api.ContractReplay)
-	lin, err := Linearize(res, time.Minute)
+	lin, err := LinearizeWithin(res, 0)
 	require.NoError(t, err, rerun)
 	var got []string
 	for _, p := range lin.Partitions {
@@ -262,7 +262,7 @@ func TestPartitions(t *testing.T) {
 	// o2.2 was answered o2.1's payment and has no effect; o3.1 took
 	// effect without any attempt: both illegal.
 	assert.Equal(t, map[Verdict]int{OK: 2, Illegal: 2}, lin.Counts, rerun)
-	assert.Equal(t, "4 partitions: ok 2, illegal 2, unknown 0 (timeout 1m0s)", lin.Summary(), rerun)
+	assert.Equal(t, "4 partitions: ok 2, illegal 2, unknown 0 (budget 100000 steps)", lin.Summary(), rerun)
 	assert.NotNil(t, lin.Of(op("o2.2")), rerun)
 	assert.Nil(t, lin.Of(op("o9.9")), rerun)
 }
@@ -310,13 +310,13 @@ func TestShortcutsKeepVerdicts(t *testing.T) {
 		}
 		b.ledger = "o1.1=" + strconv.Itoa(rng.IntN(3))
 		res := b.result(contract)
-		folded, err := linearize(res, time.Minute, shortcuts{fold: true})
+		folded, err := linearize(res, limit{steps: DefaultSteps}, shortcuts{fold: true})
 		require.NoError(t, err, rerun)
-		whole, err := linearize(res, time.Minute, shortcuts{})
+		whole, err := linearize(res, limit{steps: DefaultSteps}, shortcuts{})
 		require.NoError(t, err, rerun)
 		require.Equal(t, whole.Partitions[0].Verdict, folded.Partitions[0].Verdict, "%s\n%v\n%s", contract, b, rerun)
 		require.Equal(t, whole.Partitions[0].Breach, folded.Partitions[0].Breach, "%s\n%v\n%s", contract, b, rerun)
-		quick, err := linearize(res, time.Minute, shortcuts{fold: true, witness: true})
+		quick, err := linearize(res, limit{steps: DefaultSteps}, shortcuts{fold: true, witness: true})
 		require.NoError(t, err, rerun)
 		require.Equal(t, whole.Partitions[0].Verdict, quick.Partitions[0].Verdict, "the shortcuts changed the verdict: %s\n%v\n%s", contract, b, rerun)
 		require.Equal(t, whole.Partitions[0].Breach, quick.Partitions[0].Breach, "the shortcuts changed the breach: %s\n%v\n%s", contract, b, rerun)
@@ -328,24 +328,65 @@ func TestShortcutsKeepVerdicts(t *testing.T) {
 }
 
 // Goal: a search that cannot finish within the timeout is unknown, never
-// ok or illegal. Method: forty concurrent 5xx answers, then a refusal the
-// client stopped on, and one effect in the ledger: either one of the 5xx
-// acted and the refusal lied, or none did and the effect is unexplained,
-// but porcupine only finds that out by trying every order of the forty;
+// ok or illegal. Method: the endless partition (forty concurrent 5xx)
 // under a 50ms timeout.
 func TestTimeoutIsUnknown(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./check")
+	lin, err := Linearize(endless(40).result(api.ContractReplay), 50*time.Millisecond)
+	require.NoError(t, err, rerun)
+	assert.Equal(t, Unknown, lin.Partitions[0].Verdict, rerun)
+	assert.Equal(t, map[Verdict]int{Unknown: 1}, lin.Counts, rerun)
+	assert.Contains(t, lin.Summary(), "unknown 1 (timeout 50ms)", rerun)
+}
+
+// endless is a partition porcupine cannot settle without trying every
+// order of n concurrent 5xx answers: then a refusal the client stopped on,
+// and one effect in the ledger (either one of the 5xx acted and the
+// refusal lied, or none did and the effect is unexplained).
+func endless(n int) built {
 	var b built
-	for i := 0; i < 40; i++ {
+	for i := 0; i < n; i++ {
 		b.attempts = append(b.attempts, "c"+strconv.Itoa(i+1)+" o1.1 k1 create 0 100 500")
 	}
 	b.attempts = append(b.attempts, "c1 o1.1 k1 create 200 210 422")
 	b.outcomes = []string{"c1 o1.1 failed"}
 	b.ledger = "o1.1=1"
-	lin, err := Linearize(b.result(api.ContractReplay), 50*time.Millisecond)
-	require.NoError(t, err, rerun)
-	assert.Equal(t, Unknown, lin.Partitions[0].Verdict, rerun)
-	assert.Equal(t, map[Verdict]int{Unknown: 1}, lin.Counts, rerun)
+	return b
+}
+
+// Goal: under a step budget a search's verdict depends on the history
+// alone: one that runs out of steps is unknown (never illegal, though
+// porcupine, its steps refused, would say so), one that finishes within it
+// keeps its verdict, and ok stands even found with the last step. Method:
+// the endless partition and an illegal and an ok one, each under budgets
+// from one step to the default; the unknown one twice, for the same answer.
+func TestStepBudget(t *testing.T) {
+	illegal := built{[]string{"c1 o1.1 k1 create 0 10 201 pay_1", "c2 o1.1 k1 create 5 15 201 pay_2"}, []string{"c1 o1.1 done", "c2 o1.1 done"}, "o1.1=1"}
+	ok := built{[]string{"c1 o1.1 k1 create 0 ?", "c2 o1.1 k1 create 5 15 409 pay_1"}, []string{"c2 o1.1 done"}, "o1.1=1"}
+	for _, tc := range []struct {
+		name  string
+		run   built
+		steps int
+		want  Verdict
+	}{
+		{"endless/default", endless(40), 0, Unknown},
+		{"endless/small", endless(40), 1000, Unknown},
+		{"illegal/one-step", illegal, 1, Unknown},
+		{"illegal/default", illegal, 0, Illegal},
+		{"ok/default", ok, 0, OK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rerun := testcmd.Rerun(t, "./check")
+			res := tc.run.result(api.ContractReplay)
+			for range 2 {
+				lin, err := LinearizeBySearch(res, tc.steps)
+				require.NoError(t, err, rerun)
+				require.Len(t, lin.Partitions, 1, rerun)
+				assert.Equal(t, tc.want, lin.Partitions[0].Verdict, rerun)
+				assert.Contains(t, lin.Summary(), "steps)", rerun)
+			}
+		})
+	}
 }
 
 // Goal: a contract without a specification is an error, not a verdict.

@@ -12,10 +12,15 @@
 //	# Where it comes from, in a few lines.
 //
 //	# What this scenario shows (its comment).
-//	run scenario=check-outside-two-first-requests
+//	run scenario=check-outside-two-first-requests expect=duplicate
 //	--strategy check-then-insert --workers-per-op 2 ...
 //	----
 //	(the output, pinned by the tests)
+//
+// A run directive states the verdict its run must reach (Expect):
+// expect=holds (no violation), expect=breaks (at least one), or the kinds
+// it must show, exactly, as expect=duplicate,orphan-charge. A scenario
+// whose comment starts with "Holds" or "Breaks" must expect the same side.
 package claims
 
 import (
@@ -27,6 +32,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/idemsim/idemsim/check"
 )
 
 //go:embed scenarios/*.txt
@@ -51,6 +58,82 @@ type Scenario struct {
 	Comment string   // what the scenario shows, from the comment above it
 	Args    []string // the flags of idemsim run (a run scenario)
 	Script  string   // the SQL script (a sql scenario)
+	Expect  Expect   // the verdict a run scenario must reach
+}
+
+// Expect is the verdict a run scenario states on its directive.
+type Expect struct {
+	// Breaks: the run shows a violation; else it shows none.
+	Breaks bool
+	// Kinds, when set, are the kinds the run must show, no more and no
+	// fewer, in check.Kinds order.
+	Kinds []check.Kind
+}
+
+// String is the directive's spelling of e: holds, breaks or the kinds.
+func (e Expect) String() string {
+	switch {
+	case !e.Breaks:
+		return "holds"
+	case len(e.Kinds) == 0:
+		return "breaks"
+	}
+	words := make([]string, len(e.Kinds))
+	for i, k := range e.Kinds {
+		words[i] = string(k)
+	}
+	return strings.Join(words, ",")
+}
+
+// Check reports how a run whose audit counted counts (violations by
+// kind) disagrees with e; nil if it agrees.
+func (e Expect) Check(counts map[check.Kind]int) error {
+	var shown []check.Kind
+	for _, k := range check.Kinds {
+		if counts[k] > 0 {
+			shown = append(shown, k)
+		}
+	}
+	got := Expect{Breaks: len(shown) > 0, Kinds: shown}
+	switch {
+	case e.Breaks != got.Breaks, len(e.Kinds) > 0 && !slices.Equal(e.Kinds, shown):
+		return fmt.Errorf("expected %s, the run shows %s", e, got)
+	}
+	return nil
+}
+
+// parseExpect reads the value of a directive's expect=.
+func parseExpect(v string) (Expect, error) {
+	switch v {
+	case "holds":
+		return Expect{}, nil
+	case "breaks":
+		return Expect{Breaks: true}, nil
+	}
+	e := Expect{Breaks: true}
+	for _, w := range strings.Split(v, ",") {
+		k := check.Kind(w)
+		if !slices.Contains(check.Kinds, k) {
+			return Expect{}, fmt.Errorf("expect=%s: %q is no verdict (accepted: holds, breaks, or kinds among %s, separated by commas)", v, w, kindList())
+		}
+		if slices.Contains(e.Kinds, k) {
+			return Expect{}, fmt.Errorf("expect=%s: %s is named twice", v, w)
+		}
+		e.Kinds = append(e.Kinds, k)
+	}
+	// In check.Kinds order, so that the same kinds compare equal.
+	slices.SortFunc(e.Kinds, func(a, b check.Kind) int {
+		return slices.Index(check.Kinds, a) - slices.Index(check.Kinds, b)
+	})
+	return e, nil
+}
+
+func kindList() string {
+	words := make([]string, len(check.Kinds))
+	for i, k := range check.Kinds {
+		words[i] = string(k)
+	}
+	return strings.Join(words, ", ")
 }
 
 var (
@@ -124,6 +207,11 @@ func Parse(file, text string) (Claim, error) {
 				return c, bad(n, "%v", err)
 			}
 			s.Claim, s.Comment = c.N, strings.Join(comment, " ")
+			if strings.HasPrefix(line, "run") {
+				if err := sideAgrees(s); err != nil {
+					return c, bad(n, "%v", err)
+				}
+			}
 			input := readInput(sc, &n)
 			if strings.HasPrefix(line, "sql") {
 				s.Script = strings.Join(input, "\n") + "\n"
@@ -167,17 +255,37 @@ func scanLines(text string) *bufio.Scanner {
 	return sc
 }
 
-// parseRun reads "run scenario=NAME" or "sql scenario=NAME".
+// parseRun reads "run scenario=NAME expect=VERDICT" or "sql scenario=NAME".
 func parseRun(line string) (Scenario, error) {
 	f := strings.Fields(line)
-	if len(f) != 2 || (f[0] != "run" && f[0] != "sql") || !strings.HasPrefix(f[1], "scenario=") {
-		return Scenario{}, fmt.Errorf("want 'run scenario=NAME' or 'sql scenario=NAME', got %q", line)
+	want := len(f) == 3 && f[0] == "run" || len(f) == 2 && f[0] == "sql"
+	if !want || !strings.HasPrefix(f[1], "scenario=") || f[0] == "run" && !strings.HasPrefix(f[2], "expect=") {
+		return Scenario{}, fmt.Errorf("want 'run scenario=NAME expect=holds|breaks|KINDS' or 'sql scenario=NAME', got %q", line)
 	}
 	name := strings.TrimPrefix(f[1], "scenario=")
 	if !scenarioName.MatchString(name) {
 		return Scenario{}, fmt.Errorf("scenario name %q: want lower-case letters, digits and '-'", name)
 	}
-	return Scenario{Name: name}, nil
+	s := Scenario{Name: name}
+	if f[0] == "run" {
+		var err error
+		if s.Expect, err = parseExpect(strings.TrimPrefix(f[2], "expect=")); err != nil {
+			return Scenario{}, fmt.Errorf("scenario %s: %w", name, err)
+		}
+	}
+	return s, nil
+}
+
+// sideAgrees checks that a run scenario whose comment puts it on one side
+// of its claim expects that side.
+func sideAgrees(s Scenario) error {
+	if strings.HasPrefix(s.Comment, "Holds") && s.Expect.Breaks {
+		return fmt.Errorf("scenario %s: its comment says Holds, its directive expect=%s (accepted: expect=holds)", s.Name, s.Expect)
+	}
+	if strings.HasPrefix(s.Comment, "Breaks") && !s.Expect.Breaks {
+		return fmt.Errorf("scenario %s: its comment says Breaks, its directive expect=holds (accepted: expect=breaks or the kinds it shows)", s.Name)
+	}
+	return nil
 }
 
 // readInput is a directive's input: the lines up to its "----".

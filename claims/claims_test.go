@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/claims"
 	"github.com/idemsim/idemsim/internal/testcmd"
 )
@@ -49,13 +50,18 @@ func TestParseErrors(t *testing.T) {
 		{"no-claim-line", "# something\n", "f.txt:1: the file starts with '# Claim N: the claim'"},
 		{"empty", "", "f.txt:1: the file starts with '# Claim N: the claim'"},
 		{"no-scenario", "# Claim 3: x.\n# about\n", "claim 3 has no scenario"},
-		{"bad-directive", "# Claim 3: x.\n\nrun name=a\n--strategy naive\n----\n", "want 'run scenario=NAME' or 'sql scenario=NAME'"},
-		{"bad-name", "# Claim 3: x.\n\nrun scenario=A_B\n--strategy naive\n----\n", `scenario name "A_B"`},
-		{"no-flags", "# Claim 3: x.\n\nrun scenario=a\n----\n", "scenario a has no flags"},
+		{"bad-directive", "# Claim 3: x.\n\nrun name=a\n--strategy naive\n----\n", "want 'run scenario=NAME expect=holds|breaks|KINDS' or 'sql scenario=NAME'"},
+		{"bad-name", "# Claim 3: x.\n\nrun scenario=A_B expect=holds\n--strategy naive\n----\n", `scenario name "A_B"`},
+		{"no-flags", "# Claim 3: x.\n\nrun scenario=a expect=holds\n----\n", "scenario a has no flags"},
 		{"no-script", "# Claim 3: x.\n\nsql scenario=a\n\n----\n", "scenario a has no script"},
+		{"no-verdict", "# Claim 3: x.\n\nrun scenario=a\n--strategy naive\n----\n", "want 'run scenario=NAME expect=holds|breaks|KINDS'"},
+		{"bad-verdict", "# Claim 3: x.\n\nrun scenario=a expect=maybe\n--strategy naive\n----\n", `scenario a: expect=maybe: "maybe" is no verdict (accepted: holds, breaks, or kinds among duplicate, `},
+		{"kind-twice", "# Claim 3: x.\n\nrun scenario=a expect=lost,lost\n--strategy naive\n----\n", "expect=lost,lost: lost is named twice"},
+		{"holds-expects-breaks", "# Claim 3: x.\n\n# Holds: fine.\nrun scenario=a expect=duplicate\n--strategy naive\n----\n", "its comment says Holds, its directive expect=duplicate"},
+		{"breaks-expects-holds", "# Claim 3: x.\n\n# Breaks: twice.\nrun scenario=a expect=holds\n--strategy naive\n----\n", "its comment says Breaks, its directive expect=holds"},
 		{"stray-line", "# Claim 3: x.\n\nhello\n", `unexpected line "hello"`},
-		{"open-block", "# Claim 3: x.\n\nrun scenario=a\n--strategy naive\n----\n----\nout\n", "not closed"},
-		{"swallowing-block", "# Claim 3: x.\n\nrun scenario=a\n--strategy naive\n----\n----\n\nrun scenario=b\n--strategy naive\n----\n----\n", `holds the directive "run scenario=b"`},
+		{"open-block", "# Claim 3: x.\n\nrun scenario=a expect=holds\n--strategy naive\n----\n----\nout\n", "not closed"},
+		{"swallowing-block", "# Claim 3: x.\n\nrun scenario=a expect=holds\n--strategy naive\n----\n----\n\nrun scenario=b expect=holds\n--strategy naive\n----\n----\n", `holds the directive "run scenario=b expect=holds"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := claims.Parse("f.txt", tc.text)
@@ -144,7 +150,7 @@ func TestScenarioFilesLongLinesAndOpenQuotes(t *testing.T) {
 	require.NoError(t, err, rerun)
 	assert.Equal(t, []string{"--strategy", "naive", "--fault", long}, args, rerun)
 	assert.Equal(t, long, comment, rerun)
-	c, err := claims.Parse("f.txt", "# Claim 3: x.\n# "+long+"\n\n# "+long+"\nrun scenario=a\n--strategy naive --seed '"+long+"'\n----\n")
+	c, err := claims.Parse("f.txt", "# Claim 3: x.\n# "+long+"\n\n# "+long+"\nrun scenario=a expect=holds\n--strategy naive --seed '"+long+"'\n----\n")
 	require.NoError(t, err, rerun)
 	require.Len(t, c.Scenarios, 1, rerun)
 	assert.Equal(t, []string{"--strategy", "naive", "--seed", long}, c.Scenarios[0].Args, rerun)
@@ -152,10 +158,70 @@ func TestScenarioFilesLongLinesAndOpenQuotes(t *testing.T) {
 	const open = "unterminated quote: a ' is never closed"
 	_, _, err = claims.ParseRunFile("f.txt", "run\n--strategy naive --fault 'drop-response c1/o1.1/a1\n--trace\n----\n")
 	assert.ErrorContains(t, err, "f.txt:4: the run directive's flags: "+open, rerun)
-	_, err = claims.Parse("f.txt", "# Claim 3: x.\n\nrun scenario=a\n--strategy 'naive\n----\n")
+	_, err = claims.Parse("f.txt", "# Claim 3: x.\n\nrun scenario=a expect=holds\n--strategy 'naive\n----\n")
 	assert.ErrorContains(t, err, "f.txt:5: scenario a: "+open, rerun)
 	got, err := claims.ParseArgs("--fault 'drop-response c1/o1.1/a1")
 	assert.ErrorContains(t, err, open, rerun)
 	assert.Equal(t, []string{"--fault", "drop-response c1/o1.1/a1"}, got, rerun)
 	assert.Equal(t, got, claims.SplitArgs("--fault 'drop-response c1/o1.1/a1"), "SplitArgs stays lenient\n%s", rerun)
+}
+
+// Goal: a directive's verdict is checked against what the run showed: holds
+// means no violation, breaks at least one, a list of kinds exactly those.
+// Method: table of verdicts and audit counts.
+func TestExpectCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name, expect string
+		counts       map[check.Kind]int
+		want         string // "" when it agrees
+	}{
+		{"holds-clean", "holds", nil, ""},
+		{"holds-broken", "holds", map[check.Kind]int{check.Stuck: 1}, "expected holds, the run shows stuck"},
+		{"breaks-broken", "breaks", map[check.Kind]int{check.Lost: 2}, ""},
+		{"breaks-clean", "breaks", map[check.Kind]int{check.Lost: 0}, "expected breaks, the run shows holds"},
+		{"kinds-exact", "orphan-charge,duplicate", map[check.Kind]int{check.Duplicate: 1, check.OrphanCharge: 1}, ""},
+		{"kinds-missing", "duplicate,orphan-charge", map[check.Kind]int{check.Duplicate: 1}, "expected duplicate,orphan-charge, the run shows duplicate"},
+		{"kinds-extra", "duplicate", map[check.Kind]int{check.Duplicate: 1, check.Lost: 1}, "expected duplicate, the run shows duplicate,lost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rerun := testcmd.Rerun(t, "./claims")
+			c, err := claims.Parse("f.txt", "# Claim 3: x.\n\nrun scenario=a expect="+tc.expect+"\n--strategy naive\n----\n")
+			require.NoError(t, err, rerun)
+			err = c.Scenarios[0].Expect.Check(tc.counts)
+			if tc.want == "" {
+				assert.NoError(t, err, rerun)
+			} else {
+				assert.EqualError(t, err, tc.want, rerun)
+			}
+		})
+	}
+}
+
+// Goal: every run scenario of the embedded claims states its verdict, and
+// one whose comment puts it on a side of its claim states that side.
+// Method: parse them all; Parse refuses a directive without expect= and a
+// side that disagrees, so what is left to check is that the verdicts are
+// there to be read.
+func TestEveryRunScenarioStatesItsVerdict(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./claims")
+	all, err := claims.All()
+	require.NoError(t, err, rerun)
+	sides := map[string]int{}
+	for _, c := range all {
+		for _, s := range c.Scenarios {
+			if s.Script != "" {
+				continue
+			}
+			sides[map[bool]string{false: "holds", true: "breaks"}[s.Expect.Breaks]]++
+			switch {
+			case strings.HasPrefix(s.Comment, "Holds"):
+				assert.False(t, s.Expect.Breaks, "scenario %s; %s", s.Name, rerun)
+			case strings.HasPrefix(s.Comment, "Breaks"):
+				assert.True(t, s.Expect.Breaks, "scenario %s; %s", s.Name, rerun)
+				assert.NotEmpty(t, s.Expect.Kinds, "scenario %s names the kinds it breaks with; %s", s.Name, rerun)
+			}
+		}
+	}
+	assert.Positive(t, sides["holds"], rerun)
+	assert.Positive(t, sides["breaks"], rerun)
 }

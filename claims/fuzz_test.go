@@ -123,6 +123,8 @@ func FuzzParseClaim(f *testing.F) {
 	require.NoError(f, err)
 	for _, s := range []string{
 		"# Claim 1: x\n\nrun scenario=a\n--seed 1\n----\n",
+		"# Claim 1: x\n\nrun scenario=a expect=duplicate,lost\n--seed 1\n----\n",
+		"# Claim 1: x\n\n# Holds: no.\nrun scenario=a expect=breaks\n--seed 1\n----\n",
 		"# Claim 1: x\n\nsql scenario=a\nt1: select 1\n----\n",
 		"# Claim 1: x\n\nrun scenario=a\n----\n----\nrun scenario=b\n",
 		"# Claim 99999999999999999999: x\n\nrun scenario=a\n--seed 1\n----\n",

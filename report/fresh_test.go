@@ -32,7 +32,13 @@ func written(path string) bool {
 // fresh directory without any file the report writes, build the report
 // there, and compare every file it wrote with the committed one, byte for
 // byte; then every committed page, plot and diagram must be one it wrote.
+// Not under -short: rebuilding the whole report (shrinking every
+// counterexample) takes half a minute, and freshness is a check before a
+// commit, which make test runs, not one of the edit loop.
 func TestCommittedReportIsFresh(t *testing.T) {
+	if testing.Short() {
+		t.Skip("rebuilds the whole report: run without -short (make test does)")
+	}
 	rr := rerun(t) + " (after a deliberate change: make report, and commit results/)"
 	committed := filepath.Join("..", "results")
 	dir := filepath.Join(t.TempDir(), "results")

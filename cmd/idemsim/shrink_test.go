@@ -24,7 +24,8 @@ import (
 // 1 to one).
 // Method: shrink to stdout and with --out; compare; parse the text as
 // --scenario-file does; run its flags with --scenario-file, as plain
-// flags and as the comment's command.
+// flags and as the comment's command. Under -short, naive's chaos world
+// alone (the other two shrink for seconds each).
 func TestShrinkCommand(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -37,6 +38,9 @@ func TestShrinkCommand(t *testing.T) {
 		{"naive-chaos", []string{"--strategy", "naive", "--isolation", "read-committed", "--chaos", "1"}, "DUPLICATE", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if testing.Short() && tc.name != "naive-chaos" {
+				t.Skip("shrinks for seconds: run without -short (make test does)")
+			}
 			rerun := testcmd.Rerun(t, "./cmd/idemsim") + "\n       or: idemsim shrink " + strings.Join(tc.args, " ")
 			var stdout, stderr bytes.Buffer
 			require.Equal(t, 0, run(append([]string{"shrink"}, tc.args...), &stdout, &stderr), "%s\n%s", stderr.String(), rerun)

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,8 +20,9 @@ import (
 	"github.com/idemsim/idemsim/internal/testcmd"
 )
 
-// Goal: the committed results are what the code computes now. Method:
-// rerun three cells with the committed seeds — naive under 5% loss each
+// Goal: the committed results are what the code computes now, quickly, in
+// make test (TestEveryCommittedCellIsFresh, in make verify, checks every
+// cell). Method: rerun three cells with the committed seeds — naive under 5% loss each
 // way in network-loss, and in the swarm naive and async-202-dual-write —
 // and compare them with their committed rows of results/NAME/cells.csv,
 // and for the swarm with the first failing seed and kind in cells.json. When this fails after a deliberate change, run
@@ -83,4 +87,68 @@ func TestCommittedResultsAreFresh(t *testing.T) {
 			assert.Equal(t, want.Kind, accs[cell].Kind, "its kind; %s", rerun)
 		})
 	}
+}
+
+// Goal: every committed result is what the code computes now: each cell
+// of each experiment's results/NAME/cells.csv, and cells.json byte for
+// byte. Method: when IDEMSIM_FRESH_RESULTS is set (make verify sets it;
+// the sweep takes a minute or two on every core, too long for make test),
+// rerun every experiment of the catalogue over its committed seeds on every
+// core, compare its rows cell by cell with the committed cells.csv, and
+// encode cells.json as idemsim experiment does. A failure names every
+// stale cell.
+func TestEveryCommittedCellIsFresh(t *testing.T) {
+	if os.Getenv("IDEMSIM_FRESH_RESULTS") == "" {
+		t.Skip("set IDEMSIM_FRESH_RESULTS=1 to rerun every experiment (make verify does)")
+	}
+	cells := 0
+	for _, e := range catalog.All() {
+		t.Run(e.Name, func(t *testing.T) {
+			rerun := testcmd.Rerun(t, "./experiments/catalog") + " with IDEMSIM_FRESH_RESULTS=1 (after a deliberate change: make exp-" + e.Name + ", and commit results/" + e.Name + ")"
+			dir := filepath.Join("..", "..", "results", e.Name)
+			f, err := os.Open(filepath.Join(dir, experiments.CSVFile))
+			require.NoError(t, err, rerun)
+			defer f.Close()
+			rows, err := csv.NewReader(f).ReadAll()
+			require.NoError(t, err, rerun)
+			require.NotEmpty(t, rows, rerun)
+			require.Equal(t, e.CSVHeader(), rows[0], "the committed header; %s", rerun)
+			committed := make(map[experiments.CellKey][]string, len(rows)-1)
+			seeds := uint64(0)
+			for _, r := range rows[1:] {
+				require.Greater(t, len(r), 4, "a short row %v; %s", r, rerun)
+				committed[experiments.CellKey{Strategy: r[1], Isolation: r[2], Value: r[3]}] = r
+				n, err := strconv.ParseUint(r[4], 10, 64)
+				require.NoError(t, err, "the seeds of row %v; %s", r, rerun)
+				require.True(t, seeds == 0 || seeds == n, "every cell over the same seeds, not %d and %d; %s", seeds, n, rerun)
+				seeds = n
+			}
+			accs, err := experiments.Run(context.Background(), e, experiments.Options{Seeds: seeds, Workers: runtime.GOMAXPROCS(0)})
+			require.NoError(t, err, rerun)
+			var stale []string
+			for i, c := range e.Cells {
+				key := c.Key(e)
+				got := e.CSVRow(i, accs[i])
+				switch want, ok := committed[key]; {
+				case !ok:
+					stale = append(stale, key.Strategy+" "+key.Isolation+" "+key.Value+": not committed")
+				case !assert.ObjectsAreEqual(want, got):
+					stale = append(stale, key.Strategy+" "+key.Isolation+" "+key.Value+": committed "+strings.Join(want, ",")+", now "+strings.Join(got, ","))
+				}
+				delete(committed, key)
+			}
+			for key := range committed {
+				stale = append(stale, key.Strategy+" "+key.Isolation+" "+key.Value+": committed, no longer a cell")
+			}
+			slices.Sort(stale)
+			assert.Empty(t, stale, "%s: %d of %d cells differ from results/%s/%s; %s", e.Name, len(stale), len(e.Cells), e.Name, experiments.CSVFile, rerun)
+			js, err := e.EncodeJSON(seeds, accs)
+			require.NoError(t, err, rerun)
+			raw, err := os.ReadFile(filepath.Join(dir, experiments.JSONFile))
+			require.NoError(t, err, rerun)
+			assert.True(t, string(raw) == string(js), "results/%s/%s differs from what the code computes now (its cells agreed: %v); %s", e.Name, experiments.JSONFile, len(stale) == 0, rerun)
+			cells += len(e.Cells)
+		})
+	}
+	t.Logf("%d cells rerun", cells)
 }
