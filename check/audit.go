@@ -14,7 +14,8 @@ import (
 // Kind is a kind of violation.
 type Kind string
 
-// The kinds of violation, as DESIGN.md defines them.
+// The kinds of violation, each judged per business operation (check/doc.go
+// says which of them porcupine's verdict must agree with).
 const (
 	// Duplicate: an operation's effect happened twice or more.
 	Duplicate Kind = "duplicate"

@@ -15,8 +15,9 @@ import (
 	"github.com/idemsim/idemsim/sim/world"
 )
 
-// Goal: the audit names each violation as DESIGN.md defines it, per business
-// operation (not per key), whatever the number of clients that submitted it.
+// Goal: the audit names each violation as the Kind constants of audit.go
+// define it, per business operation (not per key), whatever the number of
+// clients that submitted it.
 // Method: hand-built results — ledger rows and client conclusions — one
 // table row per situation.
 func TestAuditClassifies(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -20,21 +21,25 @@ const (
 	JSONFile = "cells.json"
 )
 
-// num prints a float as the results do: strconv's 'g' with 6 significant
-// digits.
-type num float64
+// Num is a figure of the results files: a float printed as strconv's 'g'
+// with 6 significant digits, so that the same sums give the same bytes.
+// A reader (the report) decodes it as any JSON number.
+type Num float64
 
-func (n num) String() string { return strconv.FormatFloat(float64(n), 'g', 6, 64) }
+// Text is n as the results files write it. (Not String: a reader that
+// prints a figure with fmt or a template gets the float's own digits.)
+func (n Num) Text() string { return strconv.FormatFloat(float64(n), 'g', 6, 64) }
 
-func (n num) MarshalJSON() ([]byte, error) { return []byte(n.String()), nil }
+// MarshalJSON writes n as Text does.
+func (n Num) MarshalJSON() ([]byte, error) { return []byte(n.Text()), nil }
 
 // Interval is a count of operations with a violation, its rate per
 // operation and the rate's 95% Wilson interval.
 type Interval struct {
 	Count int64 `json:"count"`
-	Rate  num   `json:"rate"`
-	Low   num   `json:"low"`
-	High  num   `json:"high"`
+	Rate  Num   `json:"rate"`
+	Low   Num   `json:"low"`
+	High  Num   `json:"high"`
 }
 
 func interval(k, n int64) Interval {
@@ -43,25 +48,44 @@ func interval(k, n int64) Interval {
 	if n > 0 {
 		rate = float64(k) / float64(n)
 	}
-	return Interval{Count: k, Rate: num(rate), Low: num(lo), High: num(hi)}
+	return Interval{Count: k, Rate: Num(rate), Low: Num(lo), High: Num(hi)}
 }
 
-// bucket is one latency bucket as written: [upper bound in ms, count].
-type bucket struct {
-	bound num
-	count int64
+// Bucket is one latency bucket, written as a pair: [upper bound in ms,
+// count].
+type Bucket struct {
+	Bound Num
+	Count int64
 }
 
-func (b bucket) MarshalJSON() ([]byte, error) {
-	return []byte("[" + b.bound.String() + "," + strconv.FormatInt(b.count, 10) + "]"), nil
+// MarshalJSON writes the pair.
+func (b Bucket) MarshalJSON() ([]byte, error) {
+	return []byte("[" + b.Bound.Text() + "," + strconv.FormatInt(b.Count, 10) + "]"), nil
 }
 
-// CellResult is one cell's figures, as cells.json holds them.
+// UnmarshalJSON reads the pair; the count may be written as any number
+// (the report checks it).
+func (b *Bucket) UnmarshalJSON(data []byte) error {
+	var pair [2]float64
+	if err := json.Unmarshal(data, &pair); err != nil {
+		return err
+	}
+	if c := pair[1]; c != math.Trunc(c) || c < math.MinInt64 || c >= math.MaxInt64 {
+		return fmt.Errorf("latency bucket count %v is not an integer", c)
+	}
+	b.Bound, b.Count = Num(pair[0]), int64(pair[1])
+	return nil
+}
+
+// CellResult is one cell's figures, as cells.json holds them: one
+// strategy at one isolation level and one swept value, over every seed of
+// the cell. The runner writes it (Result); the report reads it back
+// (report.Cell is this type).
 type CellResult struct {
 	Strategy        string   `json:"strategy"`
 	Isolation       string   `json:"isolation"`
 	Value           string   `json:"value"`
-	X               num      `json:"x"`
+	X               Num      `json:"x"`
 	Seeds           int64    `json:"seeds"`
 	Ops             int64    `json:"ops"`
 	Duplicate       Interval `json:"duplicate"`
@@ -69,17 +93,17 @@ type CellResult struct {
 	Stuck           Interval `json:"stuck"`
 	WrongAnswer     Interval `json:"wrong_answer"`
 	NonLinearizable Interval `json:"nonlinearizable"`
-	AttemptsPerOp   num      `json:"attempts_per_op"`
-	LatencyP50      num      `json:"latency_p50_ms"`
-	LatencyP99      num      `json:"latency_p99_ms"`
-	LatencyHist     []bucket `json:"latency_hist"`
+	AttemptsPerOp   Num      `json:"attempts_per_op"`
+	LatencyP50      Num      `json:"latency_p50_ms"`
+	LatencyP99      Num      `json:"latency_p99_ms"`
+	LatencyHist     []Bucket `json:"latency_hist"`
 	Aborts40001     int64    `json:"aborts_40001"`
 	Aborts40P01     int64    `json:"aborts_40P01"`
 	Aborts23505     int64    `json:"aborts_23505"`
 	LockWaits       int64    `json:"lock_waits"`
 	MoneyAsked      int64    `json:"money_asked"`
 	MoneyMoved      int64    `json:"money_moved"`
-	MoneyRatio      num      `json:"money_ratio"`
+	MoneyRatio      Num      `json:"money_ratio"`
 	Unconfirmed     Interval `json:"unconfirmed"`
 	OrphanCharge    Interval `json:"orphan_charge"`
 	MoneyOrphaned   int64    `json:"money_orphaned"`
@@ -93,25 +117,25 @@ func (e *Experiment) Result(i int, a *Acc) CellResult {
 	k := c.Key(e)
 	h := a.Hist()
 	r := CellResult{
-		Strategy: k.Strategy, Isolation: k.Isolation, Value: k.Value, X: num(e.Values[c.Value].X),
+		Strategy: k.Strategy, Isolation: k.Isolation, Value: k.Value, X: Num(e.Values[c.Value].X),
 		Seeds: a.Seeds, Ops: a.Ops,
 		Duplicate: interval(a.Counts[check.Duplicate.Index()], a.Ops), Lost: interval(a.Counts[check.Lost.Index()], a.Ops),
 		Stuck: interval(a.Counts[check.Stuck.Index()], a.Ops), WrongAnswer: interval(a.Counts[check.WrongAnswer.Index()], a.Ops),
 		NonLinearizable: interval(a.NonLin, a.Ops),
-		LatencyP50:      num(h.Quantile(0.5)), LatencyP99: num(h.Quantile(0.99)),
+		LatencyP50:      Num(h.Quantile(0.5)), LatencyP99: Num(h.Quantile(0.99)),
 		Aborts40001: a.Serialization, Aborts40P01: a.Deadlocks, Aborts23505: a.Unique, LockWaits: a.LockWaits,
 		MoneyAsked: a.Asked, MoneyMoved: a.Moved,
 		Unconfirmed: interval(a.Counts[check.Unconfirmed.Index()], a.Ops), OrphanCharge: interval(a.Counts[check.OrphanCharge.Index()], a.Ops),
 		MoneyOrphaned: a.Orphaned, RowsKept: a.KeptRows, KeysKept: a.KeptKeys,
 	}
 	if a.Ops > 0 {
-		r.AttemptsPerOp = num(float64(a.Attempts) / float64(a.Ops))
+		r.AttemptsPerOp = Num(float64(a.Attempts) / float64(a.Ops))
 	}
 	if a.Asked > 0 {
-		r.MoneyRatio = num(float64(a.Moved) / float64(a.Asked))
+		r.MoneyRatio = Num(float64(a.Moved) / float64(a.Asked))
 	}
 	for b, n := range h {
-		r.LatencyHist = append(r.LatencyHist, bucket{num(BucketBound(b)), n})
+		r.LatencyHist = append(r.LatencyHist, Bucket{Num(BucketBound(b)), n})
 	}
 	return r
 }
@@ -178,12 +202,12 @@ func (e *Experiment) CSVRow(i int, a *Acc) []string {
 	r := e.Result(i, a)
 	row := []string{e.Name, r.Strategy, r.Isolation, r.Value, d(r.Seeds), d(r.Ops)}
 	for _, iv := range []Interval{r.Duplicate, r.Lost, r.Stuck, r.WrongAnswer, r.NonLinearizable} {
-		row = append(row, d(iv.Count), iv.Rate.String(), iv.Low.String(), iv.High.String())
+		row = append(row, d(iv.Count), iv.Rate.Text(), iv.Low.Text(), iv.High.Text())
 	}
-	row = append(row, r.AttemptsPerOp.String(), r.LatencyP50.String(), r.LatencyP99.String(),
-		d(r.Aborts40001), d(r.Aborts40P01), d(r.Aborts23505), d(r.LockWaits), d(r.MoneyAsked), d(r.MoneyMoved), r.MoneyRatio.String())
+	row = append(row, r.AttemptsPerOp.Text(), r.LatencyP50.Text(), r.LatencyP99.Text(),
+		d(r.Aborts40001), d(r.Aborts40P01), d(r.Aborts23505), d(r.LockWaits), d(r.MoneyAsked), d(r.MoneyMoved), r.MoneyRatio.Text())
 	for _, iv := range []Interval{r.Unconfirmed, r.OrphanCharge} {
-		row = append(row, d(iv.Count), iv.Rate.String(), iv.Low.String(), iv.High.String())
+		row = append(row, d(iv.Count), iv.Rate.Text(), iv.Low.Text(), iv.High.Text())
 	}
 	return append(row, d(r.MoneyOrphaned), d(r.RowsKept), d(r.KeysKept))
 }

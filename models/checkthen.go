@@ -59,15 +59,3 @@ func checkThenInsert(s api.Strategy, onReplica bool) api.Strategy {
 
 // pointBeforeRecord is the step between the work and recording the key.
 const pointBeforeRecord = "before-record"
-
-// answerFor is the answer to a request whose key has a row: the stored
-// response once finished, a tombstone's refusal, or in progress.
-func answerFor(row keyRow) api.Response {
-	switch row.state {
-	case stateFinished:
-		return row.response
-	case stateExpired:
-		return expired()
-	}
-	return inProgress()
-}

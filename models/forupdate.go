@@ -70,25 +70,6 @@ func selectForUpdate(name string, l lock) api.Strategy {
 	}
 }
 
-// finishInTxn does the work in tx, marks the key finished with the response
-// (when the failure switch keeps it) and commits.
-func finishInTxn(env api.Env, tx api.Tx, req api.Request, st api.Settings) api.Response {
-	resp, err := pay(env, tx, req, st)
-	if err != nil {
-		return failed()
-	}
-	if !keep(resp, st) {
-		return resp // the transaction rolls back: the key stays started, a retry runs again
-	}
-	if err := finishKey(tx, req.Key, resp); err != nil {
-		return failed()
-	}
-	if err := tx.Commit(); err != nil {
-		return failed()
-	}
-	return resp
-}
-
 // ForUpdateMissingRow locks the key's row FOR UPDATE before the work without
 // making sure it exists, then records the key at the end.
 //

@@ -13,6 +13,10 @@ import (
 const (
 	keysDDL = "create table idempotency_keys (key text primary key, fingerprint text not null, state text not null, " +
 		"response text, locked_at timestamptz, created_at timestamptz not null default now())"
+	// keysNoUniqueDDL is the key table without a constraint on the key,
+	// for the strategies that check for a key instead of relying on one.
+	keysNoUniqueDDL = "create table idempotency_keys (key text not null, fingerprint text not null, state text not null, " +
+		"response text, locked_at timestamptz, created_at timestamptz not null default now())"
 
 	stateStarted  = "started"
 	stateFinished = "finished"

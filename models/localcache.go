@@ -1,10 +1,6 @@
 package models
 
-import (
-	"time"
-
-	"github.com/idemsim/idemsim/sim/api"
-)
+import "github.com/idemsim/idemsim/sim/api"
 
 // LocalCache remembers, in the server process's memory, the response to every
 // key it has seen and replays it; a key it has not seen is executed.
@@ -60,7 +56,3 @@ var LocalCache = api.Strategy{
 		}
 	},
 }
-
-// pollRunning is how often a request waits to see whether the first request
-// with its key, running on the same server, has finished.
-const pollRunning = time.Millisecond

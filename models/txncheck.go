@@ -62,13 +62,6 @@ func txnCheckInsert(name string, retry bool) api.Strategy {
 	}
 }
 
-// keysNoUniqueDDL is the key table without a constraint on the key.
-const keysNoUniqueDDL = "create table idempotency_keys (key text not null, fingerprint text not null, state text not null, " +
-	"response text, locked_at timestamptz, created_at timestamptz not null default now())"
-
-// maxTxnRetries bounds a server's retries of a serialization failure.
-const maxTxnRetries = 10
-
 // checkInsideTxn is one try of the transaction: the stored response if the
 // key is there, else the work and the key's record.
 func checkInsideTxn(env api.Env, req api.Request, st api.Settings) (api.Response, error) {

@@ -51,9 +51,6 @@ var Unique409 = api.Strategy{
 	},
 }
 
-// uniquePaymentsDDL is the payments table with a unique key column.
-const uniquePaymentsDDL = "create table payments (id bigserial primary key, idempotency_key text unique, amount bigint not null, currency text not null, charge_id text)"
-
 // firstPayment is the 409 that names the payment made with key.
 func firstPayment(db execer, key string) api.Response {
 	res, err := db.Exec("select id from payments where idempotency_key = $1", api.Text(key))

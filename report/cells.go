@@ -22,61 +22,24 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/internal/inputfile"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim/api"
 )
 
 // Rate is a count of operations out of a cell's ops, with its 95% Wilson
-// interval.
-type Rate struct {
-	Count int64   `json:"count"`
-	Rate  float64 `json:"rate"`
-	Low   float64 `json:"low"`
-	High  float64 `json:"high"`
-}
+// interval: the results files' own type.
+type Rate = experiments.Interval
 
 // Cell is one strategy at one isolation level and one swept value, over
-// every seed of the cell.
-type Cell struct {
-	Strategy        string       `json:"strategy"`
-	Isolation       string       `json:"isolation"`
-	Value           string       `json:"value"`
-	X               float64      `json:"x"`
-	Seeds           int          `json:"seeds"`
-	Ops             int64        `json:"ops"`
-	Duplicate       Rate         `json:"duplicate"`
-	Lost            Rate         `json:"lost"`
-	Stuck           Rate         `json:"stuck"`
-	WrongAnswer     Rate         `json:"wrong_answer"`
-	Nonlinearizable Rate         `json:"nonlinearizable"`
-	AttemptsPerOp   float64      `json:"attempts_per_op"`
-	LatencyP50      float64      `json:"latency_p50_ms"`
-	LatencyP99      float64      `json:"latency_p99_ms"`
-	LatencyHist     [][2]float64 `json:"latency_hist"`
-	Aborts40001     int64        `json:"aborts_40001"`
-	Aborts40P01     int64        `json:"aborts_40P01"`
-	Aborts23505     int64        `json:"aborts_23505"`
-	LockWaits       int64        `json:"lock_waits"`
-	MoneyAsked      int64        `json:"money_asked"`
-	MoneyMoved      int64        `json:"money_moved"`
-	MoneyRatio      float64      `json:"money_ratio"`
-	Unconfirmed     Rate         `json:"unconfirmed"`
-	OrphanCharge    Rate         `json:"orphan_charge"`
-	MoneyOrphaned   int64        `json:"money_orphaned"`
-	RowsKept        int64        `json:"rows_kept"`
-	KeysKept        int64        `json:"keys_kept"`
-}
+// every seed of the cell: the results files' own type, which the runner
+// writes (experiments/results.go), read back.
+type Cell = experiments.CellResult
 
 // Failure is the first failing seed the swarm found for a strategy at a
 // level.
-type Failure struct {
-	Strategy  string `json:"strategy"`
-	Isolation string `json:"isolation"`
-	Kind      string `json:"kind"`
-	Seed      uint64 `json:"seed"`
-	Command   string `json:"command"`
-}
+type Failure = experiments.Failure
 
 // Swarm is what only the swarm experiment writes.
 type Swarm struct {
@@ -235,12 +198,12 @@ func ParseExperiment(data []byte) (*Experiment, error) {
 			return nil, bad("no value")
 		case c.Ops < 0 || c.Seeds < 0:
 			return nil, bad("negative seeds or ops")
-		case math.IsNaN(c.X) || math.IsInf(c.X, 0):
+		case math.IsNaN(float64(c.X)) || math.IsInf(float64(c.X), 0):
 			return nil, bad("x is not a number")
-		case x.Numeric && math.Abs(c.X) > MaxX:
+		case x.Numeric && math.Abs(float64(c.X)) > MaxX:
 			// Past it, an axis spanning the values overflows and the
 			// plotting library cannot draw it.
-			return nil, bad("x %v is beyond the plots' axes (accepted: a number from %g to %g)", c.X, -MaxX, MaxX)
+			return nil, bad("x %v is beyond the plots' axes (accepted: a number from %g to %g)", float64(c.X), -MaxX, MaxX)
 		case seen && c.X != x.Cells[first].X:
 			// A plot's axis is set from each value's first cell; a cell
 			// elsewhere would fall off it (or below zero on a log axis).
@@ -252,16 +215,16 @@ func ParseExperiment(data []byte) (*Experiment, error) {
 		strategies[c.Strategy] = true
 		for _, m := range Metrics {
 			r := m.Of(c)
-			if r.Count < 0 || r.Count > c.Ops && c.Ops > 0 || !inUnit(r.Rate) || !inUnit(r.Low) || !inUnit(r.High) || r.Low > r.Rate+1e-9 || r.Rate > r.High+1e-9 {
+			if r.Count < 0 || r.Count > c.Ops && c.Ops > 0 || !inUnit(float64(r.Rate)) || !inUnit(float64(r.Low)) || !inUnit(float64(r.High)) || r.Low > r.Rate+1e-9 || r.Rate > r.High+1e-9 {
 				return nil, bad("%s: %+v is not a count with its rate in [low, high] within [0, 1]", m.Name, *r)
 			}
 		}
 		prev := 0.0
 		for j, b := range c.LatencyHist {
-			if b[0] <= prev || b[1] < 0 || math.IsNaN(b[0]) || math.IsNaN(b[1]) {
-				return nil, bad("latency_hist[%d] = %v: want increasing upper bounds and counts >= 0", j, b)
+			if bound := float64(b.Bound); bound <= prev || b.Count < 0 || math.IsNaN(bound) {
+				return nil, bad("latency_hist[%d] = [%v %v]: want increasing upper bounds and counts >= 0", j, bound, b.Count)
 			}
-			prev = b[0]
+			prev = float64(b.Bound)
 		}
 	}
 	if x.Swarm != nil {
@@ -326,7 +289,7 @@ var Metrics = []Metric{
 	{"wrong_answer", "wrong answer", func(c *Cell) *Rate { return &c.WrongAnswer }},
 	{"unconfirmed", "unconfirmed", func(c *Cell) *Rate { return &c.Unconfirmed }},
 	{"orphan_charge", "orphan charge", func(c *Cell) *Rate { return &c.OrphanCharge }},
-	{"nonlinearizable", "non-linearizable", func(c *Cell) *Rate { return &c.Nonlinearizable }},
+	{"nonlinearizable", "non-linearizable", func(c *Cell) *Rate { return &c.NonLinearizable }},
 }
 
 // Kinds are the audit's failure kinds, the columns of every verdict table,
@@ -445,7 +408,7 @@ func (x *Experiment) values() (names []string, xs []float64) {
 	for _, c := range x.Cells {
 		if !slices.Contains(names, c.Value) {
 			names = append(names, c.Value)
-			xs = append(xs, c.X)
+			xs = append(xs, float64(c.X))
 		}
 	}
 	return names, xs
@@ -474,8 +437,8 @@ func pool(cells []*Cell, m Metric) (Rate, int64) {
 	}
 	r := Rate{Count: count}
 	if ops > 0 {
-		r.Rate = float64(count) / float64(ops)
-		r.Low, r.High = Wilson(count, ops)
+		low, high := Wilson(count, ops)
+		r.Rate, r.Low, r.High = experiments.Num(float64(count)/float64(ops)), experiments.Num(low), experiments.Num(high)
 	}
 	return r, ops
 }

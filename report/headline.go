@@ -57,11 +57,11 @@ func HeadlineOf(x *Experiment) (Table, error) {
 			for _, m := range Kinds {
 				r := m.Of(c)
 				if r.Count > 0 {
-					parts = append(parts, kindShort[m.Name]+" "+formatRate(r.Rate))
+					parts = append(parts, kindShort[m.Name]+" "+formatRate(float64(r.Rate)))
 					seen[m.Name] = true
 					bad = bad || slices.Contains(safetyMetrics, m.Name)
 				}
-				title = append(title, fmt.Sprintf("%s %d (95%% interval %s to %s)", m.Label, r.Count, formatRate(r.Low), formatRate(r.High)))
+				title = append(title, fmt.Sprintf("%s %d (95%% interval %s to %s)", m.Label, r.Count, formatRate(float64(r.Low)), formatRate(float64(r.High))))
 			}
 			text := "0"
 			if len(parts) > 0 {

@@ -37,7 +37,7 @@ func heatFigure(x *Experiment, m Metric) Figure {
 	var maxOps int64
 	top := 0.0
 	for _, c := range at {
-		maxOps, top = max(maxOps, c.Ops), max(top, m.Of(c).Rate)
+		maxOps, top = max(maxOps, c.Ops), max(top, float64(m.Of(c).Rate))
 	}
 	scale, hi := rateScale(maxOps, top)
 
@@ -137,8 +137,8 @@ func heatFigure(x *Experiment, m Metric) Figure {
 					fill := color.Color(notRun)
 					if ok {
 						r := m.Of(cell)
-						v := scale.Normalize(0, hi, r.Rate)
-						fill, label = heatColour(v), formatRate(r.Rate)
+						v := scale.Normalize(0, hi, float64(r.Rate))
+						fill, label = heatColour(v), formatRate(float64(r.Rate))
 						if r.Count == 0 {
 							fill = noneColour
 						}

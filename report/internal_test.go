@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/shrink"
@@ -108,14 +109,14 @@ func TestLatencyPanels(t *testing.T) {
 	x := &Experiment{Name: "synthetic", Param: "p", Numeric: true}
 	all := models.Names()
 	for i := range 15 {
-		hist := make([][2]float64, 20)
+		hist := make([]experiments.Bucket, 20)
 		for b := range hist {
-			hist[b][0] = float64(b + 1)
+			hist[b].Bound = experiments.Num(b + 1)
 		}
 		at := i % 12
-		hist[at][1] = 1000
+		hist[at].Count = 1000
 		if i >= 12 {
-			hist[at][1], hist[at+1][1] = 999, 1
+			hist[at].Count, hist[at+1].Count = 999, 1
 		}
 		x.Cells = append(x.Cells, Cell{Strategy: all[i], Isolation: "read-committed", Value: "1", X: 1, Ops: 1000, LatencyHist: hist})
 	}

@@ -68,7 +68,7 @@ func (x *Experiment) latencyCurves() []latencyCurve {
 		}
 		total := 0.0
 		for _, b := range c.LatencyHist {
-			total += b[1]
+			total += float64(b.Count)
 		}
 		if total == 0 {
 			continue
@@ -76,9 +76,9 @@ func (x *Experiment) latencyCurves() []latencyCurve {
 		cv := latencyCurve{strategy: s, level: c.Isolation}
 		cum := 0.0
 		for _, b := range c.LatencyHist {
-			cum += b[1]
+			cum += float64(b.Count)
 			cv.cum = append(cv.cum, cum/total)
-			cv.bounds = append(cv.bounds, b[0])
+			cv.bounds = append(cv.bounds, float64(b.Bound))
 		}
 		out = append(out, cv)
 	}

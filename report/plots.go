@@ -144,7 +144,7 @@ func rateFigure(x *Experiment, m Metric, level string, looks map[string]look) Fi
 		any := false
 		for _, c := range cells[s] {
 			maxOps = max(maxOps, c.Ops)
-			top = max(top, m.Of(c).High)
+			top = max(top, float64(m.Of(c).High))
 			any = any || m.Of(c).Count > 0
 		}
 		if any {
@@ -289,8 +289,8 @@ func newSweep(l look, cells []*Cell, m Metric, alpha uint8, dodge vg.Length) *sw
 	sw := &sweep{style: l, alpha: alpha, dodge: dodge}
 	for _, c := range cells {
 		r := m.Of(c)
-		sw.pts = append(sw.pts, plotter.XY{X: c.X, Y: r.Rate})
-		sw.lo, sw.hi = append(sw.lo, r.Low), append(sw.hi, r.High)
+		sw.pts = append(sw.pts, plotter.XY{X: float64(c.X), Y: float64(r.Rate)})
+		sw.lo, sw.hi = append(sw.lo, float64(r.Low)), append(sw.hi, float64(r.High))
 	}
 	return sw
 }
@@ -338,8 +338,8 @@ func addIntervals(p *plot.Plot, l look, cells []*Cell, m Metric, values []string
 	for _, c := range cells {
 		i := slices.Index(values, c.Value)
 		r := m.Of(c)
-		iv.pts = append(iv.pts, plotter.XY{X: float64(i) + offset, Y: r.Rate})
-		iv.lo, iv.hi = append(iv.lo, r.Low), append(iv.hi, r.High)
+		iv.pts = append(iv.pts, plotter.XY{X: float64(i) + offset, Y: float64(r.Rate)})
+		iv.lo, iv.hi = append(iv.lo, float64(r.Low)), append(iv.hi, float64(r.High))
 	}
 	p.Add(iv)
 }

@@ -144,8 +144,8 @@ func scoreRow(xs []*Experiment, name string) []TableCell {
 		cell := TableCell{Text: "0"}
 		if worst != nil {
 			r := m.Of(worst)
-			cell = TableCell{Text: formatRate(r.Rate) + " (" + where + ")", Bad: slices.Contains(safetyMetrics, kind),
-				Title: fmt.Sprintf("%d of %d operations, 95%% interval [%s, %s]", r.Count, worst.Ops, formatRate(r.Low), formatRate(r.High))}
+			cell = TableCell{Text: formatRate(float64(r.Rate)) + " (" + where + ")", Bad: slices.Contains(safetyMetrics, kind),
+				Title: fmt.Sprintf("%d of %d operations, 95%% interval [%s, %s]", r.Count, worst.Ops, formatRate(float64(r.Low)), formatRate(float64(r.High)))}
 		}
 		if kind == "stuck" {
 			if note := stuckCure(xs, name); note != "" {
@@ -342,10 +342,10 @@ func stuckCure(xs []*Experiment, name string) string {
 		clause := "0 with " + variant + " from a " + first.Value + "s budget"
 		var costs []string
 		if first.Duplicate.Count > 0 {
-			costs = append(costs, "duplicate "+formatRate(first.Duplicate.Rate))
+			costs = append(costs, "duplicate "+formatRate(float64(first.Duplicate.Rate)))
 		}
 		if first.OrphanCharge.Count > 0 {
-			costs = append(costs, "orphan charge "+formatRate(first.OrphanCharge.Rate))
+			costs = append(costs, "orphan charge "+formatRate(float64(first.OrphanCharge.Rate)))
 		}
 		if len(costs) > 0 {
 			clause += " at " + strings.Join(costs, ", ")
@@ -385,7 +385,7 @@ func costs(xs []*Experiment, name string) string {
 	if short(kept) != "1" {
 		what += "s"
 	}
-	return fmt.Sprintf("%s attempts, p50 %s, p99 %s, %s aborts; keeps %s %s", short(c.AttemptsPerOp), ms(c.LatencyP50), ms(c.LatencyP99), short(aborts), short(kept), what)
+	return fmt.Sprintf("%s attempts, p50 %s, p99 %s, %s aborts; keeps %s %s", short(float64(c.AttemptsPerOp)), ms(float64(c.LatencyP50)), ms(float64(c.LatencyP99)), short(aborts), short(kept), what)
 }
 
 // short prints a per-operation figure with three significant digits.

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/internal/testcmd"
 )
 
@@ -17,7 +18,7 @@ import (
 // strategy with a duplicate in chosen cells.
 func TestScorecardRequires(t *testing.T) {
 	cell := func(level, value string, x float64, dup int64) Cell {
-		return Cell{Strategy: "s", Isolation: level, Value: value, X: x, Ops: 100, Duplicate: Rate{Count: dup, Rate: float64(dup) / 100}}
+		return Cell{Strategy: "s", Isolation: level, Value: value, X: experiments.Num(x), Ops: 100, Duplicate: Rate{Count: dup, Rate: experiments.Num(dup) / 100}}
 	}
 	for _, tc := range []struct {
 		name   string
@@ -57,8 +58,8 @@ func TestScorecardRequires(t *testing.T) {
 // Method: a hand-built budget-lease experiment of two variants.
 func TestScorecardStuckCure(t *testing.T) {
 	cell := func(name, value string, x float64, stuck, dup int64) Cell {
-		return Cell{Strategy: name, Isolation: "read-committed", Value: value, X: x, Ops: 100,
-			Stuck: Rate{Count: stuck, Rate: float64(stuck) / 100}, Duplicate: Rate{Count: dup, Rate: float64(dup) / 100}}
+		return Cell{Strategy: name, Isolation: "read-committed", Value: value, X: experiments.Num(x), Ops: 100,
+			Stuck: Rate{Count: stuck, Rate: experiments.Num(stuck) / 100}, Duplicate: Rate{Count: dup, Rate: experiments.Num(dup) / 100}}
 	}
 	x := &Experiment{Name: leaseExperiment, Param: "client_budget_s", Numeric: true, Cells: []Cell{
 		cell("s", "5", 5, 10, 0), cell("s", "60", 60, 9, 0),

@@ -72,7 +72,7 @@ func worst(x *Experiment, cells []*Cell, m Metric, byValue, byLevel bool) TableC
 		}
 		return strings.Join(parts, ", ")
 	}
-	text := formatRate(m.Of(top).Rate)
+	text := formatRate(float64(m.Of(top).Rate))
 	if s := setting(top); s != "" {
 		text += " at " + s
 		if len(ties) > 1 {
@@ -84,6 +84,6 @@ func worst(x *Experiment, cells []*Cell, m Metric, byValue, byLevel bool) TableC
 		where = append(where, fmt.Sprintf("%s = %s at %s", x.Param, c.Value, c.Isolation))
 	}
 	r := m.Of(top)
-	title := fmt.Sprintf("%s: %d of %d operations (95%% interval %s to %s), at %s", m.Label, r.Count, top.Ops, formatRate(r.Low), formatRate(r.High), strings.Join(where, "; "))
+	title := fmt.Sprintf("%s: %d of %d operations (95%% interval %s to %s), at %s", m.Label, r.Count, top.Ops, formatRate(float64(r.Low)), formatRate(float64(r.High)), strings.Join(where, "; "))
 	return TableCell{Text: text, Bad: slices.Contains(safetyMetrics, m.Name), Title: title}
 }

@@ -312,10 +312,8 @@ func TestList(t *testing.T) {
 // Method: table of invocations, each must exit 0 with usage on stdout and
 // nothing on stderr; the run help is checked against the flag table itself.
 func TestHelp(t *testing.T) {
-	cfg := world.Defaults()
-	var o runOptions
 	var flags []string
-	for _, s := range runFlags(&cfg, &o).specs {
+	for _, s := range runFlags().specs {
 		flags = append(flags, "  --"+s.name)
 	}
 	cases := []struct {

@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idemsim/idemsim/internal/testcmd"
-	"github.com/idemsim/idemsim/sim/world"
 )
 
 // Goal: idemsim run --out DIR writes the run's summary (what stdout said
@@ -37,7 +36,7 @@ func TestOutDir(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base := []string{"run", "--strategy", "naive", "--servers", "1", "--clients", "1", "--ops", "1", "--think", "const:0", "--delay", "const:5ms", "--service-time", "const:1ms"}
-			base = overlay(runFlags(new(world.Config), new(runOptions)), base, tc.args)
+			base = overlayArgs(runFlags(), base, tc.args)
 			dir := filepath.Join(t.TempDir(), "out")
 			var stdout, stderr bytes.Buffer
 			args := append(slices.Clone(base), "--out", dir)

@@ -21,11 +21,11 @@ import (
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/db"
 	"github.com/idemsim/idemsim/sim/db/script"
 	"github.com/idemsim/idemsim/sim/db/sql"
 	"github.com/idemsim/idemsim/sim/gateway"
 	"github.com/idemsim/idemsim/sim/kv"
-	"github.com/idemsim/idemsim/sim/queue"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -38,12 +38,8 @@ type runOptions struct {
 	replay      string
 	violations  int
 	help        bool
-	policy      string
-	balancer    string
-	keyPolicy   string
-	maxEvents   int
-	crashes     []faults.Crash
-	clientCrash []faults.Crash
+	crashes     []faults.Crash // given: they replace the world's
+	clientCrash []faults.Crash // the same, for clients
 	injected    []faults.Fault
 	chaos       *uint64
 	scenario    string
@@ -52,203 +48,229 @@ type runOptions struct {
 	out          string // a directory for the run's files
 }
 
-func runFlags(cfg *world.Config, o *runOptions) *flagSet {
+// defaultRunOptions are the options of a run that sets none.
+func defaultRunOptions() runOptions { return runOptions{strategy: models.Naive.Name, violations: 3} }
+
+// runTarget is what the run flags build: the options, applied first, then
+// the world, applied on the base the options choose (world.Defaults(), or
+// a chaos world).
+type runTarget struct {
+	o   runOptions
+	cfg world.Config
+}
+
+// apply applies the flags to t: the options (option true) or the world's.
+func (t *runTarget) apply(flags []flagArg, option bool) {
+	for _, f := range flags {
+		if f.apply != nil && f.spec.option == option {
+			f.apply(t)
+		}
+	}
+}
+
+// runFlags are the run command's flags. Each reads its value when the
+// command line is parsed and is applied once the world to build on is
+// chosen (configure); the ranges and defaults in their help come from
+// world's setting tables and world.Defaults().
+func runFlags() *flagSet {
 	fs := &flagSet{cmd: "run"}
-	c := &cfg.Client
-	p := &cfg.Faults
-	d := &cfg.DB
-	svc := &cfg.Services
-	fs.add("strategy", "NAME", "server strategy: "+strings.Join(models.Names(), ", ")+" (default naive)", func(s string) error {
+	def, opt := world.Defaults(), defaultRunOptions()
+	cfgOf := func(t *runTarget) *world.Config { return &t.cfg }
+	// do is a world flag's reader that changes the world with what read
+	// returned.
+	do := func(read func(string) (func(*world.Config), error)) func(string) (func(*runTarget), error) {
+		return func(s string) (func(*runTarget), error) {
+			f, err := read(s)
+			if err != nil {
+				return nil, err
+			}
+			return func(t *runTarget) { f(cfgOf(t)) }, nil
+		}
+	}
+	// appendTo is a repeatable option's reader: each value read is added
+	// to the list field returns.
+	appendTo := func(read func(string) (faults.Crash, error), field func(*runOptions) *[]faults.Crash) func(string) (func(*runTarget), error) {
+		return func(s string) (func(*runTarget), error) {
+			v, err := read(s)
+			if err != nil {
+				return nil, err
+			}
+			return func(t *runTarget) { *field(&t.o) = append(*field(&t.o), v) }, nil
+		}
+	}
+	fs.addOption("strategy", "NAME", "server strategy: "+strings.Join(models.Names(), ", ")+" (default "+opt.strategy+")", into(func(s string) (string, error) {
 		if _, err := lookupStrategy(s); err != nil {
-			return fmt.Errorf("%q (accepted: %s)", s, strings.Join(models.Names(), ", "))
+			return "", fmt.Errorf("%q (accepted: %s)", s, strings.Join(models.Names(), ", "))
 		}
-		o.strategy = s
-		return nil
-	})
-	fs.add("seed", "N", "seed of every random choice (default 1)", uint64Value(&cfg.Seed)).accepts = uint64Range
-	fs.add("chaos", "N", "start from chaos world N, the strategy soak's: a small world with a fault mix drawn from N (the test's failure message names N); the other flags then change it, and --fault or --replay replace its faults", func(s string) error {
-		var n uint64
-		err := uint64Value(&n)(s)
-		o.chaos = &n
-		return err
-	}).accepts = uint64Range
-	fs.addInt("servers", "server replicas behind the balancer (default 3)", &cfg.Servers, 1, world.MaxServers)
-	fs.add("balancer", "KIND", "round-robin or random (default round-robin)", oneOf(&o.balancer, string(world.RoundRobin), string(world.Random)))
-	fs.addInt("clients", "clients, each consuming a queue of operations (default 16)", &cfg.Clients, 1, world.MaxClients)
-	fs.addInt("ops", fmt.Sprintf("operations per client (default 50; clients x ops at most %d, %s each within a run's %s)", world.MaxRunBytes/world.BytesPerOp, world.FormatBytes(world.BytesPerOp), world.FormatBytes(world.MaxRunBytes)), &cfg.OpsPerClient, 1, world.MaxOps)
-	fs.addInt("workers-per-op", "clients that consume the same queue: same operations, same keys (default 1)", &cfg.WorkersPerOp, 1, world.MaxClients)
-	fs.addDuration("timeout", "client timeout per attempt (default 1s)", &c.TimeoutPerAttempt, false)
-	fs.addInt("attempts", "attempt budget per operation (default 8)", &c.Attempts, 1, 1000)
-	fs.addDuration("backoff-base", "full-jitter backoff base (default 100ms)", &c.BackoffBase, true)
-	fs.addDuration("backoff-cap", "full-jitter backoff cap (default 5s)", &c.BackoffCap, true)
-	fs.addDuration("poll-interval", "wait between polls after a 202 (default 500ms)", &c.PollInterval, false)
-	fs.add("think", "DIST", "client pause before each operation (default exp:500ms)", distValue(&c.Think))
-	fs.add("policy", "STATUS=ACTION,...", "override how clients read statuses, e.g. 409=retry", func(s string) error {
-		o.policy = s
+		return s, nil
+	}, func(t *runTarget) *string { return &t.o.strategy }))
+	fs.addRun("seed", "N", fmt.Sprintf("seed of every random choice (default %d)", def.Seed), into(readUint64, func(t *runTarget) *uint64 { return &t.cfg.Seed })).accepts = uint64Range
+	fs.addOption("chaos", "N", "start from chaos world N, the strategy soak's: a small world with a fault mix drawn from N (the test's failure message names N); the other flags then change it, and --fault or --replay replace its faults", into(func(s string) (*uint64, error) {
+		n, err := readUint64(s)
+		return &n, err
+	}, func(t *runTarget) **uint64 { return &t.o.chaos })).accepts = uint64Range
+	fs.addInt(world.IntNamed("servers"), "server replicas behind the balancer (default %s)", &def)
+	fs.addRun("balancer", "KIND", fmt.Sprintf("%s or %s (default %s)", world.RoundRobin, world.Random, def.Balancer), into(func(s string) (world.Balancer, error) {
+		b, err := readOneOf(string(world.RoundRobin), string(world.Random))(s)
+		return world.Balancer(b), err
+	}, func(t *runTarget) *world.Balancer { return &t.cfg.Balancer }))
+	fs.addInt(world.IntNamed("clients"), "clients, each consuming a queue of operations (default %s)", &def)
+	fs.addInt(world.IntNamed("ops"), "operations per client (default %s"+fmt.Sprintf("; clients x ops at most %d, %s each within a run's %s)", world.MaxRunBytes/world.BytesPerOp, world.FormatBytes(world.BytesPerOp), world.FormatBytes(world.MaxRunBytes)), &def)
+	fs.addInt(world.WorkersPerOp, "clients that consume the same queue: same operations, same keys (default %s)", &def)
+	fs.addDuration(world.DurationNamed("timeout"), "client timeout per attempt (default %s)", &def)
+	fs.addInt(world.IntNamed("attempts"), "attempt budget per operation (default %s)", &def)
+	fs.addDuration(world.DurationNamed("backoff-base"), "full-jitter backoff base (default %s)", &def)
+	fs.addDuration(world.DurationNamed("backoff-cap"), "full-jitter backoff cap (default %s)", &def)
+	fs.addDuration(world.DurationNamed("poll-interval"), "wait between polls after a 202 (default %s)", &def)
+	fs.addDist(world.DistNamed("think"), "client pause before each operation (default %s)", &def)
+	fs.addRun("policy", "STATUS=ACTION,...", "override how clients read statuses, e.g. 409=retry", do(func(s string) (func(*world.Config), error) {
+		// Read against the default policy; a policy's override reads
+		// the same whatever it overrides.
 		pol := world.DefaultPolicy()
-		return pol.Override(s)
-	})
-	fs.add("key-on-restart", "KIND", "persist or regenerate the key when a client restarts mid-operation (default persist)", oneOf(&o.keyPolicy, string(world.KeyPersist), string(world.KeyRegenerate)))
-	fs.add("retry-after", "KIND", "honour: an error with Retry-After (409 in progress, 429) means try again after it, whatever --policy says of its status; ignore: the policy alone decides (default honour)", func(s string) error {
-		switch s {
-		case "honour", "ignore":
-			c.IgnoreRetryAfter = s == "ignore"
-			return nil
+		if err := pol.Override(s); err != nil {
+			return nil, err
 		}
-		return fmt.Errorf("%q (accepted: honour, ignore)", s)
-	})
-	fs.add("key-after-5xx", "KIND", "keep the key for a retry after a 5xx, or mint a new one (default keep)", func(s string) error {
-		switch s {
-		case "keep", "new":
-			c.NewKeyAfter5xx = s == "new"
-			return nil
-		}
-		return fmt.Errorf("%q (accepted: keep, new)", s)
-	})
-	fs.addDuration("op-deadline", "a client stops retrying an operation this long after its first attempt (default 0: only --attempts)", &c.OpDeadline, true)
-	fs.addRate("reuse-key", "probability an operation reuses the previous operation's key with its own payload, a client bug (default 0)", &c.ReuseKeyRate)
-	fs.addRate("same-payment", "probability an operation asks for the same payment as the previous one, under its own key (default 0)", &c.SamePaymentRate)
-	fs.addRate("delete-after", "probability an operation deletes the payment the previous one created, under its key, once that is done (default 0; a strategy with a delete handler: client-id)", &c.DeleteRate)
-	fs.add("service-time", "DIST", "server work per request (default lognormal:2ms,0.5)", distValue(&cfg.ServiceTime))
+		return func(c *world.Config) { _ = c.Client.Policy.Override(s) }, nil
+	}))
+	fs.addRun("key-on-restart", "KIND", fmt.Sprintf("%s or %s the key when a client restarts mid-operation (default %s)", world.KeyPersist, world.KeyRegenerate, def.Client.KeyOnRestart), into(func(s string) (world.KeyOnRestart, error) {
+		k, err := readOneOf(string(world.KeyPersist), string(world.KeyRegenerate))(s)
+		return world.KeyOnRestart(k), err
+	}, func(t *runTarget) *world.KeyOnRestart { return &t.cfg.Client.KeyOnRestart }))
+	fs.addRun("retry-after", "KIND", "honour: an error with Retry-After (409 in progress, 429) means try again after it, whatever --policy says of its status; ignore: the policy alone decides (default "+choice(def.Client.IgnoreRetryAfter, "honour", "ignore")+")",
+		into(readChoice("honour", "ignore"), func(t *runTarget) *bool { return &t.cfg.Client.IgnoreRetryAfter }))
+	fs.addRun("key-after-5xx", "KIND", "keep the key for a retry after a 5xx, or mint a new one (default "+choice(def.Client.NewKeyAfter5xx, "keep", "new")+")",
+		into(readChoice("keep", "new"), func(t *runTarget) *bool { return &t.cfg.Client.NewKeyAfter5xx }))
+	fs.addDuration(world.DurationNamed("op-deadline"), "a client stops retrying an operation this long after its first attempt (default %s: only --attempts)", &def)
+	fs.addRate(world.RateNamed("reuse-key"), "probability an operation reuses the previous operation's key with its own payload, a client bug (default %s)", &def)
+	fs.addRate(world.RateNamed("same-payment"), "probability an operation asks for the same payment as the previous one, under its own key (default %s)", &def)
+	fs.addRate(world.RateNamed("delete-after"), "probability an operation deletes the payment the previous one created, under its key, once that is done (default %s; a strategy with a delete handler: client-id)", &def)
+	fs.addDist(world.DistNamed("service-time"), "server work per request (default %s)", &def)
 
-	fs.add("switch", "NAME=VALUE", "set one of the strategy's switches, repeatable: "+switchSyntax()+" (defaults: idemsim list)", func(s string) error {
-		cfg.Switches = append(cfg.Switches, s)
-		return nil
-	}).keyed("switch", beforeEquals)
-	fs.add("work", "KIND", "the business operation: local (record the payment) or charge (charge the card at the gateway, then record it; default local)", func(s string) error {
-		switch s {
-		case "local", "charge":
-			cfg.Charge = s == "charge"
-			return nil
-		}
-		return fmt.Errorf("%q (accepted: local, charge)", s)
-	})
-	fs.add("isolation", "LEVEL", "the strategy's transaction isolation: "+strings.Join(sql.LevelNames(), ", ")+" (default read-committed)", func(s string) error {
-		l, err := parseLevel(s)
-		d.Isolation = l
-		return err
-	})
-	fs.add("ssi-locks", "page|key", "what serializable's read locks cover: page (B-tree leaf pages, heap pages and tables, as PostgreSQL) or key (only the keys looked up); default page", ssiLocksValue(&d.SSILocks))
-	fs.addInt("db-pool", "database connections per server (default 10)", &d.PoolSize, 1, world.MaxPoolSize)
-	fs.add("db-latency", "DIST", "the database's own time per statement, on top of the link's (default const:0s)", distValue(&d.StatementLatency))
-	fs.addDuration("db-statement-timeout", "statement_timeout (default 0: none)", &d.StatementTimeout, true)
-	fs.addDuration("db-lock-timeout", "lock_timeout (default 0: none)", &d.LockTimeout, true)
-	fs.addDuration("db-replica-lag", "how far the read replica is behind the primary (default 0: current; replica-check reads keys there)", &d.ReplicaLag, true)
-	fs.addDuration("deadlock-timeout", "how long a lock waiter waits before checking for a deadlock (default 1s)", &d.DeadlockTimeout, false)
-	fs.addRate("db-drop-connection", "probability the connection drops before a statement inside a transaction (rolled back; default 0)", &p.DBDropConnectionRate)
-	fs.addRate("db-lost-commit-ack", "probability a COMMIT is applied and its acknowledgement lost (default 0)", &p.DBLostCommitAckRate)
+	fs.addRun("switch", "NAME=VALUE", "set one of the strategy's switches, repeatable: "+switchSyntax()+" (defaults: idemsim list)", do(func(s string) (func(*world.Config), error) {
+		return func(c *world.Config) { c.Switches = append(c.Switches, s) }, nil
+	})).keyed("switch", beforeEquals)
+	fs.addRun("work", "KIND", "the business operation: local (record the payment) or charge (charge the card at the gateway, then record it; default "+choice(def.Charge, "local", "charge")+")",
+		into(readChoice("local", "charge"), func(t *runTarget) *bool { return &t.cfg.Charge }))
+	fs.addRun("isolation", "LEVEL", "the strategy's transaction isolation: "+strings.Join(sql.LevelNames(), ", ")+" (default "+def.DB.Isolation.Slug()+")",
+		into(parseLevel, func(t *runTarget) *sql.Level { return &t.cfg.DB.Isolation }))
+	fs.addRun("ssi-locks", "page|key", "what serializable's read locks cover: page (B-tree leaf pages, heap pages and tables, as PostgreSQL) or key (only the keys looked up); default "+def.DB.SSILocks.String(),
+		into(readSSILocks, func(t *runTarget) *db.SSIGranularity { return &t.cfg.DB.SSILocks }))
+	fs.addInt(world.IntNamed("db-pool"), "database connections per server (default %s)", &def)
+	fs.addDist(world.DistNamed("db-latency"), "the database's own time per statement, on top of the link's (default %s)", &def)
+	fs.addDuration(world.DurationNamed("db-statement-timeout"), "statement_timeout (default %s: none)", &def)
+	fs.addDuration(world.DurationNamed("db-lock-timeout"), "lock_timeout (default %s: none)", &def)
+	fs.addDuration(world.DurationNamed("db-replica-lag"), "how far the read replica is behind the primary (default %s: current; replica-check reads keys there)", &def)
+	fs.addDuration(world.DurationNamed("deadlock-timeout"), "how long a lock waiter waits before checking for a deadlock (default %s)", &def)
+	fs.addRate(world.RateNamed("db-drop-connection"), "probability the connection drops before a statement inside a transaction (rolled back; default %s)", &def)
+	fs.addRate(world.RateNamed("db-lost-commit-ack"), "probability a COMMIT is applied and its acknowledgement lost (default %s)", &def)
 
-	fs.add("kv-maxmemory", "BYTES", "the store's memory limit (default 0: none)", func(s string) error {
+	fs.addRun("kv-maxmemory", "BYTES", fmt.Sprintf("the store's memory limit (default %d: none)", def.Services.KV.MaxMemory), into(func(s string) (int64, error) {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			return fmt.Errorf("%q is not a number of bytes >= 0", s)
+			return 0, fmt.Errorf("%q is not a number of bytes >= 0", s)
 		}
-		svc.KV.MaxMemory = n
-		return nil
-	})
-	fs.add("kv-eviction", "POLICY", "what the store evicts at its memory limit: "+kv.PolicyNames+" (default noeviction)", func(s string) error {
-		pol, err := kv.ParsePolicy(s)
-		svc.KV.Policy = pol
-		return err
-	})
-	fs.addDuration("kv-replica-lag", "how far the store's replica lags; a failover loses the writes of that window (default 0)", &svc.KV.ReplicaLag, true)
-	fs.add("kv-failover", "TIME", "fail the store over to its replica at TIME, repeatable (e.g. 5s)", func(s string) error {
+		return n, nil
+	}, func(t *runTarget) *int64 { return &t.cfg.Services.KV.MaxMemory }))
+	fs.addRun("kv-eviction", "POLICY", "what the store evicts at its memory limit: "+kv.PolicyNames+" (default "+def.Services.KV.Policy.String()+")",
+		into(kv.ParsePolicy, func(t *runTarget) *kv.EvictionPolicy { return &t.cfg.Services.KV.Policy }))
+	fs.addDuration(world.DurationNamed("kv-replica-lag"), "how far the store's replica lags; a failover loses the writes of that window (default %s)", &def)
+	fs.addRun("kv-failover", "TIME", "fail the store over to its replica at TIME, repeatable (e.g. 5s)", do(func(s string) (func(*world.Config), error) {
 		t, err := time.ParseDuration(s)
 		if err != nil || t < 0 || t > sim.MaxSpan {
-			return fmt.Errorf("%q is not a time >= 0 (accepted: a Go duration from the start like 5s, at most %s)", s, sim.MaxSpanText)
+			return nil, fmt.Errorf("%q is not a time >= 0 (accepted: a Go duration from the start like 5s, at most %s)", s, sim.MaxSpanText)
 		}
-		p.Failovers = append(p.Failovers, sim.Time(t))
-		return nil
-	}).repeats = true
-	fs.add("gateway", "MODE", "how the gateway treats a repeated charge: idempotent (by forwarded key), window:DURATION (rejects an identical charge within it) or none (default idempotent)", func(s string) error {
+		return func(c *world.Config) { c.Faults.Failovers = append(c.Faults.Failovers, sim.Time(t)) }, nil
+	})).repeats = true
+	fs.addRun("gateway", "MODE", "how the gateway treats a repeated charge: idempotent (by forwarded key), window:DURATION (rejects an identical charge within it) or none (default "+def.Services.Gateway.Mode.String()+")", do(func(s string) (func(*world.Config), error) {
 		m, window, err := gateway.ParseMode(s)
 		if err == nil && window > sim.MaxSpan {
 			err = fmt.Errorf("%q: window over the limit of %s (accepted: idempotent, window:DURATION up to %s, or none)", s, sim.MaxSpanText, sim.MaxSpanText)
 		}
-		svc.Gateway.Mode, svc.Gateway.Window = m, window
-		return err
-	})
-	fs.add("gateway-time", "DIST", "the gateway's processing time per charge (default lognormal:200ms,0.5)", distValue(&svc.GatewayTime))
-	fs.addDuration("gateway-call-timeout", "how long a server waits for the gateway's answer (default 10s)", &svc.GatewayTimeout, false)
-	fs.addDuration("gateway-key-retention", "how long the gateway remembers a forwarded key (default 24h; 0: forever)", &svc.Gateway.KeyRetention, true)
-	fs.addRate("gateway-timeout", "probability a charge goes through and its answer never comes (default 0)", &p.GatewayTimeoutRate)
-	fs.addRate("gateway-500", "probability a charge goes through and the gateway answers 500 (default 0)", &p.Gateway500Rate)
-	fs.addDurationUpTo("queue-visibility", "how long a received message stays hidden before it is delivered again (default 30s; as in SQS, at most 12h)", &svc.Queue.VisibilityTimeout, false, queue.MaxVisibilityTimeout, strings.TrimSuffix(queue.MaxVisibilityTimeout.String(), "0m0s"))
-	fs.addInt("queue-max-receives", "deliveries after which a message is dead-lettered (default 0: never)", &svc.Queue.MaxReceives, 0, 1000)
-	fs.add("service-delay", "DIST", "one-way latency between servers and services (default lognormal:250us,0.3)", distValue(&p.ServiceLink.Delay))
-	fs.add("clock-skew", "NODE:OFFSET", "a server's or service's clock is off by OFFSET, repeatable (once per node): s2:+3s, kv:-500ms", clockValue(cfg, true)).keyed("node", beforeColon)
-	fs.add("clock-drift", "NODE:RATE", "a server's or service's clock runs at RATE, repeatable (once per node): s1:1.001", clockValue(cfg, false)).keyed("node", beforeColon)
+		if err != nil {
+			return nil, err
+		}
+		return func(c *world.Config) { c.Services.Gateway.Mode, c.Services.Gateway.Window = m, window }, nil
+	}))
+	fs.addDist(world.DistNamed("gateway-time"), "the gateway's processing time per charge (default %s)", &def)
+	fs.addDuration(world.DurationNamed("gateway-call-timeout"), "how long a server waits for the gateway's answer (default %s)", &def)
+	fs.addDuration(world.DurationNamed("gateway-key-retention"), "how long the gateway remembers a forwarded key (default %s; 0: forever)", &def)
+	fs.addRate(world.RateNamed("gateway-timeout"), "probability a charge goes through and its answer never comes (default %s)", &def)
+	fs.addRate(world.RateNamed("gateway-500"), "probability a charge goes through and the gateway answers 500 (default %s)", &def)
+	fs.addDuration(world.DurationNamed("queue-visibility"), "how long a received message stays hidden before it is delivered again (default %s; as in SQS, at most "+world.DurationNamed("queue-visibility").MaxText+")", &def)
+	fs.addInt(world.QueueMaxReceives, "deliveries after which a message is dead-lettered (default %s: never)", &def)
+	fs.addDist(world.DistNamed("service-delay"), "one-way latency between servers and services (default %s)", &def)
+	fs.addRun("clock-skew", "NODE:OFFSET", "a server's or service's clock is off by OFFSET, repeatable (once per node): s2:+3s, kv:-500ms", do(clockValue(true))).keyed("node", beforeColon)
+	fs.addRun("clock-drift", "NODE:RATE", "a server's or service's clock runs at RATE, repeatable (once per node): s1:1.001", do(clockValue(false))).keyed("node", beforeColon)
 
-	fs.add("delay", "DIST", "one-way latency between clients and servers (default lognormal:5ms,0.5)", distValue(&p.Link.Delay))
-	fs.addRate("drop-request", "probability a request is lost (default 0)", &p.Link.DropRequestRate)
-	fs.addRate("drop-response", "probability a response is lost after the server answered (default 0)", &p.Link.DropResponseRate)
-	fs.addRate("duplicate", "probability a message is delivered twice, the copy later (default 0)", &p.Link.DuplicateRate)
-	fs.addRate("reset", "probability the connection resets after processing (default 0)", &p.Link.ResetRate)
-	fs.add("link", "RULE", "per-link override, repeatable: "+faults.LinkRuleSyntax, func(s string) error {
+	fs.addDist(world.DistNamed("delay"), "one-way latency between clients and servers (default %s)", &def)
+	fs.addRate(world.RateNamed("drop-request"), "probability a request is lost (default %s)", &def)
+	fs.addRate(world.RateNamed("drop-response"), "probability a response is lost after the server answered (default %s)", &def)
+	fs.addRate(world.RateNamed("duplicate"), "probability a message is delivered twice, the copy later (default %s)", &def)
+	fs.addRate(world.RateNamed("reset"), "probability the connection resets after processing (default %s)", &def)
+	fs.addRun("link", "RULE", "per-link override, repeatable: "+faults.LinkRuleSyntax, do(func(s string) (func(*world.Config), error) {
 		r, err := faults.ParseLinkRule(s)
-		p.Links = append(p.Links, r)
-		return err
-	}).repeats = true
-	fs.add("partition", "SPEC", "cut links for a window, repeatable: "+faults.PartitionSyntax, func(s string) error {
+		return func(c *world.Config) { c.Faults.Links = append(c.Faults.Links, r) }, err
+	})).repeats = true
+	fs.addRun("partition", "SPEC", "cut links for a window, repeatable: "+faults.PartitionSyntax, do(func(s string) (func(*world.Config), error) {
 		part, err := faults.ParsePartition(s)
-		p.Partitions = append(p.Partitions, part)
-		return err
-	}).repeats = true
-	fs.add("crash", "SPEC", "crash a server (or restart kv, losing its data), repeatable: "+faults.CrashSyntax, func(s string) error {
-		cr, err := faults.ParseCrash(s)
-		o.crashes = append(o.crashes, cr)
-		return err
-	}).repeats = true
-	fs.addDuration("crash-every", "mean time between random server crashes (default none)", &p.CrashEvery, false)
-	fs.add("crash-at", "SPEC", "crash a server at a step its strategy names, repeatable: "+faults.CrashPointSyntax, func(s string) error {
+		return func(c *world.Config) { c.Faults.Partitions = append(c.Faults.Partitions, part) }, err
+	})).repeats = true
+	fs.addOption("crash", "SPEC", "crash a server (or restart kv, losing its data), repeatable: "+faults.CrashSyntax,
+		appendTo(faults.ParseCrash, func(o *runOptions) *[]faults.Crash { return &o.crashes })).repeats = true
+	fs.addDuration(world.DurationNamed("crash-every"), "mean time between random server crashes (default %s: none)", &def)
+	fs.addRun("crash-at", "SPEC", "crash a server at a step its strategy names, repeatable: "+faults.CrashPointSyntax, do(func(s string) (func(*world.Config), error) {
 		cp, err := faults.ParseCrashPoint(s)
-		p.CrashPoints = append(p.CrashPoints, cp)
-		return err
-	}).repeats = true
-	fs.add("pause", "SPEC", "freeze a server or client for a while, its locks and leases held, repeatable: "+faults.PauseSyntax, func(s string) error {
+		return func(c *world.Config) { c.Faults.CrashPoints = append(c.Faults.CrashPoints, cp) }, err
+	})).repeats = true
+	fs.addRun("pause", "SPEC", "freeze a server or client for a while, its locks and leases held, repeatable: "+faults.PauseSyntax, do(func(s string) (func(*world.Config), error) {
 		pa, err := faults.ParsePause(s)
-		p.Pauses = append(p.Pauses, pa)
-		return err
-	}).repeats = true
-	fs.add("client-crash", "SPEC", "crash a client, repeatable: "+strings.ReplaceAll(faults.CrashSyntax, "s2", "c2"), func(s string) error {
-		cr, err := faults.ParseCrash(s)
-		o.clientCrash = append(o.clientCrash, cr)
-		return err
-	}).repeats = true
-	fs.addDuration("client-crash-every", "mean time between random client crashes (default none)", &p.ClientCrashEvery, false)
-	fs.addDuration("downtime", "downtime after a random crash (default 1s)", &p.Downtime, false)
-	fs.add("replay", "FILE", "inject exactly the faults listed in FILE (as --faults-out writes them); random faults are then off", fileValue(&o.replay))
-	fs.add("fault", "LINE", "inject exactly this fault, repeatable, e.g. 'drop-response c1/o1.1/a1'; random faults are then off ('none': no fault at all)", func(s string) error {
+		return func(c *world.Config) { c.Faults.Pauses = append(c.Faults.Pauses, pa) }, err
+	})).repeats = true
+	fs.addOption("client-crash", "SPEC", "crash a client, repeatable: "+strings.ReplaceAll(faults.CrashSyntax, "s2", "c2"),
+		appendTo(faults.ParseCrash, func(o *runOptions) *[]faults.Crash { return &o.clientCrash })).repeats = true
+	fs.addDuration(world.DurationNamed("client-crash-every"), "mean time between random client crashes (default %s: none)", &def)
+	fs.addDuration(world.DurationNamed("downtime"), "downtime after a random crash (default %s)", &def)
+	fs.addOption("replay", "FILE", "inject exactly the faults listed in FILE (as --faults-out writes them); random faults are then off", into(readFile, func(t *runTarget) *string { return &t.o.replay }))
+	fs.addOption("fault", "LINE", "inject exactly this fault, repeatable, e.g. 'drop-response c1/o1.1/a1'; random faults are then off ('none': no fault at all)", func(s string) (func(*runTarget), error) {
 		if s == "none" {
-			if o.injected == nil {
-				o.injected = []faults.Fault{}
-			}
-			return nil
+			return func(t *runTarget) {
+				if t.o.injected == nil {
+					t.o.injected = []faults.Fault{}
+				}
+			}, nil
 		}
 		f, err := faults.ParseFault(s)
-		o.injected = append(o.injected, f)
-		return err
+		return func(t *runTarget) { t.o.injected = append(t.o.injected, f) }, err
 	}).repeats = true
-	fs.add("faults-out", "FILE", "write the faults that fired, one per line, replayable with --replay", fileValue(&o.faultsOut))
-	fs.addDuration("deadline", "virtual time at which the run stops (default 24h)", &cfg.Deadline, false)
-	fs.addDuration("settle", "how long background workers go on after the last client is done (default 1m)", &cfg.Settle, true)
-	fs.addInt("max-events", fmt.Sprintf("bound on events processed (default 1000000 + %d per operation)", world.DefaultEventsPerOp), &o.maxEvents, 1, 1<<62)
-	fs.add("trace", "", "print the run's timeline, one line per event", boolValue(&o.trace))
-	fs.add("trace-op", "OP", "print only the timeline of one operation (like o3.7) and the crashes", func(s string) error {
+	fs.addOption("faults-out", "FILE", "write the faults that fired, one per line, replayable with --replay", into(readFile, func(t *runTarget) *string { return &t.o.faultsOut }))
+	fs.addDuration(world.DurationNamed("deadline"), "virtual time at which the run stops (default %s)", &def)
+	fs.addDuration(world.DurationNamed("settle"), "how long background workers go on after the last client is done (default %s)", &def)
+	fs.addRun("max-events", "N", fmt.Sprintf("bound on events processed (default %d + %d per operation)", world.BaseEvents, world.DefaultEventsPerOp), into(func(s string) (uint64, error) {
+		n, err := readIntIn(1, 1<<62)(s)
+		return uint64(n), err
+	}, func(t *runTarget) *uint64 { return &t.cfg.MaxEvents })).accepts = fmt.Sprintf("%d to %d", 1, 1<<62)
+	fs.addOption("trace", "", "print the run's timeline, one line per event", into(readTrue, func(t *runTarget) *bool { return &t.o.trace }))
+	fs.addOption("trace-op", "OP", "print only the timeline of one operation (like o3.7) and the crashes", into(func(s string) (string, error) {
 		_, err := api.ParseOpID(s)
-		o.traceOp = s
-		return err
-	})
-	fs.add("scenario", "NAME", "run a claim's scenario (idemsim claims lists them) with its timeline; the other flags change it", func(s string) error {
+		return s, err
+	}, func(t *runTarget) *string { return &t.o.traceOp }))
+	fs.addOption("scenario", "NAME", "run a claim's scenario (idemsim claims lists them) with its timeline; the other flags change it", into(func(s string) (string, error) {
 		_, err := claims.Lookup(s)
-		o.scenario = s
-		return err
-	})
-	fs.add("scenario-file", "FILE", "run the scenario in FILE (one run directive, as idemsim shrink writes it) with its timeline; the other flags change it", fileValue(&o.scenarioFile))
-	fs.add("out", "DIR", "write the run's summary, timeline and fired faults there, and for a violating run its sequence diagram (SVG, PNG)", fileValue(&o.out))
-	fs.addInt("violations", "violations to list with their reproduce command (default 3)", &o.violations, 0, 1<<30)
-	fs.add("help", "", "this text", boolValue(&o.help))
+		return s, err
+	}, func(t *runTarget) *string { return &t.o.scenario }))
+	fs.addOption("scenario-file", "FILE", "run the scenario in FILE (one run directive, as idemsim shrink writes it) with its timeline; the other flags change it", into(readFile, func(t *runTarget) *string { return &t.o.scenarioFile }))
+	fs.addOption("out", "DIR", "write the run's summary, timeline and fired faults there, and for a violating run its sequence diagram (SVG, PNG)", into(readFile, func(t *runTarget) *string { return &t.o.out }))
+	fs.addOption("violations", "N", fmt.Sprintf("violations to list with their reproduce command (default %d)", opt.violations), into(readIntIn(0, 1<<30), func(t *runTarget) *int { return &t.o.violations })).accepts = fmt.Sprintf("%d to %d", 0, 1<<30)
+	fs.addOption("help", "", "this text", into(readTrue, func(t *runTarget) *bool { return &t.o.help }))
 	return fs
+}
+
+// choice is the word for a boolean setting: no when false, yes when true.
+func choice(v bool, no, yes string) string {
+	if v {
+		return yes
+	}
+	return no
 }
 
 // runValuesHelp says what each kind of value takes; the flags' own ranges
@@ -276,108 +298,58 @@ type runSetup struct {
 	scenario, script string
 }
 
-// configure parses a run command line into a world to run.
+// configure parses a run command line into a world to run. The command
+// line is read once: each flag's value is read and checked in the order
+// given. A scenario's flags (its own command line, read once too) go under
+// the user's. The options then say which world to build on (the defaults,
+// or a chaos world), and the world's flags are applied to it.
 func configure(args []string) (*runSetup, error) {
-	cfg := world.Defaults()
-	o := runOptions{strategy: "naive", violations: 3}
-	fs := runFlags(&cfg, &o)
-	rest, err := fs.parse(args)
+	fs := runFlags()
+	flags, rest, err := fs.parseFlags(args)
 	if err != nil {
 		return nil, err
 	}
-	if o.scenario != "" && o.scenarioFile != "" {
-		return nil, usagef("idemsim run: --scenario and --scenario-file: give one")
+	if flags, rest, err = withScenario(fs, flags, rest); err != nil {
+		return nil, err
 	}
-	if o.scenario != "" || o.scenarioFile != "" {
-		// The scenario's flags, then the user's: parse them again as one
-		// command line, which is what the summary prints.
-		var base []string
-		flag := "scenario"
-		if o.scenario != "" {
-			sc, _ := claims.Lookup(o.scenario)
-			if sc.Script != "" {
-				if len(fs.given) > 2 {
-					return nil, usagef("idemsim run: --scenario %s: a SQL scenario takes no other flag (run idemsim run --scenario %s alone)", sc.Name, sc.Name)
-				}
-				return &runSetup{scenario: sc.Name, script: sc.Script}, nil
-			}
-			base = sc.Args
-		} else {
-			flag = "scenario-file"
-			text, err := inputfile.Read(o.scenarioFile, maxScenarioFile)
-			if err != nil {
-				return nil, usagef("idemsim run: --scenario-file %s: %v", o.scenarioFile, err)
-			}
-			if base, _, err = claims.ParseRunFile(o.scenarioFile, string(text)); err != nil {
-				return nil, usagef("idemsim run: --scenario-file: %v", err)
-			}
-			if slices.ContainsFunc(base, func(a string) bool { n := flagName(a); return n == "scenario" || n == "scenario-file" }) {
-				return nil, usagef("idemsim run: --scenario-file %s: its flags name another scenario (accepted: the flags of one run)", o.scenarioFile)
-			}
-			// The file's flags on their own first: once the user's are
-			// added, a flag missing its value at the end of the file would
-			// take the next one (--clients, then --trace) and the error
-			// would name a flag the user never wrote.
-			scratch, scratchO := world.Defaults(), runOptions{}
-			if _, err := runFlags(&scratch, &scratchO).parse(base); err != nil {
-				return nil, usagef("idemsim run: --scenario-file %s: %s", o.scenarioFile, strings.TrimPrefix(err.Error(), "idemsim run: "))
-			}
-		}
-		args = withScenario(fs, flag, base, args)
-		cfg, o = world.Defaults(), runOptions{strategy: "naive", violations: 3}
-		fs = runFlags(&cfg, &o)
-		if rest, err = fs.parse(args); err != nil {
-			return nil, err
-		}
+	if len(flags) == 1 && flags[0].spec == nil {
+		// A SQL scenario: it runs on the database alone.
+		return &runSetup{scenario: flags[0].name, script: flags[0].value}, nil
 	}
+	t := runTarget{o: defaultRunOptions()}
+	t.apply(flags, true)
+	o := &t.o
 	if o.help {
 		return &runSetup{help: fmt.Sprintf("usage: idemsim run [flags]\n\n%s\n%s", runValuesHelp, fs.usage())}, nil
 	}
 	if len(rest) > 0 {
 		return nil, usagef("idemsim run: unexpected argument %q (flags start with --)", rest[0])
 	}
-	if cfg.Strategy, err = lookupStrategy(o.strategy); err != nil {
+	strategy, err := lookupStrategy(o.strategy)
+	if err != nil {
 		return nil, usagef("idemsim run: --strategy: %v", err)
 	}
+	t.cfg = world.Defaults()
 	if o.chaos != nil {
-		// The chaos world is the base; parse the flags again over it. An
-		// explicit fault list replaces its fault mix: its timed faults
-		// too, not only its random ones (a list recorded from it holds
-		// those that fired).
-		explicit := o.injected != nil || o.replay != ""
-		cfg, o = experiments.Chaos(cfg.Strategy, *o.chaos), runOptions{strategy: o.strategy, violations: 3}
-		if explicit {
-			p := cfg.Faults
-			cfg.Faults = faults.Plan{Link: faults.Link{Delay: p.Link.Delay}, ServiceLink: faults.Link{Delay: p.ServiceLink.Delay}, Links: p.Links, Downtime: p.Downtime}
-		}
-		strategy := cfg.Strategy
-		fs = runFlags(&cfg, &o)
-		if _, err := fs.parse(args); err != nil {
-			return nil, err
-		}
-		cfg.Strategy = strategy
-	}
-	if o.policy != "" {
-		if err := cfg.Client.Policy.Override(o.policy); err != nil {
-			return nil, usagef("idemsim run: --policy: %v", err)
+		// The chaos world is the base. An explicit fault list replaces
+		// its fault mix: its timed faults too, not only its random ones
+		// (a list recorded from it holds those that fired).
+		t.cfg = experiments.Chaos(strategy, *o.chaos)
+		if o.injected != nil || o.replay != "" {
+			p := t.cfg.Faults
+			t.cfg.Faults = faults.Plan{Link: faults.Link{Delay: p.Link.Delay}, ServiceLink: faults.Link{Delay: p.ServiceLink.Delay}, Links: p.Links, Downtime: p.Downtime}
 		}
 	}
-	if o.balancer != "" {
-		cfg.Balancer = world.Balancer(o.balancer)
-	}
-	if o.keyPolicy != "" {
-		cfg.Client.KeyOnRestart = world.KeyOnRestart(o.keyPolicy)
-	}
-	if o.maxEvents > 0 {
-		cfg.MaxEvents = uint64(o.maxEvents)
-	}
+	t.cfg.Strategy = strategy
+	t.apply(flags, false)
+	cfg := &t.cfg
 	if o.crashes != nil {
 		cfg.Faults.Crashes = o.crashes
 	}
 	if o.clientCrash != nil {
 		cfg.Faults.ClientCrashes = o.clientCrash
 	}
-	st := &runSetup{given: fs.given}
+	st := &runSetup{given: given(flags)}
 	if o.replay != "" {
 		text, err := inputfile.Read(o.replay, maxFaultFile)
 		if err != nil {
@@ -399,11 +371,11 @@ func configure(args []string) (*runSetup, error) {
 	}
 	cfg.KeepTrace = o.trace || st.traceOp != nil || o.out != ""
 	if err := cfg.Validate(); err != nil {
-		return nil, configError(err, &o)
+		return nil, configError(err, o)
 	}
 	if st.traceOp != nil {
 		if err := cfg.CheckOp(*st.traceOp); err != nil {
-			return nil, configError(err, &o)
+			return nil, configError(err, o)
 		}
 	}
 	if o.out != "" {
@@ -418,10 +390,10 @@ func configure(args []string) (*runSetup, error) {
 		}
 	}
 	st.command = "idemsim run"
-	if given := withoutTraceFlags(fs.given); len(given) > 0 {
+	if given := withoutTraceFlags(st.given); len(given) > 0 {
 		st.command += " " + strings.Join(given, " ")
 	}
-	st.cfg, st.o = cfg, o
+	st.cfg, st.o = *cfg, *o
 	return st, nil
 }
 
@@ -510,63 +482,109 @@ type stoppedError struct{ msg string }
 
 func (e *stoppedError) Error() string { return e.msg }
 
-// withScenario is a scenario's flags overlaid with the user's (without the
-// --scenario or --scenario-file flag itself), asking for the timeline unless a trace is
-// chosen.
-func withScenario(fs *flagSet, flag string, scenario, user []string) []string {
-	user = slices.Clone(user)
-	for i := 0; i < len(user); i++ {
-		if flagName(user[i]) == flag {
-			user = slices.Delete(user, i, i+flagArity(fs, user, i))
-			break
+// withScenario is the flags of a run that names a scenario: the
+// scenario's own flags, read once from its command line, overlaid with the
+// user's (but for the --scenario or --scenario-file flag itself), asking
+// for the timeline unless a trace is chosen. Flags naming no scenario are
+// returned as they are. A SQL scenario returns one flag with no spec: the
+// scenario's name and its script. The words that are not flags, the
+// scenario's then the user's (rest), are returned for configure to refuse.
+func withScenario(fs *flagSet, user []flagArg, rest []string) ([]flagArg, []string, error) {
+	var sc *flagArg
+	for i := range user {
+		if n := user[i].name; n == "scenario" || n == "scenario-file" {
+			if sc != nil && sc.name != n {
+				return nil, nil, usagef("idemsim run: --scenario and --scenario-file: give one")
+			}
+			sc = &user[i]
 		}
 	}
-	out := overlay(fs, scenario, user)
-	if !slices.ContainsFunc(out, func(a string) bool { return flagName(a) == "trace" || flagName(a) == "trace-op" }) {
-		out = append(out, "--trace")
+	if sc == nil {
+		return user, rest, nil
 	}
-	return out
+	var base []string
+	if sc.name == "scenario" {
+		c, _ := claims.Lookup(sc.value)
+		if c.Script != "" {
+			if len(user) > 1 {
+				return nil, nil, usagef("idemsim run: --scenario %s: a SQL scenario takes no other flag (run idemsim run --scenario %s alone)", c.Name, c.Name)
+			}
+			return []flagArg{{name: c.Name, value: c.Script}}, nil, nil
+		}
+		base = c.Args
+	} else {
+		file := sc.value
+		text, err := inputfile.Read(file, maxScenarioFile)
+		if err != nil {
+			return nil, nil, usagef("idemsim run: --scenario-file %s: %v", file, err)
+		}
+		if base, _, err = claims.ParseRunFile(file, string(text)); err != nil {
+			return nil, nil, usagef("idemsim run: --scenario-file: %v", err)
+		}
+		if slices.ContainsFunc(base, func(a string) bool { n := flagName(a); return n == "scenario" || n == "scenario-file" }) {
+			return nil, nil, usagef("idemsim run: --scenario-file %s: its flags name another scenario (accepted: the flags of one run)", file)
+		}
+	}
+	// The scenario's flags on their own: a flag missing its value at the
+	// end of a file takes no value from the user's, and an error names the
+	// file.
+	scenario, baseRest, err := fs.parseFlags(base)
+	if err != nil {
+		if sc.name == "scenario-file" {
+			return nil, nil, usagef("idemsim run: --scenario-file %s: %s", sc.value, strings.TrimPrefix(err.Error(), "idemsim run: "))
+		}
+		return nil, nil, err
+	}
+	user = slices.DeleteFunc(slices.Clone(user), func(f flagArg) bool { return f.name == sc.name })
+	out := overlay(scenario, user)
+	if !slices.ContainsFunc(out, func(f flagArg) bool { return f.name == "trace" || f.name == "trace-op" }) {
+		trace, _, err := fs.parseFlags([]string{"--trace"})
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, trace...)
+	}
+	return out, append(baseRest, rest...), nil
 }
 
 // overlay is the flags of base followed by those of top, without base's
 // setting of a flag that top sets again (repeatable flags add up, but for
 // a keyed one's setting of the same thing: top's --switch lease=10s
 // replaces base's --switch lease=90s).
-func overlay(fs *flagSet, base, top []string) []string {
+func overlay(base, top []flagArg) []flagArg {
 	given := map[string]bool{}
-	for i := 0; i < len(top); i += flagArity(fs, top, i) {
-		if key, ok := overlayKey(fs, top, i); ok {
+	for _, f := range top {
+		if key, ok := overlayKey(f); ok {
 			given[key] = true
 		}
 	}
-	var out []string
-	for i := 0; i < len(base); i += flagArity(fs, base, i) {
-		if key, ok := overlayKey(fs, base, i); !ok || !given[key] {
-			out = append(out, base[i:i+flagArity(fs, base, i)]...)
+	var out []flagArg
+	for _, f := range base {
+		if key, ok := overlayKey(f); !ok || !given[key] {
+			out = append(out, f)
 		}
 	}
 	return append(out, top...)
 }
 
-// overlayKey is what a later setting of the flag at args[i] replaces: the
-// flag (one that is not repeatable), or the flag and its value's key (a
-// keyed one); false for a flag whose settings add up.
-func overlayKey(fs *flagSet, args []string, i int) (string, bool) {
-	name := flagName(args[i])
-	s := fs.lookup(name)
-	switch {
-	case s == nil:
+// overlayArgs is overlay on command lines as written.
+func overlayArgs(fs *flagSet, base, top []string) []string {
+	return words(overlay(fs.split(base), fs.split(top)))
+}
+
+// overlayKey is what a later setting of the flag f replaces: the flag
+// (one that is not repeatable), or the flag and its value's key (a keyed
+// one); false for a flag whose settings add up.
+func overlayKey(f flagArg) (string, bool) {
+	switch s := f.spec; {
+	case s == nil: // a word that is not a flag, or a flag the set does not know
 		return "", false
 	case !s.repeats:
-		return name, true
+		return f.name, true
 	case s.keyOf == nil:
 		return "", false
 	}
-	_, value, ok := strings.Cut(args[i], "=")
-	if !ok && i+1 < len(args) {
-		value = args[i+1]
-	}
-	return name + "\x00" + s.keyOf(value), true
+	return f.name + "\x00" + f.spec.keyOf(f.value), true
 }
 
 // flagName is the name of the flag an argument sets ("--a=b" and "--a": a).
@@ -702,51 +720,39 @@ func worldFlags(given []string) string {
 	return strings.Join(out, " ")
 }
 
-func fileValue(dst *string) func(string) error {
-	return func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return fmt.Errorf("empty file name")
-		}
-		*dst = s
-		return nil
-	}
-}
-
-// clockValue reads NODE:OFFSET (skew) or NODE:RATE (drift) into the
-// config's clocks.
-func clockValue(cfg *world.Config, skew bool) func(string) error {
-	return func(s string) error {
+// clockValue reads NODE:OFFSET (skew) or NODE:RATE (drift); applied, it
+// sets that node's clock, adding the node to the world's clocks if it is
+// not there yet.
+func clockValue(skew bool) func(string) (func(*world.Config), error) {
+	return func(s string) (func(*world.Config), error) {
 		node, v, ok := strings.Cut(s, ":")
 		if !ok || node == "" {
 			if skew {
-				return fmt.Errorf("%q: want NODE:OFFSET like s2:+3s or kv:-500ms", s)
+				return nil, fmt.Errorf("%q: want NODE:OFFSET like s2:+3s or kv:-500ms", s)
 			}
-			return fmt.Errorf("%q: want NODE:RATE like s1:1.001", s)
+			return nil, fmt.Errorf("%q: want NODE:RATE like s1:1.001", s)
 		}
-		i := -1
-		for j := range cfg.Clocks {
-			if cfg.Clocks[j].Node == node {
-				i = j
+		clock := func(c *world.Config) *world.Clock {
+			for j := range c.Clocks {
+				if c.Clocks[j].Node == node {
+					return &c.Clocks[j]
+				}
 			}
-		}
-		if i < 0 {
-			cfg.Clocks = append(cfg.Clocks, world.Clock{Node: node, Drift: 1})
-			i = len(cfg.Clocks) - 1
+			c.Clocks = append(c.Clocks, world.Clock{Node: node, Drift: 1})
+			return &c.Clocks[len(c.Clocks)-1]
 		}
 		if skew {
 			d, err := time.ParseDuration(strings.TrimPrefix(v, "+"))
 			if err != nil || d < -sim.MaxSpan || d > sim.MaxSpan {
-				return fmt.Errorf("%q: bad offset %q (accepted: a signed Go duration like +3s or -500ms, at most %s either way)", s, v, sim.MaxSpanText)
+				return nil, fmt.Errorf("%q: bad offset %q (accepted: a signed Go duration like +3s or -500ms, at most %s either way)", s, v, sim.MaxSpanText)
 			}
-			cfg.Clocks[i].Offset = d
-			return nil
+			return func(c *world.Config) { clock(c).Offset = d }, nil
 		}
 		r, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(r > 0.5 && r < 2) {
-			return fmt.Errorf("%q: bad rate %q (accepted: a number in (0.5, 2) like 1.001)", s, v)
+		if err != nil || !(r > world.MinDrift && r < world.MaxDrift) {
+			return nil, fmt.Errorf("%q: bad rate %q (accepted: a number in (%v, %v) like 1.001)", s, v, world.MinDrift, world.MaxDrift)
 		}
-		cfg.Clocks[i].Drift = r
-		return nil
+		return func(c *world.Config) { clock(c).Drift = r }, nil
 	}
 }
 

@@ -65,9 +65,7 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 		return usagef("idemsim shrink: unexpected argument %q (flags start with --)", rest[0])
 	}
 	if o.help {
-		var cfg world.Config
-		var ro runOptions
-		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file\n(stdout holds that file alone: redirect it, then idemsim run\n--scenario-file FILE replays it; what was kept is said on stderr).\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags(&cfg, &ro).usage())
+		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file\n(stdout holds that file alone: redirect it, then idemsim run\n--scenario-file FILE replays it; what was kept is said on stderr).\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags().usage())
 		return err
 	}
 	if o.maxRuns < shrink.MinRuns {
@@ -188,9 +186,7 @@ func splitFlags(fs *flagSet, args []string) (own, rest []string) {
 // without those that decide faults or sizes (or a timing the shrinker made
 // constant), then the shrunk run's own (shrink.Result.Flags).
 func minimalFlags(given []string, from world.Config, res *shrink.Result) []string {
-	var cfg world.Config
-	var o runOptions
-	fs := runFlags(&cfg, &o)
+	fs := runFlags()
 	changed := res.Changed(from)
 	var out []string
 	for i := 0; i < len(given); i += flagArity(fs, given, i) {

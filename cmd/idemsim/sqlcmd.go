@@ -35,7 +35,7 @@ func sqlCommand(args []string, stdout io.Writer) error {
 	fs.add("level", "LEVEL", "the level to run at, "+names+" (or as SQL spells it: 'read committed'; default: every level the script declares)", levelValue(&level))
 	fs.add("seed", "N", "seed of the run's choices (default 1)", uint64Value(&seed))
 	ssiLocks := db.SSIPages
-	fs.add("ssi-locks", "page|key", "what a serializable transaction's read locks cover: page, as PostgreSQL (B-tree leaf pages, heap tuples promoted to pages and tables, tables for table scans), or key (the keys an index lookup looks up); default page", ssiLocksValue(&ssiLocks))
+	fs.add("ssi-locks", "page|key", "what a serializable transaction's read locks cover: page, as PostgreSQL (B-tree leaf pages, heap tuples promoted to pages and tables, tables for table scans), or key (the keys an index lookup looks up); default page", store(readSSILocks, &ssiLocks))
 	fs.add("help", "", "this text", boolValue(&help))
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -92,16 +92,13 @@ func runScript(name, text, level string, opts script.Options) (string, error) {
 	return b.String(), nil
 }
 
-// ssiLocksValue reads a SIREAD lock granularity by name.
-func ssiLocksValue(dst *db.SSIGranularity) func(string) error {
-	return func(s string) error {
-		g, ok := db.ParseSSIGranularity(s)
-		if !ok {
-			return fmt.Errorf("%q (accepted: %s)", s, strings.Join(db.SSIGranularityNames(), ", "))
-		}
-		*dst = g
-		return nil
+// readSSILocks reads a SIREAD lock granularity by name.
+func readSSILocks(s string) (db.SSIGranularity, error) {
+	g, ok := db.ParseSSIGranularity(s)
+	if !ok {
+		return 0, fmt.Errorf("%q (accepted: %s)", s, strings.Join(db.SSIGranularityNames(), ", "))
 	}
+	return g, nil
 }
 
 // levelValue accepts any level sql.ParseLevel reads, in either spelling,

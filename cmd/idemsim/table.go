@@ -135,14 +135,14 @@ func (t *edgeResults) schedulesOf(c claims.EdgeCase) int {
 }
 
 // edgeFlags knows the run flags' arities for merging command lines.
-var edgeFlags = sync.OnceValue(func() *flagSet { return runFlags(&world.Config{}, &runOptions{}) })
+var edgeFlags = sync.OnceValue(func() *flagSet { return runFlags() })
 
 // scheduleArgs is the command line (after "idemsim run") of one schedule:
 // the strategy, the edge world merged with the case's flags, and the seed.
 // Merged, not appended: where both set a flag (--servers), the case's
 // wins, since the parser refuses a flag given twice.
 func scheduleArgs(strategy string, flags []string, seed uint64) []string {
-	args := append([]string{"--strategy", strategy}, overlay(edgeFlags(), claims.EdgeWorld(), flags)...)
+	args := append([]string{"--strategy", strategy}, overlayArgs(edgeFlags(), claims.EdgeWorld(), flags)...)
 	return append(args, "--seed", strconv.FormatUint(seed, 10))
 }
 
@@ -150,7 +150,7 @@ func scheduleArgs(strategy string, flags []string, seed uint64) []string {
 // world merged with the case's flags, its timed faults at their example
 // moments. It runs naive, the default strategy, as pasted.
 func caseCommand(c claims.EdgeCase) string {
-	return "idemsim run " + strings.Join(quoteArgs(overlay(edgeFlags(), claims.EdgeWorld(), c.Example())), " ")
+	return "idemsim run " + strings.Join(quoteArgs(overlayArgs(edgeFlags(), claims.EdgeWorld(), c.Example())), " ")
 }
 
 // column is a case's letter in the table.

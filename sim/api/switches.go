@@ -16,7 +16,14 @@ type Switches struct {
 	// Retention is how long a finished key is kept; 0 keeps it forever.
 	Retention sim.Duration
 	// RejectExpired: a request whose key is older than Retention meets a
-	// tombstone and is rejected (410), instead of being accepted as new.
+	// tombstone and is refused with 409 (no Retry-After: the key will not
+	// come back), instead of being accepted as new. Neither Stripe's
+	// documentation (a key reused after it is pruned makes a new request:
+	// the accept mode) nor the Idempotency-Key header draft (a server may
+	// expire keys under a policy it publishes) names a status for it; 409
+	// is the one both give a repeated key the server refuses to run (a key
+	// in use, a request still outstanding), so a client of either already
+	// handles it.
 	RejectExpired bool
 	// StoreFailures: a failed attempt's response (5xx included) is stored
 	// and replayed; otherwise only successes are stored, so that a retry

@@ -227,7 +227,7 @@ func (c *Config) EventLimit() uint64 {
 	if c.MaxEvents > 0 {
 		return c.MaxEvents
 	}
-	return 1_000_000 + DefaultEventsPerOp*uint64(c.Clients)*uint64(c.OpsPerClient)
+	return BaseEvents + DefaultEventsPerOp*uint64(c.Clients)*uint64(c.OpsPerClient)
 }
 
 // Defaults returns the built-in world: 3 servers behind a round-robin
@@ -290,84 +290,46 @@ func bad(setting, format string, args ...any) error {
 }
 
 // Validate reports the first thing wrong with c, naming the setting and the
-// accepted range.
+// accepted range. The scalar settings' ranges are the tables of
+// config_settings.go.
 func (c *Config) Validate() error {
-	rate := func(name string, v float64) error {
-		if !(v >= 0 && v <= 1) {
-			return bad(name, "%v is not a probability in [0, 1]", v)
-		}
-		return nil
-	}
-	l := c.Faults.Link
-	switch {
-	case c.Strategy.Boot == nil:
+	if c.Strategy.Boot == nil {
 		return bad("strategy", "no strategy")
-	case c.Servers < 1 || c.Servers > MaxServers:
-		return bad("servers", "%d out of range [1, %d]", c.Servers, MaxServers)
-	case c.Clients < 1 || c.Clients > MaxClients:
-		return bad("clients", "%d out of range [1, %d]", c.Clients, MaxClients)
-	case c.OpsPerClient < 1 || c.OpsPerClient > MaxOps:
-		return bad("ops", "%d out of range [1, %d]", c.OpsPerClient, MaxOps)
+	}
+	for _, s := range IntSettings {
+		if err := s.check(c); err != nil {
+			return err
+		}
+	}
+	switch {
 	case c.HeldBytes() > maxRunBytes:
 		return c.heldError()
-	case c.WorkersPerOp < 1 || c.Clients%c.WorkersPerOp != 0:
-		return bad("workers-per-op", "%d must be >= 1 and divide clients (%d)", c.WorkersPerOp, c.Clients)
+	case c.WorkersPerOp < WorkersPerOp.Lo || c.Clients%c.WorkersPerOp != 0:
+		return bad("workers-per-op", "%d must be >= %d and divide clients (%d)", c.WorkersPerOp, WorkersPerOp.Lo, c.Clients)
 	case c.Balancer != RoundRobin && c.Balancer != Random:
 		return bad("balancer", "%q (accepted: %s, %s)", c.Balancer, RoundRobin, Random)
-	case c.Client.TimeoutPerAttempt <= 0:
-		return bad("timeout", "%v must be > 0", c.Client.TimeoutPerAttempt)
-	case c.Client.Attempts < 1 || c.Client.Attempts > 1000:
-		return bad("attempts", "%d out of range [1, 1000]", c.Client.Attempts)
-	case c.Client.BackoffBase < 0 || c.Client.BackoffCap < c.Client.BackoffBase:
-		return bad("backoff-base", "%v with backoff-cap %v: want 0 <= base <= cap", c.Client.BackoffBase, c.Client.BackoffCap)
-	case c.Client.PollInterval <= 0:
-		return bad("poll-interval", "%v must be > 0", c.Client.PollInterval)
 	case c.Client.KeyOnRestart != KeyPersist && c.Client.KeyOnRestart != KeyRegenerate:
 		return bad("key-on-restart", "%q (accepted: %s, %s)", c.Client.KeyOnRestart, KeyPersist, KeyRegenerate)
-	case c.Client.OpDeadline < 0:
-		return bad("op-deadline", "%v must be >= 0 (0: none)", c.Client.OpDeadline)
-	case !(c.Client.ReuseKeyRate >= 0 && c.Client.ReuseKeyRate <= 1):
-		return bad("reuse-key", "%v is not a probability in [0, 1]", c.Client.ReuseKeyRate)
-	case !(c.Client.SamePaymentRate >= 0 && c.Client.SamePaymentRate <= 1):
-		return bad("same-payment", "%v is not a probability in [0, 1]", c.Client.SamePaymentRate)
-	case !(c.Client.DeleteRate >= 0 && c.Client.DeleteRate <= 1):
-		return bad("delete-after", "%v is not a probability in [0, 1]", c.Client.DeleteRate)
-	case c.Deadline <= 0:
-		return bad("deadline", "%v must be > 0", c.Deadline)
-	case c.Settle < 0:
-		return bad("settle", "%v must be >= 0", c.Settle)
-	case c.DB.PoolSize < 1 || c.DB.PoolSize > MaxPoolSize:
-		return bad("db-pool", "%d out of range [1, %d]", c.DB.PoolSize, MaxPoolSize)
-	case c.DB.StatementTimeout < 0:
-		return bad("db-statement-timeout", "%v must be >= 0 (0: none)", c.DB.StatementTimeout)
-	case c.DB.ReplicaLag < 0:
-		return bad("db-replica-lag", "%v must be >= 0 (0: the replica is current)", c.DB.ReplicaLag)
-	case c.DB.LockTimeout < 0:
-		return bad("db-lock-timeout", "%v must be >= 0 (0: none)", c.DB.LockTimeout)
-	case c.DB.DeadlockTimeout <= 0:
-		return bad("deadlock-timeout", "%v must be > 0", c.DB.DeadlockTimeout)
 	case c.DB.Isolation < sql.ReadCommitted || c.DB.Isolation > sql.Serializable2PL:
 		return bad("isolation", "%v (accepted: %s)", c.DB.Isolation, strings.Join(sql.LevelNames(), ", "))
-	case c.Services.GatewayTimeout <= 0:
-		return bad("gateway-call-timeout", "%v must be > 0", c.Services.GatewayTimeout)
-	case c.Faults.CrashEvery < 0:
-		return bad("crash-every", "%v must be >= 0", c.Faults.CrashEvery)
-	case c.Faults.ClientCrashEvery < 0:
-		return bad("client-crash-every", "%v must be >= 0", c.Faults.ClientCrashEvery)
-	case (c.Faults.CrashEvery > 0 || c.Faults.ClientCrashEvery > 0) && c.Faults.Downtime <= 0:
-		return bad("downtime", "%v must be > 0 with random crashes", c.Faults.Downtime)
+	}
+	for _, s := range DurationSettings {
+		if err := s.checkLow(c); err != nil {
+			return err
+		}
+	}
+	if c.Client.BackoffCap < c.Client.BackoffBase {
+		return bad("backoff-base", "%v with backoff-cap %v: want 0 <= base <= cap", c.Client.BackoffBase, c.Client.BackoffCap)
+	}
+	for _, s := range RateSettings {
+		if err := s.check(c); err != nil {
+			return err
+		}
 	}
 	if err := c.validateSpans(); err != nil {
 		return err
 	}
-	p := &c.Faults
-	for _, err := range []error{
-		rate("drop-request", l.DropRequestRate), rate("drop-response", l.DropResponseRate),
-		rate("duplicate", l.DuplicateRate), rate("reset", l.ResetRate),
-		rate("db-drop-connection", p.DBDropConnectionRate), rate("db-lost-commit-ack", p.DBLostCommitAckRate),
-		rate("gateway-timeout", p.GatewayTimeoutRate), rate("gateway-500", p.Gateway500Rate),
-		c.validateClocks(), c.validateCrashPoints(), c.validateServices(), c.validateStrategy(),
-	} {
+	for _, err := range []error{c.validateClocks(), c.validateCrashPoints(), c.validateServices(), c.validateStrategy()} {
 		if err != nil {
 			return err
 		}
@@ -525,35 +487,18 @@ func (c *Config) validateCrashPoints() error {
 // a run's clock never comes near the end of int64), the queue's visibility
 // timeout at most its own maximum.
 func (c *Config) validateSpans() error {
-	for _, v := range []struct {
-		setting string
-		d       sim.Duration
-	}{
-		{"timeout", c.Client.TimeoutPerAttempt}, {"backoff-base", c.Client.BackoffBase},
-		{"backoff-cap", c.Client.BackoffCap}, {"poll-interval", c.Client.PollInterval},
-		{"op-deadline", c.Client.OpDeadline}, {"db-statement-timeout", c.DB.StatementTimeout},
-		{"db-lock-timeout", c.DB.LockTimeout}, {"deadlock-timeout", c.DB.DeadlockTimeout},
-		{"db-replica-lag", c.DB.ReplicaLag}, {"kv-replica-lag", c.Services.KV.ReplicaLag},
-		{"gateway", c.Services.Gateway.Window}, {"gateway-key-retention", c.Services.Gateway.KeyRetention},
-		{"gateway-call-timeout", c.Services.GatewayTimeout}, {"deadline", c.Deadline}, {"settle", c.Settle},
-	} {
-		if v.d > sim.MaxSpan {
-			return bad(v.setting, "%v is over the limit of %s (accepted: a duration up to %s)", v.d, sim.MaxSpanText, sim.MaxSpanText)
+	for _, s := range DurationSettings {
+		if err := s.checkMax(c); err != nil {
+			return err
 		}
 	}
-	for _, v := range []struct {
-		setting string
-		d       sim.Dist
-	}{
-		{"think", c.Client.Think}, {"service-time", c.ServiceTime},
-		{"db-latency", c.DB.StatementLatency}, {"gateway-time", c.Services.GatewayTime},
-	} {
-		if err := v.d.Check(); err != nil {
-			return bad(v.setting, "%v: %v (accepted: %s)", v.d, err, sim.DistSyntax)
-		}
+	if w := c.Services.Gateway.Window; w > sim.MaxSpan {
+		return bad("gateway", "%v is over the limit of %s (accepted: a duration up to %s)", w, sim.MaxSpanText, sim.MaxSpanText)
 	}
-	if v := c.Services.Queue.VisibilityTimeout; v < 0 || v > queue.MaxVisibilityTimeout {
-		return bad("queue-visibility", "%v out of range (accepted: a duration > 0 up to %v)", v, strings.TrimSuffix(queue.MaxVisibilityTimeout.String(), "0m0s"))
+	for _, s := range DistSettings {
+		if err := s.check(c); err != nil {
+			return err
+		}
 	}
 	for _, cl := range c.Clocks {
 		if cl.Offset < -sim.MaxSpan || cl.Offset > sim.MaxSpan {
@@ -591,8 +536,8 @@ func (c *Config) validateClocks() error {
 			return bad("clock-skew", "no server or service %s (servers are s1..s%d; services db, kv, gateway, queue)", cl.Node, c.Servers)
 		case seen[cl.Node]:
 			return bad("clock-skew", "node %s given twice", cl.Node)
-		case !(cl.Drift > 0.5 && cl.Drift < 2):
-			return bad("clock-drift", "%s: drift %v out of range (0.5, 2)", cl.Node, cl.Drift)
+		case !(cl.Drift > MinDrift && cl.Drift < MaxDrift):
+			return bad("clock-drift", "%s: drift %v out of range (%v, %v)", cl.Node, cl.Drift, MinDrift, MaxDrift)
 		}
 		seen[cl.Node] = true
 	}

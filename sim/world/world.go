@@ -422,13 +422,14 @@ func (w *World) clientFinished() {
 	}
 }
 
-// newKey mints an idempotency key from the workload stream.
 // draw is true with probability rate, drawn from the workload's stream
 // (nothing is drawn at rate 0, so worlds without the knob are unchanged).
 func (w *World) draw(rate float64) bool {
 	return rate > 0 && w.ch.Quantile(sim.StreamWorkload) < rate
 }
 
+// newKey mints an idempotency key from the workload stream and returns its
+// index in w.keys.
 func (w *World) newKey() int {
 	var b [keyLen]byte
 	w.keys = append(w.keys, string(w.drawKey(b[:0])))
