@@ -112,8 +112,9 @@ func (s opState) next(cfg *ClientConfig, r *api.Response, elapsed sim.Duration) 
 	s.n++
 	switch {
 	case s.n > cfg.Attempts:
-		// m.newKey stands: the key is minted even for no attempt, as the
-		// outcome's list of keys shows.
+		// m.newKey stands: the key is minted though no attempt will carry
+		// it, as runs always have (the outcome's keys and the trace hash
+		// record it).
 		m.do, m.belief, m.why = moveConclude, Exhausted, outOfBudget
 		return s, m
 	case cfg.OpDeadline > 0 && elapsed >= cfg.OpDeadline:
