@@ -63,117 +63,85 @@ func (c *client) run(p *sim.Proc) {
 
 // perform runs one operation to a conclusion: done, failed or exhausted.
 func (c *client) perform(p *sim.Proc, i int) {
+	o := &c.ops[i]
+	out := c.outcomeFor(i)
+	body := api.Request{Payload: o.payload, Fingerprint: o.payload.Fingerprint(), Client: c.name}
+	c.drive(p, i, out, beginCreate(c.w.cfg.Strategy.Contract == api.Contract412), body)
+}
+
+// performDelete deletes the payment the operation before it created, once
+// the client believes that create is done (a delete of a payment it does
+// not know to exist is not sent): a DELETE under the create's key (the
+// key it ended with) to the resource it was told of, retried per the
+// policy. Nothing but the status decides: a 404 means what the policy
+// says, which is the thread's point about deleting twice.
+func (c *client) performDelete(p *sim.Proc, i int) {
+	w := c.w
+	if w.outcomes[c.outcome[i-1]].Belief != BelievedDone {
+		return // never submitted: its outcome stays unfinished, with no attempt
+	}
+	c.keys[i] = c.keys[i-1]
+	out := c.outcomeFor(i)
+	location := ""
+	if created := w.outcomes[c.outcome[i-1]].Resource; created != "" {
+		location = "/payments/" + created
+	}
+	c.drive(p, i, out, beginDelete(location), api.Request{Client: c.name})
+}
+
+// drive runs operation i's protocol from state s to its conclusion: it
+// sends the request s asks for (body's payload and client, under the
+// operation's key), hands the answer to the step, and does what the step
+// says — record, mint a key, draw and sleep, conclude. Every clock read,
+// draw and trace record of the protocol is here, in the order the step's
+// moves make them.
+func (c *client) drive(p *sim.Proc, i int, out *Outcome, s opState, body api.Request) {
 	w := c.w
 	cfg := &w.cfg.Client
 	o := &c.ops[i]
-	out := c.outcomeFor(i)
-	kind := api.Create
-	location := "" // a 202's status URL, for the polls that follow
-	// Against optimistic concurrency the client reads the resource first
-	// to learn its version (ETag), and again after a 412.
-	ifMatch, rereading, blind := "", false, false
-	var retryAfter sim.Duration // the last answer's Retry-After
-	if w.cfg.Strategy.Contract == api.Contract412 {
-		kind, rereading = api.Poll, true
-	}
-	fingerprint := o.payload.Fingerprint()
-	// The request is immutable once sent (a duplicate may still be in
-	// flight), so it is built anew only when what it asks changes.
 	var req *httpRequest
-	for n := 1; n <= cfg.Attempts; n++ {
-		if n > 1 && !c.pause(p, out, func() sim.Duration {
-			after := retryAfter
-			retryAfter = 0 // an answer's Retry-After counts once
-			if kind == api.Create || rereading {
-				return max(backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter)), after)
-			}
-			return cfg.PollInterval
-		}) {
-			break // the operation's deadline passed: it is given up, unsure
+	for {
+		req = c.request(req, i, s, body)
+		r, srv := c.send(p, i, s.n, out, req)
+		var m move
+		s, m = s.next(cfg, r, w.k.Now().Sub(out.Start))
+		if r != nil {
+			c.heard(r, srv, o.id, c.attempts[i], m.heard)
 		}
-		if key := w.keys[c.keys[i]]; req == nil || req.Kind != kind || req.Location != location || req.Key != key || req.IfMatch != ifMatch {
-			req = &httpRequest{Request: api.Request{Kind: kind, Key: key, Payload: o.payload, Fingerprint: fingerprint, Location: location, Client: c.name, IfMatch: ifMatch}, keyID: c.keys[i]}
+		if m.newKey {
+			c.keys[i] = w.newKey()
+			out = c.outcomeFor(i)
 		}
-		r, srv := c.send(p, i, n, out, req)
-		if r == nil {
-			continue // a timed-out poll polls again; a timed-out create creates again
-		}
-		attempt := c.attempts[i]
-		if r.Location != "" {
-			location = r.Location
-		}
-		if rereading && r.Status >= 200 && r.Status < 300 {
-			// The resource as it is now: this operation's effect is in it
-			// (done), or create again under its version.
-			rereading = false
-			if r.Resource != "" && !blind {
-				w.add(responseRead{Client: c.id, Server: srv, Op: o.id, Attempt: attempt, Status: r.Status, Action: Done}.record())
-				c.conclude(out, BelievedDone, r)
-				return
-			}
-			w.add(responseRead{Client: c.id, Server: srv, Op: o.id, Attempt: attempt, Status: r.Status, Action: Retry}.record())
-			kind, ifMatch = api.Create, r.ETag
-			continue
-		}
-		action, after, concluded := c.read(r, out, srv, o.id, attempt)
-		if concluded {
+		if m.do == moveConclude {
+			c.conclude(out, m.belief, m.from)
 			return
 		}
-		retryAfter = after
-		switch action {
-		case Reread, Reapply:
-			kind, rereading, blind = api.Poll, true, action == Reapply
-		case Retry:
-			if rereading {
-				continue // the read failed: read again
-			}
-			kind = api.Create
-			if r.Status >= 500 && cfg.NewKeyAfter5xx {
-				c.keys[i] = w.newKey()
-				out = c.outcomeFor(i)
-			}
-		case PollIt:
-			kind = api.Poll
+		d := m.wait
+		if m.retry > 0 {
+			d = max(backoff(cfg, m.retry, w.ch.Quantile(sim.StreamJitter)), m.wait)
 		}
+		w.add(backedOff{Client: c.id, Op: out.Op, Wait: d}.record())
+		p.Sleep(d)
 	}
-	c.conclude(out, Exhausted, nil)
 }
 
-// pause waits before an operation's next attempt, for as long as wait
-// says (asked only once the deadline is known not to have passed, so a
-// given-up operation draws nothing); false: the operation's deadline has
-// passed, and there is no next attempt.
-func (c *client) pause(p *sim.Proc, out *Outcome, wait func() sim.Duration) bool {
-	w := c.w
-	if d := w.cfg.Client.OpDeadline; d > 0 && w.k.Now().Sub(out.Start) >= d {
-		return false
+// request is the request for the attempt state s is about to make: prev
+// when that asks the same, else a new one. A sent request is never changed
+// (a duplicate of it may still be in flight), so it is built anew only when
+// what it asks changes.
+func (c *client) request(prev *httpRequest, i int, s opState, body api.Request) *httpRequest {
+	key := c.w.keys[c.keys[i]]
+	if prev != nil && prev.Kind == s.kind && prev.Location == s.location && prev.Key == key && prev.IfMatch == s.ifMatch {
+		return prev
 	}
-	d := wait()
-	w.add(backedOff{Client: c.id, Op: out.Op, Wait: d}.record())
-	p.Sleep(d)
-	return true
+	body.Kind, body.Key, body.Location, body.IfMatch = s.kind, key, s.location, s.ifMatch
+	return &httpRequest{Request: body, keyID: c.keys[i]}
 }
 
-// read decides what the client does with response r: what the policy
-// says of its status, unless it is an error that carries Retry-After ("not
-// now": try again after that long). A done or give-up answer concludes the
-// operation (concluded true).
-func (c *client) read(r *api.Response, out *Outcome, srv network.NodeID, op api.OpID, attempt int32) (action Action, retryAfter sim.Duration, concluded bool) {
-	cfg := &c.w.cfg.Client
-	action = cfg.Policy.Action(r.Status)
-	if r.RetryAfter > 0 && r.Status >= 400 && !cfg.IgnoreRetryAfter {
-		action, retryAfter = Retry, r.RetryAfter
-	}
+// heard records response r to attempt number attempt of op, which came
+// from server srv, and how the client read it (action).
+func (c *client) heard(r *api.Response, srv network.NodeID, op api.OpID, attempt int32, action Action) {
 	c.w.add(responseRead{Client: c.id, Server: srv, Op: op, Attempt: attempt, Status: r.Status, Action: action}.record())
-	switch action {
-	case Done:
-		c.conclude(out, BelievedDone, r)
-	case GiveUp:
-		c.conclude(out, BelievedFailed, r)
-	default:
-		return action, retryAfter, false
-	}
-	return action, retryAfter, true
 }
 
 // send makes attempt i's next request and waits for its answer, recording
@@ -204,49 +172,6 @@ func (c *client) send(p *sim.Proc, i, n int, out *Outcome, req *httpRequest) (*a
 	a.Status, a.Resource = r.Status, r.Resource
 	w.addAttempt(a)
 	return r, srv.id
-}
-
-// performDelete deletes the payment the operation before it created, once
-// the client believes that create is done (a delete of a payment it does
-// not know to exist is not sent): a DELETE under the create's key (the
-// key it ended with) to the resource it was told of, retried per the
-// policy. Nothing but the status decides: a 404 means what the policy
-// says, which is the thread's point about deleting twice.
-func (c *client) performDelete(p *sim.Proc, i int) {
-	w := c.w
-	cfg := &w.cfg.Client
-	if w.outcomes[c.outcome[i-1]].Belief != BelievedDone {
-		return // never submitted: its outcome stays unfinished, with no attempt
-	}
-	c.keys[i] = c.keys[i-1]
-	o := &c.ops[i]
-	out := c.outcomeFor(i)
-	key := w.keys[c.keys[i]]
-	location := ""
-	if created := w.outcomes[c.outcome[i-1]].Resource; created != "" {
-		location = "/payments/" + created
-	}
-	req := &httpRequest{Request: api.Request{Kind: api.Delete, Key: key, Location: location, Client: c.name}, keyID: c.keys[i]}
-	var retryAfter sim.Duration
-	for n := 1; n <= cfg.Attempts; n++ {
-		if n > 1 && !c.pause(p, out, func() sim.Duration {
-			after := retryAfter
-			retryAfter = 0
-			return max(backoff(cfg, n-1, w.ch.Quantile(sim.StreamJitter)), after)
-		}) {
-			break
-		}
-		r, srv := c.send(p, i, n, out, req)
-		if r == nil {
-			continue
-		}
-		var concluded bool
-		if _, retryAfter, concluded = c.read(r, out, srv, o.id, c.attempts[i]); concluded {
-			return
-		}
-		// Anything else (retry, poll, reread): send the delete again.
-	}
-	c.conclude(out, Exhausted, nil)
 }
 
 // backoff is capped exponential backoff with full jitter: a uniform draw in
@@ -304,8 +229,9 @@ func (c *client) crash(downtime sim.Duration) bool {
 	w.log.Add(faults.Fault{Kind: faults.ClientCrashFault, At: w.k.Now(), Crash: faults.Crash{Node: c.name, At: w.k.Now(), Downtime: downtime}})
 	w.add(crashed{Node: c.id, Downtime: downtime}.record())
 	w.k.After(downtime, sim.Func(func() {
-		c.resuming = w.outcomes[c.outcome[c.next]].Attempts > 0
-		if c.resuming && w.cfg.Client.KeyOnRestart == KeyRegenerate {
+		var newKey bool
+		c.resuming, newKey = restart(&w.cfg.Client, w.outcomes[c.outcome[c.next]].Attempts > 0)
+		if newKey {
 			c.keys[c.next] = w.newKey()
 		}
 		w.add(restarted{Node: c.id, Resumes: c.ops[c.next].id, Key: c.keys[c.next]}.record())
