@@ -24,6 +24,9 @@ type exec struct {
 	setAtScan bool
 	// rangeLeaves are the leaves a range scan reads (rangeKeys).
 	rangeLeaves []int32
+	// sorted is set when an ORDER BY ... LIMIT that could read the index
+	// in order sorts a table scan instead, as costs decide (orderedWins).
+	sorted bool
 }
 
 func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Result, *sql.Error) {
@@ -253,7 +256,7 @@ func (x *exec) scan(write bool, limit int64, lock lockMode) ([]candidate, *sql.E
 	}
 	var keys []ikey
 	ix := pl.access.ix
-	if pl.access.rng && !pl.rangeWins() {
+	if pl.access.rng && !pl.rangeWins() || x.sorted {
 		ix = nil // the table scan costs less
 	}
 	if ix != nil {
@@ -696,10 +699,11 @@ func (x *exec) selectRows() (*Result, *sql.Error) {
 	if err != nil {
 		return nil, err
 	}
+	x.sorted = pl.access.ordered && limit != 0 && !pl.orderedWins(limit)
 	var cands []candidate
 	switch {
 	case limit == 0:
-	case limit > 0 && pl.stream && x.tx.level != sql.Serializable2PL:
+	case limit > 0 && pl.stream && !x.sorted && x.tx.level != sql.Serializable2PL:
 		// No sort to make: the scan stops at the limit.
 		cands, err = x.scan(false, limit, pl.lock)
 	default:

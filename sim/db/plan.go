@@ -1129,22 +1129,14 @@ func chooseAccess(t *table, conj []*cexpr) access {
 	return access{}
 }
 
-// orderedLimit is the largest constant LIMIT for which an ORDER BY on an
-// index's columns reads the index in order rather than sorting a table
-// scan. PostgreSQL weighs the two by cost; on tables without statistics
-// (estimated at ten pages, a few hundred rows) the index wins for a limit
-// of this order and below.
-const orderedLimit = 100
-
 // orderedAccess is the scan of a whole index in order that PostgreSQL's
-// planner picks for ORDER BY ... LIMIT when the ORDER BY columns are the
-// index's first columns, all ascending (NULLs last) or all descending
-// (NULLs first), and no index lookup answers the WHERE.
+// planner may pick for ORDER BY ... LIMIT when the ORDER BY columns are
+// the index's first columns, all ascending (NULLs last) or all descending
+// (NULLs first), and no index lookup answers the WHERE. Whether it does,
+// or sorts a table scan instead, depends on the limit and the table's
+// size, and is decided when the statement runs (orderedWins).
 func orderedAccess(t *table, order []orderKey, limit *cexpr) access {
 	if len(order) == 0 || limit == nil {
-		return access{}
-	}
-	if limit.op == sql.OpConst && !limit.val.IsNull() && limit.val.Int > orderedLimit {
 		return access{}
 	}
 	desc := order[0].desc
@@ -1606,29 +1598,234 @@ func (pl *plan) rangeWins() bool {
 		sel, quals = 0.005, 2
 	}
 	idxTuples := sel * tuples
-	ixPages := float64(len(a.ix.bt.leaves) + 1) // its leaves and the metapage
-	if len(a.ix.bt.leaves) > 1 {
-		ixPages++ // a root above them
-	}
-	height := 0.0
-	if len(a.ix.bt.leaves) > 1 {
-		height = 1
-	}
+	ixPages, descent := indexShape(a.ix, tuples)
 	idxCost := max(1, math.Ceil(idxTuples*ixPages/tuples))*randomPageCost +
-		idxTuples*(cpuIndexTupleCost+quals*cpuOperatorCost) +
-		math.Ceil(math.Log2(tuples))*cpuOperatorCost + (height+1)*50*cpuOperatorCost
+		idxTuples*(cpuIndexTupleCost+quals*cpuOperatorCost) + descent
 
 	fetched := max(1, math.Round(idxTuples))
-	pf := 2 * pages * fetched / (2*pages + fetched)
-	if pf >= pages {
-		pf = pages
-	} else {
-		pf = math.Ceil(pf)
-	}
+	pf := heapPagesFetched(fetched, pages)
 	perPage := randomPageCost
 	if pf >= 2 {
 		perPage = randomPageCost - (randomPageCost-seqPageCost)*math.Sqrt(pf/pages)
 	}
 	bitmap := idxCost + 0.1*cpuOperatorCost*fetched + pf*perPage + fetched*perTuple
 	return bitmap < seq
+}
+
+// indexShape is what btcostestimate knows of a B-tree never analyzed:
+// its pages (its leaves, the metapage and, above two or more leaves, a
+// root) and the cost of descending it once (a comparison per level of a
+// binary search over the tuples it is taken to hold, the table's, and
+// fifty operator calls per page from the root down).
+func indexShape(ix *index, tuples float64) (pages, descent float64) {
+	leaves := len(ix.bt.leaves)
+	pages = float64(leaves + 1)
+	height := 0.0
+	if leaves > 1 {
+		pages++
+		height = 1
+	}
+	return pages, math.Ceil(math.Log2(tuples))*cpuOperatorCost + (height+1)*50*cpuOperatorCost
+}
+
+// heapPagesFetched is the heap pages PostgreSQL expects a scan that
+// fetches n tuples in an order unrelated to the heap's to read, of a
+// table of pages pages with the cache far larger than the table
+// (index_pages_fetched, Mackert and Lohman's formula).
+func heapPagesFetched(n, pages float64) float64 {
+	pf := 2 * pages * n / (2*pages + n)
+	if pf >= pages {
+		return pages
+	}
+	return math.Ceil(pf)
+}
+
+// orderedWins reports whether PostgreSQL's planner answers ORDER BY ...
+// LIMIT limit (-1: no limit) by reading the index in order (the ordered
+// access) rather than by sorting a table scan. It prices each path as
+// cost_index, cost_seqscan and cost_sort do for a table never analyzed —
+// the index scan reads every entry and, the index's order being unrelated
+// to the heap's, the heap pages at random; the sort is a top-N heap sort
+// when it keeps fewer than half its rows — adds LockRows' charge per row
+// under a row lock, and compares what the Limit over each costs: the
+// path's startup cost and the share of the rest that limit of the rows it
+// expects take (adjust_limit_rows_costs). With a WHERE that keeps few rows
+// by PostgreSQL's default selectivities (state = 'pending': 0.5%), a limit
+// past one or two of them makes the sort the cheaper plan, and the
+// statement then reads, and at serializable locks, the whole table.
+func (pl *plan) orderedWins(limit int64) bool {
+	pages, tuples := pl.t.estimate()
+	rows := max(1, math.RoundToEven(tuples*selectivity(pl.t, pl.quals, tuples)))
+	perTuple := cpuTupleCost + pl.qualOps*cpuOperatorCost
+
+	ixPages, descent := indexShape(pl.access.ix, tuples)
+	ixStart := descent
+	ixTotal := descent + ixPages*randomPageCost + tuples*cpuIndexTupleCost +
+		heapPagesFetched(tuples, pages)*randomPageCost + tuples*perTuple
+
+	n := max(2, rows)
+	cmpCost := 2 * cpuOperatorCost
+	sortStart := pages*seqPageCost + tuples*perTuple
+	if l := float64(limit); limit > 0 && l < n && n > 2*l {
+		sortStart += cmpCost * n * math.Log2(2*l)
+	} else {
+		sortStart += cmpCost * n * math.Log2(n)
+	}
+	sortTotal := sortStart + cpuOperatorCost*n
+
+	if pl.lock != 0 {
+		ixTotal += cpuTupleCost * rows
+		sortTotal += cpuTupleCost * rows
+	}
+	under := func(start, total float64) float64 {
+		if limit < 0 || float64(limit) >= rows {
+			return total
+		}
+		return start + (total-start)*float64(limit)/rows
+	}
+	return under(ixStart, ixTotal) < under(sortStart, sortTotal)
+}
+
+// PostgreSQL's selectivities for a column it has no statistics on
+// (selfuncs.h): an equality keeps one row in 200 distinct values, a
+// comparison a third, a range bounded on both sides 0.5%, IS NULL 0.5%.
+const (
+	defaultEqSel    = 0.005
+	defaultIneqSel  = 1.0 / 3
+	defaultRangeSel = 0.005
+	defaultNullSel  = 0.005
+)
+
+// selectivity is the share of t's rows (tuples of them, by estimate) that
+// PostgreSQL's planner, without statistics, expects the conjuncts to keep
+// (clauselist_selectivity): the product of each one's, but a lower and an
+// upper bound on one column count together as a range.
+func selectivity(t *table, conj []*cexpr, tuples float64) float64 {
+	s := 1.0
+	type bounds struct{ lo, hi bool }
+	var ranges map[int]*bounds
+	var order []int // the columns of ranges, in the order first met
+	for _, c := range conj {
+		col, upper, ok := boundOf(c)
+		if !ok {
+			s *= clauseSel(t, c, tuples)
+			continue
+		}
+		if ranges == nil {
+			ranges = make(map[int]*bounds)
+		}
+		b := ranges[col]
+		if b == nil {
+			b = &bounds{}
+			ranges[col] = b
+			order = append(order, col)
+		}
+		if upper {
+			b.hi = true
+		} else {
+			b.lo = true
+		}
+	}
+	for _, col := range order {
+		if b := ranges[col]; b.lo && b.hi {
+			s *= defaultRangeSel
+		} else {
+			s *= defaultIneqSel
+		}
+	}
+	return s
+}
+
+// boundOf reports whether c compares a column with a value that reads no
+// column, and whether it bounds the column from above.
+func boundOf(c *cexpr) (col int, upper, ok bool) {
+	switch c.op {
+	case sql.OpLt, sql.OpLe, sql.OpGt, sql.OpGe:
+	default:
+		return 0, false, false
+	}
+	a, b := c.args[0], c.args[1]
+	upper = c.op == sql.OpLt || c.op == sql.OpLe
+	switch {
+	case a.op == sql.OpColumn && columnFree(b):
+		return a.col, upper, true
+	case b.op == sql.OpColumn && columnFree(a):
+		return b.col, !upper, true
+	}
+	return 0, false, false
+}
+
+// clauseSel is one clause's selectivity (clause_selectivity): an
+// equality of a column with a value keeps one of its distinct values —
+// two for a boolean, every row for the sole column of a unique index,
+// else the default 200 — OR and NOT combine their operands' as
+// independent events, and IN counts as an OR of equalities.
+func clauseSel(t *table, c *cexpr, tuples float64) float64 {
+	switch c.op {
+	case sql.OpConst:
+		if c.val.Bool() {
+			return 1
+		}
+		return 0
+	case sql.OpAnd:
+		return selectivity(t, c.args, tuples)
+	case sql.OpOr:
+		s := 0.0
+		for _, a := range c.args {
+			sa := clauseSel(t, a, tuples)
+			s = s + sa - s*sa
+		}
+		return s
+	case sql.OpNot:
+		return 1 - clauseSel(t, c.args[0], tuples)
+	case sql.OpEq:
+		return eqSel(t, c.args[0], c.args[1], tuples)
+	case sql.OpNe:
+		return 1 - eqSel(t, c.args[0], c.args[1], tuples)
+	case sql.OpLt, sql.OpLe, sql.OpGt, sql.OpGe:
+		return defaultIneqSel
+	case sql.OpIsNull:
+		return defaultNullSel
+	case sql.OpIsNotNull:
+		return 1 - defaultNullSel
+	case sql.OpIn, sql.OpNotIn:
+		s := 0.0
+		if c.op == sql.OpNotIn {
+			s = 1
+		}
+		for _, e := range c.args[1:] {
+			se := eqSel(t, c.args[0], e, tuples)
+			if c.op == sql.OpNotIn {
+				s *= 1 - se
+			} else {
+				s = s + se - s*se
+			}
+		}
+		return s
+	case sql.OpColumn:
+		return eqSel(t, c, &cexpr{op: sql.OpConst, val: sql.BoolValue(true)}, tuples)
+	}
+	return 0.5
+}
+
+// eqSel is the selectivity of a = b (var_eq_const without statistics).
+func eqSel(t *table, a, b *cexpr, tuples float64) float64 {
+	if b.op == sql.OpColumn && columnFree(a) {
+		a, b = b, a
+	}
+	if a.op != sql.OpColumn || !columnFree(b) {
+		return defaultEqSel
+	}
+	if b.op == sql.OpConst && b.val.IsNull() {
+		return 0
+	}
+	if t.cols[a.col].typ == sql.Bool {
+		return 0.5
+	}
+	for _, ix := range t.indexes {
+		if len(ix.cols) == 1 && ix.cols[0] == a.col {
+			return 1 / tuples
+		}
+	}
+	return defaultEqSel
 }

@@ -106,17 +106,23 @@ func (x *exec) readConflicting(ix *index, k ikey, live *version) *sql.Error {
 	return nil
 }
 
-// writeTargets are the SIREAD locks a write conflicts with: for an insert
-// (old nil) the table's; for an update or delete of old, the table's and,
-// by keys, the keys of old and of the new values vals (nil for a delete),
-// by pages, old's tuple and heap page, and the leaves a non-HOT update
-// adds entries to.
+// writeTargets are the SIREAD locks a write conflicts with, in the order
+// it checks them: for an insert (old nil) the table's; for an update or
+// delete of old, by pages, old's tuple, its heap page and the table, then
+// the leaf and index of each entry a non-HOT update adds, finest first as
+// CheckForSerializableConflictIn goes (the order decides which pivot a
+// later commit dooms first, checked against PostgreSQL 15 by
+// ssi-conflict-order); by keys, the table's, then the keys of old and of
+// the new values vals (nil for a delete).
 func (x *exec) writeTargets(old *version, vals []sql.Value) []sireadKey {
 	if x.tx.sx == nil {
 		return nil
 	}
-	keys := append(x.s.targets[:0], sireadKey{table: x.t, ix: -1})
+	keys := x.s.targets[:0]
 	defer func() { x.s.targets = keys[:0] }()
+	if old == nil || !x.pages() {
+		keys = append(keys, sireadKey{table: x.t, ix: -1})
+	}
 	if old == nil {
 		return keys
 	}
@@ -134,8 +140,9 @@ func (x *exec) writeTargets(old *version, vals []sql.Value) []sireadKey {
 		return keys
 	}
 	keys = append(keys,
+		sireadKey{table: x.t, ix: -1, kind: onTuple, page: old.page, tuple: old},
 		sireadKey{table: x.t, ix: -1, kind: onPage, page: old.page},
-		sireadKey{table: x.t, ix: -1, kind: onTuple, page: old.page, tuple: old})
+		sireadKey{table: x.t, ix: -1})
 	if vals != nil && !x.hotUpdate(old, vals) {
 		for i, ix := range x.t.indexes {
 			if k, ok := ix.key(vals); ok {
@@ -154,8 +161,8 @@ func (x *exec) hotUpdate(old *version, vals []sql.Value) bool {
 }
 
 // indexTargets are the SIREAD locks an insertion of key k into the i-th
-// index conflicts with: the key itself, or by pages the leaf it goes to
-// and the index.
+// index conflicts with: the key itself, or by pages the leaf it goes to,
+// then the index.
 func (x *exec) indexTargets(i int, k ikey) []sireadKey {
 	if x.tx.sx == nil {
 		return nil
@@ -163,11 +170,11 @@ func (x *exec) indexTargets(i int, k ikey) []sireadKey {
 	if !x.pages() {
 		return []sireadKey{{table: x.t, ix: i, kind: onKey, key: k}}
 	}
-	out := []sireadKey{{table: x.t, ix: i}}
+	var out []sireadKey
 	if l := x.t.indexes[i].bt.find(k); l != nil {
 		out = append(out, sireadKey{table: x.t, ix: i, kind: onPage, page: l.block})
 	}
-	return out
+	return append(out, sireadKey{table: x.t, ix: i})
 }
 
 // heapOrder sorts the rows a bitmap heap scan found in the order it

@@ -155,9 +155,15 @@ func (s *ssiState) acquire(x *sxact, k sireadKey) {
 // dropChildren releases x's locks that k covers (DeleteChildTargetLocks),
 // uncounting each from its parents.
 func (s *ssiState) dropChildren(x *sxact, k sireadKey) {
+	s.release(x, func(c sireadKey) bool { return covers(k, c) })
+}
+
+// release lets go of x's locks that drop selects, uncounting each from its
+// parents (DecrementParentLocks).
+func (s *ssiState) release(x *sxact, drop func(sireadKey) bool) {
 	kept := x.locks[:0]
 	for _, c := range x.locks {
-		if !covers(k, c) {
+		if !drop(c) {
 			kept = append(kept, c)
 			continue
 		}
@@ -272,6 +278,14 @@ func (s *ssiState) conflictIn(writer *sxact, keys []sireadKey) *sql.Error {
 			if err := s.flag(r, writer, writer); err != nil {
 				return err
 			}
+		}
+		if k.kind == onTuple && writer.held[k] {
+			// A transaction that writes a tuple it read needs its SIREAD
+			// lock on it no more: PostgreSQL's CheckTargetForConflictsIn
+			// drops it, and the tuple no longer counts towards promoting
+			// the transaction's locks to the page (checked against
+			// PostgreSQL 15 by ssi-own-tuple-write).
+			s.release(writer, func(c sireadKey) bool { return c == k })
 		}
 	}
 	return nil
