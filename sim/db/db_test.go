@@ -525,7 +525,8 @@ func TestStandbyLags(t *testing.T) {
 // PostgreSQL's output names (a column's own, the alias, or "?column?"),
 // and refuses what PostgreSQL refuses there: a name the alias hides and
 // excluded (42P01), an untyped parameter (42P18); an overflow in it fails
-// the statement (22003). Method: table of statements on one session, each
+// the statement (22003) as soon as the row is written, before the next row
+// (whose duplicate key would be 23505). Method: table of statements on one session, each
 // with the columns and rows or the SQLSTATE it must give.
 func TestReturningLists(t *testing.T) {
 	const rerun = "go test ./sim/db -run TestReturningLists"
@@ -549,6 +550,7 @@ func TestReturningLists(t *testing.T) {
 			{q: "insert into jobs values (1, 'a', 1) on conflict (id) do update set runs = 0 returning excluded.runs", code: sql.CodeUndefinedTable},
 			{q: "insert into jobs values (2, 'b', 1) returning $1", args: []sql.Value{i(1)}, code: "42P18"},
 			{q: "insert into jobs values (3, 'c', 2147483647) returning runs + 1", code: sql.CodeNumericOutOfRange},
+			{q: "insert into jobs values (3, 'c', 2147483647), (3, 'c', 1) returning runs + 1", code: sql.CodeNumericOutOfRange},
 			{q: "delete from jobs where id = 9 returning 2147483647 + 1", code: sql.CodeNumericOutOfRange},
 			{q: "update jobs set runs = runs + 1 where id = 1 returning *, jobs.name = 'a' as same",
 				cols: []string{"id", "name", "runs", "same"}, rows: [][]sql.Value{{i(1), txt("a"), i(3), sql.BoolValue(true)}}},

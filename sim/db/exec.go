@@ -27,6 +27,9 @@ type exec struct {
 	// sorted is set when an ORDER BY ... LIMIT that could read the index
 	// in order sorts a table scan instead, as costs decide (orderedWins).
 	sorted bool
+	// retRows are the RETURNING expressions' rows computed so far
+	// (returnRow).
+	retRows [][]sql.Value
 }
 
 func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Result, *sql.Error) {
@@ -853,9 +856,32 @@ func (x *exec) insert() (*Result, *sql.Error) {
 		}
 		if v != nil {
 			out = append(out, v)
+			if err := x.returnRow(v); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return x.written("INSERT", out)
+}
+
+// returnRow computes the RETURNING expressions of a row just written, as
+// PostgreSQL does row by row: an error there (an overflow) fails the
+// statement before it writes the next row. A RETURNING of plain columns
+// cannot fail and is built at the end, by written.
+func (x *exec) returnRow(v *version) *sql.Error {
+	pr := x.pl.ret
+	if pr == nil || pr.exprs == nil {
+		return nil
+	}
+	row := make([]sql.Value, len(pr.exprs))
+	for j, e := range pr.exprs {
+		var err *sql.Error
+		if row[j], err = x.eval(e, v.vals, nil); err != nil {
+			return err
+		}
+	}
+	x.retRows = append(x.retRows, row)
+	return nil
 }
 
 // written is the result of an INSERT, UPDATE or DELETE that wrote out: its
@@ -871,17 +897,9 @@ func (x *exec) written(tag string, out []*version) (*Result, *sql.Error) {
 	case pr.exprs == nil:
 		res = project(pr, out)
 	default:
-		res = &Result{HasRows: true, Cols: pr.names, Rows: make([][]sql.Value, len(out)), Tags: make([]int64, len(out))}
-		vals := make([]sql.Value, len(out)*len(pr.exprs))
+		res = &Result{HasRows: true, Cols: pr.names, Rows: x.retRows, Tags: make([]int64, len(out))}
 		for i, v := range out {
-			row := vals[i*len(pr.exprs) : (i+1)*len(pr.exprs) : (i+1)*len(pr.exprs)]
-			for j, e := range pr.exprs {
-				var err *sql.Error
-				if row[j], err = x.eval(e, v.vals, nil); err != nil {
-					return nil, err
-				}
-			}
-			res.Rows[i], res.Tags[i] = row, v.tag
+			res.Tags[i] = v.tag
 		}
 	}
 	res.Tag, res.Affected = tag, len(out)
@@ -1195,6 +1213,9 @@ func (x *exec) update() (*Result, *sql.Error) {
 			return nil, err
 		}
 		written = append(written, nv)
+		if err := x.returnRow(nv); err != nil {
+			return nil, err
+		}
 	}
 	return x.written("UPDATE", written)
 }
@@ -1219,6 +1240,9 @@ func (x *exec) delete() (*Result, *sql.Error) {
 		x.tx.superseded = append(x.tx.superseded, v)
 		x.tx.wrote = true
 		deleted = append(deleted, v)
+		if err := x.returnRow(v); err != nil {
+			return nil, err
+		}
 		if x.db.cfg.OnDeleteCommitted != nil {
 			x.tx.deleted = append(x.tx.deleted, deletion{v, x.tx.session.tag})
 		}
