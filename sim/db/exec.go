@@ -24,12 +24,12 @@ type exec struct {
 	setAtScan bool
 	// rangeLeaves are the leaves a range scan reads (rangeKeys).
 	rangeLeaves []int32
-	// retRows are the RETURNING expressions' rows computed so far
-	// (returnRow).
-	retRows [][]sql.Value
 	// sorted is set when an ORDER BY ... LIMIT that could read the index
 	// in order sorts a table scan instead, as costs decide (orderedWins).
 	sorted bool
+	// retRows are the RETURNING expressions' rows computed so far
+	// (returnRow).
+	retRows [][]sql.Value
 }
 
 func (s *Session) run(p *sim.Proc, tx *txn, st sql.Stmt, args []sql.Value) (*Result, *sql.Error) {

@@ -17,13 +17,22 @@ import (
 
 // random holds the generated scripts on which the simulation and
 // PostgreSQL 15 agreed when they were recorded (scripts/pg15-random.sh);
-// random-features the same for scripts generated with every generator
-// feature on; random-mismatch holds those of either on which they did
-// not, which no test runs.
+// random-features the same for scripts generated with the first nine
+// generator features on, random-idem with every feature (issue 17's
+// shapes of idempotency code too); random-mismatch holds those of any on
+// which they did not, which no test runs.
 const (
 	random         = "../testdata/random"
 	randomFeatures = "../testdata/random-features"
+	randomIdem     = "../testdata/random-idem"
 )
+
+// randomDirs is every directory of recorded random scripts.
+var randomDirs = []string{random, randomFeatures, randomIdem}
+
+// shortSample is how -short thins the recordings: one script in this
+// many, chosen by seed so that every run takes the same ones.
+const shortSample = 20
 
 // Goal: the simulated database prints what PostgreSQL 15 printed for every
 // recorded random script (interleavings of two or three sessions over
@@ -31,9 +40,10 @@ const (
 // run each script at each level with the options `idemsim sql` uses and
 // compare with NAME.LEVEL.pg15, line by line; also check that the timing
 // the recording used gives the same lines (the outputs do not depend on
-// the window lengths). Under -short, every tenth script (the edit loop's).
+// the window lengths). Under -short, one script in shortSample of each
+// directory.
 func TestRandomScriptsMatchPostgres(t *testing.T) {
-	for _, dir := range []string{random, randomFeatures} {
+	for _, dir := range randomDirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) { matchPostgres(t, dir) })
 	}
 }
@@ -43,11 +53,11 @@ func matchPostgres(t *testing.T, random string) {
 	files, err := filepath.Glob(filepath.Join(random, "*.sql"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(files), 500, "recorded random scripts in %s; re-record with scripts/pg15-random.sh", random)
-	for i, f := range files {
-		if testing.Short() && i%10 != 0 {
-			continue // the edit loop's: every tenth script
-		}
+	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".sql")
+		if seed, ok := gen.SeedOf(name); testing.Short() && (!ok || seed%shortSample != 0) {
+			continue
+		}
 		text, err := os.ReadFile(f)
 		require.NoError(t, err)
 		sc, err := script.Parse(f, string(text))
@@ -76,7 +86,7 @@ func matchPostgres(t *testing.T, random string) {
 // Method: regenerate each file's seed with the features its provenance line
 // records and compare.
 func TestRandomScriptsAreGenerated(t *testing.T) {
-	for _, dir := range []string{random, randomFeatures, random + "-mismatch"} {
+	for _, dir := range append(randomDirs, random+"-mismatch") {
 		files, err := filepath.Glob(filepath.Join(dir, "*.sql"))
 		require.NoError(t, err)
 		for _, f := range files {

@@ -40,13 +40,25 @@ const (
 	Time                           // timestamptz, interval, now()
 	Predicates                     // OR, < and >, IS [NOT] NULL
 	Boolean                        // boolean columns
+	// The shapes of idempotency code, added once the simulator took them
+	// (issue 17). New features go last: a script's provenance line spells
+	// its features by name, so the old lines still parse to what they meant.
+	Alias           // INSERT ... AS alias, and the table's own name as qualifier, in DO UPDATE's SET and RETURNING
+	UpsertWhere     // ON CONFLICT ... DO UPDATE ... WHERE on the target row and on excluded
+	InsertReturning // RETURNING * and expressions on INSERT
+	Queue           // job-queue flows: claim with ORDER BY, SKIP LOCKED and LIMIT, update the job by id, read again
+	MixedInserts    // plain and ON CONFLICT inserts of one key from several sessions
+	TxnErrors       // statements that surely fail inside a transaction (23505, 22012, 22P02), then 25P02 until it ends
 	numFeatures
 )
 
-// AllFeatures is every feature on.
+// AllFeatures is every feature on. Scripts recorded with "all" before a
+// feature was added record the list they had by name (Feature.String), so
+// widening AllFeatures changes none of them.
 const AllFeatures = numFeatures - 1
 
-var featureNames = [...]string{"returning", "identity", "upsert", "order-limit", "skip-locked", "lock-modes", "time", "predicates", "boolean"}
+var featureNames = [...]string{"returning", "identity", "upsert", "order-limit", "skip-locked", "lock-modes", "time", "predicates", "boolean",
+	"alias", "upsert-where", "insert-returning", "queue", "mixed-inserts", "txn-errors"}
 
 // String lists the features by name, comma-separated; "none" when empty.
 func (f Feature) String() string {

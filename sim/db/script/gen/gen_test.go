@@ -2,6 +2,7 @@ package gen_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -113,21 +114,38 @@ func TestFeaturesSwitchTemplatesOn(t *testing.T) {
 // is left blocked at the end (every transaction the model could end, it
 // ended). Method: run many seeds at every level on the simulated database,
 // which matches PostgreSQL on the hand-written scripts, and look for the
-// runner's `session busy` and `still blocked` lines.
+// runner's `session busy` and `still blocked` lines; with no feature on and
+// with every feature on (failing statements and job-queue flows included).
 func TestModelKeepsScriptsWellFormedOnTheSimulation(t *testing.T) {
-	n := seeds
-	if testing.Short() {
-		n = 200
+	for _, tc := range []struct {
+		name     string
+		cfg      gen.Config
+		n, short int // seeds; under -short (enough for a deadlock: they are rarer with every feature on)
+	}{
+		{"none", gen.Config{}, seeds, 200},
+		{"all", gen.Config{Features: gen.AllFeatures}, 500, 500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := tc.n
+			if testing.Short() {
+				n = tc.short
+			}
+			wellFormedOnTheSimulation(t, tc.cfg, n)
+		})
 	}
+}
+
+// wellFormedOnTheSimulation runs seeds 1..n of cfg at every level.
+func wellFormedOnTheSimulation(t *testing.T, cfg gen.Config, n int) {
 	blocked, deadlocks := 0, 0
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		g := gen.Generate(seed, gen.Config{})
+		g := gen.Generate(seed, cfg)
 		sc, err := script.Parse(g.Name, g.Text)
 		require.NoError(t, err)
 		for _, level := range script.PGLevels {
 			out := script.Run(sc, level, script.DefaultOptions())
-			repro := fmt.Sprintf("reproduce: (cd tools/pgscript && go run . -gen %d) >/tmp/%s.sql && go run ./cmd/idemsim sql --level '%s' /tmp/%s.sql",
-				seed, g.Name, level, g.Name)
+			repro := fmt.Sprintf("reproduce: (cd tools/pgscript && go run . -gen %d -features %s) >/tmp/%s.sql && go run ./cmd/idemsim sql --level '%s' /tmp/%s.sql",
+				seed, cfg.Features, g.Name, level, g.Name)
 			for _, l := range out {
 				assert.NotContains(t, l, "session busy", "seed %d at %s; %s", seed, level, repro)
 				assert.NotContains(t, l, "still blocked", "seed %d at %s; %s", seed, level, repro)
@@ -144,6 +162,41 @@ func TestModelKeepsScriptsWellFormedOnTheSimulation(t *testing.T) {
 	assert.Greater(t, blocked, n/2, testcmd.Rerun(t, pkg))
 	assert.Greater(t, deadlocks, 0, testcmd.Rerun(t, pkg))
 	t.Logf("%d seeds x 4 levels: %d blocked statements, %d deadlocks", n, blocked, deadlocks)
+}
+
+// Goal: each of issue 17's features writes its shape of idempotency code
+// in many scripts when on, and never when off (so that it draws nothing
+// then, and old seeds keep their scripts). Method: generate 300 seeds with
+// every feature on, and with every feature but that one, and count the
+// scripts with a line only that feature's templates write.
+func TestIdemFeaturesWriteTheirShapes(t *testing.T) {
+	for _, tc := range []struct {
+		feature gen.Feature
+		shape   string // a line only the feature's templates write
+		min     int    // scripts of 300 with it on
+	}{
+		{gen.Alias, `(?m)^t\d: insert into \w+ as \w `, 40},
+		{gen.UpsertWhere, `(?m)^t\d: insert .* do update set .* where (excluded\.\w+ [=>]|\w+\.status <> 'done'|\w+\.state|payments\.status)`, 40},
+		{gen.InsertReturning, `(?m)^t\d: insert .* returning (\*, |key, version \+ 1|idempotency_key, amount \+ 1)|^t\d: insert into \w+ \([^)]*\) values \([^)]*\) returning \*$`, 30},
+		{gen.Queue, `(?m)^t\d: update jobs set state = 'running', attempts = attempts \+ 1 where id = \d( returning id, state, attempts)?$`, 20},
+		{gen.MixedInserts, `(?m)^t\d: insert into idempotency_keys \(key, status, version\) values \('k\d', 'started', 2\)( on conflict do nothing| on conflict \(key\) do nothing returning key, status| on conflict \(key\) do update set version = idempotency_keys\.version \+ 1 returning key, version)?$`, 40},
+		{gen.TxnErrors, `(?m)'abc'\)$|1 % 0\)$|attempts % 0 = 1$`, 20},
+	} {
+		t.Run(tc.feature.String(), func(t *testing.T) {
+			re := regexp.MustCompile(tc.shape)
+			on, off := 0, 0
+			for seed := uint64(1); seed <= 300; seed++ {
+				if re.MatchString(gen.Generate(seed, gen.Config{Features: gen.AllFeatures}).Text) {
+					on++
+				}
+				if re.MatchString(gen.Generate(seed, gen.Config{Features: gen.AllFeatures &^ tc.feature}).Text) {
+					off++
+				}
+			}
+			assert.GreaterOrEqual(t, on, tc.min, "scripts with %s on; %s", tc.feature, testcmd.Rerun(t, pkg))
+			assert.Zero(t, off, "scripts with %s off; %s", tc.feature, testcmd.Rerun(t, pkg))
+		})
+	}
 }
 
 func TestParseFeatures(t *testing.T) {

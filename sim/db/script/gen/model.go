@@ -66,6 +66,18 @@ import (
 // wait is written only if none of the sessions it may wait for may also be
 // holding up another blocked session.
 //
+// Failed transactions. A statement that surely fails (TxnErrors: a
+// duplicate of a key the transaction has a row for, a value PostgreSQL
+// refuses while it parses or plans the statement, a division by zero on a
+// table that is never empty) aborts its transaction at once: PostgreSQL
+// releases every lock the transaction held at the error, not at the
+// ROLLBACK that follows (the scripts unique-key-freed-by-error and
+// unique-key-freed-by-failed-insert in ../../testdata/scripts show it), and
+// every later statement but COMMIT or ROLLBACK fails with 25P02 without
+// waiting. So the model frees what the session held, and the session's
+// statements until its end neither wait nor hold. The error frees at most
+// one waiter, as a commit does: the rule below holds for it too.
+//
 // Deadlocks. A statement that may close a cycle of waits is written only
 // when the deadlock is certain (certainDeadlock): PostgreSQL's victim is the
 // backend whose deadlock check runs first after the cycle closes, which
@@ -119,12 +131,15 @@ const (
 type stmt struct {
 	text    string
 	kind    kind
-	items   []item // rows it may lock or write
-	owns    []item // primary-key rows it surely owns afterwards if they were known to exist
-	inserts []item // primary-key rows it surely owns afterwards (plain INSERT)
-	insert  bool   // an INSERT: it waits on keys, not on row locks
-	deletes []item // rows it may delete: no longer known to exist
-	next    string // a statement the session must run next (SET TRANSACTION after a bare BEGIN)
+	items   []item              // rows it may lock or write
+	owns    []item              // primary-key rows it surely owns afterwards if they were known to exist
+	inserts []item              // primary-key rows it surely owns afterwards (plain INSERT)
+	insert  bool                // an INSERT: it waits on keys, not on row locks
+	deletes []item              // rows it may delete: no longer known to exist
+	next    string              // a statement the session must run next (SET TRANSACTION after a bare BEGIN)
+	fails   bool                // it surely fails: in a transaction, the transaction is aborted
+	flow    []func(g *gen) stmt // a job-queue worker's next steps, drawn first while its transaction lasts
+	inFlow  bool                // it is the first of its session's flow
 }
 
 type session struct {
@@ -136,7 +151,10 @@ type session struct {
 	blocked bool
 	pending stmt
 	next    string
-	key     string // the idempotency key this session's request is about
+	key     string              // the idempotency key this session's request is about
+	failed  bool                // its transaction surely failed: it holds nothing, and no statement of it waits
+	rows    map[item]bool       // keys its transaction surely has a row for (inserted or upserted, not deleted since)
+	flow    []func(g *gen) stmt // what a job-queue worker does next (Queue)
 }
 
 // ownsAll says whether s surely owns every row items name: a statement on
@@ -225,7 +243,7 @@ func (g *gen) blockers(s *session, items []item) uint8 {
 // unless the deadlock is certain (see certainDeadlock): after an uncertain
 // one the model could not tell which of the sessions still waits.
 func (g *gen) admissible(s *session, st stmt) (ok, mayBlock bool) {
-	if st.kind != kWait || s.ownsAll(st.items) {
+	if st.kind != kWait || s.failed || s.ownsAll(st.items) {
 		return true, false
 	}
 	p := g.blockers(s, st.items)
@@ -310,12 +328,22 @@ func (g *gen) apply(s *session, st stmt, mayBlock bool) {
 		s.key = pick(g.r, append([]string{g.sc.keys[0], g.sc.keys[0]}, g.sc.keys...))
 	case kEnd:
 		s.inTxn, s.held, s.sure, s.stmts = false, nil, map[item]uint8{}, 0
+		s.failed, s.rows, s.flow = false, nil, nil
 	case kWait, kNoWait:
 		if mayBlock {
 			s.blocked, s.pending = true, st
 		} else {
 			g.took(s, st)
 		}
+	}
+	if st.inFlow {
+		s.flow = s.flow[1:]
+	}
+	if s.inTxn && !s.failed && len(st.flow) > 0 {
+		s.flow = st.flow
+	}
+	if st.fails && s.inTxn {
+		s.failed, s.held, s.sure, s.rows, s.flow = true, nil, map[item]uint8{}, nil, nil
 	}
 	if st.insert {
 		var created []item
@@ -342,7 +370,7 @@ func (g *gen) apply(s *session, st stmt, mayBlock bool) {
 
 // took records that s's statement st ran to completion.
 func (g *gen) took(s *session, st stmt) {
-	if !s.inTxn {
+	if !s.inTxn || s.failed {
 		return
 	}
 	s.held = append(s.held, st.items...)
@@ -353,6 +381,21 @@ func (g *gen) took(s *session, st stmt) {
 	}
 	for _, it := range st.inserts {
 		s.sure[it] |= sureInserted
+	}
+	for _, d := range st.deletes {
+		for it := range s.rows {
+			if it.conflicts(d) {
+				delete(s.rows, it)
+			}
+		}
+	}
+	if st.insert {
+		for _, it := range st.inserts {
+			if s.rows == nil {
+				s.rows = map[item]bool{}
+			}
+			s.rows[it] = true
+		}
 	}
 }
 
@@ -457,6 +500,11 @@ func (g *gen) step() bool {
 				st.kind = kOther
 			}
 		default:
+			if len(s.flow) > 0 && g.r.chance(3, 4) {
+				st = s.flow[0](g)
+				st.inFlow = true
+				break
+			}
 			if dl, ok := g.deadlockMove(s); ok && g.r.chance(1, 2) {
 				st = dl
 				break
@@ -555,6 +603,13 @@ func (g *gen) contendMove(s *session) (stmt, bool) {
 	if it.table == tKeys && g.r.chance(1, 2) {
 		st = stmt{text: "insert into idempotency_keys (key, status, version) values (" + quote(it.val) + ", 'started', 1) on conflict do nothing",
 			kind: kWait, items: items(it), insert: true}
+		if g.on(MixedInserts) && g.r.chance(1, 2) {
+			// A plain INSERT queued on the same key: after the holder
+			// ends it inserts or fails with 23505, and owns the key
+			// either way.
+			st.text = strings.TrimSuffix(st.text, " on conflict do nothing")
+			st.inserts = items(it)
+		}
 	}
 	if ok, _ := g.admissible(s, st); ok {
 		return st, true
@@ -598,8 +653,8 @@ func (g *gen) newKeys(st *stmt) {
 func (g *gen) data(s *session) stmt {
 	var ts []*template
 	total := 0
-	for i := range templates {
-		t := &templates[i]
+	for i := range drawn {
+		t := &drawn[i]
 		if g.cfg.Features&t.needs != t.needs || g.cfg.Features&t.off != 0 || !g.sc.has(t.table) {
 			continue
 		}

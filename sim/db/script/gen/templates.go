@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -80,6 +81,10 @@ func (g *gen) makeSchema() schema {
 		}
 	}
 	sc.jobs = r.chance(2, 5)
+	if !sc.jobs && g.on(Queue) {
+		// Job-queue flows need the queue: most scripts have one.
+		sc.jobs = r.chance(1, 2)
+	}
 	sc.time = g.on(Time)
 	sc.boolean = g.on(Boolean) && sc.jobs
 
@@ -551,4 +556,179 @@ var templates = []template{
 	{name: "job-not-done", table: tJobs, needs: Boolean, weight: 2, build: func(g *gen) stmt {
 		return stmt{text: pick(g.r, []string{"select id, state from jobs where done = false", "select id, done from jobs where id = " + g.id()}), kind: kRead}
 	}},
+}
+
+// upsertQualifier is how a DO UPDATE names the target row: through an
+// alias when Alias is on (half the time), else by the table's name.
+func (g *gen) upsertQualifier(table, alias string) (as, q string) {
+	if g.on(Alias) && g.r.chance(1, 2) {
+		return " as " + alias, alias
+	}
+	return "", table
+}
+
+// keyValues is the VALUES of an idempotency_keys claim of k.
+func keyValues(k string, version int) string {
+	return " (key, status, version) values (" + quote(k) + ", 'started', " + strconv.Itoa(version) + ")"
+}
+
+// jobValues is the column list and VALUES of a jobs insert of id.
+func (g *gen) jobValues(id string) string {
+	return " (id, idempotency_key, state, attempts) values (" + id + ", " + quote(g.key()) + ", 'queued', 0)"
+}
+
+// keyUpsert is an upsert of k: it waits on the key, and afterwards the
+// transaction surely has the row, inserted, updated, or locked by a DO
+// UPDATE whose WHERE failed (or the transaction failed).
+func keyUpsert(text, k string) stmt {
+	return stmt{text: text, kind: kWait, items: items(keyItem(k)), inserts: items(keyItem(k))}
+}
+
+// drawn is every template, in the order of the draw: today's first, so
+// that templates behind features a seed has off change nothing it draws.
+var drawn = slices.Concat(templates, idemTemplates)
+
+// The templates of issue 17's shapes, each behind its own feature.
+var idemTemplates = []template{
+	// Alias: the target named through an alias, or by the table's name.
+	{name: "key-upsert-alias", table: tKeys, needs: Alias, weight: 3, build: func(g *gen) stmt {
+		k := g.key()
+		return keyUpsert("insert into idempotency_keys as a"+keyValues(k, 1)+" on conflict (key) do update set "+pick(g.r, []string{
+			"version = a.version + 1 returning a.key, a.status, a.version",
+			"status = excluded.status, version = a.version + 1 returning a.key, a.version",
+			"recovery_point = a.recovery_point returning a.key, a.recovery_point",
+		}), k)
+	}},
+	{name: "key-upsert-qualified", table: tKeys, needs: Alias, weight: 2, build: func(g *gen) stmt {
+		k := g.key()
+		return keyUpsert("insert into idempotency_keys"+keyValues(k, 1)+" on conflict (key) do update set version = idempotency_keys.version + 1, status = excluded.status returning idempotency_keys.key, idempotency_keys.version", k)
+	}},
+	{name: "job-upsert-alias", table: tJobs, needs: Alias, weight: 2, build: func(g *gen) stmt {
+		id := strconv.Itoa(g.r.between(1, 4))
+		return stmt{text: "insert into jobs as j" + g.jobValues(id) + " on conflict (id) do update set attempts = j.attempts + 1 returning j.id, j.state, j.attempts",
+			kind: kWait, items: items(idItem(tJobs, id)), inserts: items(idItem(tJobs, id))}
+	}},
+
+	// UpsertWhere: a DO UPDATE that may leave the row as it is, locked.
+	{name: "key-upsert-where", table: tKeys, needs: UpsertWhere, weight: 4, build: func(g *gen) stmt {
+		k := g.key()
+		as, q := g.upsertQualifier(tKeys, "a")
+		text := "insert into idempotency_keys" + as + keyValues(k, g.r.between(1, 3)) + " on conflict (key) do update set status = excluded.status, version = " + q + ".version + 1 where " +
+			pick(g.r, []string{
+				q + ".status = 'failed'",
+				q + ".status <> 'done' and " + q + ".version < 3",
+				"excluded.version > " + q + ".version",
+				"excluded.status = " + q + ".status",
+			})
+		if g.r.chance(1, 2) {
+			text += " returning " + q + ".key, " + q + ".status, " + q + ".version"
+		}
+		return keyUpsert(text, k)
+	}},
+	{name: "pay-upsert-where", table: tPayments, needs: UpsertWhere, weight: 2, when: func(g *gen) bool { return g.sc.paymentsUnique }, build: func(g *gen) stmt {
+		return g.payInsert(g.key(), " on conflict (idempotency_key) do update set amount = excluded.amount, status = excluded.status where payments.status = 'pending' and excluded.amount <> payments.amount returning idempotency_key, amount, status")
+	}},
+	{name: "job-upsert-where", table: tJobs, needs: UpsertWhere, weight: 2, build: func(g *gen) stmt {
+		id := strconv.Itoa(g.r.between(1, 4))
+		as, q := g.upsertQualifier(tJobs, "j")
+		return stmt{text: "insert into jobs" + as + g.jobValues(id) + " on conflict (id) do update set state = excluded.state, attempts = " + q + ".attempts + 1 where " +
+			pick(g.r, []string{q + ".state = 'done'", q + ".state <> excluded.state and " + q + ".attempts < 2"}) + " returning " + q + ".id, " + q + ".state, " + q + ".attempts",
+			kind: kWait, items: items(idItem(tJobs, id)), inserts: items(idItem(tJobs, id))}
+	}},
+
+	// InsertReturning: RETURNING * and expressions on INSERT.
+	{name: "key-insert-returning", table: tKeys, needs: InsertReturning, weight: 3, build: func(g *gen) stmt {
+		k := g.key()
+		// locked_at is null in a row this inserts, so * prints no clock.
+		ret := pick(g.r, []string{" returning *", " returning key, version + 1 as next_version, status = 'started' as fresh, version % 2"})
+		if g.r.chance(1, 2) {
+			return stmt{text: "insert into idempotency_keys" + keyValues(k, 1) + ret, kind: kWait, items: items(keyItem(k)), inserts: items(keyItem(k))}
+		}
+		return stmt{text: "insert into idempotency_keys" + keyValues(k, 1) + " on conflict do nothing" + ret, kind: kWait, items: items(keyItem(k))}
+	}},
+	{name: "pay-insert-returning", table: tPayments, needs: InsertReturning, weight: 2, build: func(g *gen) stmt {
+		st := g.payInsert(g.key(), pick(g.r, []string{" returning *", " returning idempotency_key, amount + 1 as with_fee, status = 'pending' as open, 'new' as note"}))
+		for _, it := range st.items {
+			if it.col == "id" {
+				st.inserts = append(st.inserts, it)
+			}
+		}
+		return st
+	}},
+	{name: "job-enqueue-returning", table: tJobs, needs: InsertReturning, weight: 1, build: func(g *gen) stmt {
+		id := strconv.Itoa(g.r.between(3, 4))
+		return stmt{text: "insert into jobs" + g.jobValues(id) + " on conflict do nothing returning *, attempts + 1 as next_attempt",
+			kind: kWait, items: items(idItem(tJobs, id))}
+	}},
+
+	// Queue: a worker claims the first queued job, skipping locked ones,
+	// then (most often next) marks a job running by its id and looks
+	// at the queue again.
+	{name: "job-queue-claim", table: tJobs, needs: Queue, weight: 8, build: func(g *gen) stmt {
+		text := "select id from jobs where state = 'queued' order by id " + pick(g.r, []string{"for update skip locked limit 1", "limit 1 for update skip locked"})
+		return stmt{text: text, kind: kNoWait, items: items(anyRow(tJobs)), flow: []func(g *gen) stmt{queueUpdate, queueReread}}
+	}},
+	{name: "job-queue-peek", table: tJobs, needs: Queue, weight: 1, build: queueReread},
+
+	// MixedInserts: plain and ON CONFLICT inserts of the key the request
+	// is about, so sessions queue on one key in turn.
+	{name: "key-insert-mixed", table: tKeys, needs: MixedInserts, weight: 4, build: func(g *gen) stmt {
+		k := g.key()
+		switch g.r.intn(4) {
+		case 0:
+			return stmt{text: "insert into idempotency_keys" + keyValues(k, 2), kind: kWait, items: items(keyItem(k)), inserts: items(keyItem(k))}
+		case 1:
+			return stmt{text: "insert into idempotency_keys" + keyValues(k, 2) + " on conflict do nothing", kind: kWait, items: items(keyItem(k))}
+		case 2:
+			return stmt{text: "insert into idempotency_keys" + keyValues(k, 2) + " on conflict (key) do nothing returning key, status", kind: kWait, items: items(keyItem(k))}
+		}
+		return keyUpsert("insert into idempotency_keys"+keyValues(k, 2)+" on conflict (key) do update set version = idempotency_keys.version + 1 returning key, version", k)
+	}},
+
+	// TxnErrors: statements that surely fail, whatever ran before.
+	{name: "key-bad-value", table: tKeys, needs: TxnErrors, weight: 2, build: func(g *gen) stmt {
+		// PostgreSQL refuses 'abc' for an int while it parses the
+		// statement and 1 % 0 while it plans it: before any key is
+		// probed, so it never waits.
+		return stmt{text: "insert into idempotency_keys (key, status, version) values (" + quote(g.key()) + ", 'started', " + pick(g.r, []string{"'abc'", "1 % 0"}) + ")", kind: kRead, fails: true}
+	}},
+	{name: "key-duplicate", table: tKeys, needs: TxnErrors, weight: 3, when: func(g *gen) bool { return len(g.cur.rowKeys()) > 0 }, build: func(g *gen) stmt {
+		// The transaction has a row for the key: its own insert (or
+		// lock) means no wait, and the unique check fails with 23505.
+		return stmt{text: "insert into idempotency_keys" + keyValues(pick(g.r, g.cur.rowKeys()).val, 1), kind: kRead, fails: true}
+	}},
+	{name: "job-division", table: tJobs, needs: TxnErrors, weight: 2, build: func(g *gen) stmt {
+		// jobs is never empty (nothing deletes from it), so the first row
+		// read divides by zero.
+		return stmt{text: "select id from jobs where attempts % 0 = 1", kind: kRead, fails: true}
+	}},
+}
+
+// queueUpdate marks a job running by its id, as a worker does with the id
+// its claim returned (the generator does not know which it was: any id).
+func queueUpdate(g *gen) stmt {
+	id := g.id()
+	ret := pick(g.r, []string{"", " returning id, state, attempts"})
+	return lockRow("update jobs set state = 'running', attempts = attempts + 1 where id = "+id+ret, idItem(tJobs, id))
+}
+
+// queueReread looks at the head of the queue again, without locking.
+func queueReread(g *gen) stmt {
+	return stmt{text: pick(g.r, []string{
+		"select id, state from jobs where state = 'queued' order by id limit 1",
+		"select id, state, attempts from jobs order by id limit 2",
+	}), kind: kRead}
+}
+
+// rowKeys lists, in order, the idempotency keys s's transaction surely has
+// a row for.
+func (s *session) rowKeys() []item {
+	var out []item
+	for it := range s.rows {
+		if it.table == tKeys {
+			out = append(out, it)
+		}
+	}
+	slices.SortFunc(out, func(a, b item) int { return strings.Compare(a.val, b.val) })
+	return out
 }
