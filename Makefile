@@ -8,7 +8,7 @@ BIN      := bin/idemsim
 IDEMSIM  := ./$(BIN)
 PKGS     := ./...
 
-.PHONY: all build install run test lint bench verify fuzz pg-expected experiments results report report-check clean
+.PHONY: all build install run test lint bench verify fuzz pg-expected live-deps experiments results report report-check clean
 
 all: build
 
@@ -86,6 +86,12 @@ fuzz:
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg, $(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg || failed="$$failed $$name"; \
 	done; if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
+
+# Installs PostgreSQL 15 and Redis from Debian's packages when missing
+# (needs root; silent when both are there), so that the live tests
+# (docs/live.md) run instead of skipping.
+live-deps:
+	@scripts/live-deps.sh
 
 # Re-record what PostgreSQL 15 prints for every script in
 # sim/db/testdata/scripts (installs postgresql-15 with apt-get if missing).

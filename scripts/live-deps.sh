@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the servers the live tests and idemsim's live mode run against:
+# PostgreSQL 15 and Redis, from Debian's packages. Prints nothing and
+# changes nothing when both are already there, so CI can call it on every
+# run.
+#
+# Usage, from the repository root: scripts/live-deps.sh (make live-deps)
+set -euo pipefail
+
+missing=()
+[ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "live-deps: missing ${missing[*]}; installing them needs root: run make live-deps as root, or apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+echo "live-deps: installing ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
