@@ -60,9 +60,9 @@ func StartRedis(t testing.TB) *Redis {
 // Addr is the server's host:port.
 func (r *Redis) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port)) }
 
-// Restart kills the server and starts it again, empty, on the same port:
-// the store restart fault, with every key lost since nothing is persisted.
-// Clients' open connections break; the next command on each fails once.
+// Restart kills the server if it runs and starts it again, empty, on the
+// same port: the store restart fault, with every key lost since nothing is
+// persisted. After Kill it ends the downtime.
 func (r *Redis) Restart() {
 	r.t.Helper()
 	r.stop()
@@ -70,6 +70,10 @@ func (r *Redis) Restart() {
 		r.t.Fatalf("livetest: cannot restart redis-server on port %d: %v", r.port, err)
 	}
 }
+
+// Kill stops the server and leaves it down, its keys lost, until Restart:
+// the downtime of a store restart, when every command fails to connect.
+func (r *Redis) Kill() { r.stop() }
 
 // start runs redis-server on r.port and waits until it answers PING.
 func (r *Redis) start() error {

@@ -26,7 +26,11 @@ type Options struct {
 	DialTimeout  time.Duration
 	ReadTimeout  time.Duration // how long a command waits for its answer: past it, api.ErrTimeout
 	WriteTimeout time.Duration
-	PoolSize     int
+	// PoolSize caps the connections. go-redis also stops dialing after
+	// PoolSize failed dials in a row and then tries once a second, so a
+	// store down for more commands than that stays unreachable for up to a
+	// second after it is back (each call failing with api.ErrConnection).
+	PoolSize int
 }
 
 // Store is api.KV on one Redis server.
