@@ -417,14 +417,9 @@ func (x *Experiment) values() (names []string, xs []float64) {
 // Wilson is the 95% Wilson score interval of count successes in n trials.
 func Wilson(count, n int64) (low, high float64) {
 	if n <= 0 {
-		return 0, 0
+		return 0, 0 // no operations: nothing to draw
 	}
-	const z = 1.959963984540054
-	p, fn := float64(count)/float64(n), float64(n)
-	d := 1 + z*z/fn
-	centre := (p + z*z/(2*fn)) / d
-	half := z * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn)) / d
-	return max(0, centre-half), min(1, centre+half)
+	return experiments.Wilson(count, n)
 }
 
 // pool sums a metric over cells: the count over every cell's ops, with
