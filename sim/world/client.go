@@ -116,10 +116,7 @@ func (c *client) drive(p *sim.Proc, i int, out *Outcome, s opState, body api.Req
 			c.conclude(out, m.belief, m.from)
 			return
 		}
-		d := m.wait
-		if m.retry > 0 {
-			d = max(backoff(cfg, m.retry, w.ch.Quantile(sim.StreamJitter)), m.wait)
-		}
+		d := m.waitFor(cfg, func() float64 { return w.ch.Quantile(sim.StreamJitter) })
 		w.add(backedOff{Client: c.id, Op: out.Op, Wait: d}.record())
 		p.Sleep(d)
 	}
@@ -172,6 +169,15 @@ func (c *client) send(p *sim.Proc, i, n int, out *Outcome, req *httpRequest) (*a
 	a.Status, a.Resource = r.Status, r.Resource
 	w.addAttempt(a)
 	return r, srv.id
+}
+
+// waitFor is how long a client waits after move m: a full-jitter backoff
+// (drawn with jitter) at least m.wait when m backs off, else m.wait.
+func (m move) waitFor(cfg *ClientConfig, jitter func() float64) sim.Duration {
+	if m.retry > 0 {
+		return max(backoff(cfg, m.retry, jitter()), m.wait)
+	}
+	return m.wait
 }
 
 // backoff is capped exponential backoff with full jitter: a uniform draw in
