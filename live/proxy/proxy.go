@@ -89,12 +89,13 @@ type Proxy struct {
 	ctx       context.Context // ends at Close: upstream calls and holds stop
 	stop      context.CancelFunc
 	closed    sync.Once
-	copies    sync.WaitGroup
 
-	mu     sync.Mutex
-	rr     int
-	fired  []faults.Fault
-	panics []*crash.Panic
+	mu      sync.Mutex
+	rr      int
+	fired   []faults.Fault
+	pending int           // copies in flight
+	idle    chan struct{} // closed when pending falls to 0; nil before the first copy
+	panics  []*crash.Panic
 }
 
 type upstream struct {
@@ -145,20 +146,62 @@ func (p *Proxy) Fired() []faults.Fault {
 	return append([]faults.Fault(nil), p.fired...)
 }
 
+// Wait returns when every duplicate's copy scheduled so far has been sent
+// and answered, or abandoned (each takes at most twice MaxHold): a run
+// calls it after its clients finish, before it reads Fired and audits, as
+// a simulated copy still in flight is delivered before the run ends. A
+// panic in a copy's goroutine is raised again here, so that the command
+// reports it as a crash.
+func (p *Proxy) Wait() {
+	p.mu.Lock()
+	idle := p.idle
+	p.mu.Unlock()
+	if idle != nil {
+		<-idle
+	}
+	p.raise()
+}
+
 // Close stops the proxy: held connections are closed, calls to upstreams
 // abandoned, and copies not yet sent dropped. It returns when every copy
-// has finished. A panic in a copy's goroutine is raised again here, so
-// that the command reports it as a crash.
+// has finished, and raises a copy's panic as Wait does.
 func (p *Proxy) Close() {
 	p.closed.Do(p.stop)
-	p.copies.Wait()
+	p.Wait()
 	p.transport.CloseIdleConnections()
+}
+
+// raise panics again with the first panic a copy's goroutine caught.
+func (p *Proxy) raise() {
 	p.mu.Lock()
 	panics := p.panics
 	p.panics = nil
 	p.mu.Unlock()
 	if len(panics) > 0 {
 		panic(panics[0])
+	}
+}
+
+// copyStarted and copyDone count the copies in flight; idle is closed
+// whenever none is.
+func (p *Proxy) copyStarted() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pending == 0 {
+		p.idle = make(chan struct{})
+	}
+	p.pending++
+}
+
+func (p *Proxy) copyDone(pn *crash.Panic) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pn != nil {
+		p.panics = append(p.panics, pn)
+	}
+	p.pending--
+	if p.pending == 0 {
+		close(p.idle)
 	}
 }
 
@@ -425,18 +468,12 @@ func (p *Proxy) sendCopy(up *upstream, in *http.Request, body []byte, ref faults
 	// The copy outlives the client's request, whose header the server may
 	// reuse once ServeHTTP returns.
 	in = in.Clone(context.Background())
-	p.copies.Add(1)
+	p.copyStarted()
 	go func() {
-		defer p.copies.Done()
-		pn := crash.Catch(func() {
+		p.copyDone(crash.Catch(func() {
 			if p.sleep(p.ctx, lag) && p.forward(up, in, body, cp) != nil {
 				p.lost(cp)
 			}
-		})
-		if pn != nil {
-			p.mu.Lock()
-			p.panics = append(p.panics, pn)
-			p.mu.Unlock()
-		}
+		}))
 	}()
 }
