@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -428,4 +429,51 @@ func TestPlanCheck(t *testing.T) {
 			assert.NotContains(t, err.Error(), "\n", rerun(t))
 		})
 	}
+}
+
+// TestNoAnswerHolds checks the two ways a client is left without a
+// response when no fault is to blame, and the bounds on a hold: an upstream
+// that takes the request and breaks the connection (a crash) leaves the
+// client to its timeout with no fault logged; a hold ends with a reset at
+// MaxHold, or when the proxy closes. Method: an upstream that aborts its
+// handler, and a drop-request at rate 1 under a client that would wait 30s.
+func TestNoAnswerHolds(t *testing.T) {
+	t.Run("upstream breaks the connection", func(t *testing.T) {
+		var handled atomic.Int32
+		crashing := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			handled.Add(1)
+			panic(http.ErrAbortHandler)
+		}))
+		defer crashing.Close()
+		p, url := start(t, proxy.Plan{}, crashing.URL)
+		r := post(proxy.NewClient(clientTimeout), url, "c1/o1.1/a1", "k")
+		require.Error(t, r.err, rerun(t))
+		assert.True(t, timedOut(r.err), "want the client's timeout, got %v; %s", r.err, rerun(t))
+		assert.Equal(t, int32(1), handled.Load(), "not sent again; %s", rerun(t))
+		assert.Empty(t, p.Fired(), rerun(t))
+	})
+	t.Run("max hold", func(t *testing.T) {
+		up := newCounter(t, "s1")
+		_, url := start(t, proxy.Plan{Link: faults.Link{DropRequestRate: 1}, MaxHold: 50 * time.Millisecond}, up.srv.URL)
+		r := post(proxy.NewClient(30*time.Second), url, "c1/o1.1/a1", "k")
+		require.Error(t, r.err, rerun(t))
+		assert.False(t, timedOut(r.err), "the proxy resets the connection at MaxHold; got %v; %s", r.err, rerun(t))
+	})
+	t.Run("close", func(t *testing.T) {
+		up := newCounter(t, "s1")
+		p, url := start(t, proxy.Plan{Link: faults.Link{DropRequestRate: 1}}, up.srv.URL)
+		done := make(chan result, 1)
+		go func() { done <- post(proxy.NewClient(30*time.Second), url, "c1/o1.1/a1", "k") }()
+		for i := 0; len(p.Fired()) == 0; i++ {
+			require.Less(t, i, 3000, "the request never reached the proxy; %s", rerun(t))
+			time.Sleep(10 * time.Millisecond)
+		}
+		p.Close()
+		r := <-done
+		require.Error(t, r.err, rerun(t))
+		assert.False(t, timedOut(r.err), "Close resets held connections; got %v; %s", r.err, rerun(t))
+		r = post(proxy.NewClient(5*time.Second), url, "c1/o1.2/a1", "k")
+		require.NoError(t, r.err, rerun(t))
+		assert.Equal(t, http.StatusServiceUnavailable, r.status, "a closed proxy; %s", rerun(t))
+	})
 }
