@@ -212,10 +212,11 @@ type answer struct {
 	body   []byte
 }
 
-// ServeHTTP forwards one client request, in the order the simulated
-// network decides a message's fate: the server, then drop-request, then
-// duplicate-request, then the latency; once the server answered, reset,
-// then drop-response, then duplicate-response.
+// ServeHTTP forwards one client request, deciding in the order the
+// simulation does (sim/world/client.go picks the server, then
+// sim/network/network.go decides the message's fate): the upstream, then
+// drop-request, then duplicate-request, then the latency; once the
+// upstream answered, reset, then drop-response, then duplicate-response.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ref, err := readRef(r.Header)
 	if err != nil {
