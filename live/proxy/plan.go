@@ -1,0 +1,181 @@
+package proxy
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"time"
+
+	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
+)
+
+// Balancer is how the proxy picks the upstream of a request, as the
+// simulated balancer's policies do (sim/world/world.go, balance).
+type Balancer uint8
+
+// The balancers.
+const (
+	// RoundRobin hands each new request to the next upstream in turn; a
+	// duplicate's copy goes to its original's upstream and takes no turn.
+	RoundRobin Balancer = iota
+	// Random picks the upstream from hash(seed, ref), so that a request's
+	// upstream does not depend on the order requests arrive in.
+	Random
+)
+
+func (b Balancer) String() string {
+	switch b {
+	case RoundRobin:
+		return "round-robin"
+	case Random:
+		return "random"
+	}
+	return fmt.Sprintf("balancer(%d)", uint8(b))
+}
+
+// DefaultMaxHold bounds how long the proxy holds a client's connection that
+// gets no response, when Plan.MaxHold is zero.
+const DefaultMaxHold = 30 * time.Second
+
+// Plan decides which faults fire. Every decision is a function of the
+// request's message reference, so a run's fault schedule does not depend on
+// the order in which threads happen to reach the proxy.
+type Plan struct {
+	// Seed feeds every hash decision.
+	Seed uint64
+	// Link holds the rate of each fault, as the simulated link between
+	// clients and servers reads it: drop-request, drop-response, reset,
+	// and duplicate (for both duplicate-request and duplicate-response).
+	// Its Delay is the latency each request and each response is held for
+	// before it moves on, at the quantile hash(seed, ref, direction) of the
+	// law; the zero law holds nothing. Delay applies in replay too: it is
+	// latency, not a fault, and no fault list records it.
+	Link faults.Link
+	// Replay, when not nil, replaces the rates: exactly the message faults
+	// it lists on requests between clients and servers fire (a duplicate's
+	// copy comes its Extra after the original). The list's other faults
+	// (crashes, partitions, database and gateway faults) are not the
+	// proxy's to inject and are ignored.
+	Replay []faults.Fault
+	// Balancer picks the upstream of each request.
+	Balancer Balancer
+	// MaxHold bounds every hold: a connection kept open without a
+	// response until its client gives up, a delay, a duplicate's lag, and
+	// the wait for an upstream's answer. Zero means DefaultMaxHold.
+	MaxHold time.Duration
+}
+
+// Check says what is wrong with a plan, or nil.
+func (p Plan) Check() error {
+	rates := []struct {
+		name string
+		v    float64
+	}{
+		{"drop-request", p.Link.DropRequestRate},
+		{"drop-response", p.Link.DropResponseRate},
+		{"duplicate", p.Link.DuplicateRate},
+		{"reset", p.Link.ResetRate},
+	}
+	for _, r := range rates {
+		if !(r.v >= 0 && r.v <= 1) {
+			return fmt.Errorf("proxy plan: %s rate %v (accepted: a probability in [0, 1])", r.name, r.v)
+		}
+	}
+	if err := p.Link.Delay.Check(); err != nil {
+		return fmt.Errorf("proxy plan: delay: %v", err)
+	}
+	if p.Balancer != RoundRobin && p.Balancer != Random {
+		return fmt.Errorf("proxy plan: balancer %v (accepted: %s, %s)", p.Balancer, RoundRobin, Random)
+	}
+	if p.MaxHold < 0 {
+		return fmt.Errorf("proxy plan: max hold %v (accepted: a duration >= 0; 0 means %v)", p.MaxHold, DefaultMaxHold)
+	}
+	return nil
+}
+
+func (p Plan) maxHold() time.Duration {
+	if p.MaxHold > 0 {
+		return p.MaxHold
+	}
+	return DefaultMaxHold
+}
+
+// rate is the probability of fault kind k on one message, as the simulated
+// network reads it from its link (sim/network/network.go).
+func (p Plan) rate(k faults.Kind) float64 {
+	switch k {
+	case faults.DropRequest:
+		return p.Link.DropRequestRate
+	case faults.DropResponse:
+		return p.Link.DropResponseRate
+	case faults.DuplicateRequest, faults.DuplicateResponse:
+		return p.Link.DuplicateRate
+	case faults.Reset:
+		return p.Link.ResetRate
+	}
+	return 0
+}
+
+// proxyKind reports whether f is a fault the proxy injects: one on a
+// request between a client and a server, or on its response.
+func proxyKind(f faults.Fault) bool {
+	switch f.Kind {
+	case faults.DropRequest, faults.DropResponse, faults.DuplicateRequest, faults.DuplicateResponse, faults.Reset:
+		return f.Msg.Worker == "" && f.Msg.Service == api.NoService
+	}
+	return false
+}
+
+// replayKey names one replayed decision.
+type replayKey struct {
+	kind faults.Kind
+	ref  faults.Ref
+}
+
+// replayIndex maps each proxy fault of a replay list to its Extra.
+func replayIndex(list []faults.Fault) map[replayKey]time.Duration {
+	if list == nil {
+		return nil
+	}
+	m := make(map[replayKey]time.Duration, len(list))
+	for _, f := range list {
+		if proxyKind(f) {
+			m[replayKey{f.Kind, f.Msg}] = f.Extra
+		}
+	}
+	return m
+}
+
+// uniform is hash(seed, ref, what) as a number in [0, 1): FNV-1a over the
+// seed's bytes and the two strings, then splitmix64's finaliser, whose
+// avalanche spreads refs that differ in one digit over the whole range.
+func uniform(seed uint64, ref, what string) float64 {
+	h := fnv.New64a()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], seed)
+	h.Write(b[:])
+	h.Write([]byte(ref))
+	h.Write([]byte{0}) // so that ("c1/o1.1/a1", "x") and ("c1/o1.1/a1x", "") differ
+	h.Write([]byte(what))
+	x := h.Sum64()
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return float64(x>>11) / (1 << 53)
+}
+
+// hit is the rate decision: true with probability rate, as the simulated
+// network's (a rate of 1 always fires, 0 or NaN never).
+func hit(u, rate float64) bool {
+	return rate >= 1 || u < rate
+}
+
+// span is the law's duration at quantile u, at most limit.
+func span(d sim.Dist, u float64, limit time.Duration) time.Duration {
+	return min(d.Quantile(math.Min(u, math.Nextafter(1, 0))), limit)
+}
