@@ -2,6 +2,7 @@ package livetest_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -83,5 +84,29 @@ func TestNeed(t *testing.T) {
 			assert.True(t, ok, rerun)
 			assert.Equal(t, c.skipped, inner.Skipped(), rerun)
 		})
+	}
+}
+
+// Goal: StartRedis's wrapper ties the server to the test: Kill and Restart
+// reach it, and the test's end stops it. Method: start one in a subtest,
+// Kill and Restart it, then check after the subtest that its port no
+// longer answers.
+func TestStartRedis(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./internal/livetest")
+	var addr string
+	t.Run("server", func(t *testing.T) {
+		r := livetest.StartRedis(t)
+		addr = r.Addr()
+		r.Kill()
+		_, err := net.DialTimeout("tcp", addr, time.Second)
+		assert.Error(t, err, "down after Kill; "+rerun)
+		r.Restart()
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		require.NoError(t, err, "up after Restart; "+rerun)
+		conn.Close()
+	})
+	if addr != "" {
+		_, err := net.DialTimeout("tcp", addr, time.Second)
+		assert.Error(t, err, "stopped after the test; "+rerun)
 	}
 }
