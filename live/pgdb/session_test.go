@@ -59,14 +59,7 @@ func TestSessionCallsAndFaults(t *testing.T) {
 	}
 	rerun := testcmd.Rerun(t, "./live/pgdb")
 	pg := livetest.StartPostgres(t)
-	dsn := pg.CreateDatabase(t, "calls")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	d, err := pgdb.Open(ctx, pgdb.Config{DSN: dsn, PoolSize: 2, CallTimeout: 10 * time.Second})
-	require.NoError(t, err, rerun)
-	defer d.Close()
-	_, err = d.Exec(paymentsUniqueDDL)
-	require.NoError(t, err, rerun)
+	d, _ := openDB(t, pg, "calls", 2, rerun, paymentsUniqueDDL)
 
 	// runLive runs the scenario on an emptied table and says at which
 	// calls the Injector was asked, and with which query.
@@ -150,17 +143,10 @@ func TestEffects(t *testing.T) {
 	}
 	rerun := testcmd.Rerun(t, "./live/pgdb")
 	pg := livetest.StartPostgres(t)
-	dsn := pg.CreateDatabase(t, "effects")
+	d, dsn := openDB(t, pg, "effects", 1, rerun, paymentsUniqueDDL, jobsDDL)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	d, err := pgdb.Open(ctx, pgdb.Config{DSN: dsn, PoolSize: 1, CallTimeout: 10 * time.Second})
-	require.NoError(t, err, rerun)
-	defer d.Close()
-	_, err = d.Exec(paymentsUniqueDDL)
-	require.NoError(t, err, rerun)
-	_, err = d.Exec(jobsDDL)
-	require.NoError(t, err, rerun)
-	err = pgdb.InstallEffects(ctx, dsn, []string{"payments"})
+	err := pgdb.InstallEffects(ctx, dsn, []string{"payments"})
 	require.NoError(t, err, rerun)
 	require.NoError(t, pgdb.InstallEffects(ctx, dsn, []string{"payments"}), "installing twice; "+rerun)
 
@@ -231,16 +217,9 @@ func TestStrategiesAcceptEffects(t *testing.T) {
 	for i, s := range models.All() {
 		t.Run(s.Name, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./live/pgdb")
-			dsn := pg.CreateDatabase(t, fmt.Sprintf("s%d", i))
+			_, dsn := openDB(t, pg, fmt.Sprintf("s%d", i), 1, rerun, s.Schema...)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			d, err := pgdb.Open(ctx, pgdb.Config{DSN: dsn, PoolSize: 1, CallTimeout: 10 * time.Second})
-			require.NoError(t, err, rerun)
-			defer d.Close()
-			for _, q := range s.Schema {
-				_, err := d.Exec(q)
-				require.NoError(t, err, q+"; "+rerun)
-			}
 			require.NotEmpty(t, s.Ledger, rerun)
 			require.NoError(t, pgdb.InstallEffects(ctx, dsn, s.Ledger), rerun)
 			effects, err := pgdb.ReadEffects(ctx, dsn)
@@ -263,14 +242,9 @@ func TestKill(t *testing.T) {
 	}
 	rerun := testcmd.Rerun(t, "./live/pgdb")
 	pg := livetest.StartPostgres(t)
-	dsn := pg.CreateDatabase(t, "kill")
+	d, dsn := openDB(t, pg, "kill", 3, rerun, paymentsUniqueDDL)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	d, err := pgdb.Open(ctx, pgdb.Config{DSN: dsn, PoolSize: 3, CallTimeout: 20 * time.Second})
-	require.NoError(t, err, rerun)
-	defer d.Close()
-	_, err = d.Exec(paymentsUniqueDDL)
-	require.NoError(t, err, rerun)
 
 	holder := d.Session("o1.1", nil)
 	tx, err := holder.Begin(api.DefaultLevel)
@@ -354,14 +328,9 @@ func TestFaultsBreakTheConnection(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./live/pgdb")
-			dsn := pg.CreateDatabase(t, "real-"+c.name)
+			d, dsn := openDB(t, pg, "real-"+c.name, 1, rerun, paymentsUniqueDDL)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			d, err := pgdb.Open(ctx, pgdb.Config{DSN: dsn, PoolSize: 1, CallTimeout: 10 * time.Second})
-			require.NoError(t, err, rerun)
-			defer d.Close()
-			_, err = d.Exec(paymentsUniqueDDL)
-			require.NoError(t, err, rerun)
 			admin, err := pgx.Connect(ctx, dsn)
 			require.NoError(t, err, rerun)
 			defer admin.Close(context.Background())
@@ -419,4 +388,20 @@ func TestFaultsBreakTheConnection(t *testing.T) {
 			assert.NoError(t, err, rerun)
 		})
 	}
+}
+
+// openDB creates database name on pg, runs setup on it and opens a pool of
+// pool connections to it (closed when t ends, unless killed first).
+func openDB(t *testing.T, pg *livetest.Postgres, name string, pool int, rerun string, setup ...string) (*pgdb.DB, string) {
+	dsn := pg.CreateDatabase(t, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := pgdb.Open(ctx, pgdb.Config{DSN: dsn, PoolSize: pool, CallTimeout: 10 * time.Second})
+	require.NoError(t, err, rerun)
+	t.Cleanup(d.Close)
+	for _, q := range setup {
+		_, err := d.Exec(q)
+		require.NoError(t, err, q+"; "+rerun)
+	}
+	return d, dsn
 }
