@@ -217,7 +217,7 @@ func TestConformance(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./live/pgdb")
 			live := runLive(t, admin, pg, fmt.Sprintf("c%d", i), sc, rerun)
-			simulated := runSimulated(t, sc, rerun)
+			simulated, _ := runSimulated(t, sc, rerun, nil)
 			var codes []string
 			for _, o := range live {
 				if o.State != "" {
@@ -262,8 +262,9 @@ func runLive(t *testing.T, admin *pgx.Conn, pg *livetest.Postgres, name string, 
 }
 
 // runSimulated runs sc in the handler of a world's only request, as a
-// strategy would (the setup is the strategy's schema).
-func runSimulated(t *testing.T, sc scenario, rerun string) []outcome {
+// strategy would (the setup is the strategy's schema), with the world's
+// configuration changed by adjust when it is not nil.
+func runSimulated(t *testing.T, sc scenario, rerun string, adjust func(*world.Config)) ([]outcome, *world.Result) {
 	var r recorder
 	ran := false
 	cfg := world.Defaults()
@@ -281,10 +282,13 @@ func runSimulated(t *testing.T, sc scenario, rerun string) []outcome {
 			}}
 		},
 	}
-	_, err := world.Run(cfg)
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	res, err := world.Run(cfg)
 	require.NoError(t, err, rerun)
 	require.True(t, ran, "the world's request reached the handler; "+rerun)
-	return r.out
+	return r.out, res
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }

@@ -7,6 +7,13 @@
 // PostgreSQL's SQLSTATE; a connection that broke is a *sql.Error with 08006
 // that is also api.ErrConnection; a call that outlived Config.CallTimeout
 // is api.ErrTimeout (and 08006, since its connection is given up).
+//
+// Beyond the plain api.DB, a DB hands out sessions (session.go), one per
+// request handler or worker, that tag every statement with the operation
+// they work for, number their calls as the simulated world does and inject
+// its two database faults; Kill is a crash of the process that owns the
+// pool; effects.go records the committed rows of the ledger tables with
+// their tags.
 package pgdb
 
 import (
@@ -14,12 +21,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/db/sql"
@@ -45,17 +52,31 @@ type Config struct {
 // a wedged test ends.
 const DefaultCallTimeout = 30 * time.Second
 
-// DB is a pool of connections to one PostgreSQL database. Close it when
-// done: it ends every connection.
+// DB is a pool of connections to one PostgreSQL database, safe for
+// concurrent use. Close it when done: it ends every connection. Its own
+// Begin and Exec are those of a session without a tag or faults.
+//
+// The pool is our own rather than pgxpool's: a crash (Kill) must close the
+// connections in use at once and leave them to fail, and pgxpool's Close
+// waits for every acquired connection to come back, which a handler that
+// died holding a transaction never does.
 type DB struct {
-	pool    *pgxpool.Pool
+	cfg     *pgx.ConnConfig
 	level   api.Level
 	timeout time.Duration
+	slots   chan struct{} // a token per connection open or being opened
+
+	mu     sync.Mutex
+	idle   []*pgx.Conn
+	open   []*pgx.Conn   // idle or in use
+	dead   chan struct{} // closed by Kill or Close: wakes callers waiting for a slot
+	killed bool
+	closed bool
 }
 
 var _ api.DB = (*DB)(nil)
 
-// Open connects the pool (it opens one connection to check the DSN).
+// Open checks cfg and opens one connection, to check the DSN.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.PoolSize < 1 {
 		return nil, fmt.Errorf("pgdb: pool size %d: want at least 1 connection", cfg.PoolSize)
@@ -67,131 +88,230 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if !level.PostgreSQL() {
 		return nil, fmt.Errorf("pgdb: isolation %s exists only in the simulation; PostgreSQL has read uncommitted, read committed, repeatable read and serializable", level)
 	}
-	pc, err := pgxpool.ParseConfig(cfg.DSN)
+	cc, err := pgx.ParseConfig(cfg.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("pgdb: DSN: %w", err)
 	}
-	pc.MaxConns = int32(cfg.PoolSize)
-	pc.MinConns = 0
 	// Values print as the simulated database prints them
 	// (sql.Value.String) whatever the server's defaults.
-	pc.ConnConfig.RuntimeParams["TimeZone"] = "UTC"
-	pc.ConnConfig.RuntimeParams["DateStyle"] = "ISO"
-	pc.ConnConfig.RuntimeParams["IntervalStyle"] = "postgres"
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, fmt.Errorf("pgdb: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("pgdb: connecting: %w", err)
-	}
+	cc.RuntimeParams["TimeZone"] = "UTC"
+	cc.RuntimeParams["DateStyle"] = "ISO"
+	cc.RuntimeParams["IntervalStyle"] = "postgres"
 	timeout := cfg.CallTimeout
 	if timeout <= 0 {
 		timeout = DefaultCallTimeout
 	}
-	return &DB{pool: pool, level: level, timeout: timeout}, nil
+	d := &DB{cfg: cc, level: level, timeout: timeout, slots: make(chan struct{}, cfg.PoolSize), dead: make(chan struct{})}
+	conn, err := d.acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pgdb: connecting: %w", err)
+	}
+	d.release(conn, false)
+	return d, nil
 }
 
-// Close closes every connection; a transaction still open is rolled back
-// by the server. pgxpool's background health check ends with it.
-func (d *DB) Close() { d.pool.Close() }
+// Close closes every connection: the idle ones now, those in use when
+// they are given back. A transaction still open is rolled back by the
+// server. Calls after Close fail with api.ErrConnection.
+func (d *DB) Close() {
+	d.mu.Lock()
+	idle := d.idle
+	d.idle = nil
+	d.open = without(d.open, idle)
+	if !d.closed && !d.killed {
+		close(d.dead)
+	}
+	d.closed = true
+	d.mu.Unlock()
+	for _, c := range idle {
+		closeConn(c)
+	}
+}
+
+// Kill is a crash of the process that owns the pool: every connection,
+// idle or in use, is cut at once, without the goodbye a Close sends.
+// Calls in progress fail with api.ErrConnection (08006), and PostgreSQL
+// rolls back the transactions they had open when it notices the closed
+// socket (at once for an idle backend, within
+// client_connection_check_interval for one running a statement). Kill
+// does not wait for any of it. Every call after Kill fails with
+// api.ErrConnection; the pool stays dead (a restarted server opens a new
+// one).
+func (d *DB) Kill() {
+	d.mu.Lock()
+	if d.killed {
+		d.mu.Unlock()
+		return
+	}
+	if !d.closed {
+		close(d.dead)
+	}
+	d.killed = true
+	all, idle := d.open, d.idle
+	d.open, d.idle = nil, nil
+	d.mu.Unlock()
+	for _, c := range all {
+		cut(c)
+	}
+	// No caller holds an idle connection: end its pgx state too.
+	for _, c := range idle {
+		closeConn(c)
+	}
+}
 
 // Begin implements api.DB: a connection from the pool, in a transaction
 // at level (api.DefaultLevel: Config.Isolation).
-func (d *DB) Begin(level api.Level) (api.Tx, error) {
-	if level == api.DefaultLevel {
-		level = d.level
-	}
-	if !level.PostgreSQL() {
-		return nil, &sql.Error{Code: "0A000", Msg: "isolation " + level.String() + " exists only in the simulation"}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
-	defer cancel()
-	conn, err := d.pool.Acquire(ctx)
-	if err != nil {
-		return nil, convertErr(ctx, err)
-	}
-	if _, err := conn.Exec(ctx, "begin isolation level "+level.String()); err != nil {
-		conn.Release()
-		return nil, convertErr(ctx, err)
-	}
-	return &Tx{d: d, conn: conn}, nil
-}
+func (d *DB) Begin(level api.Level) (api.Tx, error) { return d.untagged().Begin(level) }
 
 // Exec implements api.DB: one statement in its own transaction.
 func (d *DB) Exec(query string, args ...api.Value) (api.Result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
-	defer cancel()
-	conn, err := d.pool.Acquire(ctx)
-	if err != nil {
-		return api.Result{}, convertErr(ctx, err)
+	return d.untagged().Exec(query, args...)
+}
+
+// untagged is a session for one call of the DB's own Begin or Exec. It
+// clears the tag a session may have left on the connection, so that
+// nothing the DB does directly is attributed to an operation.
+func (d *DB) untagged() *Session { return &Session{d: d} }
+
+// errDown is the answer to a call on a pool that is killed or closed.
+func (d *DB) errDown() error {
+	d.mu.Lock()
+	killed := d.killed
+	d.mu.Unlock()
+	why := "the pool is closed"
+	if killed {
+		why = "the pool was killed (a crash)"
 	}
-	defer conn.Release()
-	return run(ctx, conn.Conn(), query, args)
+	return fmt.Errorf("%w: %w", api.ErrConnection, &sql.Error{Code: sql.CodeConnectionFailure, Msg: "connection lost: " + why})
 }
 
-// Tx is an open transaction on one pooled connection.
-type Tx struct {
-	d    *DB
-	conn *pgxpool.Conn // nil once committed or rolled back
+// acquire takes an idle connection, opens one if the pool is not full, or
+// waits for one until ctx ends.
+func (d *DB) acquire(ctx context.Context) (*pgx.Conn, error) {
+	select {
+	case <-d.dead:
+		return nil, d.errDown()
+	default:
+	}
+	select {
+	case d.slots <- struct{}{}:
+	case <-d.dead:
+		return nil, d.errDown()
+	case <-ctx.Done():
+		return nil, convertErr(ctx, ctx.Err())
+	}
+	d.mu.Lock()
+	if d.killed || d.closed {
+		d.mu.Unlock()
+		<-d.slots
+		return nil, d.errDown()
+	}
+	if n := len(d.idle); n > 0 {
+		c := d.idle[n-1]
+		d.idle = d.idle[:n-1]
+		d.mu.Unlock()
+		return c, nil
+	}
+	d.mu.Unlock()
+	c, err := pgx.ConnectConfig(ctx, d.cfg)
+	if err != nil {
+		<-d.slots
+		return nil, convertErr(ctx, err)
+	}
+	d.mu.Lock()
+	down := d.killed || d.closed
+	if !down {
+		d.open = append(d.open, c)
+	}
+	d.mu.Unlock()
+	if down {
+		closeConn(c)
+		<-d.slots
+		return nil, d.errDown()
+	}
+	return c, nil
 }
 
-var _ api.Tx = (*Tx)(nil)
+// release gives a connection back. One that broke, was cut, or is left
+// inside a transaction is closed instead (the server rolls back what it
+// had open), as is every connection of a pool that is down.
+func (d *DB) release(c *pgx.Conn, broken bool) {
+	d.mu.Lock()
+	keep := !broken && !d.killed && !d.closed && !c.IsClosed() && c.PgConn().TxStatus() == 'I'
+	if keep {
+		d.idle = append(d.idle, c)
+	} else {
+		d.open = without(d.open, []*pgx.Conn{c})
+	}
+	d.mu.Unlock()
+	if !keep {
+		closeConn(c)
+	}
+	<-d.slots
+}
+
+// cut closes a connection's socket under whoever is using it: the
+// process's side of the connection is gone, and the goroutine using it
+// fails on its next read or write. Closing a net.Conn is safe while
+// another goroutine reads it; pgx's own state is left to that goroutine.
+func cut(c *pgx.Conn) { _ = c.PgConn().Conn().Close() }
+
+// closeConn ends a connection nobody else is using, politely when its
+// socket still works.
+func closeConn(c *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = c.Close(ctx)
+}
+
+func without(all, drop []*pgx.Conn) []*pgx.Conn {
+	out := all[:0]
+	for _, c := range all {
+		gone := false
+		for _, x := range drop {
+			gone = gone || c == x
+		}
+		if !gone {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // errTxDone is the simulation's answer to a transaction used after its
 // end (sim/world/dbnode.go).
 var errTxDone = &sql.Error{Code: "25P01", Msg: "the transaction has already been committed or rolled back"}
 
-// Exec implements api.Tx.
-func (t *Tx) Exec(query string, args ...api.Value) (api.Result, error) {
-	if t.conn == nil {
-		return api.Result{}, errTxDone
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), t.d.timeout)
-	defer cancel()
-	return run(ctx, t.conn.Conn(), query, args)
-}
+// setTagSQL sets the tag the effect triggers read (effects.go) for the
+// rest of the connection's session, or until the transaction it runs in
+// rolls back.
+const setTagSQL = "select set_config('idemsim.tag', $1, false)"
 
-// Commit implements api.Tx. A transaction that had failed is rolled back
-// by COMMIT, which PostgreSQL reports only by its command tag: the caller
-// gets 25P02, as from the simulation.
-func (t *Tx) Commit() error {
-	tag, err := t.end("commit")
-	if err == nil && tag.String() == "ROLLBACK" {
-		return &sql.Error{Code: sql.CodeInFailedTransaction, Msg: "COMMIT rolled back: the transaction had failed"}
-	}
-	return err
-}
-
-// Rollback implements api.Tx.
-func (t *Tx) Rollback() error {
-	_, err := t.end("rollback")
-	return err
-}
-
-// end sends COMMIT or ROLLBACK and gives the connection back; a broken
-// one, or one left inside a transaction, pgxpool closes instead.
-func (t *Tx) end(stmt string) (pgconn.CommandTag, error) {
-	if t.conn == nil {
-		return pgconn.CommandTag{}, errTxDone
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), t.d.timeout)
-	defer cancel()
-	conn := t.conn
-	t.conn = nil
-	defer conn.Release()
-	tag, err := conn.Exec(ctx, stmt)
-	return tag, convertErr(ctx, err)
-}
-
-// run runs one statement and reads its whole result.
-func run(ctx context.Context, conn *pgx.Conn, query string, args []api.Value) (api.Result, error) {
+// run runs one statement and reads its whole result. With tag, it first
+// sets the connection's tag to *tag in the same round trip: a pgx batch
+// is one pipeline ending in one Sync, so outside a transaction block the
+// two statements also share one implicit transaction, and a statement
+// that fails takes the setting with it (the next use sets it again).
+func run(ctx context.Context, conn *pgx.Conn, tag *string, query string, args []api.Value) (api.Result, error) {
 	pargs := make([]any, len(args))
 	for i, a := range args {
 		pargs[i] = toPG(a)
 	}
-	rows, err := conn.Query(ctx, query, pargs...)
+	var rows pgx.Rows
+	var err error
+	if tag != nil {
+		b := &pgx.Batch{}
+		b.Queue(setTagSQL, *tag)
+		b.Queue(query, pargs...)
+		br := conn.SendBatch(ctx, b)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return api.Result{}, convertErr(ctx, err)
+		}
+		rows, err = br.Query()
+	} else {
+		rows, err = conn.Query(ctx, query, pargs...)
+	}
 	if err != nil {
 		return api.Result{}, convertErr(ctx, err)
 	}
