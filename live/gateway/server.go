@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -309,6 +310,10 @@ func (s *Server) charge(w http.ResponseWriter, r *http.Request) {
 // limit passes or the server closes, then drops the connection without a
 // word.
 func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
+	// net/http notices a client that left (and ends r.Context()) only once
+	// the request's body has been read to its end; the JSON decoder may
+	// have stopped short of it.
+	io.Copy(io.Discard, r.Body)
 	limit := time.NewTimer(s.opts.holdLimit)
 	defer limit.Stop()
 	select {
