@@ -144,3 +144,18 @@ func charges(t *testing.T, srv *gateway.Server) []gateway.Charge {
 	require.NoError(t, err, rerun(t))
 	return out
 }
+
+// Goal: run every test that needs PostgreSQL against one throwaway
+// server, each on databases of its own (starting a server costs about a
+// second). Method: the tests are subtests; each says its own goal.
+func TestLive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server")
+	}
+	pg := startPostgres(t)
+	t.Run("Conformance", func(t *testing.T) { testConformance(t, pg) })
+	t.Run("ConcurrentCharges", func(t *testing.T) { testConcurrentCharges(t, pg) })
+	t.Run("FaultsLeaveTheCharge", func(t *testing.T) { testFaultsLeaveTheCharge(t, pg) })
+	t.Run("RestartKeepsTheLedger", func(t *testing.T) { testRestartKeepsTheLedger(t, pg) })
+	t.Run("BadRequests", func(t *testing.T) { testBadRequests(t, pg) })
+}
