@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/internal/crash"
 	"github.com/idemsim/idemsim/live/gateway"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
@@ -361,6 +362,7 @@ type liveCharge struct {
 	due    time.Time
 	done   chan struct{}
 	answer string
+	panic  *crash.Panic
 }
 
 func (l *liveSide) gateway(i int, ref string) api.Gateway {
@@ -391,7 +393,7 @@ func (l *liveSide) do(i int, st step) string {
 		sleeping := l.clock.Sleepers()
 		go func() {
 			defer close(p.done)
-			p.answer = chargeAnswer(g.Charge(st.request()))
+			p.panic = crash.Catch(func() { p.answer = chargeAnswer(g.Charge(st.request())) })
 		}()
 		// Go on once the charge has begun: its processing is sleeping on
 		// the clock.
@@ -415,6 +417,9 @@ func (l *liveSide) do(i int, st step) string {
 			case <-p.done:
 			case <-time.After(waitLimit):
 				l.t.Fatalf("async charge %q had no answer %v after its processing ended; %s", p.name, waitLimit, rerun(l.t))
+			}
+			if p.panic != nil {
+				panic(p.panic)
 			}
 			l.answers[p.name] = p.answer
 		}

@@ -102,7 +102,7 @@ type postgres struct {
 	n     int
 }
 
-func startPostgres(t *testing.T) *postgres {
+func startPostgres(t testing.TB) *postgres {
 	pg := livetest.StartPostgres(t)
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
@@ -113,7 +113,7 @@ func startPostgres(t *testing.T) *postgres {
 }
 
 // database creates a new empty database and returns its DSN.
-func (p *postgres) database(t *testing.T) string {
+func (p *postgres) database(t testing.TB) string {
 	p.n++
 	name := "gw" + strconv.Itoa(p.n)
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
@@ -125,7 +125,7 @@ func (p *postgres) database(t *testing.T) string {
 
 // serve runs a gateway on dsn behind a real HTTP server on loopback; both
 // stop when the test ends (the HTTP server first, so no request is cut).
-func serve(t *testing.T, dsn string, cfg gateway.Config, inject gateway.Injector, opts ...gateway.Option) (*gateway.Server, string) {
+func serve(t testing.TB, dsn string, cfg gateway.Config, inject gateway.Injector, opts ...gateway.Option) (*gateway.Server, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	srv, err := gateway.NewServer(ctx, dsn, cfg, inject, opts...)
@@ -137,7 +137,7 @@ func serve(t *testing.T, dsn string, cfg gateway.Config, inject gateway.Injector
 }
 
 // charges lists the gateway's ledger.
-func charges(t *testing.T, srv *gateway.Server) []gateway.Charge {
+func charges(t testing.TB, srv *gateway.Server) []gateway.Charge {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	out, err := srv.Charges(ctx)
