@@ -281,7 +281,7 @@ func (s *simSide) do(i int, st step) string {
 			Description: req.Description, Customer: req.Customer, IdempotencyKey: req.IdempotencyKey}, int64(i))
 		if !accepted {
 			require.Equal(s.t, "charge", st.do, "table: async step %d does not begin a charge; %s", i, rerun(s.t))
-			return chargeAnswer(api.ChargeResult{Status: out.HTTPStatus(), ChargeID: out.Charge.ID, Outcome: out.Kind.String()}, nil)
+			return chargeAnswer(simResult(out), nil)
 		}
 		require.True(s.t, st.do == "async" || s.processing == 0, "table: step %d begins a processing charge: make it async; %s", i, rerun(s.t))
 		s.pending = append(s.pending, &simCharge{name: st.name, ticket: ticket, due: s.now.Add(s.processing), ref: st.ref})
@@ -312,6 +312,11 @@ func (s *simSide) do(i int, st step) string {
 	return ""
 }
 
+// simResult is the world's answer to a charge (gatewayNode.answer).
+func simResult(out simgw.Outcome) api.ChargeResult {
+	return api.ChargeResult{Status: out.HTTPStatus(), ChargeID: out.Charge.ID, Outcome: out.Kind.String()}
+}
+
 func simStatus(ch simgw.Charge, status simgw.Status) api.ChargeStatus {
 	if status == simgw.StatusNone {
 		return api.ChargeStatus{}
@@ -330,7 +335,7 @@ func (s *simSide) advance(d time.Duration) {
 			continue
 		}
 		out := s.g.Complete(p.due, p.ticket)
-		answer := chargeAnswer(api.ChargeResult{Status: out.HTTPStatus(), ChargeID: out.Charge.ID, Outcome: out.Kind.String()}, nil)
+		answer := chargeAnswer(simResult(out), nil)
 		switch injectByRef(p.ref) {
 		case gateway.Timeout:
 			answer = chargeAnswer(api.ChargeResult{}, api.ErrTimeout)
