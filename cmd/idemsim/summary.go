@@ -20,6 +20,12 @@ import (
 // or linErr when the contract has no specification) — and, for each
 // violation listed, the exact command that reproduces it.
 func printSummary(w io.Writer, command string, res *world.Result, rep *check.Report, lin *check.Linearization, linErr error, listViolations int) {
+	printSummaryOf(w, command, res, rep, lin, linErr, listViolations, nil)
+}
+
+// printSummaryOf is printSummary for a simulated run (lf nil) or a live
+// one, whose database and run lines say what a live run knows.
+func printSummaryOf(w io.Writer, command string, res *world.Result, rep *check.Report, lin *check.Linearization, linErr error, listViolations int, lf *liveFacts) {
 	cfg := &res.Config
 	l := cfg.Faults.Link
 	fmt.Fprintf(w, "command    %s\n", command)
@@ -48,8 +54,12 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 	if cfg.DB.ReplicaLag > 0 {
 		replica = fmt.Sprintf(", replica %v behind", cfg.DB.ReplicaLag)
 	}
-	fmt.Fprintf(w, "database   %s%s, pool %d per server; %d statements, %d commits, %d aborts (%d serialization failures, %d deadlocks), %d lock waits\n",
-		levelText(cfg), replica, cfg.DB.PoolSize, dbs.Statements, dbs.Commits, dbs.Aborts, dbs.SerializationFailures, dbs.Deadlocks, dbs.Waits)
+	if lf != nil {
+		fmt.Fprintf(w, "database   PostgreSQL, %s, pool %d per server\n", levelText(cfg), cfg.DB.PoolSize)
+	} else {
+		fmt.Fprintf(w, "database   %s%s, pool %d per server; %d statements, %d commits, %d aborts (%d serialization failures, %d deadlocks), %d lock waits\n",
+			levelText(cfg), replica, cfg.DB.PoolSize, dbs.Statements, dbs.Commits, dbs.Aborts, dbs.SerializationFailures, dbs.Deadlocks, dbs.Waits)
+	}
 	fmt.Fprintf(w, "faults     %s\n", firedSummary(res.Faults))
 	b := rep.Beliefs
 	fmt.Fprintf(w, "ops        %s, %s; clients concluded done %d, failed %d, exhausted %d, unfinished %d\n",
@@ -86,7 +96,14 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 		}
 	}
 	fmt.Fprintf(w, "latency    p50 %v  p99 %v (first attempt to conclusion)\n", rep.LatencyP50.Round(time.Microsecond), rep.LatencyP99.Round(time.Microsecond))
-	fmt.Fprintf(w, "run        %v virtual, %s, %d events, trace %016x\n", res.End, res.Stop, res.Kernel.Events, res.TraceHash)
+	switch {
+	case lf != nil && lf.services > 0:
+		fmt.Fprintf(w, "run        %v real, %s (throwaway PostgreSQL and Redis up in %v)\n", lf.elapsed.Round(time.Millisecond), res.Stop, lf.services.Round(time.Millisecond))
+	case lf != nil:
+		fmt.Fprintf(w, "run        %v real, %s\n", lf.elapsed.Round(time.Millisecond), res.Stop)
+	default:
+		fmt.Fprintf(w, "run        %v virtual, %s, %d events, trace %016x\n", res.End, res.Stop, res.Kernel.Events, res.TraceHash)
+	}
 	switch res.Stop {
 	case sim.EventLimit:
 		fmt.Fprintf(w, "stopped    at the event limit of %d events, before the run finished: the verdict covers only what happened so far\n", res.Kernel.Events)
@@ -100,7 +117,9 @@ func printSummary(w io.Writer, command string, res *world.Result, rep *check.Rep
 	fmt.Fprintf(w, "violations (%d of %d):\n", n, len(rep.Violations))
 	for _, v := range rep.Violations[:n] {
 		fmt.Fprintf(w, "  %s\n", v)
-		fmt.Fprintf(w, "    reproduce: %s --trace-op %s\n", command, v.Op)
+		if lf == nil {
+			fmt.Fprintf(w, "    reproduce: %s --trace-op %s\n", command, v.Op)
+		}
 	}
 }
 

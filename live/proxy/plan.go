@@ -1,13 +1,12 @@
 package proxy
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"time"
 
 	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/live/decide"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
 )
@@ -149,28 +148,10 @@ func replayIndex(list []faults.Fault) map[replayKey]time.Duration {
 	return m
 }
 
-// uniform is hash(seed, ref, what) as a number in [0, 1): FNV-1a over the
-// seed's bytes and the two strings, then splitmix64's finaliser, whose
-// avalanche spreads refs that differ in one digit over the whole range.
-func uniform(seed uint64, ref, what string) float64 {
-	h := fnv.New64a()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], seed)
-	h.Write(b[:])
-	h.Write([]byte(ref))
-	h.Write([]byte{0}) // so that ("c1/o1.1/a1", "x") and ("c1/o1.1/a1x", "") differ
-	h.Write([]byte(what))
-	x := h.Sum64()
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return float64(x>>11) / (1 << 53)
-}
+// uniform is decide.Uniform: hash(seed, ref, what) in [0, 1).
+func uniform(seed uint64, ref, what string) float64 { return decide.Uniform(seed, ref, what) }
 
-// hit is the rate decision: true with probability rate, as the simulated
-// network's (a rate of 1 always fires, 0 or NaN never).
+// hit reports whether a draw u fires a fault of probability rate.
 func hit(u, rate float64) bool {
 	return rate >= 1 || u < rate
 }

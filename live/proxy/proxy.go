@@ -56,6 +56,7 @@ import (
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/internal/crash"
+	"github.com/idemsim/idemsim/live/wire"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
 )
@@ -64,10 +65,10 @@ import (
 const (
 	// RefHeader carries the request's message reference from the client;
 	// the proxy strips it.
-	RefHeader = "Idemsim-Ref"
+	RefHeader = wire.HeaderRef
 	// OpRefHeader carries the reference to the server (REF/copy for a
 	// duplicate's copy).
-	OpRefHeader = "Idemsim-Op-Ref"
+	OpRefHeader = wire.HeaderOpRef
 	// ServerHeader names the upstream that answered (s1, s2, ... in the
 	// order of New's list, as the simulated servers are named), on every
 	// response the client gets.

@@ -61,6 +61,15 @@ func New(addr string, o Options) *Store {
 	})}
 }
 
+// FlushAll empties the server: a given Redis starts a run with nothing,
+// as the simulated store does.
+func (s *Store) FlushAll() error {
+	if err := s.c.FlushAll(context.Background()).Err(); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
 // Close closes the connections.
 func (s *Store) Close() error { return s.c.Close() }
 

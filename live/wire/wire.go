@@ -9,7 +9,7 @@
 // The mapping:
 //
 //	create  POST /payments               {"amount":1234,"currency":"usd","description":"payment"}
-//	poll    GET <location or /payments>
+//	poll    GET <location or /payments>   (any path a Location named)
 //	delete  DELETE <location or /payments>
 //
 // with Idempotency-Key, If-Match and "Authorization: Bearer <client>"
@@ -72,14 +72,19 @@ func NewRequest(base string, r api.Request) (*http.Request, error) {
 		method string
 		body   io.Reader
 	)
-	switch r.Kind {
-	case api.Create:
-		method = http.MethodPost
+	// A poll or a delete carries the operation's payload too, as the
+	// simulated client's requests do: a strategy may compare a poll's
+	// parameters with the stored request's.
+	if r.Kind == api.Create || r.Payload != (api.Payload{}) {
 		b, err := json.Marshal(payload{Amount: r.Payload.Amount, Currency: r.Payload.Currency, Description: r.Payload.Description})
 		if err != nil {
 			return nil, err
 		}
 		body = io.NopCloser(bytes.NewReader(b)) // not a *bytes.Reader: no GetBody
+	}
+	switch r.Kind {
+	case api.Create:
+		method = http.MethodPost
 	case api.Poll:
 		method = http.MethodGet
 	case api.Delete:
@@ -113,30 +118,33 @@ func NewRequest(base string, r api.Request) (*http.Request, error) {
 // payload's, computed here as a server computes it from the body.
 func ReadRequest(hr *http.Request) (api.Request, error) {
 	var r api.Request
+	// A poll or a delete goes wherever a Location pointed (a resource, a
+	// status URL); a create goes to the collection.
 	path := hr.URL.Path
-	if path != Collection && !strings.HasPrefix(path, Collection+"/") {
-		return r, fmt.Errorf("wire: path %q (accepted: %s and %s/...)", path, Collection, Collection)
+	if hr.Method == http.MethodPost && path != Collection {
+		return r, fmt.Errorf("wire: POST to %q (accepted: POST %s)", path, Collection)
 	}
 	if path != Collection {
 		r.Location = path
 	}
-	switch hr.Method {
-	case http.MethodPost:
-		r.Kind = api.Create
-		b, err := io.ReadAll(io.LimitReader(hr.Body, MaxBody+1))
-		if err != nil {
-			return r, fmt.Errorf("wire: reading the body: %w", err)
-		}
-		if len(b) > MaxBody {
-			return r, fmt.Errorf("wire: body over %d bytes", MaxBody)
-		}
+	b, err := io.ReadAll(io.LimitReader(hr.Body, MaxBody+1))
+	if err != nil {
+		return r, fmt.Errorf("wire: reading the body: %w", err)
+	}
+	if len(b) > MaxBody {
+		return r, fmt.Errorf("wire: body over %d bytes", MaxBody)
+	}
+	if len(b) > 0 || hr.Method == http.MethodPost {
 		var p payload
 		if err := json.Unmarshal(b, &p); err != nil {
 			return r, fmt.Errorf("wire: body: %v (want JSON {\"amount\": cents, \"currency\": \"usd\", \"description\": text})", err)
 		}
 		r.Payload = api.Payload{Amount: p.Amount, Currency: p.Currency, Description: p.Description}
 		r.Fingerprint = r.Payload.Fingerprint()
-		r.Location = "" // a create goes to the collection
+	}
+	switch hr.Method {
+	case http.MethodPost:
+		r.Kind = api.Create
 	case http.MethodGet:
 		r.Kind = api.Poll
 	case http.MethodDelete:

@@ -32,8 +32,8 @@ func TestRoundTrip(t *testing.T) {
 			api.Response{Status: 409, RetryAfter: 1500 * time.Millisecond, Body: "busy\n\nline"}},
 		{"create if-match", api.Request{Kind: api.Create, Key: "k-2", IfMatch: `"v3"`, Payload: pay, Fingerprint: pay.Fingerprint(), Client: "c1"},
 			api.Response{Status: 412, ETag: `"v4"`}},
-		{"poll status", api.Request{Kind: api.Poll, Key: "k-1", Location: "/payments/status/k-1", Client: "c1"},
-			api.Response{Status: 202, Location: "/payments/status/k-1"}},
+		{"poll status", api.Request{Kind: api.Poll, Key: "k-1", Location: "/payment-status/k-1", Client: "c1", Payload: pay, Fingerprint: pay.Fingerprint()},
+			api.Response{Status: 202, Location: "/payment-status/k-1"}},
 		{"poll collection", api.Request{Kind: api.Poll, Key: "k-1"}, api.Response{Status: 404}},
 		{"delete", api.Request{Kind: api.Delete, Key: "k-1", Location: "/payments/pay_1", Client: "c2"},
 			api.Response{Status: 204}},
@@ -67,7 +67,7 @@ func TestRoundTrip(t *testing.T) {
 // Method: bad paths, methods and bodies through ReadRequest.
 func TestReadRequestRefuses(t *testing.T) {
 	for _, tc := range []struct{ method, path, body, why string }{
-		{"POST", "/other", "{}", "path"},
+		{"POST", "/other", "{}", "POST to"},
 		{"PUT", "/payments", "{}", "method PUT"},
 		{"POST", "/payments", "not json", "want JSON"},
 		{"POST", "/payments", strings.Repeat(" ", wire.MaxBody+1), "body over"},

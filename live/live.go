@@ -1,0 +1,888 @@
+// Package live runs a world on real systems: the strategy's servers are
+// net/http processes (live/server) on a real PostgreSQL and Redis, behind
+// an HTTP fault proxy (live/proxy) that also balances, with the gateway
+// and the queue as real services (live/gateway, live/pgqueue), and the
+// world's clients sending real HTTP requests with the simulated clients'
+// own protocol (world.Protocol). The run yields a world.Result, so the
+// oracles that judge a simulated run (check.Audit, check.Linearize) judge
+// this one the same way: its history is what the clients saw, and its
+// ledger is what the databases committed, attributed to operations by
+// triggers and tags the strategy never sees.
+//
+// What a live run does not have (yet): client crashes, partitions, clock
+// skew, link-level faults on the service connections, the store's
+// failover and the read replica's lag. Run refuses a world that asks for
+// them, naming the setting.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/live/decide"
+	"github.com/idemsim/idemsim/live/gateway"
+	"github.com/idemsim/idemsim/live/instance"
+	"github.com/idemsim/idemsim/live/pgdb"
+	"github.com/idemsim/idemsim/live/pgqueue"
+	"github.com/idemsim/idemsim/live/proxy"
+	"github.com/idemsim/idemsim/live/rediskv"
+	"github.com/idemsim/idemsim/live/server"
+	"github.com/idemsim/idemsim/live/wire"
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/world"
+)
+
+// Config is a live run.
+type Config struct {
+	// World is the run: strategy, isolation, switches, clients, ops, the
+	// clients' protocol, fault rates and lists. Its durations are real
+	// time.
+	World world.Config
+	// PostgresDSN and RedisAddr name servers to use; empty: throwaway
+	// ones are started in Dir and stopped afterwards. The run creates its
+	// own database on the given PostgreSQL and drops it at the end.
+	PostgresDSN string
+	RedisAddr   string
+	// Dir is where throwaway servers live ("" : the system's temporary
+	// directory).
+	Dir string
+	// Limit bounds the whole run (0: DefaultLimit): past it the clients
+	// stop and the run ends with StopLimit.
+	Limit time.Duration
+	// Log receives progress lines (nil: none).
+	Log io.Writer
+}
+
+// DefaultLimit is the bound on a run that sets none.
+const DefaultLimit = 5 * time.Minute
+
+// Why a live run stopped.
+const (
+	StopDone  sim.StopReason = "clients-done"
+	StopLimit sim.StopReason = "time-limit"
+)
+
+// Result is a live run's result: what the oracles read, and what it took.
+type Result struct {
+	*world.Result
+	// Elapsed is the wall time of the run proper (clients and settling),
+	// StartServices that of starting PostgreSQL and Redis (0 when given).
+	Elapsed, StartServices time.Duration
+}
+
+// Check says why cfg cannot run live, or nil.
+func Check(cfg *world.Config) error {
+	p := &cfg.Faults
+	unsupported := func(setting string) error {
+		return fmt.Errorf("live: %s is not supported in live mode yet", setting)
+	}
+	switch {
+	case len(p.ClientCrashes) > 0 || p.ClientCrashEvery > 0:
+		return unsupported("--client-crash")
+	case len(p.Partitions) > 0:
+		return unsupported("--partition")
+	case len(p.Failovers) > 0:
+		return unsupported("--kv-failover")
+	case p.ServiceLink.DropRequestRate > 0 || p.ServiceLink.DropResponseRate > 0 || p.ServiceLink.ResetRate > 0 || p.ServiceLink.DuplicateRate > 0 || len(p.Links) > 0:
+		return unsupported("a fault on the service links (--link)")
+	case cfg.DB.ReplicaLag > 0:
+		return unsupported("--db-replica-lag")
+	case len(cfg.Clocks) > 0:
+		return unsupported("clock skew and drift")
+	case !cfg.DB.Isolation.PostgreSQL():
+		return fmt.Errorf("live: isolation %s exists only in the simulation (PostgreSQL has read committed, repeatable read and serializable)", cfg.DB.Isolation)
+	}
+	for _, f := range p.Replay {
+		if f.Kind == faults.ClientCrashFault || f.Kind == faults.PartitionFault || f.Kind == faults.FailoverFault || f.Msg.Service != api.NoService && f.Kind.OnMessage() && f.Kind < faults.DBDropConnection {
+			return fmt.Errorf("live: fault %q is not supported in live mode yet", f.String())
+		}
+	}
+	return nil
+}
+
+// Run runs cfg live.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	w := cfg.World
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
+	if err := Check(&w); err != nil {
+		return nil, err
+	}
+	limit := cfg.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	r := &runner{cfg: cfg, w: w, log: cfg.Log}
+	if r.log == nil {
+		r.log = io.Discard
+	}
+	defer r.close()
+	begin := time.Now()
+	if err := r.startServices(ctx); err != nil {
+		return nil, err
+	}
+	started := time.Since(begin)
+	if err := r.prepare(ctx); err != nil {
+		return nil, err
+	}
+	res, err := r.run(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &Result{Result: res, Elapsed: r.elapsed}
+	if cfg.PostgresDSN == "" {
+		out.StartServices = started
+	}
+	return out, nil
+}
+
+type runner struct {
+	cfg Config
+	w   world.Config
+	log io.Writer
+
+	dir      string
+	pg       *instance.Postgres
+	redis    *instance.Redis
+	adminDSN string // the PostgreSQL server's maintenance database
+	dbName   string
+	dsn      string // the run's database
+	redisAt  string
+
+	epoch    time.Time
+	elapsed  time.Duration
+	gwServer *gateway.Server
+	gwHTTP   *http.Server
+	gwURL    string
+	servers  []*server.Process
+	proxy    *proxy.Proxy
+	proxyURL string
+	proxyLn  net.Listener
+	points   *server.CrashPoints
+
+	// keys maps every idempotency key a client used to its operation's
+	// tag (live/server's KeyOwner).
+	keys sync.Map
+
+	mu      sync.Mutex
+	fired   []faults.Fault
+	failure error
+	closers []func()
+}
+
+func (r *runner) logf(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }
+
+func (r *runner) close() {
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
+	}
+}
+
+func (r *runner) onClose(f func()) { r.closers = append(r.closers, f) }
+
+// startServices starts throwaway PostgreSQL and Redis where none is given.
+func (r *runner) startServices(ctx context.Context) error {
+	if r.cfg.PostgresDSN == "" || r.cfg.RedisAddr == "" {
+		dir, err := os.MkdirTemp(r.cfg.Dir, "idemsim-live-")
+		if err != nil {
+			return fmt.Errorf("live: %w", err)
+		}
+		r.dir = dir
+		r.onClose(func() { os.RemoveAll(dir) })
+	}
+	r.adminDSN = r.cfg.PostgresDSN
+	if r.adminDSN == "" {
+		pg, err := instance.StartPostgres(ctx, r.dir)
+		if err != nil {
+			return fmt.Errorf("live: starting PostgreSQL: %w", err)
+		}
+		r.pg = pg
+		r.onClose(func() { pg.Stop() })
+		r.adminDSN = pg.DSN()
+		r.logf("postgres  throwaway PostgreSQL on port %d", pg.Port())
+	}
+	r.redisAt = r.cfg.RedisAddr
+	if r.redisAt == "" {
+		rd, err := instance.StartRedis(ctx, r.dir)
+		if err != nil {
+			return fmt.Errorf("live: starting Redis: %w", err)
+		}
+		r.redis = rd
+		r.onClose(func() { rd.Stop() })
+		r.redisAt = rd.Addr()
+		r.logf("redis     throwaway Redis at %s", rd.Addr())
+	}
+	return nil
+}
+
+// prepare makes the run's database with the strategy's schema and the
+// effect triggers, and starts the gateway.
+func (r *runner) prepare(ctx context.Context) error {
+	r.dbName = fmt.Sprintf("idemsim_live_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
+	if err := r.admin(ctx, "create database "+r.dbName); err != nil {
+		return fmt.Errorf("live: creating the run's database: %w", err)
+	}
+	r.onClose(func() { r.admin(context.Background(), "drop database if exists "+r.dbName+" with (force)") })
+	var err error
+	if r.dsn, err = withDatabase(r.adminDSN, r.dbName); err != nil {
+		return err
+	}
+	db, err := pgdb.Open(ctx, pgdb.Config{DSN: r.dsn, PoolSize: 1})
+	if err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	defer db.Close()
+	for _, stmt := range r.w.Strategy.Schema {
+		if _, err := db.Exec(stmt); err != nil {
+			return fmt.Errorf("live: the schema of %s: %q: %w", r.w.Strategy.Name, stmt, err)
+		}
+	}
+	if err := pgdb.InstallEffects(ctx, r.dsn, r.w.Strategy.Ledger); err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	if r.redis == nil {
+		// A given Redis is emptied: the run starts from nothing, as a
+		// simulated one does.
+		kv := rediskv.New(r.redisAt, rediskv.Options{})
+		err := kv.FlushAll()
+		kv.Close()
+		if err != nil {
+			return fmt.Errorf("live: emptying Redis at %s: %w", r.redisAt, err)
+		}
+	}
+	return nil
+}
+
+// admin runs one statement on the server's maintenance database.
+func (r *runner) admin(ctx context.Context, stmt string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, r.adminDSN)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, stmt)
+	return err
+}
+
+// withDatabase is dsn naming database name instead.
+func withDatabase(dsn, name string) (string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, rest, _ := strings.Cut(dsn, "?")
+		i := strings.LastIndex(u, "/")
+		if i < len("postgres://") {
+			u += "/"
+			i = len(u) - 1
+		}
+		out := u[:i+1] + name
+		if rest != "" {
+			out += "?" + rest
+		}
+		return out, nil
+	}
+	// key=value form: replace or add dbname.
+	var parts []string
+	for _, f := range strings.Fields(dsn) {
+		if !strings.HasPrefix(f, "dbname=") {
+			parts = append(parts, f)
+		}
+	}
+	return strings.Join(append(parts, "dbname="+name), " "), nil
+}
+
+func (r *runner) record(f faults.Fault) {
+	r.mu.Lock()
+	r.fired = append(r.fired, f)
+	r.mu.Unlock()
+}
+
+func (r *runner) fail(err error) {
+	r.mu.Lock()
+	if r.failure == nil {
+		r.failure = err
+	}
+	r.mu.Unlock()
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// startCluster starts the gateway, the servers and the proxy.
+func (r *runner) startCluster(ctx context.Context) error {
+	w := &r.w
+	seed := w.Seed
+	p := &w.Faults
+	replay := p.Replay != nil
+	gwFault := func(ref string) gateway.Fault {
+		switch {
+		case replay:
+			for _, f := range p.Replay {
+				if f.Msg.String() == ref && f.Kind == faults.GatewayTimeout {
+					return gateway.Timeout
+				}
+				if f.Msg.String() == ref && f.Kind == faults.Gateway500 {
+					return gateway.Error500
+				}
+			}
+		case decide.Hit(seed, ref, "gateway-timeout", p.GatewayTimeoutRate):
+			return gateway.Timeout
+		case decide.Hit(seed, ref, "gateway-500", p.Gateway500Rate):
+			return gateway.Error500
+		}
+		return gateway.NoFault
+	}
+	gwCfg := w.Services.Gateway
+	// The gateway takes the median of the world's gateway time for each
+	// charge (a real service's time does not vary by draw).
+	processing := gateway.WithProcessing(time.Duration(w.Services.GatewayTime.Quantile(0.5)))
+	gws, err := gateway.NewServer(ctx, r.dsn, gwCfg, func(ref string) gateway.Fault {
+		f := gwFault(ref)
+		if f != gateway.NoFault {
+			mr, _ := faults.ParseRef(ref)
+			kind := faults.GatewayTimeout
+			if f == gateway.Error500 {
+				kind = faults.Gateway500
+			}
+			r.record(faults.Fault{Kind: kind, At: r.now(), Msg: mr})
+		}
+		return f
+	}, processing)
+	if err != nil {
+		return fmt.Errorf("live: the gateway: %w", err)
+	}
+	r.gwServer = gws
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("live: the gateway: %w", err)
+	}
+	r.gwHTTP = &http.Server{Handler: gws}
+	go r.gwHTTP.Serve(ln)
+	r.onClose(func() { r.gwHTTP.Close() })
+	r.gwURL = "http://" + ln.Addr().String()
+	gwClient := gateway.NewClient(r.gwURL, w.Services.GatewayTimeout)
+
+	dbFault := func(ref faults.Ref, query string) server.DBFault {
+		if replay {
+			for _, f := range p.Replay {
+				if f.Msg == ref {
+					switch f.Kind {
+					case faults.DBDropConnection:
+						return server.DBDropConnection
+					case faults.DBLostCommitAck:
+						return server.DBLostCommitAck
+					}
+				}
+			}
+			return server.NoDBFault
+		}
+		// The session asks after each applied COMMIT, where only a lost
+		// acknowledgement applies, and before each statement of a
+		// transaction, where only a drop does.
+		if strings.EqualFold(strings.TrimSpace(query), "commit") {
+			if decide.Hit(seed, ref.String(), "db-lost-commit-ack", p.DBLostCommitAckRate) {
+				return server.DBLostCommitAck
+			}
+		} else if decide.Hit(seed, ref.String(), "db-drop-connection", p.DBDropConnectionRate) {
+			return server.DBDropConnection
+		}
+		return server.NoDBFault
+	}
+	var specs []faults.CrashPoint
+	specs = append(specs, p.CrashPoints...)
+	for _, f := range p.Replay {
+		if f.Kind == faults.CrashAtFault {
+			specs = append(specs, f.Point)
+		}
+	}
+	r.points = server.NewCrashPoints(seed, specs, !replay)
+	settings, err := w.Settings()
+	if err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	var upstreams []string
+	for i := 0; i < w.Servers; i++ {
+		addr, err := freeAddr()
+		if err != nil {
+			return fmt.Errorf("live: %w", err)
+		}
+		upstreams = append(upstreams, "http://"+addr)
+		proc, err := server.Start(server.Config{
+			Name:     "s" + strconv.Itoa(i+1),
+			Addr:     addr,
+			Strategy: w.Strategy,
+			Settings: settings,
+			Epoch:    r.epoch,
+			Open: func(ctx context.Context) (*server.Backends, error) {
+				return r.open(ctx, gwClient)
+			},
+			Points:  r.points,
+			DBFault: dbFault,
+			Fired:   r.record,
+			Failed:  r.fail,
+			KeyOwner: func(key string) string {
+				if tag, ok := r.keys.Load(key); ok {
+					return tag.(string)
+				}
+				return ""
+			},
+		})
+		if err != nil {
+			return err
+		}
+		r.servers = append(r.servers, proc)
+	}
+	r.onClose(func() {
+		for _, s := range r.servers {
+			s.Stop(5 * time.Second)
+		}
+	})
+	plan := proxy.Plan{Seed: seed, Link: p.Link, Replay: p.Replay}
+	if w.Balancer == world.Random {
+		plan.Balancer = proxy.Random
+	}
+	if err := plan.Check(); err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	r.proxy = proxy.New(upstreams, plan)
+	pl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("live: the proxy: %w", err)
+	}
+	r.proxyLn = pl
+	ps := &http.Server{Handler: r.proxy}
+	go ps.Serve(pl)
+	r.onClose(func() { ps.Close(); r.proxy.Close() })
+	r.proxyURL = "http://" + pl.Addr().String()
+	return nil
+}
+
+// open connects one life of a server process to the services.
+func (r *runner) open(ctx context.Context, gw *gateway.Client) (*server.Backends, error) {
+	w := &r.w
+	db, err := pgdb.Open(ctx, pgdb.Config{DSN: r.dsn, PoolSize: w.DB.PoolSize, Isolation: w.DB.Isolation})
+	if err != nil {
+		return nil, err
+	}
+	q, err := pgqueue.Open(ctx, r.dsn, w.Services.Queue)
+	if err != nil {
+		db.Kill()
+		return nil, err
+	}
+	kv := rediskv.New(r.redisAt, rediskv.Options{PoolSize: 64})
+	return &server.Backends{
+		DB:      sessions{db},
+		KV:      kv,
+		Queue:   queues{q},
+		Gateway: func(tag, ref string) api.Gateway { return gw.For(tag, ref) },
+		Close:   func() { kv.Close() },
+	}, nil
+}
+
+// sessions is pgdb as the server's Database.
+type sessions struct{ db *pgdb.DB }
+
+func (s sessions) Session(tag string, fault func(int, string) server.DBFault) server.Session {
+	return s.db.Session(tag, func(call int, query string) pgdb.Fault {
+		switch fault(call, query) {
+		case server.DBDropConnection:
+			return pgdb.DropConnection
+		case server.DBLostCommitAck:
+			return pgdb.LostCommitAck
+		}
+		return pgdb.NoFault
+	}).(*pgdb.Session)
+}
+
+func (s sessions) Kill() { s.db.Kill() }
+
+// queues is pgqueue as the server's Queue.
+type queues struct{ q *pgqueue.Queue }
+
+func (q queues) For(tag string, adopt func(string)) api.Queue { return q.q.For(tag, adopt) }
+func (q queues) Kill()                                        { q.q.Kill() }
+
+func (r *runner) now() sim.Time { return sim.Time(time.Since(r.epoch)) }
+
+// run starts the cluster, plays the clients, then reads the ledger.
+func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, error) {
+	w := &r.w
+	wl, err := world.DrawWorkload(*w)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range wl.Clients {
+		for _, o := range c.Ops {
+			r.keys.Store(o.Key, o.ID.String())
+		}
+	}
+	r.epoch = time.Now()
+	if err := r.startCluster(ctx); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	r.scheduleTimedFaults(ctx)
+	h := &history{}
+	var wg sync.WaitGroup
+	for i, cw := range wl.Clients {
+		c := &client{r: r, h: h, work: cw, index: i, http: proxy.NewClient(w.Client.TimeoutPerAttempt)}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.run(ctx)
+		}()
+	}
+	wg.Wait()
+	stop := StopDone
+	if ctx.Err() != nil {
+		stop = StopLimit
+	}
+	if r.hasWorkers() && ctx.Err() == nil {
+		// Background work may still be going: let it settle, as the
+		// simulation does.
+		select {
+		case <-time.After(w.Settle):
+		case <-ctx.Done():
+		}
+	}
+	r.elapsed = time.Since(r.epoch)
+	end := r.now()
+	for _, s := range r.servers {
+		s.Stop(5 * time.Second)
+	}
+	if err := r.failure; err != nil {
+		return nil, err
+	}
+	ledger, err := r.ledger(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	r.proxy.Wait() // duplicates still on their way arrive first
+	r.mu.Lock()
+	fired := append(append([]faults.Fault{}, r.fired...), r.proxy.Fired()...)
+	r.mu.Unlock()
+	sort.SliceStable(fired, func(i, j int) bool { return fired[i].At < fired[j].At })
+	res := &world.Result{
+		Config:   *w,
+		History:  h.attempts,
+		Outcomes: h.outcomes(wl),
+		Ledger:   ledger,
+		Faults:   fired,
+		End:      end,
+		Stop:     stop,
+		Asked:    wl.Asked,
+	}
+	if w.Faults.Replay != nil {
+		res.Unfired = faults.Unfired(w.Faults.Replay, fired)
+	}
+	return res, nil
+}
+
+func (r *runner) hasWorkers() bool {
+	return len(r.w.Strategy.Boot(api.Settings{Switches: r.w.Strategy.Defaults}).Workers) > 0
+}
+
+// ledger reads what the databases committed: the strategy's ledger rows
+// by the triggers, and the gateway's charges not refunded.
+func (r *runner) ledger(ctx context.Context) ([]world.Row, error) {
+	effects, err := pgdb.ReadEffects(ctx, r.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("live: reading the effects: %w", err)
+	}
+	var rows []world.Row
+	for _, e := range effects {
+		op, _ := api.ParseOpID(e.Tag)
+		rows = append(rows, world.Row{Source: e.Source, ID: e.RowID, Op: op, At: r.since(e.At), Deleted: e.Deleted})
+	}
+	charges, err := r.gwServer.Charges(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("live: reading the gateway's charges: %w", err)
+	}
+	for _, c := range charges {
+		if c.Refunded {
+			continue
+		}
+		op, _ := api.ParseOpID(c.Tag)
+		at := c.Completed
+		if at.IsZero() {
+			at = c.Began
+		}
+		rows = append(rows, world.Row{Source: world.SourceGateway, ID: c.ID, Op: op, Amount: c.AmountCents, At: r.since(at)})
+	}
+	return rows, nil
+}
+
+func (r *runner) since(t time.Time) sim.Time {
+	if t.IsZero() || t.Before(r.epoch) {
+		return 0
+	}
+	return sim.Time(t.Sub(r.epoch))
+}
+
+// scheduleTimedFaults arms the crashes, store restarts and pauses the
+// world lists, and its random crashes.
+func (r *runner) scheduleTimedFaults(ctx context.Context) {
+	p := &r.w.Faults
+	crashes := append([]faults.Crash{}, p.Crashes...)
+	pauses := append([]faults.Crash{}, p.Pauses...)
+	for _, f := range p.Replay {
+		switch f.Kind {
+		case faults.CrashFault:
+			crashes = append(crashes, f.Crash)
+		case faults.PauseFault:
+			pauses = append(pauses, f.Crash)
+		}
+	}
+	for _, c := range crashes {
+		r.at(ctx, time.Duration(c.At), func() { r.crash(c.Node, c.Downtime) })
+	}
+	for _, c := range pauses {
+		r.at(ctx, time.Duration(c.At), func() {
+			if s := r.server(c.Node); s != nil {
+				s.Pause(c.Downtime)
+			}
+		})
+	}
+	if p.CrashEvery > 0 && p.Replay == nil {
+		ch := sim.NewSeeded(r.w.Seed ^ 0x6c697665) // "live": its own stream of crash times
+		go func() {
+			for {
+				wait := time.Duration(sim.Exp(p.CrashEvery).Sample(ch, sim.StreamFaults))
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+				n := 1 + ch.Pick(sim.StreamFaults, r.w.Servers)
+				r.crash("s"+strconv.Itoa(n), p.Downtime)
+			}
+		}()
+	}
+}
+
+func (r *runner) at(ctx context.Context, at time.Duration, f func()) {
+	t := time.AfterFunc(at-time.Since(r.epoch), func() {
+		if ctx.Err() == nil {
+			f()
+		}
+	})
+	r.onClose(func() { t.Stop() })
+}
+
+func (r *runner) server(name string) *server.Process {
+	for _, s := range r.servers {
+		if s.Name() == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// crash crashes a server, or restarts the store empty ("kv").
+func (r *runner) crash(node string, downtime time.Duration) {
+	if node == "kv" {
+		if r.redis == nil {
+			return // a given Redis is not ours to restart
+		}
+		at := r.now()
+		r.redis.Kill()
+		r.record(faults.Fault{Kind: faults.CrashFault, At: at, Crash: faults.Crash{Node: "kv", At: at, Downtime: downtime}})
+		time.AfterFunc(downtime, func() {
+			if err := r.redis.Restart(); err != nil {
+				r.fail(fmt.Errorf("live: restarting Redis: %w", err))
+			}
+		})
+		return
+	}
+	if s := r.server(node); s != nil {
+		s.Crash(downtime)
+	}
+}
+
+// history collects the attempts as the clients make them.
+type history struct {
+	mu       sync.Mutex
+	attempts []world.Attempt
+	outs     map[string][]world.Outcome
+}
+
+func (h *history) add(a world.Attempt) {
+	h.mu.Lock()
+	h.attempts = append(h.attempts, a)
+	h.mu.Unlock()
+}
+
+func (h *history) conclude(client string, outs []world.Outcome) {
+	h.mu.Lock()
+	if h.outs == nil {
+		h.outs = make(map[string][]world.Outcome)
+	}
+	h.outs[client] = outs
+	h.mu.Unlock()
+}
+
+// outcomes are the clients' outcomes in the order the simulation lists
+// them: client by client, operation by operation.
+func (h *history) outcomes(wl world.Workload) []world.Outcome {
+	var out []world.Outcome
+	for _, c := range wl.Clients {
+		out = append(out, h.outs[c.Name]...)
+	}
+	return out
+}
+
+// client plays one client's queue of operations.
+type client struct {
+	r     *runner
+	h     *history
+	work  world.ClientWork
+	index int
+	http  *http.Client
+	ch    sim.Chooser
+}
+
+func (c *client) run(ctx context.Context) {
+	w := &c.r.w
+	c.ch = sim.NewSeeded(w.Seed + uint64(c.index+1)*0x9e3779b97f4a7c15)
+	outs := make([]world.Outcome, len(c.work.Ops))
+	for i, op := range c.work.Ops {
+		outs[i] = world.Outcome{Client: c.work.Name, Op: op.ID, Keys: []string{op.Key}}
+	}
+	defer func() { c.h.conclude(c.work.Name, outs) }()
+	for i, op := range c.work.Ops {
+		if !sleep(ctx, time.Duration(w.Client.Think.Sample(c.ch, sim.StreamJitter))) {
+			return
+		}
+		if op.Kind == api.Delete {
+			prev := &outs[i-1]
+			if prev.Belief != world.BelievedDone {
+				continue // never submitted, as in the simulation
+			}
+			outs[i].Keys = []string{prev.Keys[len(prev.Keys)-1]}
+			location := ""
+			if prev.Resource != "" {
+				location = wire.Collection + "/" + prev.Resource
+			}
+			c.drive(ctx, &outs[i], world.BeginDelete(&w.Client, location), api.Request{Client: c.work.Name})
+			continue
+		}
+		body := api.Request{Payload: op.Payload, Fingerprint: op.Payload.Fingerprint(), Client: c.work.Name}
+		c.drive(ctx, &outs[i], world.BeginCreate(&w.Client, w.Strategy.Contract), body)
+	}
+}
+
+// drive runs one operation's protocol to its conclusion, as the simulated
+// client's drive does.
+func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol, body api.Request) {
+	w := &c.r.w
+	jitter := func() float64 { return c.ch.Quantile(sim.StreamJitter) }
+	for attempt := int32(1); ; attempt++ {
+		if ctx.Err() != nil {
+			return // unfinished
+		}
+		key := out.Keys[len(out.Keys)-1]
+		req := p.Request(body, key)
+		if out.Attempts == 0 {
+			out.Start = c.r.now()
+		}
+		out.Attempts++
+		resp := c.send(ctx, out.Op, attempt, int(attempt), req)
+		st := p.Next(resp, c.r.now().Sub(out.Start), jitter)
+		if st.NewKey {
+			key := c.newKey()
+			c.r.keys.Store(key, out.Op.String())
+			out.Keys = append(out.Keys, key)
+		}
+		if st.Conclude {
+			out.Belief, out.End = st.Belief, c.r.now()
+			if st.From != nil {
+				out.Status, out.Resource = st.From.Status, st.From.Resource
+			}
+			return
+		}
+		if !sleep(ctx, time.Duration(st.Wait)) {
+			return
+		}
+		_ = w
+	}
+}
+
+// newKey mints a key as the simulation's do: k- and 12 hex digits.
+func (c *client) newKey() string {
+	v := c.ch.Bits(sim.StreamWorkload)
+	return fmt.Sprintf("k-%012x", v&0xffffffffffff)
+}
+
+// send makes one attempt through the proxy and records it: the response,
+// or nil when none came in time.
+func (c *client) send(ctx context.Context, op api.OpID, attempt int32, n int, req api.Request) *api.Response {
+	w := &c.r.w
+	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: n, Kind: req.Kind, Call: c.r.now()}
+	hr, err := wire.NewRequest(c.r.proxyURL, req)
+	if err != nil {
+		c.r.fail(err)
+		return nil
+	}
+	ref := faults.Ref{Caller: c.work.Name, Op: op, Attempt: attempt}
+	hr.Header.Set(wire.HeaderRef, ref.String())
+	actx, cancel := context.WithTimeout(ctx, w.Client.TimeoutPerAttempt)
+	defer cancel()
+	resp, err := c.http.Do(hr.WithContext(actx))
+	var got *api.Response
+	if err == nil {
+		a.Server = resp.Header.Get(proxy.ServerHeader)
+		r, rerr := wire.ReadResponse(resp)
+		if rerr == nil {
+			got = &r
+		}
+	}
+	a.Return = c.r.now()
+	if got == nil {
+		a.TimedOut = true
+	} else {
+		a.Status, a.Resource = got.Status, got.Resource
+	}
+	c.h.add(a)
+	return got
+}
+
+// sleep waits d unless ctx ends first; it reports whether it waited.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+var _ = errors.New
+var _ = math.MaxInt

@@ -1,0 +1,407 @@
+package server
+
+import (
+	"io"
+	"log"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/live/decide"
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/db/sql"
+)
+
+func newDiscardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// callCounts numbers an actor's calls per service, as the simulated env's
+// do (sim/world/server.go): "c3/o3.7/a2/gateway1" is the first gateway call
+// of the handler serving that attempt.
+type callCounts struct {
+	mu sync.Mutex
+	n  [8]int32
+}
+
+func (c *callCounts) next(svc api.Service) int32 { return c.add(svc, 1) }
+
+// add counts n calls to svc and returns the count.
+func (c *callCounts) add(svc api.Service, n int32) int32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[svc] += n
+	return c.n[svc]
+}
+
+// env is a handler's or worker's api.Env in one life of the process.
+type env struct {
+	l     *life
+	ref   faults.Ref // the request served, or the worker
+	calls *callCounts
+	mu    sync.Mutex
+	tag   string // the operation the actor works for
+	adopt bool   // a worker takes on the operation of the message it receives
+	db    Session
+	// dbBase is the worker's database calls before this life's session:
+	// a worker's calls are numbered across restarts.
+	dbBase int32
+}
+
+var _ api.Env = (*env)(nil)
+
+func (l *life) env(ref faults.Ref, tag string, calls *callCounts, adopt bool) *env {
+	return &env{l: l, ref: ref, calls: calls, tag: tag, adopt: adopt}
+}
+
+func (e *env) Now() sim.Time { return e.l.p.now() }
+
+// Sleep waits d of real time, unless the process crashes first.
+func (e *env) Sleep(d sim.Duration) {
+	e.l.step()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-e.l.ctx.Done():
+	}
+	e.l.step()
+}
+
+func (e *env) Server() string { return e.l.p.cfg.Name }
+
+// Crash is the strategy reaching a named step: the process crashes here
+// if the run's crash points say so, and the caller never returns.
+func (e *env) Crash(point string) {
+	e.l.step()
+	p := e.l.p
+	declared := false
+	for _, cp := range p.cfg.Strategy.CrashPoints {
+		declared = declared || cp == point
+	}
+	if !declared {
+		panic("strategy " + p.cfg.Strategy.Name + " reached crash point " + point + ", which it does not declare in CrashPoints")
+	}
+	if p.cfg.Points == nil {
+		return
+	}
+	fire, ok := p.cfg.Points.reach(p.cfg.Name, point)
+	if !ok {
+		return
+	}
+	at := p.now()
+	p.crashWith(fire.Downtime, faults.Fault{Kind: faults.CrashAtFault, At: at, Point: fire})
+	panic(errCrashed)
+}
+
+func (e *env) getTag() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.tag
+}
+
+// adoptTag makes a worker act for the operation of the message it
+// received.
+func (e *env) adoptTag(tag string) {
+	if !e.adopt || tag == "" {
+		return
+	}
+	e.mu.Lock()
+	e.tag = tag
+	db := e.db
+	e.mu.Unlock()
+	if db != nil {
+		db.SetTag(tag)
+	}
+}
+
+// callRef is the reference of the actor's next call to svc.
+func (e *env) callRef(svc api.Service) faults.Ref {
+	r := e.ref
+	r.Service, r.Call = svc, e.calls.next(svc)
+	return r
+}
+
+// session is the actor's database session, opened at its first call.
+func (e *env) session() Session {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.db == nil {
+		p := e.l.p
+		e.dbBase = e.calls.add(api.ServiceDB, 0)
+		e.db = e.l.b.DB.Session(e.tag, func(call int, query string) DBFault {
+			// The session numbers its calls as the simulation does
+			// (live/pgdb/session.go); a worker's go on from its earlier
+			// lives'.
+			r := e.ref
+			r.Service, r.Call = api.ServiceDB, e.dbBase+int32(call)
+			if p.cfg.DBFault == nil {
+				return NoDBFault
+			}
+			f := p.cfg.DBFault(r, query)
+			switch f {
+			case DBDropConnection:
+				p.fired(faults.Fault{Kind: faults.DBDropConnection, At: p.now(), Msg: r})
+			case DBLostCommitAck:
+				p.fired(faults.Fault{Kind: faults.DBLostCommitAck, At: p.now(), Msg: r})
+			}
+			return f
+		})
+	}
+	return e.db
+}
+
+func (e *env) DB() api.DB { return envDB{e} }
+
+func (e *env) Replica() api.DB { return envReplica{e} }
+
+func (e *env) KV() api.KV { return envKV{e} }
+
+func (e *env) Gateway() api.Gateway { return envGateway{e} }
+
+func (e *env) Queue() api.Queue { return envQueue{e} }
+
+// finish rolls back what the actor left open, as a pool resets a
+// returned connection, and counts a worker's database calls.
+func (e *env) finish() {
+	e.mu.Lock()
+	db := e.db
+	e.db = nil
+	e.mu.Unlock()
+	if db != nil {
+		db.Finish()
+		e.calls.add(api.ServiceDB, int32(db.Calls()))
+	}
+}
+
+// guard runs one service call between two checkpoints.
+func guard[T any](e *env, call func() (T, error)) (T, error) {
+	e.l.step()
+	v, err := call()
+	e.l.step()
+	return v, err
+}
+
+type envDB struct{ e *env }
+
+func (d envDB) Begin(level api.Level) (api.Tx, error) {
+	t, err := guard(d.e, func() (api.Tx, error) { return d.e.session().Begin(level) })
+	if err != nil {
+		return nil, err
+	}
+	return &tx{Tx: t, e: d.e}, nil
+}
+
+func (d envDB) Exec(query string, args ...api.Value) (api.Result, error) {
+	return d.e.adoptFrom(guard(d.e, func() (api.Result, error) { return d.e.session().Exec(query, args...) }))
+}
+
+// adoptFrom makes a worker act for the operation whose key the rows it
+// read name, when they name exactly one.
+func (e *env) adoptFrom(res api.Result, err error) (api.Result, error) {
+	owner := e.l.p.cfg.KeyOwner
+	if !e.adopt || owner == nil || err != nil {
+		return res, err
+	}
+	found := ""
+	for _, row := range res.Rows {
+		for _, v := range row {
+			if v.Kind != sql.TextKind {
+				continue
+			}
+			switch tag := owner(v.Text); {
+			case tag == "" || tag == found:
+			case found == "":
+				found = tag
+			default:
+				return res, err // several operations: keep the current one
+			}
+		}
+	}
+	e.adoptTag(found)
+	return res, err
+}
+
+type tx struct {
+	api.Tx
+	e *env
+}
+
+func (t *tx) Exec(query string, args ...api.Value) (api.Result, error) {
+	return t.e.adoptFrom(guard(t.e, func() (api.Result, error) { return t.Tx.Exec(query, args...) }))
+}
+
+func (t *tx) Commit() error {
+	_, err := guard(t.e, func() (struct{}, error) { return struct{}{}, t.Tx.Commit() })
+	return err
+}
+
+func (t *tx) Rollback() error {
+	_, err := guard(t.e, func() (struct{}, error) { return struct{}{}, t.Tx.Rollback() })
+	return err
+}
+
+// envReplica is the read replica. Live mode has no standby: it reads the
+// primary, current, which is the simulation's default (no replica lag),
+// and refuses what a standby refuses.
+type envReplica struct{ e *env }
+
+func (d envReplica) Begin(api.Level) (api.Tx, error) {
+	return nil, &sql.Error{Code: sql.CodeReadOnlyTransaction, Msg: "the replica runs single read-only statements, not transactions"}
+}
+
+func (d envReplica) Exec(query string, args ...api.Value) (api.Result, error) {
+	q := strings.ToLower(strings.TrimSpace(query))
+	if !strings.HasPrefix(q, "select") || strings.Contains(q, " for update") || strings.Contains(q, " for share") ||
+		strings.Contains(q, " for no key update") || strings.Contains(q, " for key share") {
+		return api.Result{}, &sql.Error{Code: sql.CodeReadOnlyTransaction, Msg: "cannot execute this statement on a read-only replica"}
+	}
+	return envDB(d).Exec(query, args...)
+}
+
+type envKV struct{ e *env }
+
+func (k envKV) kv() api.KV {
+	k.e.calls.next(api.ServiceKV)
+	return k.e.l.b.KV
+}
+
+func (k envKV) Get(key string) (string, bool, error) {
+	type got struct {
+		v  string
+		ok bool
+	}
+	g, err := guard(k.e, func() (got, error) { v, ok, err := k.kv().Get(key); return got{v, ok}, err })
+	return g.v, g.ok, err
+}
+
+func (k envKV) Set(key, value string, opt api.SetOptions) (bool, error) {
+	return guard(k.e, func() (bool, error) { return k.kv().Set(key, value, opt) })
+}
+
+func (k envKV) Del(keys ...string) (int, error) {
+	return guard(k.e, func() (int, error) { return k.kv().Del(keys...) })
+}
+
+func (k envKV) Expire(key string, ttl sim.Duration) (bool, error) {
+	return guard(k.e, func() (bool, error) { return k.kv().Expire(key, ttl) })
+}
+
+func (k envKV) TTL(key string) (sim.Duration, error) {
+	return guard(k.e, func() (sim.Duration, error) { return k.kv().TTL(key) })
+}
+
+func (k envKV) Incr(key string) (int64, error) {
+	return guard(k.e, func() (int64, error) { return k.kv().Incr(key) })
+}
+
+func (k envKV) CompareAndDelete(key, value string) (bool, error) {
+	return guard(k.e, func() (bool, error) { return k.kv().CompareAndDelete(key, value) })
+}
+
+type envGateway struct{ e *env }
+
+func (g envGateway) gw() api.Gateway {
+	return g.e.l.b.Gateway(g.e.getTag(), g.e.callRef(api.ServiceGateway).String())
+}
+
+func (g envGateway) Charge(req api.ChargeRequest) (api.ChargeResult, error) {
+	return guard(g.e, func() (api.ChargeResult, error) { return g.gw().Charge(req) })
+}
+
+func (g envGateway) LookupByKey(key string) (api.ChargeStatus, error) {
+	return guard(g.e, func() (api.ChargeStatus, error) { return g.gw().LookupByKey(key) })
+}
+
+func (g envGateway) LookupByID(id string) (api.ChargeStatus, error) {
+	return guard(g.e, func() (api.ChargeStatus, error) { return g.gw().LookupByID(id) })
+}
+
+func (g envGateway) Refund(id string) error {
+	_, err := guard(g.e, func() (struct{}, error) { return struct{}{}, g.gw().Refund(id) })
+	return err
+}
+
+type envQueue struct{ e *env }
+
+func (q envQueue) q() api.Queue {
+	q.e.calls.next(api.ServiceQueue)
+	return q.e.l.b.Queue.For(q.e.getTag(), q.e.adoptTag)
+}
+
+func (q envQueue) Send(body string) (string, error) {
+	return guard(q.e, func() (string, error) { return q.q().Send(body) })
+}
+
+func (q envQueue) Receive(wait sim.Duration) (api.Message, bool, error) {
+	type got struct {
+		m  api.Message
+		ok bool
+	}
+	g, err := guard(q.e, func() (got, error) { m, ok, err := q.q().Receive(wait); return got{m, ok}, err })
+	return g.m, g.ok, err
+}
+
+func (q envQueue) Ack(receipt string) error {
+	_, err := guard(q.e, func() (struct{}, error) { return struct{}{}, q.q().Ack(receipt) })
+	return err
+}
+
+func (q envQueue) ChangeVisibility(receipt string, timeout sim.Duration) error {
+	_, err := guard(q.e, func() (struct{}, error) { return struct{}{}, q.q().ChangeVisibility(receipt, timeout) })
+	return err
+}
+
+// CrashPoints arms the steps strategies name with Env.Crash, for all the
+// run's servers: explicit occurrences (s1:after-charge#3, any:point#2)
+// always, random ones (~p) decided by hash of the seed, server, point and
+// occurrence, so a live run's choices are the same whatever the timing of
+// its threads. Occurrences are counted per server and point across
+// restarts, as in the simulation (sim/world/crashpoint.go).
+type CrashPoints struct {
+	mu       sync.Mutex
+	seed     uint64
+	specs    []faults.CrashPoint
+	counts   map[string]int
+	anyCount map[string]int
+}
+
+// NewCrashPoints arms specs; random ones (Nth 0) only when random is set
+// (a replay arms only what its list names).
+func NewCrashPoints(seed uint64, specs []faults.CrashPoint, random bool) *CrashPoints {
+	c := &CrashPoints{seed: seed, counts: make(map[string]int), anyCount: make(map[string]int)}
+	for _, cp := range specs {
+		if cp.Nth > 0 || random {
+			c.specs = append(c.specs, cp)
+		}
+	}
+	return c
+}
+
+// reach counts server reaching point and says whether it crashes there.
+func (c *CrashPoints) reach(server, point string) (faults.CrashPoint, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.counts[server+":"+point]++
+	c.anyCount[point]++
+	n := c.counts[server+":"+point]
+	for _, cp := range c.specs {
+		if cp.Point != point || cp.Node != "any" && cp.Node != server {
+			continue
+		}
+		var fire bool
+		switch {
+		case cp.Nth > 0 && cp.Node == "any":
+			fire = c.anyCount[point] == cp.Nth
+		case cp.Nth > 0:
+			fire = n == cp.Nth
+		default:
+			fire = decide.Hit(c.seed, server+":"+point+"#"+strconv.Itoa(n), "crash-at", cp.Prob)
+		}
+		if fire {
+			return faults.CrashPoint{Node: server, Point: point, Nth: n, Downtime: cp.Downtime}, true
+		}
+	}
+	return faults.CrashPoint{}, false
+}
