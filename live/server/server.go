@@ -410,15 +410,7 @@ func (l *life) handle(ref faults.Ref, req api.Request) (resp api.Response, ok bo
 	}()
 	l.step()
 	defer e.finish()
-	var h api.Handler
-	switch req.Kind {
-	case api.Create:
-		h = l.handlers.Create
-	case api.Poll:
-		h = l.handlers.Poll
-	case api.Delete:
-		h = l.handlers.Delete
-	}
+	h := l.handlers.Handler(req.Kind)
 	if h == nil {
 		return api.Response{Status: api.StatusNotFound}, true
 	}

@@ -51,6 +51,20 @@ type Server struct {
 	Workers              []Worker
 }
 
+// Handler is the handler for a request of kind k; nil when the server
+// has none (it answers 404).
+func (s Server) Handler(k Kind) Handler {
+	switch k {
+	case Create:
+		return s.Create
+	case Poll:
+		return s.Poll
+	case Delete:
+		return s.Delete
+	}
+	return nil
+}
+
 // Contract is the response contract a strategy promises its clients; the
 // oracle checks histories against it.
 type Contract string

@@ -129,15 +129,7 @@ func (s *server) box(r api.Response) *api.Response {
 // handle runs the strategy's handler for the request's kind; a kind it has
 // no handler for is 404.
 func (s *server) handle(e *env, req api.Request) api.Response {
-	var h api.Handler
-	switch req.Kind {
-	case api.Create:
-		h = s.handlers.Create
-	case api.Poll:
-		h = s.handlers.Poll
-	case api.Delete:
-		h = s.handlers.Delete
-	}
+	h := s.handlers.Handler(req.Kind)
 	if h == nil {
 		return api.Response{Status: api.StatusNotFound}
 	}
