@@ -17,10 +17,8 @@ package live
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -797,7 +795,6 @@ func (c *client) run(ctx context.Context) {
 // drive runs one operation's protocol to its conclusion, as the simulated
 // client's drive does.
 func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol, body api.Request) {
-	w := &c.r.w
 	jitter := func() float64 { return c.ch.Quantile(sim.StreamJitter) }
 	for attempt := int32(1); ; attempt++ {
 		if ctx.Err() != nil {
@@ -809,7 +806,7 @@ func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol
 			out.Start = c.r.now()
 		}
 		out.Attempts++
-		resp := c.send(ctx, out.Op, attempt, int(attempt), req)
+		resp := c.send(ctx, out.Op, attempt, req)
 		st := p.Next(resp, c.r.now().Sub(out.Start), jitter)
 		if st.NewKey {
 			key := c.newKey()
@@ -826,7 +823,6 @@ func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol
 		if !sleep(ctx, time.Duration(st.Wait)) {
 			return
 		}
-		_ = w
 	}
 }
 
@@ -838,9 +834,11 @@ func (c *client) newKey() string {
 
 // send makes one attempt through the proxy and records it: the response,
 // or nil when none came in time.
-func (c *client) send(ctx context.Context, op api.OpID, attempt int32, n int, req api.Request) *api.Response {
+func (c *client) send(ctx context.Context, op api.OpID, attempt int32, req api.Request) *api.Response {
 	w := &c.r.w
-	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: n, Kind: req.Kind, Call: c.r.now()}
+	// Without client crashes an attempt's number in the process's life is
+	// its number in the operation.
+	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: int(attempt), Kind: req.Kind, Call: c.r.now()}
 	hr, err := wire.NewRequest(c.r.proxyURL, req)
 	if err != nil {
 		c.r.fail(err)
@@ -883,6 +881,3 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
-
-var _ = errors.New
-var _ = math.MaxInt
