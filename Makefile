@@ -8,7 +8,7 @@ BIN      := bin/idemsim
 IDEMSIM  := ./$(BIN)
 PKGS     := ./...
 
-.PHONY: all build install run test lint bench verify fuzz pg-expected live-deps experiments results report report-check clean
+.PHONY: all build install run test lint bench verify fuzz pg-expected live-deps experiments sim-vs-live results report report-check clean
 
 all: build
 
@@ -141,6 +141,12 @@ EXPERIMENTS := baseline network-loss duplicates in-progress-retry isolation cras
 
 experiments: build
 	@for e in $(EXPERIMENTS); do $(IDEMSIM) experiment $$e || exit 1; done
+
+# Every claim scenario simulated once and run live 20 times on a throwaway
+# PostgreSQL and Redis (make live-deps), verdicts side by side in
+# results/sim-vs-live/ (docs/live.md). About half an hour on 2 cores.
+sim-vs-live: build
+	$(IDEMSIM) sim-vs-live
 
 exp-%: build
 	$(IDEMSIM) experiment $*

@@ -56,6 +56,11 @@ type Config struct {
 	// own database on the given PostgreSQL and drops it at the end.
 	PostgresDSN string
 	RedisAddr   string
+	// Redis, when set, is a throwaway Redis to use (RedisAddr is then
+	// ignored) that the run may kill and start again for the store's
+	// restarts (--crash kv@T+D): a Redis given by address is never
+	// restarted.
+	Redis *instance.Redis
 	// Dir is where throwaway servers live ("" : the system's temporary
 	// directory).
 	Dir string
@@ -162,7 +167,13 @@ type runner struct {
 	dbName   string
 	dsn      string // the run's database
 	redisAt  string
+	// redisGiven: r.redis is the caller's, to empty but not to stop.
+	redisGiven bool
 
+	// epoch is the run's start: when its clients start, once every
+	// service is up (a crash at 6.5ms must find the first request in its
+	// handler, as in the simulation); until then the clock reads 0.
+	epochMu  sync.Mutex
 	epoch    time.Time
 	elapsed  time.Duration
 	gwServer *gateway.Server
@@ -196,7 +207,7 @@ func (r *runner) onClose(f func()) { r.closers = append(r.closers, f) }
 
 // startServices starts throwaway PostgreSQL and Redis where none is given.
 func (r *runner) startServices(ctx context.Context) error {
-	if r.cfg.PostgresDSN == "" || r.cfg.RedisAddr == "" {
+	if r.cfg.PostgresDSN == "" || r.cfg.RedisAddr == "" && r.cfg.Redis == nil {
 		dir, err := os.MkdirTemp(r.cfg.Dir, "idemsim-live-")
 		if err != nil {
 			return fmt.Errorf("live: %w", err)
@@ -216,6 +227,9 @@ func (r *runner) startServices(ctx context.Context) error {
 		r.logf("postgres  throwaway PostgreSQL on port %d", pg.Port())
 	}
 	r.redisAt = r.cfg.RedisAddr
+	if r.cfg.Redis != nil {
+		r.redis, r.redisAt, r.redisGiven = r.cfg.Redis, r.cfg.Redis.Addr(), true
+	}
 	if r.redisAt == "" {
 		rd, err := instance.StartRedis(ctx, r.dir)
 		if err != nil {
@@ -254,7 +268,7 @@ func (r *runner) prepare(ctx context.Context) error {
 	if err := pgdb.InstallEffects(ctx, r.dsn, r.w.Strategy.Ledger); err != nil {
 		return fmt.Errorf("live: %w", err)
 	}
-	if r.redis == nil {
+	if r.redis == nil || r.redisGiven {
 		// A given Redis is emptied: the run starts from nothing, as a
 		// simulated one does.
 		kv := rediskv.New(r.redisAt, rediskv.Options{})
@@ -432,7 +446,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 			Addr:     addr,
 			Strategy: w.Strategy,
 			Settings: settings,
-			Epoch:    r.epoch,
+			Clock:    r.now,
 			Open: func(ctx context.Context) (*server.Backends, error) {
 				return r.open(ctx, gwClient)
 			},
@@ -440,6 +454,11 @@ func (r *runner) startCluster(ctx context.Context) error {
 			DBFault: dbFault,
 			Fired:   r.record,
 			Failed:  r.fail,
+			// A server's own work per request before its handler
+			// decides, as the simulated server sleeps it.
+			ServiceTime: func(ref string) time.Duration {
+				return time.Duration(w.ServiceTime.Quantile(min(decide.Uniform(seed, ref, "service-time"), 0.999999)))
+			},
 			KeyOwner: func(key string) string {
 				if tag, ok := r.keys.Load(key); ok {
 					return tag.(string)
@@ -522,7 +541,15 @@ type queues struct{ q *pgqueue.Queue }
 func (q queues) For(tag string, adopt func(string)) api.Queue { return q.q.For(tag, adopt) }
 func (q queues) Kill()                                        { q.q.Kill() }
 
-func (r *runner) now() sim.Time { return sim.Time(time.Since(r.epoch)) }
+func (r *runner) now() sim.Time {
+	r.epochMu.Lock()
+	e := r.epoch
+	r.epochMu.Unlock()
+	if e.IsZero() {
+		return 0
+	}
+	return sim.Time(time.Since(e))
+}
 
 // run starts the cluster, plays the clients, then reads the ledger.
 func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, error) {
@@ -536,10 +563,12 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 			r.keys.Store(o.Key, o.ID.String())
 		}
 	}
-	r.epoch = time.Now()
 	if err := r.startCluster(ctx); err != nil {
 		return nil, err
 	}
+	r.epochMu.Lock()
+	r.epoch = time.Now()
+	r.epochMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	r.scheduleTimedFaults(ctx)
@@ -558,6 +587,12 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 	if ctx.Err() != nil {
 		stop = StopLimit
 	}
+	// Requests still in a handler (a paused server's) finish, as a
+	// simulated run goes on until nothing is left to happen.
+	r.proxy.Wait()
+	for _, s := range r.servers {
+		s.Drain(ctx)
+	}
 	if r.hasWorkers() && ctx.Err() == nil {
 		// Background work may still be going: let it settle, as the
 		// simulation does.
@@ -566,6 +601,9 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 		case <-ctx.Done():
 		}
 	}
+	// Copies of requests still on their way arrive before the servers
+	// stop, as the simulation delivers every message before it ends.
+	r.proxy.Wait()
 	r.elapsed = time.Since(r.epoch)
 	end := r.now()
 	for _, s := range r.servers {
@@ -578,7 +616,6 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 	if err != nil {
 		return nil, err
 	}
-	r.proxy.Wait() // duplicates still on their way arrive first
 	r.mu.Lock()
 	fired := append(append([]faults.Fault{}, r.fired...), r.proxy.Fired()...)
 	r.mu.Unlock()

@@ -24,8 +24,9 @@ import (
 // responses, duplicated requests, dropped database connections and lost
 // commit acknowledgements; a strategy whose worker drains a job table
 // (async-202) and one whose worker drains the queue (async-202-dual-write)
-// have their workers' effects attributed to the right operations; a
-// server crash and a crash point fire. Method: each case runs live on one
+// have their workers' effects attributed to the right operations;
+// unique-409 holds through a server crash and a pause; a crash point
+// after a charge leaves an orphan charge. Method: each case runs live on one
 // throwaway PostgreSQL and Redis (each run in a database of its own),
 // with a short think time, and the same oracles as a simulated run judge
 // it. The fault decisions hash the seed and message references, so the
@@ -53,9 +54,10 @@ func TestLiveVerdicts(t *testing.T) {
 		{"async-202 job table worker", "async-202", func(c *world.Config) { c.Faults.Link.DropResponseRate = 0.2 },
 			[]faults.Kind{faults.DropResponse}, ""},
 		{"async-202-dual-write queue worker", "async-202-dual-write", func(c *world.Config) {}, nil, ""},
-		{"redis-lock survives a server crash", "redis-lock", func(c *world.Config) {
+		{"unique-409 survives a server crash and a pause", "unique-409", func(c *world.Config) {
 			c.Faults.Crashes = []faults.Crash{{Node: "s1", At: sim.Time(300 * time.Millisecond), Downtime: 300 * time.Millisecond}}
-		}, []faults.Kind{faults.CrashFault}, ""},
+			c.Faults.Pauses = []faults.Crash{{Node: "s2", At: sim.Time(200 * time.Millisecond), Downtime: 300 * time.Millisecond}}
+		}, []faults.Kind{faults.CrashFault, faults.PauseFault}, ""},
 		{"persist-then-gateway at a crash point", "atomic-phases", func(c *world.Config) {
 			c.Charge = true
 			c.Faults.CrashPoints = []faults.CrashPoint{{Node: "any", Point: "after-charge", Nth: 2, Downtime: 200 * time.Millisecond}}

@@ -23,6 +23,7 @@ const topUsage = `idemsim — how should a server treat a repeated idempotency k
 usage:
   idemsim run [flags]     run one strategy in one simulated world and audit it
   idemsim live [flags]    run one strategy live: real HTTP servers on PostgreSQL and Redis, through a fault proxy
+  idemsim sim-vs-live     every claim scenario simulated and run live, verdicts side by side (results/sim-vs-live)
   idemsim list            list the strategies and the thread position each implements
   idemsim claims          run the thread's claims as scenarios and say what each showed
   idemsim table           every strategy in the standard edge cases (docs/strategies.md)
@@ -89,7 +90,7 @@ func guard(args []string, stderr io.Writer, cmd func() error) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, live, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)")
+		return usagef("idemsim: missing command (accepted: run, live, sim-vs-live, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)")
 	}
 	switch args[0] {
 	case "run":
@@ -98,6 +99,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return sqlCommand(args[1:], stdout)
 	case "live":
 		return liveCommand(args[1:], stdout, stderr)
+	case "sim-vs-live":
+		return simVsLiveCommand(args[1:], stdout, stderr)
 	case "experiment":
 		return experimentCommand(args[1:], stdout, stderr)
 	case "merge":
@@ -136,6 +139,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return sqlCommand([]string{"--help"}, stdout)
 		case args[1] == "live":
 			return liveCommand([]string{"--help"}, stdout, stderr)
+		case args[1] == "sim-vs-live":
+			return simVsLiveCommand([]string{"--help"}, stdout, stderr)
 		case args[1] == "shrink":
 			return shrinkCommand([]string{"--help"}, stdout, stderr)
 		case args[1] == "experiment":
@@ -147,9 +152,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		case args[1] == "scorecard":
 			return scorecardCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, live, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, live, sim-vs-live, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, live, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, live, sim-vs-live, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[0])
 }
 
 // cmdline prints args as the shell command line that runs them.

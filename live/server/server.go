@@ -97,8 +97,8 @@ type Config struct {
 	Addr     string // host:port it listens on, the same after a restart
 	Strategy api.Strategy
 	Settings api.Settings
-	// Epoch is the run's start: Env.Now is the time since.
-	Epoch time.Time
+	// Clock is the run's clock (the time since its start): Env.Now.
+	Clock func() sim.Time
 	// Open connects a new life's backends, at every boot.
 	Open func(ctx context.Context) (*Backends, error)
 	// Points arms the crash points; shared by the run's servers, since
@@ -110,6 +110,9 @@ type Config struct {
 	// Fired records a fault that fired in this process (crashes, crash
 	// points, pauses, database faults).
 	Fired func(faults.Fault)
+	// ServiceTime is how long the server works on the request with
+	// reference ref before its handler runs (nil: none).
+	ServiceTime func(ref string) time.Duration
 	// KeyOwner names the operation (its tag) whose idempotency key is
 	// key, "" for none. A worker that reads rows naming exactly one
 	// operation's key takes that operation on, as the simulated world's
@@ -131,9 +134,11 @@ type Process struct {
 	// workerCalls number each worker's calls across lives, as the
 	// simulation does, so a fault line names the same call in a replay.
 	workerCalls map[string]*callCounts
-	// actors are the handlers and workers running, of any life.
-	actors sync.WaitGroup
-	timers []*time.Timer
+	// actors are the handlers and workers running, of any life;
+	// handlers the handlers alone.
+	actors   sync.WaitGroup
+	handlers sync.WaitGroup
+	timers   []*time.Timer
 }
 
 // errCrashed unwinds an actor of a life that ended.
@@ -152,7 +157,7 @@ func Start(cfg Config) (*Process, error) {
 func (p *Process) Name() string { return p.cfg.Name }
 
 // now is the run's clock.
-func (p *Process) now() sim.Time { return sim.Time(time.Since(p.cfg.Epoch)) }
+func (p *Process) now() sim.Time { return p.cfg.Clock() }
 
 // life is one boot of the process: what a crash destroys.
 type life struct {
@@ -323,6 +328,18 @@ func (p *Process) Pause(d time.Duration) bool {
 	return true
 }
 
+// Drain waits until no request is being handled (a paused or slow
+// handler finishes first, as a simulated run goes on until nothing is left
+// to happen), or until ctx ends.
+func (p *Process) Drain(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { p.handlers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
 // Stop ends the process for good and waits up to wait for its actors.
 func (p *Process) Stop(wait time.Duration) {
 	p.mu.Lock()
@@ -378,6 +395,8 @@ func (l *life) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	p := l.p
 	p.actors.Add(1)
 	defer p.actors.Done()
+	p.handlers.Add(1)
+	defer p.handlers.Done()
 	ref, err := faults.ParseRef(hr.Header.Get(wire.HeaderOpRef))
 	if err != nil || ref.Op.IsZero() {
 		http.Error(w, fmt.Sprintf("missing or bad %s header: %v", wire.HeaderOpRef, err), http.StatusBadRequest)
@@ -410,6 +429,9 @@ func (l *life) handle(ref faults.Ref, req api.Request) (resp api.Response, ok bo
 	}()
 	l.step()
 	defer e.finish()
+	if st := l.p.cfg.ServiceTime; st != nil {
+		e.Sleep(st(ref.String()))
+	}
 	h := l.handlers.Handler(req.Kind)
 	if h == nil {
 		return api.Response{Status: api.StatusNotFound}, true

@@ -1,0 +1,401 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/claims"
+	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/internal/atomicfile"
+	"github.com/idemsim/idemsim/internal/inputfile"
+	"github.com/idemsim/idemsim/live"
+	"github.com/idemsim/idemsim/live/instance"
+	"github.com/idemsim/idemsim/sim/world"
+)
+
+// sim-vs-live: every claim scenario of kind run, simulated once (the
+// simulator is deterministic) and run live --runs times (live timing
+// varies), with the verdicts side by side. The results are
+// results/sim-vs-live/runs.json; table.md is drawn from it alone.
+
+const simVsLiveUsage = `usage: idemsim sim-vs-live [--runs N] [--scenario NAME]... [--out DIR] [--table-only]
+
+Runs every claim scenario of kind run (idemsim claims) in the simulator
+once and live --runs times (default 20) on one throwaway PostgreSQL and
+Redis, and writes DIR/runs.json (default results/sim-vs-live) and
+DIR/table.md: per scenario, the simulator's verdict, how many live runs
+gave the same verdict, the verdicts they gave instead, and the share of the
+faults each live run scheduled that fired. A scenario live mode cannot run
+(a fault it does not inject yet, or one whose clients take longer than
+--max-real of simulated time, default 30s) is listed with the reason. --scenario
+limits the run to the scenarios named (repeatable); --table-only redraws
+table.md from runs.json.
+`
+
+// simVsLive is runs.json.
+type simVsLive struct {
+	// Runs is the live repetitions per scenario.
+	Runs      int           `json:"runs"`
+	Scenarios []svlScenario `json:"scenarios"`
+}
+
+// svlScenario is one scenario's row.
+type svlScenario struct {
+	Name   string   `json:"name"`
+	Claim  int      `json:"claim"`
+	Args   []string `json:"args"`
+	Expect string   `json:"expect"`
+	// Sim is the simulator's verdict: the violation kinds shown, "holds"
+	// when none.
+	Sim string `json:"sim"`
+	// Skipped says why the scenario did not run live ("" when it did).
+	Skipped string `json:"skipped,omitempty"`
+	// Live counts the live runs by verdict.
+	Live map[string]int `json:"live,omitempty"`
+	// Scheduled and Fired are the faults the scenario's list scheduled
+	// and those of them that fired, summed over the live runs.
+	Scheduled int `json:"scheduled"`
+	Fired     int `json:"fired"`
+	// Seconds is the live runs' mean real time.
+	Seconds float64 `json:"seconds,omitempty"`
+}
+
+// verdictOf is a report's verdict as the table prints it.
+func verdictOf(rep *check.Report) string {
+	var kinds []string
+	for _, k := range check.Kinds {
+		if rep.Counts[k] > 0 {
+			kinds = append(kinds, string(k))
+		}
+	}
+	if len(kinds) == 0 {
+		return "holds"
+	}
+	return strings.Join(kinds, ",")
+}
+
+func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
+	runs, out, maxReal := 20, filepath.Join("results", "sim-vs-live"), 30*time.Second
+	var only []string
+	tableOnly := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		value := func() (string, error) {
+			if i+1 >= len(args) {
+				return "", usagef("idemsim sim-vs-live: %s needs a value", a)
+			}
+			i++
+			return args[i], nil
+		}
+		switch a {
+		case "--help", "-h":
+			_, err := io.WriteString(stdout, simVsLiveUsage)
+			return err
+		case "--runs":
+			v, err := value()
+			if err != nil {
+				return err
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				return usagef("idemsim sim-vs-live: --runs %q: want a whole number in [1, 1000]", v)
+			}
+			runs = n
+		case "--out":
+			v, err := value()
+			if err != nil {
+				return err
+			}
+			out = v
+		case "--max-real":
+			v, err := value()
+			if err != nil {
+				return err
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return usagef("idemsim sim-vs-live: --max-real %q: want a Go duration > 0 like 30s", v)
+			}
+			maxReal = d
+		case "--scenario":
+			v, err := value()
+			if err != nil {
+				return err
+			}
+			if _, err := claims.Lookup(v); err != nil {
+				return usagef("idemsim sim-vs-live: --scenario: %v", err)
+			}
+			only = append(only, v)
+		case "--table-only":
+			tableOnly = true
+		default:
+			return usagef("idemsim sim-vs-live: unknown argument %q (see idemsim sim-vs-live --help)", a)
+		}
+	}
+	if tableOnly {
+		data, err := readSimVsLive(filepath.Join(out, "runs.json"))
+		if err != nil {
+			return err
+		}
+		return writeFileAtomic(filepath.Join(out, "table.md"), []byte(simVsLiveTable(data)))
+	}
+	if err := checkOutDir(out); err != nil {
+		return usagef("idemsim sim-vs-live: --out %s: %v", out, err)
+	}
+	all, err := claims.All()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	dir, err := os.MkdirTemp("", "idemsim-sim-vs-live-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	pg, err := instance.StartPostgres(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer pg.Stop()
+	rd, err := instance.StartRedis(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer rd.Stop()
+	data := simVsLive{Runs: runs}
+	for _, c := range all {
+		for _, sc := range c.Scenarios {
+			if sc.Script != "" || len(only) > 0 && !slices.Contains(only, sc.Name) {
+				continue
+			}
+			row, err := simVsLiveScenario(ctx, sc, runs, maxReal, pg.DSN(), rd)
+			if err != nil {
+				return fmt.Errorf("idemsim sim-vs-live: scenario %s: %w", sc.Name, err)
+			}
+			fmt.Fprintf(stderr, "%-40s sim %-24s live %v %s\n", sc.Name, row.Sim, row.Live, row.Skipped)
+			data.Scenarios = append(data.Scenarios, row)
+			if ctx.Err() != nil {
+				return fmt.Errorf("idemsim sim-vs-live: interrupted; nothing written")
+			}
+		}
+	}
+	js, err := json.MarshalIndent(data, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	return writeFilesAtomic(atomicfile.File{Path: filepath.Join(out, "runs.json"), Data: append(js, '\n')},
+		atomicfile.File{Path: filepath.Join(out, "table.md"), Data: []byte(simVsLiveTable(data))})
+}
+
+// simVsLiveSim is a scenario's world and the simulator's verdict on it.
+func simVsLiveSim(sc claims.Scenario) (world.Config, string, *world.Result, error) {
+	st, err := configure(sc.Args)
+	if err != nil {
+		return world.Config{}, "", nil, err
+	}
+	res, err := world.Run(st.cfg)
+	if err != nil {
+		return world.Config{}, "", nil, err
+	}
+	rep := check.Audit(res)
+	return st.cfg, verdictOf(&rep), res, nil
+}
+
+// liveSettle bounds how long a live run lets background workers go on
+// after its clients finish: the simulator's default minute would make a
+// run of a strategy with workers last a minute of real time.
+const liveSettle = 5 * time.Second
+
+func simVsLiveScenario(ctx context.Context, sc claims.Scenario, runs int, maxReal time.Duration, dsn string, redis *instance.Redis) (svlScenario, error) {
+	row := svlScenario{Name: sc.Name, Claim: sc.Claim, Args: sc.Args, Expect: sc.Expect.String()}
+	cfg, verdict, res, err := simVsLiveSim(sc)
+	if err != nil {
+		return row, err
+	}
+	row.Sim = verdict
+	if err := live.Check(&cfg); err != nil {
+		row.Skipped = strings.TrimPrefix(err.Error(), "live: ")
+		return row, nil
+	}
+	var clientsDone time.Duration
+	for _, o := range res.Outcomes {
+		clientsDone = max(clientsDone, time.Duration(o.End))
+	}
+	if clientsDone > maxReal {
+		row.Skipped = fmt.Sprintf("its clients finish after %v of simulated time, more than %v of real time", clientsDone.Round(time.Millisecond), maxReal)
+		return row, nil
+	}
+	cfg.Settle = min(cfg.Settle, liveSettle)
+	scheduled := len(cfg.Faults.Replay) + len(cfg.Faults.Crashes) + len(cfg.Faults.Pauses)
+	for _, cp := range cfg.Faults.CrashPoints {
+		if cp.Nth > 0 {
+			scheduled++
+		}
+	}
+	row.Live = map[string]int{}
+	var total time.Duration
+	for i := 0; i < runs && ctx.Err() == nil; i++ {
+		lr, err := live.Run(ctx, live.Config{World: cfg, PostgresDSN: dsn, Redis: redis, Limit: clientsDone*3 + 30*time.Second})
+		if err != nil {
+			return row, err
+		}
+		timed := 0
+		for _, f := range lr.Faults {
+			switch f.Kind {
+			case faults.CrashFault, faults.PauseFault, faults.CrashAtFault:
+				timed++
+			}
+		}
+		rep := check.Audit(lr.Result)
+		v := verdictOf(&rep)
+		if lr.Stop != live.StopDone {
+			v += " (" + string(lr.Stop) + ")"
+		}
+		row.Live[v]++
+		row.Scheduled += scheduled
+		row.Fired += len(cfg.Faults.Replay) - len(lr.Unfired) + min(timed, scheduled-len(cfg.Faults.Replay))
+		total += lr.Elapsed
+	}
+	row.Seconds = total.Seconds() / float64(runs)
+	return row, nil
+}
+
+// simVsLiveNotes explain, per scenario, why live mode does not give the
+// simulator's verdict in every run. Every scenario that disagrees in the
+// committed results has one (TestSimVsLiveIsFresh).
+var simVsLiveNotes = map[string]string{}
+
+// disagrees reports whether s's live runs fall short: any run off the
+// simulator's verdict where it finds none, fewer than 18 in 20 where it
+// finds one.
+func (s svlScenario) disagrees() bool {
+	if s.Skipped != "" {
+		return false
+	}
+	all := 0
+	for _, c := range s.Live {
+		all += c
+	}
+	n := s.Live[s.Sim]
+	if s.Sim == "holds" {
+		return n < all
+	}
+	return n*10 < all*9
+}
+
+// readSimVsLive reads runs.json.
+func readSimVsLive(path string) (simVsLive, error) {
+	var data simVsLive
+	text, err := inputfile.Read(path, maxFaultFile)
+	if err != nil {
+		return data, fmt.Errorf("idemsim sim-vs-live: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&data); err != nil {
+		return data, fmt.Errorf("idemsim sim-vs-live: %s: %v", path, err)
+	}
+	return data, nil
+}
+
+// simVsLiveTable is table.md: drawn from runs.json alone.
+func simVsLiveTable(data simVsLive) string {
+	var b strings.Builder
+	b.WriteString("# The simulator against live mode, per claim scenario\n\n")
+	b.WriteString("Generated by `idemsim sim-vs-live` (`make sim-vs-live`) from `runs.json` beside it; do not edit.\n")
+	fmt.Fprintf(&b, "Each claim scenario of kind run is simulated once and run live %d times\n", data.Runs)
+	b.WriteString("(`idemsim live` on a throwaway PostgreSQL 15 and Redis 7). A verdict is the set of\n")
+	b.WriteString("violation kinds the audit found, `holds` for none. *Agree* counts the live runs whose\n")
+	b.WriteString("verdict is the simulator's; *fired* is the share of the faults the scenario's list\n")
+	b.WriteString("scheduled that fired live, over all its runs. Live runs let background workers\n")
+	fmt.Fprintf(&b, "settle for at most %v after the clients finish (the simulator's runs: a minute).\n\n", liveSettle)
+	agree, ran, skipped, holdsRan, holdsAgree, breaksRan, breaksAgree := 0, 0, 0, 0, 0, 0, 0
+	scheduled, fired := 0, 0
+	for _, s := range data.Scenarios {
+		if s.Skipped != "" {
+			skipped++
+			continue
+		}
+		ran++
+		n := s.Live[s.Sim]
+		all := 0
+		for _, c := range s.Live {
+			all += c
+		}
+		if n == all {
+			agree++
+		}
+		if s.Sim == "holds" {
+			holdsRan++
+			if n == all {
+				holdsAgree++
+			}
+		} else {
+			breaksRan++
+			if !s.disagrees() {
+				breaksAgree++
+			}
+		}
+		scheduled += s.Scheduled
+		fired += s.Fired
+	}
+	fmt.Fprintf(&b, "Of %d scenarios, %d ran live and %d could not (the reason is in the table). ", len(data.Scenarios), ran, skipped)
+	fmt.Fprintf(&b, "Where the simulator finds no violation, live agreed in every run for %d of %d scenarios; ", holdsAgree, holdsRan)
+	fmt.Fprintf(&b, "where it finds one, live reproduced it in at least 90%% of the runs for %d of %d. ", breaksAgree, breaksRan)
+	fmt.Fprintf(&b, "Every other scenario is explained under [Why live differs](#why-live-differs). ")
+	if scheduled > 0 {
+		fmt.Fprintf(&b, "Of %d scheduled faults, %d fired (%.1f%%).\n\n", scheduled, fired, 100*float64(fired)/float64(scheduled))
+	} else {
+		b.WriteString("No scenario scheduled a fault.\n\n")
+	}
+	b.WriteString("| scenario | claim | simulator | live agree | live otherwise | fired | mean live run |\n")
+	b.WriteString("|---|---:|---|---:|---|---:|---:|\n")
+	for _, s := range data.Scenarios {
+		if s.Skipped != "" {
+			fmt.Fprintf(&b, "| %s | %d | %s | not run: %s | | | |\n", s.Name, s.Claim, s.Sim, s.Skipped)
+			continue
+		}
+		all := 0
+		var other []string
+		for v, c := range s.Live {
+			all += c
+			if v != s.Sim {
+				other = append(other, fmt.Sprintf("%s %d", v, c))
+			}
+		}
+		slices.Sort(other)
+		firedText := "-"
+		if s.Scheduled > 0 {
+			firedText = fmt.Sprintf("%d/%d", s.Fired, s.Scheduled)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %d/%d | %s | %s | %.1fs |\n", s.Name, s.Claim, s.Sim, s.Live[s.Sim], all, strings.Join(other, ", "), firedText, s.Seconds)
+	}
+	var noted []string
+	for _, s := range data.Scenarios {
+		if note := simVsLiveNotes[s.Name]; note != "" && s.disagrees() {
+			noted = append(noted, fmt.Sprintf("- **%s**: %s\n", s.Name, note))
+		}
+	}
+	if len(noted) > 0 {
+		b.WriteString("\n## Why live differs\n\n")
+		for _, n := range noted {
+			b.WriteString(n)
+		}
+	}
+	return b.String()
+}
