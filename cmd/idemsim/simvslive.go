@@ -16,11 +16,14 @@ import (
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/claims"
+	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/internal/atomicfile"
 	"github.com/idemsim/idemsim/internal/inputfile"
 	"github.com/idemsim/idemsim/live"
 	"github.com/idemsim/idemsim/live/instance"
+	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -30,6 +33,7 @@ import (
 // results/sim-vs-live/runs.json; table.md is drawn from it alone.
 
 const simVsLiveUsage = `usage: idemsim sim-vs-live [--runs N] [--scenario NAME]... [--out DIR] [--table-only]
+                           [--rates-only] [--rates-seeds N]
 
 Runs every claim scenario of kind run (idemsim claims) in the simulator
 once and live --runs times (default 20) on one throwaway PostgreSQL and
@@ -41,6 +45,13 @@ faults each live run scheduled that fired. A scenario live mode cannot run
 --max-real of simulated time, default 30s) is listed with the reason. --scenario
 limits the run to the scenarios named (repeatable); --table-only redraws
 table.md from runs.json.
+
+Unless --scenario is given, it first runs the rates: seven strategies
+(naive, txn-check-insert at read committed and serializable, unique-409,
+redis-presence, stripe-replay, early-409) in the same worlds with random
+faults, seeds 1..--rates-seeds (default 20) simulated and live, written as
+an experiment's results to DIR/../sim-vs-live-rates/cells.json and
+cells.csv, which idemsim report draws. --rates-only runs only those.
 `
 
 // simVsLive is runs.json.
@@ -88,7 +99,8 @@ func verdictOf(rep *check.Report) string {
 func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 	runs, out, maxReal := 20, filepath.Join("results", "sim-vs-live"), 30*time.Second
 	var only []string
-	tableOnly := false
+	tableOnly, ratesOnly := false, false
+	ratesSeeds := uint64(20)
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		value := func() (string, error) {
@@ -139,6 +151,18 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 			only = append(only, v)
 		case "--table-only":
 			tableOnly = true
+		case "--rates-only":
+			ratesOnly = true
+		case "--rates-seeds":
+			v, err := value()
+			if err != nil {
+				return err
+			}
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || n < 1 || n > 1000 {
+				return usagef("idemsim sim-vs-live: --rates-seeds %q: want a whole number in [1, 1000]", v)
+			}
+			ratesSeeds = n
 		default:
 			return usagef("idemsim sim-vs-live: unknown argument %q (see idemsim sim-vs-live --help)", a)
 		}
@@ -174,6 +198,15 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rd.Stop()
+	if ratesOnly || len(only) == 0 {
+		ratesDir := filepath.Join(filepath.Dir(filepath.Clean(out)), "sim-vs-live-rates")
+		if err := simVsLiveRates(ctx, ratesDir, ratesSeeds, pg.DSN(), rd, stderr); err != nil {
+			return err
+		}
+		if ratesOnly {
+			return nil
+		}
+	}
 	data := simVsLive{Runs: runs}
 	for _, c := range all {
 		for _, sc := range c.Scenarios {
@@ -398,4 +431,113 @@ func simVsLiveTable(data simVsLive) string {
 		}
 	}
 	return b.String()
+}
+
+// The rates half of sim-vs-live: a few strategies under random faults,
+// the same seeds simulated and live, as an experiment's cells (values
+// "simulated" and "live") that the report draws like any other.
+
+// ratesStrategies are the strategies (and levels) compared.
+var ratesStrategies = []struct {
+	name  string
+	level string
+}{
+	{"naive", "read-committed"},
+	{"txn-check-insert", "read-committed"},
+	{"txn-check-insert", "serializable"},
+	{"unique-409", "read-committed"},
+	{"redis-presence", "read-committed"},
+	{"stripe-replay", "read-committed"},
+	{"early-409", "read-committed"},
+}
+
+// ratesWorld is the world of a rates cell for a seed: two workers racing
+// on each operation, lost and duplicated messages, dropped database
+// connections and lost commit acknowledgements, short enough live.
+func ratesWorld(s api.Strategy, level api.Level, seed uint64) world.Config {
+	cfg := world.Defaults()
+	cfg.Strategy, cfg.Seed = s, seed
+	cfg.DB.Isolation = level
+	cfg.Servers, cfg.Clients, cfg.WorkersPerOp, cfg.OpsPerClient = 2, 8, 2, 5
+	cfg.Client.Think = sim.Exp(50 * time.Millisecond)
+	cfg.Faults.Link.DropResponseRate, cfg.Faults.Link.DuplicateRate, cfg.Faults.Link.ResetRate = 0.1, 0.05, 0.05
+	cfg.Faults.DBDropConnectionRate, cfg.Faults.DBLostCommitAckRate = 0.02, 0.05
+	cfg.Settle = liveSettle
+	return cfg
+}
+
+// RatesExperiment is the rates half as an experiment: one cell per
+// strategy, level and mode.
+func ratesExperiment(seeds uint64) (*experiments.Experiment, error) {
+	e := &experiments.Experiment{
+		Name:        "sim-vs-live-rates",
+		Description: "the same worlds simulated and run live: seven strategies, two workers racing on each operation, lost and duplicated messages, database connection drops and lost commit acknowledgements",
+		Param:       "mode",
+		ParamLabel:  "where the world ran",
+		Values:      []experiments.Value{{Label: "simulated", X: 0}, {Label: "live", X: 1}},
+		Seeds:       seeds,
+	}
+	for _, rs := range ratesStrategies {
+		s, err := lookupStrategy(rs.name)
+		if err != nil {
+			return nil, err
+		}
+		level, err := parseLevel(rs.level)
+		if err != nil {
+			return nil, err
+		}
+		for v := range e.Values {
+			e.Cells = append(e.Cells, experiments.Cell{Strategy: s, Level: level, Value: v,
+				Config: func(seed uint64) world.Config { return ratesWorld(s, level, seed) }})
+		}
+	}
+	return e, e.Validate()
+}
+
+// simVsLiveRates runs the rates cells: seeds 1..n of each, simulated and
+// live, and writes the experiment's results into dir.
+func simVsLiveRates(ctx context.Context, dir string, n uint64, dsn string, redis *instance.Redis, stderr io.Writer) error {
+	e, err := ratesExperiment(n)
+	if err != nil {
+		return err
+	}
+	accs := make([]*experiments.Acc, len(e.Cells))
+	for i := range e.Cells {
+		c := &e.Cells[i]
+		acc := &experiments.Acc{}
+		for seed := uint64(1); seed <= n; seed++ {
+			if ctx.Err() != nil {
+				return fmt.Errorf("idemsim sim-vs-live: interrupted; nothing written")
+			}
+			cfg := c.Config(seed)
+			var res *world.Result
+			if e.Values[c.Value].Label == "live" {
+				lr, err := live.Run(ctx, live.Config{World: cfg, PostgresDSN: dsn, Redis: redis, Limit: 2 * time.Minute})
+				if err != nil {
+					return fmt.Errorf("idemsim sim-vs-live: %s seed %d: %w", c.Key(e), seed, err)
+				}
+				res = lr.Result
+			} else if res, err = world.Run(cfg); err != nil {
+				return err
+			}
+			s := experiments.ReduceSeed(seed, res)
+			acc.Add(&s)
+		}
+		accs[i] = acc
+		fmt.Fprintf(stderr, "%-50s %d seeds, %d ops, duplicate %d, lost %d\n", c.Key(e), acc.Seeds, acc.Ops,
+			acc.Counts[check.Duplicate.Index()], acc.Counts[check.Lost.Index()])
+	}
+	js, err := e.EncodeJSON(n, accs)
+	if err != nil {
+		return err
+	}
+	csv, err := e.EncodeCSV(accs)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return writeFilesAtomic(atomicfile.File{Path: filepath.Join(dir, "cells.json"), Data: js},
+		atomicfile.File{Path: filepath.Join(dir, "cells.csv"), Data: csv})
 }
