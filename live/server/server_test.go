@@ -333,7 +333,7 @@ func TestProcess(t *testing.T) {
 			done <- answer{resp, err}
 		}()
 		<-r.h.held // the row of k2 is inserted, its transaction open
-		require.True(t, r.proc.Crash(time.Second), r.rerun)
+		require.True(t, r.proc.Crash(2*time.Second), r.rerun) // long enough to dial it while down, even on a loaded machine
 		a := <-done
 		assert.Nil(t, a.resp, "a request in flight at the crash got a response; "+r.rerun)
 		assert.Error(t, a.err, r.rerun)
@@ -361,13 +361,15 @@ func TestProcess(t *testing.T) {
 		assert.Equal(t, api.StatusCreated, got.Status, r.rerun)
 		got, err = r.post(2, "k2", doCrash)
 		assert.Error(t, err, "the second occurrence answered %v; %s", got, r.rerun)
+		// The crash is recorded after the connections close and before
+		// the restart is scheduled: once boot 2 has come, it is there.
+		r.awaitBoot(2)
 		r.mu.Lock()
 		fired := append([]faults.Fault(nil), r.fired...)
 		r.mu.Unlock()
 		require.Len(t, fired, 1, r.rerun)
 		assert.Equal(t, faults.CrashAtFault, fired[0].Kind, r.rerun)
 		assert.Equal(t, faults.CrashPoint{Node: "s1", Point: "mid", Nth: 2, Downtime: 200 * time.Millisecond}, fired[0].Point, r.rerun)
-		r.awaitBoot(2)
 		got, err = r.post(3, "k3", doCrash)
 		require.NoError(t, err, "the third occurrence crashed; "+r.rerun)
 		assert.Equal(t, api.StatusCreated, got.Status, r.rerun)
