@@ -332,7 +332,7 @@ func TestProcess(t *testing.T) {
 			resp, err := r.post(2, "k2", doHold)
 			done <- answer{resp, err}
 		}()
-		<-r.h.held // the row of k2 is inserted, its transaction open
+		<-r.h.held                                            // the row of k2 is inserted, its transaction open
 		require.True(t, r.proc.Crash(2*time.Second), r.rerun) // long enough to dial it while down, even on a loaded machine
 		a := <-done
 		assert.Nil(t, a.resp, "a request in flight at the crash got a response; "+r.rerun)
