@@ -332,8 +332,9 @@ func TestProcess(t *testing.T) {
 			resp, err := r.post(2, "k2", doHold)
 			done <- answer{resp, err}
 		}()
-		<-r.h.held                                            // the row of k2 is inserted, its transaction open
-		require.True(t, r.proc.Crash(2*time.Second), r.rerun) // long enough to dial it while down, even on a loaded machine
+		<-r.h.held // the row of k2 is inserted, its transaction open
+		// Down long enough to dial it while down, even on a loaded machine.
+		require.True(t, r.proc.Crash(2*time.Second), r.rerun)
 		a := <-done
 		assert.Nil(t, a.resp, "a request in flight at the crash got a response; "+r.rerun)
 		assert.Error(t, a.err, r.rerun)
