@@ -24,6 +24,7 @@ import (
 	"github.com/idemsim/idemsim/live/rediskv"
 	"github.com/idemsim/idemsim/live/server"
 	"github.com/idemsim/idemsim/live/wire"
+	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/queue"
 )
@@ -148,11 +149,12 @@ func (sv services) start(t *testing.T, name string, h *hooks, points *server.Cra
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close(), rerun)
 	r := &rig{t: t, rerun: rerun, dsn: dsn, addr: addr, h: h}
+	epoch := time.Now()
 	r.proc, err = server.Start(server.Config{
 		Name:     "s1",
 		Addr:     addr,
 		Strategy: s,
-		Epoch:    time.Now(),
+		Clock:    func() sim.Time { return sim.Time(time.Since(epoch)) },
 		Open:     func(ctx context.Context) (*server.Backends, error) { return sv.open(ctx, dsn) },
 		Points:   points,
 		DBFault: func(ref faults.Ref, query string) server.DBFault {
