@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
 
 // Goal: idemsim live refuses what it cannot do, before starting anything,
 // in one line that names the flag and what is accepted. Method: the
@@ -16,4 +21,17 @@ func TestLiveInvalidInput(t *testing.T) {
 		{name: "live-dirty-reads", args: []string{"live", "--isolation", "dirty-reads"}, code: 2, names: "isolation dirty-reads", accepted: "PostgreSQL has read committed, repeatable read and serializable"},
 		{name: "live-bad-run-flag", args: []string{"live", "--reuse-key", "2"}, code: 2, names: "idemsim live: --reuse-key", accepted: "not a probability in [0, 1]"},
 	})
+}
+
+// Goal: a fault list idemsim live wrote replays in idemsim run on the
+// same flags without the warning that the flags differ, and still warns
+// when they do differ. Method: warnRecorded on a live header, with the
+// same and with other world flags.
+func TestLiveFaultListReplaysQuietly(t *testing.T) {
+	header := []string{headerCommand + "idemsim live --settle 3s --strategy unique-409 --drop-response 0.3 --faults-out f.txt"}
+	var quiet, loud strings.Builder
+	warnRecorded(&quiet, header, []string{"--settle", "3s", "--strategy", "unique-409", "--drop-response", "0.3", "--replay", "f.txt"})
+	assert.Empty(t, quiet.String(), "go test ./cmd/idemsim -run TestLiveFaultListReplaysQuietly")
+	warnRecorded(&loud, header, []string{"--strategy", "naive", "--replay", "f.txt"})
+	assert.Contains(t, loud.String(), "flags differ", "go test ./cmd/idemsim -run TestLiveFaultListReplaysQuietly")
 }

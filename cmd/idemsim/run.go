@@ -697,7 +697,10 @@ func warnRecorded(stderr io.Writer, header []string, given []string) {
 		if !ok {
 			continue
 		}
-		if want, have := worldFlags(strings.Fields(strings.TrimPrefix(rec, "idemsim run"))), worldFlags(given); want != have {
+		// A list a live run recorded replays in the simulator on the same
+		// flags: the command's name is not a world flag.
+		flags := strings.TrimPrefix(strings.TrimPrefix(rec, "idemsim run"), "idemsim live")
+		if want, have := worldFlags(strings.Fields(flags)), worldFlags(given); want != have {
 			fmt.Fprintf(stderr, "idemsim run: warning: the fault list was recorded by %q; this run's flags differ (%s vs %s), so its faults may not match this world\n", rec, have, want)
 		}
 	}
