@@ -510,36 +510,13 @@ func (r *runner) open(ctx context.Context, gw *gateway.Client) (*server.Backends
 	}
 	kv := rediskv.New(r.redisAt, rediskv.Options{PoolSize: 64})
 	return &server.Backends{
-		DB:      sessions{db},
+		DB:      server.Postgres(db),
 		KV:      kv,
-		Queue:   queues{q},
+		Queue:   server.PostgresQueue(q),
 		Gateway: func(tag, ref string) api.Gateway { return gw.For(tag, ref) },
 		Close:   func() { kv.Close() },
 	}, nil
 }
-
-// sessions is pgdb as the server's Database.
-type sessions struct{ db *pgdb.DB }
-
-func (s sessions) Session(tag string, fault func(int, string) server.DBFault) server.Session {
-	return s.db.Session(tag, func(call int, query string) pgdb.Fault {
-		switch fault(call, query) {
-		case server.DBDropConnection:
-			return pgdb.DropConnection
-		case server.DBLostCommitAck:
-			return pgdb.LostCommitAck
-		}
-		return pgdb.NoFault
-	}).(*pgdb.Session)
-}
-
-func (s sessions) Kill() { s.db.Kill() }
-
-// queues is pgqueue as the server's Queue.
-type queues struct{ q *pgqueue.Queue }
-
-func (q queues) For(tag string, adopt func(string)) api.Queue { return q.q.For(tag, adopt) }
-func (q queues) Kill()                                        { q.q.Kill() }
 
 func (r *runner) now() sim.Time {
 	r.epochMu.Lock()

@@ -192,35 +192,13 @@ func (sv services) open(ctx context.Context, dsn string) (*server.Backends, erro
 	}
 	kv := rediskv.New(sv.redis.Addr(), rediskv.Options{PoolSize: 16})
 	return &server.Backends{
-		DB:      sessions{db},
+		DB:      server.Postgres(db),
 		KV:      kv,
-		Queue:   queues{q},
+		Queue:   server.PostgresQueue(q),
 		Gateway: func(tag, ref string) api.Gateway { return noGateway{} },
 		Close:   func() { kv.Close() },
 	}, nil
 }
-
-// sessions is pgdb as the server's Database, as the live runner adapts it.
-type sessions struct{ db *pgdb.DB }
-
-func (s sessions) Session(tag string, fault func(int, string) server.DBFault) server.Session {
-	return s.db.Session(tag, func(call int, query string) pgdb.Fault {
-		switch fault(call, query) {
-		case server.DBDropConnection:
-			return pgdb.DropConnection
-		case server.DBLostCommitAck:
-			return pgdb.LostCommitAck
-		}
-		return pgdb.NoFault
-	}).(*pgdb.Session)
-}
-
-func (s sessions) Kill() { s.db.Kill() }
-
-type queues struct{ q *pgqueue.Queue }
-
-func (q queues) For(tag string, adopt func(string)) api.Queue { return q.q.For(tag, adopt) }
-func (q queues) Kill()                                        { q.q.Kill() }
 
 var errNoGateway = errors.New("the test has no gateway")
 
