@@ -21,6 +21,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -294,22 +295,17 @@ func (r *runner) admin(ctx context.Context, stmt string) error {
 	return err
 }
 
-// withDatabase is dsn naming database name instead.
+// withDatabase is dsn naming database name instead: a URL's path, or
+// the dbname of the key=value form.
 func withDatabase(dsn, name string) (string, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, rest, _ := strings.Cut(dsn, "?")
-		i := strings.LastIndex(u, "/")
-		if i < len("postgres://") {
-			u += "/"
-			i = len(u) - 1
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("live: --postgres %q: %v", dsn, err)
 		}
-		out := u[:i+1] + name
-		if rest != "" {
-			out += "?" + rest
-		}
-		return out, nil
+		u.Path, u.RawPath = "/"+name, ""
+		return u.String(), nil
 	}
-	// key=value form: replace or add dbname.
 	var parts []string
 	for _, f := range strings.Fields(dsn) {
 		if !strings.HasPrefix(f, "dbname=") {
