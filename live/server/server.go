@@ -402,7 +402,6 @@ func (l *life) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		http.Error(w, fmt.Sprintf("missing or bad %s header: %v", wire.HeaderOpRef, err), http.StatusBadRequest)
 		return
 	}
-	ref.Copy = false // a duplicate is the same attempt to the handler: its calls are numbered afresh
 	req, err := wire.ReadRequest(hr)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)

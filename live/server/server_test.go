@@ -121,6 +121,8 @@ type rig struct {
 	mu     sync.Mutex
 	fired  []faults.Fault
 	dbRefs []faults.Ref // the worker's database calls the fault hook was asked about
+	// handlerRefs are the handlers' database calls it was asked about.
+	handlerRefs []faults.Ref
 }
 
 // services are the throwaway servers the tests share.
@@ -158,11 +160,13 @@ func (sv services) start(t *testing.T, name string, h *hooks, points *server.Cra
 		Open:     func(ctx context.Context) (*server.Backends, error) { return sv.open(ctx, dsn) },
 		Points:   points,
 		DBFault: func(ref faults.Ref, query string) server.DBFault {
+			r.mu.Lock()
 			if ref.Worker != "" {
-				r.mu.Lock()
 				r.dbRefs = append(r.dbRefs, ref)
-				r.mu.Unlock()
+			} else {
+				r.handlerRefs = append(r.handlerRefs, ref)
 			}
+			r.mu.Unlock()
 			return server.NoDBFault
 		},
 		Fired: func(f faults.Fault) {
@@ -235,11 +239,16 @@ func (r *rig) awaitBoot(n int32) {
 // handler's instruction, with the header the proxy would add. It returns
 // the response, or the transport's error when none came.
 func (r *rig) post(op int, key, do string) (*api.Response, error) {
+	return r.postAs("c1/o1."+strconv.Itoa(op)+"/a1", key, do)
+}
+
+// postAs is post with the reference ref.
+func (r *rig) postAs(ref, key, do string) (*api.Response, error) {
 	r.t.Helper()
 	hr, err := wire.NewRequest("http://"+r.addr, api.Request{Kind: api.Create, Key: key, Client: "c1",
 		Payload: api.Payload{Amount: 100, Currency: "usd", Description: do}})
 	require.NoError(r.t, err, r.rerun)
-	hr.Header.Set(wire.HeaderOpRef, "c1/o1."+strconv.Itoa(op)+"/a1")
+	hr.Header.Set(wire.HeaderOpRef, ref)
 	resp, err := proxy.NewClient(30 * time.Second).Do(hr)
 	if err != nil {
 		return nil, err
@@ -405,6 +414,23 @@ func TestProcess(t *testing.T) {
 		for i := 1; i < len(all); i++ {
 			assert.Greater(t, all[i], all[i-1], "call %d of %v restarts the numbering; %s", i, all, r.rerun)
 		}
+	})
+
+	t.Run("a duplicate's calls are the copy's", func(t *testing.T) {
+		// The simulation numbers a copy's calls under its own reference
+		// (c1/o1.1/a1/copy/db2), so a fault list names them apart.
+		r := sv.start(t, "copy_refs", newHooks(false), nil)
+		_, err := r.postAs("c1/o1.1/a1", "k1", doInsert)
+		require.NoError(t, err, r.rerun)
+		_, err = r.postAs("c1/o1.1/a1/copy", "k1", doInsert)
+		require.NoError(t, err, r.rerun)
+		r.mu.Lock()
+		var refs []string
+		for _, ref := range r.handlerRefs {
+			refs = append(refs, ref.String())
+		}
+		r.mu.Unlock()
+		assert.Equal(t, []string{"c1/o1.1/a1/db2", "c1/o1.1/a1/db3", "c1/o1.1/a1/copy/db2"}, refs, r.rerun)
 	})
 
 	t.Run("a request without its reference", func(t *testing.T) {
