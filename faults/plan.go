@@ -311,6 +311,22 @@ type CrashPoint struct {
 	Downtime sim.Duration
 }
 
+// Fires reports whether spec c crashes server as it reaches point for the
+// n-th time, the anyN-th time among all servers; flip decides a random
+// spec (Nth 0) with its probability. The simulated and the live servers
+// both decide by it.
+func (c CrashPoint) Fires(server, point string, n, anyN int, flip func(p float64) bool) bool {
+	switch {
+	case c.Point != point || c.Node != "any" && c.Node != server:
+		return false
+	case c.Nth > 0 && c.Node == "any":
+		return anyN == c.Nth
+	case c.Nth > 0:
+		return n == c.Nth
+	}
+	return flip(c.Prob)
+}
+
 func (c CrashPoint) String() string {
 	s := c.Node + ":" + c.Point
 	if c.Nth > 0 {

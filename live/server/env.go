@@ -386,20 +386,11 @@ func (c *CrashPoints) reach(server, point string) (faults.CrashPoint, bool) {
 	c.counts[server+":"+point]++
 	c.anyCount[point]++
 	n := c.counts[server+":"+point]
+	flip := func(p float64) bool {
+		return decide.Hit(c.seed, server+":"+point+"#"+strconv.Itoa(n), "crash-at", p)
+	}
 	for _, cp := range c.specs {
-		if cp.Point != point || cp.Node != "any" && cp.Node != server {
-			continue
-		}
-		var fire bool
-		switch {
-		case cp.Nth > 0 && cp.Node == "any":
-			fire = c.anyCount[point] == cp.Nth
-		case cp.Nth > 0:
-			fire = n == cp.Nth
-		default:
-			fire = decide.Hit(c.seed, server+":"+point+"#"+strconv.Itoa(n), "crash-at", cp.Prob)
-		}
-		if fire {
+		if cp.Fires(server, point, n, c.anyCount[point], flip) {
 			return faults.CrashPoint{Node: server, Point: point, Nth: n, Downtime: cp.Downtime}, true
 		}
 	}

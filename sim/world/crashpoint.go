@@ -47,20 +47,9 @@ func (c *crashPoints) reach(e *env, point string) {
 	c.counts[s.name+":"+point]++
 	c.anyCount[point]++
 	n := c.counts[s.name+":"+point]
+	flip := func(p float64) bool { return w.ch.Flip(sim.StreamCrashPoints, p) }
 	for _, cp := range c.specs {
-		if cp.Point != point || cp.Node != "any" && cp.Node != s.name {
-			continue
-		}
-		fire := false
-		switch {
-		case cp.Nth > 0 && cp.Node == "any":
-			fire = c.anyCount[point] == cp.Nth
-		case cp.Nth > 0:
-			fire = n == cp.Nth
-		default:
-			fire = w.ch.Flip(sim.StreamCrashPoints, cp.Prob)
-		}
-		if fire {
+		if cp.Fires(s.name, point, n, c.anyCount[point], flip) {
 			fired := faults.CrashPoint{Node: s.name, Point: point, Nth: n, Downtime: cp.Downtime}
 			w.add(crashPoint{Server: s.id, Op: tagOp(e.tag), Point: w.intern(point), Nth: n}.record())
 			s.crashWith(cp.Downtime, faults.Fault{Kind: faults.CrashAtFault, At: w.k.Now(), Point: fired})
