@@ -548,7 +548,7 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 	h := &history{}
 	var wg sync.WaitGroup
 	for i, cw := range wl.Clients {
-		c := &client{r: r, h: h, work: cw, index: i, http: proxy.NewClient(w.Client.TimeoutPerAttempt)}
+		c := &client{r: r, h: h, work: cw, index: i, http: wire.NewClient(w.Client.TimeoutPerAttempt)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

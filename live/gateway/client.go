@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idemsim/idemsim/live/wire"
 	"github.com/idemsim/idemsim/sim/api"
 )
 
@@ -28,12 +29,6 @@ const DefaultClientTimeout = 10 * time.Second
 // maxReply bounds the answer the client reads.
 const maxReply = 1 << 20
 
-// idleTimeout is how long the client keeps an idle connection: shorter
-// than any idle timeout a server hosting the gateway should set, so that
-// the client, not the server, closes an idle connection (a server that
-// closes one as a request goes out makes that request fail, see do).
-const idleTimeout = 30 * time.Second
-
 // NewClient returns a client of the gateway at baseURL ("http://HOST:PORT")
 // whose calls each give up after timeout (DefaultClientTimeout if it is
 // not positive). It never uses a proxy.
@@ -41,16 +36,11 @@ func NewClient(baseURL string, timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = DefaultClientTimeout
 	}
-	transport := &http.Transport{
-		Proxy:               nil, // the gateway is on loopback; HTTP_PROXY must not divert it
-		DialContext:         (&net.Dialer{Timeout: timeout}).DialContext,
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 256, // as many as callers at once, so that connections are reused, not churned
-		IdleConnTimeout:     idleTimeout,
-		DisableCompression:  true,
-	}
+	// wire's transport never sends a call twice by itself (Go's would
+	// re-send a lookup or a keyed charge on a broken keep-alive
+	// connection, golang/go#19943), and dials only loopback.
 	return &Client{base: strings.TrimSuffix(baseURL, "/"), http: &http.Client{
-		Transport: transport,
+		Transport: wire.NewTransport(),
 		Timeout:   timeout,
 		// The gateway never redirects; following one would re-send a call.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -143,24 +133,17 @@ func (g *caller) Refund(id string) error {
 	return unreadable("refund", status, reply)
 }
 
-// do makes one HTTP request and reads its answer. The request is made so
-// that Go's transport can never send it twice: its body (even an empty
-// one) has no GetBody, which is what the transport needs to re-send a
-// request on another connection after a kept-alive one broke, and which it
-// does for any GET or any request with an Idempotency-Key
-// (golang/go#19943). A request is made once; what it did is unknown if its
+// do makes one HTTP request and reads its answer. The client's transport
+// (wire.NewTransport) sends it once; what it did is unknown if its
 // connection fails.
 func (g *caller) do(method, path string, body []byte, key string) (int, []byte, error) {
 	req, err := http.NewRequest(method, g.c.base+path, nil)
 	if err != nil {
 		return 0, nil, fmt.Errorf("gateway: %s %s: %w", method, path, err)
 	}
-	// Not http.NoBody nor a reader NewRequest recognises: either would
-	// make the request replayable. An empty body on a GET is dropped by
-	// the transport before sending, after the replay check.
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.ContentLength = int64(len(body))
-	req.GetBody = nil
+	if len(body) > 0 {
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	}
 	if len(body) > 0 {
 		req.Header.Set("Content-Type", "application/json")
 	}

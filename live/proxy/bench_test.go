@@ -13,6 +13,7 @@ import (
 
 	"github.com/idemsim/idemsim/internal/crash"
 	"github.com/idemsim/idemsim/live/proxy"
+	"github.com/idemsim/idemsim/live/wire"
 )
 
 // BenchmarkThroughput measures requests per second through the proxy with
@@ -52,7 +53,7 @@ func throughput(b *testing.B, url string) {
 	for w := range clients {
 		wg.Go(func() {
 			panics[w] = crash.Catch(func() {
-				c := proxy.NewClient(10 * time.Second)
+				c := wire.NewClient(10 * time.Second)
 				for {
 					i := next.Add(1)
 					if i > int64(b.N) {

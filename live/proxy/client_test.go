@@ -17,6 +17,7 @@ import (
 
 	"github.com/idemsim/idemsim/internal/crash"
 	"github.com/idemsim/idemsim/live/proxy"
+	"github.com/idemsim/idemsim/live/wire"
 )
 
 // flaky is a raw HTTP/1.1 server on loopback that breaks its keep-alive
@@ -177,12 +178,12 @@ func TestNoRequestIsSentTwice(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFlaky(t, tc.closeAfter)
-			url, c := f.url(), proxy.NewClient(5*time.Second)
+			url, c := f.url(), wire.NewClient(5*time.Second)
 			if tc.viaProxy {
 				_, url = start(t, proxy.Plan{}, f.url())
 				// A request the server read and never answered is held
 				// until the client gives up: keep that short.
-				c = proxy.NewClient(50 * time.Millisecond)
+				c = wire.NewClient(50 * time.Millisecond)
 			}
 			answered := sendKeys(c, url, n, tc.empty)
 			got := 0
@@ -226,7 +227,7 @@ func TestClientSendsEmptyBodies(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer srv.Close()
-	c := proxy.NewClient(5 * time.Second)
+	c := wire.NewClient(5 * time.Second)
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
 		req, err := http.NewRequest(m, srv.URL, nil)
 		require.NoError(t, err, rerun(t))
@@ -242,7 +243,7 @@ func TestClientSendsEmptyBodies(t *testing.T) {
 // loopback only, and does not follow redirects. Method: a request to a
 // documentation address (192.0.2.1), and a server that redirects.
 func TestClientRefusesOtherHosts(t *testing.T) {
-	c := proxy.NewClient(5 * time.Second)
+	c := wire.NewClient(5 * time.Second)
 	_, err := c.Get("http://192.0.2.1:80/")
 	require.Error(t, err, rerun(t))
 	assert.Contains(t, err.Error(), "not on loopback", rerun(t))

@@ -37,7 +37,7 @@
 // its client waiting, like a lost response, but no fault is logged.
 //
 // Both the proxy's transport and NewClient's never send a request twice on
-// their own (see NewTransport).
+// their own (see wire.NewTransport).
 package proxy
 
 import (
@@ -113,9 +113,9 @@ type upstream struct {
 // now.
 func New(upstreams []string, plan Plan) *Proxy {
 	ctx, stop := context.WithCancel(context.Background())
-	t := newTransport()
+	t := wire.LoopbackTransport()
 	t.DisableCompression = true // pass bodies through as the server wrote them
-	p := &Proxy{plan: plan, transport: t, send: noResend{t}, replay: replayIndex(plan.Replay),
+	p := &Proxy{plan: plan, transport: t, send: wire.NoResend(t), replay: replayIndex(plan.Replay),
 		start: time.Now(), ctx: ctx, stop: stop}
 	for i, addr := range upstreams {
 		u := upstream{name: "s" + strconv.Itoa(i+1)}
@@ -136,7 +136,7 @@ func parseUpstream(addr string) (*url.URL, error) {
 	case u.Scheme != "http" || u.Host == "" || u.Port() == "":
 		return nil, fmt.Errorf("bad upstream address %q (accepted: http://HOST:PORT on loopback)", addr)
 	}
-	return u, checkLoopback(u.Host)
+	return u, wire.CheckLoopback(u.Host)
 }
 
 // Fired lists the faults that fired so far, in the order they fired, each
@@ -416,13 +416,13 @@ func (p *Proxy) forward(up *upstream, in *http.Request, body []byte, ref faults.
 	out.Header.Set(OpRefHeader, ref.String())
 	out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	if len(body) == 0 {
-		out.Body = http.NoBody // noResend makes it one the transport will not replay
+		out.Body = http.NoBody // wire.NoResend makes it one the transport will not replay
 	}
 	resp, err := p.send.RoundTrip(out)
 	if err != nil {
-		var de *dialError
+		var de *wire.DialError
 		if errors.As(err, &de) {
-			return badGateway(up, de.err)
+			return badGateway(up, de.Unwrap())
 		}
 		return nil
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/live/proxy"
+	"github.com/idemsim/idemsim/live/wire"
 	"github.com/idemsim/idemsim/sim"
 )
 
@@ -163,7 +164,7 @@ func TestEachFaultDoesWhatItSays(t *testing.T) {
 				plan.Replay = append(plan.Replay, mustFault(t, tc.fault))
 			}
 			p, url := start(t, plan, up.srv.URL)
-			r := post(proxy.NewClient(clientTimeout), url, ref, "k1")
+			r := post(wire.NewClient(clientTimeout), url, ref, "k1")
 			p.Wait()
 			assert.Equal(t, tc.upstream, up.refs(), "requests the upstream handled; %s", rerun(t))
 			if tc.answered {
@@ -203,7 +204,7 @@ func TestHeaders(t *testing.T) {
 	}))
 	defer echo.Close()
 	_, url := start(t, proxy.Plan{}, up.srv.URL)
-	c := proxy.NewClient(5 * time.Second)
+	c := wire.NewClient(5 * time.Second)
 
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader("x"))
 	require.NoError(t, err, rerun(t))
@@ -255,7 +256,7 @@ func TestBalancer(t *testing.T) {
 	downURL := down.URL
 	down.Close()
 	ups := []string{a.srv.URL, b.srv.URL, downURL}
-	c := proxy.NewClient(5 * time.Second)
+	c := wire.NewClient(5 * time.Second)
 
 	t.Run("round-robin", func(t *testing.T) {
 		_, url := start(t, proxy.Plan{}, ups...)
@@ -305,7 +306,7 @@ func TestHashDecisionsRepeat(t *testing.T) {
 		up := newCounter(t, "s1")
 		plan := proxy.Plan{Seed: seed, Link: faults.Link{DropRequestRate: 0.3, DropResponseRate: 0.3, DuplicateRate: 0.3, ResetRate: 0.3}}
 		p, url := start(t, plan, up.srv.URL)
-		c := proxy.NewClient(clientTimeout)
+		c := wire.NewClient(clientTimeout)
 		var wg sync.WaitGroup
 		for i := 1; i <= 40; i++ {
 			wg.Go(func() { post(c, url, "c"+strconv.Itoa(i%4+1)+"/o1."+strconv.Itoa(i)+"/a1", "k") })
@@ -343,7 +344,7 @@ func TestReplayFiresExactlyItsFaults(t *testing.T) {
 	}
 	plan := proxy.Plan{Replay: list, Link: faults.Link{DropRequestRate: 1, DropResponseRate: 1, DuplicateRate: 1, ResetRate: 1}}
 	p, url := start(t, plan, up.srv.URL)
-	c := proxy.NewClient(clientTimeout)
+	c := wire.NewClient(clientTimeout)
 	refs := []string{"c1/o1.1/a1", "c1/o1.2/a1", "c1/o1.3/a1", "c1/o1.7/a1", "c1/o1.7/a2", "c2/o2.1/a1", "c2/o2.5/a1", "c2/o2.6/a1", "c3/o3.1/a1", "c3/o3.2/a1"}
 	var wg sync.WaitGroup
 	for _, ref := range refs {
@@ -372,7 +373,7 @@ func TestFiredInOrder(t *testing.T) {
 	up := newCounter(t, "s1")
 	plan := proxy.Plan{Link: faults.Link{DropRequestRate: 1}}
 	p, url := start(t, plan, up.srv.URL)
-	c := proxy.NewClient(50 * time.Millisecond)
+	c := wire.NewClient(50 * time.Millisecond)
 	for i := 1; i <= 3; i++ {
 		post(c, url, "c1/o1."+strconv.Itoa(i)+"/a1", "k")
 	}
@@ -394,7 +395,7 @@ func TestFiredInOrder(t *testing.T) {
 func TestDelay(t *testing.T) {
 	up := newCounter(t, "s1")
 	_, url := start(t, proxy.Plan{Link: faults.Link{Delay: sim.Const(30 * time.Millisecond)}}, up.srv.URL)
-	c := proxy.NewClient(5 * time.Second)
+	c := wire.NewClient(5 * time.Second)
 	began := time.Now()
 	r := post(c, url, "c1/o1.1/a1", "k")
 	require.NoError(t, r.err, rerun(t))
@@ -446,7 +447,7 @@ func TestNoAnswerHolds(t *testing.T) {
 		}))
 		defer crashing.Close()
 		p, url := start(t, proxy.Plan{}, crashing.URL)
-		r := post(proxy.NewClient(clientTimeout), url, "c1/o1.1/a1", "k")
+		r := post(wire.NewClient(clientTimeout), url, "c1/o1.1/a1", "k")
 		require.Error(t, r.err, rerun(t))
 		assert.True(t, timedOut(r.err), "want the client's timeout, got %v; %s", r.err, rerun(t))
 		assert.Equal(t, int32(1), handled.Load(), "not sent again; %s", rerun(t))
@@ -455,7 +456,7 @@ func TestNoAnswerHolds(t *testing.T) {
 	t.Run("max hold", func(t *testing.T) {
 		up := newCounter(t, "s1")
 		_, url := start(t, proxy.Plan{Link: faults.Link{DropRequestRate: 1}, MaxHold: 50 * time.Millisecond}, up.srv.URL)
-		r := post(proxy.NewClient(30*time.Second), url, "c1/o1.1/a1", "k")
+		r := post(wire.NewClient(30*time.Second), url, "c1/o1.1/a1", "k")
 		require.Error(t, r.err, rerun(t))
 		assert.False(t, timedOut(r.err), "the proxy resets the connection at MaxHold; got %v; %s", r.err, rerun(t))
 	})
@@ -463,7 +464,7 @@ func TestNoAnswerHolds(t *testing.T) {
 		up := newCounter(t, "s1")
 		p, url := start(t, proxy.Plan{Link: faults.Link{DropRequestRate: 1}}, up.srv.URL)
 		done := make(chan result, 1)
-		go func() { done <- post(proxy.NewClient(30*time.Second), url, "c1/o1.1/a1", "k") }()
+		go func() { done <- post(wire.NewClient(30*time.Second), url, "c1/o1.1/a1", "k") }()
 		for i := 0; len(p.Fired()) == 0; i++ {
 			require.Less(t, i, 3000, "the request never reached the proxy; %s", rerun(t))
 			time.Sleep(10 * time.Millisecond)
@@ -472,7 +473,7 @@ func TestNoAnswerHolds(t *testing.T) {
 		r := <-done
 		require.Error(t, r.err, rerun(t))
 		assert.False(t, timedOut(r.err), "Close resets held connections; got %v; %s", r.err, rerun(t))
-		r = post(proxy.NewClient(5*time.Second), url, "c1/o1.2/a1", "k")
+		r = post(wire.NewClient(5*time.Second), url, "c1/o1.2/a1", "k")
 		require.NoError(t, r.err, rerun(t))
 		assert.Equal(t, http.StatusServiceUnavailable, r.status, "a closed proxy; %s", rerun(t))
 	})

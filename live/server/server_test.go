@@ -20,7 +20,6 @@ import (
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/live/pgdb"
 	"github.com/idemsim/idemsim/live/pgqueue"
-	"github.com/idemsim/idemsim/live/proxy"
 	"github.com/idemsim/idemsim/live/rediskv"
 	"github.com/idemsim/idemsim/live/server"
 	"github.com/idemsim/idemsim/live/wire"
@@ -249,7 +248,7 @@ func (r *rig) postAs(ref, key, do string) (*api.Response, error) {
 		Payload: api.Payload{Amount: 100, Currency: "usd", Description: do}})
 	require.NoError(r.t, err, r.rerun)
 	hr.Header.Set(wire.HeaderOpRef, ref)
-	resp, err := proxy.NewClient(30 * time.Second).Do(hr)
+	resp, err := wire.NewClient(30 * time.Second).Do(hr)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +448,7 @@ func TestProcess(t *testing.T) {
 				if tc.ref != "" {
 					hr.Header.Set(wire.HeaderOpRef, tc.ref)
 				}
-				resp, err := proxy.NewClient(30 * time.Second).Do(hr)
+				resp, err := wire.NewClient(30 * time.Second).Do(hr)
 				require.NoError(t, err, r.rerun)
 				resp.Body.Close()
 				assert.Equal(t, http.StatusBadRequest, resp.StatusCode, r.rerun)

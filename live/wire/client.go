@@ -1,4 +1,4 @@
-package proxy
+package wire
 
 import (
 	"context"
@@ -38,10 +38,12 @@ func NewClient(timeout time.Duration) *http.Client {
 // cannot be produced again, which the transport never replays; a request
 // it failed to write at all it still sends again, safely.
 func NewTransport() http.RoundTripper {
-	return noResend{newTransport()}
+	return NoResend(LoopbackTransport())
 }
 
-func newTransport() *http.Transport {
+// LoopbackTransport is the keep-alive transport under NewTransport, for a
+// caller that sets its own options and wraps it with NoResend.
+func LoopbackTransport() *http.Transport {
 	return &http.Transport{
 		DialContext:           dialLoopback,
 		MaxIdleConns:          256,
@@ -50,6 +52,10 @@ func newTransport() *http.Transport {
 		ExpectContinueTimeout: 0,
 	}
 }
+
+// NoResend wraps t so that it never sends a request a second time by
+// itself (see NewTransport).
+func NoResend(t *http.Transport) http.RoundTripper { return noResend{t} }
 
 // noResend makes every request unreplayable in the eyes of the transport
 // (net/http's Request.isReplayable): a body other than nil or NoBody, and no
@@ -76,29 +82,29 @@ type emptyBody struct{}
 func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
 func (emptyBody) Close() error             { return nil }
 
-// dialError marks a failure to connect: the request reached no server.
-type dialError struct{ err error }
+// DialError marks a failure to connect: the request reached no server.
+type DialError struct{ err error }
 
-func (e *dialError) Error() string { return e.err.Error() }
-func (e *dialError) Unwrap() error { return e.err }
+func (e *DialError) Error() string { return e.err.Error() }
+func (e *DialError) Unwrap() error { return e.err }
 
 var dialer = &net.Dialer{Timeout: 5 * time.Second}
 
 // dialLoopback dials addr if it is on loopback: live mode talks to nothing
 // else.
 func dialLoopback(ctx context.Context, network, addr string) (net.Conn, error) {
-	if err := checkLoopback(addr); err != nil {
-		return nil, &dialError{err}
+	if err := CheckLoopback(addr); err != nil {
+		return nil, &DialError{err}
 	}
 	c, err := dialer.DialContext(ctx, network, addr)
 	if err != nil {
-		return nil, &dialError{err}
+		return nil, &DialError{err}
 	}
 	return c, nil
 }
 
-// checkLoopback accepts HOST:PORT with HOST localhost or a loopback IP.
-func checkLoopback(addr string) error {
+// CheckLoopback accepts HOST:PORT with HOST localhost or a loopback IP.
+func CheckLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("bad address %q: %v (accepted: HOST:PORT on loopback)", addr, err)
