@@ -173,6 +173,21 @@ func (d *DB) Exec(query string, args ...api.Value) (api.Result, error) {
 // nothing the DB does directly is attributed to an operation.
 func (d *DB) untagged() *Session { return &Session{d: d} }
 
+// heard is a call's answer as its caller gets it: none, but a broken
+// connection, when the pool was killed while the call was in flight. A
+// crashed process never reads the answer to a statement it sent, even
+// one that arrived as Kill cut the sockets (the statement may still have
+// applied: the caller cannot know).
+func (d *DB) heard(res api.Result, err error) (api.Result, error) {
+	d.mu.Lock()
+	killed := d.killed
+	d.mu.Unlock()
+	if killed {
+		return api.Result{}, d.errDown()
+	}
+	return res, err
+}
+
 // errDown is the answer to a call on a pool that is killed or closed.
 func (d *DB) errDown() error {
 	d.mu.Lock()

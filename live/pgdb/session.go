@@ -170,6 +170,7 @@ func (s *Session) Exec(query string, args ...api.Value) (api.Result, error) {
 	}
 	tag := s.tag
 	res, err := run(ctx, conn, &tag, query, args)
+	res, err = d.heard(res, err)
 	d.release(conn, errors.Is(err, api.ErrConnection))
 	return res, err
 }
@@ -219,7 +220,7 @@ func (t *Tx) Exec(query string, args ...api.Value) (api.Result, error) {
 		tag = &s.tag
 		t.tag = s.tag
 	}
-	res, err := run(ctx, t.conn, tag, query, args)
+	res, err := s.d.heard(run(ctx, t.conn, tag, query, args))
 	if errors.Is(err, api.ErrConnection) {
 		t.broken = true
 	}
@@ -271,7 +272,7 @@ func (t *Tx) end(stmt string, lose func(call int) bool) (pgconn.CommandTag, erro
 	ctx, cancel := context.WithTimeout(context.Background(), s.d.timeout)
 	defer cancel()
 	tag, err := conn.Exec(ctx, stmt)
-	err = convertErr(ctx, err)
+	_, err = s.d.heard(api.Result{}, convertErr(ctx, err))
 	if err == nil && tag.String() == "COMMIT" && lose != nil && lose(call) {
 		cut(conn)
 		t.broken = true
