@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -43,8 +45,9 @@ gave the same verdict, the verdicts they gave instead, and the share of the
 faults each live run scheduled that fired. A scenario live mode cannot run
 (a fault it does not inject yet, or one whose clients take longer than
 --max-real of simulated time, default 30s) is listed with the reason. --scenario
-limits the run to the scenarios named (repeatable); --table-only redraws
-table.md from runs.json.
+runs only the scenarios named (repeatable) and puts their rows into the
+runs.json already in DIR, keeping every other row (their --runs must be the
+same); --table-only redraws table.md from runs.json.
 
 Unless --scenario is given, it first runs the rates: seven strategies
 (naive, txn-check-insert at read committed and serializable, unique-409,
@@ -208,9 +211,30 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	data := simVsLive{Runs: runs}
+	var kept map[string]svlScenario
+	if len(only) > 0 {
+		// Rerun only the named rows: the others stay as runs.json has them.
+		prev, err := readSimVsLive(filepath.Join(out, "runs.json"))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err == nil && prev.Runs != runs {
+			return usagef("idemsim sim-vs-live: --scenario with --runs %d, but %s has %d runs per scenario; give --runs %d or rerun everything", runs, filepath.Join(out, "runs.json"), prev.Runs, prev.Runs)
+		}
+		kept = map[string]svlScenario{}
+		for _, row := range prev.Scenarios {
+			kept[row.Name] = row
+		}
+	}
 	for _, c := range all {
 		for _, sc := range c.Scenarios {
-			if sc.Script != "" || len(only) > 0 && !slices.Contains(only, sc.Name) {
+			if sc.Script != "" {
+				continue
+			}
+			if len(only) > 0 && !slices.Contains(only, sc.Name) {
+				if row, ok := kept[sc.Name]; ok {
+					data.Scenarios = append(data.Scenarios, row)
+				}
 				continue
 			}
 			row, err := simVsLiveScenario(ctx, sc, runs, maxReal, pg.DSN(), rd)
@@ -348,7 +372,7 @@ func readSimVsLive(path string) (simVsLive, error) {
 	var data simVsLive
 	text, err := inputfile.Read(path, maxFaultFile)
 	if err != nil {
-		return data, fmt.Errorf("idemsim sim-vs-live: %v", err)
+		return data, fmt.Errorf("idemsim sim-vs-live: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.DisallowUnknownFields()
