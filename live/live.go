@@ -70,6 +70,9 @@ type Config struct {
 	Limit time.Duration
 	// Log receives progress lines (nil: none).
 	Log io.Writer
+	// Steps are crashes and pauses fired at steps of the handlers instead
+	// of at moments (Anchor): the timed faults they stand for do not fire.
+	Steps []faults.StepFault
 }
 
 // DefaultLimit is the bound on a run that sets none.
@@ -426,6 +429,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 		}
 	}
 	r.points = server.NewCrashPoints(seed, specs, !replay)
+	steps := server.NewStepFaults(r.cfg.Steps)
 	settings, err := w.Settings()
 	if err != nil {
 		return fmt.Errorf("live: %w", err)
@@ -447,6 +451,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 				return r.open(ctx, gwClient)
 			},
 			Points:  r.points,
+			Steps:   steps,
 			DBFault: dbFault,
 			Fired:   r.record,
 			Failed:  r.fail,
@@ -665,9 +670,15 @@ func (r *runner) scheduleTimedFaults(ctx context.Context) {
 		}
 	}
 	for _, c := range crashes {
+		if anchored(r.cfg.Steps, faults.CrashFault, c) {
+			continue
+		}
 		r.at(ctx, time.Duration(c.At), func() { r.crash(c.Node, c.Downtime) })
 	}
 	for _, c := range pauses {
+		if anchored(r.cfg.Steps, faults.PauseFault, c) {
+			continue
+		}
 		r.at(ctx, time.Duration(c.At), func() {
 			if s := r.server(c.Node); s != nil {
 				s.Pause(c.Downtime)

@@ -27,6 +27,12 @@ history, and the ledger is what the databases committed.
   --redis HOST:PORT  a Redis to use, emptied first (FLUSHALL); default: a
                      throwaway one
   --limit D          stop the run after D of real time (default 5m)
+  --anchor-to-sim    fire each timed crash and pause of a server (--crash,
+                     --pause) at the step of the handler where the same
+                     world's simulated run had it (after its Nth service
+                     call) instead of at its moment; one that finds its
+                     server idle in the simulation stays timed. The
+                     summary's anchored lines say where each went
 
 Every flag of 'idemsim run' that a live run supports is accepted (see
 'idemsim help run'); durations are real time. Without --clients, --ops or
@@ -46,6 +52,7 @@ var liveDefaults = []struct{ flag, value string }{
 func liveCommand(args []string, stdout, stderr io.Writer) error {
 	var cfg live.Config
 	var rest []string
+	anchor := false
 	for i := 0; i < len(args); i++ {
 		name, value, hasValue := strings.Cut(args[i], "=")
 		take := func() (string, error) {
@@ -63,6 +70,11 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 		case "--help", "-h":
 			_, err := io.WriteString(stdout, liveUsage)
 			return err
+		case "--anchor-to-sim":
+			if hasValue {
+				return usagef("idemsim live: --anchor-to-sim takes no value, got %q (accepted: the bare flag)", value)
+			}
+			anchor = true
 		case "--postgres":
 			cfg.PostgresDSN, err = take()
 		case "--redis":
@@ -107,9 +119,23 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.World = st.cfg
 	cfg.Log = stderr
+	var anchored []string
+	if anchor {
+		a, err := live.Anchor(st.cfg)
+		if err != nil {
+			return err
+		}
+		cfg.Steps, anchored = a.Steps, a.Notes
+		if len(anchored) == 0 {
+			anchored = []string{"nothing: the run has no crash or pause of a server at a moment"}
+		}
+	}
 	command := "idemsim live"
 	if len(st.given) > 0 {
 		command += " " + strings.Join(st.given, " ")
+	}
+	if anchor {
+		command += " --anchor-to-sim"
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -120,7 +146,7 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 	rep := check.Audit(res.Result)
 	lin, linErr := check.Linearize(res.Result, check.DefaultTimeout)
 	printSummaryOf(stdout, command, res.Result, &rep, &lin, linErr, st.o.violations, &liveFacts{
-		elapsed: res.Elapsed, services: res.StartServices})
+		elapsed: res.Elapsed, services: res.StartServices, anchored: anchored})
 	warnUnfired(stderr, res.Unfired)
 	if st.o.faultsOut != "" {
 		if err := writeFaults(st.o.faultsOut, command, res.Result); err != nil {
@@ -148,4 +174,6 @@ func hasFlag(args []string, flag string) bool {
 // run's kernel and database counts.
 type liveFacts struct {
 	elapsed, services time.Duration
+	// anchored says where --anchor-to-sim put each timed fault.
+	anchored []string
 }

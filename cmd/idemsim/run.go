@@ -712,7 +712,7 @@ func worldFlags(given []string) string {
 	var out []string
 	for i := 0; i < len(given); i++ {
 		switch given[i] {
-		case "--trace", "--help":
+		case "--trace", "--help", "--anchor-to-sim": // a live run's, not the world's
 			continue
 		case "--trace-op", "--faults-out", "--violations", "--replay", "--fault":
 			i++

@@ -61,6 +61,11 @@ func printSummaryOf(w io.Writer, command string, res *world.Result, rep *check.R
 			levelText(cfg), replica, cfg.DB.PoolSize, dbs.Statements, dbs.Commits, dbs.Aborts, dbs.SerializationFailures, dbs.Deadlocks, dbs.Waits)
 	}
 	fmt.Fprintf(w, "faults     %s\n", firedSummary(res.Faults))
+	if lf != nil {
+		for _, a := range lf.anchored {
+			fmt.Fprintf(w, "anchored   %s\n", a)
+		}
+	}
 	b := rep.Beliefs
 	fmt.Fprintf(w, "ops        %s, %s; clients concluded done %d, failed %d, exhausted %d, unfinished %d\n",
 		plural(rep.Ops, "operation"), plural(rep.Attempts, "attempt"), b[world.BelievedDone], b[world.BelievedFailed], b[world.Exhausted], b[world.Unfinished])

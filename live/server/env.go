@@ -179,6 +179,7 @@ func (e *env) finish() {
 func guard[T any](e *env, call func() (T, error)) (T, error) {
 	e.l.step()
 	v, err := call()
+	e.atStep()
 	e.l.step()
 	return v, err
 }

@@ -104,6 +104,8 @@ type Config struct {
 	// Points arms the crash points; shared by the run's servers, since
 	// "any:point#n" counts across them.
 	Points *CrashPoints
+	// Steps arms crashes and pauses at steps of the handlers (nil: none).
+	Steps *StepFaults
 	// DBFault is the fault for a database call (ref names the call), nil
 	// for none.
 	DBFault func(ref faults.Ref, query string) DBFault
@@ -428,6 +430,8 @@ func (l *life) handle(ref faults.Ref, req api.Request) (resp api.Response, ok bo
 	}()
 	l.step()
 	defer e.finish()
+	e.atStep()
+	l.step()
 	if st := l.p.cfg.ServiceTime; st != nil {
 		e.Sleep(st(ref.String()))
 	}
