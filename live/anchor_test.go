@@ -1,6 +1,7 @@
 package live_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -8,7 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/internal/livetest"
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/live"
 	"github.com/idemsim/idemsim/models"
@@ -114,5 +117,46 @@ func TestAnchor(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Goal: anchored at the simulator's step, a crash that live timing
+// rarely puts in its window gives the simulator's verdict in every run:
+// early-409's server crashes after committing its claim on the key, the
+// retry is told 409 and the payment is lost (claim scenario
+// early-409-first-crashes, which the timed crash mostly misses live).
+// Method: the scenario's world simulated once (its verdict is lost), then
+// run live 3 times with live.Anchor's steps on one throwaway PostgreSQL
+// and Redis; each run must fire the one crash and lose the payment.
+func TestAnchoredCrashLive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live: starts PostgreSQL and Redis")
+	}
+	rerun := testcmd.Rerun(t, "./live")
+	cfg := scenarioWorld(t, "early-409", nil)
+	cfg.Faults.Crashes = []faults.Crash{{Node: "s1", At: at(6500 * time.Microsecond), Downtime: 3 * time.Second}}
+	simulated, err := world.Run(cfg)
+	require.NoError(t, err, rerun)
+	require.Equal(t, 1, check.Audit(simulated).Counts[check.Lost], "the simulator no longer loses the payment; "+rerun)
+	a, err := live.Anchor(cfg)
+	require.NoError(t, err, rerun)
+	require.Len(t, a.Steps, 1, rerun)
+
+	pg := livetest.StartPostgres(t)
+	rd := livetest.StartRedis(t)
+	for run := 1; run <= 3; run++ {
+		res, err := live.Run(context.Background(), live.Config{World: cfg, Steps: a.Steps,
+			PostgresDSN: pg.DatabaseDSN("postgres"), RedisAddr: rd.Addr(), Limit: time.Minute})
+		require.NoError(t, err, rerun)
+		require.Equal(t, live.StopDone, res.Stop, rerun)
+		var crashes []faults.Fault
+		for _, f := range res.Faults {
+			if f.Kind == faults.CrashFault {
+				crashes = append(crashes, f)
+			}
+		}
+		assert.Len(t, crashes, 1, "run %d: crashes %v; %s", run, crashes, rerun)
+		rep := check.Audit(res.Result)
+		assert.Equal(t, 1, rep.Counts[check.Lost], "run %d: %v; %s", run, rep.Counts, rerun)
 	}
 }

@@ -9,9 +9,11 @@ import (
 
 // Goal: idemsim live refuses what it cannot do, before starting anything,
 // in one line that names the flag and what is accepted. Method: the
-// usage table's check (checkUsageCases) on bad live flags, run flags a
-// live run does not support yet, and a bad run flag, which live reads as
-// run does.
+// usage table's check (checkUsageCases) on bad live flags (a value given
+// to --anchor-to-sim, which takes none), run flags a live run does not
+// support yet (with --anchor-to-sim too, which must not get as far as
+// simulating the twin), and a bad run flag, which live reads as run
+// does.
 func TestLiveInvalidInput(t *testing.T) {
 	checkUsageCases(t, []usageCase{
 		{name: "live-limit-bad", args: []string{"live", "--limit", "soon"}, code: 2, names: `--limit "soon"`, accepted: "want a Go duration > 0"},
@@ -19,6 +21,8 @@ func TestLiveInvalidInput(t *testing.T) {
 		{name: "live-out", args: []string{"live", "--out", "$DIR/x"}, code: 2, names: "--out", accepted: "not supported in live mode yet"},
 		{name: "live-client-crash", args: []string{"live", "--client-crash", "c1@1s"}, code: 2, names: "--client-crash", accepted: "not supported in live mode yet"},
 		{name: "live-dirty-reads", args: []string{"live", "--isolation", "dirty-reads"}, code: 2, names: "isolation dirty-reads", accepted: "PostgreSQL has read committed, repeatable read and serializable"},
+		{name: "live-anchor-value", args: []string{"live", "--anchor-to-sim=yes"}, code: 2, names: `--anchor-to-sim takes no value, got "yes"`, accepted: "the bare flag"},
+		{name: "live-anchor-unsupported", args: []string{"live", "--anchor-to-sim", "--client-crash", "c1@1s"}, code: 2, names: "--client-crash", accepted: "not supported in live mode yet"},
 		{name: "live-bad-run-flag", args: []string{"live", "--reuse-key", "2"}, code: 2, names: "idemsim live: --reuse-key", accepted: "not a probability in [0, 1]"},
 	})
 }

@@ -83,6 +83,16 @@ type svlScenario struct {
 	Fired     int `json:"fired"`
 	// Seconds is the live runs' mean real time.
 	Seconds float64 `json:"seconds,omitempty"`
+	// Anchored counts, by verdict, as many more live runs with the
+	// scenario's timed crashes and pauses fired at the steps where the
+	// simulator had them (idemsim live --anchor-to-sim), for a scenario
+	// that has such a fault; AnchoredAs says where each went, and
+	// AnchoredScheduled and AnchoredFired count their faults as
+	// Scheduled and Fired do.
+	Anchored          map[string]int `json:"anchored,omitempty"`
+	AnchoredAs        []string       `json:"anchored_as,omitempty"`
+	AnchoredScheduled int            `json:"anchored_scheduled,omitempty"`
+	AnchoredFired     int            `json:"anchored_fired,omitempty"`
 }
 
 // verdictOf is a report's verdict as the table prints it.
@@ -241,7 +251,11 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("idemsim sim-vs-live: scenario %s: %w", sc.Name, err)
 			}
-			fmt.Fprintf(stderr, "%-40s sim %-24s live %v %s\n", sc.Name, row.Sim, row.Live, row.Skipped)
+			fmt.Fprintf(stderr, "%-40s sim %-24s live %v %s", sc.Name, row.Sim, row.Live, row.Skipped)
+			if row.Anchored != nil {
+				fmt.Fprintf(stderr, " anchored %v", row.Anchored)
+			}
+			fmt.Fprintln(stderr)
 			data.Scenarios = append(data.Scenarios, row)
 			if ctx.Err() != nil {
 				return fmt.Errorf("idemsim sim-vs-live: interrupted; nothing written")
@@ -304,12 +318,48 @@ func simVsLiveScenario(ctx context.Context, sc claims.Scenario, runs int, maxRea
 			scheduled++
 		}
 	}
-	row.Live = map[string]int{}
+	lc := live.Config{World: cfg, PostgresDSN: dsn, Redis: redis, Limit: clientsDone*3 + 30*time.Second}
+	timed, err := liveRuns(ctx, lc, runs, scheduled)
+	if err != nil {
+		return row, err
+	}
+	row.Live, row.Scheduled, row.Fired, row.Seconds = timed.verdicts, timed.scheduled, timed.fired, timed.seconds
+	// The same world with its timed crashes and pauses anchored at the
+	// simulator's steps (live.Anchor): what reality does in the window
+	// the simulation puts them in.
+	a, err := live.Anchor(cfg)
+	if err != nil || len(a.Steps) == 0 {
+		return row, err
+	}
+	lc.Steps = a.Steps
+	anchored, err := liveRuns(ctx, lc, runs, scheduled)
+	if err != nil {
+		return row, err
+	}
+	for _, st := range a.Steps {
+		row.AnchoredAs = append(row.AnchoredAs, st.String())
+	}
+	row.Anchored, row.AnchoredScheduled, row.AnchoredFired = anchored.verdicts, anchored.scheduled, anchored.fired
+	return row, nil
+}
+
+// liveTally is what a scenario's live runs gave.
+type liveTally struct {
+	verdicts         map[string]int
+	scheduled, fired int
+	seconds          float64 // their mean real time
+}
+
+// liveRuns runs lc runs times; scheduled is how many faults each run's
+// lists schedule.
+func liveRuns(ctx context.Context, lc live.Config, runs, scheduled int) (liveTally, error) {
+	t := liveTally{verdicts: map[string]int{}}
+	replayed := len(lc.World.Faults.Replay)
 	var total time.Duration
 	for i := 0; i < runs && ctx.Err() == nil; i++ {
-		lr, err := live.Run(ctx, live.Config{World: cfg, PostgresDSN: dsn, Redis: redis, Limit: clientsDone*3 + 30*time.Second})
+		lr, err := live.Run(ctx, lc)
 		if err != nil {
-			return row, err
+			return t, err
 		}
 		timed := 0
 		for _, f := range lr.Faults {
@@ -323,13 +373,13 @@ func simVsLiveScenario(ctx context.Context, sc claims.Scenario, runs int, maxRea
 		if lr.Stop != live.StopDone {
 			v += " (" + string(lr.Stop) + ")"
 		}
-		row.Live[v]++
-		row.Scheduled += scheduled
-		row.Fired += len(cfg.Faults.Replay) - len(lr.Unfired) + min(timed, scheduled-len(cfg.Faults.Replay))
+		t.verdicts[v]++
+		t.scheduled += scheduled
+		t.fired += replayed - len(lr.Unfired) + min(timed, scheduled-replayed)
 		total += lr.Elapsed
 	}
-	row.Seconds = total.Seconds() / float64(runs)
-	return row, nil
+	t.seconds = total.Seconds() / float64(runs)
+	return t, nil
 }
 
 // simVsLiveNotes explain, per scenario, why live mode does not give the
@@ -432,11 +482,23 @@ func simVsLiveTable(data simVsLive) string {
 	} else {
 		b.WriteString("No scenario scheduled a fault.\n\n")
 	}
-	b.WriteString("| scenario | claim | simulator | live agree | live otherwise | fired | mean live run |\n")
-	b.WriteString("|---|---:|---|---:|---|---:|---:|\n")
+	anchoring := anchoredText(&b, data)
+	b.WriteString("| scenario | claim | simulator | live agree | live otherwise | fired | mean live run |")
+	if anchoring {
+		b.WriteString(" anchored to the simulator's step |")
+	}
+	b.WriteString("\n|---|---:|---|---:|---|---:|---:|")
+	if anchoring {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
 	for _, s := range data.Scenarios {
 		if s.Skipped != "" {
-			fmt.Fprintf(&b, "| %s | %d | %s | not run: %s | | | |\n", s.Name, s.Claim, s.Sim, s.Skipped)
+			fmt.Fprintf(&b, "| %s | %d | %s | not run: %s | | | |", s.Name, s.Claim, s.Sim, s.Skipped)
+			if anchoring {
+				b.WriteString(" |")
+			}
+			b.WriteString("\n")
 			continue
 		}
 		all := 0
@@ -452,12 +514,16 @@ func simVsLiveTable(data simVsLive) string {
 		if s.Scheduled > 0 {
 			firedText = fmt.Sprintf("%d/%d", s.Fired, s.Scheduled)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %d/%d | %s | %s | %.1fs |\n", s.Name, s.Claim, s.Sim, s.Live[s.Sim], all, strings.Join(other, ", "), firedText, s.Seconds)
+		fmt.Fprintf(&b, "| %s | %d | %s | %d/%d | %s | %s | %.1fs |", s.Name, s.Claim, s.Sim, s.Live[s.Sim], all, strings.Join(other, ", "), firedText, s.Seconds)
+		if anchoring {
+			fmt.Fprintf(&b, " %s |", s.anchoredCell())
+		}
+		b.WriteString("\n")
 	}
 	var noted []string
 	for _, s := range data.Scenarios {
 		if note := simVsLiveNotes[s.Name]; note != "" && s.disagrees() {
-			noted = append(noted, fmt.Sprintf("- **%s**: %s\n", s.Name, note))
+			noted = append(noted, fmt.Sprintf("- **%s**: %s%s\n", s.Name, note, s.anchoredNote()))
 		}
 	}
 	if len(noted) > 0 {
@@ -467,6 +533,73 @@ func simVsLiveTable(data simVsLive) string {
 		}
 	}
 	return b.String()
+}
+
+// anchoredText writes the paragraph on the anchored runs, when any
+// scenario has them, and reports whether it did (the table then has their
+// column).
+func anchoredText(b *strings.Builder, data simVsLive) bool {
+	n, agree := 0, 0
+	for _, s := range data.Scenarios {
+		if s.Anchored == nil {
+			continue
+		}
+		n++
+		all := 0
+		for _, c := range s.Anchored {
+			all += c
+		}
+		if s.Anchored[s.Sim] == all {
+			agree++
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	fmt.Fprintf(b, "A scenario that crashes or pauses a server at a moment is also run live %d more times with that fault\n", data.Runs)
+	b.WriteString("fired at the step where the simulator had it instead (`idemsim live --anchor-to-sim`): after the\n")
+	b.WriteString("same service call of the same handler, so that live timing cannot miss a window of a fraction of a\n")
+	fmt.Fprintf(b, "millisecond. The last column counts those runs that agree; anchored, live gave the simulator's verdict in every run for %d of %d such scenarios.\n\n", agree, n)
+	return true
+}
+
+// anchoredCell is the row's anchored runs: "20/20", "3/20 (holds 17)",
+// with the share of their faults that fired when not all did; "-" when
+// the scenario has no timed fault a handler was in.
+func (s svlScenario) anchoredCell() string {
+	if s.Anchored == nil {
+		return "-"
+	}
+	all := 0
+	var other []string
+	for v, c := range s.Anchored {
+		all += c
+		if v != s.Sim {
+			other = append(other, fmt.Sprintf("%s %d", v, c))
+		}
+	}
+	slices.Sort(other)
+	cell := fmt.Sprintf("%d/%d", s.Anchored[s.Sim], all)
+	if len(other) > 0 {
+		cell += " (" + strings.Join(other, ", ") + ")"
+	}
+	if s.AnchoredFired < s.AnchoredScheduled {
+		cell += fmt.Sprintf(", fired %d/%d", s.AnchoredFired, s.AnchoredScheduled)
+	}
+	return cell
+}
+
+// anchoredNote ends a disagreement's note with what the anchored runs
+// gave, when the scenario has them.
+func (s svlScenario) anchoredNote() string {
+	if s.Anchored == nil {
+		return ""
+	}
+	all := 0
+	for _, c := range s.Anchored {
+		all += c
+	}
+	return fmt.Sprintf(" Anchored at the simulator's step (%s), live gave its verdict in %d of %d runs.", strings.Join(s.AnchoredAs, "; "), s.Anchored[s.Sim], all)
 }
 
 // The rates half of sim-vs-live: a few strategies under random faults,

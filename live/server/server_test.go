@@ -128,6 +128,7 @@ type rig struct {
 type services struct {
 	pg    *livetest.Postgres
 	redis *livetest.Redis
+	steps *server.StepFaults // armed in every process started (nil: none)
 }
 
 // start boots a process of h's strategy on a new database name, with the
@@ -158,6 +159,7 @@ func (sv services) start(t *testing.T, name string, h *hooks, points *server.Cra
 		Clock:    func() sim.Time { return sim.Time(time.Since(epoch)) },
 		Open:     func(ctx context.Context) (*server.Backends, error) { return sv.open(ctx, dsn) },
 		Points:   points,
+		Steps:    sv.steps,
 		DBFault: func(ref faults.Ref, query string) server.DBFault {
 			r.mu.Lock()
 			if ref.Worker != "" {
