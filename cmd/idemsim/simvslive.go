@@ -44,10 +44,13 @@ DIR/table.md: per scenario, the simulator's verdict, how many live runs
 gave the same verdict, the verdicts they gave instead, and the share of the
 faults each live run scheduled that fired. A scenario live mode cannot run
 (a fault it does not inject yet, or one whose clients take longer than
---max-real of simulated time, default 30s) is listed with the reason. --scenario
-runs only the scenarios named (repeatable) and puts their rows into the
-runs.json already in DIR, keeping every other row (their --runs must be the
-same); --table-only redraws table.md from runs.json.
+--max-real of simulated time, default 30s) is listed with the reason. A
+scenario that crashes or pauses a server at a moment is run live --runs
+times more with those faults at the simulator's step (idemsim live
+--anchor-to-sim), into a column of their own. --scenario runs only the
+scenarios named (repeatable) and puts their rows into the runs.json
+already in DIR, keeping every other row (their --runs must be the same);
+--table-only redraws table.md from runs.json.
 
 Unless --scenario is given, it first runs the rates: seven strategies
 (naive, txn-check-insert at read committed and serializable, unique-409,
@@ -501,20 +504,12 @@ func simVsLiveTable(data simVsLive) string {
 			b.WriteString("\n")
 			continue
 		}
-		all := 0
-		var other []string
-		for v, c := range s.Live {
-			all += c
-			if v != s.Sim {
-				other = append(other, fmt.Sprintf("%s %d", v, c))
-			}
-		}
-		slices.Sort(other)
+		agree, all, other := tallyVerdicts(s.Live, s.Sim)
 		firedText := "-"
 		if s.Scheduled > 0 {
 			firedText = fmt.Sprintf("%d/%d", s.Fired, s.Scheduled)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %d/%d | %s | %s | %.1fs |", s.Name, s.Claim, s.Sim, s.Live[s.Sim], all, strings.Join(other, ", "), firedText, s.Seconds)
+		fmt.Fprintf(&b, "| %s | %d | %s | %d/%d | %s | %s | %.1fs |", s.Name, s.Claim, s.Sim, agree, all, strings.Join(other, ", "), firedText, s.Seconds)
 		if anchoring {
 			fmt.Fprintf(&b, " %s |", s.anchoredCell())
 		}
@@ -545,11 +540,7 @@ func anchoredText(b *strings.Builder, data simVsLive) bool {
 			continue
 		}
 		n++
-		all := 0
-		for _, c := range s.Anchored {
-			all += c
-		}
-		if s.Anchored[s.Sim] == all {
+		if a, all, _ := tallyVerdicts(s.Anchored, s.Sim); a == all {
 			agree++
 		}
 	}
@@ -570,16 +561,8 @@ func (s svlScenario) anchoredCell() string {
 	if s.Anchored == nil {
 		return "-"
 	}
-	all := 0
-	var other []string
-	for v, c := range s.Anchored {
-		all += c
-		if v != s.Sim {
-			other = append(other, fmt.Sprintf("%s %d", v, c))
-		}
-	}
-	slices.Sort(other)
-	cell := fmt.Sprintf("%d/%d", s.Anchored[s.Sim], all)
+	agree, all, other := tallyVerdicts(s.Anchored, s.Sim)
+	cell := fmt.Sprintf("%d/%d", agree, all)
 	if len(other) > 0 {
 		cell += " (" + strings.Join(other, ", ") + ")"
 	}
@@ -595,11 +578,22 @@ func (s svlScenario) anchoredNote() string {
 	if s.Anchored == nil {
 		return ""
 	}
-	all := 0
-	for _, c := range s.Anchored {
+	agree, all, _ := tallyVerdicts(s.Anchored, s.Sim)
+	return fmt.Sprintf(" Anchored at the simulator's step (%s), live gave its verdict in %d of %d runs.", strings.Join(s.AnchoredAs, "; "), agree, all)
+}
+
+// tallyVerdicts reads live runs counted by verdict against the
+// simulator's: how many agree, how many there are, and the others as
+// "holds 3", sorted.
+func tallyVerdicts(counts map[string]int, sim string) (agree, all int, other []string) {
+	for v, c := range counts {
 		all += c
+		if v != sim {
+			other = append(other, fmt.Sprintf("%s %d", v, c))
+		}
 	}
-	return fmt.Sprintf(" Anchored at the simulator's step (%s), live gave its verdict in %d of %d runs.", strings.Join(s.AnchoredAs, "; "), s.Anchored[s.Sim], all)
+	slices.Sort(other)
+	return counts[sim], all, other
 }
 
 // The rates half of sim-vs-live: a few strategies under random faults,
