@@ -312,7 +312,7 @@ func simVsLiveScenario(ctx context.Context, sc claims.Scenario, runs int, maxRea
 	if clientsDone > maxReal {
 		// Too long to wait out live: run it scaled (world.Config.Scaled).
 		var why string
-		if cfg, row.ScaledSim, clientsDone, why, err = scaledForLive(cfg, clientsDone, maxReal); err != nil || why != "" {
+		if cfg, row.ScaledSim, clientsDone, why, err = scaledForLive(cfg, res, maxReal); err != nil || why != "" {
 			row.Skipped = why
 			return row, err
 		}

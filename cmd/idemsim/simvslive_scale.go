@@ -21,11 +21,23 @@ func clientsDoneAt(res *world.Result) time.Duration {
 	return done
 }
 
-// scaledForLive is a scenario's world scaled by the largest power of ten
-// under which its clients finish within maxReal, with the simulator's
-// verdict on that scaled world and when its clients finish. why says, when
-// no factor does, what stopped it.
-func scaledForLive(cfg world.Config, done, maxReal time.Duration) (scaled world.Config, verdict string, scaledDone time.Duration, why string, err error) {
+// unfinished counts the operations a run's clients never concluded.
+func unfinished(res *world.Result) int {
+	n := 0
+	for _, o := range res.Outcomes {
+		if o.Belief == world.Unfinished {
+			n++
+		}
+	}
+	return n
+}
+
+// scaledForLive is a scenario's world (res its simulated run) scaled by
+// the largest power of ten under which its clients finish within maxReal,
+// with the simulator's verdict on that scaled world and when its clients
+// finish. why says, when no factor does, what stopped it.
+func scaledForLive(cfg world.Config, res *world.Result, maxReal time.Duration) (scaled world.Config, verdict string, scaledDone time.Duration, why string, err error) {
+	done := clientsDoneAt(res)
 	den := int64(1)
 	for p := 1; p <= maxScalePower; p++ {
 		den *= 10
@@ -40,15 +52,20 @@ func scaledForLive(cfg world.Config, done, maxReal time.Duration) (scaled world.
 		if err != nil {
 			return cfg, "", 0, fmt.Sprintf("its clients finish after %v of simulated time, more than %v of real time, and %v", done.Round(time.Millisecond), maxReal, err), nil
 		}
-		res, err := world.Run(scaled)
+		sres, err := world.Run(scaled)
 		if err != nil {
 			return cfg, "", 0, "", err
 		}
-		if scaledDone = clientsDoneAt(res); scaledDone > maxReal {
+		if n := unfinished(sres); n > unfinished(res) {
+			// An operation left unfinished has no end to measure: the
+			// scale broke the world rather than shortened it.
+			return cfg, "", 0, fmt.Sprintf("its clients finish after %v of simulated time, more than %v of real time, and scaled by %v they leave %d operations unfinished that the unscaled world concludes", done.Round(time.Millisecond), maxReal, f, n-unfinished(res)), nil
+		}
+		if scaledDone = clientsDoneAt(sres); scaledDone > maxReal {
 			// Durations left as they are (backoff, delays) keep it long.
 			continue
 		}
-		rep := check.Audit(res)
+		rep := check.Audit(sres)
 		return scaled, verdictOf(&rep), scaledDone, "", nil
 	}
 	return cfg, "", 0, fmt.Sprintf("its clients finish after %v of simulated time, more than %v of real time, even with its durations scaled by 1/%d", done.Round(time.Millisecond), maxReal, den), nil

@@ -24,7 +24,7 @@ func TestTimeScaleInvalidInput(t *testing.T) {
 		{name: "time-scale-above-one", args: []string{"run", "--time-scale", "10000"}, code: 2, names: "--time-scale", accepted: "as 1/N or a decimal"},
 		{name: "time-scale-tiny", args: []string{"run", "--time-scale", "1/100000000000"}, code: 2, names: "--time-scale", accepted: "at least 1/1000000000"},
 		{name: "time-scale-missing", args: []string{"run", "--time-scale"}, code: 2, names: "--time-scale", accepted: "needs a value"},
-		{name: "time-scale-floor", args: []string{"run", "--time-scale", "1/1000"}, code: 2, names: "--time-scale: 1/1000 would make timeout 1s 1ms", accepted: "a factor of at least 1/100"},
+		{name: "time-scale-floor", args: []string{"run", "--time-scale", "1/100"}, code: 2, names: "--time-scale: 1/100 would make timeout 1s 10ms", accepted: "a factor of at least 1/10"},
 		{name: "live-time-scale-word", args: []string{"live", "--time-scale", "fast"}, code: 2, names: "idemsim live: --time-scale", accepted: "a factor in (0, 1]"},
 		{name: "live-time-scale-floor", args: []string{"live", "--scenario", "window-then-accept", "--time-scale", "1/100000000"}, code: 2, names: "idemsim live: --time-scale", accepted: "a factor of at least"},
 	})
@@ -54,7 +54,7 @@ func TestScaledWindowScenariosKeepTheirVerdicts(t *testing.T) {
 				rep := check.Audit(scaled)
 				assert.Equal(t, verdict, verdictOf(&rep), "scaled by %s; %s", f, rerun)
 			}
-			live, scaledVerdict, done, why, err := scaledForLive(cfg, clientsDoneAt(res), 30*time.Second)
+			live, scaledVerdict, done, why, err := scaledForLive(cfg, res, 30*time.Second)
 			require.NoError(t, err, rerun)
 			require.Empty(t, why, rerun)
 			assert.Equal(t, "1/10000", live.TimeScale.String(), rerun)

@@ -28,9 +28,11 @@ const MaxTimeScaleDen = 1_000_000_000
 
 // MinScaledSpan is the shortest a scaled duration may become. Network
 // delays, service times and handlers' own work stay real-time sized (a
-// few milliseconds); a lease or a timeout scaled down to their size would
-// race them, which the unscaled world never does.
-const MinScaledSpan = 10 * time.Millisecond
+// few milliseconds each, a round trip some ten); a lease or a timeout
+// scaled down near them would race them, which the unscaled world never
+// does: a 1s timeout scaled to 10ms times out every attempt of the
+// default world.
+const MinScaledSpan = 100 * time.Millisecond
 
 // TimeScaleSyntax is what ParseTimeScale accepts, for error messages.
 const TimeScaleSyntax = "a factor in (0, 1] as 1/N or a decimal (1/10000, 0.001, 1e-4), at least 1/1000000000"

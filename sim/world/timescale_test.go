@@ -42,12 +42,12 @@ func longWorld() world.Config {
 // interval, start times, random crashes, queue visibility, settle.
 // Factor 1 and the zero factor give the world back as it was; a second
 // scaling composes. Method: a table of fields read from the long world
-// scaled by 1/1000, each with its expected value.
+// scaled by 1/100, each with its expected value.
 func TestScaledChangesTheLongDurationsOnly(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./sim/world")
 	base := longWorld()
 	require.NoError(t, base.Validate(), rerun)
-	f, err := world.ParseTimeScale("1/1000")
+	f, err := world.ParseTimeScale("1/100")
 	require.NoError(t, err, rerun)
 	c, err := base.Scaled(f)
 	require.NoError(t, err, rerun)
@@ -57,17 +57,17 @@ func TestScaledChangesTheLongDurationsOnly(t *testing.T) {
 		name      string
 		got, want time.Duration
 	}{
-		{"retention (a --switch)", st.Switches.Retention, 86400 * time.Millisecond},
-		{"lease (the strategy's default)", st.Switches.Lease, 90 * time.Millisecond},
-		{"gateway key retention", c.Services.Gateway.KeyRetention, 172800 * time.Millisecond},
-		{"timeout", c.Client.TimeoutPerAttempt, 108 * time.Second},
-		{"op-deadline", c.Client.OpDeadline, 144 * time.Second},
-		{"deadline", c.Deadline, 360 * time.Second},
-		{"crash downtime", c.Faults.Crashes[0].Downtime, 100 * time.Millisecond},
-		{"pause downtime", c.Faults.Pauses[0].Downtime, 200 * time.Millisecond},
-		{"client crash downtime", c.Faults.ClientCrashes[0].Downtime, 50 * time.Millisecond},
-		{"crash point downtime", c.Faults.CrashPoints[0].Downtime, 300 * time.Millisecond},
-		{"clock offset", c.Clocks[0].Offset, -60 * time.Millisecond},
+		{"retention (a --switch)", st.Switches.Retention, 864 * time.Second},
+		{"lease (the strategy's default)", st.Switches.Lease, 900 * time.Millisecond},
+		{"gateway key retention", c.Services.Gateway.KeyRetention, 1728 * time.Second},
+		{"timeout", c.Client.TimeoutPerAttempt, 18 * time.Minute},
+		{"op-deadline", c.Client.OpDeadline, 24 * time.Minute},
+		{"deadline", c.Deadline, time.Hour},
+		{"crash downtime", c.Faults.Crashes[0].Downtime, time.Second},
+		{"pause downtime", c.Faults.Pauses[0].Downtime, 2 * time.Second},
+		{"client crash downtime", c.Faults.ClientCrashes[0].Downtime, 500 * time.Millisecond},
+		{"crash point downtime", c.Faults.CrashPoints[0].Downtime, 3 * time.Second},
+		{"clock offset", c.Clocks[0].Offset, -600 * time.Millisecond},
 		// Left as they are.
 		{"crash start", time.Duration(c.Faults.Crashes[0].At), 6500 * time.Microsecond},
 		{"pause start", time.Duration(c.Faults.Pauses[0].At), 7 * time.Millisecond},
@@ -88,9 +88,9 @@ func TestScaledChangesTheLongDurationsOnly(t *testing.T) {
 	assert.Equal(t, base.ServiceTime, c.ServiceTime, "service time; %s", rerun)
 	assert.Equal(t, base.Services.GatewayTime, c.Services.GatewayTime, "gateway time; %s", rerun)
 	assert.True(t, st.Switches.RejectExpired, "the retention keeps its :reject; %s", rerun)
-	assert.Equal(t, "1/1000", c.TimeScale.String(), rerun)
-	assert.Contains(t, c.TimeScaleText(), "timeout 30h -> 1m48s", rerun)
-	assert.Contains(t, c.TimeScaleText(), "clock-skew s1 -1m -> -60ms", rerun)
+	assert.Equal(t, "1/100", c.TimeScale.String(), rerun)
+	assert.Contains(t, c.TimeScaleText(), "timeout 30h -> 18m", rerun)
+	assert.Contains(t, c.TimeScaleText(), "clock-skew s1 -1m -> -600ms", rerun)
 	require.NoError(t, c.Validate(), rerun)
 
 	// The caller's world is untouched: Scaled copies what it changes.
@@ -111,8 +111,8 @@ func TestScaledChangesTheLongDurationsOnly(t *testing.T) {
 
 	twice, err := c.Scaled(mustScale(t, "1/2"))
 	require.NoError(t, err, rerun)
-	assert.Equal(t, "1/2000", twice.TimeScale.String(), "two scalings compose; %s", rerun)
-	assert.Equal(t, 54*time.Second, twice.Client.TimeoutPerAttempt, rerun)
+	assert.Equal(t, "1/200", twice.TimeScale.String(), "two scalings compose; %s", rerun)
+	assert.Equal(t, 9*time.Minute, twice.Client.TimeoutPerAttempt, rerun)
 }
 
 // Goal: the gateway's memory is scaled only in a world that charges, and
@@ -127,8 +127,8 @@ func TestScaledGatewayFollowsItsMode(t *testing.T) {
 		keyKept, windowed time.Duration
 	}{
 		{"local work", false, gateway.Idempotent, gateway.DefaultKeyRetention, gateway.DefaultWindow},
-		{"idempotent", true, gateway.Idempotent, gateway.DefaultKeyRetention / 100, gateway.DefaultWindow},
-		{"window", true, gateway.DuplicateWindow, gateway.DefaultKeyRetention, gateway.DefaultWindow / 100},
+		{"idempotent", true, gateway.Idempotent, gateway.DefaultKeyRetention / 10, gateway.DefaultWindow},
+		{"window", true, gateway.DuplicateWindow, gateway.DefaultKeyRetention, gateway.DefaultWindow / 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./sim/world")
@@ -136,7 +136,7 @@ func TestScaledGatewayFollowsItsMode(t *testing.T) {
 			c.Strategy = models.Naive
 			c.Charge = tc.charge
 			c.Services.Gateway.Mode = tc.mode
-			s, err := c.Scaled(mustScale(t, "1/100"))
+			s, err := c.Scaled(mustScale(t, "1/10"))
 			require.NoError(t, err, rerun)
 			assert.Equal(t, tc.keyKept, s.Services.Gateway.KeyRetention, rerun)
 			assert.Equal(t, tc.windowed, s.Services.Gateway.Window, rerun)
@@ -184,14 +184,14 @@ func TestTimeScaleRefusesBadFactors(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./sim/world")
 	c := world.Defaults()
 	c.Strategy = models.Naive
-	_, err := c.Scaled(mustScale(t, "1/1000"))
+	_, err := c.Scaled(mustScale(t, "1/100"))
 	var ce *world.ConfigError
 	require.ErrorAs(t, err, &ce, rerun)
 	assert.Equal(t, "time-scale", ce.Setting, rerun)
-	assert.Contains(t, ce.Msg, "timeout 1s 1ms, under the 10ms", rerun)
-	assert.Contains(t, ce.Msg, "at least 1/100", rerun)
-	_, err = c.Scaled(mustScale(t, "1/100"))
-	assert.NoError(t, err, "1/100 brings the 1s timeout to exactly 10ms; %s", rerun)
+	assert.Contains(t, ce.Msg, "timeout 1s 10ms, under the 100ms", rerun)
+	assert.Contains(t, ce.Msg, "at least 1/10", rerun)
+	_, err = c.Scaled(mustScale(t, "1/10"))
+	assert.NoError(t, err, "1/10 brings the 1s timeout to exactly 100ms; %s", rerun)
 }
 
 // withoutBoot is c without its strategy's Boot, which no two worlds
