@@ -35,9 +35,12 @@ history, and the ledger is what the databases committed.
                      summary's anchored lines say where each went
 
 Every flag of 'idemsim run' that a live run supports is accepted (see
-'idemsim help run'); durations are real time. Without --clients, --ops or
---settle a live run takes 8 clients x 10 ops and settles 3s, so that it
-ends in seconds. Not supported yet: client crashes, partitions, clock skew,
+'idemsim help run'); durations are real time. --time-scale F multiplies
+the world's long durations (retention, lease, timeout, deadlines,
+downtimes) by F, as in 'idemsim run', so that a world of hours runs live
+in seconds; the summary prints every duration it changed. Without
+--clients, --ops or --settle a live run takes 8 clients x 10 ops and
+settles 3s, so that it ends in seconds. Not supported yet: client crashes, partitions, clock skew,
 service-link faults, store failover, replica lag, --out and --trace.
 `
 

@@ -46,6 +46,8 @@ type runOptions struct {
 	// scenarioFile: a file of one run (as idemsim shrink writes it).
 	scenarioFile string
 	out          string // a directory for the run's files
+	// timeScale multiplies the world's long durations (world.Config.Scaled).
+	timeScale world.TimeScale
 }
 
 // defaultRunOptions are the options of a run that sets none.
@@ -245,6 +247,8 @@ func runFlags() *flagSet {
 	fs.addOption("faults-out", "FILE", "write the faults that fired, one per line, replayable with --replay", into(readFile, func(t *runTarget) *string { return &t.o.faultsOut }))
 	fs.addDuration(world.DurationNamed("deadline"), "virtual time at which the run stops (default %s)", &def)
 	fs.addDuration(world.DurationNamed("settle"), "how long background workers go on after the last client is done (default %s)", &def)
+	fs.addOption("time-scale", "F", "multiply the world's long durations (retention, lease, the gateway's key retention or window, timeout, op-deadline, deadline, the downtime of each --crash, --pause, --client-crash and --crash-at, clock offsets) by F, the same in idemsim run and idemsim live, so that a world of hours runs live in seconds; network, service and backoff times stay as they are, and no scaled duration may fall under "+world.DurationText(world.MinScaledSpan)+" (default 1: none)",
+		into(world.ParseTimeScale, func(t *runTarget) *world.TimeScale { return &t.o.timeScale })).accepts = "0 < F <= 1, as 1/N or a decimal; N at most 1000000000"
 	fs.addRun("max-events", "N", fmt.Sprintf("bound on events processed (default %d + %d per operation)", world.BaseEvents, world.DefaultEventsPerOp), into(func(s string) (uint64, error) {
 		n, err := readIntIn(1, 1<<62)(s)
 		return uint64(n), err
@@ -370,6 +374,14 @@ func configure(args []string) (*runSetup, error) {
 		st.traceOp = &op
 	}
 	cfg.KeepTrace = o.trace || st.traceOp != nil || o.out != ""
+	if err := cfg.Validate(); err != nil {
+		return nil, configError(err, o)
+	}
+	// Scaled after the world is checked as given, so that an error names
+	// the value the user typed; the scaled world is checked again.
+	if *cfg, err = cfg.Scaled(o.timeScale); err != nil {
+		return nil, configError(err, o)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, configError(err, o)
 	}

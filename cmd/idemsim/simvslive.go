@@ -42,9 +42,13 @@ once and live --runs times (default 20) on one throwaway PostgreSQL and
 Redis, and writes DIR/runs.json (default results/sim-vs-live) and
 DIR/table.md: per scenario, the simulator's verdict, how many live runs
 gave the same verdict, the verdicts they gave instead, and the share of the
-faults each live run scheduled that fired. A scenario live mode cannot run
-(a fault it does not inject yet, or one whose clients take longer than
---max-real of simulated time, default 30s) is listed with the reason. A
+faults each live run scheduled that fired. A scenario whose clients take
+longer than --max-real of simulated time (default 30s) runs, in the
+simulator and live, with its long durations scaled (idemsim run
+--time-scale) by the largest power of ten that brings it under; the row
+names the factor, and the scaled world's simulator verdict when it is not
+the unscaled one's. A scenario live mode cannot run (a fault it does not
+inject yet, or one no factor shortens enough) is listed with the reason. A
 scenario that crashes or pauses a server at a moment is run live --runs
 times more with those faults at the simulator's step (idemsim live
 --anchor-to-sim), into a column of their own. --scenario runs only the
@@ -96,6 +100,21 @@ type svlScenario struct {
 	AnchoredAs        []string       `json:"anchored_as,omitempty"`
 	AnchoredScheduled int            `json:"anchored_scheduled,omitempty"`
 	AnchoredFired     int            `json:"anchored_fired,omitempty"`
+	// Scale is the time scale the scenario ran live with ("" for none:
+	// its clients finish within --max-real unscaled), and ScaledSim the
+	// simulator's verdict on the scaled world, which the live runs are
+	// held to and which should be Sim.
+	Scale     string `json:"scale,omitempty"`
+	ScaledSim string `json:"scaled_sim,omitempty"`
+}
+
+// expected is the verdict the live runs are held to: the simulator's on
+// the world they ran, scaled or not.
+func (s svlScenario) expected() string {
+	if s.Scale != "" {
+		return s.ScaledSim
+	}
+	return s.Sim
 }
 
 // verdictOf is a report's verdict as the table prints it.
@@ -306,13 +325,15 @@ func simVsLiveScenario(ctx context.Context, sc claims.Scenario, runs int, maxRea
 		row.Skipped = strings.TrimPrefix(err.Error(), "live: ")
 		return row, nil
 	}
-	var clientsDone time.Duration
-	for _, o := range res.Outcomes {
-		clientsDone = max(clientsDone, time.Duration(o.End))
-	}
+	clientsDone := clientsDoneAt(res)
 	if clientsDone > maxReal {
-		row.Skipped = fmt.Sprintf("its clients finish after %v of simulated time, more than %v of real time", clientsDone.Round(time.Millisecond), maxReal)
-		return row, nil
+		// Too long to wait out live: run it scaled (world.Config.Scaled).
+		var why string
+		if cfg, row.ScaledSim, clientsDone, why, err = scaledForLive(cfg, res, maxReal); err != nil || why != "" {
+			row.Skipped = why
+			return row, err
+		}
+		row.Scale = cfg.TimeScale.String()
 	}
 	cfg.Settle = min(cfg.Settle, liveSettle)
 	scheduled := len(cfg.Faults.Replay) + len(cfg.Faults.Crashes) + len(cfg.Faults.Pauses)
@@ -413,8 +434,8 @@ func (s svlScenario) disagrees() bool {
 	for _, c := range s.Live {
 		all += c
 	}
-	n := s.Live[s.Sim]
-	if s.Sim == "holds" {
+	n := s.Live[s.expected()]
+	if s.expected() == "holds" {
 		return n < all
 	}
 	return n*10 < all*9
@@ -454,7 +475,7 @@ func simVsLiveTable(data simVsLive) string {
 			continue
 		}
 		ran++
-		n := s.Live[s.Sim]
+		n := s.Live[s.expected()]
 		all := 0
 		for _, c := range s.Live {
 			all += c
@@ -462,7 +483,7 @@ func simVsLiveTable(data simVsLive) string {
 		if n == all {
 			agree++
 		}
-		if s.Sim == "holds" {
+		if s.expected() == "holds" {
 			holdsRan++
 			if n == all {
 				holdsAgree++
@@ -480,6 +501,9 @@ func simVsLiveTable(data simVsLive) string {
 	fmt.Fprintf(&b, "Where the simulator finds no violation, live agreed in every run for %d of %d scenarios; ", holdsAgree, holdsRan)
 	fmt.Fprintf(&b, "where it finds one, live reproduced it in at least 90%% of the runs for %d of %d. ", breaksAgree, breaksRan)
 	fmt.Fprintf(&b, "Every other scenario is explained under [Why live differs](#why-live-differs). ")
+	if scaledRows(data) > 0 {
+		fmt.Fprintf(&b, "A scenario whose clients would take hours ran with its long durations (retention, lease, timeout, deadline, downtimes) scaled by the factor its row names, the largest power of ten that ends it in seconds, in the simulator as live; its simulator verdict is the unscaled world's, and the scaled world's beside it when they differ. ")
+	}
 	if scheduled > 0 {
 		fmt.Fprintf(&b, "Of %d scheduled faults, %d fired (%.1f%%).\n\n", scheduled, fired, 100*float64(fired)/float64(scheduled))
 	} else {
@@ -504,12 +528,19 @@ func simVsLiveTable(data simVsLive) string {
 			b.WriteString("\n")
 			continue
 		}
-		agree, all, other := tallyVerdicts(s.Live, s.Sim)
+		agree, all, other := tallyVerdicts(s.Live, s.expected())
 		firedText := "-"
 		if s.Scheduled > 0 {
 			firedText = fmt.Sprintf("%d/%d", s.Fired, s.Scheduled)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %d/%d | %s | %s | %.1fs |", s.Name, s.Claim, s.Sim, agree, all, strings.Join(other, ", "), firedText, s.Seconds)
+		name, sim := s.Name, s.Sim
+		if s.Scale != "" {
+			name += " (time scale " + s.Scale + ")"
+		}
+		if s.expected() != s.Sim {
+			sim += "; scaled: " + s.expected()
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %d/%d | %s | %s | %.1fs |", name, s.Claim, sim, agree, all, strings.Join(other, ", "), firedText, s.Seconds)
 		if anchoring {
 			fmt.Fprintf(&b, " %s |", s.anchoredCell())
 		}
@@ -540,7 +571,7 @@ func anchoredText(b *strings.Builder, data simVsLive) bool {
 			continue
 		}
 		n++
-		if a, all, _ := tallyVerdicts(s.Anchored, s.Sim); a == all {
+		if a, all, _ := tallyVerdicts(s.Anchored, s.expected()); a == all {
 			agree++
 		}
 	}
@@ -561,7 +592,7 @@ func (s svlScenario) anchoredCell() string {
 	if s.Anchored == nil {
 		return "-"
 	}
-	agree, all, other := tallyVerdicts(s.Anchored, s.Sim)
+	agree, all, other := tallyVerdicts(s.Anchored, s.expected())
 	cell := fmt.Sprintf("%d/%d", agree, all)
 	if len(other) > 0 {
 		cell += " (" + strings.Join(other, ", ") + ")"
@@ -578,7 +609,7 @@ func (s svlScenario) anchoredNote() string {
 	if s.Anchored == nil {
 		return ""
 	}
-	agree, all, _ := tallyVerdicts(s.Anchored, s.Sim)
+	agree, all, _ := tallyVerdicts(s.Anchored, s.expected())
 	return fmt.Sprintf(" Anchored at the simulator's step (%s), live gave its verdict in %d of %d runs.", strings.Join(s.AnchoredAs, "; "), agree, all)
 }
 

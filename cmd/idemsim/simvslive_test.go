@@ -54,9 +54,12 @@ func TestSimVsLiveIsFresh(t *testing.T) {
 		if testing.Short() {
 			continue
 		}
-		_, verdict, _, err := simVsLiveSim(sc)
+		cfg, verdict, _, err := simVsLiveSim(sc)
 		require.NoError(t, err, "%s; %s", s.Name, rerun)
 		assert.Equal(t, s.Sim, verdict, "%s: the simulator's verdict changed since the live runs; make sim-vs-live; %s", s.Name, rerun)
+		if s.Scale != "" {
+			assertScaledVerdict(t, s, cfg, rerun)
+		}
 	}
 	assert.ElementsMatch(t, names, recorded, "runs.json must cover every run scenario; make sim-vs-live; %s", rerun)
 	for _, s := range data.Scenarios {

@@ -47,6 +47,9 @@ func printSummaryOf(w io.Writer, command string, res *world.Result, rep *check.R
 		fmt.Fprintf(w, " (%d workers per queue)", cfg.WorkersPerOp)
 	}
 	fmt.Fprintf(w, ", timeout %v, %d attempts, seed %d\n", cfg.Client.TimeoutPerAttempt, cfg.Client.Attempts, cfg.Seed)
+	if text := cfg.TimeScaleText(); text != "" {
+		fmt.Fprintf(w, "time scale durations scaled by %s\n", text)
+	}
 	fmt.Fprintf(w, "network    delay %s, drop-request %v, drop-response %v, duplicate %v, reset %v\n",
 		l.Delay, l.DropRequestRate, l.DropResponseRate, l.DuplicateRate, l.ResetRate)
 	dbs := res.DB

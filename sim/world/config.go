@@ -141,6 +141,11 @@ type Config struct {
 	Settle    sim.Duration
 	MaxEvents uint64
 	KeepTrace bool // keep the trace's records to print them
+	// TimeScale is the factor Scaled multiplied the world's long
+	// durations by (zero: none), and ScaledSpans what it changed, for the
+	// summary.
+	TimeScale   TimeScale
+	ScaledSpans []ScaledSpan
 }
 
 // Limits on the size of a world. What a run holds is bounded by HeldBytes,
