@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,31 @@ var liveDefaults = []struct{ flag, value string }{
 	{"--clients", "8"},
 	{"--ops", "10"},
 	{"--settle", "3s"},
+}
+
+// withLiveDefaults is args with liveDefaults in front for each flag that
+// neither args nor the scenario it names sets. A scenario that cannot be
+// read is left for configure to report.
+func withLiveDefaults(args []string) []string {
+	given := args
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(a, "=")
+		if name != "--scenario" && name != "--scenario-file" {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			value = args[i+1]
+		}
+		if base, err := scenarioArgs(strings.TrimPrefix(name, "--"), value); err == nil {
+			given = append(slices.Clip(given), base...)
+		}
+	}
+	for _, d := range liveDefaults {
+		if !hasFlag(given, d.flag) {
+			args = append([]string{d.flag, d.value}, args...)
+		}
+	}
+	return args
 }
 
 func liveCommand(args []string, stdout, stderr io.Writer) error {
@@ -97,11 +123,7 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	for _, d := range liveDefaults {
-		if !hasFlag(rest, d.flag) {
-			rest = append([]string{d.flag, d.value}, rest...)
-		}
-	}
+	rest = withLiveDefaults(rest)
 	for _, f := range []string{"--out", "--trace", "--trace-op", "--chaos"} {
 		if hasFlag(rest, f) {
 			return usagef("idemsim live: %s is not supported in live mode yet", f)

@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idemsim/idemsim/internal/testcmd"
 )
 
 // Goal: idemsim live refuses what it cannot do, before starting anything,
@@ -38,4 +41,32 @@ func TestLiveFaultListReplaysQuietly(t *testing.T) {
 	assert.Empty(t, quiet.String(), "go test ./cmd/idemsim -run TestLiveFaultListReplaysQuietly")
 	warnRecorded(&loud, header, []string{"--strategy", "naive", "--replay", "f.txt"})
 	assert.Contains(t, loud.String(), "flags differ", "go test ./cmd/idemsim -run TestLiveFaultListReplaysQuietly")
+}
+
+// Goal: the live defaults (8 clients, 10 operations, 3 s settle) fill in
+// only what neither the user nor the scenario sets, so idemsim live
+// --scenario runs the scenario's world, not a bigger one. Method:
+// withLiveDefaults then configure, on a claim scenario with one client
+// and one operation, with and without the user's own --ops, and with no
+// scenario at all.
+func TestLiveDefaultsYieldToTheScenario(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./cmd/idemsim")
+	for _, tc := range []struct {
+		name         string
+		args         []string
+		clients, ops int
+	}{
+		{name: "no-scenario", args: nil, clients: 8, ops: 10},
+		{name: "scenario", args: []string{"--scenario", "unique-409-response-lost"}, clients: 1, ops: 1},
+		{name: "scenario-equals", args: []string{"--scenario=unique-409-response-lost"}, clients: 1, ops: 1},
+		{name: "scenario-and-user", args: []string{"--scenario", "unique-409-response-lost", "--ops", "3"}, clients: 1, ops: 3},
+		{name: "user-only", args: []string{"--clients", "2"}, clients: 2, ops: 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := configure(withLiveDefaults(tc.args))
+			require.NoError(t, err, rerun)
+			assert.Equal(t, tc.clients, st.cfg.Clients, "clients; %s", rerun)
+			assert.Equal(t, tc.ops, st.cfg.OpsPerClient, "operations per client; %s", rerun)
+		})
+	}
 }

@@ -501,6 +501,28 @@ func (e *stoppedError) Error() string { return e.msg }
 // returned as they are. A SQL scenario returns one flag with no spec: the
 // scenario's name and its script. The words that are not flags, the
 // scenario's then the user's (rest), are returned for configure to refuse.
+// scenarioArgs are the flags of the scenario that --scenario (kind
+// "scenario", a claim scenario's name) or --scenario-file (kind
+// "scenario-file", a file) names.
+func scenarioArgs(kind, value string) ([]string, error) {
+	if kind == "scenario" {
+		c, _ := claims.Lookup(value)
+		return c.Args, nil
+	}
+	text, err := inputfile.Read(value, maxScenarioFile)
+	if err != nil {
+		return nil, usagef("idemsim run: --scenario-file %s: %v", value, err)
+	}
+	base, _, err := claims.ParseRunFile(value, string(text))
+	if err != nil {
+		return nil, usagef("idemsim run: --scenario-file: %v", err)
+	}
+	if slices.ContainsFunc(base, func(a string) bool { n := flagName(a); return n == "scenario" || n == "scenario-file" }) {
+		return nil, usagef("idemsim run: --scenario-file %s: its flags name another scenario (accepted: the flags of one run)", value)
+	}
+	return base, nil
+}
+
 func withScenario(fs *flagSet, user []flagArg, rest []string) ([]flagArg, []string, error) {
 	var sc *flagArg
 	for i := range user {
@@ -514,28 +536,17 @@ func withScenario(fs *flagSet, user []flagArg, rest []string) ([]flagArg, []stri
 	if sc == nil {
 		return user, rest, nil
 	}
-	var base []string
 	if sc.name == "scenario" {
-		c, _ := claims.Lookup(sc.value)
-		if c.Script != "" {
+		if c, _ := claims.Lookup(sc.value); c.Script != "" {
 			if len(user) > 1 {
 				return nil, nil, usagef("idemsim run: --scenario %s: a SQL scenario takes no other flag (run idemsim run --scenario %s alone)", c.Name, c.Name)
 			}
 			return []flagArg{{name: c.Name, value: c.Script}}, nil, nil
 		}
-		base = c.Args
-	} else {
-		file := sc.value
-		text, err := inputfile.Read(file, maxScenarioFile)
-		if err != nil {
-			return nil, nil, usagef("idemsim run: --scenario-file %s: %v", file, err)
-		}
-		if base, _, err = claims.ParseRunFile(file, string(text)); err != nil {
-			return nil, nil, usagef("idemsim run: --scenario-file: %v", err)
-		}
-		if slices.ContainsFunc(base, func(a string) bool { n := flagName(a); return n == "scenario" || n == "scenario-file" }) {
-			return nil, nil, usagef("idemsim run: --scenario-file %s: its flags name another scenario (accepted: the flags of one run)", file)
-		}
+	}
+	base, err := scenarioArgs(sc.name, sc.value)
+	if err != nil {
+		return nil, nil, err
 	}
 	// The scenario's flags on their own: a flag missing its value at the
 	// end of a file takes no value from the user's, and an error names the
