@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -31,8 +32,10 @@ history, and the ledger is what the databases committed.
 Every flag of 'idemsim run' that a live run supports is accepted (see
 'idemsim help run'); durations are real time. Without --clients, --ops or
 --settle a live run takes 8 clients x 10 ops and settles 3s, so that it
-ends in seconds. Not supported yet: client crashes, partitions, clock skew,
-service-link faults, store failover, replica lag, --out and --trace.
+ends in seconds. --trace, --trace-op and --out print and write the live
+run's timeline, and the sequence diagram of a violating one, as for
+'idemsim run'. Not supported yet: client crashes, partitions, clock skew,
+service-link faults, store failover, replica lag.
 `
 
 // liveDefaults are the world flags a live run sets when the user does not:
@@ -87,7 +90,7 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 			rest = append([]string{d.flag, d.value}, rest...)
 		}
 	}
-	for _, f := range []string{"--out", "--trace", "--trace-op", "--chaos"} {
+	for _, f := range []string{"--chaos"} {
 		if hasFlag(rest, f) {
 			return usagef("idemsim live: %s is not supported in live mode yet", f)
 		}
@@ -108,19 +111,27 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 	cfg.World = st.cfg
 	cfg.Log = stderr
 	command := "idemsim live"
-	if len(st.given) > 0 {
-		command += " " + strings.Join(st.given, " ")
+	if given := withoutTraceFlags(st.given); len(given) > 0 {
+		command += " " + strings.Join(given, " ")
 	}
+	st.command = command
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := live.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	if err := st.printTimeline(stdout, res.Result); err != nil {
+		return err
+	}
 	rep := check.Audit(res.Result)
 	lin, linErr := check.Linearize(res.Result, check.DefaultTimeout)
-	printSummaryOf(stdout, command, res.Result, &rep, &lin, linErr, st.o.violations, &liveFacts{
+	var summary bytes.Buffer
+	printSummaryOf(io.MultiWriter(stdout, &summary), command, res.Result, &rep, &lin, linErr, st.o.violations, &liveFacts{
 		elapsed: res.Elapsed, services: res.StartServices})
+	if err := st.writeOut(stdout, "idemsim live", res.Result, &rep, &lin, summary.Bytes()); err != nil {
+		return err
+	}
 	warnUnfired(stderr, res.Unfired)
 	if st.o.faultsOut != "" {
 		if err := writeFaults(st.o.faultsOut, command, res.Result); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/live/decide"
+	"github.com/idemsim/idemsim/live/pgdb"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/db/sql"
@@ -89,6 +90,9 @@ func (e *env) Crash(point string) {
 	fire, ok := p.cfg.Points.reach(p.cfg.Name, point)
 	if !ok {
 		return
+	}
+	if o := p.cfg.Observe; o != nil {
+		o.CrashPoint(e.getTag(), fire)
 	}
 	at := p.now()
 	p.crashWith(fire.Downtime, faults.Fault{Kind: faults.CrashAtFault, At: at, Point: fire})
@@ -175,6 +179,38 @@ func (e *env) finish() {
 	}
 }
 
+// observe runs the database call, query (inside a transaction or not),
+// and tells the process's observer what it gave, under the number the session gave it (none: a call on a
+// transaction that ended or broke, which the session does not number).
+func observe[T any](e *env, query string, inTx bool, call func() (T, error)) (T, error) {
+	o := e.l.p.cfg.Observe
+	if o == nil {
+		return call()
+	}
+	db := e.session()
+	before := db.Calls()
+	v, err := call()
+	if n := db.Calls(); n > before {
+		r := e.ref
+		r.Service, r.Call = api.ServiceDB, e.dbBase+int32(n)
+		var res api.Result
+		if rr, ok := any(v).(api.Result); ok {
+			res = rr
+		}
+		o.Statement(Statement{Ref: r, Tag: e.getTag(), Query: query, InTx: inTx, Result: res, Err: err})
+	}
+	return v, err
+}
+
+// beginText is the statement Begin(level) sends, as the session spells
+// it.
+func beginText(e *env, level api.Level) string {
+	if level == api.DefaultLevel {
+		level = e.l.p.cfg.Settings.Isolation
+	}
+	return pgdb.BeginSQL(level)
+}
+
 // guard runs one service call between two checkpoints.
 func guard[T any](e *env, call func() (T, error)) (T, error) {
 	e.l.step()
@@ -186,7 +222,9 @@ func guard[T any](e *env, call func() (T, error)) (T, error) {
 type envDB struct{ e *env }
 
 func (d envDB) Begin(level api.Level) (api.Tx, error) {
-	t, err := guard(d.e, func() (api.Tx, error) { return d.e.session().Begin(level) })
+	t, err := guard(d.e, func() (api.Tx, error) {
+		return observe(d.e, beginText(d.e, level), true, func() (api.Tx, error) { return d.e.session().Begin(level) })
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +232,9 @@ func (d envDB) Begin(level api.Level) (api.Tx, error) {
 }
 
 func (d envDB) Exec(query string, args ...api.Value) (api.Result, error) {
-	return d.e.adoptFrom(guard(d.e, func() (api.Result, error) { return d.e.session().Exec(query, args...) }))
+	return d.e.adoptFrom(guard(d.e, func() (api.Result, error) {
+		return observe(d.e, query, false, func() (api.Result, error) { return d.e.session().Exec(query, args...) })
+	}))
 }
 
 // adoptFrom makes a worker act for the operation whose key the rows it
@@ -229,16 +269,22 @@ type tx struct {
 }
 
 func (t *tx) Exec(query string, args ...api.Value) (api.Result, error) {
-	return t.e.adoptFrom(guard(t.e, func() (api.Result, error) { return t.Tx.Exec(query, args...) }))
+	return t.e.adoptFrom(guard(t.e, func() (api.Result, error) {
+		return observe(t.e, query, true, func() (api.Result, error) { return t.Tx.Exec(query, args...) })
+	}))
 }
 
 func (t *tx) Commit() error {
-	_, err := guard(t.e, func() (struct{}, error) { return struct{}{}, t.Tx.Commit() })
+	_, err := guard(t.e, func() (struct{}, error) {
+		return observe(t.e, "commit", true, func() (struct{}, error) { return struct{}{}, t.Tx.Commit() })
+	})
 	return err
 }
 
 func (t *tx) Rollback() error {
-	_, err := guard(t.e, func() (struct{}, error) { return struct{}{}, t.Tx.Rollback() })
+	_, err := guard(t.e, func() (struct{}, error) {
+		return observe(t.e, "rollback", true, func() (struct{}, error) { return struct{}{}, t.Tx.Rollback() })
+	})
 	return err
 }
 

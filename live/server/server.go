@@ -122,6 +122,41 @@ type Config struct {
 	// Failed reports an error the process could not go on after (a boot
 	// that could not connect).
 	Failed func(error)
+	// Observe, when set, is told what the process does, for a live run's
+	// trace.
+	Observe Observer
+}
+
+// Statement is one database call an actor made.
+type Statement struct {
+	// Ref names the call (a handler's, or a worker's: Caller is then the
+	// server), Tag the operation the actor worked for.
+	Ref   faults.Ref
+	Tag   string
+	Query string // the statement, "commit" or "rollback"
+	// InTx: the statement ran inside a transaction (a COMMIT or ROLLBACK
+	// ends one); outside, it committed on its own.
+	InTx   bool
+	Result api.Result
+	Err    error
+}
+
+// Observer is told what a process does, from its goroutines, at the moment
+// each thing happens.
+type Observer interface {
+	// Handle: a request's handling begins (before the server's service
+	// time); Answer: its handler answered (not when the process died
+	// first).
+	Handle(ref faults.Ref, req api.Request)
+	Answer(ref faults.Ref, resp api.Response)
+	// Statement: a database call ran. A call the session does not
+	// number (on a transaction already ended or broken) is not told.
+	Statement(Statement)
+	// CrashPoint: an actor working for tag reached point, where the
+	// process crashes.
+	CrashPoint(tag string, point faults.CrashPoint)
+	// Restart: the process booted again after a crash.
+	Restart()
 }
 
 // Process is a server process across its lives.
@@ -266,8 +301,12 @@ func (p *Process) crashWith(downtime time.Duration, f faults.Fault) bool {
 		if stopped {
 			return
 		}
-		if err := p.boot(); err != nil && p.cfg.Failed != nil {
+		err := p.boot()
+		switch {
+		case err != nil && p.cfg.Failed != nil:
 			p.cfg.Failed(err)
+		case err == nil && p.cfg.Observe != nil:
+			p.cfg.Observe.Restart()
 		}
 	}))
 	return true
@@ -407,10 +446,16 @@ func (l *life) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if o := p.cfg.Observe; o != nil {
+		o.Handle(ref, req)
+	}
 	resp, ok := l.handle(ref, req)
 	if !ok {
 		// The process died while handling it: no response at all.
 		panic(http.ErrAbortHandler)
+	}
+	if o := p.cfg.Observe; o != nil {
+		o.Answer(ref, resp)
 	}
 	wire.WriteResponse(w, resp)
 }
