@@ -1,6 +1,7 @@
 package live
 
 import (
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -214,6 +215,54 @@ func (o processObserver) Statement(st server.Statement) {
 	if err == nil && (st.Query == "commit" || !st.InTx) {
 		t.commits[st.Tag] = append(t.commits[st.Tag], at)
 	}
+}
+
+func (o processObserver) KV(c server.KVCall) {
+	if errors.Is(c.Err, api.ErrConnection) || errors.Is(c.Err, api.ErrTimeout) {
+		return // the store never answered, which the simulation does not record either
+	}
+	o.t.add(func(r *world.Recorder, at sim.Time) { r.KV(at, o.server, c.Ref, c.Command, c.Key, c.Yes, c.Err != nil) })
+}
+
+func (o processObserver) Queue(c server.QueueCall) {
+	op, _ := api.ParseOpID(c.Tag)
+	o.t.add(func(r *world.Recorder, at sim.Time) {
+		switch c.Action {
+		case server.QueueSend:
+			r.QueueSent(at, o.server, op, c.Message)
+		case server.QueueReceive:
+			r.QueueDelivered(at, o.server, op, c.Message)
+		case server.QueueAck:
+			r.QueueDeleted(at, o.server, c.Message)
+		}
+	})
+}
+
+// Gateway records a gateway call that did not begin a charge (those come
+// from the gateway's ledger, with the moment each began): a replay or a
+// refusal, a lookup, a refund.
+func (o processObserver) Gateway(c server.GatewayCall) {
+	if errors.Is(c.Err, api.ErrConnection) || errors.Is(c.Err, api.ErrTimeout) {
+		return // no answer: a gateway fault or a lost call, recorded as such
+	}
+	o.t.add(func(r *world.Recorder, at sim.Time) {
+		switch c.Call {
+		case server.GatewayCharge:
+			if c.Err == nil && c.Result.Outcome != "charged" {
+				r.GatewayAnswered(at, o.server, c.Ref, c.Result.Outcome, c.Result.Status, c.Result.ChargeID)
+			}
+		case server.GatewayLookupByKey, server.GatewayLookupByID:
+			if c.Err == nil {
+				state := "none"
+				if c.Status.Found {
+					state = c.Status.State
+				}
+				r.GatewayLookup(at, o.server, c.Ref, c.Call == server.GatewayLookupByKey, state, c.Status.ChargeID)
+			}
+		case server.GatewayRefund:
+			r.GatewayRefund(at, o.server, c.Ref, c.Status.ChargeID)
+		}
+	})
 }
 
 func (o processObserver) CrashPoint(tag string, p faults.CrashPoint) {

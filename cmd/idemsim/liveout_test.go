@@ -24,12 +24,14 @@ const liveOutScenario = "unique-409-charge-not-forwarded"
 
 // Goal: idemsim live --out DIR writes what idemsim run --out writes for a
 // violating run (summary, timeline, faults, the sequence diagram), and the
-// live timeline tells the violating operation's story in the same steps,
-// in the same order, as the simulated run of the same scenario. Method: the
+// live timeline tells an operation's story in the same steps, in the same
+// order, as the simulated run of the same scenario: database statements,
+// store commands and gateway calls included. Method: the violating
 // scenario with one client and one operation, live on a throwaway
-// PostgreSQL and Redis, once through the command with --out and once
-// through live.Run, whose events for the operation are compared kind by
-// kind (not by time) with those of world.Run on the same world.
+// PostgreSQL and Redis, through the command with --out; then it and two
+// more scenarios through live.Run, whose events for the operation are
+// compared kind by kind, with the node of each (not by time), with those
+// of world.Run on the same world.
 func TestLiveOutDir(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live: starts PostgreSQL and Redis")
@@ -64,19 +66,23 @@ func TestLiveOutDir(t *testing.T) {
 		assert.NotContains(t, string(summary), "--out", "the reproduce command leaves --out out; "+rerun)
 	})
 
-	t.Run("same steps as simulated", func(t *testing.T) {
-		st, err := configure(flags)
-		require.NoError(t, err, rerun)
-		require.True(t, st.cfg.KeepTrace, "a scenario keeps its trace; %s", rerun)
-		sim, err := world.Run(st.cfg)
-		require.NoError(t, err, rerun)
-		res, err := live.Run(context.Background(), live.Config{World: st.cfg, PostgresDSN: pg.DatabaseDSN("postgres"), RedisAddr: rd.Addr()})
-		require.NoError(t, err, rerun)
-		op := api.OpID{Queue: 1, Index: 1}
-		want, got := eventKinds(sim.Events(&op)), eventKinds(res.Events(&op))
-		require.NotEmpty(t, want, rerun)
-		assert.Equal(t, want, got, "the live timeline of o1.1 takes the simulated one's steps in its order; %s", rerun)
-	})
+	// The scenario above, one whose server checks the store, and one whose
+	// gateway replays the retry's charge.
+	for _, scenario := range []string{liveOutScenario, "presence-response-lost", "unique-409-charge-forwarded"} {
+		t.Run("same steps as simulated/"+scenario, func(t *testing.T) {
+			st, err := configure([]string{"--scenario", scenario, "--clients", "1", "--ops", "1"})
+			require.NoError(t, err, rerun)
+			require.True(t, st.cfg.KeepTrace, "a scenario keeps its trace; %s", rerun)
+			sim, err := world.Run(st.cfg)
+			require.NoError(t, err, rerun)
+			res, err := live.Run(context.Background(), live.Config{World: st.cfg, PostgresDSN: pg.DatabaseDSN("postgres"), RedisAddr: rd.Addr()})
+			require.NoError(t, err, rerun)
+			op := api.OpID{Queue: 1, Index: 1}
+			want, got := eventKinds(sim.Events(&op)), eventKinds(res.Events(&op))
+			require.NotEmpty(t, want, rerun)
+			assert.Equal(t, want, got, "the live timeline of o1.1 takes the simulated one's steps in its order; %s", rerun)
+		})
+	}
 }
 
 // eventKinds are the kinds of events, with the node each is about.

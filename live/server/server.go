@@ -141,6 +141,58 @@ type Statement struct {
 	Err    error
 }
 
+// KVCall is one store command an actor made.
+type KVCall struct {
+	Ref faults.Ref // the call, numbered as the simulation numbers it
+	// Command is the command as the simulated timeline names it: GET,
+	// SET, DEL, PEXPIRE, PTTL, INCR or CAD (the safe compare-and-delete).
+	Command string
+	Key     string // its key (a DEL's first)
+	// Yes: its result reads as a hit, OK, a deletion, a release or 1.
+	Yes bool
+	Err error
+}
+
+// GatewayCall is one gateway call an actor made.
+type GatewayCall struct {
+	Ref  faults.Ref // the call, numbered as the simulation numbers it
+	Call GatewayCallKind
+	// Result is a charge's answer; Status what a lookup found (a refund's
+	// ChargeID is the charge it refunds).
+	Result api.ChargeResult
+	Status api.ChargeStatus
+	Err    error
+}
+
+// GatewayCallKind is what a gateway call asked.
+type GatewayCallKind uint8
+
+// The gateway's calls.
+const (
+	GatewayCharge GatewayCallKind = iota + 1
+	GatewayLookupByKey
+	GatewayLookupByID
+	GatewayRefund
+)
+
+// QueueAction is what the queue did with a message.
+type QueueAction uint8
+
+// The queue's actions.
+const (
+	QueueSend    QueueAction = iota + 1 // it stored a message an actor sent
+	QueueReceive                        // it delivered one to an actor
+	QueueAck                            // it deleted one an actor was done with
+)
+
+// QueueCall is what the queue did for an actor working for Tag: Action on
+// Message (its id when sent, else its receipt).
+type QueueCall struct {
+	Tag     string
+	Action  QueueAction
+	Message string
+}
+
 // Observer is told what a process does, from its goroutines, at the moment
 // each thing happens.
 type Observer interface {
@@ -152,6 +204,12 @@ type Observer interface {
 	// Statement: a database call ran. A call the session does not
 	// number (on a transaction already ended or broken) is not told.
 	Statement(Statement)
+	// KV: a store command ran. Queue: the queue stored, delivered or
+	// deleted a message for an actor.
+	KV(KVCall)
+	Queue(QueueCall)
+	// Gateway: a gateway call returned.
+	Gateway(GatewayCall)
 	// CrashPoint: an actor working for tag reached point, where the
 	// process crashes.
 	CrashPoint(tag string, point faults.CrashPoint)

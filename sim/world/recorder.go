@@ -9,6 +9,7 @@ import (
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/db"
+	"github.com/idemsim/idemsim/sim/gateway"
 	"github.com/idemsim/idemsim/sim/network"
 )
 
@@ -182,8 +183,7 @@ func (r *Recorder) Charge(at sim.Time, charge string, cents int64, op api.OpID, 
 // GatewayCharge: the gateway received the charge call ref from server and
 // began processing it as charge.
 func (r *Recorder) GatewayCharge(at sim.Time, server string, ref faults.Ref, charge string) {
-	call := serviceCall{Service: r.node(api.ServiceGateway.String()), Caller: r.node(server), Call: r.msgID(ref, network.Request)}
-	r.add(at, gatewayRan{serviceCall: call, Op: gwCharge, Charge: r.w.intern(charge)}.record())
+	r.gatewayRan(at, server, ref, gatewayRan{Op: gwCharge, Charge: r.w.intern(charge)})
 }
 
 // GatewayFault: a gateway fault (faults.GatewayTimeout or Gateway500) hit
@@ -234,4 +234,88 @@ func (r *Recorder) Pause(at sim.Time, node string, d sim.Duration) {
 // Thaw: a paused node runs again.
 func (r *Recorder) Thaw(at sim.Time, node string) {
 	r.add(at, thawed{Node: r.node(node)}.record())
+}
+
+// KV: the store ran command on key, the call ref from server; command is
+// one the simulated timeline names (GET, SET, DEL, PEXPIRE, PTTL, INCR,
+// CAD: see kvOpNames), yes says its result reads as a hit, OK, a deletion,
+// a release or 1, and failed that it answered an error. It reports false,
+// recording nothing, for a command the simulated store does not have.
+func (r *Recorder) KV(at sim.Time, server string, ref faults.Ref, command, key string, yes, failed bool) bool {
+	op := slices.Index(kvOpNames[:], command)
+	if op < 0 {
+		return false
+	}
+	result := kvNo
+	switch {
+	case failed:
+		result = kvFailed
+	case yes:
+		result = kvYes
+	}
+	call := serviceCall{Service: r.node(api.ServiceKV.String()), Caller: r.node(server), Call: r.msgID(ref, network.Request)}
+	r.add(at, kvRan{serviceCall: call, Op: kvOp(op), Key: r.w.intern(key), Result: result}.record())
+	return true
+}
+
+// QueueSent: the queue stored message id, which node sent for op.
+func (r *Recorder) QueueSent(at sim.Time, node string, op api.OpID, id string) {
+	r.queued(at, node, op, id, qSend)
+}
+
+// QueueDelivered: the queue handed the message with receipt to node; op is
+// the operation the message serves.
+func (r *Recorder) QueueDelivered(at sim.Time, node string, op api.OpID, receipt string) {
+	r.queued(at, node, op, receipt, qReceive)
+}
+
+// QueueDeleted: the queue deleted the message with receipt, for node.
+func (r *Recorder) QueueDeleted(at sim.Time, node, receipt string) {
+	r.queued(at, node, api.OpID{}, receipt, qAck)
+}
+
+func (r *Recorder) queued(at sim.Time, node string, op api.OpID, message string, action qOp) {
+	r.add(at, queued{Queue: r.node(api.ServiceQueue.String()), Peer: r.node(node), Op: op, Message: r.w.intern(message), Action: action}.record())
+}
+
+// GatewayAnswered: the gateway answered server's charge call ref at once,
+// without beginning a charge: it replayed one or refused (outcome is the
+// word its answer carries, as the simulated gateway's outcomes are named,
+// status its HTTP status). It reports false, recording nothing, for an
+// outcome the simulated gateway does not have.
+func (r *Recorder) GatewayAnswered(at sim.Time, server string, ref faults.Ref, outcome string, status int, charge string) bool {
+	for k := gateway.Charged; k < 16; k++ { // past the last kind, a name no answer carries
+		if k.String() == outcome {
+			r.gatewayRan(at, server, ref, gatewayRan{Op: gwCharge, Kind: k, Status: status, Charge: r.w.intern(charge)})
+			return true
+		}
+	}
+	return false
+}
+
+// GatewayLookup: the gateway looked up a charge for server's call ref, by
+// key or by id, and found charge in state (processing, succeeded), or
+// nothing (charge "").
+func (r *Recorder) GatewayLookup(at sim.Time, server string, ref faults.Ref, byKey bool, state, charge string) {
+	e := gatewayRan{Op: gwLookupID, Charge: r.w.intern(charge)}
+	if byKey {
+		e.Op = gwLookupKey
+	}
+	for s := gateway.StatusNone; s < 16; s++ {
+		if s.String() == state {
+			e.Kind = gateway.Kind(s)
+			break
+		}
+	}
+	r.gatewayRan(at, server, ref, e)
+}
+
+// GatewayRefund: server's call ref asked the gateway to refund charge.
+func (r *Recorder) GatewayRefund(at sim.Time, server string, ref faults.Ref, charge string) {
+	r.gatewayRan(at, server, ref, gatewayRan{Op: gwRefund, Charge: r.w.intern(charge)})
+}
+
+func (r *Recorder) gatewayRan(at sim.Time, server string, ref faults.Ref, e gatewayRan) {
+	e.serviceCall = serviceCall{Service: r.node(api.ServiceGateway.String()), Caller: r.node(server), Call: r.msgID(ref, network.Request)}
+	r.add(at, e.record())
 }

@@ -45,6 +45,14 @@ func TestRecorderWritesTheSimulatedTimeline(t *testing.T) {
 	r.SQL(ms(7), "s1", call, "select id from payments", api.Result{Cols: []string{"id"}, Rows: [][]api.Value{{sql.IntValue(4)}}}, nil)
 	call.Call = 3
 	r.SQL(ms(8), "s1", call, "commit", api.Result{}, api.ErrConnection)
+	kvCall := ref
+	kvCall.Service, kvCall.Call = api.ServiceKV, 1
+	require.True(t, r.KV(ms(8), "s1", kvCall, "SET", "idem:k", true, false), rerun)
+	require.False(t, r.KV(ms(8), "s1", kvCall, "HSET", "idem:k", true, false), "a command the simulated store lacks; %s", rerun)
+	gwCall := ref
+	gwCall.Service, gwCall.Call = api.ServiceGateway, 1
+	require.True(t, r.GatewayAnswered(ms(8), "s1", gwCall, "replayed", 200, "ch_1"), rerun)
+	r.QueueSent(ms(8), "s1", op, "m1")
 	r.Answer(ms(9), "s1", "c1", op, 1, 201, "pay_4")
 	r.Message(ms(9), network.TraceDrop, "s1", "c1", ref, true, 0)
 	r.Timeout(ms(1000), "c1", "s1", op, 1)
@@ -64,6 +72,9 @@ func TestRecorderWritesTheSimulatedTimeline(t *testing.T) {
 		"   0.006000s  db LEDGER payments row 4 commits for o1.1",
 		"   0.007000s  db c1/o1.1/a1/db2 on s1: select id from payments => 1 row (4)",
 		"   0.008000s  db c1/o1.1/a1/db3 on s1: commit => error 08006",
+		"   0.008000s  kv c1/o1.1/a1/kv1 from s1: SET idem:k => OK",
+		"   0.008000s  gateway c1/o1.1/a1/gateway1 from s1: charge => replayed ch_1 (200)",
+		"   0.008000s  queue stores message m1 from s1 (o1.1)",
 		"   0.009000s  s1 answers 201 resource=pay_4 to c1 o1.1/a1",
 		"   0.009000s  s1>c1 response c1/o1.1/a1 DROPPED",
 		"   1.000000s  c1 timeout on o1.1/a1",
@@ -73,7 +84,7 @@ func TestRecorderWritesTheSimulatedTimeline(t *testing.T) {
 	assert.Equal(t, []string{"c1", "s1", "db", "kv", "gateway", "queue"}, res.Nodes(), rerun)
 	evs := res.Events(&op)
 	require.Len(t, evs, len(want), rerun)
-	assert.Equal(t, world.EventDropped, evs[9].Kind, rerun)
-	assert.Equal(t, "s1", evs[9].From, rerun)
+	assert.Equal(t, world.EventDropped, evs[12].Kind, rerun)
+	assert.Equal(t, "s1", evs[12].From, rerun)
 	assert.NotZero(t, res.TraceHash, rerun)
 }
