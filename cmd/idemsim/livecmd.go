@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/claims"
 	"github.com/idemsim/idemsim/live"
 )
 
@@ -31,8 +32,8 @@ history, and the ledger is what the databases committed.
 
 Every flag of 'idemsim run' that a live run supports is accepted (see
 'idemsim help run'); durations are real time. Without --clients, --ops or
---settle a live run takes 8 clients x 10 ops and settles 3s, so that it
-ends in seconds. --trace, --trace-op and --out print and write the live
+--settle (given, or set by the --scenario it runs) a live run takes 8
+clients x 10 ops and settles 3s, so that it ends in seconds. --trace, --trace-op and --out print and write the live
 run's timeline, and the sequence diagram of a violating one, as for
 'idemsim run'. Not supported yet: client crashes, partitions, clock skew,
 service-link faults, store failover, replica lag.
@@ -85,11 +86,7 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	for _, d := range liveDefaults {
-		if !hasFlag(rest, d.flag) {
-			rest = append([]string{d.flag, d.value}, rest...)
-		}
-	}
+	rest = withLiveDefaults(rest)
 	for _, f := range []string{"--chaos"} {
 		if hasFlag(rest, f) {
 			return usagef("idemsim live: %s is not supported in live mode yet", f)
@@ -143,6 +140,31 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 		return &stoppedError{fmt.Sprintf("idemsim live: stopped at the time limit (--limit) before the clients finished: the verdict covers only what happened so far")}
 	}
 	return nil
+}
+
+// withLiveDefaults is args with each of liveDefaults that neither args
+// nor the claim scenario they name set: a scenario's own world (one
+// client, one operation) is the one it runs live.
+func withLiveDefaults(args []string) []string {
+	var scenario []string
+	for i, a := range args {
+		name, value, ok := strings.Cut(a, "=")
+		if name != "--scenario" {
+			continue
+		}
+		if !ok && i+1 < len(args) {
+			value = args[i+1]
+		}
+		if sc, err := claims.Lookup(value); err == nil {
+			scenario = sc.Args
+		}
+	}
+	for _, d := range liveDefaults {
+		if !hasFlag(args, d.flag) && !hasFlag(scenario, d.flag) {
+			args = append([]string{d.flag, d.value}, args...)
+		}
+	}
+	return args
 }
 
 // hasFlag reports whether args give flag (as "--flag V" or "--flag=V").

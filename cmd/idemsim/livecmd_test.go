@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/idemsim/idemsim/internal/testcmd"
 )
 
 // Goal: idemsim live refuses what it cannot do, before starting anything,
@@ -36,4 +38,27 @@ func TestLiveFaultListReplaysQuietly(t *testing.T) {
 	assert.Empty(t, quiet.String(), "go test ./cmd/idemsim -run TestLiveFaultListReplaysQuietly")
 	warnRecorded(&loud, header, []string{"--strategy", "naive", "--replay", "f.txt"})
 	assert.Contains(t, loud.String(), "flags differ", "go test ./cmd/idemsim -run TestLiveFaultListReplaysQuietly")
+}
+
+// Goal: a live run takes its short defaults (8 clients of 10 operations,
+// 3s to settle) only where neither the command line nor the claim
+// scenario it names sets them, so that idemsim live --scenario runs the
+// scenario's own world. Method: withLiveDefaults on a bare command line,
+// one that sets --clients, and one naming a scenario of one client and
+// one operation that sets no --settle.
+func TestLiveDefaultsGiveWayToScenarios(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./cmd/idemsim")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"bare", nil, []string{"--settle", "3s", "--ops", "10", "--clients", "8"}},
+		{"clients given", []string{"--clients=2"}, []string{"--settle", "3s", "--ops", "10", "--clients=2"}},
+		{"scenario", []string{"--scenario", "unique-409-charge-not-forwarded"}, []string{"--settle", "3s", "--scenario", "unique-409-charge-not-forwarded"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, withLiveDefaults(tc.args), rerun)
+		})
+	}
 }
