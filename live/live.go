@@ -197,6 +197,11 @@ type runner struct {
 	fired   []faults.Fault
 	failure error
 	closers []func()
+
+	// trace writes the run's trace when the world keeps one (nil: none);
+	// charges are the gateway's, read at the end.
+	trace   *tracer
+	charges []gateway.Charge
 }
 
 func (r *runner) logf(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }
@@ -322,6 +327,7 @@ func (r *runner) record(f faults.Fault) {
 	r.mu.Lock()
 	r.fired = append(r.fired, f)
 	r.mu.Unlock()
+	r.trace.fault(f)
 }
 
 func (r *runner) fail(err error) {
@@ -455,6 +461,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 			DBFault: dbFault,
 			Fired:   r.record,
 			Failed:  r.fail,
+			Observe: r.trace.observer("s" + strconv.Itoa(i+1)),
 			// A server's own work per request before its handler
 			// decides, as the simulated server sleeps it.
 			ServiceTime: func(ref string) time.Duration {
@@ -478,6 +485,9 @@ func (r *runner) startCluster(ctx context.Context) error {
 		}
 	})
 	plan := proxy.Plan{Seed: seed, Link: p.Link, Replay: p.Replay}
+	if r.trace != nil {
+		plan.Observe = r.trace.hop
+	}
 	if w.Balancer == world.Random {
 		plan.Balancer = proxy.Random
 	}
@@ -541,6 +551,7 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 			r.keys.Store(o.Key, o.ID.String())
 		}
 	}
+	r.trace = newTracer(*w, r.now)
 	if err := r.startCluster(ctx); err != nil {
 		return nil, err
 	}
@@ -611,6 +622,8 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 	if w.Faults.Replay != nil {
 		res.Unfired = faults.Unfired(w.Faults.Replay, fired)
 	}
+	r.trace.ledger(ledger, r.charges, r.since)
+	r.trace.attach(res)
 	return res, nil
 }
 
@@ -634,6 +647,7 @@ func (r *runner) ledger(ctx context.Context) ([]world.Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("live: reading the gateway's charges: %w", err)
 	}
+	r.charges = charges
 	for _, c := range charges {
 		if c.Refunded {
 			continue
@@ -732,7 +746,9 @@ func (r *runner) crash(node string, downtime time.Duration) {
 		time.AfterFunc(downtime, func() {
 			if err := r.redis.Restart(); err != nil {
 				r.fail(fmt.Errorf("live: restarting Redis: %w", err))
+				return
 			}
+			r.trace.restarted("kv")
 		})
 		return
 	}
@@ -829,6 +845,7 @@ func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol
 		out.Attempts++
 		resp := c.send(ctx, out.Op, attempt, req)
 		st := p.Next(resp, c.r.now().Sub(out.Start), jitter)
+		c.r.trace.answered(c.work.Name, out.Op, attempt, resp, st.Heard)
 		if st.NewKey {
 			key := c.newKey()
 			c.r.keys.Store(key, out.Op.String())
@@ -839,8 +856,10 @@ func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol
 			if st.From != nil {
 				out.Status, out.Resource = st.From.Status, st.From.Resource
 			}
+			c.r.trace.add(func(rec *world.Recorder, at sim.Time) { rec.Conclude(at, c.work.Name, out.Op, out.Belief, out.Status) })
 			return
 		}
+		c.r.trace.add(func(rec *world.Recorder, at sim.Time) { rec.Backoff(at, c.work.Name, out.Op, st.Wait) })
 		if !sleep(ctx, time.Duration(st.Wait)) {
 			return
 		}
@@ -879,6 +898,7 @@ func (c *client) send(ctx context.Context, op api.OpID, attempt int32, req api.R
 		}
 	}
 	a.Return = c.r.now()
+	c.r.trace.attempt(a.Call, c.work.Name, op, attempt, req.Key, req.Kind)
 	if got == nil {
 		a.TimedOut = true
 	} else {

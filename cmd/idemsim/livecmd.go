@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -40,9 +41,12 @@ Every flag of 'idemsim run' that a live run supports is accepted (see
 the world's long durations (retention, lease, timeout, deadlines,
 downtimes) by F, as in 'idemsim run', so that a world of hours runs live
 in seconds; the summary prints every duration it changed. Without
---clients, --ops or --settle a live run takes 8 clients x 10 ops and
-settles 3s, so that it ends in seconds. Not supported yet: client crashes, partitions, clock skew,
-service-link faults, store failover, replica lag, --out and --trace.
+--clients, --ops or --settle (given, or set by the --scenario it runs) a
+live run takes 8 clients x 10 ops and settles 3s, so that it ends in
+seconds. --trace, --trace-op and --out print and write the live run's
+timeline, and the sequence diagram of a violating one, as for 'idemsim
+run'. Not supported yet: client crashes, partitions, clock skew,
+service-link faults, store failover, replica lag.
 `
 
 // liveDefaults are the world flags a live run sets when the user does not:
@@ -124,7 +128,7 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	rest = withLiveDefaults(rest)
-	for _, f := range []string{"--out", "--trace", "--trace-op", "--chaos"} {
+	for _, f := range []string{"--chaos"} {
 		if hasFlag(rest, f) {
 			return usagef("idemsim live: %s is not supported in live mode yet", f)
 		}
@@ -156,22 +160,30 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	command := "idemsim live"
-	if len(st.given) > 0 {
-		command += " " + strings.Join(st.given, " ")
+	if given := withoutTraceFlags(st.given); len(given) > 0 {
+		command += " " + strings.Join(given, " ")
 	}
 	if anchor {
 		command += " --anchor-to-sim"
 	}
+	st.command = command
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := live.Run(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	if err := st.printTimeline(stdout, res.Result); err != nil {
+		return err
+	}
 	rep := check.Audit(res.Result)
 	lin, linErr := check.Linearize(res.Result, check.DefaultTimeout)
-	printSummaryOf(stdout, command, res.Result, &rep, &lin, linErr, st.o.violations, &liveFacts{
+	var summary bytes.Buffer
+	printSummaryOf(io.MultiWriter(stdout, &summary), command, res.Result, &rep, &lin, linErr, st.o.violations, &liveFacts{
 		elapsed: res.Elapsed, services: res.StartServices, anchored: anchored})
+	if err := st.writeOut(stdout, "idemsim live", res.Result, &rep, &lin, summary.Bytes()); err != nil {
+		return err
+	}
 	warnUnfired(stderr, res.Unfired)
 	if st.o.faultsOut != "" {
 		if err := writeFaults(st.o.faultsOut, command, res.Result); err != nil {

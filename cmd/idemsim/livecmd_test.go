@@ -15,13 +15,15 @@ import (
 // usage table's check (checkUsageCases) on bad live flags (a value given
 // to --anchor-to-sim, which takes none), run flags a live run does not
 // support yet (with --anchor-to-sim too, which must not get as far as
-// simulating the twin), and a bad run flag, which live reads as run
-// does.
+// simulating the twin), bad --out targets (refused as run refuses them),
+// and a bad run flag, which live reads as run does.
 func TestLiveInvalidInput(t *testing.T) {
 	checkUsageCases(t, []usageCase{
 		{name: "live-limit-bad", args: []string{"live", "--limit", "soon"}, code: 2, names: `--limit "soon"`, accepted: "want a Go duration > 0"},
 		{name: "live-limit-missing", args: []string{"live", "--limit"}, code: 2, names: "--limit needs a value", accepted: "needs a value"},
-		{name: "live-out", args: []string{"live", "--out", "$DIR/x"}, code: 2, names: "--out", accepted: "not supported in live mode yet"},
+		{name: "live-out-is-a-file", args: []string{"live", "--out", "$DIR/f.faults"}, file: "x", code: 2, names: "idemsim live: --out $DIR/f.faults", accepted: "is a file; want a directory"},
+		{name: "live-out-no-parent", args: []string{"live", "--out", "$DIR/no/such"}, code: 2, names: "idemsim live: --out $DIR/no/such: its parent $DIR/no", accepted: "does not exist"},
+		{name: "live-chaos", args: []string{"live", "--chaos", "1"}, code: 2, names: "--chaos", accepted: "not supported in live mode yet"},
 		{name: "live-client-crash", args: []string{"live", "--client-crash", "c1@1s"}, code: 2, names: "--client-crash", accepted: "not supported in live mode yet"},
 		{name: "live-dirty-reads", args: []string{"live", "--isolation", "dirty-reads"}, code: 2, names: "isolation dirty-reads", accepted: "PostgreSQL has read committed, repeatable read and serializable"},
 		{name: "live-anchor-value", args: []string{"live", "--anchor-to-sim=yes"}, code: 2, names: `--anchor-to-sim takes no value, got "yes"`, accepted: "the bare flag"},

@@ -433,22 +433,15 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return configError(err, &o)
 	}
-	if o.trace || st.traceOp != nil {
-		if err := res.WriteTrace(stdout, st.traceOp); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout)
+	if err := st.printTimeline(stdout, res); err != nil {
+		return err
 	}
 	rep := check.Audit(res)
 	lin, linErr := check.Linearize(res, check.DefaultTimeout)
 	var summary bytes.Buffer
 	printSummary(io.MultiWriter(stdout, &summary), command, res, &rep, &lin, linErr, o.violations)
-	if o.out != "" {
-		wrote, err := writeOutDir(o.out, command, res, &rep, &lin, st.traceOp, summary.Bytes())
-		if err != nil {
-			return fmt.Errorf("idemsim run: --out %s: %w", o.out, err)
-		}
-		fmt.Fprintf(stdout, "wrote      %s: %s\n", o.out, strings.Join(wrote, ", "))
+	if err := st.writeOut(stdout, "idemsim run", res, &rep, &lin, summary.Bytes()); err != nil {
+		return err
 	}
 	warnUnfired(stderr, res.Unfired)
 	if o.faultsOut != "" {
@@ -458,6 +451,34 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote      %s: the %s that fired, for --replay\n", o.faultsOut, plural(len(res.Faults), "fault"))
 	}
 	return stopError("idemsim run", res)
+}
+
+// printTimeline prints the run's timeline, or one operation's, when the
+// command line asks for it (--trace, --trace-op, a scenario).
+func (st *runSetup) printTimeline(stdout io.Writer, res *world.Result) error {
+	if !st.o.trace && st.traceOp == nil {
+		return nil
+	}
+	if err := res.WriteTrace(stdout, st.traceOp); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(stdout)
+	return err
+}
+
+// writeOut writes the run's files into the --out directory, if one was
+// given, and says which (cmd names the command in an error).
+func (st *runSetup) writeOut(stdout io.Writer, cmd string, res *world.Result, rep *check.Report, lin *check.Linearization, summary []byte) error {
+	dir := st.o.out
+	if dir == "" {
+		return nil
+	}
+	wrote, err := writeOutDir(dir, st.command, res, rep, lin, st.traceOp, summary)
+	if err != nil {
+		return fmt.Errorf("%s: --out %s: %w", cmd, dir, err)
+	}
+	_, err = fmt.Fprintf(stdout, "wrote      %s: %s\n", dir, strings.Join(wrote, ", "))
+	return err
 }
 
 // stopError is the error of a run that stopped before it finished: at the

@@ -138,7 +138,7 @@ func (s *Session) Begin(level api.Level) (api.Tx, error) {
 	// parameters).
 	lit, err := conn.PgConn().EscapeString(s.tag)
 	if err == nil {
-		_, err = conn.PgConn().Exec(ctx, beginSQL(level)+"; select set_config('idemsim.tag', '"+lit+"', false)").ReadAll()
+		_, err = conn.PgConn().Exec(ctx, BeginSQL(level)+"; select set_config('idemsim.tag', '"+lit+"', false)").ReadAll()
 	}
 	if err != nil {
 		err = convertErr(ctx, err)
@@ -150,9 +150,9 @@ func (s *Session) Begin(level api.Level) (api.Tx, error) {
 	return tx, nil
 }
 
-// beginSQL is BEGIN at level, spelt as the simulated world spells it, so
+// BeginSQL is BEGIN at level, spelt as the simulated world spells it, so
 // that an Injector keyed on query text sees the same text in both.
-func beginSQL(level api.Level) string {
+func BeginSQL(level api.Level) string {
 	return "begin transaction isolation level " + level.String()
 }
 

@@ -65,6 +65,32 @@ type Plan struct {
 	// response until its client gives up, a delay, a duplicate's lag, and
 	// the wait for an upstream's answer. Zero means DefaultMaxHold.
 	MaxHold time.Duration
+	// Observe, when set, is told what becomes of every message the proxy
+	// carries, for a live run's trace. It is called from the proxy's
+	// goroutines, at the moment each thing happens.
+	Observe func(Hop)
+}
+
+// Hop is what became of one message the proxy carried, as the simulated
+// network's trace records it (sim/network/trace.go).
+type Hop struct {
+	// Fate is one of sim/network's message kinds: network.TraceSend,
+	// TraceDeliver, TraceDrop, TraceDuplicate, TraceReset or TraceLate;
+	// 0 when Down.
+	Fate uint16
+	// Ref is the client's attempt (Copy set for a duplicate's copy), and
+	// Response says whether the message is its response.
+	Ref      faults.Ref
+	Response bool
+	// Server is the upstream the request went to (s1, s2...).
+	Server string
+	// Delay is a sent message's latency, or how long after now a
+	// duplicate's copy arrives.
+	Delay time.Duration
+	// Down: the upstream refused the connection, and the proxy answers
+	// 502 for it, as the simulated balancer does for a server that is
+	// down.
+	Down bool
 }
 
 // Check says what is wrong with a plan, or nil.

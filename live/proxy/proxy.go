@@ -59,6 +59,7 @@ import (
 	"github.com/idemsim/idemsim/live/wire"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/network"
 )
 
 // The headers the proxy reads, writes and strips.
@@ -206,11 +207,13 @@ func (p *Proxy) copyDone(pn *crash.Panic) {
 	}
 }
 
-// answer is an upstream's response, read whole, or the proxy's own 502.
+// answer is an upstream's response, read whole, or the proxy's own 502
+// (down).
 type answer struct {
 	status int
 	header http.Header
 	body   []byte
+	down   bool
 }
 
 // ServeHTTP forwards one client request, deciding in the order the
@@ -237,13 +240,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	up := p.balance(ref)
+	hop := Hop{Ref: ref, Server: up.name}
 	if _, drop := p.decide(faults.DropRequest, ref); drop {
+		p.observe(hop, network.TraceDrop, 0)
 		p.hold(w, r)
 		return
 	}
 	delay := p.latency(ref, "delay-request")
+	p.observe(hop, network.TraceSend, delay)
 	if extra, dup := p.decide(faults.DuplicateRequest, ref); dup {
-		p.sendCopy(up, r, body, ref, min(delay+extra, p.plan.maxHold()))
+		lag := min(delay+extra, p.plan.maxHold())
+		p.observe(hop, network.TraceDuplicate, lag)
+		p.sendCopy(up, r, body, ref, lag)
 	}
 	// A request on its way reaches the server even if its client gives up
 	// meanwhile, as a simulated message in flight does.
@@ -251,16 +259,24 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.hold(w, r)
 		return
 	}
+	p.observe(hop, network.TraceDeliver, 0)
 	a := p.forward(up, r, body, ref)
-	if a == nil || p.lost(ref) {
+	hop.Response = true
+	if a == nil || p.lost(hop, a) {
 		p.hold(w, r)
 		return
 	}
-	p.decide(faults.DuplicateResponse, ref)
-	if !p.sleep(r.Context(), p.latency(ref, "delay-response")) {
+	delay = p.latency(ref, "delay-response")
+	p.observe(hop, network.TraceSend, delay)
+	if extra, dup := p.decide(faults.DuplicateResponse, ref); dup {
+		p.observe(hop, network.TraceDuplicate, delay+extra)
+	}
+	if !p.sleep(r.Context(), delay) || r.Context().Err() != nil {
+		p.observe(hop, network.TraceLate, 0)
 		p.hold(w, r)
 		return
 	}
+	p.observe(hop, network.TraceDeliver, 0)
 	h := w.Header()
 	for k, vs := range a.header {
 		h[k] = vs
@@ -334,14 +350,31 @@ func (p *Proxy) decide(kind faults.Kind, ref faults.Ref) (extra time.Duration, f
 	return extra, true
 }
 
-// lost decides whether the response to ref is lost after the server
-// answered: a reset first, then a drop, as the simulated network asks.
-func (p *Proxy) lost(ref faults.Ref) bool {
+// lost decides whether the response a to hop's request is lost after the
+// server answered: a reset first, then a drop, as the simulated network
+// asks.
+func (p *Proxy) lost(hop Hop, a *answer) bool {
+	if a.down {
+		p.observe(Hop{Ref: hop.Ref, Server: hop.Server, Down: true}, 0, 0)
+	}
+	ref := hop.Ref
 	if _, reset := p.decide(faults.Reset, ref); reset {
+		p.observe(hop, network.TraceReset, 0)
 		return true
 	}
 	_, drop := p.decide(faults.DropResponse, ref)
+	if drop {
+		p.observe(hop, network.TraceDrop, 0)
+	}
 	return drop
+}
+
+// observe tells the plan's observer that a message of hop had fate.
+func (p *Proxy) observe(hop Hop, fate uint16, delay time.Duration) {
+	if p.plan.Observe != nil {
+		hop.Fate, hop.Delay = fate, delay
+		p.plan.Observe(hop)
+	}
 }
 
 // latency is how long one direction of ref is held: the plan's delay law at
@@ -441,7 +474,7 @@ func (p *Proxy) forward(up *upstream, in *http.Request, body []byte, ref faults.
 func badGateway(up *upstream, why error) *answer {
 	h := http.Header{}
 	h.Set("Content-Type", "text/plain; charset=utf-8")
-	return &answer{status: http.StatusBadGateway, header: h,
+	return &answer{status: http.StatusBadGateway, header: h, down: true,
 		body: []byte("idemsim proxy: upstream " + up.name + " is down: " + why.Error() + "\n")}
 }
 
@@ -473,8 +506,19 @@ func (p *Proxy) sendCopy(up *upstream, in *http.Request, body []byte, ref faults
 	p.copyStarted()
 	go func() {
 		p.copyDone(crash.Catch(func() {
-			if p.sleep(p.ctx, lag) && p.forward(up, in, body, cp) != nil {
-				p.lost(cp)
+			if !p.sleep(p.ctx, lag) {
+				return
+			}
+			hop := Hop{Ref: cp, Server: up.name}
+			p.observe(hop, network.TraceDeliver, 0)
+			if a := p.forward(up, in, body, cp); a != nil {
+				hop.Response = true
+				if !p.lost(hop, a) {
+					// Nobody waits for a copy's answer, which the proxy
+					// reads at once and throws away.
+					p.observe(hop, network.TraceSend, 0)
+					p.observe(hop, network.TraceLate, 0)
+				}
 			}
 		}))
 	}()

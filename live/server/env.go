@@ -10,6 +10,7 @@ import (
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/live/decide"
+	"github.com/idemsim/idemsim/live/pgdb"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/db/sql"
@@ -89,6 +90,9 @@ func (e *env) Crash(point string) {
 	fire, ok := p.cfg.Points.reach(p.cfg.Name, point)
 	if !ok {
 		return
+	}
+	if o := p.cfg.Observe; o != nil {
+		o.CrashPoint(e.getTag(), fire)
 	}
 	at := p.now()
 	p.crashWith(fire.Downtime, faults.Fault{Kind: faults.CrashAtFault, At: at, Point: fire})
@@ -170,9 +174,51 @@ func (e *env) finish() {
 	e.db = nil
 	e.mu.Unlock()
 	if db != nil {
+		before := db.Calls()
 		db.Finish()
+		if o := e.l.p.cfg.Observe; o != nil {
+			// Each rollback of a transaction left open is a call, as
+			// in the simulation.
+			for n := before + 1; n <= db.Calls(); n++ {
+				r := e.ref
+				r.Service, r.Call = api.ServiceDB, e.dbBase+int32(n)
+				o.Statement(Statement{Ref: r, Tag: e.getTag(), Query: "rollback", InTx: true})
+			}
+		}
 		e.calls.add(api.ServiceDB, int32(db.Calls()))
 	}
+}
+
+// observe runs the database call, query (inside a transaction or not),
+// and tells the process's observer what it gave, under the number the session gave it (none: a call on a
+// transaction that ended or broke, which the session does not number).
+func observe[T any](e *env, query string, inTx bool, call func() (T, error)) (T, error) {
+	o := e.l.p.cfg.Observe
+	if o == nil {
+		return call()
+	}
+	db := e.session()
+	before := db.Calls()
+	v, err := call()
+	if n := db.Calls(); n > before {
+		r := e.ref
+		r.Service, r.Call = api.ServiceDB, e.dbBase+int32(n)
+		var res api.Result
+		if rr, ok := any(v).(api.Result); ok {
+			res = rr
+		}
+		o.Statement(Statement{Ref: r, Tag: e.getTag(), Query: query, InTx: inTx, Result: res, Err: err})
+	}
+	return v, err
+}
+
+// beginText is the statement Begin(level) sends, as the session spells
+// it.
+func beginText(e *env, level api.Level) string {
+	if level == api.DefaultLevel {
+		level = e.l.p.cfg.Settings.Isolation
+	}
+	return pgdb.BeginSQL(level)
 }
 
 // guard runs one service call between two checkpoints.
@@ -187,7 +233,9 @@ func guard[T any](e *env, call func() (T, error)) (T, error) {
 type envDB struct{ e *env }
 
 func (d envDB) Begin(level api.Level) (api.Tx, error) {
-	t, err := guard(d.e, func() (api.Tx, error) { return d.e.session().Begin(level) })
+	t, err := guard(d.e, func() (api.Tx, error) {
+		return observe(d.e, beginText(d.e, level), true, func() (api.Tx, error) { return d.e.session().Begin(level) })
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +243,14 @@ func (d envDB) Begin(level api.Level) (api.Tx, error) {
 }
 
 func (d envDB) Exec(query string, args ...api.Value) (api.Result, error) {
-	return d.e.adoptFrom(guard(d.e, func() (api.Result, error) { return d.e.session().Exec(query, args...) }))
+	return d.exec(query, query, args)
+}
+
+// exec runs query on its own; the observer is told it ran as text.
+func (d envDB) exec(text, query string, args []api.Value) (api.Result, error) {
+	return d.e.adoptFrom(guard(d.e, func() (api.Result, error) {
+		return observe(d.e, text, false, func() (api.Result, error) { return d.e.session().Exec(query, args...) })
+	}))
 }
 
 // adoptFrom makes a worker act for the operation whose key the rows it
@@ -230,16 +285,22 @@ type tx struct {
 }
 
 func (t *tx) Exec(query string, args ...api.Value) (api.Result, error) {
-	return t.e.adoptFrom(guard(t.e, func() (api.Result, error) { return t.Tx.Exec(query, args...) }))
+	return t.e.adoptFrom(guard(t.e, func() (api.Result, error) {
+		return observe(t.e, query, true, func() (api.Result, error) { return t.Tx.Exec(query, args...) })
+	}))
 }
 
 func (t *tx) Commit() error {
-	_, err := guard(t.e, func() (struct{}, error) { return struct{}{}, t.Tx.Commit() })
+	_, err := guard(t.e, func() (struct{}, error) {
+		return observe(t.e, "commit", true, func() (struct{}, error) { return struct{}{}, t.Tx.Commit() })
+	})
 	return err
 }
 
 func (t *tx) Rollback() error {
-	_, err := guard(t.e, func() (struct{}, error) { return struct{}{}, t.Tx.Rollback() })
+	_, err := guard(t.e, func() (struct{}, error) {
+		return observe(t.e, "rollback", true, func() (struct{}, error) { return struct{}{}, t.Tx.Rollback() })
+	})
 	return err
 }
 
@@ -258,14 +319,24 @@ func (d envReplica) Exec(query string, args ...api.Value) (api.Result, error) {
 		strings.Contains(q, " for no key update") || strings.Contains(q, " for key share") {
 		return api.Result{}, &sql.Error{Code: sql.CodeReadOnlyTransaction, Msg: "cannot execute this statement on a read-only replica"}
 	}
-	return envDB(d).Exec(query, args...)
+	// Marked as the simulated timeline marks a statement the replica ran.
+	return envDB(d).exec("[replica] "+query, query, args)
 }
 
 type envKV struct{ e *env }
 
-func (k envKV) kv() api.KV {
-	k.e.calls.next(api.ServiceKV)
-	return k.e.l.b.KV
+// kvCall runs one store command on key between checkpoints, numbered as
+// the simulation numbers it, and tells the observer how it went (yes: its
+// result reads as a hit, OK, a deletion, a release or 1).
+func kvCall[T any](k envKV, command, key string, call func(api.KV) (T, error), yes func(T) bool) (T, error) {
+	return guard(k.e, func() (T, error) {
+		ref := k.e.callRef(api.ServiceKV)
+		v, err := call(k.e.l.b.KV)
+		if o := k.e.l.p.cfg.Observe; o != nil {
+			o.KV(KVCall{Ref: ref, Command: command, Key: key, Yes: err == nil && yes(v), Err: err})
+		}
+		return v, err
+	})
 }
 
 func (k envKV) Get(key string) (string, bool, error) {
@@ -273,54 +344,77 @@ func (k envKV) Get(key string) (string, bool, error) {
 		v  string
 		ok bool
 	}
-	g, err := guard(k.e, func() (got, error) { v, ok, err := k.kv().Get(key); return got{v, ok}, err })
+	g, err := kvCall(k, "GET", key, func(kv api.KV) (got, error) { v, ok, err := kv.Get(key); return got{v, ok}, err },
+		func(g got) bool { return g.ok })
 	return g.v, g.ok, err
 }
 
 func (k envKV) Set(key, value string, opt api.SetOptions) (bool, error) {
-	return guard(k.e, func() (bool, error) { return k.kv().Set(key, value, opt) })
+	return kvCall(k, "SET", key, func(kv api.KV) (bool, error) { return kv.Set(key, value, opt) }, isTrue)
 }
 
 func (k envKV) Del(keys ...string) (int, error) {
-	return guard(k.e, func() (int, error) { return k.kv().Del(keys...) })
+	first := ""
+	if len(keys) > 0 {
+		first = keys[0]
+	}
+	return kvCall(k, "DEL", first, func(kv api.KV) (int, error) { return kv.Del(keys...) }, func(n int) bool { return n > 0 })
 }
 
 func (k envKV) Expire(key string, ttl sim.Duration) (bool, error) {
-	return guard(k.e, func() (bool, error) { return k.kv().Expire(key, ttl) })
+	return kvCall(k, "PEXPIRE", key, func(kv api.KV) (bool, error) { return kv.Expire(key, ttl) }, isTrue)
 }
 
 func (k envKV) TTL(key string) (sim.Duration, error) {
-	return guard(k.e, func() (sim.Duration, error) { return k.kv().TTL(key) })
+	return kvCall(k, "PTTL", key, func(kv api.KV) (sim.Duration, error) { return kv.TTL(key) }, func(sim.Duration) bool { return false })
 }
 
 func (k envKV) Incr(key string) (int64, error) {
-	return guard(k.e, func() (int64, error) { return k.kv().Incr(key) })
+	return kvCall(k, "INCR", key, func(kv api.KV) (int64, error) { return kv.Incr(key) }, func(int64) bool { return false })
 }
 
 func (k envKV) CompareAndDelete(key, value string) (bool, error) {
-	return guard(k.e, func() (bool, error) { return k.kv().CompareAndDelete(key, value) })
+	return kvCall(k, "CAD", key, func(kv api.KV) (bool, error) { return kv.CompareAndDelete(key, value) }, isTrue)
 }
+
+func isTrue(b bool) bool { return b }
 
 type envGateway struct{ e *env }
 
-func (g envGateway) gw() api.Gateway {
-	return g.e.l.b.Gateway(g.e.getTag(), g.e.callRef(api.ServiceGateway).String())
+// gwCall runs one gateway call between checkpoints, numbered as the
+// simulation numbers it, and tells the observer what it gave (c holds the
+// call's kind and arguments; gwCall fills in the rest).
+func gwCall[T any](g envGateway, c GatewayCall, call func(api.Gateway) (T, error), tell func(*GatewayCall, T)) (T, error) {
+	return guard(g.e, func() (T, error) {
+		c.Ref = g.e.callRef(api.ServiceGateway)
+		v, err := call(g.e.l.b.Gateway(g.e.getTag(), c.Ref.String()))
+		if o := g.e.l.p.cfg.Observe; o != nil {
+			c.Err = err
+			tell(&c, v)
+			o.Gateway(c)
+		}
+		return v, err
+	})
 }
 
 func (g envGateway) Charge(req api.ChargeRequest) (api.ChargeResult, error) {
-	return guard(g.e, func() (api.ChargeResult, error) { return g.gw().Charge(req) })
+	return gwCall(g, GatewayCall{Call: GatewayCharge}, func(gw api.Gateway) (api.ChargeResult, error) { return gw.Charge(req) },
+		func(c *GatewayCall, r api.ChargeResult) { c.Result = r })
 }
 
 func (g envGateway) LookupByKey(key string) (api.ChargeStatus, error) {
-	return guard(g.e, func() (api.ChargeStatus, error) { return g.gw().LookupByKey(key) })
+	return gwCall(g, GatewayCall{Call: GatewayLookupByKey}, func(gw api.Gateway) (api.ChargeStatus, error) { return gw.LookupByKey(key) },
+		func(c *GatewayCall, st api.ChargeStatus) { c.Status = st })
 }
 
 func (g envGateway) LookupByID(id string) (api.ChargeStatus, error) {
-	return guard(g.e, func() (api.ChargeStatus, error) { return g.gw().LookupByID(id) })
+	return gwCall(g, GatewayCall{Call: GatewayLookupByID}, func(gw api.Gateway) (api.ChargeStatus, error) { return gw.LookupByID(id) },
+		func(c *GatewayCall, st api.ChargeStatus) { c.Status = st })
 }
 
 func (g envGateway) Refund(id string) error {
-	_, err := guard(g.e, func() (struct{}, error) { return struct{}{}, g.gw().Refund(id) })
+	_, err := gwCall(g, GatewayCall{Call: GatewayRefund, Status: api.ChargeStatus{ChargeID: id}},
+		func(gw api.Gateway) (struct{}, error) { return struct{}{}, gw.Refund(id) }, func(*GatewayCall, struct{}) {})
 	return err
 }
 
@@ -331,8 +425,20 @@ func (q envQueue) q() api.Queue {
 	return q.e.l.b.Queue.For(q.e.getTag(), q.e.adoptTag)
 }
 
+// tell tells the observer what the queue did for the actor: action
+// (QueueSend, QueueReceive or QueueAck) on message.
+func (q envQueue) tell(action QueueAction, message string) {
+	if o := q.e.l.p.cfg.Observe; o != nil {
+		o.Queue(QueueCall{Tag: q.e.getTag(), Action: action, Message: message})
+	}
+}
+
 func (q envQueue) Send(body string) (string, error) {
-	return guard(q.e, func() (string, error) { return q.q().Send(body) })
+	id, err := guard(q.e, func() (string, error) { return q.q().Send(body) })
+	if err == nil {
+		q.tell(QueueSend, id)
+	}
+	return id, err
 }
 
 func (q envQueue) Receive(wait sim.Duration) (api.Message, bool, error) {
@@ -341,11 +447,15 @@ func (q envQueue) Receive(wait sim.Duration) (api.Message, bool, error) {
 		ok bool
 	}
 	g, err := guard(q.e, func() (got, error) { m, ok, err := q.q().Receive(wait); return got{m, ok}, err })
+	if err == nil && g.ok {
+		q.tell(QueueReceive, g.m.Receipt)
+	}
 	return g.m, g.ok, err
 }
 
 func (q envQueue) Ack(receipt string) error {
 	_, err := guard(q.e, func() (struct{}, error) { return struct{}{}, q.q().Ack(receipt) })
+	q.tell(QueueAck, receipt)
 	return err
 }
 

@@ -124,6 +124,99 @@ type Config struct {
 	// Failed reports an error the process could not go on after (a boot
 	// that could not connect).
 	Failed func(error)
+	// Observe, when set, is told what the process does, for a live run's
+	// trace.
+	Observe Observer
+}
+
+// Statement is one database call an actor made.
+type Statement struct {
+	// Ref names the call (a handler's, or a worker's: Caller is then the
+	// server), Tag the operation the actor worked for.
+	Ref   faults.Ref
+	Tag   string
+	Query string // the statement, "commit" or "rollback"
+	// InTx: the statement ran inside a transaction (a COMMIT or ROLLBACK
+	// ends one); outside, it committed on its own.
+	InTx   bool
+	Result api.Result
+	Err    error
+}
+
+// KVCall is one store command an actor made.
+type KVCall struct {
+	Ref faults.Ref // the call, numbered as the simulation numbers it
+	// Command is the command as the simulated timeline names it: GET,
+	// SET, DEL, PEXPIRE, PTTL, INCR or CAD (the safe compare-and-delete).
+	Command string
+	Key     string // its key (a DEL's first)
+	// Yes: its result reads as a hit, OK, a deletion, a release or 1.
+	Yes bool
+	Err error
+}
+
+// GatewayCall is one gateway call an actor made.
+type GatewayCall struct {
+	Ref  faults.Ref // the call, numbered as the simulation numbers it
+	Call GatewayCallKind
+	// Result is a charge's answer; Status what a lookup found (a refund's
+	// ChargeID is the charge it refunds).
+	Result api.ChargeResult
+	Status api.ChargeStatus
+	Err    error
+}
+
+// GatewayCallKind is what a gateway call asked.
+type GatewayCallKind uint8
+
+// The gateway's calls.
+const (
+	GatewayCharge GatewayCallKind = iota + 1
+	GatewayLookupByKey
+	GatewayLookupByID
+	GatewayRefund
+)
+
+// QueueAction is what the queue did with a message.
+type QueueAction uint8
+
+// The queue's actions.
+const (
+	QueueSend    QueueAction = iota + 1 // it stored a message an actor sent
+	QueueReceive                        // it delivered one to an actor
+	QueueAck                            // it deleted one an actor was done with
+)
+
+// QueueCall is what the queue did for an actor working for Tag: Action on
+// Message (its id when sent, else its receipt).
+type QueueCall struct {
+	Tag     string
+	Action  QueueAction
+	Message string
+}
+
+// Observer is told what a process does, from its goroutines, at the moment
+// each thing happens.
+type Observer interface {
+	// Handle: a request's handling begins (before the server's service
+	// time); Answer: its handler answered (not when the process died
+	// first).
+	Handle(ref faults.Ref, req api.Request)
+	Answer(ref faults.Ref, resp api.Response)
+	// Statement: a database call ran. A call the session does not
+	// number (on a transaction already ended or broken) is not told.
+	Statement(Statement)
+	// KV: a store command ran. Queue: the queue stored, delivered or
+	// deleted a message for an actor.
+	KV(KVCall)
+	Queue(QueueCall)
+	// Gateway: a gateway call returned.
+	Gateway(GatewayCall)
+	// CrashPoint: an actor working for tag reached point, where the
+	// process crashes.
+	CrashPoint(tag string, point faults.CrashPoint)
+	// Restart: the process booted again after a crash.
+	Restart()
 }
 
 // Process is a server process across its lives.
@@ -268,8 +361,12 @@ func (p *Process) crashWith(downtime time.Duration, f faults.Fault) bool {
 		if stopped {
 			return
 		}
-		if err := p.boot(); err != nil && p.cfg.Failed != nil {
+		err := p.boot()
+		switch {
+		case err != nil && p.cfg.Failed != nil:
 			p.cfg.Failed(err)
+		case err == nil && p.cfg.Observe != nil:
+			p.cfg.Observe.Restart()
 		}
 	}))
 	return true
@@ -409,10 +506,16 @@ func (l *life) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	if o := p.cfg.Observe; o != nil {
+		o.Handle(ref, req)
+	}
 	resp, ok := l.handle(ref, req)
 	if !ok {
 		// The process died while handling it: no response at all.
 		panic(http.ErrAbortHandler)
+	}
+	if o := p.cfg.Observe; o != nil {
+		o.Answer(ref, resp)
 	}
 	wire.WriteResponse(w, resp)
 }

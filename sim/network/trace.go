@@ -42,23 +42,37 @@ type MsgID struct {
 }
 
 // ID packs m's identity (the network remembers each worker's name).
-func (n *Network) ID(m *Msg) MsgID {
-	e := int64(m.Dir) | int64(m.Ref.Service)<<2 | int64(m.caller)<<8 | int64(m.Ref.Call)<<32
-	if m.Ref.Copy {
+func (n *Network) ID(m *Msg) MsgID { return n.pack(&m.Ref, m.Dir, m.caller) }
+
+// IDOf packs the identity of the message ref names in direction dir, as
+// ID does for a message in flight, for a trace written outside the
+// simulation (a live run), which has no Msg. ok is false when no node is
+// named ref.Caller.
+func (n *Network) IDOf(ref faults.Ref, dir Dir) (_ MsgID, ok bool) {
+	caller, ok := n.byName[ref.Caller]
+	if !ok {
+		return MsgID{}, false
+	}
+	return n.pack(&ref, dir, caller), true
+}
+
+func (n *Network) pack(ref *faults.Ref, dir Dir, caller NodeID) MsgID {
+	e := int64(dir) | int64(ref.Service)<<2 | int64(caller)<<8 | int64(ref.Call)<<32
+	if ref.Copy {
 		e |= 2
 	}
-	c := m.Ref.Op.Pack()
-	if m.Ref.Worker != "" {
+	c := ref.Op.Pack()
+	if ref.Worker != "" {
 		e |= 1 << 5
-		id, ok := n.workerN[m.Ref.Worker]
+		id, ok := n.workerN[ref.Worker]
 		if !ok {
 			id = int32(len(n.workers))
-			n.workers = append(n.workers, m.Ref.Worker)
-			n.workerN[m.Ref.Worker] = id
+			n.workers = append(n.workers, ref.Worker)
+			n.workerN[ref.Worker] = id
 		}
 		c = id
 	}
-	return MsgID{c: c, d: m.Ref.Attempt, e: e}
+	return MsgID{c: c, d: ref.Attempt, e: e}
 }
 
 // Ref unpacks a message's identity.

@@ -278,26 +278,35 @@ func (c *dbConn) fault(m *network.Msg, kind faults.Kind) {
 // trace records a statement and its outcome.
 func (c *dbConn) trace(m *network.Msg, st *dbStmt, res *db.Result, err error) {
 	w := c.n.w
-	var kind sqlResult
-	var count int64
-	var code strID
-	switch {
-	case err != nil:
-		kind, code = sqlError, w.intern(api.SQLState(err))
-	case res.RolledBack:
-		kind = sqlRolledBack
-	case res.HasRows && len(res.Rows) == 1 && len(res.Rows[0]) == 1 && res.Rows[0][0].Kind == sql.IntKind && res.Rows[0][0].Int >= 0 && res.Rows[0][0].Int < 1<<27:
-		kind, count = sqlScalar, res.Rows[0][0].Int // a count, an id: worth printing
-	case res.HasRows:
-		kind, count = sqlRows, int64(len(res.Rows))
-	case res.Tag == "INSERT" || res.Tag == "UPDATE" || res.Tag == "DELETE":
-		kind, count = sqlAffected, int64(res.Affected)
-	}
 	text := st.text
 	if st.kind == stmtReplica {
 		text = "[replica] " + text
 	}
-	w.add(sqlRan{serviceCall: c.call(m), Text: w.intern(text), Result: kind, Count: count, Code: code}.record())
+	e := sqlRan{serviceCall: c.call(m), Text: w.intern(text)}
+	if err != nil {
+		w.sqlOutcome(&e, err, nil, false)
+	} else {
+		w.sqlOutcome(&e, nil, res, res.Tag == "INSERT" || res.Tag == "UPDATE" || res.Tag == "DELETE")
+	}
+	w.add(e.record())
+}
+
+// sqlOutcome sets e's result from a statement's error or result (changed:
+// the statement inserted, updated or deleted rows, whose count its result
+// then words).
+func (w *World) sqlOutcome(e *sqlRan, err error, res *db.Result, changed bool) {
+	switch {
+	case err != nil:
+		e.Result, e.Code = sqlError, w.intern(api.SQLState(err))
+	case res.RolledBack:
+		e.Result = sqlRolledBack
+	case res.HasRows && len(res.Rows) == 1 && len(res.Rows[0]) == 1 && res.Rows[0][0].Kind == sql.IntKind && res.Rows[0][0].Int >= 0 && res.Rows[0][0].Int < 1<<27:
+		e.Result, e.Count = sqlScalar, res.Rows[0][0].Int // a count, an id: worth printing
+	case res.HasRows:
+		e.Result, e.Count = sqlRows, int64(len(res.Rows))
+	case changed:
+		e.Result, e.Count = sqlAffected, int64(res.Affected)
+	}
 }
 
 func connectionLost(msg string) error {
