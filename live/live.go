@@ -194,6 +194,8 @@ type runner struct {
 	fired   []faults.Fault
 	failure error
 	closers []func()
+
+	stmts statementLog
 }
 
 func (r *runner) logf(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }
@@ -461,6 +463,8 @@ func (r *runner) startCluster(ctx context.Context) error {
 				}
 				return ""
 			},
+			Statement: r.statementSink(),
+			Isolation: w.DB.Isolation,
 		})
 		if err != nil {
 			return err
@@ -499,6 +503,7 @@ func (r *runner) open(ctx context.Context, gw *gateway.Client) (*server.Backends
 	if err != nil {
 		return nil, err
 	}
+	r.watch(db)
 	q, err := pgqueue.Open(ctx, r.dsn, w.Services.Queue)
 	if err != nil {
 		db.Kill()
@@ -535,6 +540,9 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 		for _, o := range c.Ops {
 			r.keys.Store(o.Key, o.ID.String())
 		}
+	}
+	if err := r.startStatements(ctx); err != nil {
+		return nil, err
 	}
 	if err := r.startCluster(ctx); err != nil {
 		return nil, err
@@ -603,6 +611,7 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 		Stop:     stop,
 		Asked:    wl.Asked,
 	}
+	res.Statements = r.statements()
 	if w.Faults.Replay != nil {
 		res.Unfired = faults.Unfired(w.Faults.Replay, fired)
 	}

@@ -186,7 +186,9 @@ func guard[T any](e *env, call func() (T, error)) (T, error) {
 type envDB struct{ e *env }
 
 func (d envDB) Begin(level api.Level) (api.Tx, error) {
+	before := d.e.dbCalls()
 	t, err := guard(d.e, func() (api.Tx, error) { return d.e.session().Begin(level) })
+	d.e.logStatement(before, beginText(d.e, level), api.Result{}, err)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +196,7 @@ func (d envDB) Begin(level api.Level) (api.Tx, error) {
 }
 
 func (d envDB) Exec(query string, args ...api.Value) (api.Result, error) {
-	return d.e.adoptFrom(guard(d.e, func() (api.Result, error) { return d.e.session().Exec(query, args...) }))
+	return d.e.adoptFrom(d.e.logged(query, func() (api.Result, error) { return d.e.session().Exec(query, args...) }))
 }
 
 // adoptFrom makes a worker act for the operation whose key the rows it
@@ -229,16 +231,16 @@ type tx struct {
 }
 
 func (t *tx) Exec(query string, args ...api.Value) (api.Result, error) {
-	return t.e.adoptFrom(guard(t.e, func() (api.Result, error) { return t.Tx.Exec(query, args...) }))
+	return t.e.adoptFrom(t.e.logged(query, func() (api.Result, error) { return t.Tx.Exec(query, args...) }))
 }
 
 func (t *tx) Commit() error {
-	_, err := guard(t.e, func() (struct{}, error) { return struct{}{}, t.Tx.Commit() })
+	_, err := t.e.logged("commit", func() (api.Result, error) { return api.Result{}, t.Tx.Commit() })
 	return err
 }
 
 func (t *tx) Rollback() error {
-	_, err := guard(t.e, func() (struct{}, error) { return struct{}{}, t.Tx.Rollback() })
+	_, err := t.e.logged("rollback", func() (api.Result, error) { return api.Result{}, t.Tx.Rollback() })
 	return err
 }
 
@@ -257,7 +259,7 @@ func (d envReplica) Exec(query string, args ...api.Value) (api.Result, error) {
 		strings.Contains(q, " for no key update") || strings.Contains(q, " for key share") {
 		return api.Result{}, &sql.Error{Code: sql.CodeReadOnlyTransaction, Msg: "cannot execute this statement on a read-only replica"}
 	}
-	return envDB(d).Exec(query, args...)
+	return d.e.adoptFrom(d.e.logged("[replica] "+query, func() (api.Result, error) { return d.e.session().Exec(query, args...) }))
 }
 
 type envKV struct{ e *env }

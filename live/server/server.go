@@ -122,6 +122,13 @@ type Config struct {
 	// Failed reports an error the process could not go on after (a boot
 	// that could not connect).
 	Failed func(error)
+	// Statement, when set, is told of every database call an actor made
+	// and saw the answer to (statements.go): it logs the strategy's
+	// statements as the simulated world's Config.LogStatements does.
+	Statement func(StatementCall)
+	// Isolation is the level a Begin at api.DefaultLevel gets, for the
+	// statement log's text of it.
+	Isolation api.Level
 }
 
 // Process is a server process across its lives.
