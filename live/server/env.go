@@ -170,7 +170,9 @@ func (e *env) finish() {
 	e.db = nil
 	e.mu.Unlock()
 	if db != nil {
+		before := db.Calls()
 		db.Finish()
+		e.logFinish(db, before)
 		e.calls.add(api.ServiceDB, int32(db.Calls()))
 	}
 }

@@ -63,6 +63,21 @@ func (e *env) logStatement(before int32, query string, res api.Result, err error
 	sink(StatementCall{Actor: e.ref, Call: n, Query: query, Res: res, Err: err, Waited: ok && w.Waited()})
 }
 
+// logFinish tells the process's Statement of the rollbacks Finish made
+// on db, which had made before calls, for the transactions the actor
+// left open: the simulated world logs them too, as its handler's env
+// rolls them back when the handler returns. A life that crashed logs
+// none, as a simulated actor that crashed never returns.
+func (e *env) logFinish(db Session, before int) {
+	sink := e.l.p.cfg.Statement
+	if sink == nil || e.l.ctx.Err() != nil {
+		return
+	}
+	for n := before + 1; n <= db.Calls(); n++ {
+		sink(StatementCall{Actor: e.ref, Call: e.dbBase + int32(n), Query: "rollback"})
+	}
+}
+
 // beginText is BEGIN at level as the simulated world spells it
 // (sim/world/dbnode.go's level), the run's default level for
 // api.DefaultLevel.
