@@ -108,7 +108,7 @@ func verdictOf(rep *check.Report) string {
 func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 	runs, out, maxReal := 20, filepath.Join("results", "sim-vs-live"), 30*time.Second
 	var only []string
-	tableOnly, ratesOnly, statements, runsGiven := false, false, false, false
+	tableOnly, ratesOnly, statements, runsGiven, ratesSeedsGiven := false, false, false, false, false
 	ratesSeeds := uint64(20)
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -173,12 +173,15 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 			if err != nil || n < 1 || n > 1000 {
 				return usagef("idemsim sim-vs-live: --rates-seeds %q: want a whole number in [1, 1000]", v)
 			}
-			ratesSeeds = n
+			ratesSeeds, ratesSeedsGiven = n, true
 		default:
 			return usagef("idemsim sim-vs-live: unknown argument %q (see idemsim sim-vs-live --help)", a)
 		}
 	}
 	if statements {
+		if ratesOnly || ratesSeedsGiven {
+			return usagef("idemsim sim-vs-live: --statements runs no rates: leave out --rates-only and --rates-seeds (accepted with --statements: --runs, --scenario, --out, --table-only, --max-real)")
+		}
 		if !runsGiven {
 			runs = statementRuns
 		}
