@@ -202,6 +202,7 @@ type runner struct {
 	// charges are the gateway's, read at the end.
 	trace   *tracer
 	charges []gateway.Charge
+	stmts statementLog
 }
 
 func (r *runner) logf(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }
@@ -461,7 +462,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 			DBFault: dbFault,
 			Fired:   r.record,
 			Failed:  r.fail,
-			Observe: r.trace.observer("s" + strconv.Itoa(i+1)),
+			Observe: r.observer("s" + strconv.Itoa(i+1)),
 			// A server's own work per request before its handler
 			// decides, as the simulated server sleeps it.
 			ServiceTime: func(ref string) time.Duration {
@@ -514,6 +515,7 @@ func (r *runner) open(ctx context.Context, gw *gateway.Client) (*server.Backends
 	if err != nil {
 		return nil, err
 	}
+	r.watch(db)
 	q, err := pgqueue.Open(ctx, r.dsn, w.Services.Queue)
 	if err != nil {
 		db.Kill()
@@ -552,6 +554,9 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 		}
 	}
 	r.trace = newTracer(*w, r.now)
+	if err := r.startStatements(ctx); err != nil {
+		return nil, err
+	}
 	if err := r.startCluster(ctx); err != nil {
 		return nil, err
 	}
@@ -619,6 +624,7 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 		Stop:     stop,
 		Asked:    wl.Asked,
 	}
+	res.Statements = r.statements()
 	if w.Faults.Replay != nil {
 		res.Unfired = faults.Unfired(w.Faults.Replay, fired)
 	}

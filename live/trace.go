@@ -195,6 +195,9 @@ func (o processObserver) Answer(ref faults.Ref, resp api.Response) {
 	})
 }
 
+// Seen: the trace has the statement from when it ran.
+func (processObserver) Seen(server.Statement) {}
+
 func (o processObserver) Statement(st server.Statement) {
 	t := o.t
 	t.mu.Lock()

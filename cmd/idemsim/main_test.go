@@ -109,6 +109,7 @@ func TestInvalidInput(t *testing.T) {
 		{name: "switch-unknown", args: []string{"run", "--switch", "colour=red"}, code: 2, names: `switch "colour=red"`, accepted: "NAME one of retention, failures, lease, downstream"},
 		{name: "ssi-locks-unknown", args: []string{"run", "--ssi-locks", "row"}, code: 2, names: `--ssi-locks: "row"`, accepted: "(accepted: page, key)"},
 		{name: "unknown-scenario", args: []string{"run", "--scenario", "bogus"}, code: 2, names: `--scenario: unknown scenario "bogus"`, accepted: "(accepted: unique-409-response-lost, "},
+		{name: "statements-with-rates", args: []string{"sim-vs-live", "--statements", "--rates-only"}, code: 2, names: "--statements runs no rates", accepted: "(accepted with --statements: --runs, --scenario, --out, --table-only, --max-real)"},
 		{name: "claims-with-argument", args: []string{"claims", "1"}, code: 2, names: `idemsim claims: takes no arguments, got "1"`, accepted: "no arguments"},
 		{name: "retry-after-unknown", args: []string{"run", "--retry-after", "maybe"}, code: 2, names: `--retry-after: "maybe"`, accepted: "(accepted: honour, ignore)"},
 		{name: "sql-scenario-with-flags", args: []string{"run", "--scenario", "read-only-transaction-aborted", "--trace"}, code: 2, names: "--scenario read-only-transaction-aborted: a SQL scenario takes no other flag", accepted: "alone"},

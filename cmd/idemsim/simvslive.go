@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -35,7 +34,7 @@ import (
 // results/sim-vs-live/runs.json; table.md is drawn from it alone.
 
 const simVsLiveUsage = `usage: idemsim sim-vs-live [--runs N] [--scenario NAME]... [--out DIR] [--table-only]
-                           [--rates-only] [--rates-seeds N]
+                           [--rates-only] [--rates-seeds N] [--statements]
 
 Runs every claim scenario of kind run (idemsim claims) in the simulator
 once and live --runs times (default 20) on one throwaway PostgreSQL and
@@ -62,6 +61,13 @@ redis-presence, stripe-replay, early-409) in the same worlds with random
 faults, seeds 1..--rates-seeds (default 20) simulated and live, written as
 an experiment's results to DIR/../sim-vs-live-rates/cells.json and
 cells.csv, which idemsim report draws. --rates-only runs only those.
+
+--statements instead logs the strategies' own statements in every claim
+scenario whose strategy uses the database, simulated once and live --runs
+times (default 5), and writes DIR/statements.json and DIR/statements.md:
+per scenario, how many statements got the same SQLSTATE and waited for a
+lock alike on both sides, and every difference. --scenario and
+--table-only work on those files as on runs.json.
 `
 
 // simVsLive is runs.json.
@@ -134,7 +140,7 @@ func verdictOf(rep *check.Report) string {
 func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 	runs, out, maxReal := 20, filepath.Join("results", "sim-vs-live"), 30*time.Second
 	var only []string
-	tableOnly, ratesOnly := false, false
+	tableOnly, ratesOnly, statements, runsGiven, ratesSeedsGiven := false, false, false, false, false
 	ratesSeeds := uint64(20)
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -158,7 +164,9 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 			if err != nil || n < 1 || n > 1000 {
 				return usagef("idemsim sim-vs-live: --runs %q: want a whole number in [1, 1000]", v)
 			}
-			runs = n
+			runs, runsGiven = n, true
+		case "--statements":
+			statements = true
 		case "--out":
 			v, err := value()
 			if err != nil {
@@ -197,10 +205,19 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 			if err != nil || n < 1 || n > 1000 {
 				return usagef("idemsim sim-vs-live: --rates-seeds %q: want a whole number in [1, 1000]", v)
 			}
-			ratesSeeds = n
+			ratesSeeds, ratesSeedsGiven = n, true
 		default:
 			return usagef("idemsim sim-vs-live: unknown argument %q (see idemsim sim-vs-live --help)", a)
 		}
+	}
+	if statements {
+		if ratesOnly || ratesSeedsGiven {
+			return usagef("idemsim sim-vs-live: --statements runs no rates: leave out --rates-only and --rates-seeds (accepted with --statements: --runs, --scenario, --out, --table-only, --max-real)")
+		}
+		if !runsGiven {
+			runs = statementRuns
+		}
+		return statementsCommand(out, runs, only, tableOnly, maxReal, stderr)
 	}
 	if tableOnly {
 		data, err := readSimVsLive(filepath.Join(out, "runs.json"))
@@ -216,26 +233,16 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	dir, err := os.MkdirTemp("", "idemsim-sim-vs-live-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	pg, err := instance.StartPostgres(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer pg.Stop()
-	rd, err := instance.StartRedis(ctx, dir)
-	if err != nil {
-		return err
-	}
-	defer rd.Stop()
+	return withLiveServices(func(ctx context.Context, dsn string, rd *instance.Redis) error {
+		return simVsLiveAll(ctx, dsn, rd, all, out, runs, maxReal, only, ratesOnly, ratesSeeds, stderr)
+	})
+}
+
+// simVsLiveAll runs the rates and the scenarios on PostgreSQL dsn and rd.
+func simVsLiveAll(ctx context.Context, dsn string, rd *instance.Redis, all []claims.Claim, out string, runs int, maxReal time.Duration, only []string, ratesOnly bool, ratesSeeds uint64, stderr io.Writer) error {
 	if ratesOnly || len(only) == 0 {
 		ratesDir := filepath.Join(filepath.Dir(filepath.Clean(out)), "sim-vs-live-rates")
-		if err := simVsLiveRates(ctx, ratesDir, ratesSeeds, pg.DSN(), rd, stderr); err != nil {
+		if err := simVsLiveRates(ctx, ratesDir, ratesSeeds, dsn, rd, stderr); err != nil {
 			return err
 		}
 		if ratesOnly {
@@ -269,7 +276,7 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 				}
 				continue
 			}
-			row, err := simVsLiveScenario(ctx, sc, runs, maxReal, pg.DSN(), rd)
+			row, err := simVsLiveScenario(ctx, sc, runs, maxReal, dsn, rd)
 			if err != nil {
 				return fmt.Errorf("idemsim sim-vs-live: scenario %s: %w", sc.Name, err)
 			}
@@ -314,6 +321,22 @@ func simVsLiveSim(sc claims.Scenario) (world.Config, string, *world.Result, erro
 // run of a strategy with workers last a minute of real time.
 const liveSettle = 5 * time.Second
 
+// liveTwin is the world of a simulated scenario as it runs live, and when
+// the simulated clients finished; or why it cannot run live as it is: a
+// fault live mode does not inject, or clients that finish after more than
+// maxReal (tooLong; a scaled world may still run).
+func liveTwin(cfg world.Config, res *world.Result, maxReal time.Duration) (twin world.Config, clientsDone time.Duration, skipped string, tooLong bool) {
+	if err := live.Check(&cfg); err != nil {
+		return cfg, 0, strings.TrimPrefix(err.Error(), "live: "), false
+	}
+	clientsDone = clientsDoneAt(res)
+	if clientsDone > maxReal {
+		return cfg, clientsDone, fmt.Sprintf("its clients finish after %v of simulated time, more than %v of real time", clientsDone.Round(time.Millisecond), maxReal), true
+	}
+	cfg.Settle = min(cfg.Settle, liveSettle)
+	return cfg, clientsDone, "", false
+}
+
 func simVsLiveScenario(ctx context.Context, sc claims.Scenario, runs int, maxReal time.Duration, dsn string, redis *instance.Redis) (svlScenario, error) {
 	row := svlScenario{Name: sc.Name, Claim: sc.Claim, Args: sc.Args, Expect: sc.Expect.String()}
 	cfg, verdict, res, err := simVsLiveSim(sc)
@@ -321,12 +344,9 @@ func simVsLiveScenario(ctx context.Context, sc claims.Scenario, runs int, maxRea
 		return row, err
 	}
 	row.Sim = verdict
-	if err := live.Check(&cfg); err != nil {
-		row.Skipped = strings.TrimPrefix(err.Error(), "live: ")
-		return row, nil
-	}
-	clientsDone := clientsDoneAt(res)
-	if clientsDone > maxReal {
+	cfg, clientsDone, skipped, tooLong := liveTwin(cfg, res, maxReal)
+	switch {
+	case tooLong:
 		// Too long to wait out live: run it scaled (world.Config.Scaled).
 		var why string
 		if cfg, row.ScaledSim, clientsDone, why, err = scaledForLive(cfg, res, maxReal); err != nil || why != "" {
@@ -334,8 +354,11 @@ func simVsLiveScenario(ctx context.Context, sc claims.Scenario, runs int, maxRea
 			return row, err
 		}
 		row.Scale = cfg.TimeScale.String()
+		cfg.Settle = min(cfg.Settle, liveSettle)
+	case skipped != "":
+		row.Skipped = skipped
+		return row, nil
 	}
-	cfg.Settle = min(cfg.Settle, liveSettle)
 	scheduled := len(cfg.Faults.Replay) + len(cfg.Faults.Crashes) + len(cfg.Faults.Pauses)
 	for _, cp := range cfg.Faults.CrashPoints {
 		if cp.Nth > 0 {
@@ -443,8 +466,14 @@ func (s svlScenario) disagrees() bool {
 
 // readSimVsLive reads runs.json.
 func readSimVsLive(path string) (simVsLive, error) {
-	var data simVsLive
-	text, err := inputfile.Read(path, maxFaultFile)
+	return readSimVsLiveFile[simVsLive](path, maxFaultFile)
+}
+
+// readSimVsLiveFile reads one of sim-vs-live's JSON files, of at most
+// limit bytes, refusing fields it does not know.
+func readSimVsLiveFile[T any](path string, limit int64) (T, error) {
+	var data T
+	text, err := inputfile.Read(path, limit)
 	if err != nil {
 		return data, fmt.Errorf("idemsim sim-vs-live: %w", err)
 	}

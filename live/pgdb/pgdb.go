@@ -65,6 +65,7 @@ type DB struct {
 	level   api.Level
 	timeout time.Duration
 	slots   chan struct{} // a token per connection open or being opened
+	locks   *LockWatch    // nil: statements are not watched for lock waits
 
 	mu     sync.Mutex
 	idle   []*pgx.Conn

@@ -69,6 +69,7 @@ type Session struct {
 	inject Injector
 	calls  int
 	txs    []*Tx // open transactions, for Finish
+	waited bool  // the last call waited for a lock (Waited)
 }
 
 var _ api.DB = (*Session)(nil)
@@ -109,9 +110,14 @@ func (s *Session) Finish() {
 	}
 }
 
+// Waited reports whether the session's last call waited for a lock, as
+// far as the DB's LockWatch saw (false when it has none).
+func (s *Session) Waited() bool { return s.waited }
+
 // next numbers a call.
 func (s *Session) next() int {
 	s.calls++
+	s.waited = false
 	return s.calls
 }
 
@@ -169,7 +175,9 @@ func (s *Session) Exec(query string, args ...api.Value) (api.Result, error) {
 		return api.Result{}, err
 	}
 	tag := s.tag
+	done := d.watch(conn)
 	res, err := run(ctx, conn, &tag, query, args)
+	s.waited = done()
 	res, err = d.heard(res, err)
 	d.release(conn, errors.Is(err, api.ErrConnection))
 	return res, err
@@ -220,7 +228,10 @@ func (t *Tx) Exec(query string, args ...api.Value) (api.Result, error) {
 		tag = &s.tag
 		t.tag = s.tag
 	}
-	res, err := s.d.heard(run(ctx, t.conn, tag, query, args))
+	done := s.d.watch(t.conn)
+	res, err := run(ctx, t.conn, tag, query, args)
+	s.waited = done()
+	res, err = s.d.heard(res, err)
 	if errors.Is(err, api.ErrConnection) {
 		t.broken = true
 	}
@@ -271,7 +282,9 @@ func (t *Tx) end(stmt string, lose func(call int) bool) (pgconn.CommandTag, erro
 	call := s.next()
 	ctx, cancel := context.WithTimeout(context.Background(), s.d.timeout)
 	defer cancel()
+	done := s.d.watch(conn)
 	tag, err := conn.Exec(ctx, stmt)
+	s.waited = done()
 	_, err = s.d.heard(api.Result{}, convertErr(ctx, err))
 	if err == nil && tag.String() == "COMMIT" && lose != nil && lose(call) {
 		cut(conn)

@@ -178,36 +178,64 @@ func (e *env) finish() {
 		db.Finish()
 		if o := e.l.p.cfg.Observe; o != nil {
 			// Each rollback of a transaction left open is a call, as
-			// in the simulation.
+			// in the simulation, whose handler's env rolls them back
+			// when it returns; a life that crashed never returns, so
+			// its actor saw none of them.
 			for n := before + 1; n <= db.Calls(); n++ {
-				r := e.ref
-				r.Service, r.Call = api.ServiceDB, e.dbBase+int32(n)
-				o.Statement(Statement{Ref: r, Tag: e.getTag(), Query: "rollback", InTx: true})
+				st := e.statement(int32(n), "rollback", true, api.Result{}, nil, false)
+				o.Statement(st)
+				if e.l.ctx.Err() == nil {
+					o.Seen(st)
+				}
 			}
 		}
 		e.calls.add(api.ServiceDB, int32(db.Calls()))
 	}
 }
 
-// observe runs the database call, query (inside a transaction or not),
-// and tells the process's observer what it gave, under the number the session gave it (none: a call on a
-// transaction that ended or broke, which the session does not number).
-func observe[T any](e *env, query string, inTx bool, call func() (T, error)) (T, error) {
+// statement is the actor's database call number n (in this life's
+// session) as the observer is told of it.
+func (e *env) statement(n int32, query string, inTx bool, res api.Result, err error, waited bool) Statement {
+	r := e.ref
+	r.Service, r.Call = api.ServiceDB, e.dbBase+n
+	return Statement{Ref: r, Tag: e.getTag(), Query: query, InTx: inTx, Result: res, Err: err, Waited: waited}
+}
+
+// waiter is a session that can say whether its last call waited for a
+// lock (live/pgdb's Session, when a lock watch watches its pool).
+type waiter interface{ Waited() bool }
+
+// dbCall runs one database call of query (inside a transaction or not)
+// between guard's checkpoints. The process's observer is told of it as
+// soon as it ran (Statement), under the number the session gave it (none:
+// a call on a transaction that ended or broke, which the session does not
+// number), and again once the actor is past the checkpoint after it
+// (Seen): a call after which the process crashed was never seen, as a
+// simulated actor that crashed never gets its answer.
+func dbCall[T any](e *env, query string, inTx bool, call func() (T, error)) (T, error) {
 	o := e.l.p.cfg.Observe
 	if o == nil {
-		return call()
+		return guard(e, call)
 	}
-	db := e.session()
-	before := db.Calls()
-	v, err := call()
-	if n := db.Calls(); n > before {
-		r := e.ref
-		r.Service, r.Call = api.ServiceDB, e.dbBase+int32(n)
-		var res api.Result
-		if rr, ok := any(v).(api.Result); ok {
-			res = rr
+	var st *Statement
+	v, err := guard(e, func() (T, error) {
+		db := e.session()
+		before := db.Calls()
+		v, err := call()
+		if n := db.Calls(); n > before {
+			var res api.Result
+			if rr, ok := any(v).(api.Result); ok {
+				res = rr
+			}
+			w, ok := db.(waiter)
+			s := e.statement(int32(n), query, inTx, res, err, ok && w.Waited())
+			o.Statement(s)
+			st = &s
 		}
-		o.Statement(Statement{Ref: r, Tag: e.getTag(), Query: query, InTx: inTx, Result: res, Err: err})
+		return v, err
+	})
+	if st != nil {
+		o.Seen(*st)
 	}
 	return v, err
 }
@@ -233,9 +261,7 @@ func guard[T any](e *env, call func() (T, error)) (T, error) {
 type envDB struct{ e *env }
 
 func (d envDB) Begin(level api.Level) (api.Tx, error) {
-	t, err := guard(d.e, func() (api.Tx, error) {
-		return observe(d.e, beginText(d.e, level), true, func() (api.Tx, error) { return d.e.session().Begin(level) })
-	})
+	t, err := dbCall(d.e, beginText(d.e, level), true, func() (api.Tx, error) { return d.e.session().Begin(level) })
 	if err != nil {
 		return nil, err
 	}
@@ -248,9 +274,7 @@ func (d envDB) Exec(query string, args ...api.Value) (api.Result, error) {
 
 // exec runs query on its own; the observer is told it ran as text.
 func (d envDB) exec(text, query string, args []api.Value) (api.Result, error) {
-	return d.e.adoptFrom(guard(d.e, func() (api.Result, error) {
-		return observe(d.e, text, false, func() (api.Result, error) { return d.e.session().Exec(query, args...) })
-	}))
+	return d.e.adoptFrom(dbCall(d.e, text, false, func() (api.Result, error) { return d.e.session().Exec(query, args...) }))
 }
 
 // adoptFrom makes a worker act for the operation whose key the rows it
@@ -285,22 +309,16 @@ type tx struct {
 }
 
 func (t *tx) Exec(query string, args ...api.Value) (api.Result, error) {
-	return t.e.adoptFrom(guard(t.e, func() (api.Result, error) {
-		return observe(t.e, query, true, func() (api.Result, error) { return t.Tx.Exec(query, args...) })
-	}))
+	return t.e.adoptFrom(dbCall(t.e, query, true, func() (api.Result, error) { return t.Tx.Exec(query, args...) }))
 }
 
 func (t *tx) Commit() error {
-	_, err := guard(t.e, func() (struct{}, error) {
-		return observe(t.e, "commit", true, func() (struct{}, error) { return struct{}{}, t.Tx.Commit() })
-	})
+	_, err := dbCall(t.e, "commit", true, func() (struct{}, error) { return struct{}{}, t.Tx.Commit() })
 	return err
 }
 
 func (t *tx) Rollback() error {
-	_, err := guard(t.e, func() (struct{}, error) {
-		return observe(t.e, "rollback", true, func() (struct{}, error) { return struct{}{}, t.Tx.Rollback() })
-	})
+	_, err := dbCall(t.e, "rollback", true, func() (struct{}, error) { return struct{}{}, t.Tx.Rollback() })
 	return err
 }
 

@@ -141,6 +141,9 @@ type Statement struct {
 	InTx   bool
 	Result api.Result
 	Err    error
+	// Waited: the database's lock watch saw the statement wait for a
+	// lock (live/pgdb's LockWatch; false without one).
+	Waited bool
 }
 
 // KVCall is one store command an actor made.
@@ -205,7 +208,10 @@ type Observer interface {
 	Answer(ref faults.Ref, resp api.Response)
 	// Statement: a database call ran. A call the session does not
 	// number (on a transaction already ended or broken) is not told.
+	// Seen: its actor then went on with the answer (not when the process
+	// crashed first), as a simulated actor sees an answer.
 	Statement(Statement)
+	Seen(Statement)
 	// KV: a store command ran. Queue: the queue stored, delivered or
 	// deleted a message for an actor.
 	KV(KVCall)
@@ -218,6 +224,20 @@ type Observer interface {
 	// Restart: the process booted again after a crash.
 	Restart()
 }
+
+// NopObserver is an Observer told of everything that does nothing with
+// it, to embed in one that wants only some of it.
+type NopObserver struct{}
+
+func (NopObserver) Handle(faults.Ref, api.Request)       {}
+func (NopObserver) Answer(faults.Ref, api.Response)      {}
+func (NopObserver) Statement(Statement)                  {}
+func (NopObserver) Seen(Statement)                       {}
+func (NopObserver) KV(KVCall)                            {}
+func (NopObserver) Queue(QueueCall)                      {}
+func (NopObserver) Gateway(GatewayCall)                  {}
+func (NopObserver) CrashPoint(string, faults.CrashPoint) {}
+func (NopObserver) Restart()                             {}
 
 // Process is a server process across its lives.
 type Process struct {

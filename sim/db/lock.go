@@ -332,6 +332,7 @@ func (m *lockManager) acquire(p *sim.Proc, tx *txn, e *lockEntry, mode lockMode,
 	defer func() { tx.waiting = nil }()
 	db := m.db
 	db.stats.Waits++
+	tx.session.waits++
 	db.k.After(db.cfg.DeadlockTimeout, sim.Func(func() { m.checkDeadlock(w) }))
 	deadline, timeoutErr := tx.session.waitDeadline()
 	for !w.granted && w.err == nil {

@@ -29,6 +29,7 @@ type Session struct {
 	deadline sim.Time // statement timeout of the running statement, 0 if none
 	tag      int64    // carried by every version this session writes
 	standby  bool     // the running statement reads the hot standby
+	waits    uint64   // lock waits so far (Waits)
 	// Buffers the running statement reuses, so that a point query
 	// allocates no scratch: its arguments (copied, so that the caller's
 	// slice stays its own), the keys it looks up, the rows it finds.
@@ -46,6 +47,12 @@ func (s *Session) SetTag(tag int64) { s.tag = tag }
 
 // Connect opens a session.
 func (db *DB) Connect() *Session { return &Session{db: db} }
+
+// Waits is how many times the session's statements have waited for a
+// lock so far: a caller compares it before and after a statement to learn
+// whether that statement blocked. It is counted per session, not read
+// from Stats, since other sessions wait at the same virtual moments.
+func (s *Session) Waits() uint64 { return s.waits }
 
 // InTransaction reports whether a transaction block is open (possibly
 // failed).

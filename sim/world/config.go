@@ -146,6 +146,11 @@ type Config struct {
 	// summary.
 	TimeScale   TimeScale
 	ScaledSpans []ScaledSpan
+	// LogStatements collects every statement the strategy's handlers and
+	// workers send to the database, with its answer and whether it waited
+	// for a lock, in Result.Statements. It observes only: a run logs the
+	// same trace with it or without it.
+	LogStatements bool
 }
 
 // Limits on the size of a world. What a run holds is bounded by HeldBytes,
@@ -209,7 +214,8 @@ func (c *Config) HeldBytes() uint64 {
 
 // bytesPerOp is what one operation holds by HeldBytes's count.
 func (c *Config) bytesPerOp() uint64 {
-	if c.KeepTrace {
+	if c.KeepTrace || c.LogStatements {
+		// A statement log takes about what a trace takes.
 		return BytesPerOp + TraceBytesPerOp
 	}
 	return BytesPerOp

@@ -161,6 +161,8 @@ type dbStmt struct {
 type dbReply struct {
 	res *db.Result
 	err error
+	// waited: the statement waited for a lock (Config.LogStatements).
+	waited bool
 }
 
 // deliver hands a statement to its connection's backend.
@@ -216,6 +218,7 @@ func (c *dbConn) run(p *sim.Proc) {
 			}
 		}
 		c.running = true
+		waits := c.sess.Waits()
 		c.sess.SetTag(st.tag)
 		var res *db.Result
 		var err error
@@ -240,7 +243,7 @@ func (c *dbConn) run(p *sim.Proc) {
 			c.rollback(p)
 			return
 		}
-		w.net.Reply(m, &dbReply{res: res, err: err})
+		w.net.Reply(m, &dbReply{res: res, err: err, waited: c.sess.Waits() != waits})
 		w.net.Release(m) // the backend keeps nothing of m once it has answered
 	}
 }
@@ -425,9 +428,12 @@ func (e *env) exec(c *dbConn, kind stmtKind, text string, args []api.Value) (*db
 	if out != network.Answered {
 		c.broken = true
 		c.close()
-		return nil, connectionLost("a message to the database was lost; the connection is broken")
+		err := connectionLost("a message to the database was lost; the connection is broken")
+		e.logStatement(kind, e.calls[api.ServiceDB], text, &dbReply{err: err})
+		return nil, err
 	}
 	r := resp.(*dbReply)
+	e.logStatement(kind, e.calls[api.ServiceDB], text, r)
 	if r.err != nil {
 		var se *sql.Error
 		if errors.As(r.err, &se) && se.Code == sql.CodeConnectionFailure {

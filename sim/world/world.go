@@ -55,6 +55,9 @@ type World struct {
 	// run was stopped.
 	executions int
 	overHeld   bool
+
+	// statements is the statement log (Config.LogStatements).
+	statements []Statement
 }
 
 // MemoryLimit is why a run stopped when what it holds, by the count of
@@ -97,7 +100,11 @@ type Result struct {
 	// Held is what the run holds by the count the bound keeps
 	// (World.held): at most MaxRunBytes, unless it stopped there.
 	Held uint64
-	w    *World
+	// Statements are the strategy's statements, in the order their
+	// answers came, when Config.LogStatements asked for them.
+	Statements []Statement
+
+	w *World
 }
 
 // Run executes cfg. It returns an error only for a configuration that does
@@ -149,6 +156,7 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 		Held:      w.held(),
 		w:         w,
 	}
+	res.Statements = w.statements
 	if cfg.Faults.Replay != nil {
 		res.Unfired = faults.Unfired(cfg.Faults.Replay, res.Faults)
 	}
