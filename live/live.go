@@ -9,10 +9,10 @@
 // ledger is what the databases committed, attributed to operations by
 // triggers and tags the strategy never sees.
 //
-// What a live run does not have (yet): client crashes, partitions, clock
-// skew, link-level faults on the service connections, the store's
-// failover and the read replica's lag. Run refuses a world that asks for
-// them, naming the setting.
+// What a live run does not have (yet): partitions, clock skew, link-level
+// faults on the service connections, the store's failover and the read
+// replica's lag. Run refuses a world that asks for them, naming the
+// setting.
 package live
 
 import (
@@ -96,8 +96,6 @@ func Check(cfg *world.Config) error {
 		return fmt.Errorf("live: %s is not supported in live mode yet", setting)
 	}
 	switch {
-	case len(p.ClientCrashes) > 0 || p.ClientCrashEvery > 0:
-		return unsupported("--client-crash")
 	case len(p.Partitions) > 0:
 		return unsupported("--partition")
 	case len(p.Failovers) > 0:
@@ -112,7 +110,7 @@ func Check(cfg *world.Config) error {
 		return fmt.Errorf("live: isolation %s exists only in the simulation (PostgreSQL has read committed, repeatable read and serializable)", cfg.DB.Isolation)
 	}
 	for _, f := range p.Replay {
-		if f.Kind == faults.ClientCrashFault || f.Kind == faults.PartitionFault || f.Kind == faults.FailoverFault || f.Msg.Service != api.NoService && f.Kind.OnMessage() && f.Kind < faults.DBDropConnection {
+		if f.Kind == faults.PartitionFault || f.Kind == faults.FailoverFault || f.Msg.Service != api.NoService && f.Kind.OnMessage() && f.Kind < faults.DBDropConnection {
 			return fmt.Errorf("live: fault %q is not supported in live mode yet", f.String())
 		}
 	}
@@ -546,9 +544,14 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 	defer cancel()
 	r.scheduleTimedFaults(ctx)
 	h := &history{}
-	var wg sync.WaitGroup
+	clients := make([]*client, len(wl.Clients))
 	for i, cw := range wl.Clients {
-		c := &client{r: r, h: h, work: cw, index: i, http: wire.NewClient(w.Client.TimeoutPerAttempt)}
+		clients[i] = &client{r: r, h: h, work: cw, index: i, http: wire.NewClient(w.Client.TimeoutPerAttempt)}
+		clients[i].life.begin(ctx)
+	}
+	r.scheduleClientCrashes(ctx, clients)
+	var wg sync.WaitGroup
+	for _, c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -762,7 +765,8 @@ func (h *history) outcomes(wl world.Workload) []world.Outcome {
 	return out
 }
 
-// client plays one client's queue of operations.
+// client plays one client's queue of operations, in one or more lives of
+// its process (a crash ends one: see clientlife.go).
 type client struct {
 	r     *runner
 	h     *history
@@ -770,6 +774,7 @@ type client struct {
 	index int
 	http  *http.Client
 	ch    sim.Chooser
+	life  life
 }
 
 func (c *client) run(ctx context.Context) {
@@ -780,35 +785,59 @@ func (c *client) run(ctx context.Context) {
 		outs[i] = world.Outcome{Client: c.work.Name, Op: op.ID, Keys: []string{op.Key}}
 	}
 	defer func() { c.h.conclude(c.work.Name, outs) }()
-	for i, op := range c.work.Ops {
-		if !sleep(ctx, time.Duration(w.Client.Think.Sample(c.ch, sim.StreamJitter))) {
+	resuming := false
+	for {
+		lctx, n := c.life.current()
+		c.play(lctx, n, outs, resuming)
+		var ok bool
+		if resuming, ok = c.comeBack(ctx, outs); !ok {
 			return
 		}
-		if op.Kind == api.Delete {
+	}
+}
+
+// play works through the operations from the one the client is on, until
+// the last concludes or this life (number n, whose context is ctx) ends.
+// resuming: the first is taken up again after a crash, without its think
+// time.
+func (c *client) play(ctx context.Context, n int, outs []world.Outcome, resuming bool) {
+	w := &c.r.w
+	for {
+		i, ok := c.life.on(n, len(c.work.Ops))
+		if !ok {
+			return
+		}
+		if !resuming && !sleep(ctx, time.Duration(w.Client.Think.Sample(c.ch, sim.StreamJitter))) {
+			return
+		}
+		resuming = false
+		if c.work.Ops[i].Kind == api.Delete {
 			prev := &outs[i-1]
 			if prev.Belief != world.BelievedDone {
-				continue // never submitted, as in the simulation
+				c.life.conclude(n, len(c.work.Ops), func() {}) // never submitted, as in the simulation
+				continue
 			}
 			outs[i].Keys = []string{prev.Keys[len(prev.Keys)-1]}
 			location := ""
 			if prev.Resource != "" {
 				location = wire.Collection + "/" + prev.Resource
 			}
-			c.drive(ctx, &outs[i], world.BeginDelete(&w.Client, location), api.Request{Client: c.work.Name})
+			c.drive(ctx, n, &outs[i], world.BeginDelete(&w.Client, location), api.Request{Client: c.work.Name})
 			continue
 		}
+		op := c.work.Ops[i]
 		body := api.Request{Payload: op.Payload, Fingerprint: op.Payload.Fingerprint(), Client: c.work.Name}
-		c.drive(ctx, &outs[i], world.BeginCreate(&w.Client, w.Strategy.Contract), body)
+		c.drive(ctx, n, &outs[i], world.BeginCreate(&w.Client, w.Strategy.Contract), body)
 	}
 }
 
 // drive runs one operation's protocol to its conclusion, as the simulated
-// client's drive does.
-func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol, body api.Request) {
+// client's drive does, unless life n ends first.
+func (c *client) drive(ctx context.Context, n int, out *world.Outcome, p world.Protocol, body api.Request) {
 	jitter := func() float64 { return c.ch.Quantile(sim.StreamJitter) }
-	for attempt := int32(1); ; attempt++ {
+	for {
 		if ctx.Err() != nil {
-			return // unfinished
+			return // unfinished, or crashed
 		}
 		key := out.Keys[len(out.Keys)-1]
 		req := p.Request(body, key)
@@ -816,18 +845,21 @@ func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol
 			out.Start = c.r.now()
 		}
 		out.Attempts++
-		resp := c.send(ctx, out.Op, attempt, req)
+		resp, alive := c.send(ctx, n, out.Op, int32(out.Attempts), p.Attempt(), req)
+		if !alive {
+			return
+		}
 		st := p.Next(resp, c.r.now().Sub(out.Start), jitter)
 		if st.NewKey {
-			key := c.newKey()
-			c.r.keys.Store(key, out.Op.String())
-			out.Keys = append(out.Keys, key)
+			c.addKey(out)
 		}
 		if st.Conclude {
-			out.Belief, out.End = st.Belief, c.r.now()
-			if st.From != nil {
-				out.Status, out.Resource = st.From.Status, st.From.Resource
-			}
+			c.life.conclude(n, len(c.work.Ops), func() {
+				out.Belief, out.End = st.Belief, c.r.now()
+				if st.From != nil {
+					out.Status, out.Resource = st.From.Status, st.From.Resource
+				}
+			})
 			return
 		}
 		if !sleep(ctx, time.Duration(st.Wait)) {
@@ -836,30 +868,39 @@ func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol
 	}
 }
 
+// addKey mints a new key for out's operation.
+func (c *client) addKey(out *world.Outcome) {
+	key := c.newKey()
+	c.r.keys.Store(key, out.Op.String())
+	out.Keys = append(out.Keys, key)
+}
+
 // newKey mints a key as the simulation's do: k- and 12 hex digits.
 func (c *client) newKey() string {
 	v := c.ch.Bits(sim.StreamWorkload)
 	return fmt.Sprintf("k-%012x", v&0xffffffffffff)
 }
 
-// send makes one attempt through the proxy and records it: the response,
-// or nil when none came in time.
-func (c *client) send(ctx context.Context, op api.OpID, attempt int32, req api.Request) *api.Response {
+// send makes attempt number attempt of op (the n-th of this life of the
+// process, life number life) through the proxy and records it. It returns
+// the response, or nil when none came in time; alive is false when the
+// client crashed meanwhile, which recorded the attempt as interrupted.
+func (c *client) send(ctx context.Context, life int, op api.OpID, attempt int32, n int, req api.Request) (got *api.Response, alive bool) {
 	w := &c.r.w
-	// Without client crashes an attempt's number in the process's life is
-	// its number in the operation.
-	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: int(attempt), Kind: req.Kind, Call: c.r.now()}
+	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: n, Kind: req.Kind, Call: c.r.now()}
 	hr, err := wire.NewRequest(c.r.proxyURL, req)
 	if err != nil {
 		c.r.fail(err)
-		return nil
+		return nil, false
 	}
 	ref := faults.Ref{Caller: c.work.Name, Op: op, Attempt: attempt}
 	hr.Header.Set(wire.HeaderRef, ref.String())
+	if !c.life.await(life, a) {
+		return nil, false
+	}
 	actx, cancel := context.WithTimeout(ctx, w.Client.TimeoutPerAttempt)
 	defer cancel()
 	resp, err := c.http.Do(hr.WithContext(actx))
-	var got *api.Response
 	if err == nil {
 		a.Server = resp.Header.Get(proxy.ServerHeader)
 		r, rerr := wire.ReadResponse(resp)
@@ -867,14 +908,15 @@ func (c *client) send(ctx context.Context, op api.OpID, attempt int32, req api.R
 			got = &r
 		}
 	}
-	a.Return = c.r.now()
-	if got == nil {
-		a.TimedOut = true
-	} else {
-		a.Status, a.Resource = got.Status, got.Resource
-	}
-	c.h.add(a)
-	return got
+	return got, c.life.answered(life, func() {
+		a.Return = c.r.now()
+		if got == nil {
+			a.TimedOut = true
+		} else {
+			a.Status, a.Resource = got.Status, got.Resource
+		}
+		c.h.add(a)
+	})
 }
 
 // sleep waits d unless ctx ends first; it reports whether it waited.

@@ -108,7 +108,9 @@ func TestCheckRefuses(t *testing.T) {
 		set  func(*world.Config)
 		want string
 	}{
-		{"client crash", func(c *world.Config) { c.Faults.ClientCrashEvery = time.Second }, "--client-crash"},
+		{"partition", func(c *world.Config) {
+			c.Faults.Partitions = []faults.Partition{{A: []string{"clients"}, B: []string{"s1"}, From: 0, To: sim.Time(time.Second)}}
+		}, "--partition"},
 		{"service link", func(c *world.Config) { c.Faults.ServiceLink.DropRequestRate = 0.1 }, "service links"},
 		{"replica lag", func(c *world.Config) { c.DB.ReplicaLag = time.Second }, "--db-replica-lag"},
 	} {
