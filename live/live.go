@@ -9,7 +9,7 @@
 // ledger is what the databases committed, attributed to operations by
 // triggers and tags the strategy never sees.
 //
-// What a live run does not have (yet): partitions, clock skew, link-level
+// What a live run does not have (yet): clock skew, link-level
 // faults on the service connections, the store's failover and the read
 // replica's lag. Run refuses a world that asks for them, naming the
 // setting.
@@ -96,8 +96,6 @@ func Check(cfg *world.Config) error {
 		return fmt.Errorf("live: %s is not supported in live mode yet", setting)
 	}
 	switch {
-	case len(p.Partitions) > 0:
-		return unsupported("--partition")
 	case len(p.Failovers) > 0:
 		return unsupported("--kv-failover")
 	case p.ServiceLink.DropRequestRate > 0 || p.ServiceLink.DropResponseRate > 0 || p.ServiceLink.ResetRate > 0 || p.ServiceLink.DuplicateRate > 0 || len(p.Links) > 0:
@@ -110,7 +108,7 @@ func Check(cfg *world.Config) error {
 		return fmt.Errorf("live: isolation %s exists only in the simulation (PostgreSQL has read committed, repeatable read and serializable)", cfg.DB.Isolation)
 	}
 	for _, f := range p.Replay {
-		if f.Kind == faults.PartitionFault || f.Kind == faults.FailoverFault || f.Msg.Service != api.NoService && f.Kind.OnMessage() && f.Kind < faults.DBDropConnection {
+		if f.Kind == faults.FailoverFault || f.Msg.Service != api.NoService && f.Kind.OnMessage() && f.Kind < faults.DBDropConnection {
 			return fmt.Errorf("live: fault %q is not supported in live mode yet", f.String())
 		}
 	}
@@ -428,6 +426,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("live: %w", err)
 	}
+	parts := r.partitions()
 	var upstreams []string
 	for i := 0; i < w.Servers; i++ {
 		addr, err := freeAddr()
@@ -444,10 +443,11 @@ func (r *runner) startCluster(ctx context.Context) error {
 			Open: func(ctx context.Context) (*server.Backends, error) {
 				return r.open(ctx, gwClient)
 			},
-			Points:  r.points,
-			DBFault: dbFault,
-			Fired:   r.record,
-			Failed:  r.fail,
+			Points:      r.points,
+			DBFault:     dbFault,
+			ServiceLink: r.serviceLink(parts),
+			Fired:       r.record,
+			Failed:      r.fail,
 			// A server's own work per request before its handler
 			// decides, as the simulated server sleeps it.
 			ServiceTime: func(ref string) time.Duration {
@@ -470,7 +470,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 			s.Stop(5 * time.Second)
 		}
 	})
-	plan := proxy.Plan{Seed: seed, Link: p.Link, Replay: p.Replay}
+	plan := proxy.Plan{Seed: seed, Link: p.Link, Replay: p.Replay, Partitions: parts, Clock: r.now}
 	if w.Balancer == world.Random {
 		plan.Balancer = proxy.Random
 	}
@@ -550,6 +550,7 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 		clients[i].life.begin(ctx)
 	}
 	r.scheduleClientCrashes(ctx, clients)
+	r.schedulePartitions(ctx)
 	var wg sync.WaitGroup
 	for _, c := range clients {
 		wg.Add(1)

@@ -108,9 +108,7 @@ func TestCheckRefuses(t *testing.T) {
 		set  func(*world.Config)
 		want string
 	}{
-		{"partition", func(c *world.Config) {
-			c.Faults.Partitions = []faults.Partition{{A: []string{"clients"}, B: []string{"s1"}, From: 0, To: sim.Time(time.Second)}}
-		}, "--partition"},
+		{"clock skew", func(c *world.Config) { c.Clocks = []world.Clock{{Node: "s1", Offset: time.Second, Drift: 1}} }, "clock skew"},
 		{"service link", func(c *world.Config) { c.Faults.ServiceLink.DropRequestRate = 0.1 }, "service links"},
 		{"replica lag", func(c *world.Config) { c.DB.ReplicaLag = time.Second }, "--db-replica-lag"},
 	} {

@@ -65,6 +65,15 @@ type Plan struct {
 	// response until its client gives up, a delay, a duplicate's lag, and
 	// the wait for an upstream's answer. Zero means DefaultMaxHold.
 	MaxHold time.Duration
+	// Partitions cut the messages between a client and a server while
+	// they last, as the simulated network cuts them when they leave and
+	// when they arrive: a request cut is never forwarded, a response cut
+	// is never returned, and the client waits for its timeout. No fault is
+	// logged per message (the run logs each partition as it begins).
+	Partitions []faults.Partition
+	// Clock is the run's clock, against which the partitions' windows are
+	// read (nil: the time since the proxy was made).
+	Clock func() sim.Time
 }
 
 // Check says what is wrong with a plan, or nil.

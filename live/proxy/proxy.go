@@ -26,6 +26,10 @@
 //   - drop-response: the same as reset for the client, decided after it as
 //     the simulated network does (a reset happens while the server answers,
 //     a lost response on the wire).
+//   - a partition between the client and the server (Plan.Partitions):
+//     the request is not forwarded, or the response not returned, when a
+//     partition separates them as it leaves or arrives; the client's
+//     connection is held until it gives up, as for a drop.
 //   - duplicate-response: logged only. The simulated copy of a response
 //     arrives after the caller has its answer and is ignored; a client on
 //     one HTTP connection reads one response either way.
@@ -237,6 +241,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	up := p.balance(ref)
+	if p.cut(ref, up) {
+		p.hold(w, r)
+		return
+	}
 	if _, drop := p.decide(faults.DropRequest, ref); drop {
 		p.hold(w, r)
 		return
@@ -247,17 +255,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// A request on its way reaches the server even if its client gives up
 	// meanwhile, as a simulated message in flight does.
-	if !p.sleep(p.ctx, delay) {
+	if !p.sleep(p.ctx, delay) || p.cut(ref, up) {
 		p.hold(w, r)
 		return
 	}
 	a := p.forward(up, r, body, ref)
-	if a == nil || p.lost(ref) {
+	if a == nil || p.lost(ref, up) {
 		p.hold(w, r)
 		return
 	}
 	p.decide(faults.DuplicateResponse, ref)
-	if !p.sleep(r.Context(), p.latency(ref, "delay-response")) {
+	if !p.sleep(r.Context(), p.latency(ref, "delay-response")) || p.cut(ref, up) {
 		p.hold(w, r)
 		return
 	}
@@ -334,14 +342,35 @@ func (p *Proxy) decide(kind faults.Kind, ref faults.Ref) (extra time.Duration, f
 	return extra, true
 }
 
-// lost decides whether the response to ref is lost after the server
-// answered: a reset first, then a drop, as the simulated network asks.
-func (p *Proxy) lost(ref faults.Ref) bool {
+// lost decides whether the response to ref is lost after up answered: a
+// reset first, then a partition, then a drop, as the simulated network
+// asks.
+func (p *Proxy) lost(ref faults.Ref, up *upstream) bool {
 	if _, reset := p.decide(faults.Reset, ref); reset {
+		return true
+	}
+	if p.cut(ref, up) {
 		return true
 	}
 	_, drop := p.decide(faults.DropResponse, ref)
 	return drop
+}
+
+// cut reports whether a partition separates ref's client and up now.
+func (p *Proxy) cut(ref faults.Ref, up *upstream) bool {
+	if len(p.plan.Partitions) == 0 {
+		return false
+	}
+	now := sim.Time(time.Since(p.start))
+	if p.plan.Clock != nil {
+		now = p.plan.Clock()
+	}
+	for _, part := range p.plan.Partitions {
+		if part.Cuts(ref.Caller, up.name, now) {
+			return true
+		}
+	}
+	return false
 }
 
 // latency is how long one direction of ref is held: the plan's delay law at
@@ -473,8 +502,8 @@ func (p *Proxy) sendCopy(up *upstream, in *http.Request, body []byte, ref faults
 	p.copyStarted()
 	go func() {
 		p.copyDone(crash.Catch(func() {
-			if p.sleep(p.ctx, lag) && p.forward(up, in, body, cp) != nil {
-				p.lost(cp)
+			if p.sleep(p.ctx, lag) && !p.cut(cp, up) && p.forward(up, in, body, cp) != nil {
+				p.lost(cp, up)
 			}
 		}))
 	}()

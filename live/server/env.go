@@ -148,6 +148,7 @@ func (e *env) session() Session {
 			}
 			return f
 		})
+		e.db.SetLink(e.dbLink(e.dbBase))
 	}
 	return e.db
 }
@@ -262,9 +263,11 @@ func (d envReplica) Exec(query string, args ...api.Value) (api.Result, error) {
 
 type envKV struct{ e *env }
 
-func (k envKV) kv() api.KV {
-	k.e.calls.next(api.ServiceKV)
-	return k.e.l.b.KV
+// kv makes one call to the store, numbered, over the link (link.go).
+func kv[T any](k envKV, call func(api.KV) (T, error)) (T, error) {
+	return guard(k.e, func() (T, error) {
+		return linked(k.e, k.e.callRef(api.ServiceKV), func() (T, error) { return call(k.e.l.b.KV) })
+	})
 }
 
 func (k envKV) Get(key string) (string, bool, error) {
@@ -272,66 +275,74 @@ func (k envKV) Get(key string) (string, bool, error) {
 		v  string
 		ok bool
 	}
-	g, err := guard(k.e, func() (got, error) { v, ok, err := k.kv().Get(key); return got{v, ok}, err })
+	g, err := kv(k, func(s api.KV) (got, error) { v, ok, err := s.Get(key); return got{v, ok}, err })
 	return g.v, g.ok, err
 }
 
 func (k envKV) Set(key, value string, opt api.SetOptions) (bool, error) {
-	return guard(k.e, func() (bool, error) { return k.kv().Set(key, value, opt) })
+	return kv(k, func(s api.KV) (bool, error) { return s.Set(key, value, opt) })
 }
 
 func (k envKV) Del(keys ...string) (int, error) {
-	return guard(k.e, func() (int, error) { return k.kv().Del(keys...) })
+	return kv(k, func(s api.KV) (int, error) { return s.Del(keys...) })
 }
 
 func (k envKV) Expire(key string, ttl sim.Duration) (bool, error) {
-	return guard(k.e, func() (bool, error) { return k.kv().Expire(key, ttl) })
+	return kv(k, func(s api.KV) (bool, error) { return s.Expire(key, ttl) })
 }
 
 func (k envKV) TTL(key string) (sim.Duration, error) {
-	return guard(k.e, func() (sim.Duration, error) { return k.kv().TTL(key) })
+	return kv(k, func(s api.KV) (sim.Duration, error) { return s.TTL(key) })
 }
 
 func (k envKV) Incr(key string) (int64, error) {
-	return guard(k.e, func() (int64, error) { return k.kv().Incr(key) })
+	return kv(k, func(s api.KV) (int64, error) { return s.Incr(key) })
 }
 
 func (k envKV) CompareAndDelete(key, value string) (bool, error) {
-	return guard(k.e, func() (bool, error) { return k.kv().CompareAndDelete(key, value) })
+	return kv(k, func(s api.KV) (bool, error) { return s.CompareAndDelete(key, value) })
 }
 
 type envGateway struct{ e *env }
 
-func (g envGateway) gw() api.Gateway {
-	return g.e.l.b.Gateway(g.e.getTag(), g.e.callRef(api.ServiceGateway).String())
+// gw makes one call to the gateway, numbered, over the link (link.go).
+func gw[T any](g envGateway, call func(api.Gateway) (T, error)) (T, error) {
+	return guard(g.e, func() (T, error) {
+		ref := g.e.callRef(api.ServiceGateway)
+		return linked(g.e, ref, func() (T, error) { return call(g.e.l.b.Gateway(g.e.getTag(), ref.String())) })
+	})
 }
 
 func (g envGateway) Charge(req api.ChargeRequest) (api.ChargeResult, error) {
-	return guard(g.e, func() (api.ChargeResult, error) { return g.gw().Charge(req) })
+	return gw(g, func(c api.Gateway) (api.ChargeResult, error) { return c.Charge(req) })
 }
 
 func (g envGateway) LookupByKey(key string) (api.ChargeStatus, error) {
-	return guard(g.e, func() (api.ChargeStatus, error) { return g.gw().LookupByKey(key) })
+	return gw(g, func(c api.Gateway) (api.ChargeStatus, error) { return c.LookupByKey(key) })
 }
 
 func (g envGateway) LookupByID(id string) (api.ChargeStatus, error) {
-	return guard(g.e, func() (api.ChargeStatus, error) { return g.gw().LookupByID(id) })
+	return gw(g, func(c api.Gateway) (api.ChargeStatus, error) { return c.LookupByID(id) })
 }
 
 func (g envGateway) Refund(id string) error {
-	_, err := guard(g.e, func() (struct{}, error) { return struct{}{}, g.gw().Refund(id) })
+	_, err := gw(g, func(c api.Gateway) (struct{}, error) { return struct{}{}, c.Refund(id) })
 	return err
 }
 
 type envQueue struct{ e *env }
 
-func (q envQueue) q() api.Queue {
-	q.e.calls.next(api.ServiceQueue)
-	return q.e.l.b.Queue.For(q.e.getTag(), q.e.adoptTag)
+// queue makes one call to the queue, numbered, over the link (link.go).
+func queue[T any](q envQueue, call func(api.Queue) (T, error)) (T, error) {
+	return guard(q.e, func() (T, error) {
+		return linked(q.e, q.e.callRef(api.ServiceQueue), func() (T, error) {
+			return call(q.e.l.b.Queue.For(q.e.getTag(), q.e.adoptTag))
+		})
+	})
 }
 
 func (q envQueue) Send(body string) (string, error) {
-	return guard(q.e, func() (string, error) { return q.q().Send(body) })
+	return queue(q, func(c api.Queue) (string, error) { return c.Send(body) })
 }
 
 func (q envQueue) Receive(wait sim.Duration) (api.Message, bool, error) {
@@ -339,17 +350,17 @@ func (q envQueue) Receive(wait sim.Duration) (api.Message, bool, error) {
 		m  api.Message
 		ok bool
 	}
-	g, err := guard(q.e, func() (got, error) { m, ok, err := q.q().Receive(wait); return got{m, ok}, err })
+	g, err := queue(q, func(c api.Queue) (got, error) { m, ok, err := c.Receive(wait); return got{m, ok}, err })
 	return g.m, g.ok, err
 }
 
 func (q envQueue) Ack(receipt string) error {
-	_, err := guard(q.e, func() (struct{}, error) { return struct{}{}, q.q().Ack(receipt) })
+	_, err := queue(q, func(c api.Queue) (struct{}, error) { return struct{}{}, c.Ack(receipt) })
 	return err
 }
 
 func (q envQueue) ChangeVisibility(receipt string, timeout sim.Duration) error {
-	_, err := guard(q.e, func() (struct{}, error) { return struct{}{}, q.q().ChangeVisibility(receipt, timeout) })
+	_, err := queue(q, func(c api.Queue) (struct{}, error) { return struct{}{}, c.ChangeVisibility(receipt, timeout) })
 	return err
 }
 
