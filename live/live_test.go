@@ -108,7 +108,7 @@ func TestCheckRefuses(t *testing.T) {
 		set  func(*world.Config)
 		want string
 	}{
-		{"clock skew", func(c *world.Config) { c.Clocks = []world.Clock{{Node: "s1", Offset: time.Second, Drift: 1}} }, "clock skew"},
+		{"a service's clock", func(c *world.Config) { c.Clocks = []world.Clock{{Node: "kv", Offset: time.Second, Drift: 1}} }, "the clock of kv"},
 		{"service link", func(c *world.Config) { c.Faults.ServiceLink.DropRequestRate = 0.1 }, "service links"},
 		{"replica lag", func(c *world.Config) { c.DB.ReplicaLag = time.Second }, "--db-replica-lag"},
 	} {

@@ -31,8 +31,9 @@ history, and the ledger is what the databases committed.
 Every flag of 'idemsim run' that a live run supports is accepted (see
 'idemsim help run'); durations are real time. Without --clients, --ops or
 --settle a live run takes 8 clients x 10 ops and settles 3s, so that it
-ends in seconds. Not supported yet: clock skew, service-link faults, store
-failover, replica lag, --out and --trace.
+ends in seconds. Not supported yet: a service's clock skew or drift (a
+server's is), service-link faults, store failover, replica lag, --out and
+--trace.
 `
 
 // liveDefaults are the world flags a live run sets when the user does not:

@@ -17,7 +17,7 @@ func TestLiveInvalidInput(t *testing.T) {
 		{name: "live-limit-bad", args: []string{"live", "--limit", "soon"}, code: 2, names: `--limit "soon"`, accepted: "want a Go duration > 0"},
 		{name: "live-limit-missing", args: []string{"live", "--limit"}, code: 2, names: "--limit needs a value", accepted: "needs a value"},
 		{name: "live-out", args: []string{"live", "--out", "$DIR/x"}, code: 2, names: "--out", accepted: "not supported in live mode yet"},
-		{name: "live-clock-skew", args: []string{"live", "--clock-skew", "s1:+3s"}, code: 2, names: "clock skew", accepted: "not supported in live mode yet"},
+		{name: "live-service-clock", args: []string{"live", "--clock-skew", "kv:+3s"}, code: 2, names: "the clock of kv", accepted: "the servers' clocks, s1..s"},
 		{name: "live-dirty-reads", args: []string{"live", "--isolation", "dirty-reads"}, code: 2, names: "isolation dirty-reads", accepted: "PostgreSQL has read committed, repeatable read and serializable"},
 		{name: "live-bad-run-flag", args: []string{"live", "--reuse-key", "2"}, code: 2, names: "idemsim live: --reuse-key", accepted: "not a probability in [0, 1]"},
 	})

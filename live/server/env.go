@@ -55,7 +55,14 @@ func (l *life) env(ref faults.Ref, tag string, calls *callCounts, adopt bool) *e
 	return &env{l: l, ref: ref, calls: calls, tag: tag, adopt: adopt}
 }
 
-func (e *env) Now() sim.Time { return e.l.p.now() }
+// Now is the server's clock, skewed as the run says.
+func (e *env) Now() sim.Time {
+	p := e.l.p
+	if p.cfg.Skewed != nil {
+		return p.cfg.Skewed(p.now())
+	}
+	return p.now()
+}
 
 // Sleep waits d of real time, unless the process crashes first.
 func (e *env) Sleep(d sim.Duration) {

@@ -104,8 +104,12 @@ type Config struct {
 	Addr     string // host:port it listens on, the same after a restart
 	Strategy api.Strategy
 	Settings api.Settings
-	// Clock is the run's clock (the time since its start): Env.Now.
+	// Clock is the run's clock (the time since its start): Env.Now, and
+	// the moment of the faults the process logs.
 	Clock func() sim.Time
+	// Skewed, when set, is what the server's own clock shows at the run's
+	// time t (its skew and drift): Env.Now reads Skewed(Clock()).
+	Skewed func(t sim.Time) sim.Time
 	// Open connects a new life's backends, at every boot.
 	Open func(ctx context.Context) (*Backends, error)
 	// Points arms the crash points; shared by the run's servers, since

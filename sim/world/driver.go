@@ -130,3 +130,17 @@ func (p *Protocol) Attempt() int { return p.s.n }
 func Restart(cfg *ClientConfig, attempted bool) (resuming, newKey bool) {
 	return restart(cfg, attempted)
 }
+
+// ClockOf is node's clock (a server's or a service's) in cfg: its skew and
+// drift, or a true clock when cfg gives it none.
+func (c *Config) ClockOf(node string) Clock {
+	for _, cl := range c.Clocks {
+		if cl.Node == node {
+			return cl
+		}
+	}
+	return Clock{Node: node, Drift: 1}
+}
+
+// Read is what clock c shows at true time t.
+func (c Clock) Read(t sim.Time) sim.Time { return c.read(t) }
