@@ -10,6 +10,8 @@ import (
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/sim"
+	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/network"
 )
 
 // Goal: a partition read without a table of nodes (live mode's) cuts
@@ -44,5 +46,40 @@ func TestPartitionCuts(t *testing.T) {
 			require.NoError(t, err, rerun)
 			assert.Equal(t, tc.cut, p.Cuts(tc.a, tc.b, tc.at), rerun)
 		})
+	}
+}
+
+// Goal: LinkBetween resolves the link between two nodes exactly as the
+// simulated network does, rules and all. Method: one plan with rules on
+// names, groups and "*", later rules overriding earlier ones; every pair
+// of a small network's nodes compared with network.Link.
+func TestLinkBetweenIsTheNetworks(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./faults")
+	plan := faults.Plan{
+		Link:        faults.Link{DropRequestRate: 0.1, Delay: sim.Const(5 * time.Millisecond)},
+		ServiceLink: faults.Link{ResetRate: 0.2, Delay: sim.Const(time.Millisecond)},
+	}
+	for _, rule := range []string{"servers-db:drop-request=0.5", "s2-*:reset=0.3;delay=const:2ms", "clients-s1:drop-response=0.4", "s2-kv:reset=0"} {
+		r, err := faults.ParseLinkRule(rule)
+		require.NoError(t, err, rerun)
+		plan.Links = append(plan.Links, r)
+	}
+	k := sim.New(sim.NewSeeded(1))
+	defer k.Close()
+	n := network.New(k, sim.NewTrace(false), &faults.Log{}, plan)
+	names := []string{"c1", "c2", "s1", "s2"}
+	ids := []network.NodeID{n.AddNode("c1", network.GroupClients, nil), n.AddNode("c2", network.GroupClients, nil),
+		n.AddNode("s1", network.GroupServers, nil), n.AddNode("s2", network.GroupServers, nil)}
+	for _, s := range api.Services() {
+		names = append(names, s.String())
+		ids = append(ids, n.AddService(s, nil))
+	}
+	require.NoError(t, n.Start(), rerun)
+	for i := range names {
+		for j := range names {
+			if i != j {
+				assert.Equal(t, n.Link(ids[i], ids[j]), plan.LinkBetween(names[i], names[j]), "%s-%s; %s", names[i], names[j], rerun)
+			}
+		}
 	}
 }

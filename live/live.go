@@ -9,9 +9,9 @@
 // ledger is what the databases committed, attributed to operations by
 // triggers and tags the strategy never sees.
 //
-// What a live run does not have (yet): services' clock skew, link-level
-// faults on the service connections, the store's failover and the read
-// replica's lag. Run refuses a world that asks for them, naming the
+// What a live run does not have (yet): services' clock skew, --link rules
+// on the links between clients and servers, the store's failover and the
+// read replica's lag. Run refuses a world that asks for them, naming the
 // setting.
 package live
 
@@ -98,8 +98,6 @@ func Check(cfg *world.Config) error {
 	switch {
 	case len(p.Failovers) > 0:
 		return unsupported("--kv-failover")
-	case p.ServiceLink.DropRequestRate > 0 || p.ServiceLink.DropResponseRate > 0 || p.ServiceLink.ResetRate > 0 || p.ServiceLink.DuplicateRate > 0 || len(p.Links) > 0:
-		return unsupported("a fault on the service links (--link)")
 	case cfg.DB.ReplicaLag > 0:
 		return unsupported("--db-replica-lag")
 	case !cfg.DB.Isolation.PostgreSQL():
@@ -111,11 +109,11 @@ func Check(cfg *world.Config) error {
 		}
 	}
 	for _, f := range p.Replay {
-		if f.Kind == faults.FailoverFault || f.Msg.Service != api.NoService && f.Kind.OnMessage() && f.Kind < faults.DBDropConnection {
+		if f.Kind == faults.FailoverFault {
 			return fmt.Errorf("live: fault %q is not supported in live mode yet", f.String())
 		}
 	}
-	return nil
+	return checkLinkRules(cfg)
 }
 
 // Run runs cfg live.
