@@ -9,9 +9,8 @@
 // ledger is what the databases committed, attributed to operations by
 // triggers and tags the strategy never sees.
 //
-// What a live run does not have (yet): services' clock skew, --link rules
-// on the links between clients and servers, the store's failover and the
-// read replica's lag. Run refuses a world that asks for them, naming the
+// What a live run does not have (yet): services' clock skew, the store's
+// failover and the read replica's lag. Run refuses a world that asks for them, naming the
 // setting.
 package live
 
@@ -113,7 +112,7 @@ func Check(cfg *world.Config) error {
 			return fmt.Errorf("live: fault %q is not supported in live mode yet", f.String())
 		}
 	}
-	return checkLinkRules(cfg)
+	return nil
 }
 
 // Run runs cfg live.
@@ -473,7 +472,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 			s.Stop(5 * time.Second)
 		}
 	})
-	plan := proxy.Plan{Seed: seed, Link: p.Link, Replay: p.Replay, Partitions: parts, Clock: r.now}
+	plan := proxy.Plan{Seed: seed, Link: p.Link, Rules: p.Links, Replay: p.Replay, Partitions: parts, Clock: r.now}
 	if w.Balancer == world.Random {
 		plan.Balancer = proxy.Random
 	}

@@ -109,10 +109,9 @@ func TestCheckRefuses(t *testing.T) {
 		want string
 	}{
 		{"a service's clock", func(c *world.Config) { c.Clocks = []world.Clock{{Node: "kv", Offset: time.Second, Drift: 1}} }, "the clock of kv"},
-		{"a client-server link rule", func(c *world.Config) {
-			r, _ := faults.ParseLinkRule("clients-s1:drop-request=0.5")
-			c.Faults.Links = []faults.LinkRule{r}
-		}, "names the link between c1 and s1"},
+		{"store failover", func(c *world.Config) {
+			c.Faults.Failovers = []sim.Time{sim.Time(time.Second)}
+		}, "--kv-failover"},
 		{"replica lag", func(c *world.Config) { c.DB.ReplicaLag = time.Second }, "--db-replica-lag"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

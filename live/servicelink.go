@@ -1,14 +1,11 @@
 package live
 
 import (
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/live/decide"
 	"github.com/idemsim/idemsim/sim/api"
-	"github.com/idemsim/idemsim/sim/world"
 )
 
 // serviceLink decides the fate of the request or the answer of the
@@ -72,20 +69,4 @@ func (r *runner) serviceLink(parts []faults.Partition) func(server string, ref f
 type replayKey struct {
 	kind faults.Kind
 	ref  faults.Ref
-}
-
-// checkLinkRules refuses a --link rule that names a client and a server:
-// the proxy applies the plan's one link to every pair.
-func checkLinkRules(cfg *world.Config) error {
-	for _, rule := range cfg.Faults.Links {
-		for c := 1; c <= cfg.Clients; c++ {
-			for s := 1; s <= cfg.Servers; s++ {
-				a, b := "c"+strconv.Itoa(c), "s"+strconv.Itoa(s)
-				if rule.A.Has(a) && rule.B.Has(b) || rule.A.Has(b) && rule.B.Has(a) {
-					return fmt.Errorf("live: --link %s names the link between %s and %s, which is not supported in live mode yet (accepted: rules between servers and services)", rule, a, b)
-				}
-			}
-		}
-	}
-	return nil
 }

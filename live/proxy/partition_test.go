@@ -69,3 +69,39 @@ func TestPartitionCutsMessages(t *testing.T) {
 		})
 	}
 }
+
+// Goal: the world's --link rules give each client-server pair its own
+// link, as the simulated network resolves it: a rule naming one client
+// and one server changes that pair only, and a later rule overrides an
+// earlier one. Method: two upstreams behind a proxy whose rules drop
+// every request from c1 to s1 (and, in a later rule, none from c1 to s2
+// that a first rule on all servers dropped); each client sends one
+// request to each upstream in turn.
+func TestLinkRulesPerPair(t *testing.T) {
+	var rules []faults.LinkRule
+	for _, s := range []string{"c1-s1:drop-request=1", "c1-servers:drop-response=1", "c1-s2:drop-response=0"} {
+		r, err := faults.ParseLinkRule(s)
+		require.NoError(t, err, rerun(t))
+		rules = append(rules, r)
+	}
+	s1, s2 := newCounter(t, "s1"), newCounter(t, "s2")
+	p, url := start(t, proxy.Plan{Rules: rules}, s1.srv.URL, s2.srv.URL)
+	client := wire.NewClient(clientTimeout)
+	// Round robin: c1's first request goes to s1, its second to s2; then
+	// c2's to s1 and s2.
+	got := []result{post(client, url, "c1/o1.1/a1", "k1"), post(client, url, "c1/o1.1/a2", "k1"),
+		post(client, url, "c2/o2.1/a1", "k2"), post(client, url, "c2/o2.1/a2", "k2")}
+	p.Wait()
+	assert.True(t, timedOut(got[0].err), "c1 to s1 is dropped: %v; %s", got[0].err, rerun(t))
+	for i, r := range got[1:] {
+		require.NoError(t, r.err, "request %d; %s", i+2, rerun(t))
+		assert.Equal(t, http.StatusCreated, r.status, rerun(t))
+	}
+	assert.Equal(t, []string{"c2/o2.1/a1"}, s1.refs(), rerun(t))
+	assert.Equal(t, []string{"c1/o1.1/a2", "c2/o2.1/a2"}, s2.refs(), rerun(t))
+	var kinds []string
+	for _, f := range p.Fired() {
+		kinds = append(kinds, f.String())
+	}
+	assert.Equal(t, []string{"drop-request c1/o1.1/a1"}, identities(p.Fired()), "%v; %s", kinds, rerun(t))
+}

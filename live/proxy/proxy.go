@@ -245,12 +245,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.hold(w, r)
 		return
 	}
-	if _, drop := p.decide(faults.DropRequest, ref); drop {
+	link := p.link(ref, up)
+	if _, drop := p.decide(faults.DropRequest, ref, link); drop {
 		p.hold(w, r)
 		return
 	}
-	delay := p.latency(ref, "delay-request")
-	if extra, dup := p.decide(faults.DuplicateRequest, ref); dup {
+	delay := p.latency(ref, "delay-request", link)
+	if extra, dup := p.decide(faults.DuplicateRequest, ref, link); dup {
 		p.sendCopy(up, r, body, ref, min(delay+extra, p.plan.maxHold()))
 	}
 	// A request on its way reaches the server even if its client gives up
@@ -264,8 +265,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.hold(w, r)
 		return
 	}
-	p.decide(faults.DuplicateResponse, ref)
-	if !p.sleep(r.Context(), p.latency(ref, "delay-response")) || p.cut(ref, up) {
+	p.decide(faults.DuplicateResponse, ref, link)
+	if !p.sleep(r.Context(), p.latency(ref, "delay-response", link)) || p.cut(ref, up) {
 		p.hold(w, r)
 		return
 	}
@@ -318,16 +319,16 @@ func (p *Proxy) balance(ref faults.Ref) *upstream {
 // decide reports whether fault kind hits the message ref, from the replay
 // list or the plan's rate, and logs it when it does. extra is a
 // duplicate's lag.
-func (p *Proxy) decide(kind faults.Kind, ref faults.Ref) (extra time.Duration, fire bool) {
+func (p *Proxy) decide(kind faults.Kind, ref faults.Ref, link *faults.Link) (extra time.Duration, fire bool) {
 	if p.replay != nil {
 		extra, fire = p.replay[replayKey{kind, ref}]
 	} else {
 		s := ref.String()
-		fire = hit(uniform(p.plan.Seed, s, kind.String()), p.plan.rate(kind))
+		fire = hit(uniform(p.plan.Seed, s, kind.String()), rate(link, kind))
 		if fire && kind == faults.DuplicateRequest {
 			// At least 1ns, as in the simulation, so that the copy
 			// comes after its original.
-			extra = max(1, span(p.plan.Link.Delay, uniform(p.plan.Seed, s, "extra"), p.plan.maxHold()))
+			extra = max(1, span(link.Delay, uniform(p.plan.Seed, s, "extra"), p.plan.maxHold()))
 		}
 	}
 	if !fire {
@@ -346,14 +347,26 @@ func (p *Proxy) decide(kind faults.Kind, ref faults.Ref) (extra time.Duration, f
 // reset first, then a partition, then a drop, as the simulated network
 // asks.
 func (p *Proxy) lost(ref faults.Ref, up *upstream) bool {
-	if _, reset := p.decide(faults.Reset, ref); reset {
+	link := p.link(ref, up)
+	if _, reset := p.decide(faults.Reset, ref, link); reset {
 		return true
 	}
 	if p.cut(ref, up) {
 		return true
 	}
-	_, drop := p.decide(faults.DropResponse, ref)
+	_, drop := p.decide(faults.DropResponse, ref, link)
 	return drop
+}
+
+// link is the link between ref's client and up: the plan's Link, with
+// the rules that name both applied.
+func (p *Proxy) link(ref faults.Ref, up *upstream) *faults.Link {
+	if len(p.plan.Rules) == 0 {
+		return &p.plan.Link
+	}
+	plan := faults.Plan{Link: p.plan.Link, Links: p.plan.Rules}
+	l := plan.LinkBetween(ref.Caller, up.name)
+	return &l
 }
 
 // cut reports whether a partition separates ref's client and up now.
@@ -375,8 +388,8 @@ func (p *Proxy) cut(ref faults.Ref, up *upstream) bool {
 
 // latency is how long one direction of ref is held: the plan's delay law at
 // the quantile hash(seed, ref, dir).
-func (p *Proxy) latency(ref faults.Ref, dir string) time.Duration {
-	d := p.plan.Link.Delay
+func (p *Proxy) latency(ref faults.Ref, dir string, link *faults.Link) time.Duration {
+	d := link.Delay
 	if d.Kind == sim.DistConst && d.Min == 0 {
 		return 0
 	}
