@@ -1,7 +1,6 @@
 package live_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -10,10 +9,7 @@ import (
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
-	"github.com/idemsim/idemsim/internal/livetest"
 	"github.com/idemsim/idemsim/internal/testcmd"
-	"github.com/idemsim/idemsim/live"
-	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/world"
 )
@@ -28,40 +24,29 @@ import (
 // new life), use the key the setting says, and give the simulated run's
 // violations.
 func TestLiveClientCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("live: starts PostgreSQL and Redis")
-	}
-	pg := livetest.StartPostgres(t)
-	rd := livetest.StartRedis(t)
+	sv := startServices(t)
 	for _, tc := range []struct {
-		name    string
-		keys    world.KeyOnRestart
-		newKey  bool
-		verdict map[check.Kind]int
+		name   string
+		keys   world.KeyOnRestart
+		newKey bool
+		want   map[check.Kind]int
 	}{
 		{"a new key pays twice", world.KeyRegenerate, true, map[check.Kind]int{check.Duplicate: 1}},
 		{"the same key replays", world.KeyPersist, false, map[check.Kind]int{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./live")
-			cfg := world.Defaults()
-			cfg.Strategy = models.SelectForUpdate
-			cfg.Servers, cfg.Clients, cfg.OpsPerClient = 1, 1, 1
-			cfg.Client.Think = sim.Const(0)
+			cfg := oneOp(t, "select-for-update")
 			cfg.Client.KeyOnRestart = tc.keys
-			cfg.Faults.Link.Delay = sim.Const(5 * time.Millisecond)
-			cfg.ServiceTime = sim.Const(time.Millisecond)
 			drop, err := faults.ParseFault("drop-response c1/o1.1/a1")
 			require.NoError(t, err, rerun)
 			cfg.Faults.Replay = []faults.Fault{drop}
 			cfg.Faults.ClientCrashes = []faults.Crash{{Node: "c1", At: sim.Time(500 * time.Millisecond), Downtime: 100 * time.Millisecond}}
 			simulated, err := world.Run(cfg)
 			require.NoError(t, err, rerun)
-			require.Equal(t, tc.verdict, nonZero(check.Audit(simulated).Counts), "the simulator's verdict; %s", rerun)
+			require.Equal(t, tc.want, verdict(simulated), "the simulator's verdict; %s", rerun)
 
-			res, err := live.Run(context.Background(), live.Config{World: cfg, PostgresDSN: pg.DatabaseDSN("postgres"), RedisAddr: rd.Addr(), Limit: time.Minute})
-			require.NoError(t, err, rerun)
-			require.Equal(t, live.StopDone, res.Stop, rerun)
+			res := sv.run(t, cfg)
 			var crashes []faults.Fault
 			for _, f := range res.Faults {
 				if f.Kind == faults.ClientCrashFault {
@@ -84,18 +69,7 @@ func TestLiveClientCrash(t *testing.T) {
 			assert.Equal(t, world.BelievedDone, res.Outcomes[0].Belief, rerun)
 			assert.Equal(t, 2, res.Outcomes[0].Attempts, rerun)
 
-			assert.Equal(t, tc.verdict, nonZero(check.Audit(res.Result).Counts), "the live verdict; %s", rerun)
+			assert.Equal(t, tc.want, verdict(res.Result), "the live verdict; %s", rerun)
 		})
 	}
-}
-
-// nonZero is counts without its zero entries.
-func nonZero(counts map[check.Kind]int) map[check.Kind]int {
-	out := map[check.Kind]int{}
-	for k, n := range counts {
-		if n > 0 {
-			out[k] = n
-		}
-	}
-	return out
 }

@@ -1,20 +1,13 @@
 package live_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
-	"github.com/idemsim/idemsim/internal/livetest"
 	"github.com/idemsim/idemsim/internal/testcmd"
-	"github.com/idemsim/idemsim/live"
-	"github.com/idemsim/idemsim/models"
-	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -30,11 +23,7 @@ import (
 // violations. Later attempts are not compared one by one: their backoff
 // draws come from another stream live.
 func TestLivePartitions(t *testing.T) {
-	if testing.Short() {
-		t.Skip("live: starts PostgreSQL and Redis")
-	}
-	pg := livetest.StartPostgres(t)
-	rd := livetest.StartRedis(t)
+	sv := startServices(t)
 	for _, tc := range []struct {
 		strategy  string
 		charge    bool
@@ -54,28 +43,19 @@ func TestLivePartitions(t *testing.T) {
 	} {
 		t.Run(tc.partition, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./live")
-			s, err := models.Lookup(tc.strategy)
-			require.NoError(t, err, rerun)
 			part, err := faults.ParsePartition(tc.partition)
 			require.NoError(t, err, rerun)
-			cfg := world.Defaults()
-			cfg.Strategy, cfg.Charge = s, tc.charge
-			cfg.Servers, cfg.Clients, cfg.OpsPerClient = 1, 1, 1
-			cfg.Client.Think = sim.Const(0)
+			cfg := oneOp(t, tc.strategy)
+			cfg.Charge = tc.charge
 			if tc.attempts > 0 {
 				cfg.Client.Attempts = tc.attempts
 			}
-			cfg.Faults.Link.Delay = sim.Const(5 * time.Millisecond)
-			cfg.ServiceTime = sim.Const(time.Millisecond)
-			cfg.Settle = time.Second
 			cfg.Faults.Partitions = []faults.Partition{part}
 			simulated, err := world.Run(cfg)
 			require.NoError(t, err, rerun)
 			require.NotEmpty(t, simulated.History, rerun)
 
-			res, err := live.Run(context.Background(), live.Config{World: cfg, PostgresDSN: pg.DatabaseDSN("postgres"), RedisAddr: rd.Addr(), Limit: time.Minute})
-			require.NoError(t, err, rerun)
-			require.Equal(t, live.StopDone, res.Stop, rerun)
+			res := sv.run(t, cfg)
 			var logged []faults.Fault
 			for _, f := range res.Faults {
 				if f.Kind == faults.PartitionFault {
@@ -92,7 +72,7 @@ func TestLivePartitions(t *testing.T) {
 			assert.Equal(t, want.Status, got.Status, "first attempt: simulated %+v, live %+v; %s", want, got, rerun)
 			require.Len(t, res.Outcomes, 1, rerun)
 			assert.Equal(t, simulated.Outcomes[0].Belief, res.Outcomes[0].Belief, rerun)
-			assert.Equal(t, nonZero(check.Audit(simulated).Counts), nonZero(check.Audit(res.Result).Counts), "the verdicts, simulated then live; %s", rerun)
+			assert.Equal(t, verdict(simulated), verdict(res.Result), "the verdicts, simulated then live; %s", rerun)
 		})
 	}
 }

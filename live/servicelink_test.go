@@ -1,20 +1,13 @@
 package live_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/faults"
-	"github.com/idemsim/idemsim/internal/livetest"
 	"github.com/idemsim/idemsim/internal/testcmd"
-	"github.com/idemsim/idemsim/live"
-	"github.com/idemsim/idemsim/models"
-	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/world"
 )
 
@@ -28,29 +21,7 @@ import (
 // must fire each kind, and the simulator replaying the live run's fault
 // list must fire every fault in it and give the live verdict.
 func TestLiveServiceLinkFaults(t *testing.T) {
-	if testing.Short() {
-		t.Skip("live: starts PostgreSQL and Redis")
-	}
-	pg := livetest.StartPostgres(t)
-	rd := livetest.StartRedis(t)
-	small := func(t *testing.T, strategy string) world.Config {
-		s, err := models.Lookup(strategy)
-		require.NoError(t, err, testcmd.Rerun(t, "./live"))
-		cfg := world.Defaults()
-		cfg.Strategy = s
-		cfg.Servers, cfg.Clients, cfg.OpsPerClient = 1, 1, 1
-		cfg.Client.Think = sim.Const(0)
-		cfg.Faults.Link.Delay = sim.Const(5 * time.Millisecond)
-		cfg.ServiceTime = sim.Const(time.Millisecond)
-		cfg.Settle = time.Second
-		return cfg
-	}
-	run := func(t *testing.T, cfg world.Config) *live.Result {
-		res, err := live.Run(context.Background(), live.Config{World: cfg, PostgresDSN: pg.DatabaseDSN("postgres"), RedisAddr: rd.Addr(), Limit: time.Minute})
-		require.NoError(t, err, testcmd.Rerun(t, "./live"))
-		require.Equal(t, live.StopDone, res.Stop, testcmd.Rerun(t, "./live"))
-		return res
-	}
+	sv := startServices(t)
 	for _, tc := range []struct {
 		strategy string
 		charge   bool
@@ -63,7 +34,7 @@ func TestLiveServiceLinkFaults(t *testing.T) {
 	} {
 		t.Run(tc.fault, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./live")
-			cfg := small(t, tc.strategy)
+			cfg := oneOp(t, tc.strategy)
 			cfg.Charge = tc.charge
 			f, err := faults.ParseFault(tc.fault)
 			require.NoError(t, err, rerun)
@@ -71,20 +42,20 @@ func TestLiveServiceLinkFaults(t *testing.T) {
 			simulated, err := world.Run(cfg)
 			require.NoError(t, err, rerun)
 			require.Empty(t, simulated.Unfired, "the simulated fault fired; %s", rerun)
-			res := run(t, cfg)
+			res := sv.run(t, cfg)
 			assert.Empty(t, res.Unfired, "the live fault fired; %s", rerun)
-			assert.Equal(t, nonZero(check.Audit(simulated).Counts), nonZero(check.Audit(res.Result).Counts), "the verdicts, simulated then live; %s", rerun)
+			assert.Equal(t, verdict(simulated), verdict(res.Result), "the verdicts, simulated then live; %s", rerun)
 		})
 	}
 
 	t.Run("random rates replay in the simulator", func(t *testing.T) {
 		rerun := testcmd.Rerun(t, "./live")
-		cfg := small(t, "unique-409")
+		cfg := oneOp(t, "unique-409")
 		cfg.OpsPerClient = 6
 		rule, err := faults.ParseLinkRule("servers-db:drop-request=0.15;drop-response=0.15;reset=0.15")
 		require.NoError(t, err, rerun)
 		cfg.Faults.Links = []faults.LinkRule{rule}
-		res := run(t, cfg)
+		res := sv.run(t, cfg)
 		fired := map[faults.Kind]int{}
 		for _, f := range res.Faults {
 			fired[f.Kind]++
@@ -96,6 +67,6 @@ func TestLiveServiceLinkFaults(t *testing.T) {
 		replayed, err := world.Run(cfg)
 		require.NoError(t, err, rerun)
 		assert.Empty(t, replayed.Unfired, "live faults the simulator's replay did not fire; %s", rerun)
-		assert.Equal(t, nonZero(check.Audit(res.Result).Counts), nonZero(check.Audit(replayed).Counts), "the verdicts, live then replayed; %s", rerun)
+		assert.Equal(t, verdict(res.Result), verdict(replayed), "the verdicts, live then replayed; %s", rerun)
 	})
 }

@@ -1,15 +1,12 @@
 package live_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/idemsim/idemsim/check"
-	"github.com/idemsim/idemsim/internal/livetest"
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/live"
 	"github.com/idemsim/idemsim/models"
@@ -22,12 +19,8 @@ import (
 // that Env.Now reads the skewed clock). Method: two servers, one ahead and
 // fast, one behind and slow, with lost responses, simulated and then live.
 func TestLiveSkewedServers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("live: starts PostgreSQL and Redis")
-	}
+	sv := startServices(t)
 	rerun := testcmd.Rerun(t, "./live")
-	pg := livetest.StartPostgres(t)
-	rd := livetest.StartRedis(t)
 	cfg := world.Defaults()
 	cfg.Strategy = models.Unique409
 	cfg.Servers, cfg.Clients, cfg.OpsPerClient = 2, 2, 2
@@ -38,8 +31,6 @@ func TestLiveSkewedServers(t *testing.T) {
 	require.NoError(t, live.Check(&cfg), rerun)
 	simulated, err := world.Run(cfg)
 	require.NoError(t, err, rerun)
-	res, err := live.Run(context.Background(), live.Config{World: cfg, PostgresDSN: pg.DatabaseDSN("postgres"), RedisAddr: rd.Addr(), Limit: time.Minute})
-	require.NoError(t, err, rerun)
-	require.Equal(t, live.StopDone, res.Stop, rerun)
-	assert.Equal(t, nonZero(check.Audit(simulated).Counts), nonZero(check.Audit(res.Result).Counts), "the verdicts, simulated then live; %s", rerun)
+	res := sv.run(t, cfg)
+	assert.Equal(t, verdict(simulated), verdict(res.Result), "the verdicts, simulated then live; %s", rerun)
 }
