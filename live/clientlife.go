@@ -60,14 +60,15 @@ func (l *life) on(n, ops int) (int, bool) {
 	return l.next, l.n == n && l.next < ops
 }
 
-// await marks a as the attempt waiting for its answer; false when life n
-// is over.
-func (l *life) await(n int, a world.Attempt) bool {
+// await counts a as sent (sent) and marks it as the attempt waiting for
+// its answer, unless life n is over (false).
+func (l *life) await(n int, a world.Attempt, sent func()) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.n != n {
 		return false
 	}
+	sent()
 	l.inflight = &a
 	return true
 }

@@ -844,11 +844,7 @@ func (c *client) drive(ctx context.Context, n int, out *world.Outcome, p world.P
 		}
 		key := out.Keys[len(out.Keys)-1]
 		req := p.Request(body, key)
-		if out.Attempts == 0 {
-			out.Start = c.r.now()
-		}
-		out.Attempts++
-		resp, alive := c.send(ctx, n, out.Op, int32(out.Attempts), p.Attempt(), req)
+		resp, alive := c.send(ctx, n, out, p.Attempt(), req)
 		if !alive {
 			return
 		}
@@ -884,21 +880,31 @@ func (c *client) newKey() string {
 	return fmt.Sprintf("k-%012x", v&0xffffffffffff)
 }
 
-// send makes attempt number attempt of op (the n-th of this life of the
-// process, life number life) through the proxy and records it. It returns
-// the response, or nil when none came in time; alive is false when the
-// client crashed meanwhile, which recorded the attempt as interrupted.
-func (c *client) send(ctx context.Context, life int, op api.OpID, attempt int32, n int, req api.Request) (got *api.Response, alive bool) {
+// send makes the next attempt of out's operation (the n-th of this life of
+// the process, life number life) through the proxy, counts it in out and
+// records it. It returns the response, or nil when none came in time;
+// alive is false when the client crashed meanwhile, which recorded the
+// attempt as interrupted.
+func (c *client) send(ctx context.Context, life int, out *world.Outcome, n int, req api.Request) (got *api.Response, alive bool) {
 	w := &c.r.w
-	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: n, Kind: req.Kind, Call: c.r.now()}
+	op, now := out.Op, c.r.now()
+	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: n, Kind: req.Kind, Call: now}
 	hr, err := wire.NewRequest(c.r.proxyURL, req)
 	if err != nil {
-		c.r.fail(err)
-		return nil, false
+		c.r.fail(err) // the run fails; meanwhile the protocol reads no answer
+		return nil, true
 	}
-	ref := faults.Ref{Caller: c.work.Name, Op: op, Attempt: attempt}
+	ref := faults.Ref{Caller: c.work.Name, Op: op, Attempt: int32(out.Attempts + 1)}
 	hr.Header.Set(wire.HeaderRef, ref.String())
-	if !c.life.await(life, a) {
+	// The attempt counts once it is on its way, in the step in which a
+	// crash finds it in flight.
+	sent := func() {
+		if out.Attempts == 0 {
+			out.Start = now
+		}
+		out.Attempts++
+	}
+	if !c.life.await(life, a, sent) {
 		return nil, false
 	}
 	actx, cancel := context.WithTimeout(ctx, w.Client.TimeoutPerAttempt)

@@ -22,8 +22,8 @@ import (
 // crash cuts the wait short.
 func (e *env) linkLost(ref faults.Ref, answered bool) bool {
 	decide := e.l.p.cfg.ServiceLink
-	if decide == nil {
-		return false
+	if decide == nil || e.l.ctx.Err() != nil {
+		return false // a dead process's calls meet no more faults
 	}
 	lost, after := decide(e.l.p.cfg.Name, ref, answered)
 	if !lost {
