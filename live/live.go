@@ -108,8 +108,14 @@ func Check(cfg *world.Config) error {
 		}
 	}
 	for _, f := range p.Replay {
-		if f.Kind == faults.FailoverFault {
+		if f.Kind == faults.FailoverFault || f.Kind == faults.PauseFault && f.Crash.Node[0] == 'c' {
 			return fmt.Errorf("live: fault %q is not supported in live mode yet", f.String())
+		}
+	}
+	for _, pa := range p.Pauses {
+		// A paused server freezes live; a client would be left running.
+		if pa.Node[0] == 'c' {
+			return fmt.Errorf("live: --pause %s: a client's pause is not supported in live mode yet (accepted: a server's, s1..s%d)", pa, cfg.Servers)
 		}
 	}
 	return nil

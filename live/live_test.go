@@ -109,6 +109,9 @@ func TestCheckRefuses(t *testing.T) {
 		want string
 	}{
 		{"a service's clock", func(c *world.Config) { c.Clocks = []world.Clock{{Node: "kv", Offset: time.Second, Drift: 1}} }, "the clock of kv"},
+		{"a client's pause", func(c *world.Config) {
+			c.Faults.Pauses = []faults.Crash{{Node: "c1", At: sim.Time(time.Second), Downtime: time.Second}}
+		}, "a client's pause"},
 		{"store failover", func(c *world.Config) {
 			c.Faults.Failovers = []sim.Time{sim.Time(time.Second)}
 		}, "--kv-failover"},

@@ -32,7 +32,8 @@ Every flag of 'idemsim run' that a live run supports is accepted (see
 'idemsim help run'); durations are real time. Without --clients, --ops or
 --settle a live run takes 8 clients x 10 ops and settles 3s, so that it
 ends in seconds. Not supported yet: a service's clock skew or drift (a
-server's is), store failover, replica lag, --out and --trace.
+server's is), a client's pause, store failover, replica lag, --out and
+--trace.
 `
 
 // liveDefaults are the world flags a live run sets when the user does not:
