@@ -9,10 +9,9 @@
 // ledger is what the databases committed, attributed to operations by
 // triggers and tags the strategy never sees.
 //
-// What a live run does not have (yet): client crashes, partitions, clock
-// skew, link-level faults on the service connections, the store's
-// failover and the read replica's lag. Run refuses a world that asks for
-// them, naming the setting.
+// What a live run does not have (yet): services' clock skew, the store's
+// failover and the read replica's lag. Run refuses a world that asks for them, naming the
+// setting.
 package live
 
 import (
@@ -99,24 +98,27 @@ func Check(cfg *world.Config) error {
 		return fmt.Errorf("live: %s is not supported in live mode yet", setting)
 	}
 	switch {
-	case len(p.ClientCrashes) > 0 || p.ClientCrashEvery > 0:
-		return unsupported("--client-crash")
-	case len(p.Partitions) > 0:
-		return unsupported("--partition")
 	case len(p.Failovers) > 0:
 		return unsupported("--kv-failover")
-	case p.ServiceLink.DropRequestRate > 0 || p.ServiceLink.DropResponseRate > 0 || p.ServiceLink.ResetRate > 0 || p.ServiceLink.DuplicateRate > 0 || len(p.Links) > 0:
-		return unsupported("a fault on the service links (--link)")
 	case cfg.DB.ReplicaLag > 0:
 		return unsupported("--db-replica-lag")
-	case len(cfg.Clocks) > 0:
-		return unsupported("clock skew and drift")
 	case !cfg.DB.Isolation.PostgreSQL():
 		return fmt.Errorf("live: isolation %s exists only in the simulation (PostgreSQL has read committed, repeatable read and serializable)", cfg.DB.Isolation)
 	}
+	for _, c := range cfg.Clocks {
+		if _, service := api.ParseService(c.Node); service {
+			return fmt.Errorf("live: the clock of %s (--clock-skew, --clock-drift) is not supported in live mode yet (accepted: the servers' clocks, s1..s%d)", c.Node, cfg.Servers)
+		}
+	}
 	for _, f := range p.Replay {
-		if f.Kind == faults.ClientCrashFault || f.Kind == faults.PartitionFault || f.Kind == faults.FailoverFault || f.Msg.Service != api.NoService && f.Kind.OnMessage() && f.Kind < faults.DBDropConnection {
+		if f.Kind == faults.FailoverFault || f.Kind == faults.PauseFault && f.Crash.Node[0] == 'c' {
 			return fmt.Errorf("live: fault %q is not supported in live mode yet", f.String())
+		}
+	}
+	for _, pa := range p.Pauses {
+		// A paused server freezes live; a client would be left running.
+		if pa.Node[0] == 'c' {
+			return fmt.Errorf("live: --pause %s: a client's pause is not supported in live mode yet (accepted: a server's, s1..s%d)", pa, cfg.Servers)
 		}
 	}
 	return nil
@@ -202,7 +204,7 @@ type runner struct {
 	// charges are the gateway's, read at the end.
 	trace   *tracer
 	charges []gateway.Charge
-	stmts statementLog
+	stmts   statementLog
 }
 
 func (r *runner) logf(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }
@@ -441,6 +443,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("live: %w", err)
 	}
+	parts := r.partitions()
 	var upstreams []string
 	for i := 0; i < w.Servers; i++ {
 		addr, err := freeAddr()
@@ -448,21 +451,24 @@ func (r *runner) startCluster(ctx context.Context) error {
 			return fmt.Errorf("live: %w", err)
 		}
 		upstreams = append(upstreams, "http://"+addr)
+		name := "s" + strconv.Itoa(i+1)
 		proc, err := server.Start(server.Config{
-			Name:     "s" + strconv.Itoa(i+1),
+			Name:     name,
 			Addr:     addr,
 			Strategy: w.Strategy,
 			Settings: settings,
 			Clock:    r.now,
+			Skewed:   w.ClockOf(name).Read,
 			Open: func(ctx context.Context) (*server.Backends, error) {
 				return r.open(ctx, gwClient)
 			},
-			Points:  r.points,
-			Steps:   steps,
-			DBFault: dbFault,
-			Fired:   r.record,
-			Failed:  r.fail,
-			Observe: r.observer("s" + strconv.Itoa(i+1)),
+			Points:      r.points,
+			Steps:       steps,
+			DBFault:     dbFault,
+			ServiceLink: r.serviceLink(parts),
+			Fired:       r.record,
+			Failed:      r.fail,
+			Observe:     r.observer("s" + strconv.Itoa(i+1)),
 			// A server's own work per request before its handler
 			// decides, as the simulated server sleeps it.
 			ServiceTime: func(ref string) time.Duration {
@@ -485,7 +491,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 			s.Stop(5 * time.Second)
 		}
 	})
-	plan := proxy.Plan{Seed: seed, Link: p.Link, Replay: p.Replay}
+	plan := proxy.Plan{Seed: seed, Link: p.Link, Rules: p.Links, Replay: p.Replay, Partitions: parts, Clock: r.now}
 	if r.trace != nil {
 		plan.Observe = r.trace.hop
 	}
@@ -567,9 +573,15 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 	defer cancel()
 	r.scheduleTimedFaults(ctx)
 	h := &history{}
-	var wg sync.WaitGroup
+	clients := make([]*client, len(wl.Clients))
 	for i, cw := range wl.Clients {
-		c := &client{r: r, h: h, work: cw, index: i, http: wire.NewClient(w.Client.TimeoutPerAttempt)}
+		clients[i] = &client{r: r, h: h, work: cw, index: i, http: wire.NewClient(w.Client.TimeoutPerAttempt)}
+		clients[i].life.begin(ctx)
+	}
+	r.scheduleClientCrashes(ctx, clients)
+	r.schedulePartitions(ctx)
+	var wg sync.WaitGroup
+	for _, c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -795,7 +807,8 @@ func (h *history) outcomes(wl world.Workload) []world.Outcome {
 	return out
 }
 
-// client plays one client's queue of operations.
+// client plays one client's queue of operations, in one or more lives of
+// its process (a crash ends one: see clientlife.go).
 type client struct {
 	r     *runner
 	h     *history
@@ -803,6 +816,7 @@ type client struct {
 	index int
 	http  *http.Client
 	ch    sim.Chooser
+	life  life
 }
 
 func (c *client) run(ctx context.Context) {
@@ -813,56 +827,80 @@ func (c *client) run(ctx context.Context) {
 		outs[i] = world.Outcome{Client: c.work.Name, Op: op.ID, Keys: []string{op.Key}}
 	}
 	defer func() { c.h.conclude(c.work.Name, outs) }()
-	for i, op := range c.work.Ops {
-		if !sleep(ctx, time.Duration(w.Client.Think.Sample(c.ch, sim.StreamJitter))) {
+	resuming := false
+	for {
+		lctx, n := c.life.current()
+		c.play(lctx, n, outs, resuming)
+		var ok bool
+		if resuming, ok = c.comeBack(ctx, outs); !ok {
 			return
 		}
-		if op.Kind == api.Delete {
+	}
+}
+
+// play works through the operations from the one the client is on, until
+// the last concludes or this life (number n, whose context is ctx) ends.
+// resuming: the first is taken up again after a crash, without its think
+// time.
+func (c *client) play(ctx context.Context, n int, outs []world.Outcome, resuming bool) {
+	w := &c.r.w
+	for {
+		i, ok := c.life.on(n, len(c.work.Ops))
+		if !ok {
+			return
+		}
+		if !resuming && !sleep(ctx, time.Duration(w.Client.Think.Sample(c.ch, sim.StreamJitter))) {
+			return
+		}
+		resuming = false
+		if c.work.Ops[i].Kind == api.Delete {
 			prev := &outs[i-1]
 			if prev.Belief != world.BelievedDone {
-				continue // never submitted, as in the simulation
+				c.life.conclude(n, len(c.work.Ops), func() {}) // never submitted, as in the simulation
+				continue
 			}
 			outs[i].Keys = []string{prev.Keys[len(prev.Keys)-1]}
 			location := ""
 			if prev.Resource != "" {
 				location = wire.Collection + "/" + prev.Resource
 			}
-			c.drive(ctx, &outs[i], world.BeginDelete(&w.Client, location), api.Request{Client: c.work.Name})
+			c.drive(ctx, n, &outs[i], world.BeginDelete(&w.Client, location), api.Request{Client: c.work.Name})
 			continue
 		}
+		op := c.work.Ops[i]
 		body := api.Request{Payload: op.Payload, Fingerprint: op.Payload.Fingerprint(), Client: c.work.Name}
-		c.drive(ctx, &outs[i], world.BeginCreate(&w.Client, w.Strategy.Contract), body)
+		c.drive(ctx, n, &outs[i], world.BeginCreate(&w.Client, w.Strategy.Contract), body)
 	}
 }
 
 // drive runs one operation's protocol to its conclusion, as the simulated
-// client's drive does.
-func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol, body api.Request) {
+// client's drive does, unless life n ends first.
+func (c *client) drive(ctx context.Context, n int, out *world.Outcome, p world.Protocol, body api.Request) {
 	jitter := func() float64 { return c.ch.Quantile(sim.StreamJitter) }
-	for attempt := int32(1); ; attempt++ {
+	for {
 		if ctx.Err() != nil {
-			return // unfinished
+			return // unfinished, or crashed
 		}
 		key := out.Keys[len(out.Keys)-1]
 		req := p.Request(body, key)
-		if out.Attempts == 0 {
-			out.Start = c.r.now()
+		attempt := p.Attempt()
+		resp, alive := c.send(ctx, n, out, attempt, req)
+		if !alive {
+			return
 		}
-		out.Attempts++
-		resp := c.send(ctx, out.Op, attempt, req)
 		st := p.Next(resp, c.r.now().Sub(out.Start), jitter)
-		c.r.trace.answered(c.work.Name, out.Op, attempt, resp, st.Heard)
+		c.r.trace.answered(c.work.Name, out.Op, int32(attempt), resp, st.Heard)
 		if st.NewKey {
-			key := c.newKey()
-			c.r.keys.Store(key, out.Op.String())
-			out.Keys = append(out.Keys, key)
+			c.addKey(out)
 		}
 		if st.Conclude {
-			out.Belief, out.End = st.Belief, c.r.now()
-			if st.From != nil {
-				out.Status, out.Resource = st.From.Status, st.From.Resource
-			}
-			c.r.trace.add(func(rec *world.Recorder, at sim.Time) { rec.Conclude(at, c.work.Name, out.Op, out.Belief, out.Status) })
+			c.life.conclude(n, len(c.work.Ops), func() {
+				out.Belief, out.End = st.Belief, c.r.now()
+				if st.From != nil {
+					out.Status, out.Resource = st.From.Status, st.From.Resource
+				}
+				c.r.trace.add(func(rec *world.Recorder, at sim.Time) { rec.Conclude(at, c.work.Name, out.Op, out.Belief, out.Status) })
+			})
 			return
 		}
 		c.r.trace.add(func(rec *world.Recorder, at sim.Time) { rec.Backoff(at, c.work.Name, out.Op, st.Wait) })
@@ -872,30 +910,49 @@ func (c *client) drive(ctx context.Context, out *world.Outcome, p world.Protocol
 	}
 }
 
+// addKey mints a new key for out's operation.
+func (c *client) addKey(out *world.Outcome) {
+	key := c.newKey()
+	c.r.keys.Store(key, out.Op.String())
+	out.Keys = append(out.Keys, key)
+}
+
 // newKey mints a key as the simulation's do: k- and 12 hex digits.
 func (c *client) newKey() string {
 	v := c.ch.Bits(sim.StreamWorkload)
 	return fmt.Sprintf("k-%012x", v&0xffffffffffff)
 }
 
-// send makes one attempt through the proxy and records it: the response,
-// or nil when none came in time.
-func (c *client) send(ctx context.Context, op api.OpID, attempt int32, req api.Request) *api.Response {
+// send makes the next attempt of out's operation (the n-th of this life of
+// the process, life number life) through the proxy, counts it in out and
+// records it. It returns the response, or nil when none came in time;
+// alive is false when the client crashed meanwhile, which recorded the
+// attempt as interrupted.
+func (c *client) send(ctx context.Context, life int, out *world.Outcome, n int, req api.Request) (got *api.Response, alive bool) {
 	w := &c.r.w
-	// Without client crashes an attempt's number in the process's life is
-	// its number in the operation.
-	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: int(attempt), Kind: req.Kind, Call: c.r.now()}
+	op, now := out.Op, c.r.now()
+	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: n, Kind: req.Kind, Call: now}
 	hr, err := wire.NewRequest(c.r.proxyURL, req)
 	if err != nil {
-		c.r.fail(err)
-		return nil
+		c.r.fail(err) // the run fails; meanwhile the protocol reads no answer
+		return nil, true
 	}
-	ref := faults.Ref{Caller: c.work.Name, Op: op, Attempt: attempt}
+	ref := faults.Ref{Caller: c.work.Name, Op: op, Attempt: int32(out.Attempts + 1)}
 	hr.Header.Set(wire.HeaderRef, ref.String())
+	// The attempt counts once it is on its way, in the step in which a
+	// crash finds it in flight.
+	sent := func() {
+		if out.Attempts == 0 {
+			out.Start = now
+		}
+		out.Attempts++
+	}
+	if !c.life.await(life, a, sent) {
+		return nil, false
+	}
 	actx, cancel := context.WithTimeout(ctx, w.Client.TimeoutPerAttempt)
 	defer cancel()
 	resp, err := c.http.Do(hr.WithContext(actx))
-	var got *api.Response
 	if err == nil {
 		a.Server = resp.Header.Get(proxy.ServerHeader)
 		r, rerr := wire.ReadResponse(resp)
@@ -903,15 +960,16 @@ func (c *client) send(ctx context.Context, op api.OpID, attempt int32, req api.R
 			got = &r
 		}
 	}
-	a.Return = c.r.now()
-	c.r.trace.attempt(a.Call, c.work.Name, op, attempt, req.Key, req.Kind)
-	if got == nil {
-		a.TimedOut = true
-	} else {
-		a.Status, a.Resource = got.Status, got.Resource
-	}
-	c.h.add(a)
-	return got
+	return got, c.life.answered(life, func() {
+		a.Return = c.r.now()
+		c.r.trace.attempt(a.Call, c.work.Name, op, int32(n), req.Key, req.Kind)
+		if got == nil {
+			a.TimedOut = true
+		} else {
+			a.Status, a.Resource = got.Status, got.Resource
+		}
+		c.h.add(a)
+	})
 }
 
 // sleep waits d unless ctx ends first; it reports whether it waited.

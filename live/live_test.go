@@ -108,8 +108,13 @@ func TestCheckRefuses(t *testing.T) {
 		set  func(*world.Config)
 		want string
 	}{
-		{"client crash", func(c *world.Config) { c.Faults.ClientCrashEvery = time.Second }, "--client-crash"},
-		{"service link", func(c *world.Config) { c.Faults.ServiceLink.DropRequestRate = 0.1 }, "service links"},
+		{"a service's clock", func(c *world.Config) { c.Clocks = []world.Clock{{Node: "kv", Offset: time.Second, Drift: 1}} }, "the clock of kv"},
+		{"a client's pause", func(c *world.Config) {
+			c.Faults.Pauses = []faults.Crash{{Node: "c1", At: sim.Time(time.Second), Downtime: time.Second}}
+		}, "a client's pause"},
+		{"store failover", func(c *world.Config) {
+			c.Faults.Failovers = []sim.Time{sim.Time(time.Second)}
+		}, "--kv-failover"},
 		{"replica lag", func(c *world.Config) { c.DB.ReplicaLag = time.Second }, "--db-replica-lag"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -152,6 +152,9 @@ func (t *tracer) fault(f faults.Fault) {
 		t.rec.Crash(f.At, f.Crash.Node, f.Crash.Downtime)
 	case faults.CrashAtFault:
 		t.rec.Crash(f.At, f.Point.Node, f.Point.Downtime)
+	case faults.ClientCrashFault:
+		t.rec.Crash(f.At, f.Crash.Node, f.Crash.Downtime)
+		t.rec.Restart(f.At.Add(f.Crash.Downtime), f.Crash.Node)
 	case faults.PauseFault:
 		t.rec.Pause(f.At, f.Crash.Node, f.Crash.Downtime)
 		t.rec.Thaw(f.At.Add(f.Crash.Downtime), f.Crash.Node)

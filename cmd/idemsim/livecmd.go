@@ -45,8 +45,8 @@ in seconds; the summary prints every duration it changed. Without
 live run takes 8 clients x 10 ops and settles 3s, so that it ends in
 seconds. --trace, --trace-op and --out print and write the live run's
 timeline, and the sequence diagram of a violating one, as for 'idemsim
-run'. Not supported yet: client crashes, partitions, clock skew,
-service-link faults, store failover, replica lag.
+run'. Not supported yet: a service's clock skew or drift (a server's
+is), a client's pause, store failover, replica lag.
 `
 
 // liveDefaults are the world flags a live run sets when the user does not:

@@ -24,10 +24,10 @@ func TestLiveInvalidInput(t *testing.T) {
 		{name: "live-out-is-a-file", args: []string{"live", "--out", "$DIR/f.faults"}, file: "x", code: 2, names: "idemsim live: --out $DIR/f.faults", accepted: "is a file; want a directory"},
 		{name: "live-out-no-parent", args: []string{"live", "--out", "$DIR/no/such"}, code: 2, names: "idemsim live: --out $DIR/no/such: its parent $DIR/no", accepted: "does not exist"},
 		{name: "live-chaos", args: []string{"live", "--chaos", "1"}, code: 2, names: "--chaos", accepted: "not supported in live mode yet"},
-		{name: "live-client-crash", args: []string{"live", "--client-crash", "c1@1s"}, code: 2, names: "--client-crash", accepted: "not supported in live mode yet"},
+		{name: "live-service-clock", args: []string{"live", "--clock-skew", "kv:+3s"}, code: 2, names: "the clock of kv", accepted: "the servers' clocks, s1..s"},
 		{name: "live-dirty-reads", args: []string{"live", "--isolation", "dirty-reads"}, code: 2, names: "isolation dirty-reads", accepted: "PostgreSQL has read committed, repeatable read and serializable"},
 		{name: "live-anchor-value", args: []string{"live", "--anchor-to-sim=yes"}, code: 2, names: `--anchor-to-sim takes no value, got "yes"`, accepted: "the bare flag"},
-		{name: "live-anchor-unsupported", args: []string{"live", "--anchor-to-sim", "--client-crash", "c1@1s"}, code: 2, names: "--client-crash", accepted: "not supported in live mode yet"},
+		{name: "live-anchor-unsupported", args: []string{"live", "--anchor-to-sim", "--clock-skew", "kv:+3s"}, code: 2, names: "the clock of kv", accepted: "the servers' clocks, s1..s"},
 		{name: "live-bad-run-flag", args: []string{"live", "--reuse-key", "2"}, code: 2, names: "idemsim live: --reuse-key", accepted: "not a probability in [0, 1]"},
 	})
 }

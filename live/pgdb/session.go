@@ -67,6 +67,7 @@ type Session struct {
 	d      *DB
 	tag    string
 	inject Injector
+	link   Link // link.go
 	calls  int
 	txs    []*Tx // open transactions, for Finish
 	waited bool  // the last call waited for a lock (Waited)
@@ -125,13 +126,16 @@ func (s *Session) next() int {
 // at level (api.DefaultLevel: the pool's Config.Isolation), tagged in the
 // same round trip.
 func (s *Session) Begin(level api.Level) (api.Tx, error) {
-	s.next()
+	call := s.next()
 	d := s.d
 	if level == api.DefaultLevel {
 		level = d.level
 	}
 	if !level.PostgreSQL() {
 		return nil, &sql.Error{Code: "0A000", Msg: "isolation " + level.String() + " exists only in the simulation"}
+	}
+	if s.lost(call, false) {
+		return nil, errLinkLost
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
 	defer cancel()
@@ -148,6 +152,8 @@ func (s *Session) Begin(level api.Level) (api.Tx, error) {
 	}
 	if err != nil {
 		err = convertErr(ctx, err)
+	}
+	if err = s.lostAnswer(call, conn, err); err != nil {
 		d.release(conn, errors.Is(err, api.ErrConnection))
 		return nil, err
 	}
@@ -166,8 +172,11 @@ func BeginSQL(level api.Level) string {
 // connection tagged in the same round trip. A drop never hits it: it is
 // not inside a transaction block, as in the simulation.
 func (s *Session) Exec(query string, args ...api.Value) (api.Result, error) {
-	s.next()
+	call := s.next()
 	d := s.d
+	if s.lost(call, false) {
+		return api.Result{}, errLinkLost
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
 	defer cancel()
 	conn, err := d.acquire(ctx)
@@ -179,6 +188,9 @@ func (s *Session) Exec(query string, args ...api.Value) (api.Result, error) {
 	res, err := run(ctx, conn, &tag, query, args)
 	s.waited = done()
 	res, err = d.heard(res, err)
+	if err = s.lostAnswer(call, conn, err); errors.Is(err, errLinkLost) {
+		res = api.Result{}
+	}
 	d.release(conn, errors.Is(err, api.ErrConnection))
 	return res, err
 }
@@ -216,6 +228,13 @@ func (t *Tx) Exec(query string, args ...api.Value) (api.Result, error) {
 	}
 	s := t.s
 	call := s.next()
+	if s.lost(call, false) {
+		// Lost on its way: PostgreSQL never sees it, so no fault of the
+		// database's own is decided for it, as in the simulation.
+		cut(t.conn)
+		t.broken = true
+		return api.Result{}, errLinkLost
+	}
 	if s.inject != nil && s.inject(call, query) == DropConnection {
 		cut(t.conn)
 		t.broken = true
@@ -232,6 +251,9 @@ func (t *Tx) Exec(query string, args ...api.Value) (api.Result, error) {
 	res, err := run(ctx, t.conn, tag, query, args)
 	s.waited = done()
 	res, err = s.d.heard(res, err)
+	if err = s.lostAnswer(call, t.conn, err); errors.Is(err, errLinkLost) {
+		res = api.Result{}
+	}
 	if errors.Is(err, api.ErrConnection) {
 		t.broken = true
 	}
@@ -280,6 +302,12 @@ func (t *Tx) end(stmt string, lose func(call int) bool) (pgconn.CommandTag, erro
 		return pgconn.CommandTag{}, errBroken
 	}
 	call := s.next()
+	if s.lost(call, false) {
+		cut(conn)
+		s.d.release(conn, true)
+		t.broken = true
+		return pgconn.CommandTag{}, errLinkLost
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.d.timeout)
 	defer cancel()
 	done := s.d.watch(conn)
@@ -290,6 +318,8 @@ func (t *Tx) end(stmt string, lose func(call int) bool) (pgconn.CommandTag, erro
 		cut(conn)
 		t.broken = true
 		err = errCommitAckLost
+	} else if err = s.lostAnswer(call, conn, err); errors.Is(err, errLinkLost) {
+		tag = pgconn.CommandTag{}
 	}
 	t.broken = t.broken || errors.Is(err, api.ErrConnection)
 	s.d.release(conn, t.broken)

@@ -56,8 +56,9 @@ type Plan struct {
 	// Replay, when not nil, replaces the rates: exactly the message faults
 	// it lists on requests between clients and servers fire (a duplicate's
 	// copy comes its Extra after the original). The list's other faults
-	// (crashes, partitions, database and gateway faults) are not the
-	// proxy's to inject and are ignored.
+	// (crashes, database and gateway faults, faults on service calls) are
+	// not the proxy's to inject and are ignored; its partitions come in
+	// Partitions.
 	Replay []faults.Fault
 	// Balancer picks the upstream of each request.
 	Balancer Balancer
@@ -65,6 +66,20 @@ type Plan struct {
 	// response until its client gives up, a delay, a duplicate's lag, and
 	// the wait for an upstream's answer. Zero means DefaultMaxHold.
 	MaxHold time.Duration
+	// Rules are the world's --link rules: a request between a client and
+	// a server, and its response, follow Link with every rule that names
+	// both applied, as the simulated network resolves each pair's link
+	// (faults.Plan.LinkBetween).
+	Rules []faults.LinkRule
+	// Partitions cut the messages between a client and a server while
+	// they last, as the simulated network cuts them when they leave and
+	// when they arrive: a request cut is never forwarded, a response cut
+	// is never returned, and the client waits for its timeout. No fault is
+	// logged per message (the run logs each partition as it begins).
+	Partitions []faults.Partition
+	// Clock is the run's clock, against which the partitions' windows are
+	// read (nil: the time since the proxy was made).
+	Clock func() sim.Time
 	// Observe, when set, is told what becomes of every message the proxy
 	// carries, for a live run's trace. It is called from the proxy's
 	// goroutines, at the moment each thing happens.
@@ -75,8 +90,8 @@ type Plan struct {
 // network's trace records it (sim/network/trace.go).
 type Hop struct {
 	// Fate is one of sim/network's message kinds: network.TraceSend,
-	// TraceDeliver, TraceDrop, TraceDuplicate, TraceReset or TraceLate;
-	// 0 when Down.
+	// TraceDeliver, TraceDrop, TraceCut (a partition), TraceDuplicate,
+	// TraceReset or TraceLate; 0 when Down.
 	Fate uint16
 	// Ref is the client's attempt (Copy set for a duplicate's copy), and
 	// Response says whether the message is its response.
@@ -95,28 +110,43 @@ type Hop struct {
 
 // Check says what is wrong with a plan, or nil.
 func (p Plan) Check() error {
-	rates := []struct {
-		name string
-		v    float64
-	}{
-		{"drop-request", p.Link.DropRequestRate},
-		{"drop-response", p.Link.DropResponseRate},
-		{"duplicate", p.Link.DuplicateRate},
-		{"reset", p.Link.ResetRate},
+	if err := checkLink("", p.Link); err != nil {
+		return err
 	}
-	for _, r := range rates {
-		if !(r.v >= 0 && r.v <= 1) {
-			return fmt.Errorf("proxy plan: %s rate %v (accepted: a probability in [0, 1])", r.name, r.v)
+	for _, r := range p.Rules {
+		l := p.Link
+		r.Apply(&l)
+		if err := checkLink("rule "+r.String()+": ", l); err != nil {
+			return err
 		}
-	}
-	if err := p.Link.Delay.Check(); err != nil {
-		return fmt.Errorf("proxy plan: delay: %v", err)
 	}
 	if p.Balancer != RoundRobin && p.Balancer != Random {
 		return fmt.Errorf("proxy plan: balancer %v (accepted: %s, %s)", p.Balancer, RoundRobin, Random)
 	}
 	if p.MaxHold < 0 {
 		return fmt.Errorf("proxy plan: max hold %v (accepted: a duration >= 0; 0 means %v)", p.MaxHold, DefaultMaxHold)
+	}
+	return nil
+}
+
+// checkLink says what is wrong with a link's rates and delay, or nil.
+func checkLink(what string, l faults.Link) error {
+	rates := []struct {
+		name string
+		v    float64
+	}{
+		{"drop-request", l.DropRequestRate},
+		{"drop-response", l.DropResponseRate},
+		{"duplicate", l.DuplicateRate},
+		{"reset", l.ResetRate},
+	}
+	for _, r := range rates {
+		if !(r.v >= 0 && r.v <= 1) {
+			return fmt.Errorf("proxy plan: %s%s rate %v (accepted: a probability in [0, 1])", what, r.name, r.v)
+		}
+	}
+	if err := l.Delay.Check(); err != nil {
+		return fmt.Errorf("proxy plan: %sdelay: %v", what, err)
 	}
 	return nil
 }
@@ -130,16 +160,16 @@ func (p Plan) maxHold() time.Duration {
 
 // rate is the probability of fault kind k on one message, as the simulated
 // network reads it from its link (sim/network/network.go).
-func (p Plan) rate(k faults.Kind) float64 {
+func rate(l *faults.Link, k faults.Kind) float64 {
 	switch k {
 	case faults.DropRequest:
-		return p.Link.DropRequestRate
+		return l.DropRequestRate
 	case faults.DropResponse:
-		return p.Link.DropResponseRate
+		return l.DropResponseRate
 	case faults.DuplicateRequest, faults.DuplicateResponse:
-		return p.Link.DuplicateRate
+		return l.DuplicateRate
 	case faults.Reset:
-		return p.Link.ResetRate
+		return l.ResetRate
 	}
 	return 0
 }

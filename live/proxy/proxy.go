@@ -26,6 +26,10 @@
 //   - drop-response: the same as reset for the client, decided after it as
 //     the simulated network does (a reset happens while the server answers,
 //     a lost response on the wire).
+//   - a partition between the client and the server (Plan.Partitions):
+//     the request is not forwarded, or the response not returned, when a
+//     partition separates them as it leaves or arrives; the client's
+//     connection is held until it gives up, as for a drop.
 //   - duplicate-response: logged only. The simulated copy of a response
 //     arrives after the caller has its answer and is ignored; a client on
 //     one HTTP connection reads one response either way.
@@ -241,14 +245,20 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	up := p.balance(ref)
 	hop := Hop{Ref: ref, Server: up.name}
-	if _, drop := p.decide(faults.DropRequest, ref); drop {
+	if p.cut(ref, up) {
+		p.observe(hop, network.TraceCut, 0)
+		p.hold(w, r)
+		return
+	}
+	link := p.link(ref, up)
+	if _, drop := p.decide(faults.DropRequest, ref, link); drop {
 		p.observe(hop, network.TraceDrop, 0)
 		p.hold(w, r)
 		return
 	}
-	delay := p.latency(ref, "delay-request")
+	delay := p.latency(ref, "delay-request", link)
 	p.observe(hop, network.TraceSend, delay)
-	if extra, dup := p.decide(faults.DuplicateRequest, ref); dup {
+	if extra, dup := p.decide(faults.DuplicateRequest, ref, link); dup {
 		lag := min(delay+extra, p.plan.maxHold())
 		p.observe(hop, network.TraceDuplicate, lag)
 		p.sendCopy(up, r, body, ref, lag)
@@ -259,20 +269,30 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.hold(w, r)
 		return
 	}
-	p.observe(hop, network.TraceDeliver, 0)
-	a := p.forward(up, r, body, ref)
-	hop.Response = true
-	if a == nil || p.lost(hop, a) {
+	if p.cut(ref, up) {
+		p.observe(hop, network.TraceCut, 0)
 		p.hold(w, r)
 		return
 	}
-	delay = p.latency(ref, "delay-response")
+	p.observe(hop, network.TraceDeliver, 0)
+	a := p.forward(up, r, body, ref)
+	hop.Response = true
+	if a == nil || p.lost(hop, a, up) {
+		p.hold(w, r)
+		return
+	}
+	delay = p.latency(ref, "delay-response", link)
 	p.observe(hop, network.TraceSend, delay)
-	if extra, dup := p.decide(faults.DuplicateResponse, ref); dup {
+	if extra, dup := p.decide(faults.DuplicateResponse, ref, link); dup {
 		p.observe(hop, network.TraceDuplicate, delay+extra)
 	}
 	if !p.sleep(r.Context(), delay) || r.Context().Err() != nil {
 		p.observe(hop, network.TraceLate, 0)
+		p.hold(w, r)
+		return
+	}
+	if p.cut(ref, up) {
+		p.observe(hop, network.TraceCut, 0)
 		p.hold(w, r)
 		return
 	}
@@ -326,16 +346,16 @@ func (p *Proxy) balance(ref faults.Ref) *upstream {
 // decide reports whether fault kind hits the message ref, from the replay
 // list or the plan's rate, and logs it when it does. extra is a
 // duplicate's lag.
-func (p *Proxy) decide(kind faults.Kind, ref faults.Ref) (extra time.Duration, fire bool) {
+func (p *Proxy) decide(kind faults.Kind, ref faults.Ref, link *faults.Link) (extra time.Duration, fire bool) {
 	if p.replay != nil {
 		extra, fire = p.replay[replayKey{kind, ref}]
 	} else {
 		s := ref.String()
-		fire = hit(uniform(p.plan.Seed, s, kind.String()), p.plan.rate(kind))
+		fire = hit(uniform(p.plan.Seed, s, kind.String()), rate(link, kind))
 		if fire && kind == faults.DuplicateRequest {
 			// At least 1ns, as in the simulation, so that the copy
 			// comes after its original.
-			extra = max(1, span(p.plan.Link.Delay, uniform(p.plan.Seed, s, "extra"), p.plan.maxHold()))
+			extra = max(1, span(link.Delay, uniform(p.plan.Seed, s, "extra"), p.plan.maxHold()))
 		}
 	}
 	if !fire {
@@ -350,19 +370,24 @@ func (p *Proxy) decide(kind faults.Kind, ref faults.Ref) (extra time.Duration, f
 	return extra, true
 }
 
-// lost decides whether the response a to hop's request is lost after the
-// server answered: a reset first, then a drop, as the simulated network
-// asks.
-func (p *Proxy) lost(hop Hop, a *answer) bool {
+// lost decides whether the response a to hop's request, from up, is lost
+// after the server answered: a reset first, then a partition, then a
+// drop, as the simulated network asks.
+func (p *Proxy) lost(hop Hop, a *answer, up *upstream) bool {
 	if a.down {
 		p.observe(Hop{Ref: hop.Ref, Server: hop.Server, Down: true}, 0, 0)
 	}
 	ref := hop.Ref
-	if _, reset := p.decide(faults.Reset, ref); reset {
+	link := p.link(ref, up)
+	if _, reset := p.decide(faults.Reset, ref, link); reset {
 		p.observe(hop, network.TraceReset, 0)
 		return true
 	}
-	_, drop := p.decide(faults.DropResponse, ref)
+	if p.cut(ref, up) {
+		p.observe(hop, network.TraceCut, 0)
+		return true
+	}
+	_, drop := p.decide(faults.DropResponse, ref, link)
 	if drop {
 		p.observe(hop, network.TraceDrop, 0)
 	}
@@ -377,10 +402,38 @@ func (p *Proxy) observe(hop Hop, fate uint16, delay time.Duration) {
 	}
 }
 
+// link is the link between ref's client and up: the plan's Link, with
+// the rules that name both applied.
+func (p *Proxy) link(ref faults.Ref, up *upstream) *faults.Link {
+	if len(p.plan.Rules) == 0 {
+		return &p.plan.Link
+	}
+	plan := faults.Plan{Link: p.plan.Link, Links: p.plan.Rules}
+	l := plan.LinkBetween(ref.Caller, up.name)
+	return &l
+}
+
+// cut reports whether a partition separates ref's client and up now.
+func (p *Proxy) cut(ref faults.Ref, up *upstream) bool {
+	if len(p.plan.Partitions) == 0 {
+		return false
+	}
+	now := sim.Time(time.Since(p.start))
+	if p.plan.Clock != nil {
+		now = p.plan.Clock()
+	}
+	for _, part := range p.plan.Partitions {
+		if part.Cuts(ref.Caller, up.name, now) {
+			return true
+		}
+	}
+	return false
+}
+
 // latency is how long one direction of ref is held: the plan's delay law at
 // the quantile hash(seed, ref, dir).
-func (p *Proxy) latency(ref faults.Ref, dir string) time.Duration {
-	d := p.plan.Link.Delay
+func (p *Proxy) latency(ref faults.Ref, dir string, link *faults.Link) time.Duration {
+	d := link.Delay
 	if d.Kind == sim.DistConst && d.Min == 0 {
 		return 0
 	}
@@ -510,10 +563,14 @@ func (p *Proxy) sendCopy(up *upstream, in *http.Request, body []byte, ref faults
 				return
 			}
 			hop := Hop{Ref: cp, Server: up.name}
+			if p.cut(cp, up) {
+				p.observe(hop, network.TraceCut, 0)
+				return
+			}
 			p.observe(hop, network.TraceDeliver, 0)
 			if a := p.forward(up, in, body, cp); a != nil {
 				hop.Response = true
-				if !p.lost(hop, a) {
+				if !p.lost(hop, a, up) {
 					// Nobody waits for a copy's answer, which the proxy
 					// reads at once and throws away.
 					p.observe(hop, network.TraceSend, 0)

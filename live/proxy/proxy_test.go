@@ -417,6 +417,8 @@ func TestPlanCheck(t *testing.T) {
 		{"bad law", proxy.Plan{Link: faults.Link{Delay: sim.Dist{Kind: sim.DistExp}}}, "exp MEAN must be > 0"},
 		{"balancer", proxy.Plan{Balancer: 9}, "accepted: round-robin, random"},
 		{"hold", proxy.Plan{MaxHold: -time.Second}, "max hold -1s"},
+		{"rule", proxy.Plan{Rules: []faults.LinkRule{{A: faults.NodeSet{"c1"}, B: faults.NodeSet{"s1"}, Assign: []faults.Assign{{Field: "reset", Rate: 2}}}}},
+			"rule c1-s1:reset=2: reset rate 2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,7 +56,14 @@ func (l *life) env(ref faults.Ref, tag string, calls *callCounts, adopt bool) *e
 	return &env{l: l, ref: ref, calls: calls, tag: tag, adopt: adopt}
 }
 
-func (e *env) Now() sim.Time { return e.l.p.now() }
+// Now is the server's clock, skewed as the run says.
+func (e *env) Now() sim.Time {
+	p := e.l.p
+	if p.cfg.Skewed != nil {
+		return p.cfg.Skewed(p.now())
+	}
+	return p.now()
+}
 
 // Sleep waits d of real time, unless the process crashes first.
 func (e *env) Sleep(d sim.Duration) {
@@ -152,6 +159,7 @@ func (e *env) session() Session {
 			}
 			return f
 		})
+		e.db.SetLink(e.dbLink(e.dbBase))
 	}
 	return e.db
 }
@@ -344,12 +352,12 @@ func (d envReplica) Exec(query string, args ...api.Value) (api.Result, error) {
 type envKV struct{ e *env }
 
 // kvCall runs one store command on key between checkpoints, numbered as
-// the simulation numbers it, and tells the observer how it went (yes: its
+// the simulation numbers it, over the link (link.go), and tells the observer how it went (yes: its
 // result reads as a hit, OK, a deletion, a release or 1).
 func kvCall[T any](k envKV, command, key string, call func(api.KV) (T, error), yes func(T) bool) (T, error) {
 	return guard(k.e, func() (T, error) {
 		ref := k.e.callRef(api.ServiceKV)
-		v, err := call(k.e.l.b.KV)
+		v, err := linked(k.e, ref, func() (T, error) { return call(k.e.l.b.KV) })
 		if o := k.e.l.p.cfg.Observe; o != nil {
 			o.KV(KVCall{Ref: ref, Command: command, Key: key, Yes: err == nil && yes(v), Err: err})
 		}
@@ -400,12 +408,12 @@ func isTrue(b bool) bool { return b }
 type envGateway struct{ e *env }
 
 // gwCall runs one gateway call between checkpoints, numbered as the
-// simulation numbers it, and tells the observer what it gave (c holds the
+// simulation numbers it, over the link (link.go), and tells the observer what it gave (c holds the
 // call's kind and arguments; gwCall fills in the rest).
 func gwCall[T any](g envGateway, c GatewayCall, call func(api.Gateway) (T, error), tell func(*GatewayCall, T)) (T, error) {
 	return guard(g.e, func() (T, error) {
 		c.Ref = g.e.callRef(api.ServiceGateway)
-		v, err := call(g.e.l.b.Gateway(g.e.getTag(), c.Ref.String()))
+		v, err := linked(g.e, c.Ref, func() (T, error) { return call(g.e.l.b.Gateway(g.e.getTag(), c.Ref.String())) })
 		if o := g.e.l.p.cfg.Observe; o != nil {
 			c.Err = err
 			tell(&c, v)
@@ -438,9 +446,13 @@ func (g envGateway) Refund(id string) error {
 
 type envQueue struct{ e *env }
 
-func (q envQueue) q() api.Queue {
-	q.e.calls.next(api.ServiceQueue)
-	return q.e.l.b.Queue.For(q.e.getTag(), q.e.adoptTag)
+// queue makes one call to the queue, numbered, over the link (link.go).
+func queue[T any](q envQueue, call func(api.Queue) (T, error)) (T, error) {
+	return guard(q.e, func() (T, error) {
+		return linked(q.e, q.e.callRef(api.ServiceQueue), func() (T, error) {
+			return call(q.e.l.b.Queue.For(q.e.getTag(), q.e.adoptTag))
+		})
+	})
 }
 
 // tell tells the observer what the queue did for the actor: action
@@ -452,7 +464,7 @@ func (q envQueue) tell(action QueueAction, message string) {
 }
 
 func (q envQueue) Send(body string) (string, error) {
-	id, err := guard(q.e, func() (string, error) { return q.q().Send(body) })
+	id, err := queue(q, func(c api.Queue) (string, error) { return c.Send(body) })
 	if err == nil {
 		q.tell(QueueSend, id)
 	}
@@ -464,7 +476,7 @@ func (q envQueue) Receive(wait sim.Duration) (api.Message, bool, error) {
 		m  api.Message
 		ok bool
 	}
-	g, err := guard(q.e, func() (got, error) { m, ok, err := q.q().Receive(wait); return got{m, ok}, err })
+	g, err := queue(q, func(c api.Queue) (got, error) { m, ok, err := c.Receive(wait); return got{m, ok}, err })
 	if err == nil && g.ok {
 		q.tell(QueueReceive, g.m.Receipt)
 	}
@@ -472,13 +484,13 @@ func (q envQueue) Receive(wait sim.Duration) (api.Message, bool, error) {
 }
 
 func (q envQueue) Ack(receipt string) error {
-	_, err := guard(q.e, func() (struct{}, error) { return struct{}{}, q.q().Ack(receipt) })
+	_, err := queue(q, func(c api.Queue) (struct{}, error) { return struct{}{}, c.Ack(receipt) })
 	q.tell(QueueAck, receipt)
 	return err
 }
 
 func (q envQueue) ChangeVisibility(receipt string, timeout sim.Duration) error {
-	_, err := guard(q.e, func() (struct{}, error) { return struct{}{}, q.q().ChangeVisibility(receipt, timeout) })
+	_, err := queue(q, func(c api.Queue) (struct{}, error) { return struct{}{}, c.ChangeVisibility(receipt, timeout) })
 	return err
 }
 

@@ -13,6 +13,9 @@
 //   - A crash point (Env.Crash) armed by the run's --crash-at.
 //   - Pause: the process freezes. Requests and service calls wait at their
 //     next step, with their connections and locks held, until it resumes.
+//   - A message lost between the process and a service (a partition):
+//     Config.ServiceLink says which, and the call fails as the simulated
+//     one does (link.go).
 //
 // What the strategy sees is only sim/api: the operation a request belongs
 // to travels in a header (wire.HeaderOpRef) that the Env keeps to itself,
@@ -30,6 +33,7 @@ import (
 	"time"
 
 	"github.com/idemsim/idemsim/faults"
+	"github.com/idemsim/idemsim/live/pgdb"
 	"github.com/idemsim/idemsim/live/wire"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
@@ -58,6 +62,9 @@ type Session interface {
 	// Finish rolls back what the actor left open, as a pool resets a
 	// returned connection.
 	Finish()
+	// SetLink puts the session's calls under the link to the database
+	// (Config.ServiceLink).
+	SetLink(pgdb.Link)
 }
 
 // DBFault is a fault injected into a database call.
@@ -97,8 +104,12 @@ type Config struct {
 	Addr     string // host:port it listens on, the same after a restart
 	Strategy api.Strategy
 	Settings api.Settings
-	// Clock is the run's clock (the time since its start): Env.Now.
+	// Clock is the run's clock (the time since its start): Env.Now, and
+	// the moment of the faults the process logs.
 	Clock func() sim.Time
+	// Skewed, when set, is what the server's own clock shows at the run's
+	// time t (its skew and drift): Env.Now reads Skewed(Clock()).
+	Skewed func(t sim.Time) sim.Time
 	// Open connects a new life's backends, at every boot.
 	Open func(ctx context.Context) (*Backends, error)
 	// Points arms the crash points; shared by the run's servers, since
@@ -112,6 +123,12 @@ type Config struct {
 	// Fired records a fault that fired in this process (crashes, crash
 	// points, pauses, database faults).
 	Fired func(faults.Fault)
+	// ServiceLink decides whether the request (answered false) or the
+	// answer (answered true) of the service call ref that this server
+	// makes is lost on its way, as a partition or a fault on the service
+	// link loses it, and how long after the call the caller hears that
+	// its connection broke (nil: nothing is lost). See link.go.
+	ServiceLink func(server string, ref faults.Ref, answered bool) (lost bool, after time.Duration)
 	// ServiceTime is how long the server works on the request with
 	// reference ref before its handler runs (nil: none).
 	ServiceTime func(ref string) time.Duration

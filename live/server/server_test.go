@@ -134,6 +134,12 @@ type services struct {
 // start boots a process of h's strategy on a new database name, with the
 // crash points given (nil: none).
 func (sv services) start(t *testing.T, name string, h *hooks, points *server.CrashPoints) *rig {
+	return sv.startWith(t, name, h, points, nil)
+}
+
+// startWith is start with the process's configuration changed by adjust
+// (nil: none) before it boots.
+func (sv services) startWith(t *testing.T, name string, h *hooks, points *server.CrashPoints, adjust func(*server.Config)) *rig {
 	rerun := testcmd.Rerun(t, "./live/server")
 	dsn := sv.pg.CreateDatabase(t, name)
 	s := h.strategy()
@@ -152,7 +158,7 @@ func (sv services) start(t *testing.T, name string, h *hooks, points *server.Cra
 	require.NoError(t, ln.Close(), rerun)
 	r := &rig{t: t, rerun: rerun, dsn: dsn, addr: addr, h: h}
 	epoch := time.Now()
-	r.proc, err = server.Start(server.Config{
+	cfg := server.Config{
 		Name:     "s1",
 		Addr:     addr,
 		Strategy: s,
@@ -176,7 +182,11 @@ func (sv services) start(t *testing.T, name string, h *hooks, points *server.Cra
 			r.mu.Unlock()
 		},
 		Failed: func(err error) { t.Errorf("boot failed: %v; %s", err, rerun) },
-	})
+	}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	r.proc, err = server.Start(cfg)
 	require.NoError(t, err, rerun)
 	t.Cleanup(func() { r.proc.Stop(5 * time.Second) })
 	r.awaitBoot(1)

@@ -116,3 +116,31 @@ func (p *Protocol) Next(r *api.Response, elapsed sim.Duration, jitter func() flo
 	st.Wait = m.waitFor(p.cfg, jitter)
 	return st
 }
+
+// Attempt is the number of the attempt about to be sent (or just
+// answered) in this life of the client's process: 1 for the first, and 1
+// again after a restart, as Attempt.N counts it.
+func (p *Protocol) Attempt() int { return p.s.n }
+
+// Restart is what a client back from a crash does with the operation it
+// was on, as the simulated client does: resume it at once when it had sent
+// an attempt of it (with a fresh Protocol), under a new key when
+// --key-on-restart is regenerate; otherwise start it over, think time
+// first. A delete keeps its create's key whatever newKey says.
+func Restart(cfg *ClientConfig, attempted bool) (resuming, newKey bool) {
+	return restart(cfg, attempted)
+}
+
+// ClockOf is node's clock (a server's or a service's) in cfg: its skew and
+// drift, or a true clock when cfg gives it none.
+func (c *Config) ClockOf(node string) Clock {
+	for _, cl := range c.Clocks {
+		if cl.Node == node {
+			return cl
+		}
+	}
+	return Clock{Node: node, Drift: 1}
+}
+
+// Read is what clock c shows at true time t.
+func (c Clock) Read(t sim.Time) sim.Time { return c.read(t) }

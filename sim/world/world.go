@@ -545,14 +545,7 @@ func (w *World) outcomeValues() []Outcome {
 }
 
 // clock is node name's clock reading function.
-func (w *World) clock(name string) Clock {
-	for _, c := range w.cfg.Clocks {
-		if c.Node == name {
-			return c
-		}
-	}
-	return Clock{Node: name, Drift: 1}
-}
+func (w *World) clock(name string) Clock { return w.cfg.ClockOf(name) }
 
 // read is what clock c shows at true time t.
 func (c Clock) read(t sim.Time) sim.Time {
