@@ -35,7 +35,7 @@ import (
 // results/sim-vs-live/runs.json; table.md is drawn from it alone.
 
 const simVsLiveUsage = `usage: idemsim sim-vs-live [--runs N] [--scenario NAME]... [--out DIR] [--table-only]
-                           [--rates-only] [--rates-seeds N]
+                           [--rates-only] [--rates-seeds N] [--edges] [--edges-seeds N]
 
 Runs every claim scenario of kind run (idemsim claims) in the simulator
 once and live --runs times (default 20) on one throwaway PostgreSQL and
@@ -55,6 +55,15 @@ redis-presence, stripe-replay, early-409) in the same worlds with random
 faults, seeds 1..--rates-seeds (default 20) simulated and live, written as
 an experiment's results to DIR/../sim-vs-live-rates/cells.json and
 cells.csv, which idemsim report draws. --rates-only runs only those.
+
+--edges runs, instead of everything above, the edge-case table's cases
+(idemsim table) for the same seven strategies: each case's world on seeds
+1..--edges-seeds (default 20) simulated and live, as the table builds it
+per seed, written as an experiment's results to
+DIR/../sim-vs-live-edges/cells.json and cells.csv with table.md, which
+says per case where the simulated and live rates agree and which cells
+live mode cannot run yet; with --table-only it redraws table.md from
+cells.json.
 `
 
 // simVsLive is runs.json.
@@ -100,10 +109,10 @@ func verdictOf(rep *check.Report) string {
 }
 
 func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
-	runs, out, maxReal := 20, filepath.Join("results", "sim-vs-live"), 30*time.Second
+	runs, out, maxReal := 20, filepath.Join("results", "sim-vs-live"), simVsLiveMaxReal
 	var only []string
 	tableOnly, ratesOnly := false, false
-	ratesSeeds := uint64(20)
+	ratesSeeds, edgesSeeds, edges := uint64(20), uint64(20), false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		value := func() (string, error) {
@@ -166,9 +175,27 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 				return usagef("idemsim sim-vs-live: --rates-seeds %q: want a whole number in [1, 1000]", v)
 			}
 			ratesSeeds = n
+		case "--edges":
+			edges = true
+		case "--edges-seeds":
+			v, err := value()
+			if err != nil {
+				return err
+			}
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || n < 1 || n > 1000 {
+				return usagef("idemsim sim-vs-live: --edges-seeds %q: want a whole number in [1, 1000]", v)
+			}
+			edgesSeeds = n
 		default:
 			return usagef("idemsim sim-vs-live: unknown argument %q (see idemsim sim-vs-live --help)", a)
 		}
+	}
+	if edges && (ratesOnly || len(only) > 0) {
+		return usagef("idemsim sim-vs-live: --edges runs only the edge cases; it cannot go with --scenario or --rates-only")
+	}
+	if edges && tableOnly {
+		return redrawEdgesTable(filepath.Join(filepath.Dir(filepath.Clean(out)), edgesName), maxReal)
 	}
 	if tableOnly {
 		data, err := readSimVsLive(filepath.Join(out, "runs.json"))
@@ -201,6 +228,9 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rd.Stop()
+	if edges {
+		return simVsLiveEdges(ctx, filepath.Join(filepath.Dir(filepath.Clean(out)), edgesName), edgesSeeds, maxReal, pg.DSN(), rd, stderr)
+	}
 	if ratesOnly || len(only) == 0 {
 		ratesDir := filepath.Join(filepath.Dir(filepath.Clean(out)), "sim-vs-live-rates")
 		if err := simVsLiveRates(ctx, ratesDir, ratesSeeds, pg.DSN(), rd, stderr); err != nil {
