@@ -151,7 +151,7 @@ func TestEdgesTable(t *testing.T) {
 	skips := []edgeSkip{{"C", "naive at read-committed", "--partition is not supported"}, {"C", "unique-409 at read-committed", "--partition is not supported"}}
 	md := edgesTable(x, skips)
 	for _, want := range []string{
-		"Of 2 rows run both ways, 1 agree.",
+		"Of 2 rows run both ways, 1 agree, and 1 show the very same counts",
 		"| `naive at read-committed` | duplicate 10/10 (0.722467–1) | duplicate 10/10 (0.722467–1) | yes |",
 		"| `unique-409 at read-committed` | duplicate 0/10 (0–0.277533) | duplicate 10/10 (0.722467–1) | **no** (duplicate) |",
 		"## C, retry after failure",
