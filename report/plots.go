@@ -30,6 +30,7 @@ const (
 	formPoints  = "points"  // a point per strategy and value with its interval as a bar
 	formHeat    = "heat"    // a strategy x (level, value) grid coloured by rate
 	formLatency = "latency" // cumulative latency curves, a few per panel
+	// formSimLive (simlive.go): simulated and live rates side by side.
 )
 
 // Figures are every picture drawn from one experiment, in page order. Only
@@ -44,8 +45,14 @@ const (
 //     more than two values, points with bars otherwise;
 //
 // and each gets the latency distributions of its representative value.
+// An experiment whose values are exactly simulated and live (idemsim
+// sim-vs-live's) first gets one figure with both rates of every strategy
+// side by side (simLiveFigure).
 func Figures(x *Experiment) []Figure {
 	var out []Figure
+	if f, ok := simLiveFigure(x); ok {
+		out = append(out, f)
+	}
 	names, _ := x.values()
 	looks := x.looks()
 	split := x.splitByLevel()

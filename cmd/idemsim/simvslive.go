@@ -34,7 +34,8 @@ import (
 // results/sim-vs-live/runs.json; table.md is drawn from it alone.
 
 const simVsLiveUsage = `usage: idemsim sim-vs-live [--runs N] [--scenario NAME]... [--out DIR] [--table-only]
-                           [--rates-only] [--rates-seeds N] [--statements]
+                           [--rates-only] [--rates-seeds N] [--statements] [--edges]
+                           [--edges-seeds N]
 
 Runs every claim scenario of kind run (idemsim claims) in the simulator
 once and live --runs times (default 20) on one throwaway PostgreSQL and
@@ -68,6 +69,15 @@ times (default 5), and writes DIR/statements.json and DIR/statements.md:
 per scenario, how many statements got the same SQLSTATE and waited for a
 lock alike on both sides, and every difference. --scenario and
 --table-only work on those files as on runs.json.
+
+--edges runs, instead of everything above, the edge-case table's cases
+(idemsim table) for the same seven strategies: each case's world on seeds
+1..--edges-seeds (default 20) simulated and live, as the table builds it
+per seed, written as an experiment's results to
+DIR/../sim-vs-live-edges/cells.json and cells.csv with table.md, which
+says per case where the simulated and live rates agree and which cells
+live mode cannot run yet; with --table-only it redraws table.md from
+cells.json.
 `
 
 // simVsLive is runs.json.
@@ -138,10 +148,11 @@ func verdictOf(rep *check.Report) string {
 }
 
 func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
-	runs, out, maxReal := 20, filepath.Join("results", "sim-vs-live"), 30*time.Second
+	runs, out, maxReal := 20, filepath.Join("results", "sim-vs-live"), simVsLiveMaxReal
 	var only []string
 	tableOnly, ratesOnly, statements, runsGiven, ratesSeedsGiven := false, false, false, false, false
 	ratesSeeds := uint64(20)
+	edgesSeeds, edges := uint64(20), false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		value := func() (string, error) {
@@ -206,9 +217,27 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 				return usagef("idemsim sim-vs-live: --rates-seeds %q: want a whole number in [1, 1000]", v)
 			}
 			ratesSeeds, ratesSeedsGiven = n, true
+		case "--edges":
+			edges = true
+		case "--edges-seeds":
+			v, err := value()
+			if err != nil {
+				return err
+			}
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || n < 1 || n > 1000 {
+				return usagef("idemsim sim-vs-live: --edges-seeds %q: want a whole number in [1, 1000]", v)
+			}
+			edgesSeeds = n
 		default:
 			return usagef("idemsim sim-vs-live: unknown argument %q (see idemsim sim-vs-live --help)", a)
 		}
+	}
+	if edges && (ratesOnly || len(only) > 0 || statements) {
+		return usagef("idemsim sim-vs-live: --edges runs only the edge cases; it cannot go with --scenario, --rates-only or --statements")
+	}
+	if edges && tableOnly {
+		return redrawEdgesTable(filepath.Join(filepath.Dir(filepath.Clean(out)), edgesName), maxReal)
 	}
 	if statements {
 		if ratesOnly || ratesSeedsGiven {
@@ -234,6 +263,9 @@ func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return withLiveServices(func(ctx context.Context, dsn string, rd *instance.Redis) error {
+		if edges {
+			return simVsLiveEdges(ctx, filepath.Join(filepath.Dir(filepath.Clean(out)), edgesName), edgesSeeds, maxReal, dsn, rd, stderr)
+		}
 		return simVsLiveAll(ctx, dsn, rd, all, out, runs, maxReal, only, ratesOnly, ratesSeeds, stderr)
 	})
 }

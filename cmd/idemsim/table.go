@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,40 +76,16 @@ func measureEdges(schedules, workers int) (*edgeResults, error) {
 	return t, nil
 }
 
-// measureCell runs one strategy in one case, seeds 1..schedules. For a
-// case with timed faults each seed first runs without them (the pilot,
-// its trace kept), and the moments are drawn over what that run did.
+// measureCell runs one strategy in one case, seeds 1..schedules.
 func measureCell(strategy string, c claims.EdgeCase, schedules, workers int) (edgeCell, error) {
 	var cell edgeCell
-	base, err := configure(scheduleArgs(strategy, c.Args, 1))
+	configs, argsOf, err := edgeWorlds(strategy, nil, c, schedules, workers)
+	if errors.Is(err, errNoSuchPoint) {
+		cell.out.NotApplicable = true
+		return cell, nil
+	}
 	if err != nil {
-		if strings.Contains(err.Error(), "names no point") {
-			cell.out.NotApplicable = true
-			return cell, nil
-		}
 		return cell, err
-	}
-	argsOf := func(seed uint64) []string { return scheduleArgs(strategy, c.Args, seed) }
-	if len(c.Timed) > 0 {
-		pilot := base.cfg
-		pilot.KeepTrace = true
-		moments := make([][]sim.Time, 0, schedules)
-		err := experiments.SweepFunc(func(seed uint64) world.Config { p := pilot; p.Seed = seed; return p }, 1, uint64(schedules), workers,
-			c.Draw, func(m []sim.Time) { moments = append(moments, m) })
-		if err != nil {
-			return cell, err
-		}
-		argsOf = func(seed uint64) []string { return scheduleArgs(strategy, c.Flags(moments[seed-1]), seed) }
-	}
-	// Each schedule's world is parsed from the very command line that the
-	// failures list prints, so that line replays it.
-	configs := make([]world.Config, schedules)
-	for i := range configs {
-		st, err := configure(argsOf(uint64(i + 1)))
-		if err != nil {
-			return cell, err
-		}
-		configs[i] = st.cfg
 	}
 	type seen struct {
 		seed   uint64
@@ -124,6 +102,49 @@ func measureCell(strategy string, c claims.EdgeCase, schedules, workers int) (ed
 		cell.failing = argsOf(seed)
 	}
 	return cell, nil
+}
+
+// errNoSuchPoint is edgeWorlds' answer for a case whose crash point the
+// strategy does not name: the case does not apply to it.
+var errNoSuchPoint = errors.New("the strategy names no such crash point")
+
+// edgeWorlds are the worlds of one strategy in one case, seeds
+// 1..schedules, and the command line (after "idemsim run") of each; extra
+// flags (an isolation level) go after the case's. For a case with timed
+// faults each seed first runs without them (the pilot, its trace kept),
+// and the moments are drawn over what that run did.
+func edgeWorlds(strategy string, extra []string, c claims.EdgeCase, schedules, workers int) ([]world.Config, func(seed uint64) []string, error) {
+	with := func(flags []string) []string { return append(slices.Clip(flags), extra...) }
+	base, err := configure(scheduleArgs(strategy, with(c.Args), 1))
+	if err != nil {
+		if strings.Contains(err.Error(), "names no point") {
+			return nil, nil, errNoSuchPoint
+		}
+		return nil, nil, err
+	}
+	argsOf := func(seed uint64) []string { return scheduleArgs(strategy, with(c.Args), seed) }
+	if len(c.Timed) > 0 {
+		pilot := base.cfg
+		pilot.KeepTrace = true
+		moments := make([][]sim.Time, 0, schedules)
+		err := experiments.SweepFunc(func(seed uint64) world.Config { p := pilot; p.Seed = seed; return p }, 1, uint64(schedules), workers,
+			c.Draw, func(m []sim.Time) { moments = append(moments, m) })
+		if err != nil {
+			return nil, nil, err
+		}
+		argsOf = func(seed uint64) []string { return scheduleArgs(strategy, with(c.Flags(moments[seed-1])), seed) }
+	}
+	// Each schedule's world is parsed from the very command line that the
+	// failures list prints, so that line replays it.
+	configs := make([]world.Config, schedules)
+	for i := range configs {
+		st, err := configure(argsOf(uint64(i + 1)))
+		if err != nil {
+			return nil, nil, err
+		}
+		configs[i] = st.cfg
+	}
+	return configs, argsOf, nil
 }
 
 // schedulesOf is how many schedules a cell of case c runs.
