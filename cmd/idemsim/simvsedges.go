@@ -44,11 +44,14 @@ const edgesSettle = time.Second
 // world may take in simulated time to be run live.
 const simVsLiveMaxReal = 30 * time.Second
 
-// edgeSkip is a cell that live mode cannot run, and why.
+// edgeSkip is a cell that live mode cannot run, and why; or, with scale
+// set, one that runs (simulated and live alike) with its long durations
+// scaled by that factor (world.Config.Scaled), reason saying why.
 type edgeSkip struct {
 	column   string // the case's letter
 	strategy string // the strategy and level, as the table's row names it
 	reason   string
+	scale    string
 }
 
 // edgesVariant is the variant naming case column's cells.
@@ -97,16 +100,30 @@ func edgesExperiment(seeds uint64, maxReal time.Duration) (*experiments.Experime
 				row := edgesRow(name, level.Slug())
 				configs, _, err := edgeWorlds(name, []string{"--isolation", rs.level}, c, int(seeds), workers)
 				if err == errNoSuchPoint {
-					skips = append(skips, edgeSkip{column(i), row, "the strategy names no such crash point (n/a in the table)"})
+					skips = append(skips, edgeSkip{column(i), row, "the strategy names no such crash point (n/a in the table)", ""})
 					continue
 				}
 				if err != nil {
 					return nil, nil, fmt.Errorf("idemsim sim-vs-live: %s in case %s: %w", row, column(i), err)
 				}
-				if reason, err := edgesLiveRefuses(configs, maxReal, workers); err != nil {
+				reason, tooLong, err := edgesLiveRefuses(configs, maxReal, workers)
+				if err != nil {
 					return nil, nil, err
-				} else if reason != "" {
-					skips = append(skips, edgeSkip{column(i), row, reason})
+				}
+				if tooLong {
+					// Too long to wait out live: both columns run the
+					// worlds scaled, when some factor ends them in time.
+					scaled, f, err := edgesScaled(configs, maxReal, workers)
+					if err != nil {
+						return nil, nil, err
+					}
+					if scaled != nil {
+						skips = append(skips, edgeSkip{column(i), row, reason, f.String()})
+						configs, reason = scaled, ""
+					}
+				}
+				if reason != "" {
+					skips = append(skips, edgeSkip{column(i), row, reason, ""})
 					continue
 				}
 				for v := range e.Values {
@@ -123,37 +140,55 @@ func edgesExperiment(seeds uint64, maxReal time.Duration) (*experiments.Experime
 func edgesRow(strategy, level string) string { return strategy + " at " + level }
 
 // edgesLiveRefuses says why live mode cannot run a cell's worlds, "" when
-// it can.
-func edgesLiveRefuses(configs []world.Config, maxReal time.Duration, workers int) (string, error) {
+// it can; tooLong when only their length stands in the way (a pause or
+// the clients outlast maxReal), which a time scale may cure.
+func edgesLiveRefuses(configs []world.Config, maxReal time.Duration, workers int) (reason string, tooLong bool, err error) {
 	cfg := configs[0]
 	if err := live.Check(&cfg); err != nil {
-		return strings.TrimPrefix(err.Error(), "live: "), nil
+		return strings.TrimPrefix(err.Error(), "live: "), false, nil
 	}
 	for _, p := range cfg.Faults.Pauses {
 		if end := time.Duration(p.At) + time.Duration(p.Downtime); end > maxReal {
-			return fmt.Sprintf("it freezes a server for %v, which a live run waits out in real time (more than %v)", time.Duration(p.Downtime), maxReal), nil
+			return fmt.Sprintf("it freezes a server for %v, which a live run waits out in real time (more than %v)", time.Duration(p.Downtime), maxReal), true, nil
 		}
 	}
 	var longest time.Duration
-	err := experiments.SweepFunc(func(seed uint64) world.Config { return configs[seed-1] }, 1, uint64(len(configs)), workers,
-		func(_ uint64, res *world.Result) time.Duration { return clientsEnd(res) },
+	err = experiments.SweepFunc(func(seed uint64) world.Config { return configs[seed-1] }, 1, uint64(len(configs)), workers,
+		func(_ uint64, res *world.Result) time.Duration { return clientsDoneAt(res) },
 		func(d time.Duration) { longest = max(longest, d) })
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if longest > maxReal {
-		return fmt.Sprintf("its clients finish after %v of simulated time, more than %v of real time", longest.Round(time.Second), maxReal), nil
+		return fmt.Sprintf("its clients finish after %v of simulated time, more than %v of real time", longest.Round(time.Second), maxReal), true, nil
 	}
-	return "", nil
+	return "", false, nil
 }
 
-// clientsEnd is when the last client of a run concluded.
-func clientsEnd(res *world.Result) time.Duration {
-	var end time.Duration
-	for _, o := range res.Outcomes {
-		end = max(end, time.Duration(o.End))
+// edgesScaled is configs scaled by the largest power of ten under which
+// live mode can run every one of them within maxReal, and the factor;
+// nil when none can (a scaled duration would fall under
+// world.MinScaledSpan first).
+func edgesScaled(configs []world.Config, maxReal time.Duration, workers int) ([]world.Config, world.TimeScale, error) {
+	den := int64(1)
+	for p := 1; p <= maxScalePower; p++ {
+		den *= 10
+		f, err := world.ParseTimeScale(fmt.Sprintf("1/%d", den))
+		if err != nil {
+			return nil, f, err
+		}
+		scaled := make([]world.Config, len(configs))
+		for i, cfg := range configs {
+			if scaled[i], err = cfg.Scaled(f); err != nil {
+				return nil, f, nil // smaller factors only cut deeper
+			}
+		}
+		reason, _, err := edgesLiveRefuses(scaled, maxReal, workers)
+		if err != nil || reason == "" {
+			return scaled, f, err
+		}
 	}
-	return end
+	return nil, world.TimeScale{}, nil
 }
 
 // simVsLiveEdges runs the edges experiment's cells, seeds 1..n of each,
@@ -298,14 +333,23 @@ func edgesTable(x *report.Experiment, skips []edgeSkip) string {
 			sections.WriteString("\n")
 		}
 		var notRun []string
+		var scaled []string
 		for _, s := range skips {
-			if s.column == col {
+			switch {
+			case s.column != col:
+			case s.scale != "":
+				scaled = append(scaled, fmt.Sprintf("`%s` at %s", s.strategy, s.scale))
+			default:
 				notRun = append(notRun, fmt.Sprintf("`%s` (%s)", s.strategy, s.reason))
 			}
 		}
+		if len(scaled) > 0 {
+			fmt.Fprintf(&sections, "Too long to wait out live as it is (%s), so these rows ran with their long durations scaled "+
+				"(`idemsim run --time-scale`), simulated and live alike: %s.\n\n", skipReason(skips, col, true), strings.Join(scaled, ", "))
+		}
 		if len(notRun) > 0 {
 			if len(order) == 0 && edgesOneReason(skips, col) {
-				fmt.Fprintf(&sections, "Not run live: %s.\n\n", skipReason(skips, col))
+				fmt.Fprintf(&sections, "Not run live: %s.\n\n", skipReason(skips, col, false))
 			} else {
 				fmt.Fprintf(&sections, "Not run live: %s.\n\n", strings.Join(notRun, "; "))
 			}
@@ -319,14 +363,15 @@ func edgesTable(x *report.Experiment, skips []edgeSkip) string {
 
 // edgesOneReason reports whether every skip of case col gives one reason.
 func edgesOneReason(skips []edgeSkip, col string) bool {
-	reason := skipReason(skips, col)
-	return !slices.ContainsFunc(skips, func(s edgeSkip) bool { return s.column == col && s.reason != reason })
+	reason := skipReason(skips, col, false)
+	return !slices.ContainsFunc(skips, func(s edgeSkip) bool { return s.column == col && s.scale == "" && s.reason != reason })
 }
 
-// skipReason is the first reason case col's cells were skipped for.
-func skipReason(skips []edgeSkip, col string) string {
+// skipReason is the first reason case col's cells were skipped for, or
+// (scaled) scaled for.
+func skipReason(skips []edgeSkip, col string, scaled bool) string {
 	for _, s := range skips {
-		if s.column == col {
+		if s.column == col && (s.scale != "") == scaled {
 			return s.reason
 		}
 	}

@@ -73,26 +73,29 @@ func TestSimVsLiveEdgesAreFresh(t *testing.T) {
 // worlds, and lists with a reason each case live mode cannot run. Method:
 // build it over two seeds; each simulated cell's world for a seed must be
 // the one edgeWorlds (the table's code) gives for that strategy, level
-// and case; C (a partition), H (a 100 s pause) and J (a 30-hour timeout)
-// are skipped for every strategy with their reasons; G is skipped as n/a
-// exactly for the strategies that name no after-charge crash point.
+// and case (scaled by the row's factor when it has one); H (a 100 s
+// pause) and J (a 30-hour timeout) run scaled for every strategy, with the
+// reason; C (a partition) runs as it is; G is skipped as n/a exactly for
+// the strategies that name no after-charge crash point.
 func TestEdgesExperiment(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./cmd/idemsim")
 	e, skips, err := edgesExperiment(2, simVsLiveMaxReal)
 	require.NoError(t, err, rerun)
-	reasons := map[string]string{}
+	reasons, scales := map[string]string{}, map[string]string{}
 	for _, s := range skips {
+		if s.scale != "" {
+			scales[s.column+" "+s.strategy] = s.scale
+			assert.NotEmpty(t, s.reason, "%s in %s: why scaled; %s", s.strategy, s.column, rerun)
+			continue
+		}
 		reasons[s.column+" "+s.strategy] = s.reason
 	}
 	cases := claims.EdgeCases()
 	for _, rs := range ratesStrategies {
 		row := edgesRow(rs.name, rs.level)
-		for _, tc := range []struct{ column, reason string }{
-			{"C", "--partition is not supported in live mode yet"},
-			{"H", "it freezes a server for 1m40s"},
-			{"J", "of simulated time, more than 30s of real time"},
-		} {
-			assert.Contains(t, reasons[tc.column+" "+row], tc.reason, "%s in %s; %s", row, tc.column, rerun)
+		assert.NotContains(t, reasons, "C "+row, "C runs live; %s", rerun)
+		for _, col := range []string{"H", "J"} {
+			assert.NotEmpty(t, scales[col+" "+row], "%s in %s runs scaled; %s", row, col, rerun)
 		}
 		s, err := lookupStrategy(rs.name)
 		require.NoError(t, err, rerun)
@@ -121,6 +124,12 @@ func TestEdgesExperiment(t *testing.T) {
 		require.NoError(t, err, rerun)
 		for seed := uint64(1); seed <= 2; seed++ {
 			got := c.Config(seed)
+			if scale, ok := scales[letter+" "+edgesRow(c.Strategy.Name, c.Level.Slug())]; ok {
+				f, err := world.ParseTimeScale(scale)
+				require.NoError(t, err, rerun)
+				want[seed-1], err = want[seed-1].Scaled(f)
+				require.NoError(t, err, rerun)
+			}
 			assert.Equal(t, want[seed-1].Faults, got.Faults, "%s seed %d; %s", c.Key(e), seed, rerun)
 			assert.Equal(t, want[seed-1].Seed, got.Seed, "%s seed %d; %s", c.Key(e), seed, rerun)
 			checked++
@@ -148,7 +157,8 @@ func TestEdgesTable(t *testing.T) {
 		cell("naive case A", "simulated", 10), cell("naive case A", "live", 10),
 		cell("unique-409 case A", "simulated", 0), cell("unique-409 case A", "live", 10),
 	}}
-	skips := []edgeSkip{{"C", "naive at read-committed", "--partition is not supported"}, {"C", "unique-409 at read-committed", "--partition is not supported"}}
+	skips := []edgeSkip{{"C", "naive at read-committed", "--partition is not supported", ""}, {"C", "unique-409 at read-committed", "--partition is not supported", ""},
+		{"A", "naive at read-committed", "it takes an hour", "1/100"}}
 	md := edgesTable(x, skips)
 	for _, want := range []string{
 		"Of 2 rows run both ways, 1 agree, and 1 show the very same counts",
@@ -156,6 +166,7 @@ func TestEdgesTable(t *testing.T) {
 		"| `unique-409 at read-committed` | duplicate 0/10 (0–0.277533) | duplicate 10/10 (0.722467–1) | **no** (duplicate) |",
 		"## C, retry after failure",
 		"Not run live: --partition is not supported.",
+		"Too long to wait out live as it is (it takes an hour), so these rows ran with their long durations scaled (`idemsim run --time-scale`), simulated and live alike: `naive at read-committed` at 1/100.",
 	} {
 		assert.Contains(t, md, want, rerun)
 	}
