@@ -28,10 +28,7 @@ func memoryOnly() mode {
 		if found {
 			return k.answer(req, true), nil
 		}
-		if err := s.work(ctx); err != nil {
-			return response{}, err
-		}
-		resp, err := makePayment(ctx, s.db, req)
+		resp, err := s.workThenPay(ctx, s.db, req)
 		if err != nil {
 			return response{}, err
 		}
