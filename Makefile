@@ -8,7 +8,7 @@ BIN      := bin/idemsim
 IDEMSIM  := ./$(BIN)
 PKGS     := ./...
 
-.PHONY: all build install run test lint bench verify fuzz pg-expected live-deps experiments sim-vs-live sim-vs-live-statements sim-vs-live-edges results report report-check clean
+.PHONY: all build install run test lint examples bench verify fuzz pg-expected live-deps experiments sim-vs-live sim-vs-live-statements sim-vs-live-edges results report report-check clean
 
 all: build
 
@@ -42,6 +42,13 @@ lint:
 test: lint
 	$(GO) test -count=1 $(PKGS)
 	cd tools/pgscript && $(GO) vet ./... && $(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory examples
+
+# The example services a user copies (examples/*/README.md), each a module
+# of its own that go test ./... above does not enter: built, vetted and
+# tested against a throwaway PostgreSQL (make live-deps), in a few seconds.
+examples:
+	cd examples/payments-go && $(GO) build -o /dev/null . && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # Kernel, workload and oracle benchmarks on one core; figures go in
 # docs/benchmarks.md (from the go test commands it quotes, at Go's
