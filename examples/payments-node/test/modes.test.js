@@ -34,7 +34,12 @@ async function freshService(mode, workDelay) {
   return { dsn, svc: await h.startService({ dsn, mode, workDelay }) };
 }
 
-describe('payments service on PostgreSQL', { skip: h.postgresSkip() }, () => {
+const skip = h.postgresSkip();
+if (skip) process.stderr.write(skip + '\n');
+
+// The tests run four at a time: each has a database and a service of its
+// own, and most of their time is the work delay's sleep.
+describe('payments service on PostgreSQL', { skip, concurrency: 4 }, () => {
   before(async () => {
     pg = await h.startPostgres();
   });
@@ -92,7 +97,7 @@ describe('payments service on PostgreSQL', { skip: h.postgresSkip() }, () => {
   // give every request its answer; 409-in-progress makes one and answers 409
   // to the others while it works (and replays once it is done);
   // check-outside-txn and memory-only, which check before the work and record
-  // after it, make a payment per request. Method: a work delay of 500ms, so
+  // after it, make a payment per request. Method: a work delay of 1s, so
   // that requests sent at once overlap in the work, then the statuses, the
   // payments' ids in the answers, and the payments GET /payments lists.
   for (const { mode, clients, payments, conflicts } of [
@@ -103,7 +108,7 @@ describe('payments service on PostgreSQL', { skip: h.postgresSkip() }, () => {
     { mode: 'memory-only', clients: 2, payments: 2, conflicts: 0 },
   ]) {
     test(`${mode}: ${clients} racing requests make ${payments} payment(s)`, async (t) => {
-      const { svc } = await freshService(mode, '500ms');
+      const { svc } = await freshService(mode, '1s');
       try {
         const key = h.newKey();
         const answers = await Promise.all(Array.from({ length: clients }, () => h.post(svc.url, key, PAYMENT)));
