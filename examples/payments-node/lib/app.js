@@ -30,7 +30,7 @@ function createHandler({ pool, pay, log, stopping = () => false }) {
   };
   return async (req, res) => {
     try {
-      const url = new URL(req.url, 'http://service.invalid');
+      const url = parseURL(req.url);
       if (url.pathname !== '/payments') throw new HTTPError(404, `no such path ${url.pathname}: this service has /payments`);
       if (req.method === 'POST') {
         const request = await readPayment(req);
@@ -50,6 +50,14 @@ function createHandler({ pool, pay, log, stopping = () => false }) {
       return send(res, 500, JSON.stringify({ error: 'internal error' }));
     }
   };
+}
+
+function parseURL(target) {
+  try {
+    return new URL(target, 'http://service.invalid');
+  } catch {
+    throw new HTTPError(400, 'the request target is not a URL path');
+  }
 }
 
 // readPayment checks the key and the body of a POST and returns what the mode

@@ -129,6 +129,32 @@ describe('payments service on PostgreSQL', { skip, concurrency: 4 }, () => {
     });
   }
 
+  // Goal: two racing requests with one key and different amounts: correct
+  // and 409-in-progress pay the one and answer 422 to the other (correct after
+  // waiting for the first to commit); no-payload-check answers both with the
+  // first payment; check-outside-txn and memory-only make both payments.
+  // Method: a work delay of 1s, the two requests sent at once, their sorted
+  // statuses and the payments listed under the key.
+  for (const { mode, statuses, payments } of [
+    { mode: 'correct', statuses: [201, 422], payments: 1 },
+    { mode: 'no-payload-check', statuses: [201, 201], payments: 1 },
+    { mode: '409-in-progress', statuses: [201, 422], payments: 1 },
+    { mode: 'check-outside-txn', statuses: [201, 201], payments: 2 },
+    { mode: 'memory-only', statuses: [201, 201], payments: 2 },
+  ]) {
+    test(`${mode}: racing requests with different amounts, ${payments} payment(s)`, async (t) => {
+      const { svc } = await freshService(mode, '1s');
+      try {
+        const key = h.newKey();
+        const answers = await Promise.all([h.post(svc.url, key, PAYMENT), h.post(svc.url, key, OTHER)]);
+        eq(t, answers.map((a) => a.status).sort(), statuses, 'statuses');
+        eq(t, (await h.effects(svc.url, key)).length, payments, 'payments under the key');
+      } finally {
+        await svc.stop();
+      }
+    });
+  }
+
   // Goal: a process killed in the middle of a payment: correct and
   // no-payload-check roll the transaction back, so the retry after the
   // restart makes the payment; 409-in-progress leaves its key in progress,
