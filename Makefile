@@ -43,6 +43,7 @@ test: lint
 	$(GO) test -count=1 $(PKGS)
 	cd tools/pgscript && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory examples
+	@$(MAKE) --no-print-directory examples-node
 
 # The example services a user copies (examples/*/README.md), each a module
 # of its own that go test ./... above does not enter: built, vetted and
@@ -99,6 +100,19 @@ fuzz:
 # (docs/live.md) run instead of skipping.
 live-deps:
 	@scripts/live-deps.sh
+
+# The Node.js example service (examples/payments-node): npm ci from its lock
+# file, then its tests (node --test, about 15 seconds), which start a
+# throwaway PostgreSQL 15 as the live tests do. Without node and npm it says
+# so and passes, unless CI=true; make live-deps installs them.
+.PHONY: examples-node
+examples-node:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  msg="EXAMPLE NOT TESTED: examples/payments-node needs node and npm; run \`make live-deps\` (as root) to install them"; \
+	  if [ "$$CI" = true ]; then echo "$$msg — CI=true requires it" >&2; exit 1; fi; \
+	  echo "$$msg" >&2; exit 0; \
+	fi; \
+	cd examples/payments-node && npm ci --no-audit --no-fund --loglevel=error && node --test --test-reporter=spec
 
 # Re-record what PostgreSQL 15 prints for every script in
 # sim/db/testdata/scripts (installs postgresql-15 with apt-get if missing).
