@@ -16,7 +16,9 @@ import (
 // servers (in the proxy), and between a server and the database, the
 // gateway, the store and the queue (in the server's adapters). Method: one client's
 // one operation, simulated and then live on one throwaway PostgreSQL and
-// Redis, with a partition from the start; the live run must log the
+// Redis, with a partition from the start that lasts past the first
+// attempt's calls (300 ms: a loaded machine may take tens of milliseconds
+// to reach them) and ends before the retry; the live run must log the
 // partition once at its start, answer (or not) the first attempt as the
 // simulated run does (a 500 when the handler's service call fails, a
 // timeout when the request is cut), and end with the same belief and
@@ -30,16 +32,16 @@ func TestLivePartitions(t *testing.T) {
 		partition string
 		attempts  int // 0: the default
 	}{
-		{"select-for-update", false, "servers|db@0s..50ms", 0},
+		{"select-for-update", false, "servers|db@0s..300ms", 0},
 		{"unique-409", false, "clients|servers@0s..500ms", 0},
 		// The key stays claimed after the failed charge, and every
 		// attempt gets 409 until the budget is spent: keep it short.
-		{"stripe-replay", true, "servers|gateway@0s..50ms", 3},
-		{"redis-lock", false, "s1|kv@0s..50ms", 0},
+		{"stripe-replay", true, "servers|gateway@0s..300ms", 3},
+		{"redis-lock", false, "s1|kv@0s..300ms", 0},
 		// The first attempt's send to the queue fails (500); the retry
 		// finds the key recorded and is told to poll, and the job it
 		// never queued leaves the operation stuck, as in the simulation.
-		{"async-202-dual-write", false, "servers|queue@0s..50ms", 3},
+		{"async-202-dual-write", false, "servers|queue@0s..300ms", 3},
 	} {
 		t.Run(tc.partition, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./live")
