@@ -57,7 +57,9 @@ func printSummaryOf(w io.Writer, command string, res *world.Result, rep *check.R
 	if cfg.DB.ReplicaLag > 0 {
 		replica = fmt.Sprintf(", replica %v behind", cfg.DB.ReplicaLag)
 	}
-	if lf != nil {
+	if lf != nil && lf.effects != "" {
+		fmt.Fprintf(w, "effects    %s\n", lf.effects)
+	} else if lf != nil {
 		fmt.Fprintf(w, "database   PostgreSQL, %s, pool %d per server\n", levelText(cfg), cfg.DB.PoolSize)
 	} else {
 		fmt.Fprintf(w, "database   %s%s, pool %d per server; %d statements, %d commits, %d aborts (%d serialization failures, %d deadlocks), %d lock waits\n",
