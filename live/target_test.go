@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/idemsim/idemsim/check"
+	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/live"
 	"github.com/idemsim/idemsim/models"
@@ -204,4 +207,35 @@ func TestTargetStandIn(t *testing.T) {
 			assert.NotEmpty(t, ids, rerun)
 		})
 	}
+}
+
+// Goal: a crash of a target runs the restart command at its moment, with
+// the downtime in its environment, and the fault list has the crash.
+// Method: a stand-in service and a restart command that writes
+// IDEMSIM_DOWNTIME_MS to a file (it kills nothing: the stand-in lives in
+// the test); one crash of s1 at 20ms for 300ms, well before the clients finish.
+func TestTargetRestartCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live: runs clients for a second")
+	}
+	rerun := testcmd.Rerun(t, "./live")
+	svc := httptest.NewServer(&standIn{compare: true, answers: map[string]storedAnswer{}, rows: map[string][]map[string]any{}})
+	defer svc.Close()
+	out := filepath.Join(t.TempDir(), "downtime")
+	cfg := smallWorld(t, "naive", 2, 10)
+	cfg.Strategy = live.TargetStrategy(cfg.Strategy, api.ContractReplay, svc.URL)
+	cfg.Faults.Crashes = []faults.Crash{{Node: "s1", At: sim.Time(20 * time.Millisecond), Downtime: 300 * time.Millisecond}}
+	res, err := live.Run(context.Background(), live.Config{World: cfg, Limit: time.Minute, Target: &live.Target{
+		URL: svc.URL, RestartCmd: `printf '%s' "$IDEMSIM_DOWNTIME_MS" > ` + out}})
+	require.NoError(t, err, rerun)
+	got, err := os.ReadFile(out)
+	require.NoError(t, err, "the restart command ran; %s", rerun)
+	assert.Equal(t, "300", string(got), rerun)
+	var crashes []string
+	for _, f := range res.Faults {
+		if f.Kind == faults.CrashFault {
+			crashes = append(crashes, f.Crash.Node)
+		}
+	}
+	assert.Equal(t, []string{"s1"}, crashes, rerun)
 }
