@@ -41,6 +41,7 @@ func smallWorld(t *testing.T, strategy string, clients, ops int) world.Config {
 	cfg.Client.BackoffBase, cfg.Client.BackoffCap = 20*time.Millisecond, 100*time.Millisecond
 	cfg.Faults.Link.Delay = sim.Const(time.Millisecond)
 	cfg.ServiceTime = sim.Const(time.Millisecond)
+	cfg.Client.PollInterval = 50 * time.Millisecond
 	cfg.Settle = 200 * time.Millisecond
 	return cfg
 }
@@ -104,9 +105,11 @@ func TestTargetAgreesWithSimulation(t *testing.T) {
 
 // standIn is a small payments service as the examples' contract has it,
 // in memory: correct, or replaying the stored answer for any body under a
-// key (no-payload-check).
+// key (no-payload-check); accept: it answers 202 with the payment's URL
+// in Location, where a GET finds it (202-then-poll).
 type standIn struct {
 	compare bool
+	accept  bool
 	mu      sync.Mutex
 	n       int
 	answers map[string]storedAnswer
@@ -114,12 +117,25 @@ type standIn struct {
 }
 
 type storedAnswer struct {
-	body, fingerprint string
+	status                      int
+	location, body, fingerprint string
 }
 
 func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if id, ok := strings.CutPrefix(r.URL.Path, "/payments/"); ok && r.Method == http.MethodGet {
+		for _, rows := range s.rows {
+			for _, row := range rows {
+				if row["id"] == id {
+					json.NewEncoder(w).Encode(row)
+					return
+				}
+			}
+		}
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
 	if r.Method == http.MethodGet {
 		rows := s.rows[r.URL.Query().Get("idempotency_key")]
 		if rows == nil {
@@ -144,43 +160,55 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `{"error": "key reused with another payload"}`)
 			return
 		}
-		w.WriteHeader(http.StatusCreated)
+		if a.location != "" {
+			w.Header().Set("Location", a.location)
+		}
+		w.WriteHeader(a.status)
 		fmt.Fprint(w, a.body)
 		return
 	}
 	s.n++
 	row := map[string]any{"id": fmt.Sprintf("pay_%d", s.n), "amount": p.Amount, "currency": p.Currency, "status": "succeeded"}
 	b, _ := json.Marshal(row)
-	s.answers[key] = storedAnswer{string(b), fp}
+	a := storedAnswer{status: http.StatusCreated, body: string(b), fingerprint: fp}
+	if s.accept {
+		a.status, a.location, a.body = http.StatusAccepted, "/payments/"+row["id"].(string), "{}"
+		w.Header().Set("Location", a.location)
+	}
+	s.answers[key] = a
 	s.rows[key] = append(s.rows[key], row)
-	w.WriteHeader(http.StatusCreated)
-	w.Write(b)
+	w.WriteHeader(a.status)
+	fmt.Fprint(w, a.body)
 }
 
 // Goal: the checker holds a service of the examples' contract to it
 // through HTTP alone: a correct one passes, one that never compares the
-// payload under a reused key is caught (the second payment is lost), and
-// without an effects query the run still judges the history. Method: an
+// payload under a reused key is caught (the second payment is lost),
+// without an effects query the run still judges the history, and a
+// service that answers 202 is polled at its Location. Method: an
 // in-memory stand-in service on loopback, clients that reuse a key with
 // another payload half of the time, effects counted by --effects-url on
-// the service's list of payments per key (or not at all).
+// the service's list of payments per key (or not at all); the audit's
+// kinds must be the expected ones, and porcupine must find an illegal
+// partition exactly when the audit finds a violation.
 func TestTargetStandIn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live: runs clients for a few seconds")
 	}
 	for _, tc := range []struct {
-		name    string
-		compare bool
-		effects bool
-		want    []check.Kind
+		name            string
+		compare, accept bool
+		effects         bool
+		want            []check.Kind
 	}{
-		{"correct", true, true, nil},
-		{"no-payload-check", false, true, []check.Kind{check.Lost}},
-		{"correct-no-effects", true, false, nil},
+		{"correct", true, false, true, nil},
+		{"no-payload-check", false, false, true, []check.Kind{check.Lost}},
+		{"correct-no-effects", true, false, false, nil},
+		{"correct-202-then-poll", true, true, true, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./live")
-			svc := httptest.NewServer(&standIn{compare: tc.compare, answers: map[string]storedAnswer{}, rows: map[string][]map[string]any{}})
+			svc := httptest.NewServer(&standIn{compare: tc.compare, accept: tc.accept, answers: map[string]storedAnswer{}, rows: map[string][]map[string]any{}})
 			defer svc.Close()
 			cfg := smallWorld(t, "naive", 3, 6)
 			cfg.Client.ReuseKeyRate = 0.5
@@ -188,17 +216,24 @@ func TestTargetStandIn(t *testing.T) {
 			if tc.effects {
 				target.EffectsURL = svc.URL + "/payments?idempotency_key={key}"
 			}
-			cfg.Strategy = live.TargetStrategy(cfg.Strategy, api.ContractReplay, svc.URL)
+			contract := api.ContractReplay
+			if tc.accept {
+				contract = api.ContractPoll202
+			}
+			cfg.Strategy = live.TargetStrategy(cfg.Strategy, contract, svc.URL)
 			res, err := live.Run(context.Background(), live.Config{World: cfg, Limit: time.Minute, Target: target})
 			require.NoError(t, err, rerun)
 			require.Equal(t, live.StopDone, res.Stop, rerun)
 			rep := check.Audit(res.Result)
 			assert.Equal(t, tc.want, kinds(rep), "%s", rerun)
+			lin, err := check.Linearize(res.Result, check.DefaultTimeout)
+			require.NoError(t, err, rerun)
+			assert.Equal(t, len(tc.want) > 0, lin.Counts[check.Illegal] > 0, "porcupine agrees with the audit: %s; %s", lin.Summary(), rerun)
 			failed := rep.Beliefs[world.BelievedFailed]
 			assert.Equal(t, tc.compare, failed > 0, "a reused key with another payload gets 422 from the correct service only; %s", rerun)
 			var ids []string
 			for _, a := range res.History {
-				if a.Status == http.StatusCreated {
+				if a.Status == http.StatusCreated || a.Status == http.StatusOK {
 					require.True(t, strings.HasPrefix(a.Resource, "pay_"), "the id is read from the JSON answer: %q; %s", a.Resource, rerun)
 					ids = append(ids, a.Resource)
 				}
