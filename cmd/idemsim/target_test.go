@@ -1,6 +1,22 @@
 package main
 
-import "testing"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idemsim/idemsim/internal/testcmd"
+)
 
 // Goal: idemsim live --target refuses bad target flags, and any target off
 // loopback without --allow-remote, before it sends anything, in one line
@@ -32,4 +48,74 @@ func TestTargetInvalidInput(t *testing.T) {
 		{name: "target-empty", args: []string{"live", "--target", ""}, code: 2, names: "--target needs a value that is not empty", accepted: "not empty"},
 		{name: "target-allow-remote-value", args: []string{"live", "--target", target, "--allow-remote=yes"}, code: 2, names: "--allow-remote takes no value", accepted: "the bare flag"},
 	})
+}
+
+// replayingService pays once per key and replays its answer for any body
+// (it never compares the payload): the examples' no-payload-check
+// mistake, in memory.
+func replayingService() http.Handler {
+	var mu sync.Mutex
+	answers := map[string]string{}
+	rows := map[string][]string{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		key := r.Header.Get("Idempotency-Key")
+		if r.Method == http.MethodGet {
+			json.NewEncoder(w).Encode(append([]string{}, rows[r.URL.Query().Get("key")]...))
+			return
+		}
+		if _, ok := answers[key]; !ok {
+			id := fmt.Sprintf("pay_%d", len(answers)+1)
+			answers[key] = fmt.Sprintf(`{"id": %q, "status": "succeeded"}`, id)
+			rows[key] = append(rows[key], id)
+		}
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, answers[key])
+	})
+}
+
+// Goal: the command checks a service through HTTP alone and prints and
+// writes what a live run does: the verdict (here the lost second payment
+// of a reused key), how the effects were counted (or that they were not),
+// and with --out the summary and the sequence diagram; the command line it
+// prints has the target flags, to run it again. Method: a stand-in that
+// never compares payloads, on loopback, with clients reusing keys; once
+// with --effects-url, once without.
+func TestTargetCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live: runs clients for a second")
+	}
+	rerun := testcmd.Rerun(t, "./cmd/idemsim")
+	svc := httptest.NewServer(replayingService())
+	defer svc.Close()
+	base := []string{"live", "--target", svc.URL, "--reuse-key", "0.5", "--clients", "3", "--ops", "6", "--seed", "7",
+		"--think", "const:5ms", "--timeout", "300ms"}
+	for _, tc := range []struct {
+		name    string
+		extra   []string
+		effects string
+		verdict string
+	}{
+		{"effects-url", []string{"--effects-url", svc.URL + "/payments?key={key}"}, "effects    counted by --effects-url", "LOST"},
+		{"inferred", nil, "effects    NOT COUNTED", "LOST"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			var stdout, stderr bytes.Buffer
+			args := append(append(append([]string{}, base...), tc.extra...), "--out", dir)
+			require.Equal(t, 0, run(args, &stdout, &stderr), "%s\n%s", stderr.String(), rerun)
+			out := stdout.String()
+			assert.Contains(t, out, "strategy   target (contract replay): the service at "+svc.URL, rerun)
+			assert.Contains(t, out, tc.effects, rerun)
+			assert.Contains(t, out, tc.verdict, rerun)
+			assert.Contains(t, out, `--target "`+svc.URL+`"`, "the command line names the target; %s", rerun)
+			for _, name := range []string{outSummary, outSVG} {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				require.NoError(t, err, rerun)
+				assert.NotEmpty(t, b, "%s; %s", name, rerun)
+			}
+			assert.False(t, strings.Contains(out, "work       "), "no line for our work against a target; %s", rerun)
+		})
+	}
 }
