@@ -72,6 +72,11 @@ type Config struct {
 	// Steps are crashes and pauses fired at steps of the handlers instead
 	// of at moments (Anchor): the timed faults they stand for do not fire.
 	Steps []faults.StepFault
+	// Target, when set, is a service of the user's to check instead of
+	// servers hosting World's strategy (target.go): no PostgreSQL, Redis,
+	// gateway or server of ours is started, and World.Strategy is
+	// TargetStrategy's stand-in.
+	Target *Target
 }
 
 // DefaultLimit is the bound on a run that sets none.
@@ -142,6 +147,24 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.log = io.Discard
 	}
 	defer r.close()
+	if cfg.Target != nil {
+		t := cfg.Target.WithDefaults()
+		if err := t.Check(); err != nil {
+			return nil, fmt.Errorf("live: %w", err)
+		}
+		if err := t.CheckWorld(&w); err != nil {
+			return nil, err
+		}
+		r.tgt = &targetState{t: t}
+		if cfg.Limit <= 0 {
+			limit = DefaultTargetLimit
+		}
+		res, err := r.run(ctx, limit)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Result: res, Elapsed: r.elapsed}, nil
+	}
 	begin := time.Now()
 	if err := r.startServices(ctx); err != nil {
 		return nil, err
@@ -205,6 +228,12 @@ type runner struct {
 	trace   *tracer
 	charges []gateway.Charge
 	stmts   statementLog
+
+	// tgt is the user's service a run against a target checks (nil: a
+	// run of our own servers).
+	tgt *targetState
+	// upstreams are the servers' base URLs, s1 first.
+	upstreams []string
 }
 
 func (r *runner) logf(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }
@@ -486,6 +515,7 @@ func (r *runner) startCluster(ctx context.Context) error {
 		}
 		r.servers = append(r.servers, proc)
 	}
+	r.upstreams = upstreams
 	r.onClose(func() {
 		for _, s := range r.servers {
 			s.Stop(5 * time.Second)
@@ -560,11 +590,17 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 		}
 	}
 	r.trace = newTracer(*w, r.now)
-	if err := r.startStatements(ctx); err != nil {
-		return nil, err
-	}
-	if err := r.startCluster(ctx); err != nil {
-		return nil, err
+	if r.tgt != nil {
+		if err := r.startTarget(); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := r.startStatements(ctx); err != nil {
+			return nil, err
+		}
+		if err := r.startCluster(ctx); err != nil {
+			return nil, err
+		}
 	}
 	r.epochMu.Lock()
 	r.epoch = time.Now()
@@ -618,7 +654,12 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 	if err := r.failure; err != nil {
 		return nil, err
 	}
-	ledger, err := r.ledger(context.Background())
+	var ledger []world.Row
+	if r.tgt != nil {
+		ledger, err = r.targetLedger(context.Background(), h.outcomes(wl), h.attempts)
+	} else {
+		ledger, err = r.ledger(context.Background())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -646,6 +687,9 @@ func (r *runner) run(ctx context.Context, limit time.Duration) (*world.Result, e
 }
 
 func (r *runner) hasWorkers() bool {
+	if r.tgt != nil {
+		return false // what the target does in the background is its own
+	}
 	return len(r.w.Strategy.Boot(api.Settings{Switches: r.w.Strategy.Defaults}).Workers) > 0
 }
 
@@ -754,6 +798,10 @@ func (r *runner) server(name string) *server.Process {
 
 // crash crashes a server, or restarts the store empty ("kv").
 func (r *runner) crash(node string, downtime time.Duration) {
+	if r.tgt != nil {
+		r.restartTarget(downtime)
+		return
+	}
 	if node == "kv" {
 		if r.redis == nil {
 			return // a given Redis is not ours to restart
@@ -932,7 +980,15 @@ func (c *client) send(ctx context.Context, life int, out *world.Outcome, n int, 
 	w := &c.r.w
 	op, now := out.Op, c.r.now()
 	a := world.Attempt{Client: c.work.Name, Op: op, Key: req.Key, N: n, Kind: req.Kind, Call: now}
-	hr, err := wire.NewRequest(c.r.proxyURL, req)
+	var (
+		hr  *http.Request
+		err error
+	)
+	if c.r.tgt != nil {
+		hr, err = c.r.targetRequest(req, c.work.Name, op)
+	} else {
+		hr, err = wire.NewRequest(c.r.proxyURL, req)
+	}
 	if err != nil {
 		c.r.fail(err) // the run fails; meanwhile the protocol reads no answer
 		return nil, true
@@ -947,6 +1003,12 @@ func (c *client) send(ctx context.Context, life int, out *world.Outcome, n int, 
 		}
 		out.Attempts++
 	}
+	// Against a target the requests are paced (--max-rate); a life or a
+	// run that ends meanwhile sent nothing, as one that ends before the
+	// attempt is on its way.
+	if c.r.tgt != nil && !c.r.tgt.pace.wait(ctx) {
+		return nil, false
+	}
 	if !c.life.await(life, a, sent) {
 		return nil, false
 	}
@@ -955,8 +1017,12 @@ func (c *client) send(ctx context.Context, life int, out *world.Outcome, n int, 
 	resp, err := c.http.Do(hr.WithContext(actx))
 	if err == nil {
 		a.Server = resp.Header.Get(proxy.ServerHeader)
+		header := resp.Header
 		r, rerr := wire.ReadResponse(resp)
 		if rerr == nil {
+			if c.r.tgt != nil {
+				r.Resource = c.r.tgt.t.resourceOf(header, r.Body)
+			}
 			got = &r
 		}
 	}

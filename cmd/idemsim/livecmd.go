@@ -85,6 +85,7 @@ func withLiveDefaults(args []string) []string {
 func liveCommand(args []string, stdout, stderr io.Writer) error {
 	var cfg live.Config
 	var rest []string
+	var tf targetFlags
 	anchor := false
 	for i := 0; i < len(args); i++ {
 		name, value, hasValue := strings.Cut(args[i], "=")
@@ -101,7 +102,7 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 		var err error
 		switch name {
 		case "--help", "-h":
-			_, err := io.WriteString(stdout, liveUsage)
+			_, err := io.WriteString(stdout, liveUsage+targetUsage)
 			return err
 		case "--anchor-to-sim":
 			if hasValue {
@@ -121,11 +122,20 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 				}
 			}
 		default:
-			rest = append(rest, args[i])
+			var handled bool
+			if handled, err = tf.take(name, hasValue, take); !handled {
+				rest = append(rest, args[i])
+			}
 		}
 		if err != nil {
 			return err
 		}
+	}
+	if err := tf.check(args); err != nil {
+		return err
+	}
+	if tf.given {
+		rest = append([]string{"--servers", "1"}, rest...)
 	}
 	rest = withLiveDefaults(rest)
 	for _, f := range []string{"--chaos"} {
@@ -145,6 +155,12 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := live.Check(&st.cfg); err != nil {
 		return usagef("idemsim %v", err)
+	}
+	if tf.given {
+		if err := tf.apply(&st.cfg); err != nil {
+			return err
+		}
+		cfg.Target = &tf.t
 	}
 	cfg.World = st.cfg
 	cfg.Log = stderr
@@ -166,6 +182,9 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 	if anchor {
 		command += " --anchor-to-sim"
 	}
+	if len(tf.args) > 0 {
+		command += " " + strings.Join(tf.args, " ")
+	}
 	st.command = command
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -178,9 +197,13 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	rep := check.Audit(res.Result)
 	lin, linErr := check.Linearize(res.Result, check.DefaultTimeout)
+	effects := ""
+	if tf.given {
+		effects = tf.effectsNote()
+	}
 	var summary bytes.Buffer
 	printSummaryOf(io.MultiWriter(stdout, &summary), command, res.Result, &rep, &lin, linErr, st.o.violations, &liveFacts{
-		elapsed: res.Elapsed, services: res.StartServices, anchored: anchored})
+		elapsed: res.Elapsed, services: res.StartServices, anchored: anchored, effects: effects})
 	if err := st.writeOut(stdout, "idemsim live", res.Result, &rep, &lin, summary.Bytes()); err != nil {
 		return err
 	}
@@ -213,4 +236,7 @@ type liveFacts struct {
 	elapsed, services time.Duration
 	// anchored says where --anchor-to-sim put each timed fault.
 	anchored []string
+	// effects says how a run against a target counted the effects ("":
+	// a run of our own servers, whose ledger the triggers keep).
+	effects string
 }

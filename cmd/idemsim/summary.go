@@ -37,9 +37,11 @@ func printSummaryOf(w io.Writer, command string, res *world.Result, rep *check.R
 	case cfg.Charges():
 		work = "charge (the strategy always charges the gateway, whatever --work)"
 	}
-	if st, err := cfg.Settings(); err == nil && len(cfg.Strategy.Switches) > 0 {
+	// A target's work is its own: no line for ours.
+	target := lf != nil && lf.effects != ""
+	if st, err := cfg.Settings(); !target && err == nil && len(cfg.Strategy.Switches) > 0 {
 		fmt.Fprintf(w, "switches   %s; work %s\n", st.Switches.Format(cfg.Strategy.Switches), work)
-	} else {
+	} else if !target {
 		fmt.Fprintf(w, "work       %s\n", work)
 	}
 	fmt.Fprintf(w, "world      %s (%s), %s x %s", plural(cfg.Servers, "server"), cfg.Balancer, plural(cfg.Clients, "client"), plural(cfg.OpsPerClient, "op"))
@@ -57,7 +59,9 @@ func printSummaryOf(w io.Writer, command string, res *world.Result, rep *check.R
 	if cfg.DB.ReplicaLag > 0 {
 		replica = fmt.Sprintf(", replica %v behind", cfg.DB.ReplicaLag)
 	}
-	if lf != nil {
+	if lf != nil && lf.effects != "" {
+		fmt.Fprintf(w, "effects    %s\n", lf.effects)
+	} else if lf != nil {
 		fmt.Fprintf(w, "database   PostgreSQL, %s, pool %d per server\n", levelText(cfg), cfg.DB.PoolSize)
 	} else {
 		fmt.Fprintf(w, "database   %s%s, pool %d per server; %d statements, %d commits, %d aborts (%d serialization failures, %d deadlocks), %d lock waits\n",

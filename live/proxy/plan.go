@@ -84,6 +84,9 @@ type Plan struct {
 	// carries, for a live run's trace. It is called from the proxy's
 	// goroutines, at the moment each thing happens.
 	Observe func(Hop)
+	// AllowRemote lets the upstreams be off loopback (a user's service
+	// checked with --allow-remote); otherwise only loopback is dialed.
+	AllowRemote bool
 }
 
 // Hop is what became of one message the proxy carried, as the simulated

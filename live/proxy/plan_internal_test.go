@@ -58,3 +58,26 @@ func TestSpanIsBounded(t *testing.T) {
 	}
 	assert.Equal(t, time.Duration(0), span(sim.Dist{}, 0.5, time.Minute), rerun)
 }
+
+// Goal: an upstream off loopback is refused unless the plan allows remote
+// upstreams (a user's --allow-remote), and a loopback one is accepted
+// either way. Method: parseUpstream on both kinds of address, with and
+// without AllowRemote; nothing is dialed.
+func TestRemoteUpstreams(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./live/proxy")
+	for _, tc := range []struct {
+		addr   string
+		remote bool
+		ok     bool
+	}{
+		{"http://127.0.0.1:8080", false, true},
+		{"http://127.0.0.1:8080", true, true},
+		{"http://10.1.2.3:8080", false, false},
+		{"http://10.1.2.3:8080", true, true},
+	} {
+		t.Run(tc.addr+"/"+strconv.FormatBool(tc.remote), func(t *testing.T) {
+			_, err := parseUpstream(tc.addr, tc.remote)
+			assert.Equal(t, tc.ok, err == nil, "%v; %s", err, rerun)
+		})
+	}
+}

@@ -119,18 +119,21 @@ type upstream struct {
 func New(upstreams []string, plan Plan) *Proxy {
 	ctx, stop := context.WithCancel(context.Background())
 	t := wire.LoopbackTransport()
+	if plan.AllowRemote {
+		t.DialContext = wire.DialAny
+	}
 	t.DisableCompression = true // pass bodies through as the server wrote them
 	p := &Proxy{plan: plan, transport: t, send: wire.NoResend(t), replay: replayIndex(plan.Replay),
 		start: time.Now(), ctx: ctx, stop: stop}
 	for i, addr := range upstreams {
 		u := upstream{name: "s" + strconv.Itoa(i+1)}
-		u.url, u.err = parseUpstream(addr)
+		u.url, u.err = parseUpstream(addr, plan.AllowRemote)
 		p.ups = append(p.ups, u)
 	}
 	return p
 }
 
-func parseUpstream(addr string) (*url.URL, error) {
+func parseUpstream(addr string, remote bool) (*url.URL, error) {
 	if !strings.Contains(addr, "://") {
 		addr = "http://" + addr
 	}
@@ -140,6 +143,9 @@ func parseUpstream(addr string) (*url.URL, error) {
 		return nil, fmt.Errorf("bad upstream address: %v (accepted: http://HOST:PORT on loopback)", err)
 	case u.Scheme != "http" || u.Host == "" || u.Port() == "":
 		return nil, fmt.Errorf("bad upstream address %q (accepted: http://HOST:PORT on loopback)", addr)
+	}
+	if remote {
+		return u, nil
 	}
 	return u, wire.CheckLoopback(u.Host)
 }

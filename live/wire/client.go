@@ -103,6 +103,17 @@ func dialLoopback(ctx context.Context, network, addr string) (net.Conn, error) {
 	return c, nil
 }
 
+// DialAny dials addr wherever it is, marking a failure as dialLoopback
+// does; only a target the user allowed off loopback (--allow-remote) is
+// dialed with it.
+func DialAny(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := dialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, &DialError{err}
+	}
+	return c, nil
+}
+
 // CheckLoopback accepts HOST:PORT with HOST localhost or a loopback IP.
 func CheckLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
