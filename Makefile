@@ -165,7 +165,7 @@ experiments: build
 
 # Every claim scenario simulated once and run live 20 times on a throwaway
 # PostgreSQL and Redis (make live-deps), verdicts side by side in
-# results/sim-vs-live/ (docs/live.md). About half an hour on 2 cores.
+# results/sim-vs-live/ (docs/live.md). A little over an hour on 2 cores.
 sim-vs-live: build
 	$(IDEMSIM) sim-vs-live
 
