@@ -85,7 +85,7 @@ verify:
 # go test then runs as a regression. `make fuzz FUZZTIME=5m` goes further.
 FUZZTIME ?= 45s
 FUZZ_TARGETS := ./sim/db/sql:FuzzParse ./sim/db/script:FuzzScript ./sim:FuzzParseDist \
-	./faults:FuzzParseFault ./faults:FuzzReadFaults ./faults:FuzzPlanSyntax ./cmd/idemsim:FuzzConfigure \
+	./faults:FuzzParseFault ./faults:FuzzReadFaults ./faults:FuzzPlanSyntax ./cli:FuzzConfigure \
 	./claims:FuzzParseRunFile ./claims:FuzzParseClaim ./experiments:FuzzState ./experiments:FuzzParseShard \
 	./report:FuzzParseExperiment
 
