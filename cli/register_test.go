@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/idemsim/idemsim/claims"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim/api"
 )
@@ -15,8 +17,9 @@ import (
 // other to the command, and Soak holds it to the catalogue's soak: a
 // correct one passes, a wrong one is caught with a command that shows it.
 // Method: register a copy of unique-409 under a new name, run `list` and
-// `run --strategy` through Run, then soak it and naive over a few chaos
-// worlds.
+// `run --strategy` through Run, measure the table cell of a copy without
+// crash points for a case that arms one, then soak it and naive over a few
+// chaos worlds.
 func TestRegisteredStrategy(t *testing.T) {
 	mine := models.Unique409
 	mine.Name = "my-unique"
@@ -41,6 +44,20 @@ func TestRegisteredStrategy(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("table-case-without-its-crash-point", func(t *testing.T) {
+		i := slices.IndexFunc(claims.EdgeCases(), func(c claims.EdgeCase) bool { return c.Name == "crash after the charge" })
+		require.GreaterOrEqual(t, i, 0, rerun(t, nil))
+		// Its code does reach after-charge, so it must never run charging
+		// without the point declared; the case is refused before any run.
+		none := mine
+		none.Name = "my-unique-without-points"
+		none.CrashPoints = nil
+		require.NoError(t, models.Register(none), rerun(t, nil))
+		cell, err := measureCell(none.Name, claims.EdgeCases()[i], 1, 1)
+		require.NoError(t, err, rerun(t, []string{"table"}))
+		assert.True(t, cell.out.NotApplicable, "a strategy that names no crash point is n/a in a case that arms one; %s", rerun(t, []string{"table"}))
+	})
 
 	t.Run("soak", func(t *testing.T) {
 		level := api.DefaultLevel

@@ -117,7 +117,9 @@ func edgeWorlds(strategy string, extra []string, c claims.EdgeCase, schedules, w
 	with := func(flags []string) []string { return append(slices.Clip(flags), extra...) }
 	base, err := configure(scheduleArgs(strategy, with(c.Args), 1))
 	if err != nil {
-		if strings.Contains(err.Error(), "names no point") {
+		// A strategy may name other points, or none at all (one from
+		// outside the catalogue, registered through Main).
+		if msg := err.Error(); strings.Contains(msg, "names no point") || strings.Contains(msg, "names no crash point") {
 			return nil, nil, errNoSuchPoint
 		}
 		return nil, nil, err
