@@ -20,10 +20,12 @@
 // when it is registered (models.Check): a name of its own, a rule, a
 // position, a contract the oracles know, a ledger its schema creates.
 //
-// Soak runs the same chaos the catalogue's strategies are held to (random
-// fault mixes on one and three servers, audited for duplicates and lost
-// operations and checked by porcupine against the strategy's contract),
-// for a test in the program's own module to assert on. The command itself
+// A test in that module registers the strategies itself
+// (models.Register, in TestMain) and calls Run, which is Main without
+// os.Args and os.Exit. Soak runs the chaos the catalogue's strategies are
+// held to (random fault mixes on one and three servers, audited for
+// duplicates and lost operations and checked by porcupine against the
+// strategy's contract), for such a test to assert on. The command itself
 // is cmd/idemsim, which calls Main with no strategy of its own;
 // examples/strategy-template is a module to copy.
 package cli
