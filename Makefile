@@ -45,11 +45,13 @@ test: lint
 	$(MAKE) --no-print-directory examples
 	@$(MAKE) --no-print-directory examples-node
 
-# The example services a user copies (examples/*/README.md), each a module
+# The example services and the strategy template a user copies
+# (examples/*/README.md), each a module
 # of its own that go test ./... above does not enter: built, vetted and
 # tested against a throwaway PostgreSQL (make live-deps), in a few seconds.
 examples:
 	cd examples/payments-go && $(GO) build -o /dev/null . && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd examples/strategy-template && $(GO) build -o /dev/null . && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 # Kernel, workload and oracle benchmarks on one core; figures go in
 # docs/benchmarks.md (from the go test commands it quotes, at Go's
@@ -85,7 +87,7 @@ verify:
 # go test then runs as a regression. `make fuzz FUZZTIME=5m` goes further.
 FUZZTIME ?= 45s
 FUZZ_TARGETS := ./sim/db/sql:FuzzParse ./sim/db/script:FuzzScript ./sim:FuzzParseDist \
-	./faults:FuzzParseFault ./faults:FuzzReadFaults ./faults:FuzzPlanSyntax ./cmd/idemsim:FuzzConfigure \
+	./faults:FuzzParseFault ./faults:FuzzReadFaults ./faults:FuzzPlanSyntax ./cli:FuzzConfigure \
 	./claims:FuzzParseRunFile ./claims:FuzzParseClaim ./experiments:FuzzState ./experiments:FuzzParseShard \
 	./report:FuzzParseExperiment
 

@@ -332,7 +332,7 @@ func skipOutput(sc *bufio.Scanner, n *int) error {
 
 // ParseRunFile reads a scenario file of one world run — comment lines,
 // one `run` directive (named or not), its flags, and its expected output,
-// as idemsim shrink writes it and as cmd/idemsim/testdata/scenarios holds
+// as idemsim shrink writes it and as cli/testdata/scenarios holds
 // them — and returns the run's flags and the comment above it.
 func ParseRunFile(file, text string) (args []string, comment string, err error) {
 	bad := func(line int, format string, a ...any) error {

@@ -39,7 +39,7 @@ verdict    DUPLICATE 1  lost 0  stuck 0  wrong-answer 0  unconfirmed 0  orphan-c
 `
 
 // runFileSeeds are scenario files of one run: shrink's output, each run
-// directive of cmd/idemsim/testdata/scenarios on its own, and damaged
+// directive of cli/testdata/scenarios on its own, and damaged
 // ones (issue 16: a flag without its value, a line past 64 KB, an
 // unterminated quote).
 func runFileSeeds(t testing.TB) []string {

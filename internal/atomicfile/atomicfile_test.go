@@ -160,12 +160,12 @@ func TestWriteAllLooksAtWhatIsThere(t *testing.T) {
 // Goal: a file that cannot be written (its directory is read-only) is an
 // error, not a silent success, and leaves the old file and no temporary
 // one. Method: chmod the directory 0555; root ignores the permission, so
-// as root the test says so and stops (cmd/idemsim's hardening test covers
+// as root the test says so and stops (cli's hardening test covers
 // the case by running the command as another user).
 func TestWriteIntoReadOnlyDirectoryFails(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./internal/atomicfile")
 	if os.Geteuid() == 0 {
-		t.Skip("root writes into a read-only directory; see TestFilesThatAreNotOurs in cmd/idemsim")
+		t.Skip("root writes into a read-only directory; see TestFilesThatAreNotOurs in cli")
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "a.txt")
