@@ -179,7 +179,7 @@ sim-vs-live-statements: build
 
 # The edge-case table's cases (idemsim table) for the rates' seven
 # strategies, each seed simulated and run live, in results/sim-vs-live-edges/
-# (docs/live.md). A seed of every cell takes about 5 minutes on 2 cores
+# (docs/live.md). A seed of every cell takes about 7 minutes on 2 cores
 # (the gateway cases wait out its 10 s call timeout), so the committed
 # results run 5 seeds, not the command's default 20.
 EDGES_SEEDS ?= 5

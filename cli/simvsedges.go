@@ -344,7 +344,7 @@ func edgesTable(x *report.Experiment, skips []edgeSkip) string {
 			}
 		}
 		if len(scaled) > 0 {
-			fmt.Fprintf(&sections, "Too long to wait out live as it is (%s), so these rows ran with their long durations scaled "+
+			fmt.Fprintf(&sections, "Too long to wait out live as it is: %s. So these rows ran with their long durations scaled "+
 				"(`idemsim run --time-scale`), simulated and live alike: %s.\n\n", skipReason(skips, col, true), strings.Join(scaled, ", "))
 		}
 		if len(notRun) > 0 {

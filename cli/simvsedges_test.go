@@ -166,7 +166,7 @@ func TestEdgesTable(t *testing.T) {
 		"| `unique-409 at read-committed` | duplicate 0/10 (0–0.277533) | duplicate 10/10 (0.722467–1) | **no** (duplicate) |",
 		"## C, retry after failure",
 		"Not run live: --partition is not supported.",
-		"Too long to wait out live as it is (it takes an hour), so these rows ran with their long durations scaled (`idemsim run --time-scale`), simulated and live alike: `naive at read-committed` at 1/100.",
+		"Too long to wait out live as it is: it takes an hour. So these rows ran with their long durations scaled (`idemsim run --time-scale`), simulated and live alike: `naive at read-committed` at 1/100.",
 	} {
 		assert.Contains(t, md, want, rerun)
 	}
