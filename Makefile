@@ -113,7 +113,6 @@ CHECK_RUNS ?= 20
 CHECK_DURATION ?= 60s
 .PHONY: check-examples
 check-examples: build
-	cd examples/payments-node && npm ci --no-audit --no-fund --loglevel=error
 	$(IDEMSIM) check-examples --runs $(CHECK_RUNS) --duration $(CHECK_DURATION)
 
 .PHONY: examples-node

@@ -42,7 +42,8 @@ kills the service with SIGKILL and starts it again. Each run plays about
 results/check-examples) and DIR/table.md: per language and mode, the runs,
 how many found a violation, and the kinds they found. --lang and --mode
 (repeatable) choose a part; --table-only redraws table.md from runs.json.
-The Node.js service needs node and its packages (make examples-node).
+The Node.js service needs node and npm (its packages are installed with npm ci
+when missing).
 Run it from the repository's root.
 `
 
@@ -156,9 +157,15 @@ func newExampleRig(ctx context.Context, root string, langs []string) (*exampleRi
 				rig.close()
 				return nil, fmt.Errorf("examples/payments-node needs node: %v (make live-deps installs it)", err)
 			}
+			// Its packages, from its lockfile, as make examples-node
+			// installs them (a clean checkout has none).
 			if _, err := os.Stat(filepath.Join(src, "node_modules", "pg")); err != nil {
-				rig.close()
-				return nil, fmt.Errorf("examples/payments-node has no node_modules/pg: run make examples-node (npm ci) first")
+				cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+				cmd.Dir = src
+				if out, err := cmd.CombinedOutput(); err != nil {
+					rig.close()
+					return nil, fmt.Errorf("npm ci in %s: %v: %s", src, err, strings.TrimSpace(string(out)))
+				}
 			}
 			rig.progs[l] = src
 		}
