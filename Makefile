@@ -107,6 +107,16 @@ live-deps:
 # file, then its tests (node --test, about 15 seconds), which start a
 # throwaway PostgreSQL 15 as the live tests do. Without node and npm it says
 # so and passes, unless CI=true; make live-deps installs them.
+# The two example services in each mode, checked with idemsim live --target
+# (RUNS runs of about DURATION each per mode and language) into
+# results/check-examples/. 20 runs of 60s is what issue 19 asks: several hours
+# here; the committed table says what was run.
+CHECK_RUNS ?= 20
+CHECK_DURATION ?= 60s
+.PHONY: check-examples
+check-examples: build
+	$(IDEMSIM) check-examples --runs $(CHECK_RUNS) --duration $(CHECK_DURATION)
+
 .PHONY: examples-node
 examples-node:
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \

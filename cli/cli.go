@@ -19,6 +19,7 @@ usage:
   idemsim run [flags]     run one strategy in one simulated world and audit it
   idemsim live [flags]    run one strategy live: real HTTP servers on PostgreSQL and Redis, through a fault proxy
   idemsim sim-vs-live     every claim scenario simulated and run live, verdicts side by side (results/sim-vs-live)
+  idemsim check-examples  the example payments services in each mode, checked with live --target (results/check-examples)
   idemsim list            list the strategies and the thread position each implements
   idemsim claims          run the thread's claims as scenarios and say what each showed
   idemsim table           every strategy in the standard edge cases (docs/strategies.md)
@@ -102,7 +103,7 @@ func guard(args []string, stderr io.Writer, cmd func() error) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, live, sim-vs-live, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)")
+		return usagef("idemsim: missing command (accepted: run, live, sim-vs-live, check-examples, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)")
 	}
 	switch args[0] {
 	case "run":
@@ -113,6 +114,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return liveCommand(args[1:], stdout, stderr)
 	case "sim-vs-live":
 		return simVsLiveCommand(args[1:], stdout, stderr)
+	case "check-examples":
+		return checkExamplesCommand(args[1:], stdout, stderr)
 	case "experiment":
 		return experimentCommand(args[1:], stdout, stderr)
 	case "merge":
@@ -153,6 +156,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return liveCommand([]string{"--help"}, stdout, stderr)
 		case args[1] == "sim-vs-live":
 			return simVsLiveCommand([]string{"--help"}, stdout, stderr)
+		case args[1] == "check-examples":
+			return checkExamplesCommand([]string{"--help"}, stdout, stderr)
 		case args[1] == "shrink":
 			return shrinkCommand([]string{"--help"}, stdout, stderr)
 		case args[1] == "experiment":
@@ -164,9 +169,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		case args[1] == "scorecard":
 			return scorecardCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, live, sim-vs-live, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, live, sim-vs-live, check-examples, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, live, sim-vs-live, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, live, sim-vs-live, check-examples, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[0])
 }
 
 // cmdline prints args as the shell command line that runs them.

@@ -279,6 +279,10 @@ type targetState struct {
 	pace   pacer
 	// crashMu runs one restart command at a time.
 	crashMu sync.Mutex
+	// counting is set, under crashMu, once the effects are being counted:
+	// a crash timer that fires after it restarts nothing, so that the
+	// count never meets a service that is down.
+	counting bool
 }
 
 // startTarget starts the proxy in front of the target.
@@ -389,6 +393,9 @@ func (r *runner) restartTarget(downtime time.Duration) {
 	}
 	ts.crashMu.Lock()
 	defer ts.crashMu.Unlock()
+	if ts.counting {
+		return
+	}
 	at := r.now()
 	r.record(faults.Fault{Kind: faults.CrashFault, At: at, Crash: faults.Crash{Node: "s1", At: at, Downtime: downtime}})
 	ctx, cancel := context.WithTimeout(context.Background(), restartLimit)
@@ -415,6 +422,10 @@ func (r *runner) targetLedger(ctx context.Context, outcomes []world.Outcome, his
 	if t.EffectsSQL == "" && t.EffectsURL == "" {
 		return inferLedger(outcomes, history), nil
 	}
+	// Wait for a restart in flight, and let no other start.
+	r.tgt.crashMu.Lock()
+	r.tgt.counting = true
+	r.tgt.crashMu.Unlock()
 	owner := keyOwners(outcomes)
 	count, done, err := r.effectCounter(ctx)
 	if err != nil {
