@@ -41,7 +41,9 @@ type Tolerant struct {
 
 // MinimizeTolerant shrinks cfg as Minimize does, with its steps for what
 // a world of one service can lose (faults and the attempts they name,
-// client queues, racing workers, operations), for worlds that are not
+// client queues, racing workers, operations; first of all, each round,
+// everything but the queue and operation a violation showed on), for
+// worlds that are not
 // deterministic: a candidate is kept when the violation of kind shows in
 // r.Need of r.Of runs, not when one replay shows it. A cfg whose faults
 // are a list (Faults.Replay set) is shrunk from that list; else it is run
@@ -91,8 +93,10 @@ func MinimizeTolerant(cfg world.Config, kind check.Kind, r Reruns) (*Tolerant, e
 		cfg.Faults = explicit(cfg.Faults, first.Faults)
 	}
 	from := sizeOf(cfg, len(cfg.Faults.Replay))
-	// What the last candidate kept showed, for the result.
+	// What the last candidate kept showed, for the result, and the
+	// operations its last run showed the violation on.
 	var keptShown, keptJudged int
+	var witnesses []violationKey
 	s.judge = func(c *world.Config) bool {
 		got, tried := 0, 0
 		for tried < r.Of && got < r.Need && tried-got <= r.Of-r.Need {
@@ -107,8 +111,9 @@ func MinimizeTolerant(cfg world.Config, kind check.Kind, r Reruns) (*Tolerant, e
 			if s.kind == "" {
 				s.kind = firstKind(res)
 			}
-			if s.kind != "" && len(shown(res, s.kind)) > 0 {
+			if v := shown(res, s.kind); s.kind != "" && len(v) > 0 {
 				got++
+				witnesses = v
 			}
 		}
 		if got < r.Need {
@@ -126,6 +131,7 @@ func MinimizeTolerant(cfg world.Config, kind check.Kind, r Reruns) (*Tolerant, e
 	}
 	for round := 0; round < 4 && !s.exhausted; round++ {
 		before := sizeOf(cfg, len(cfg.Faults.Replay))
+		s.witness(&cfg, witnesses)
 		s.faultList(&cfg)
 		s.attempts(&cfg)
 		s.queues(&cfg)
@@ -137,4 +143,29 @@ func MinimizeTolerant(cfg world.Config, kind check.Kind, r Reruns) (*Tolerant, e
 	}
 	return &Tolerant{Config: cfg, Kind: s.kind, From: from, To: sizeOf(cfg, len(cfg.Faults.Replay)), Runs: s.runs,
 		Shown: keptShown, Judged: keptJudged, Exhausted: s.exhausted}, nil
+}
+
+// Shows reports whether res shows a violation of kind: one the audit
+// names, or for check.NonLinearizable a partition porcupine finds illegal.
+func Shows(res *world.Result, kind check.Kind) bool { return len(shown(res, kind)) > 0 }
+
+// witness tries, before the smaller steps, the world cut down to the
+// queue and operation of each violation the last run kept showed, one at
+// a time: when the violation does not depend on the rest, this is the
+// minimal world in one candidate instead of the many ddmin takes, each of
+// which costs several runs against a live service.
+func (s *shrinker) witness(cfg *world.Config, on []violationKey) {
+	base := *cfg
+	for _, v := range on {
+		if v.op.Queue < 1 || int(v.op.Queue) > base.Clients/base.WorkersPerOp || v.op.Index < 1 || int(v.op.Index) > base.OpsPerClient {
+			continue
+		}
+		l := identity(base).withQueues([]int{int(v.op.Queue)}).withOps([]int{int(v.op.Index)})
+		if len(l.queues) == len(identity(base).queues) && len(l.ops) == base.OpsPerClient {
+			return // nothing to cut
+		}
+		if s.try(cfg, base, l) {
+			return
+		}
+	}
 }

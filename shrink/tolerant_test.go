@@ -67,12 +67,12 @@ func TestMinimizeTolerant(t *testing.T) {
 		assert.LessOrEqual(t, res.To.Faults, 1, "%v; %s", res.To, rerun)
 	})
 	t.Run("budgets", func(t *testing.T) {
-		res, err := shrink.MinimizeTolerant(naive(), "", shrink.Reruns{Run: flaky(), Need: 2, Of: 3, MaxRuns: 12})
+		res, err := shrink.MinimizeTolerant(naive(), "", shrink.Reruns{Run: flaky(), Need: 2, Of: 3, MaxRuns: 4})
 		require.NoError(t, err, rerun)
 		assert.True(t, res.Exhausted, rerun)
-		assert.LessOrEqual(t, res.Runs, 12, rerun)
+		assert.LessOrEqual(t, res.Runs, 4, rerun)
 		calls := 0
-		over := func() bool { calls++; return calls > 20 }
+		over := func() bool { calls++; return calls > 4 }
 		res, err = shrink.MinimizeTolerant(naive(), "", shrink.Reruns{Run: flaky(), Need: 2, Of: 3, MaxRuns: 400, Over: over})
 		require.NoError(t, err, rerun)
 		assert.True(t, res.Exhausted, rerun)
