@@ -150,22 +150,30 @@ func MinimizeTolerant(cfg world.Config, kind check.Kind, r Reruns) (*Tolerant, e
 func Shows(res *world.Result, kind check.Kind) bool { return len(shown(res, kind)) > 0 }
 
 // witness tries, before the smaller steps, the world cut down to the
-// queue and operation of each violation the last run kept showed, one at
-// a time: when the violation does not depend on the rest, this is the
-// minimal world in one candidate instead of the many ddmin takes, each of
-// which costs several runs against a live service.
+// queue of each violation the last run kept showed, one at a time, with
+// the violation's operation alone, then with the operations up to it (a
+// key reused, or a crash that came earlier, may need them): when the
+// violation does not depend on the rest, this is the minimal world in one
+// or two candidates instead of the many ddmin takes, each of which costs
+// several runs against a live service.
 func (s *shrinker) witness(cfg *world.Config, on []violationKey) {
 	base := *cfg
+	all := identity(base)
 	for _, v := range on {
-		if v.op.Queue < 1 || int(v.op.Queue) > base.Clients/base.WorkersPerOp || v.op.Index < 1 || int(v.op.Index) > base.OpsPerClient {
+		q, i := int(v.op.Queue), int(v.op.Index)
+		if q < 1 || q > len(all.queues) || i < 1 || i > base.OpsPerClient {
 			continue
 		}
-		l := identity(base).withQueues([]int{int(v.op.Queue)}).withOps([]int{int(v.op.Index)})
-		if len(l.queues) == len(identity(base).queues) && len(l.ops) == base.OpsPerClient {
-			return // nothing to cut
-		}
-		if s.try(cfg, base, l) {
-			return
+		for _, ops := range [][]int{{i}, seq(i)} {
+			if len(all.queues) == 1 && len(ops) == base.OpsPerClient {
+				continue // nothing to cut
+			}
+			if s.try(cfg, base, all.withQueues([]int{q}).withOps(ops)) {
+				return
+			}
+			if i == 1 {
+				break // 1..i is {i}
+			}
 		}
 	}
 }
