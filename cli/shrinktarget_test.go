@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -122,7 +122,7 @@ func TestShrinkTarget(t *testing.T) {
 		{"checks-outside-its-work", racyService(), []string{"--workers-per-op", "2", "--drop-request", "0.1"}, "DUPLICATE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rerun := testcmd.Rerun(t, "./cmd/idemsim")
+			rerun := testcmd.Rerun(t, "./cli")
 			svc := httptest.NewServer(tc.svc)
 			defer svc.Close()
 			dir := filepath.Join(t.TempDir(), "out")
