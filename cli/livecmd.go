@@ -13,6 +13,7 @@ import (
 
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/live"
+	"github.com/idemsim/idemsim/sim/world"
 )
 
 const liveUsage = `usage: idemsim live [--postgres DSN] [--redis HOST:PORT] [--limit D] [run flags]
@@ -83,6 +84,22 @@ func withLiveDefaults(args []string) []string {
 }
 
 func liveCommand(args []string, stdout, stderr io.Writer) error {
+	return liveCommandWith(args, stdout, stderr, liveHooks{})
+}
+
+// liveHooks let idemsim shrink --target, which runs a world against a
+// target many times itself, use the live command's reading of the flags
+// and its output.
+type liveHooks struct {
+	// configured, when set, receives the run's configuration in place of
+	// running it.
+	configured func(live.Config) error
+	// ran, when set, receives the run's result before it is printed.
+	ran func(*world.Result)
+}
+
+// liveCommandWith is liveCommand with hooks.
+func liveCommandWith(args []string, stdout, stderr io.Writer, hooks liveHooks) error {
 	var cfg live.Config
 	var rest []string
 	var tf targetFlags
@@ -164,6 +181,9 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.World = st.cfg
 	cfg.Log = stderr
+	if hooks.configured != nil {
+		return hooks.configured(cfg)
+	}
 	var anchored []string
 	if anchor {
 		a, err := live.Anchor(st.cfg)
@@ -191,6 +211,9 @@ func liveCommand(args []string, stdout, stderr io.Writer) error {
 	res, err := live.Run(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if hooks.ran != nil {
+		hooks.ran(res.Result)
 	}
 	if err := st.printTimeline(stdout, res.Result); err != nil {
 		return err

@@ -25,6 +25,15 @@ type shrinkOptions struct {
 
 func shrinkFlags(o *shrinkOptions) *flagSet {
 	fs := &flagSet{cmd: "shrink"}
+	addKind(fs, &o.kind)
+	fs.add("max-runs", "N", "worlds to try at most while shrinking, at least 2: the run and its replay (default 2000)", intIn(&o.maxRuns, 1, 1_000_000))
+	fs.add("out", "FILE", "write the minimal run's scenario file there, atomically (default: print it)", fileValue(&o.out))
+	fs.add("help", "", "this text", boolValue(&o.help))
+	return fs
+}
+
+// addKind adds --kind, the violation a shrink keeps, stored in dst.
+func addKind(fs *flagSet, dst *string) {
 	var kinds []string
 	for _, k := range check.Findings {
 		kinds = append(kinds, string(k))
@@ -33,13 +42,9 @@ func shrinkFlags(o *shrinkOptions) *flagSet {
 		if !slices.Contains(kinds, s) {
 			return fmt.Errorf("%q (accepted: %s)", s, strings.Join(kinds, ", "))
 		}
-		o.kind = s
+		*dst = s
 		return nil
 	})
-	fs.add("max-runs", "N", "worlds to try at most while shrinking, at least 2: the run and its replay (default 2000)", intIn(&o.maxRuns, 1, 1_000_000))
-	fs.add("out", "FILE", "write the minimal run's scenario file there, atomically (default: print it)", fileValue(&o.out))
-	fs.add("help", "", "this text", boolValue(&o.help))
-	return fs
 }
 
 // faultFlags are the run flags that decide faults: the minimal run names
@@ -56,6 +61,9 @@ var faultFlags = []string{
 var sizeFlags = []string{"clients", "servers", "ops", "workers-per-op", "deadline", "faults-out", "trace", "trace-op", "violations"}
 
 func shrinkCommand(args []string, stdout, stderr io.Writer) error {
+	if hasFlag(args, "--target") {
+		return shrinkTargetCommand(args, stdout, stderr)
+	}
 	o := shrinkOptions{maxRuns: 2000}
 	own := shrinkFlags(&o)
 	ownArgs, runArgs := splitFlags(own, args)
@@ -65,7 +73,7 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 		return usagef("idemsim shrink: unexpected argument %q (flags start with --)", rest[0])
 	}
 	if o.help {
-		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file\n(stdout holds that file alone: redirect it, then idemsim run\n--scenario-file FILE replays it; what was kept is said on stderr).\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags().usage())
+		_, err := fmt.Fprintf(stdout, "usage: idemsim shrink [shrink flags] [run flags]\n\nReplays a failing run from the faults that fired and removes what the\nviolation does not need; prints the minimal run as a scenario file\n(stdout holds that file alone: redirect it, then idemsim run\n--scenario-file FILE replays it; what was kept is said on stderr).\nWith --target URL it shrinks a run against a service of yours instead:\nidemsim shrink --target URL --help.\n\nshrink flags:\n%s\nrun flags (the run to shrink):\n%s", own.usage(), runFlags().usage())
 		return err
 	}
 	if o.maxRuns < shrink.MinRuns {

@@ -31,6 +31,9 @@ Checking your own service (docs/check-your-api.md):
                         {"amount": {amount}, "currency": "usd"})
   --key-header NAME     the idempotency key's header (default
                         Idempotency-Key)
+  --key-prefix P        put P in front of every key sent and counted: the
+                        keys come from --seed, so a run again of the same
+                        world against the same database needs a new P
   --header 'N: V'       an extra header on every request, repeatable
   --id-field F          what names the payment an answer speaks of: a
                         top-level field of its JSON body (default id), or
@@ -90,7 +93,7 @@ func contractOf(s string) (api.Contract, error) {
 func (tf *targetFlags) take(name string, hasValue bool, value func() (string, error)) (handled bool, err error) {
 	str := map[string]*string{
 		"--target": &tf.t.URL, "--method": &tf.t.Method, "--path": &tf.t.Path, "--body": &tf.t.Body,
-		"--key-header": &tf.t.KeyHeader, "--id-field": &tf.t.IDField, "--effects-sql": &tf.t.EffectsSQL,
+		"--key-header": &tf.t.KeyHeader, "--key-prefix": &tf.t.KeyPrefix, "--id-field": &tf.t.IDField, "--effects-sql": &tf.t.EffectsSQL,
 		"--effects-dsn": &tf.t.EffectsDSN, "--effects-url": &tf.t.EffectsURL,
 		"--effects-count-field": &tf.t.EffectsCountField, "--restart-cmd": &tf.t.RestartCmd,
 	}

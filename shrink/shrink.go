@@ -228,6 +228,9 @@ type shrinker struct {
 	// deadline cut it: a candidate stopped earlier must show nothing its
 	// run to wholeRun does not.
 	wholeRun sim.Duration
+	// judge, when set, decides a candidate in place of one deterministic
+	// run (MinimizeTolerant: reruns of a world that is not deterministic).
+	judge func(*world.Config) bool
 }
 
 // holds runs cfg and reports whether it still shows the violation (and,
@@ -235,6 +238,9 @@ type shrinker struct {
 // does, cfg's fault list becomes the faults that fired (a fault that no
 // longer names anything is dropped).
 func (s *shrinker) holds(cfg *world.Config) bool {
+	if s.judge != nil {
+		return s.judge(cfg)
+	}
 	if !s.spend() {
 		return false
 	}
