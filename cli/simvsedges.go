@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -230,24 +229,9 @@ func simVsLiveEdges(ctx context.Context, dir string, n uint64, maxReal time.Dura
 			acc.Counts[check.Duplicate.Index()], acc.Counts[check.Lost.Index()], acc.Counts[check.OrphanCharge.Index()],
 			acc.Counts[check.Stuck.Index()], time.Since(begin).Round(time.Second))
 	}
-	js, err := e.EncodeJSON(n, accs)
-	if err != nil {
-		return err
-	}
-	csv, err := e.EncodeCSV(accs)
-	if err != nil {
-		return err
-	}
-	x, err := report.ParseExperiment(js)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return writeFilesAtomic(atomicfile.File{Path: filepath.Join(dir, "cells.json"), Data: js},
-		atomicfile.File{Path: filepath.Join(dir, "cells.csv"), Data: csv},
-		atomicfile.File{Path: filepath.Join(dir, "table.md"), Data: []byte(edgesTable(x, skips))})
+	return writeCells(dir, e, n, accs, func(x *report.Experiment) []atomicfile.File {
+		return []atomicfile.File{{Path: filepath.Join(dir, "table.md"), Data: []byte(edgesTable(x, skips))}}
+	})
 }
 
 // redrawEdgesTable writes dir/table.md from dir/cells.json.

@@ -23,6 +23,7 @@ import (
 	"github.com/idemsim/idemsim/internal/inputfile"
 	"github.com/idemsim/idemsim/live"
 	"github.com/idemsim/idemsim/live/instance"
+	"github.com/idemsim/idemsim/report"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
@@ -782,6 +783,13 @@ func simVsLiveRates(ctx context.Context, dir string, n uint64, dsn string, redis
 		fmt.Fprintf(stderr, "%-50s %d seeds, %d ops, duplicate %d, lost %d\n", c.Key(e), acc.Seeds, acc.Ops,
 			acc.Counts[check.Duplicate.Index()], acc.Counts[check.Lost.Index()])
 	}
+	return writeCells(dir, e, n, accs, nil)
+}
+
+// writeCells writes an experiment's results over seeds 1..n into dir:
+// cells.json and cells.csv, and the files more makes from the parsed
+// results (nil: none), all or nothing.
+func writeCells(dir string, e *experiments.Experiment, n uint64, accs []*experiments.Acc, more func(*report.Experiment) []atomicfile.File) error {
 	js, err := e.EncodeJSON(n, accs)
 	if err != nil {
 		return err
@@ -790,9 +798,16 @@ func simVsLiveRates(ctx context.Context, dir string, n uint64, dsn string, redis
 	if err != nil {
 		return err
 	}
+	files := []atomicfile.File{{Path: filepath.Join(dir, "cells.json"), Data: js}, {Path: filepath.Join(dir, "cells.csv"), Data: csv}}
+	if more != nil {
+		x, err := report.ParseExperiment(js)
+		if err != nil {
+			return err
+		}
+		files = append(files, more(x)...)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return writeFilesAtomic(atomicfile.File{Path: filepath.Join(dir, "cells.json"), Data: js},
-		atomicfile.File{Path: filepath.Join(dir, "cells.csv"), Data: csv})
+	return writeFilesAtomic(files...)
 }

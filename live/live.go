@@ -531,6 +531,12 @@ func (r *runner) startCluster(ctx context.Context) error {
 	if err := plan.Check(); err != nil {
 		return fmt.Errorf("live: %w", err)
 	}
+	return r.startProxy(upstreams, plan)
+}
+
+// startProxy starts the fault proxy in front of upstreams on a free
+// loopback port; the clients send to r.proxyURL.
+func (r *runner) startProxy(upstreams []string, plan proxy.Plan) error {
 	r.proxy = proxy.New(upstreams, plan)
 	pl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -312,16 +312,9 @@ func (r *runner) startTarget() error {
 	}
 	base := *u
 	base.Path, base.RawPath = "", ""
-	r.proxy = proxy.New([]string{base.String()}, plan)
-	pl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("live: the proxy: %w", err)
+	if err := r.startProxy([]string{base.String()}, plan); err != nil {
+		return err
 	}
-	r.proxyLn = pl
-	ps := &http.Server{Handler: r.proxy}
-	go ps.Serve(pl)
-	r.onClose(func() { ps.Close(); r.proxy.Close() })
-	r.proxyURL = "http://" + pl.Addr().String()
 	r.logf("target    %s through the fault proxy at %s", ts.t.URL, r.proxyURL)
 	return nil
 }
