@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/claims"
 	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/internal/atomicfile"
@@ -197,37 +196,9 @@ func simVsLiveEdges(ctx context.Context, dir string, n uint64, maxReal time.Dura
 	if err != nil {
 		return err
 	}
-	begin := time.Now()
-	accs := make([]*experiments.Acc, len(e.Cells))
-	for i := range e.Cells {
-		c := &e.Cells[i]
-		acc := &experiments.Acc{}
-		for seed := uint64(1); seed <= n; seed++ {
-			if ctx.Err() != nil {
-				return fmt.Errorf("idemsim sim-vs-live: interrupted; nothing written")
-			}
-			cfg := c.Config(seed)
-			var res *world.Result
-			if e.Values[c.Value].Label == "live" {
-				cfg.Settle = min(cfg.Settle, edgesSettle)
-				lr, err := live.Run(ctx, live.Config{World: cfg, PostgresDSN: dsn, Redis: redis, Limit: 3*maxReal + 30*time.Second})
-				if err != nil {
-					return fmt.Errorf("idemsim sim-vs-live: %s seed %d: %w", c.Key(e), seed, err)
-				}
-				if lr.Stop != live.StopDone {
-					fmt.Fprintf(stderr, "%s seed %d: the live run stopped early (%s)\n", c.Key(e), seed, lr.Stop)
-				}
-				res = lr.Result
-			} else if res, err = world.Run(cfg); err != nil {
-				return err
-			}
-			s := experiments.ReduceSeed(seed, res)
-			acc.Add(&s)
-		}
-		accs[i] = acc
-		fmt.Fprintf(stderr, "%-50s %d seeds, duplicate %d, lost %d, orphan %d, stuck %d (%v so far)\n", c.Key(e), acc.Seeds,
-			acc.Counts[check.Duplicate.Index()], acc.Counts[check.Lost.Index()], acc.Counts[check.OrphanCharge.Index()],
-			acc.Counts[check.Stuck.Index()], time.Since(begin).Round(time.Second))
+	accs, err := runSimLiveCells(ctx, e, n, live.Config{PostgresDSN: dsn, Redis: redis, Limit: 3*maxReal + 30*time.Second}, edgesSettle, stderr)
+	if err != nil {
+		return err
 	}
 	return writeCells(dir, e, n, accs, func(x *report.Experiment) []atomicfile.File {
 		return []atomicfile.File{{Path: filepath.Join(dir, "table.md"), Data: []byte(edgesTable(x, skips))}}

@@ -757,33 +757,58 @@ func simVsLiveRates(ctx context.Context, dir string, n uint64, dsn string, redis
 	if err != nil {
 		return err
 	}
+	accs, err := runSimLiveCells(ctx, e, n, live.Config{PostgresDSN: dsn, Redis: redis, Limit: 2 * time.Minute}, 0, stderr)
+	if err != nil {
+		return err
+	}
+	return writeCells(dir, e, n, accs, nil)
+}
+
+// runSimLiveCells runs seeds 1..n of each cell of e, an experiment whose
+// values are "simulated" and "live": the simulated cells in the
+// simulator, the live ones by live.Run with base (its World set per seed,
+// its Settle capped at settle unless 0).
+func runSimLiveCells(ctx context.Context, e *experiments.Experiment, n uint64, base live.Config, settle time.Duration, stderr io.Writer) ([]*experiments.Acc, error) {
+	begin := time.Now()
 	accs := make([]*experiments.Acc, len(e.Cells))
 	for i := range e.Cells {
 		c := &e.Cells[i]
 		acc := &experiments.Acc{}
 		for seed := uint64(1); seed <= n; seed++ {
 			if ctx.Err() != nil {
-				return fmt.Errorf("idemsim sim-vs-live: interrupted; nothing written")
+				return nil, fmt.Errorf("idemsim sim-vs-live: interrupted; nothing written")
 			}
 			cfg := c.Config(seed)
 			var res *world.Result
 			if e.Values[c.Value].Label == "live" {
-				lr, err := live.Run(ctx, live.Config{World: cfg, PostgresDSN: dsn, Redis: redis, Limit: 2 * time.Minute})
+				if settle > 0 {
+					cfg.Settle = min(cfg.Settle, settle)
+				}
+				lc := base
+				lc.World = cfg
+				lr, err := live.Run(ctx, lc)
 				if err != nil {
-					return fmt.Errorf("idemsim sim-vs-live: %s seed %d: %w", c.Key(e), seed, err)
+					return nil, fmt.Errorf("idemsim sim-vs-live: %s seed %d: %w", c.Key(e), seed, err)
+				}
+				if lr.Stop != live.StopDone {
+					fmt.Fprintf(stderr, "%s seed %d: the live run stopped early (%s)\n", c.Key(e), seed, lr.Stop)
 				}
 				res = lr.Result
-			} else if res, err = world.Run(cfg); err != nil {
-				return err
+			} else {
+				var err error
+				if res, err = world.Run(cfg); err != nil {
+					return nil, err
+				}
 			}
 			s := experiments.ReduceSeed(seed, res)
 			acc.Add(&s)
 		}
 		accs[i] = acc
-		fmt.Fprintf(stderr, "%-50s %d seeds, %d ops, duplicate %d, lost %d\n", c.Key(e), acc.Seeds, acc.Ops,
-			acc.Counts[check.Duplicate.Index()], acc.Counts[check.Lost.Index()])
+		fmt.Fprintf(stderr, "%-50s %d seeds, %d ops, duplicate %d, lost %d, orphan %d, stuck %d (%v so far)\n", c.Key(e), acc.Seeds, acc.Ops,
+			acc.Counts[check.Duplicate.Index()], acc.Counts[check.Lost.Index()], acc.Counts[check.OrphanCharge.Index()],
+			acc.Counts[check.Stuck.Index()], time.Since(begin).Round(time.Second))
 	}
-	return writeCells(dir, e, n, accs, nil)
+	return accs, nil
 }
 
 // writeCells writes an experiment's results over seeds 1..n into dir:
