@@ -8,7 +8,7 @@ BIN      := bin/idemsim
 IDEMSIM  := ./$(BIN)
 PKGS     := ./...
 
-.PHONY: all build install run test lint examples bench verify fuzz pg-expected live-deps experiments sim-vs-live sim-vs-live-statements sim-vs-live-edges results report report-check clean
+.PHONY: all build install run test lint examples bench verify fuzz pg-expected live-deps experiments sim-vs-live sim-vs-live-statements sim-vs-live-edges check-examples check-examples-shrink results report report-check clean
 
 all: build
 
@@ -67,8 +67,11 @@ bench:
 # strategy and level, the audit and porcupine agreeing over 10,000 worlds
 # per strategy, determinism over 2000 seeds, and the race detector over the
 # world (sweeps run worlds in parallel, so no strategy may share state
-# between runs; the soak's short run covers every strategy).
-verify:
+# between runs; the soak's short run covers every strategy). Then issue
+# 19's bar on the example services, at a tenth of make check-examples: 2
+# runs of 60 s per mode and language (5 at once), and every mistake of both
+# shrunk within two faults and two clients (about 10 minutes together).
+verify: build
 	IDEMSIM_FRESH_RESULTS=1 $(GO) test -count=1 -timeout 60m -run 'TestEveryCommittedCellIsFresh' ./experiments/catalog
 	IDEMSIM_CHAOS_SEEDS=20000 $(GO) test -count=1 -timeout 60m -run 'TestStrategiesUnderChaos|TestReplayStrategiesLoseWhen409IsDone' ./models
 	IDEMSIM_AGREEMENT_SEEDS=10000 $(GO) test -count=1 -timeout 60m -run 'TestAuditAndPorcupineAgree' ./check
@@ -77,6 +80,9 @@ verify:
 	$(GO) test -count=1 -race ./sim/... ./experiments
 	IDEMSIM_CHAOS_SEEDS=20 $(GO) test -count=1 -race -run 'TestStrategiesUnderChaos' ./models
 	IDEMSIM_AGREEMENT_SEEDS=20 $(GO) test -count=1 -race ./check
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(IDEMSIM) check-examples --runs 2 --duration 60s --parallel 5 --out "$$tmp" >/dev/null && \
+	  $(IDEMSIM) check-examples --shrink --parallel 4 --out "$$tmp" >/dev/null
 
 # Every fuzz target, one after the other, FUZZTIME each (about ten minutes
 # in all; not part of make test or CI): a parser of what a user can feed
@@ -103,20 +109,28 @@ fuzz:
 live-deps:
 	@scripts/live-deps.sh
 
+# The two example services in each mode, checked with idemsim live --target
+# (RUNS runs of about DURATION each per mode and language, 4 at once) into
+# results/check-examples/: 20 runs of 60s is what issue 19 asks, about 50
+# minutes here. It fails when a mode falls below the issue's bar (correct
+# clean in every run, a mistake caught in 19 of 20).
+CHECK_RUNS ?= 20
+CHECK_DURATION ?= 60s
+.PHONY: check-examples check-examples-shrink
+check-examples: build
+	$(IDEMSIM) check-examples --runs $(CHECK_RUNS) --duration $(CHECK_DURATION)
+
+# Each mistake of both example services shrunk against the running service
+# with idemsim shrink --target (about 15 minutes, 2 at once) into
+# results/check-examples/shrink.{json,md} and shrink/LANG-MODE/; fails when
+# a minimal world has more than two faults or two clients.
+check-examples-shrink: build
+	$(IDEMSIM) check-examples --shrink --parallel 2
+
 # The Node.js example service (examples/payments-node): npm ci from its lock
 # file, then its tests (node --test, about 15 seconds), which start a
 # throwaway PostgreSQL 15 as the live tests do. Without node and npm it says
 # so and passes, unless CI=true; make live-deps installs them.
-# The two example services in each mode, checked with idemsim live --target
-# (RUNS runs of about DURATION each per mode and language) into
-# results/check-examples/. 20 runs of 60s is what issue 19 asks: several hours
-# here; the committed table says what was run.
-CHECK_RUNS ?= 20
-CHECK_DURATION ?= 60s
-.PHONY: check-examples
-check-examples: build
-	$(IDEMSIM) check-examples --runs $(CHECK_RUNS) --duration $(CHECK_DURATION)
-
 .PHONY: examples-node
 examples-node:
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \

@@ -11,6 +11,7 @@ import (
 	"github.com/idemsim/idemsim/internal/gctune"
 	"github.com/idemsim/idemsim/models"
 	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/world"
 )
 
 const topUsage = `idemsim — how should a server treat a repeated idempotency key?
@@ -85,6 +86,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 func guard(args []string, stderr io.Writer, cmd func() error) int {
 	var err error
 	if p := crash.Catch(func() { err = cmd() }); p != nil {
+		if rp, ok := p.Value.(*world.RunPanic); ok && !models.IsBuiltin(rp.Strategy) {
+			// A strategy this program registered (cli.Main) was running:
+			// its own code, or a rule of sim/api it broke, is the first
+			// suspect, and its authors the first to tell.
+			fmt.Fprintf(stderr, "idemsim: a run of strategy %s panicked (that strategy is not idemsim's own but registered by this program: look at it first): %v\n", rp.Strategy, p)
+			fmt.Fprintf(stderr, "If the stack below shows the fault in idemsim, report it as an issue of the idemsim repository, with this whole message.\n")
+			fmt.Fprintf(stderr, "command: %s\n\n%s", cmdline(args), p.Stack)
+			return exitCrash
+		}
 		fmt.Fprintf(stderr, "idemsim: internal error (a bug in idemsim, not in what it was given): %v\n", p)
 		fmt.Fprintf(stderr, "Please report it as an issue of the idemsim repository, with this whole message: the command and the stack below.\n")
 		fmt.Fprintf(stderr, "command: %s\n\n%s", cmdline(args), p.Stack)

@@ -59,6 +59,32 @@ func TestRegisteredStrategy(t *testing.T) {
 		assert.True(t, cell.out.NotApplicable, "a strategy that names no crash point is n/a in a case that arms one; %s", rerun(t, []string{"table"}))
 	})
 
+	t.Run("a-bug-of-its-own", func(t *testing.T) {
+		// A registered strategy that reaches a crash point it never
+		// declared (or panics in its own code) is named as the suspect,
+		// not reported as a bug of idemsim's.
+		buggy := mine
+		buggy.Name = "my-undeclared-point"
+		boot := mine.Boot
+		buggy.Boot = func(s api.Settings) api.Server {
+			srv := boot(s)
+			create := srv.Create
+			srv.Create = func(env api.Env, req api.Request) api.Response {
+				env.Crash("never-declared")
+				return create(env, req)
+			}
+			return srv
+		}
+		require.NoError(t, models.Register(buggy), rerun(t, nil))
+		args := []string{"run", "--strategy", buggy.Name}
+		var stdout, stderr bytes.Buffer
+		code := Run(args, &stdout, &stderr)
+		assert.Equal(t, exitCrash, code, "stderr: %s\n%s", stderr.String(), rerun(t, args))
+		assert.Contains(t, stderr.String(), "idemsim: a run of strategy my-undeclared-point panicked (that strategy is not idemsim's own but registered by this program: look at it first)", rerun(t, args))
+		assert.Contains(t, stderr.String(), "reached crash point never-declared, which it does not declare in CrashPoints", rerun(t, args))
+		assert.NotContains(t, stderr.String(), "a bug in idemsim, not in what it was given", rerun(t, args))
+	})
+
 	t.Run("soak", func(t *testing.T) {
 		level := api.DefaultLevel
 		good, err := Soak(mine, level, 20)

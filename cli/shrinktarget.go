@@ -76,41 +76,59 @@ shrink flags:
 
 // shrinkTargetCommand is idemsim shrink with --target.
 func shrinkTargetCommand(args []string, stdout, stderr io.Writer) error {
+	_, err := shrinkTarget(args, stdout, stderr)
+	return err
+}
+
+// targetShrunk is what a shrink against a target found: the shrink, the
+// world it started from, the minimal run's command line, and whether
+// that run showed the violation once more (at try Tries).
+type targetShrunk struct {
+	*shrink.Tolerant
+	Base    world.Config
+	Command string
+	Showed  bool
+	Tries   int
+}
+
+// shrinkTarget is idemsim shrink --target, returning what it found as
+// well as printing it; nil when it only printed its help.
+func shrinkTarget(args []string, stdout, stderr io.Writer) (*targetShrunk, error) {
 	o := targetShrinkOptions{need: defaultNeed, reruns: defaultReruns, maxRuns: defaultTargetRuns, budget: defaultTargetBudget}
 	own := targetShrinkFlags(&o)
 	ownArgs, liveArgs := splitFlags(own, args)
 	if rest, err := own.parse(ownArgs); err != nil {
-		return err
+		return nil, err
 	} else if len(rest) > 0 {
-		return usagef("idemsim shrink: unexpected argument %q (flags start with --)", rest[0])
+		return nil, usagef("idemsim shrink: unexpected argument %q (flags start with --)", rest[0])
 	}
 	if o.help {
 		_, err := fmt.Fprintf(stdout, targetShrinkUsage+targetUsage, own.usage())
-		return err
+		return nil, err
 	}
 	switch {
 	case o.need > o.reruns:
-		return usagef("idemsim shrink: --need %d of --reruns %d: more runs than are made (accepted: --need at most --reruns)", o.need, o.reruns)
+		return nil, usagef("idemsim shrink: --need %d of --reruns %d: more runs than are made (accepted: --need at most --reruns)", o.need, o.reruns)
 	case o.maxRuns < o.reruns:
-		return usagef("idemsim shrink: --max-runs %d: too small to judge even the run to shrink, which takes up to --reruns %d runs (accepted: at least --reruns)", o.maxRuns, o.reruns)
+		return nil, usagef("idemsim shrink: --max-runs %d: too small to judge even the run to shrink, which takes up to --reruns %d runs (accepted: at least --reruns)", o.maxRuns, o.reruns)
 	}
 	for _, f := range []string{"--out", "--trace", "--trace-op", "--faults-out", "--anchor-to-sim"} {
 		if hasFlag(liveArgs, f) {
-			return usagef("idemsim shrink: %s: not with --target (accepted: the shrink's own --out DIR, for the minimal run)", f)
+			return nil, usagef("idemsim shrink: %s: not with --target (accepted: the shrink's own --out DIR, for the minimal run)", f)
 		}
 	}
 	if o.out != "" {
 		if err := checkRunOutDir(o.out); err != nil {
-			return usagef("idemsim shrink: --out %s: %v", o.out, err)
+			return nil, usagef("idemsim shrink: --out %s: %v", o.out, err)
 		}
 	}
 	var base live.Config
 	if err := liveCommandWith(liveArgs, io.Discard, stderr, liveHooks{configured: func(c live.Config) error { base = c; return nil }}); err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {
-			return usagef("%s", strings.Replace(ue.msg, "idemsim live", "idemsim shrink", 1))
+			return nil, usagef("%s", strings.Replace(ue.msg, "idemsim live", "idemsim shrink", 1))
 		}
-		return err
+		return nil, err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -145,7 +163,7 @@ func shrinkTargetCommand(args []string, stdout, stderr io.Writer) error {
 		Over: func() bool { return ctx.Err() != nil || time.Since(start) > o.budget },
 	})
 	if err != nil {
-		return fmt.Errorf("idemsim shrink: %s: idemsim live %s", strings.TrimPrefix(err.Error(), "shrink: "), strings.Join(liveArgs, " "))
+		return nil, fmt.Errorf("idemsim shrink: %s: idemsim live %s", strings.TrimPrefix(err.Error(), "shrink: "), strings.Join(liveArgs, " "))
 	}
 	flags := append(minimalTargetFlags(liveArgs, res.Config), "--key-prefix", root+"again-")
 	quoted := make([]string, len(flags))
@@ -169,11 +187,11 @@ func shrinkTargetCommand(args []string, stdout, stderr io.Writer) error {
 		err := liveCommandWith(final, &text, io.Discard, liveHooks{ran: func(r *world.Result) { showed = shrink.Shows(r, res.Kind) }})
 		var stopped *stoppedError
 		if err != nil && !errors.As(err, &stopped) {
-			return fmt.Errorf("idemsim shrink: the minimal run: %v", err)
+			return nil, fmt.Errorf("idemsim shrink: the minimal run: %v", err)
 		}
 	}
 	if _, err := stdout.Write(text.Bytes()); err != nil {
-		return err
+		return nil, err
 	}
 	note := ""
 	switch {
@@ -190,7 +208,7 @@ func shrinkTargetCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stderr, "idemsim shrink: %s kept (in %d of %d runs): %s -> %s, in %d runs against the target%s\n",
 		res.Kind, res.Shown, res.Judged, targetSize(base.World, res.From.Faults), targetSize(res.Config, res.To.Faults), res.Runs, note)
-	return err
+	return &targetShrunk{Tolerant: res, Base: base.World, Command: command, Showed: showed, Tries: tries}, err
 }
 
 // targetSize is a world against a target as shrinking reduces it.

@@ -28,6 +28,17 @@ func Builtin() []api.Strategy {
 	}
 }
 
+// IsBuiltin reports whether name is one of the catalogue's own
+// strategies, not one added by Register.
+func IsBuiltin(name string) bool {
+	for _, s := range Builtin() {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Names lists the strategies' names.
 func Names() []string {
 	var names []string

@@ -126,7 +126,7 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 	defer w.k.Close()
 	defer func() {
 		if r := recover(); r != nil {
-			panic(fmt.Sprintf("world: seed %d, strategy %s, at %v: %v", cfg.Seed, cfg.Strategy.Name, w.k.Now(), r))
+			panic(&RunPanic{Seed: cfg.Seed, Strategy: cfg.Strategy.Name, At: w.k.Now(), Value: r})
 		}
 	}()
 	if err := w.build(); err != nil {
@@ -161,6 +161,21 @@ func RunWith(cfg Config, chooser sim.Chooser) (res *Result, err error) {
 		res.Unfired = faults.Unfired(cfg.Faults.Replay, res.Faults)
 	}
 	return res, nil
+}
+
+// RunPanic is what a run panics with when anything in it panicked: the
+// run's seed and strategy, the virtual time, and the value of the panic,
+// so that whoever reports it can say which strategy ran (a strategy
+// registered by a program of the user's may be the culprit, not idemsim).
+type RunPanic struct {
+	Seed     uint64
+	Strategy string
+	At       sim.Time
+	Value    any
+}
+
+func (p *RunPanic) String() string {
+	return fmt.Sprintf("world: seed %d, strategy %s, at %v: %v", p.Seed, p.Strategy, p.At, p.Value)
 }
 
 func (w *World) build() error {
