@@ -51,7 +51,11 @@ func sizeOfExample(w world.Config, faults int) exampleSize {
 }
 
 func (s exampleSize) String() string {
-	return fmt.Sprintf("%s, %s x %s", plural(s.Faults, "fault"), plural(s.Clients, "client"), plural(s.Ops, "op"))
+	out := fmt.Sprintf("%s, %s x %s", plural(s.Faults, "fault"), plural(s.Clients, "client"), plural(s.Ops, "op"))
+	if s.Workers > 1 {
+		out += fmt.Sprintf(" (%d workers per key)", s.Workers)
+	}
+	return out
 }
 
 // within reports whether s is no larger than the bound in faults and
@@ -263,9 +267,6 @@ func exampleShrinkTable(data exampleShrinkData) string {
 			final = fmt.Sprintf("**not shown in %d tries**", s.Tries)
 		}
 		to := s.To.String()
-		if s.To.Workers > 1 {
-			to += fmt.Sprintf(" (%d workers per key)", s.To.Workers)
-		}
 		if s.Exhausted {
 			to += " (budget ran out)"
 		}
