@@ -724,7 +724,13 @@ func writeFaults(path, command string, res *world.Result) error {
 func faultList(path, command string, res *world.Result) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s%s\n", headerCommand, command)
-	fmt.Fprintf(&b, "# %s%016x; replay with: idemsim run <the same flags> --replay %s\n", headerTrace, res.TraceHash, path)
+	// A live run's list replays with idemsim live (the same faults at the
+	// same messages; a service's timing is its own, so not the same hash).
+	verb := "idemsim run"
+	if strings.HasPrefix(command, "idemsim live") {
+		verb = "idemsim live"
+	}
+	fmt.Fprintf(&b, "# %s%016x; replay with: %s <the same flags> --replay %s\n", headerTrace, res.TraceHash, verb, path)
 	for _, f := range res.Faults {
 		b.WriteString(f.String())
 		b.WriteByte('\n')

@@ -116,6 +116,9 @@ func TestTargetCommand(t *testing.T) {
 				assert.NotEmpty(t, b, "%s; %s", name, rerun)
 			}
 			assert.False(t, strings.Contains(out, "work       "), "no line for our work against a target; %s", rerun)
+			faults, err := os.ReadFile(filepath.Join(dir, outFaults))
+			require.NoError(t, err, rerun)
+			assert.Contains(t, string(faults), "; replay with: idemsim live <the same flags> --replay ", "a target's fault list replays with live, not run; %s", rerun)
 		})
 	}
 }
