@@ -627,16 +627,22 @@ func examplesBelowBar(data checkExamplesData) error {
 }
 
 func readCheckExamples(path string) (checkExamplesData, error) {
-	var data checkExamplesData
+	return readExampleJSON(path, "make check-examples", "cells", func(d checkExamplesData) int { return len(d.Cells) })
+}
+
+// readExampleJSON reads one of check-examples' JSON files, which target
+// writes, and refuses one with no entries (what names them).
+func readExampleJSON[T any](path, target, what string, entries func(T) int) (T, error) {
+	var data T
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return data, fmt.Errorf("idemsim check-examples: %w (make check-examples writes it)", err)
+		return data, fmt.Errorf("idemsim check-examples: %w (%s writes it)", err, target)
 	}
 	if err := json.Unmarshal(b, &data); err != nil {
 		return data, fmt.Errorf("idemsim check-examples: %s: %w", path, err)
 	}
-	if len(data.Cells) == 0 {
-		return data, errors.New("idemsim check-examples: " + path + ": no cells")
+	if entries(data) == 0 {
+		return data, errors.New("idemsim check-examples: " + path + ": no " + what)
 	}
 	return data, nil
 }

@@ -223,18 +223,7 @@ func writeExampleShrinks(out string, data exampleShrinkData) error {
 }
 
 func readExampleShrinks(path string) (exampleShrinkData, error) {
-	var data exampleShrinkData
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return data, fmt.Errorf("idemsim check-examples: %w (make check-examples-shrink writes it)", err)
-	}
-	if err := json.Unmarshal(b, &data); err != nil {
-		return data, fmt.Errorf("idemsim check-examples: %s: %w", path, err)
-	}
-	if len(data.Shrinks) == 0 {
-		return data, errors.New("idemsim check-examples: " + path + ": no shrinks")
-	}
-	return data, nil
+	return readExampleJSON(path, "make check-examples-shrink", "shrinks", func(d exampleShrinkData) int { return len(d.Shrinks) })
 }
 
 // exampleShrinkTable draws shrink.md from shrink.json alone.
