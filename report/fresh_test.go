@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,6 +19,12 @@ import (
 // or a diagram (the counterexamples' list is among the written files
 // too).
 func written(path string) bool {
+	// idemsim check-examples --shrink writes the minimal runs' diagrams
+	// there, not the report (cli's TestCheckExamplesShrinkIsFresh checks
+	// them).
+	if strings.Contains(filepath.ToSlash(path), "results/check-examples/shrink/") {
+		return false
+	}
 	switch filepath.Ext(path) {
 	case ".html", ".png", ".svg":
 		return true
