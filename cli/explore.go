@@ -159,12 +159,14 @@ func (e *counterexampleError) Error() string { return e.msg }
 // the world as explore built it, its faults and its choice trail.
 func replayFlags(st *exploreSetup, c *explore.Counterexample) []string {
 	flags := []string{"--servers", strconv.Itoa(st.cfg.Servers), "--clients", strconv.Itoa(st.cfg.Clients), "--ops", strconv.Itoa(st.cfg.OpsPerClient)}
-	for i := 0; i < len(st.given); i += flagArity(exploreFlags(&exploreOptions{}), st.given, i) {
+	fs := exploreFlags(&exploreOptions{})
+	for i, n := 0, 0; i < len(st.given); i += n {
+		n = flagArity(fs, st.given, i)
 		switch flagName(st.given[i]) {
 		case "servers", "clients", "ops":
 			continue
 		}
-		flags = append(flags, st.given[i:i+flagArity(exploreFlags(&exploreOptions{}), st.given, i)]...)
+		flags = append(flags, st.given[i:i+n]...)
 	}
 	if len(c.Faults) == 0 {
 		flags = append(flags, "--fault", "none")
