@@ -203,8 +203,8 @@ func exploreScenario(st *exploreSetup, res *explore.Result) string {
 
 func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed time.Duration) {
 	cfg := &st.cfg
-	fmt.Fprintf(w, "explore    %s at %s, %d servers, %d clients, %d ops each, %d workers per op, seed %d\n",
-		cfg.Strategy.Name, cfg.DB.Isolation.Slug(), cfg.Servers, cfg.Clients, cfg.OpsPerClient, cfg.WorkersPerOp, cfg.Seed)
+	fmt.Fprintf(w, "explore    %s at %s, %s, %s, %s each, %d per op, seed %d\n", cfg.Strategy.Name, cfg.DB.Isolation.Slug(),
+		plural(cfg.Servers, "server"), plural(cfg.Clients, "client"), plural(cfg.OpsPerClient, "op"), cfg.WorkersPerOp, cfg.Seed)
 	fmt.Fprintf(w, "bounds     faults <= %d over %s; delays <= %d: %s\n", res.Bounds.Faults, res.Menu, res.Bounds.Delays, explore.DelayClasses(cfg))
 	var pts []string
 	for f, n := range res.RootFaults {
@@ -227,7 +227,8 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 	}
 	fmt.Fprintf(w, "searched   %s in %s (a deeper budget runs the shallower schedules again), %s; %s\n",
 		plural(res.Schedules, "schedule"), plural(res.Runs, "run"), how, plural(res.States, "distinct final state")+" (ledger and conclusions)")
-	fmt.Fprintf(w, "ties       %s met over the schedules, each kept in the kernel's order (not explored in this part)\n", plural(res.Ties, "same-instant tie"))
+	fmt.Fprintf(w, "over them  %s, %s, %s: each tie kept in the kernel's order (unexplored in this part)\n",
+		plural(res.FaultPoints, "fault point"), plural(res.DelayPoints, "delay point"), plural(res.Ties, "same-instant tie"))
 	if s := elapsed.Seconds(); s > 0 {
 		fmt.Fprintf(w, "speed      %.0f runs/s (%v)\n", float64(res.Runs)/s, elapsed.Round(time.Millisecond))
 	}

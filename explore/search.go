@@ -33,6 +33,9 @@ type Result struct {
 	// Ties counts the same-instant ties met over the schedules, each left
 	// in the kernel's order: what a schedule search would explore.
 	Ties int
+	// FaultPoints and DelayPoints count the choice points of each kind
+	// met over the schedules.
+	FaultPoints, DelayPoints int
 	// States counts the distinct final states: the ledger (each effect's
 	// source, id, operation, amount and whether it was deleted) and every
 	// client's conclusion (belief, status and resource), times left out.
@@ -120,6 +123,13 @@ func (r *Result) searchBudget(cfg world.Config, opt *Options, tq *[numStreams]fl
 		if l.faults == f && l.delays == d {
 			r.Schedules++
 			r.Ties += l.ch.ties
+			for _, p := range l.ch.points {
+				if p.Kind == FaultPoint {
+					r.FaultPoints++
+				} else {
+					r.DelayPoints++
+				}
+			}
 			states[finalState(l.res)] = true
 			r.States = len(states)
 			if opt.visit != nil {
