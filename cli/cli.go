@@ -25,6 +25,7 @@ usage:
   idemsim claims          run the thread's claims as scenarios and say what each showed
   idemsim table           every strategy in the standard edge cases (docs/strategies.md)
   idemsim shrink [flags]  make a failing run minimal: fewer faults, clients, servers, ops
+  idemsim explore [flags] every schedule of a small world within fault and delay bounds, audited
   idemsim sql FILE        run an interleaved multi-session SQL script on the simulated database
   idemsim experiment NAME run a named sweep into results/NAME (--list: the experiments)
   idemsim merge FILE...   add up an experiment's shard files into its results
@@ -113,7 +114,7 @@ func guard(args []string, stderr io.Writer, cmd func() error) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("idemsim: missing command (accepted: run, live, sim-vs-live, check-examples, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)")
+		return usagef("idemsim: missing command (accepted: run, live, sim-vs-live, check-examples, shrink, explore, list, claims, table, sql, experiment, merge, report, scorecard, help)")
 	}
 	switch args[0] {
 	case "run":
@@ -132,6 +133,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return mergeCommand(args[1:], stdout)
 	case "shrink":
 		return shrinkCommand(args[1:], stdout, stderr)
+	case "explore":
+		return exploreCommand(args[1:], stdout)
 	case "report":
 		return reportCommand(args[1:], stdout)
 	case "scorecard":
@@ -170,6 +173,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return checkExamplesCommand([]string{"--help"}, stdout, stderr)
 		case args[1] == "shrink":
 			return shrinkCommand([]string{"--help"}, stdout, stderr)
+		case args[1] == "explore":
+			return exploreCommand([]string{"--help"}, stdout)
 		case args[1] == "experiment":
 			return experimentCommand([]string{"--help"}, stdout, stderr)
 		case args[1] == "merge":
@@ -179,9 +184,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		case args[1] == "scorecard":
 			return scorecardCommand([]string{"--help"}, stdout)
 		}
-		return usagef("idemsim help: unknown command %q (accepted: run, live, sim-vs-live, check-examples, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[1])
+		return usagef("idemsim help: unknown command %q (accepted: run, live, sim-vs-live, check-examples, shrink, explore, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[1])
 	}
-	return usagef("idemsim: unknown command %q (accepted: run, live, sim-vs-live, check-examples, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[0])
+	return usagef("idemsim: unknown command %q (accepted: run, live, sim-vs-live, check-examples, shrink, explore, list, claims, table, sql, experiment, merge, report, scorecard, help)", args[0])
 }
 
 // cmdline prints args as the shell command line that runs them.

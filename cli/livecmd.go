@@ -167,6 +167,9 @@ func liveCommandWith(args []string, stdout, stderr io.Writer, hooks liveHooks) e
 		}
 		return err
 	}
+	if st.o.choices != nil {
+		return usagef("idemsim live: --choices replays an explored run and is accepted by idemsim run only")
+	}
 	if st.script != "" {
 		return usagef("idemsim live: --scenario %s runs on the database alone; run it with idemsim run", st.scenario)
 	}

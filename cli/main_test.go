@@ -96,7 +96,7 @@ func TestInvalidInput(t *testing.T) {
 	const (
 		rate     = "is not a probability in [0, 1]"
 		goDur    = "(accepted: a Go duration like 250ms, 2s or 1h)"
-		commands = "(accepted: run, live, sim-vs-live, check-examples, shrink, list, claims, table, sql, experiment, merge, report, scorecard, help)"
+		commands = "(accepted: run, live, sim-vs-live, check-examples, shrink, explore, list, claims, table, sql, experiment, merge, report, scorecard, help)"
 	)
 	cases := []usageCase{
 		{name: "reuse-key-not-a-rate", args: []string{"run", "--reuse-key", "2"}, code: 2, names: "--reuse-key", accepted: "not a probability in [0, 1]"},

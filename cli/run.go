@@ -15,6 +15,7 @@ import (
 	"github.com/idemsim/idemsim/check"
 	"github.com/idemsim/idemsim/claims"
 	"github.com/idemsim/idemsim/experiments"
+	"github.com/idemsim/idemsim/explore"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/internal/atomicfile"
 	"github.com/idemsim/idemsim/internal/inputfile"
@@ -48,6 +49,9 @@ type runOptions struct {
 	out          string // a directory for the run's files
 	// timeScale multiplies the world's long durations (world.Config.Scaled).
 	timeScale world.TimeScale
+	// choices: a choice trail (idemsim explore's) drives the run instead
+	// of the seed's streams alone.
+	choices *explore.Trail
 }
 
 // defaultRunOptions are the options of a run that sets none.
@@ -244,6 +248,10 @@ func runFlags() *flagSet {
 		f, err := faults.ParseFault(s)
 		return func(t *runTarget) { t.o.injected = append(t.o.injected, f) }, err
 	}).repeats = true
+	fs.addOption("choices", "TRAIL", "replay the latency choices of a trail idemsim explore wrote ("+explore.TrailVersion+" N:STREAM=Q ...): every latency draw at its median but the listed ones, same-instant events in the kernel's order, the rest from the seed", into(func(s string) (*explore.Trail, error) {
+		t, err := explore.ParseTrail(s)
+		return &t, err
+	}, func(t *runTarget) **explore.Trail { return &t.o.choices }))
 	fs.addOption("faults-out", "FILE", "write the faults that fired, one per line, replayable with --replay", into(readFile, func(t *runTarget) *string { return &t.o.faultsOut }))
 	fs.addDuration(world.DurationNamed("deadline"), "virtual time at which the run stops (default %s)", &def)
 	fs.addDuration(world.DurationNamed("settle"), "how long background workers go on after the last client is done (default %s)", &def)
@@ -427,9 +435,9 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		_, err := io.WriteString(stdout, st.help)
 		return err
 	}
-	cfg, o, command := st.cfg, st.o, st.command
+	o, command := st.o, st.command
 	warnRecorded(stderr, st.recorded, st.given)
-	res, err := world.Run(cfg)
+	res, err := st.runWorld(stderr)
 	if err != nil {
 		return configError(err, &o)
 	}
@@ -451,6 +459,23 @@ func runCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote      %s: the %s that fired, for --replay\n", o.faultsOut, plural(len(res.Faults), "fault"))
 	}
 	return stopError("idemsim run", res)
+}
+
+// runWorld runs the configured world: from its seed, or with --choices
+// from the trail, warning when the run left it (it then differs from the
+// explored one).
+func (st *runSetup) runWorld(stderr io.Writer) (*world.Result, error) {
+	if st.o.choices == nil {
+		return world.Run(st.cfg)
+	}
+	r := explore.NewReplay(st.cfg.Seed, *st.o.choices)
+	res, err := world.RunWith(st.cfg, r)
+	if err == nil {
+		if why := r.Diverged(); why != "" {
+			fmt.Fprintf(stderr, "idemsim run: warning: the run left the --choices trail (%s): it differs from the explored one\n", why)
+		}
+	}
+	return res, err
 }
 
 // printTimeline prints the run's timeline, or one operation's, when the

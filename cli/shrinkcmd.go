@@ -88,6 +88,9 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return relabel(err)
 	}
+	if st.o.choices != nil {
+		return usagef("idemsim shrink: --choices replays an explored run and is accepted by idemsim run only")
+	}
 	if st.script != "" {
 		return usagef("idemsim shrink: --scenario %s is a SQL scenario; only a world run shrinks", st.scenario)
 	}

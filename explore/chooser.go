@@ -1,0 +1,233 @@
+// Package explore searches every choice a small world can make within
+// bounds, instead of sampling them from a seed: which of its messages and
+// calls a fault hits (at most K of them) and which of its latency draws
+// leave the median for an early, late or past-the-timeout value (at most
+// D). It runs the world again from the start for each schedule (stateless
+// search: a run's coroutines cannot be copied), replaying a prefix of
+// decisions and taking the default at every choice point past it, and
+// deepens the budgets one step at a time so that the first violation it
+// finds has the fewest faults, then the fewest delays.
+//
+// What it does not explore yet: the order of events due at the same
+// instant (the kernel's order is kept, and such tie points are counted),
+// and the faults that need a moment rather than a message (crash, pause,
+// store restart).
+package explore
+
+import (
+	"math"
+
+	"github.com/idemsim/idemsim/sim"
+)
+
+// PointKind is what a choice point decides.
+type PointKind uint8
+
+// The kinds of choice point.
+const (
+	// FaultPoint: whether a fault of the menu hits a message or call.
+	FaultPoint PointKind = iota
+	// DelayPoint: which class of value a latency draw takes.
+	DelayPoint
+)
+
+// Point is one choice point a run met: its kind, the menu's fault kind (a
+// FaultPoint) or the latency stream (a DelayPoint), and how many
+// alternatives the budget left it.
+type Point struct {
+	Kind   PointKind
+	Fault  Fault
+	Stream sim.Stream
+	Alts   int
+}
+
+// Class is the value a latency draw takes at a delay point.
+type Class uint8
+
+// The delay classes, in the order a search tries them (Median, the
+// default, first).
+const (
+	Median Class = iota
+	Early
+	Late
+	PastTimeout
+	numClasses
+)
+
+var classNames = [numClasses]string{"median", "early", "late", "past-timeout"}
+
+func (c Class) String() string { return classNames[c] }
+
+// The quantiles of the classes that do not depend on the distribution: the
+// median, and the 1% and 99% tails (a lognormal link of median 5ms and
+// shape 0.5 then draws 1.6ms and 16ms).
+const (
+	medianQ = 0.5
+	earlyQ  = 0.01
+	lateQ   = 0.99
+)
+
+// faultStreams are the streams a fault decision is drawn from; a flip on
+// any other stream is not a fault point.
+func faultStream(s sim.Stream) bool {
+	switch s {
+	case sim.StreamFaults, sim.StreamDBFaults, sim.StreamKVFaults, sim.StreamGatewayFaults, sim.StreamQueueFaults, sim.StreamCrashPoints:
+		return true
+	}
+	return false
+}
+
+// latencyStream reports whether a quantile drawn from s is a latency (a
+// link's, a server's service time, a service's own time): those are the
+// delay points. Client jitter and think time are not explored.
+func latencyStream(s sim.Stream) bool {
+	switch s {
+	case sim.StreamNetwork, sim.StreamService, sim.StreamDB, sim.StreamKV, sim.StreamGateway, sim.StreamQueue:
+		return true
+	}
+	return false
+}
+
+// chooser is the enumerating sim.Chooser of one run: the first
+// len(prefix) choice points take the alternative the prefix names, every
+// later one its default (no fault, the median), and each point met is
+// recorded with the alternatives its budget left. Every other draw (the
+// workload, jitter, a balancer's pick) comes from the seed's streams, and
+// same-instant ties keep the kernel's order.
+type chooser struct {
+	base   *sim.Seeded
+	menu   *Menu
+	prefix []int
+	// timeoutQ is the quantile past the caller's timeout on each latency
+	// stream, or 0 where the stream's distribution cannot reach it.
+	timeoutQ *[numStreams]float64
+
+	faultsLeft, delaysLeft int
+	points                 []Point
+	taken                  []int
+	// latency counts the draws on latency streams, the trail's index.
+	latency int
+	trail   []Delay
+	ties    int // same-instant ties met (each left in the kernel's order)
+}
+
+// Delay is one latency draw the trail sets: the index of the draw among
+// the run's draws on latency streams (from 0), its stream, and the
+// quantile it takes.
+type Delay struct {
+	N      int
+	Stream sim.Stream
+	Q      float64
+	Class  Class
+}
+
+func (c *chooser) decide(p Point) int {
+	i := len(c.points)
+	alt := 0
+	if i < len(c.prefix) && c.prefix[i] < p.Alts {
+		// A prefix names only alternatives the point has; a test's
+		// brute force may name one it lacks, which then takes the
+		// default.
+		alt = c.prefix[i]
+	}
+	c.points = append(c.points, p)
+	c.taken = append(c.taken, alt)
+	return alt
+}
+
+// Flip implements sim.Chooser.
+func (c *chooser) Flip(s sim.Stream, p float64) bool {
+	f, ok := c.menu.kindOf(p)
+	if !faultStream(s) || !ok {
+		return c.base.Flip(s, p)
+	}
+	alts := 1
+	if c.faultsLeft > 0 {
+		alts = 2
+	}
+	if c.decide(Point{Kind: FaultPoint, Fault: f, Stream: s, Alts: alts}) == 0 {
+		return false
+	}
+	c.faultsLeft--
+	return true
+}
+
+// Quantile implements sim.Chooser.
+func (c *chooser) Quantile(s sim.Stream) float64 {
+	if !latencyStream(s) {
+		return c.base.Quantile(s)
+	}
+	n := c.latency
+	c.latency++
+	alts := 1
+	if c.delaysLeft > 0 {
+		alts = 3
+		if c.timeoutQ[s] > 0 {
+			alts = 4
+		}
+	}
+	cl := Class(c.decide(Point{Kind: DelayPoint, Stream: s, Alts: alts}))
+	if cl == Median {
+		return medianQ
+	}
+	c.delaysLeft--
+	q := c.quantile(s, cl)
+	c.trail = append(c.trail, Delay{N: n, Stream: s, Q: q, Class: cl})
+	return q
+}
+
+func (c *chooser) quantile(s sim.Stream, cl Class) float64 {
+	switch cl {
+	case Early:
+		return earlyQ
+	case Late:
+		return lateQ
+	case PastTimeout:
+		return c.timeoutQ[s]
+	}
+	return medianQ
+}
+
+// Pick implements sim.Chooser: a same-instant tie keeps the kernel's order
+// and is counted; any other pick is the seed's.
+func (c *chooser) Pick(s sim.Stream, n int) int {
+	if s == sim.StreamSchedule {
+		c.ties++
+		return 0
+	}
+	return c.base.Pick(s, n)
+}
+
+// Bits implements sim.Chooser.
+func (c *chooser) Bits(s sim.Stream) uint64 { return c.base.Bits(s) }
+
+// pastTimeout is the smallest quantile (found by bisection) at which d
+// draws more than timeout, or 0 when no quantile below 1 does: a lognormal
+// whose timeout lies more than about 8 shapes above its median cannot
+// express it in a float64, and the class is then left out rather than
+// faked with another law.
+func pastTimeout(d sim.Dist, timeout sim.Duration) float64 {
+	if d.Kind == sim.DistConst || timeout <= 0 {
+		return 0
+	}
+	hi := math.Nextafter(1, 0)
+	if d.Quantile(hi) <= timeout {
+		return 0
+	}
+	lo := medianQ
+	if d.Quantile(lo) > timeout {
+		return lo
+	}
+	for range 200 {
+		mid := lo + (hi-lo)/2
+		if mid == lo || mid == hi {
+			break
+		}
+		if d.Quantile(mid) > timeout {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
+}
