@@ -29,7 +29,8 @@ import (
 // verdict per seed on both sides; the simulator's verdicts must still be
 // the recorded ones (the simulator is deterministic: each seed is rerun,
 // a few seconds in all, not under -short); every row that disagrees has a
-// note in hostedNotes, and every note is of such a row. The live half is
+// note in hostedNotes, and every note is of such a row; the figure
+// docs/check-your-api.md quotes is the table's. The live half is
 // `make sim-vs-live-hosted`.
 func TestSimVsLiveHostedIsFresh(t *testing.T) {
 	rerun := testcmd.Rerun(t, "./cli")
@@ -39,6 +40,9 @@ func TestSimVsLiveHostedIsFresh(t *testing.T) {
 	table, err := os.ReadFile(filepath.Join(dir, "table.md"))
 	require.NoError(t, err, rerun)
 	assert.Equal(t, hostedTable(data), string(table), "table.md is stale: idemsim sim-vs-live --hosted --table-only; %s", rerun)
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "check-your-api.md"))
+	require.NoError(t, err, rerun)
+	assert.Contains(t, strings.Join(strings.Fields(string(doc)), " "), hostedHeadline(data), "docs/check-your-api.md quotes another figure than the table's; %s", rerun)
 
 	var want, got []string
 	for _, s := range models.Builtin() {
