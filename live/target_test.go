@@ -1,9 +1,11 @@
 package live_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -317,4 +319,60 @@ func TestTargetRestartCommand(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"s1"}, crashes, rerun)
+}
+
+// recorder remembers each request's method, Authorization header and
+// body, then hands it to the stand-in.
+type recorder struct {
+	next http.Handler
+	mu   sync.Mutex
+	seen []string
+}
+
+func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	rc.seen = append(rc.seen, r.Method+" "+r.Header.Get("Authorization")+" "+string(b))
+	rc.mu.Unlock()
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	rc.next.ServeHTTP(w, r)
+}
+
+// Goal: a header value's {client} names the sending client, and
+// PollBody sends the create's body with each poll, as Hosted.Target
+// needs for our servers (and nothing else changes: without PollBody a
+// poll has no body). Method: a stand-in that answers 202 with a Location,
+// behind a recorder; two clients of two operations each, with and without
+// PollBody; every request must carry "Bearer c1" or "Bearer c2", and each
+// GET a JSON body with the amount exactly when PollBody is set.
+func TestTargetClientHeaderAndPollBody(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live: runs clients for a second")
+	}
+	for _, pollBody := range []bool{false, true} {
+		t.Run(fmt.Sprintf("poll-body-%v", pollBody), func(t *testing.T) {
+			rerun := testcmd.Rerun(t, "./live")
+			rec := &recorder{next: &standIn{compare: true, accept: true, answers: map[string]storedAnswer{}, rows: map[string][]map[string]any{}}}
+			svc := httptest.NewServer(rec)
+			defer svc.Close()
+			cfg := smallWorld(t, "naive", 2, 2)
+			cfg.Strategy = live.TargetStrategy(cfg.Strategy, api.ContractPoll202, svc.URL)
+			target := live.Target{URL: svc.URL, Headers: []string{"Authorization: Bearer {client}"}, PollBody: pollBody}
+			res, err := live.Run(context.Background(), live.Config{World: cfg, Limit: time.Minute, Target: &target})
+			require.NoError(t, err, rerun)
+			require.Equal(t, live.StopDone, res.Stop, rerun)
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			polls := 0
+			for _, s := range rec.seen {
+				method, rest, _ := strings.Cut(s, " ")
+				assert.Regexp(t, `^Bearer c[12]\b`, rest, "the client named in the header: %q; %s", s, rerun)
+				if method == http.MethodGet {
+					polls++
+					assert.Equal(t, pollBody, strings.Contains(rest, `"amount"`), "a poll's body: %q; %s", s, rerun)
+				}
+			}
+			assert.Positive(t, polls, "the 202s were polled; %s", rerun)
+		})
+	}
 }
