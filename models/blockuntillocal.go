@@ -28,14 +28,11 @@ var BlockUntilDoneLocal = api.Strategy{
 	CrashPoints: []string{pointAfterCharge},
 	Boot: func(st api.Settings) api.Server {
 		// Process memory: the keys whose request runs on this server.
-		running := make(map[string]bool)
+		running := newRunningKeys()
 		return api.Server{
 			Create: func(env api.Env, req api.Request) api.Response {
-				for running[req.Key] {
-					env.Sleep(pollRunning)
-				}
-				running[req.Key] = true
-				defer delete(running, req.Key)
+				running.claim(env, req.Key, nil)
+				defer running.release(req.Key, nil)
 				row, ok, err := lookupKey(env.DB(), req.Key, noLock)
 				if err != nil {
 					return failed()
