@@ -28,11 +28,14 @@ var BlockUntilDoneLocal = api.Strategy{
 	CrashPoints: []string{pointAfterCharge},
 	Boot: func(st api.Settings) api.Server {
 		// Process memory: the keys whose request runs on this server.
-		running := newRunningKeys()
+		running := make(map[string]bool)
 		return api.Server{
 			Create: func(env api.Env, req api.Request) api.Response {
-				running.claim(env, req.Key, nil)
-				defer running.release(req.Key, nil)
+				for running[req.Key] {
+					env.Sleep(pollRunning)
+				}
+				running[req.Key] = true
+				defer delete(running, req.Key)
 				row, ok, err := lookupKey(env.DB(), req.Key, noLock)
 				if err != nil {
 					return failed()

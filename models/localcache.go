@@ -24,42 +24,31 @@ var LocalCache = api.Strategy{
 	Switches:    []api.Switch{api.SwitchFailures},
 	Boot: func(st api.Settings) api.Server {
 		// Process memory: lost on a crash, not shared between replicas.
-		// seen is guarded by running's lock.
 		seen := make(map[string]api.Response)
 		// running holds the keys whose first request is still executing, so
 		// that a second one on this server waits instead of executing too.
-		running := newRunningKeys()
+		running := make(map[string]bool)
 		return api.Server{
 			Create: func(env api.Env, req api.Request) api.Response {
-				var (
-					stored, resp api.Response
-					replay, paid bool
-				)
-				running.claim(env, req.Key, func() { stored, replay = seen[req.Key] })
-				// Deferred, so that a crash unwinding the handler releases
-				// the key too.
-				defer running.release(req.Key, func() {
-					if paid && keep(resp, st) {
-						seen[req.Key] = resp
-					}
-				})
-				if replay {
-					return stored
+				for running[req.Key] {
+					env.Sleep(pollRunning)
 				}
+				if resp, ok := seen[req.Key]; ok {
+					return resp
+				}
+				running[req.Key] = true
+				defer delete(running, req.Key)
 				resp, err := pay(env, env.DB(), req, st)
 				if err != nil {
 					return failed()
 				}
-				paid = true
+				if keep(resp, st) {
+					seen[req.Key] = resp
+				}
 				return resp
 			},
 			Poll: func(env api.Env, req api.Request) api.Response {
-				var (
-					resp api.Response
-					ok   bool
-				)
-				running.locked(func() { resp, ok = seen[req.Key] })
-				if ok {
+				if resp, ok := seen[req.Key]; ok {
 					return resp
 				}
 				return api.Response{Status: api.StatusNotFound}

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"sync"
 	"time"
 
 	"github.com/idemsim/idemsim/sim/api"
@@ -54,56 +53,3 @@ const pollRunning = time.Millisecond
 // uniquePaymentsDDL is the payments table with a unique key column, for
 // the strategies whose payment row carries the key itself.
 const uniquePaymentsDDL = "create table payments (id bigserial primary key, idempotency_key text unique, amount bigint not null, currency text not null, charge_id text)"
-
-// runningKeys is a server process's memory of the keys whose request is
-// executing on it. The simulator runs one process's handlers one at a time
-// between service calls, so a check of the map and the claim after it
-// cannot be split; a live server (live/server) runs them on goroutines of
-// their own, and the mutex keeps each check-and-claim as whole there (and
-// the map safe). It is never held across a service call, so in the
-// simulator it never waits.
-type runningKeys struct {
-	mu sync.Mutex
-	m  map[string]bool
-}
-
-func newRunningKeys() *runningKeys { return &runningKeys{m: make(map[string]bool)} }
-
-// claim waits, polling every pollRunning, until no request with key is
-// executing on this process, and marks key executing; then, still in the
-// same step, it calls then (nil: nothing), which may read the process's
-// other memory under the same lock.
-func (r *runningKeys) claim(env api.Env, key string, then func()) {
-	for {
-		r.mu.Lock()
-		if !r.m[key] {
-			r.m[key] = true
-			if then != nil {
-				then()
-			}
-			r.mu.Unlock()
-			return
-		}
-		r.mu.Unlock()
-		env.Sleep(pollRunning)
-	}
-}
-
-// release marks key no longer executing, and calls then (nil: nothing)
-// under the same lock.
-func (r *runningKeys) release(key string, then func()) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.m, key)
-	if then != nil {
-		then()
-	}
-}
-
-// locked calls f under the lock, for other process memory kept beside the
-// keys.
-func (r *runningKeys) locked(f func()) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	f()
-}
