@@ -79,6 +79,9 @@ DIR/../sim-vs-live-edges/cells.json and cells.csv with table.md, which
 says per case where the simulated and live rates agree and which cells
 live mode cannot run yet; with --table-only it redraws table.md from
 cells.json.
+
+--hosted checks every built-in strategy hosted by our own servers from
+outside, against the simulator (idemsim sim-vs-live --hosted --help).
 `
 
 // simVsLive is runs.json.
@@ -149,6 +152,9 @@ func verdictOf(rep *check.Report) string {
 }
 
 func simVsLiveCommand(args []string, stdout, stderr io.Writer) error {
+	if slices.Contains(args, "--hosted") {
+		return simVsLiveHostedCommand(args, stdout, stderr)
+	}
 	runs, out, maxReal := 20, filepath.Join("results", "sim-vs-live"), simVsLiveMaxReal
 	var only []string
 	tableOnly, ratesOnly, statements, runsGiven, ratesSeedsGiven := false, false, false, false, false

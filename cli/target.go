@@ -34,7 +34,8 @@ Checking your own service (docs/check-your-api.md):
   --key-prefix P        put P in front of every key sent and counted: the
                         keys come from --seed, so a run again of the same
                         world against the same database needs a new P
-  --header 'N: V'       an extra header on every request, repeatable
+  --header 'N: V'       an extra header on every request, repeatable; {client}
+                        in V is the sending client's name
   --id-field F          what names the payment an answer speaks of: a
                         top-level field of its JSON body (default id), or
                         header:NAME

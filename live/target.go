@@ -39,6 +39,10 @@ type Target struct {
 	// Body is the create's body template; see FillBody for the
 	// placeholders.
 	Body string
+	// PollBody sends the filled Body with each poll (a GET) as well, as
+	// our own clients' wire format does (live/wire): a strategy of ours
+	// may compare a poll's payload with the stored request's.
+	PollBody bool
 	// KeyHeader carries the idempotency key (Idempotency-Key).
 	KeyHeader string
 	// KeyPrefix goes in front of every key sent and counted (not of the
@@ -46,7 +50,8 @@ type Target struct {
 	// seed, so a second run of one world against the same database needs
 	// another prefix to meet none of the first run's keys.
 	KeyPrefix string
-	// Headers are sent with every request, as given ("Name: value").
+	// Headers are sent with every request, as given ("Name: value"), but
+	// for {client} in a value, replaced by the sending client's name.
 	Headers []string
 	// IDField names the resource an answer speaks of: a top-level field of
 	// its JSON body ("id"), or header:NAME for a response header.
@@ -60,6 +65,11 @@ type Target struct {
 	// docs/check-your-api.md for what it must do); empty: no crash fault
 	// may be asked for.
 	RestartCmd string
+	// Restart, when set, is called instead of RestartCmd at each crash of
+	// the service, with the same duty (kill it now, keep it down for the
+	// downtime, return once it answers again): a program that hosts the
+	// service itself, as Hosted.Restart, needs no shell command.
+	Restart func(downtime time.Duration) error
 	// MaxRate bounds the requests a second the clients send (0:
 	// DefaultMaxRate).
 	MaxRate float64
@@ -241,7 +251,7 @@ func (t *Target) CheckWorld(w *world.Config) error {
 			return refuse("fault " + f.String())
 		}
 	}
-	if crashes && t.RestartCmd == "" {
+	if crashes && t.RestartCmd == "" && t.Restart == nil {
 		return fmt.Errorf("live: a crash of the service (--crash, --crash-every, a replayed crash) needs --restart-cmd, the command that kills and restarts it")
 	}
 	return nil
@@ -343,7 +353,16 @@ func (r *runner) targetRequest(req api.Request, client string, op api.OpID) (*ht
 		} else if !strings.HasPrefix(loc, r.tgt.prefix+"/") {
 			loc = r.tgt.prefix + "/" + strings.TrimPrefix(loc, "/")
 		}
-		hr, err = http.NewRequest(http.MethodGet, r.proxyURL+loc, nil)
+		if t.PollBody {
+			body := FillBody(t.Body, req.Payload, t.KeyPrefix+req.Key, client, op)
+			hr, err = http.NewRequest(http.MethodGet, r.proxyURL+loc, io.NopCloser(strings.NewReader(body)))
+			if err == nil {
+				hr.ContentLength = int64(len(body))
+				hr.Header.Set("Content-Type", "application/json")
+			}
+		} else {
+			hr, err = http.NewRequest(http.MethodGet, r.proxyURL+loc, nil)
+		}
 	default:
 		return nil, fmt.Errorf("live: a %v request to a target (accepted: create, poll)", req.Kind)
 	}
@@ -352,8 +371,11 @@ func (r *runner) targetRequest(req api.Request, client string, op api.OpID) (*ht
 	}
 	hr.GetBody = nil // sent once: see wire.NewRequest
 	for _, h := range t.Headers {
+		// {client} in a value names the client, so that a service that
+		// tells its callers apart (Authorization: Bearer {client}) sees
+		// each of them as itself.
 		name, value, _ := strings.Cut(h, ":")
-		hr.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+		hr.Header.Add(strings.TrimSpace(name), strings.ReplaceAll(strings.TrimSpace(value), "{client}", client))
 	}
 	if req.Key != "" {
 		hr.Header.Set(t.KeyHeader, t.KeyPrefix+req.Key)
@@ -389,7 +411,7 @@ func jsonScalar(raw json.RawMessage) string {
 // restartTarget runs the restart command for a crash of the service.
 func (r *runner) restartTarget(downtime time.Duration) {
 	ts := r.tgt
-	if ts.t.RestartCmd == "" {
+	if ts.t.RestartCmd == "" && ts.t.Restart == nil {
 		return
 	}
 	ts.crashMu.Lock()
@@ -399,6 +421,14 @@ func (r *runner) restartTarget(downtime time.Duration) {
 	}
 	at := r.now()
 	r.record(faults.Fault{Kind: faults.CrashFault, At: at, Crash: faults.Crash{Node: "s1", At: at, Downtime: downtime}})
+	if ts.t.Restart != nil {
+		if err := ts.t.Restart(downtime); err != nil {
+			r.fail(fmt.Errorf("live: restarting the target at the crash at %v: %w", time.Duration(at), err))
+			return
+		}
+		r.trace.restarted("s1")
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), restartLimit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", ts.t.RestartCmd)
@@ -579,6 +609,61 @@ type Hosted struct {
 
 // Close stops the servers and drops the database.
 func (h *Hosted) Close() { h.r.close() }
+
+// Target is a check from outside of h, as idemsim live --target checks a
+// user's service: the payment's id read from the Idemsim-Resource header
+// our servers send, each client named in Authorization and each poll
+// carrying the create's payload as our own clients' requests do (live/wire),
+// crashes by Restart, and a key's effects counted by effectsSQL on h's
+// database ("" : inferred from the answers). keyPrefix goes in front of
+// every key, so that a run meets none of the keys of a run before it.
+func (h *Hosted) Target(effectsSQL, keyPrefix string) Target {
+	t := Target{
+		URL:        h.URL,
+		Body:       `{"amount": {amount}, "currency": "{currency}", "description": "{description}"}`,
+		PollBody:   true,
+		Headers:    []string{"Authorization: Bearer {client}"},
+		IDField:    "header:" + wire.HeaderResource,
+		KeyPrefix:  keyPrefix,
+		EffectsSQL: effectsSQL,
+		Restart:    h.Restart,
+		// Our own server on loopback: no need to spare it.
+		MaxRate: 2000,
+	}
+	if effectsSQL != "" {
+		t.EffectsDSN = h.DSN
+	}
+	return t.WithDefaults()
+}
+
+// Restart crashes the first server (what a crash destroys is lost, as in
+// a live run's crash), keeps it down for downtime and returns once its
+// new life accepts connections: a Target's Restart hook for the hosted
+// strategy, so that a check from outside can crash it as a restart
+// command would crash a user's service.
+func (h *Hosted) Restart(downtime time.Duration) error {
+	s := h.r.server("s1")
+	if s == nil || !s.Crash(downtime) {
+		return fmt.Errorf("live: the hosted server is not up to crash")
+	}
+	u, err := url.Parse(h.URL)
+	if err != nil {
+		return err
+	}
+	time.Sleep(downtime)
+	deadline := time.Now().Add(restartLimit)
+	for {
+		conn, err := net.DialTimeout("tcp", u.Host, time.Second)
+		if err == nil {
+			conn.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("live: the hosted server did not come back within %v: %w", restartLimit, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 // Host starts cfg.World's strategy on cfg's PostgreSQL and Redis (given,
 // or throwaway ones) with its gateway and queue, as a live run does but

@@ -1,9 +1,11 @@
 package live_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -59,32 +61,61 @@ func kinds(rep check.Report) []check.Kind {
 
 // Goal: checked from outside (--target), our own servers hosting a
 // strategy get the verdict the simulator gives that strategy under the
-// same faults: with lost responses, or two workers racing on each key,
-// naive pays twice and unique-409 holds. Method: live.Host serves the strategy on a throwaway PostgreSQL
-// (no faults of its own); a run with a Target at its URL sees it only
-// through HTTP (the payment's id from the answer's Idemsim-Resource
-// header) and counts effects with an SQL query on its payments table;
-// the same world runs in the simulator; the sets of violation kinds must
-// be equal.
+// same faults, for a sample of the strategies and fault kinds that
+// `make sim-vs-live-hosted` runs in full (results/sim-vs-live-hosted):
+// naive pays twice with lost responses or two workers racing on each key
+// and unique-409 holds under both; a check-then-insert in a transaction
+// pays twice under racing workers while select-for-update holds; async-202
+// holds under duplicated messages (its polls carry the payload, as our
+// clients' do); client-id holds with lost responses (its payment's id is
+// the key); content-hash pays twice under racing workers (the two workers
+// are two clients, named in Authorization; it records no key, so the
+// effects are inferred from the answers); check-then-insert loses the
+// second payment under a reused key; select-for-update holds across two
+// crashes of its server (Hosted.Restart; the first always fires). Method: live.Host serves the
+// strategy on a throwaway PostgreSQL and Redis (no faults of its own); a
+// run with Hosted.Target sees it only through HTTP (the payment's id from
+// the answer's Idemsim-Resource header) and counts effects with an SQL
+// query on its payments table; the same world runs in the simulator; the
+// sets of violation kinds must be equal.
 func TestTargetAgreesWithSimulation(t *testing.T) {
 	s := startServices(t)
+	const byKey = "select count(*) from payments where idempotency_key = $1"
 	for _, tc := range []struct {
 		name, strategy string
-		contract       api.Contract
 		workers        int
 		dropResponse   float64
+		duplicate      float64
+		reuseKey       float64
+		crash          bool
+		effects        string
 		violates       bool
 	}{
-		{"naive-lost-responses", "naive", api.ContractReplay, 1, 0.3, true},
-		{"unique-409-lost-responses", "unique-409", api.Contract409, 1, 0.3, false},
-		{"naive-racing-workers", "naive", api.ContractReplay, 2, 0, true},
-		{"unique-409-racing-workers", "unique-409", api.Contract409, 2, 0, false},
+		{"naive-lost-responses", "naive", 1, 0.3, 0, 0, false, byKey, true},
+		{"unique-409-lost-responses", "unique-409", 1, 0.3, 0, 0, false, byKey, false},
+		{"naive-racing-workers", "naive", 2, 0, 0, 0, false, byKey, true},
+		{"unique-409-racing-workers", "unique-409", 2, 0, 0, 0, false, byKey, false},
+		{"txn-check-insert-racing-workers", "txn-check-insert", 2, 0, 0, 0, false, byKey, true},
+		{"select-for-update-racing-workers", "select-for-update", 2, 0, 0, 0, false, byKey, false},
+		{"async-202-duplicates", "async-202", 1, 0, 0.3, 0, false, byKey, false},
+		{"client-id-lost-responses", "client-id", 1, 0.3, 0, 0, false, "select count(*) from payments where id = $1", false},
+		{"content-hash-racing-workers", "content-hash", 2, 0, 0, 0, false, "", true},
+		{"check-then-insert-reused-key", "check-then-insert", 1, 0, 0, 0.5, false, byKey, true},
+		{"select-for-update-crashes", "select-for-update", 1, 0, 0, 0, true, byKey, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./live")
 			cfg := smallWorld(t, tc.strategy, 4, 5)
 			cfg.WorkersPerOp = tc.workers
 			cfg.Faults.Link.DropResponseRate = tc.dropResponse
+			cfg.Faults.Link.DuplicateRate = tc.duplicate
+			cfg.Client.ReuseKeyRate = tc.reuseKey
+			if tc.crash {
+				cfg.Faults.Crashes = []faults.Crash{
+					{Node: "s1", At: sim.Time(30 * time.Millisecond), Downtime: 100 * time.Millisecond},
+					{Node: "s1", At: sim.Time(250 * time.Millisecond), Downtime: 100 * time.Millisecond},
+				}
+			}
 			simRes, err := world.Run(cfg)
 			require.NoError(t, err, rerun)
 			want := kinds(check.Audit(simRes))
@@ -95,15 +126,25 @@ func TestTargetAgreesWithSimulation(t *testing.T) {
 			require.NoError(t, err, rerun)
 			defer hosted.Close()
 			tcfg := cfg
-			tcfg.Strategy = live.TargetStrategy(cfg.Strategy, tc.contract, hosted.URL)
-			res, err := live.Run(ctx, live.Config{World: tcfg, Limit: time.Minute, Target: &live.Target{
-				URL: hosted.URL, IDField: "header:Idemsim-Resource", EffectsDSN: hosted.DSN,
-				EffectsSQL: "select count(*) from payments where idempotency_key = $1",
-			}})
+			tcfg.Strategy = live.TargetStrategy(cfg.Strategy, cfg.Strategy.Contract, hosted.URL)
+			target := hosted.Target(tc.effects, "")
+			require.NoError(t, target.CheckWorld(&tcfg), rerun)
+			res, err := live.Run(ctx, live.Config{World: tcfg, Limit: time.Minute, Target: &target})
 			require.NoError(t, err, rerun)
 			require.Equal(t, live.StopDone, res.Stop, rerun)
 			assert.Equal(t, want, kinds(check.Audit(res.Result)), "the target's verdict against the simulator's; %s", rerun)
-			assert.Equal(t, tc.dropResponse > 0, len(res.Faults) > 0, "lost responses fired when asked for; %s", rerun)
+			injected := tc.dropResponse > 0 || tc.duplicate > 0 || tc.crash
+			assert.Equal(t, injected, len(res.Faults) > 0, "the faults asked for fired, and no other; %s", rerun)
+			if tc.crash {
+				crashes := 0
+				for _, f := range res.Faults {
+					if f.Kind == faults.CrashFault && f.Crash.Node == "s1" {
+						crashes++
+					}
+				}
+				// The second, at 250 ms, only when the clients are still at work.
+				assert.Positive(t, crashes, "the hosted server's first crash fired; %s", rerun)
+			}
 		})
 	}
 }
@@ -278,4 +319,60 @@ func TestTargetRestartCommand(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"s1"}, crashes, rerun)
+}
+
+// recorder remembers each request's method, Authorization header and
+// body, then hands it to the stand-in.
+type recorder struct {
+	next http.Handler
+	mu   sync.Mutex
+	seen []string
+}
+
+func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	rc.seen = append(rc.seen, r.Method+" "+r.Header.Get("Authorization")+" "+string(b))
+	rc.mu.Unlock()
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	rc.next.ServeHTTP(w, r)
+}
+
+// Goal: a header value's {client} names the sending client, and
+// PollBody sends the create's body with each poll, as Hosted.Target
+// needs for our servers (and nothing else changes: without PollBody a
+// poll has no body). Method: a stand-in that answers 202 with a Location,
+// behind a recorder; two clients of two operations each, with and without
+// PollBody; every request must carry "Bearer c1" or "Bearer c2", and each
+// GET a JSON body with the amount exactly when PollBody is set.
+func TestTargetClientHeaderAndPollBody(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live: runs clients for a second")
+	}
+	for _, pollBody := range []bool{false, true} {
+		t.Run(fmt.Sprintf("poll-body-%v", pollBody), func(t *testing.T) {
+			rerun := testcmd.Rerun(t, "./live")
+			rec := &recorder{next: &standIn{compare: true, accept: true, answers: map[string]storedAnswer{}, rows: map[string][]map[string]any{}}}
+			svc := httptest.NewServer(rec)
+			defer svc.Close()
+			cfg := smallWorld(t, "naive", 2, 2)
+			cfg.Strategy = live.TargetStrategy(cfg.Strategy, api.ContractPoll202, svc.URL)
+			target := live.Target{URL: svc.URL, Headers: []string{"Authorization: Bearer {client}"}, PollBody: pollBody}
+			res, err := live.Run(context.Background(), live.Config{World: cfg, Limit: time.Minute, Target: &target})
+			require.NoError(t, err, rerun)
+			require.Equal(t, live.StopDone, res.Stop, rerun)
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			polls := 0
+			for _, s := range rec.seen {
+				method, rest, _ := strings.Cut(s, " ")
+				assert.Regexp(t, `^Bearer c[12]\b`, rest, "the client named in the header: %q; %s", s, rerun)
+				if method == http.MethodGet {
+					polls++
+					assert.Equal(t, pollBody, strings.Contains(rest, `"amount"`), "a poll's body: %q; %s", s, rerun)
+				}
+			}
+			assert.Positive(t, polls, "the 202s were polled; %s", rerun)
+		})
+	}
 }

@@ -48,6 +48,25 @@ type env struct {
 	// dbBase is the worker's database calls before this life's session:
 	// a worker's calls are numbered across restarts.
 	dbBase int32
+	// holds: the actor has its life's turn (life.turn); only the actor's
+	// own goroutine reads or writes it.
+	holds bool
+}
+
+// take waits for the life's turn: the actor's strategy code runs only
+// while it has it.
+func (e *env) take() {
+	e.l.turn.Lock()
+	e.holds = true
+}
+
+// yield lets the turn go, for a service call, a sleep or the actor's end
+// (a crash unwinding it included).
+func (e *env) yield() {
+	if e.holds {
+		e.holds = false
+		e.l.turn.Unlock()
+	}
 }
 
 var _ api.Env = (*env)(nil)
@@ -68,12 +87,14 @@ func (e *env) Now() sim.Time {
 // Sleep waits d of real time, unless the process crashes first.
 func (e *env) Sleep(d sim.Duration) {
 	e.l.step()
+	e.yield()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-e.l.ctx.Done():
 	}
+	e.take()
 	e.l.step()
 }
 
@@ -260,7 +281,9 @@ func beginText(e *env, level api.Level) string {
 // guard runs one service call between two checkpoints.
 func guard[T any](e *env, call func() (T, error)) (T, error) {
 	e.l.step()
+	e.yield()
 	v, err := call()
+	e.take()
 	e.atStep()
 	e.l.step()
 	return v, err

@@ -303,6 +303,14 @@ type life struct {
 	// resume is closed when the process is not paused; a pause replaces
 	// it with an open one until it ends.
 	resume chan struct{}
+	// turn is held by the one actor (a handler or a worker) whose
+	// strategy code is running, which lets it go for each service call and
+	// sleep: a simulated process runs its actors one at a time between
+	// those, so a strategy's own memory (local-cache's maps) is never
+	// touched by two at once, and a check of it and the claim after it
+	// cannot be split. Live handlers run on goroutines of their own, and
+	// without it two racing requests would write such a map at once.
+	turn sync.Mutex
 }
 
 func (p *Process) boot() error {
@@ -342,6 +350,8 @@ func (p *Process) boot() error {
 			defer p.actors.Done()
 			defer e.finish()
 			defer recoverCrash()
+			e.take()
+			defer e.yield()
 			run(e)
 		}()
 	}
@@ -570,6 +580,8 @@ func (l *life) handle(ref faults.Ref, req api.Request) (resp api.Response, ok bo
 	}()
 	l.step()
 	defer e.finish()
+	e.take()
+	defer e.yield()
 	e.atStep()
 	l.step()
 	if st := l.p.cfg.ServiceTime; st != nil {

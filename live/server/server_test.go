@@ -305,7 +305,11 @@ func (r *rig) firedKinds() []faults.Kind {
 // request sent during a pause is answered only after the pause ends; (d) a
 // background worker numbers its database calls on from where its previous
 // life stopped; (e) a request without the operation's reference header is
-// refused with 400. Method: a test strategy (one table, a handler told
+// refused with 400; (f) handlers sent at once take turns with the process
+// memory between service calls, as simulated actors do: each of them
+// counts itself in the strategy's counter and reads it in one turn, so
+// their answers carry every count from 1 to N once (and the race
+// detector, under make verify, sees no two at once). Method: a test strategy (one table, a handler told
 // what to do by the request's description, an optional worker) in a
 // server.Process on a throwaway PostgreSQL and Redis, each case on a
 // database of its own; requests go straight to the process, with the
@@ -396,6 +400,32 @@ func TestProcess(t *testing.T) {
 		ran, err := strconv.ParseInt(got.Body, 10, 64)
 		require.NoError(t, err, r.rerun)
 		assert.GreaterOrEqual(t, ran, int64(paused.At)+int64(pause), "the handler ran during the pause; "+r.rerun)
+	})
+
+	t.Run("handlers take turns with the process memory", func(t *testing.T) {
+		r := sv.start(t, "turns", newHooks(false), nil)
+		const n = 16
+		bodies := make([]string, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got, err := r.post(i+1, "k"+strconv.Itoa(i+1), doInsert)
+				errs[i] = err
+				if err == nil {
+					bodies[i] = got.Body
+				}
+			}()
+		}
+		wg.Wait()
+		var want []string
+		for i := 0; i < n; i++ {
+			require.NoError(t, errs[i], r.rerun)
+			want = append(want, "served="+strconv.Itoa(i+1))
+		}
+		assert.ElementsMatch(t, want, bodies, "each handler counted itself and read the count in one turn; "+r.rerun)
 	})
 
 	t.Run("a worker numbers its calls across a restart", func(t *testing.T) {
