@@ -2,6 +2,7 @@ package explore
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
@@ -110,7 +111,7 @@ func TestEnumerationMatchesBruteForce(t *testing.T) {
 				require.NoError(t, err, testcmd.Rerun(t, "./explore"))
 				brute[faultSet(l.res.Faults)] = true
 			}
-			assert.Equal(t, sortedKeys(brute), sortedKeys(explored), "the search's fault sets differ from the brute force's over %d positions; %s", n, testcmd.Rerun(t, "./explore"))
+			assert.Equal(t, slices.Sorted(maps.Keys(brute)), slices.Sorted(maps.Keys(explored)), "the search's fault sets differ from the brute force's over %d positions; %s", n, testcmd.Rerun(t, "./explore"))
 			assert.Greater(t, len(brute), 10, "the scope is too small to test anything; %s", testcmd.Rerun(t, "./explore"))
 		})
 	}
@@ -132,15 +133,6 @@ func subsets(n, k int) [][]int {
 	}
 	grow(0, nil)
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // TestVerdicts checks the explorer against what the simulator knows of the
