@@ -26,7 +26,7 @@ import (
 // 0.1 to 0.3 ms on loopback, so on the 2-core machine every wait of half
 // a millisecond or more was seen (40 of 40 in a trial), and about 70% of
 // 0.2 ms ones; at one poll a millisecond, only waits of 2 ms or more
-// were seen reliably (TestLockWatch holds a lock 60 ms). A loaded machine
+// were seen reliably (TestLockWatch holds a lock 100 ms past the moment it sees the waiter wait). A loaded machine
 // delays the polls and widens the gap. It never reports a statement that did not
 // wait: a poll's answer is only taken for the statements running on
 // those backends both before and after it. Waits for a connection from

@@ -2,9 +2,11 @@ package pgdb_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -18,10 +20,13 @@ import (
 // statement waited for a lock another transaction held, for the waits the
 // strategies meet (a row lock, a uniqueness check on an uncommitted key),
 // and never says so of a statement that did not wait. Method: a holder
-// session takes the lock in an open transaction and ends it 60 ms later
-// from another goroutine, far longer than the watch's poll interval; the
-// session under test then runs each statement and reports Waited, with the
-// SQLSTATE it got. Without a holder, or under NOWAIT, nothing waits.
+// session takes the lock in an open transaction and, from another
+// goroutine, ends it once pg_stat_activity shows the waiter waiting and
+// 100 ms more (far longer than the watch's poll interval; a fixed 60 ms
+// from the holder's start was missed on a loaded machine, where the waiter
+// began late), or 60 ms later where nothing must wait; the session under
+// test then runs each statement and reports Waited, with the SQLSTATE it
+// got. Without a holder, or under NOWAIT, nothing waits.
 func TestLockWatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a PostgreSQL server")
@@ -61,7 +66,19 @@ func TestLockWatch(t *testing.T) {
 				require.NoError(t, err, rerun)
 				assert.False(t, holder.(*pgdb.Session).Waited(), "the holder took a free lock; %s", rerun)
 				go func() {
-					time.Sleep(60 * time.Millisecond)
+					if c.waited {
+						// Held until PostgreSQL shows the waiter waiting,
+						// then 100 ms more: the wait the watch must see
+						// lasts that long however late the waiter came.
+						if err := awaitLockWaiter(ctx, dsn); err != nil {
+							tx.Rollback()
+							done <- err
+							return
+						}
+						time.Sleep(100 * time.Millisecond)
+					} else {
+						time.Sleep(60 * time.Millisecond)
+					}
 					done <- tx.Commit()
 				}()
 			} else {
@@ -78,4 +95,25 @@ func TestLockWatch(t *testing.T) {
 			assert.False(t, s.(*pgdb.Session).Waited(), "the rollback waited for nothing; %s", rerun)
 		})
 	}
+}
+
+// awaitLockWaiter polls, on a connection of its own, until some backend
+// of dsn's database waits on a lock, for at most 10 s.
+func awaitLockWaiter(ctx context.Context, dsn string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	for range 2000 {
+		var n int
+		if err := conn.QueryRow(ctx, "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()").Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return fmt.Errorf("no backend waited on a lock within 10 s")
 }
