@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net"
 	"os"
@@ -633,18 +634,14 @@ func readCheckExamples(path string) (checkExamplesData, error) {
 // readExampleJSON reads one of check-examples' JSON files, which target
 // writes, and refuses one with no entries (what names them).
 func readExampleJSON[T any](path, target, what string, entries func(T) int) (T, error) {
-	var data T
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return data, fmt.Errorf("idemsim check-examples: %w (%s writes it)", err, target)
+	data, err := readResultJSON[T]("idemsim check-examples", path, maxFaultFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return data, fmt.Errorf("%w (%s writes it)", err, target)
 	}
-	if err := json.Unmarshal(b, &data); err != nil {
-		return data, fmt.Errorf("idemsim check-examples: %s: %w", path, err)
+	if err == nil && entries(data) == 0 {
+		err = errors.New("idemsim check-examples: " + path + ": no " + what)
 	}
-	if entries(data) == 0 {
-		return data, errors.New("idemsim check-examples: " + path + ": no " + what)
-	}
-	return data, nil
+	return data, err
 }
 
 // checkExamplesTable draws table.md from runs.json alone.

@@ -511,15 +511,21 @@ func readSimVsLive(path string) (simVsLive, error) {
 // readSimVsLiveFile reads one of sim-vs-live's JSON files, of at most
 // limit bytes, refusing fields it does not know.
 func readSimVsLiveFile[T any](path string, limit int64) (T, error) {
+	return readResultJSON[T]("idemsim sim-vs-live", path, limit)
+}
+
+// readResultJSON reads a JSON file of results a command wrote, of at most
+// limit bytes, refusing fields it does not know; cmd begins its errors.
+func readResultJSON[T any](cmd, path string, limit int64) (T, error) {
 	var data T
 	text, err := inputfile.Read(path, limit)
 	if err != nil {
-		return data, fmt.Errorf("idemsim sim-vs-live: %w", err)
+		return data, fmt.Errorf("%s: %w", cmd, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&data); err != nil {
-		return data, fmt.Errorf("idemsim sim-vs-live: %s: %v", path, err)
+		return data, fmt.Errorf("%s: %s: %v", cmd, path, err)
 	}
 	return data, nil
 }
