@@ -99,7 +99,7 @@ func TestEnumerationMatchesBruteForce(t *testing.T) {
 			}
 
 			prepared := m.Prepare(cfg)
-			tq := timeouts(&prepared)
+			s := &searcher{cfg: prepared, menu: &m, tq: timeouts(&prepared)}
 			n := most + 4
 			brute := map[string]bool{}
 			for _, positions := range subsets(n, tc.k) {
@@ -107,7 +107,7 @@ func TestEnumerationMatchesBruteForce(t *testing.T) {
 				for _, p := range positions {
 					prefix[p] = 1
 				}
-				l, err := run(prepared, &m, tq, prefix, tc.k, 0)
+				l, err := s.run(prefix, tc.k, 0)
 				require.NoError(t, err, testcmd.Rerun(t, "./explore"))
 				brute[faultSet(l.res.Faults)] = true
 			}

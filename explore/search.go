@@ -70,14 +70,59 @@ type leaf struct {
 	delays int
 }
 
-// run runs cfg (prepared) with the prefix and budgets.
-func run(cfg world.Config, menu *Menu, tq *[numStreams]float64, prefix []int, maxF, maxD int) (*leaf, error) {
-	ch := &chooser{base: sim.NewSeeded(cfg.Seed), menu: menu, prefix: prefix, timeoutQ: tq, faultsLeft: maxF, delaysLeft: maxD}
-	res, err := world.RunWith(cfg, ch)
+// searcher runs the schedules of one prepared world.
+type searcher struct {
+	cfg   world.Config // prepared by the menu
+	menu  *Menu
+	tq    *[numStreams]float64
+	visit func(res *world.Result, points int)
+}
+
+// run runs the world with the prefix and budgets.
+func (s *searcher) run(prefix []int, maxF, maxD int) (*leaf, error) {
+	ch := &chooser{base: sim.NewSeeded(s.cfg.Seed), menu: s.menu, prefix: prefix, timeoutQ: s.tq, faultsLeft: maxF, delaysLeft: maxD}
+	res, err := world.RunWith(s.cfg, ch)
 	if err != nil {
 		return nil, err
 	}
 	return &leaf{res: res, ch: ch, faults: maxF - ch.faultsLeft, delays: maxD - ch.delaysLeft}, nil
+}
+
+// tally is what searching part of a tree counted. The tallies of disjoint
+// subtrees add up (add), so that workers can search subtrees apart.
+type tally struct {
+	Runs, Schedules int
+	Ties            int
+	FaultPoints     int
+	DelayPoints     int
+	states          map[uint64]bool
+	// Found is the first counterexample in depth-first order.
+	Found *Counterexample
+	// first is the tree's first run, whose choice points the result
+	// reports as the root's; only the subtree with the empty root has it.
+	first *chooser
+}
+
+func newTally() *tally { return &tally{states: map[uint64]bool{}} }
+
+// add counts u's schedules in t. The caller adds subtrees in depth-first
+// order, and stops at the first that found a counterexample, so Found is
+// the one a single search would have found.
+func (t *tally) add(u *tally) {
+	t.Runs += u.Runs
+	t.Schedules += u.Schedules
+	t.Ties += u.Ties
+	t.FaultPoints += u.FaultPoints
+	t.DelayPoints += u.DelayPoints
+	for h := range u.states {
+		t.states[h] = true
+	}
+	if t.Found == nil {
+		t.Found = u.Found
+	}
+	if t.first == nil {
+		t.first = u.first
+	}
 }
 
 // Search explores cfg (a world as the run flags build it) within the
@@ -88,70 +133,96 @@ func run(cfg world.Config, menu *Menu, tq *[numStreams]float64, prefix []int, ma
 // then the fewest delays. It stops at the first violation.
 func Search(cfg world.Config, opt Options) (*Result, error) {
 	cfg = opt.Menu.Prepare(cfg)
-	tq := timeouts(&cfg)
+	s := &searcher{cfg: cfg, menu: &opt.Menu, tq: timeouts(&cfg), visit: opt.visit}
 	r := &Result{Bounds: opt.Bounds, Menu: opt.Menu}
-	states := map[uint64]bool{}
+	t := newTally()
+	defer r.report(t)
 	for f := 0; f <= opt.Bounds.Faults; f++ {
 		for d := 0; d <= opt.Bounds.Delays; d++ {
-			done, err := r.searchBudget(cfg, &opt, tq, f, d, states)
-			if err != nil || done {
+			limit := -1
+			if opt.Bounds.Runs > 0 {
+				limit = opt.Bounds.Runs - t.Runs
+			}
+			u := newTally()
+			cut, err := s.subtree(nil, f, d, limit, u)
+			t.add(u)
+			if err != nil {
 				return r, err
+			}
+			if cut {
+				r.Cut = true
+				return r, nil
+			}
+			if t.Found != nil {
+				return r, nil
 			}
 		}
 	}
 	return r, nil
 }
 
-// searchBudget searches the tree of budget (f, d) depth first, auditing
-// the schedules with exactly f faults and d delays. It reports whether the
-// search is over (a counterexample, or the run budget spent).
-func (r *Result) searchBudget(cfg world.Config, opt *Options, tq *[numStreams]float64, f, d int, states map[uint64]bool) (bool, error) {
-	var prefix []int
+// report fills r from what the search counted.
+func (r *Result) report(t *tally) {
+	r.Runs, r.Schedules, r.Ties = t.Runs, t.Schedules, t.Ties
+	r.FaultPoints, r.DelayPoints = t.FaultPoints, t.DelayPoints
+	r.States = len(t.states)
+	r.Found = t.Found
+	if t.first != nil {
+		r.root(t.first)
+	}
+}
+
+// subtree searches depth first the tree of budget (f, d) below root: every
+// schedule whose first len(root) choices are root's (the points above are
+// never changed), auditing those with exactly f faults and d delays into
+// t. It stops at the first violation, or, when limit >= 0, after limit
+// runs, and then reports cut.
+func (s *searcher) subtree(root []int, f, d, limit int, t *tally) (cut bool, err error) {
+	prefix := slices.Clone(root)
 	for {
-		if r.Bounds.Runs > 0 && r.Runs >= r.Bounds.Runs {
-			r.Cut = true
+		if limit >= 0 && t.Runs >= limit {
 			return true, nil
 		}
-		l, err := run(cfg, &opt.Menu, tq, prefix, f, d)
+		l, err := s.run(prefix, f, d)
 		if err != nil {
-			return true, err
+			return false, err
 		}
-		r.Runs++
-		if r.Runs == 1 {
-			r.root(l.ch)
+		t.Runs++
+		if len(root) == 0 && t.first == nil {
+			t.first = l.ch
 		}
 		if l.faults == f && l.delays == d {
-			r.Schedules++
-			r.Ties += l.ch.ties
+			t.Schedules++
+			t.Ties += l.ch.ties
 			for _, p := range l.ch.points {
 				if p.Kind == FaultPoint {
-					r.FaultPoints++
+					t.FaultPoints++
 				} else {
-					r.DelayPoints++
+					t.DelayPoints++
 				}
 			}
-			states[finalState(l.res)] = true
-			r.States = len(states)
-			if opt.visit != nil {
-				opt.visit(l.res, len(l.ch.points))
+			t.states[finalState(l.res)] = true
+			if s.visit != nil {
+				s.visit(l.res, len(l.ch.points))
 			}
 			if v := Violations(l.res); len(v) > 0 {
-				r.Found = &Counterexample{Faults: l.res.Faults, Trail: Trail{Delays: l.ch.trail}, Violations: v, TraceHash: l.res.TraceHash}
-				return true, nil
+				t.Found = &Counterexample{Faults: l.res.Faults, Trail: Trail{Delays: l.ch.trail}, Violations: v, TraceHash: l.res.TraceHash}
+				return false, nil
 			}
 		}
 		var ok bool
-		if prefix, ok = next(l.ch.points, l.ch.taken); !ok {
+		if prefix, ok = next(l.ch.points, l.ch.taken, len(root)); !ok {
 			return false, nil
 		}
 	}
 }
 
 // next is the depth-first successor of a run that met points and took
-// taken: the deepest point with an alternative left takes it, and what
-// came after it is dropped. ok is false when the tree is exhausted.
-func next(points []Point, taken []int) ([]int, bool) {
-	for i := len(points) - 1; i >= 0; i-- {
+// taken: the deepest point at or below floor with an alternative left
+// takes it, and what came after it is dropped. ok is false when the
+// subtree below the first floor points is exhausted.
+func next(points []Point, taken []int, floor int) ([]int, bool) {
+	for i := len(points) - 1; i >= floor; i-- {
 		if taken[i]+1 < points[i].Alts {
 			prefix := slices.Clone(taken[:i+1])
 			prefix[i]++

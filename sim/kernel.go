@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"iter"
 	"runtime/debug"
 )
@@ -48,6 +50,8 @@ type Kernel struct {
 	due       []event
 	dueHead   int
 	tied      []event // events due at now whose order the chooser decides
+	tieOrder  []int   // scratch for pickTie
+	ties      []Tie   // scratch for pickTie
 	chooser   Chooser
 	current   *Proc
 	procs     []*Proc // every actor ever spawned, for Close
@@ -210,12 +214,76 @@ func (k *Kernel) next(e *event) {
 	}
 	i, last := 0, len(k.tied)-1
 	if last > 0 {
-		i = k.chooser.Pick(StreamSchedule, last+1)
+		if tc, ok := k.chooser.(TieChooser); ok {
+			i = k.pickTie(tc)
+		} else {
+			i = k.chooser.Pick(StreamSchedule, last+1)
+		}
 	}
 	*e = k.tied[i]
 	k.tied[i] = k.tied[last]
 	k.tied[last] = event{}
 	k.tied = k.tied[:last]
+}
+
+// Tie is one of the events due at one instant, as a TieChooser sees it.
+type Tie struct {
+	// Seq is the event's place in the order events were scheduled: unique
+	// in a run, and the same in every run that made the same choices
+	// before it was scheduled.
+	Seq uint64
+	// Owner names what the event runs: the actor it resumes, an Owned
+	// callback's owner, or "" for any other callback.
+	Owner string
+	// Stale: the event resumes nothing (a timeout that lost to a wake, or
+	// an actor that was killed), so its place in the order changes nothing.
+	Stale bool
+}
+
+// TieChooser is a Chooser that orders the events due at one instant
+// knowing what they are, as a schedule explorer must; the kernel asks it
+// instead of Pick(StreamSchedule, n).
+type TieChooser interface {
+	Chooser
+	// PickTie returns which of ties (len(ties) > 1, in increasing Seq)
+	// runs first. The others stay due and are offered again, with any
+	// event the chosen one schedules for the same instant.
+	PickTie(ties []Tie) int
+}
+
+// Owned is a callback that names its owner for a TieChooser: a message
+// names the node it is delivered to.
+type Owned interface{ Owner() string }
+
+// pickTie asks tc which of k.tied runs first, offering them in the order
+// they were scheduled, and returns the chosen event's index in k.tied.
+func (k *Kernel) pickTie(tc TieChooser) int {
+	order := k.tieOrder[:0]
+	for i := range k.tied {
+		order = append(order, i)
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(k.tied[a].seq, k.tied[b].seq) })
+	ties := k.ties[:0]
+	for _, i := range order {
+		e := &k.tied[i]
+		t := Tie{Seq: e.seq}
+		switch {
+		case e.proc != nil:
+			t.Owner = e.proc.name
+			t.Stale = e.token != e.proc.token || e.proc.state != parked
+		case e.fire != nil:
+			if o, ok := e.fire.(Owned); ok {
+				t.Owner = o.Owner()
+			}
+		}
+		ties = append(ties, t)
+	}
+	k.tieOrder, k.ties = order, ties
+	c := tc.PickTie(ties)
+	if c < 0 || c >= len(ties) {
+		panic(fmt.Sprintf("sim: PickTie chose %d of %d events", c, len(ties)))
+	}
+	return order[c]
 }
 
 // Close stops every actor still parked, so that their coroutines are freed.

@@ -91,6 +91,10 @@ func (m *Msg) Fire() {
 	}
 }
 
+// Owner implements sim.Owned: a message's arrival belongs to the node it
+// is addressed to.
+func (m *Msg) Owner() string { return m.net.nodes[m.Dst].name }
+
 // Caller is the node that m's Ref.Caller names.
 func (m *Msg) Caller() NodeID { return m.caller }
 
