@@ -131,7 +131,7 @@ func TestExploreUsageErrors(t *testing.T) {
 		{"strategy", tc("explore", "--strategy", "nope"), []string{"--strategy", `"nope"`, "accepted:"}},
 		{"stray", tc("explore", "naive"), []string{`unexpected argument "naive"`}},
 		{"size", tc("explore", "--servers", "0"), []string{"--servers"}},
-		{"choices-version", tc("run", "--choices", "choices/v0 1:network=0.5"), []string{"--choices", `unknown trail version "choices/v0"`, "accepted: choices/v1"}},
+		{"choices-version", tc("run", "--choices", "choices/v0 1:network=0.5"), []string{"--choices", `unknown trail version "choices/v0"`, "accepted: choices/v2"}},
 		{"choices-stream", tc("run", "--choices", "choices/v1 1:workload=0.5"), []string{`"workload" is not a latency stream`}},
 		{"choices-quantile", tc("run", "--choices", "choices/v1 1:network=1"), []string{"quantile must be a number in (0, 1)"}},
 		{"choices-order", tc("run", "--choices", "choices/v1 3:network=0.5 2:db=0.1"), []string{"indices must increase"}},

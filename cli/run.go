@@ -248,7 +248,7 @@ func runFlags() *flagSet {
 		f, err := faults.ParseFault(s)
 		return func(t *runTarget) { t.o.injected = append(t.o.injected, f) }, err
 	}).repeats = true
-	fs.addOption("choices", "TRAIL", "replay the latency choices of a trail idemsim explore wrote ("+explore.TrailVersion+" N:STREAM=Q ...): every latency draw at its median but the listed ones, same-instant events in the kernel's order, the rest from the seed", into(func(s string) (*explore.Trail, error) {
+	fs.addOption("choices", "TRAIL", "replay the choices of a trail idemsim explore wrote ("+explore.TrailVersion+" N:STREAM=Q ... tN=K ...): every latency draw at its median and every same-instant tie in scheduling order but the listed ones, the rest from the seed", into(func(s string) (*explore.Trail, error) {
 		t, err := explore.ParseTrail(s)
 		return &t, err
 	}, func(t *runTarget) **explore.Trail { return &t.o.choices }))

@@ -188,14 +188,15 @@ func (c *chooser) quantile(s sim.Stream, cl Class) float64 {
 	return medianQ
 }
 
-// Pick implements sim.Chooser: a same-instant tie keeps the kernel's order
-// and is counted; any other pick is the seed's.
-func (c *chooser) Pick(s sim.Stream, n int) int {
-	if s == sim.StreamSchedule {
-		c.ties++
-		return 0
-	}
-	return c.base.Pick(s, n)
+// Pick implements sim.Chooser: ties come to PickTie, so every pick here is
+// the seed's.
+func (c *chooser) Pick(s sim.Stream, n int) int { return c.base.Pick(s, n) }
+
+// PickTie implements sim.TieChooser: a same-instant tie runs its
+// earliest-scheduled event first, and is counted.
+func (c *chooser) PickTie(ties []sim.Tie) int {
+	c.ties++
+	return 0
 }
 
 // Bits implements sim.Chooser.

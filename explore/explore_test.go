@@ -251,7 +251,7 @@ func TestDeterminism(t *testing.T) {
 	runtime.GOMAXPROCS(prev)
 	assert.Equal(t, one, two, "GOMAXPROCS 1 and 2 differ; %s", testcmd.Rerun(t, "./explore"))
 	if !testing.Short() {
-		assert.Contains(t, one, "choices/v1 ", testcmd.Rerun(t, "./explore"))
+		assert.Contains(t, one, "choices/v2 ", testcmd.Rerun(t, "./explore"))
 	}
 	for _, procs := range []string{"1", "2"} {
 		cmd := exec.Command(os.Args[0], "-test.run", "^TestDeterminism$", "-test.short="+fmt.Sprint(testing.Short()))

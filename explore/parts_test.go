@@ -20,6 +20,8 @@ func TestTrailRoundTrip(t *testing.T) {
 		{},
 		{Delays: []Delay{{N: 0, Stream: sim.StreamNetwork, Q: earlyQ}, {N: 7, Stream: sim.StreamGateway, Q: math.Nextafter(1, 0)}}},
 		{Delays: []Delay{{N: 3, Stream: sim.StreamService, Q: 0.1 + 0.2}, {N: 4, Stream: sim.StreamDB, Q: 5e-324}}},
+		{Ties: []TieChoice{{N: 0, K: 2}, {N: 5, K: 1}}},
+		{Delays: []Delay{{N: 1, Stream: sim.StreamKV, Q: lateQ}}, Ties: []TieChoice{{N: 3, K: 4}}},
 	} {
 		t.Run(tr.String(), func(t *testing.T) {
 			got, err := ParseTrail(tr.String())
@@ -30,11 +32,16 @@ func TestTrailRoundTrip(t *testing.T) {
 				assert.Equal(t, d.Stream, got.Delays[i].Stream, testcmd.Rerun(t, "./explore"))
 				assert.Equal(t, math.Float64bits(d.Q), math.Float64bits(got.Delays[i].Q), testcmd.Rerun(t, "./explore"))
 			}
+			assert.Equal(t, tr.Ties, got.Ties, testcmd.Rerun(t, "./explore"))
 		})
 	}
 	for _, bad := range []struct{ in, want string }{
 		{"", "empty trail"},
-		{"choices/v2", `unknown trail version "choices/v2"`},
+		{"choices/v3", `unknown trail version "choices/v3"`},
+		{"choices/v1 t1=0", "malformed entry"},
+		{"choices/v2 t1", "malformed entry"},
+		{"choices/v2 t1=-1", "must be integers >= 0"},
+		{"choices/v2 t3=0 t3=1", "tie indices must increase"},
 		{"choices/v1 1network=0.5", "malformed entry"},
 		{"choices/v1 -1:network=0.5", "index must be an integer >= 0"},
 		{"choices/v1 1:jitter=0.5", "not a latency stream"},
@@ -46,7 +53,7 @@ func TestTrailRoundTrip(t *testing.T) {
 			_, err := ParseTrail(bad.in)
 			require.Error(t, err, testcmd.Rerun(t, "./explore"))
 			assert.Contains(t, err.Error(), bad.want, testcmd.Rerun(t, "./explore"))
-			assert.Contains(t, err.Error(), "(accepted: choices/v1", testcmd.Rerun(t, "./explore"))
+			assert.Contains(t, err.Error(), "(accepted: choices/v2", testcmd.Rerun(t, "./explore"))
 		})
 	}
 }
