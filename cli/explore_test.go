@@ -122,7 +122,7 @@ func TestExploreUsageErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"later-kind", tc("explore", "--faults", "drop-response,crash"), []string{`"crash"`, "later part", "accepted now:"}},
+		{"unknown-timed-kind", tc("explore", "--faults", "drop-response,crash-step"), []string{`unknown fault kind "crash-step"`, "accepted:", "store-restart"}},
 		{"unknown-kind", tc("explore", "--faults", "drop"), []string{`unknown fault kind "drop"`, "accepted:", "drop-request"}},
 		{"twice", tc("explore", "--faults", "reset,reset"), []string{`"reset" named twice`}},
 		{"faults-over", tc("explore", "--max-faults", "9"), []string{"--max-faults", "[0, 8]"}},

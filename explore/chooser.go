@@ -8,10 +8,13 @@
 // deepens the budgets one step at a time so that the first violation it
 // finds has the fewest faults, then the fewest delays.
 //
+// The faults that need a moment rather than a message (crash, pause,
+// store restart) are made discrete by the world's steps: a handler about
+// to make a service call or to answer, a command reaching the store
+// (timed.go). Past the bounds, PCT samples schedules at random (pct.go).
+//
 // What it does not explore yet: the order of events due at the same
-// instant (the kernel's order is kept, and such tie points are counted),
-// and the faults that need a moment rather than a message (crash, pause,
-// store restart).
+// instant (the kernel's order is kept, and such tie points are counted).
 package explore
 
 import (

@@ -16,8 +16,10 @@ const numStreams = int(sim.StreamCrashPoints) + 1
 // Fault is a fault kind of the menu.
 type Fault uint8
 
-// The fault kinds this part explores: each is decided by a flip at a
-// message or a call, so the explorer can decide it.
+// The fault kinds of the menu. Each is decided by a flip the world makes
+// where the fault may fall, so the explorer can decide it: at a message
+// or a call, at a crash point, and, for the timed kinds (Crash, Pause,
+// StoreRestart: see timed.go), at a step of a handler or a store command.
 const (
 	DropRequest Fault = iota
 	DropResponse
@@ -27,16 +29,15 @@ const (
 	LostCommitAck
 	GatewayTimeout
 	CrashAt
+	Crash
+	Pause
+	StoreRestart
 	numFaults
 )
 
-var faultNames = [numFaults]string{"drop-request", "drop-response", "duplicate", "reset", "db-drop", "lost-commit-ack", "gateway-timeout", "crash-at"}
+var faultNames = [numFaults]string{"drop-request", "drop-response", "duplicate", "reset", "db-drop", "lost-commit-ack", "gateway-timeout", "crash-at", "crash", "pause", "store-restart"}
 
 func (f Fault) String() string { return faultNames[f] }
-
-// later are the kinds of the issue's menu that need a moment, not a
-// message: a later part explores them.
-var later = []string{"crash", "pause", "store-restart"}
 
 // MenuSyntax is what --faults accepts, for error messages.
 var MenuSyntax = "a comma-separated list of " + strings.Join(faultNames[:], ", ")
@@ -46,7 +47,7 @@ type Menu struct {
 	on [numFaults]bool
 }
 
-// AllFaults is the menu of every kind this part explores.
+// AllFaults is the menu of every kind.
 func AllFaults() Menu {
 	var m Menu
 	for i := range m.on {
@@ -70,8 +71,6 @@ func ParseMenu(s string) (Menu, error) {
 				return Menu{}, fmt.Errorf("%q named twice (accepted: %s, or none)", name, MenuSyntax)
 			}
 			m.on[i] = true
-		case indexOf(later, name) >= 0:
-			return Menu{}, fmt.Errorf("%q needs a moment rather than a message and is explored in a later part of issue 20 (accepted now: %s, or none)", name, MenuSyntax)
 		default:
 			return Menu{}, fmt.Errorf("unknown fault kind %q (accepted: %s, or none)", name, MenuSyntax)
 		}
@@ -123,7 +122,7 @@ func (m *Menu) kindOf(p float64) (Fault, bool) {
 // Prepare returns cfg made ready to explore under the menu: every random
 // fault off (rates, crashes, pauses, partitions, replays), and each kind
 // of the menu at its placeholder rate (crash-at: each crash point the
-// strategy declares, on any server).
+// strategy declares, on any server; the timed kinds: prepareTimed).
 func (m Menu) Prepare(cfg world.Config) world.Config {
 	p := &cfg.Faults
 	*p = faults.Plan{
@@ -150,6 +149,7 @@ func (m Menu) Prepare(cfg world.Config) world.Config {
 			p.CrashPoints = append(p.CrashPoints, faults.CrashPoint{Node: "any", Point: point, Prob: placeholder(CrashAt), Downtime: p.Downtime})
 		}
 	}
+	m.prepareTimed(&cfg)
 	return cfg
 }
 

@@ -213,6 +213,29 @@ type Fault struct {
 	Partition Partition
 	Crash     Crash // crash, client-crash, pause, kv-failover: the node, the moment, the downtime
 	Point     CrashPoint
+	// Anchor, when set, ties a crash or pause to a step of the run rather
+	// than to its moment, so that a replay fires it at the same step
+	// whatever else shares that instant: for a server, the request whose
+	// handler it hits, once that handler has made After service calls
+	// (as it is about to make the next one, or to answer); for kv, the
+	// store command the restart comes right before. Crash.At is then the
+	// moment the step was reached in the run that logged it.
+	Anchor Ref
+	After  int
+}
+
+// Anchored reports whether f is tied to a step (Anchor) rather than to
+// its moment.
+func (f Fault) Anchored() bool { return f.Anchor.Caller != "" }
+
+// anchorText is the step of an anchored crash or pause, as its line ends:
+// " in=c1/o1.1/a1 after=2" (a server), " before=c1/o1.1/a1/kv2" (the
+// store).
+func (f Fault) anchorText() string {
+	if f.Anchor.Service != api.NoService {
+		return " before=" + f.Anchor.String()
+	}
+	return " in=" + f.Anchor.String() + " after=" + strconv.Itoa(f.After)
 }
 
 func (f Fault) String() string {
@@ -227,6 +250,8 @@ func (f Fault) String() string {
 		return "partition " + f.Partition.String()
 	case f.Kind == FailoverFault:
 		return f.Kind.String() + " " + f.Crash.Node + "@" + dur(f.Crash.At)
+	case f.Kind.timed() && f.Anchored():
+		return f.Kind.String() + " " + f.Crash.String() + f.anchorText()
 	case f.Kind.timed():
 		return f.Kind.String() + " " + f.Crash.String()
 	case f.Kind == CrashAtFault:
@@ -258,6 +283,8 @@ func (f Fault) Identity() string {
 		return f.Kind.String() + " " + f.Msg.String()
 	case f.Kind == CrashAtFault:
 		return "crash-at " + f.Point.String()
+	case f.Anchored():
+		return f.Kind.String() + " " + f.Crash.Node + "+" + f.Crash.Downtime.String() + f.anchorText()
 	}
 	return f.String()
 }
@@ -320,6 +347,12 @@ func ParseFault(line string) (Fault, error) {
 			return Fault{}, fmt.Errorf("fault %q: %w", line, err)
 		}
 	default:
+		if len(fields) > 2 && (f.Kind == CrashFault || f.Kind == PauseFault) && strings.Contains(fields[2], "=") {
+			if err := parseAnchor(&f, fields[2:]); err != nil {
+				return Fault{}, fmt.Errorf("fault %q: %w (accepted: %s)", line, err, AnchorSyntax)
+			}
+			fields = fields[:2]
+		}
 		if len(fields) != 2 {
 			return Fault{}, fmt.Errorf("fault %q: want %s %s", line, f.Kind, CrashSyntax)
 		}
@@ -336,9 +369,67 @@ func ParseFault(line string) (Fault, error) {
 		if f.Kind == FailoverFault {
 			f.Crash.Downtime = 0
 		}
+		if err := checkAnchorTarget(f); err != nil {
+			return Fault{}, fmt.Errorf("fault %q: %w (accepted: %s)", line, err, AnchorSyntax)
+		}
 		f.At = f.Crash.At
 	}
 	return f, nil
+}
+
+// AnchorSyntax is the accepted form of the step a crash or pause is
+// anchored to, for error messages.
+const AnchorSyntax = "a crash or pause of a server may end with in=REQUEST after=N (REQUEST like c1/o1.1/a1: its handler, once it has made N service calls), a crash of kv with before=CALL (a store call like c1/o1.1/a1/kv2)"
+
+// parseAnchor reads the fields after a crash's or pause's node and moment:
+// in=REF after=N, or before=REF.
+func parseAnchor(f *Fault, kvs []string) error {
+	hasAfter := false
+	for _, kv := range kvs {
+		k, v, _ := strings.Cut(kv, "=")
+		switch {
+		case (k == "in" || k == "before") && !f.Anchored():
+			r, err := ParseRef(v)
+			if err != nil {
+				return err
+			}
+			if r.Worker != "" || (k == "in") != (r.Service == api.NoService) || k == "before" && r.Service != api.ServiceKV {
+				return fmt.Errorf("field %q names the wrong kind of message", kv)
+			}
+			f.Anchor = r
+		case k == "after" && !hasAfter:
+			n, ok := api.CanonicalInt(v, MaxAttempt)
+			if v == "0" {
+				n, ok = 0, true
+			}
+			if !ok {
+				return fmt.Errorf("field %q: want an integer >= 0", kv)
+			}
+			f.After, hasAfter = n, true
+		default:
+			return fmt.Errorf("bad field %q", kv)
+		}
+	}
+	switch {
+	case !f.Anchored():
+		return fmt.Errorf("no in= or before= field")
+	case hasAfter != (f.Anchor.Service == api.NoService):
+		return fmt.Errorf("after= goes with in=, and only with it")
+	}
+	return nil
+}
+
+// checkAnchorTarget says whether an anchored fault's node can take its
+// anchor: a named server a request's handler, the store a store call.
+func checkAnchorTarget(f Fault) error {
+	switch {
+	case !f.Anchored():
+	case f.Anchor.Service == api.ServiceKV && (f.Kind != CrashFault || f.Crash.Node != "kv"):
+		return fmt.Errorf("before= anchors a crash of kv")
+	case f.Anchor.Service == api.NoService && !validServer(f.Crash.Node):
+		return fmt.Errorf("in= anchors a crash or pause of a named server (sN)")
+	}
+	return nil
 }
 
 // checkTimedTarget says which nodes a timed fault may name.

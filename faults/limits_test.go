@@ -99,6 +99,7 @@ func TestPlanCheck(t *testing.T) {
 			p.CrashPoints = []faults.CrashPoint{{Node: "s1", Point: "after-charge", Nth: 1, Downtime: over}}
 		}},
 		{"kv-failover", "kv-failover", func(p *faults.Plan) { p.Failovers = []sim.Time{sim.Time(over)} }},
+		{"step-pause", "step-pause", func(p *faults.Plan) { p.StepPauseRate, p.StepPause = 0.5, over }},
 		{"replayed-extra", "replay", func(p *faults.Plan) {
 			p.Replay = []faults.Fault{{Kind: faults.DuplicateRequest, Msg: faults.Ref{Caller: "c1", Attempt: 1}, Extra: over}}
 		}},

@@ -433,6 +433,12 @@ func TestParseFault(t *testing.T) {
 		{in: "pause s2@3s+1m35s"},
 		{in: "pause c1@1s+2s"},
 		{in: "kv-failover kv@5s"},
+		// Anchored to a step (idemsim explore writes them).
+		{in: "crash s1@1.25s+1s in=c1/o1.1/a1 after=2"},
+		{in: "crash s1@1.25s+1s in=c2/o1.1/a1/copy after=0"},
+		{in: "crash s1@1.25s+1s after=2 in=c1/o1.1/a1", canonical: "crash s1@1.25s+1s in=c1/o1.1/a1 after=2"},
+		{in: "pause s2@3s+2s in=c1/o1.1/a2 after=1"},
+		{in: "crash kv@3s+1s before=c1/o1.1/a1/kv2"},
 	}
 	for _, c := range valid {
 		t.Run(c.in, func(t *testing.T) { checkRoundTrip(t, faults.ParseFault, c) })
@@ -454,6 +460,8 @@ func TestParseFault(t *testing.T) {
 		// carry sub-microsecond digits (seed 7, 4 clients x 5 ops,
 		// --drop-response 0.3: all 8 faults do, e.g. at 178536208ns).
 		{name: "drop-request-nanoseconds", f: faults.Fault{Kind: faults.DropRequest, At: sim.Time(1234567891), Msg: ref}},
+		{name: "crash-anchored", f: faults.Fault{Kind: faults.CrashFault, At: sim.Time(1234567891), Crash: faults.Crash{Node: "s2", At: sim.Time(1234567891), Downtime: time.Second}, Anchor: ref, After: 3}},
+		{name: "kv-anchored", f: faults.Fault{Kind: faults.CrashFault, At: sim.Time(3 * time.Second), Crash: faults.Crash{Node: "kv", At: sim.Time(3 * time.Second), Downtime: time.Second}, Anchor: faults.Ref{Caller: "c3", Op: api.OpID{Queue: 3, Index: 7}, Attempt: 2, Service: api.ServiceKV, Call: 2}}},
 	}
 	for _, v := range values {
 		t.Run("value/"+v.name, func(t *testing.T) {
@@ -476,6 +484,15 @@ func TestParseFault(t *testing.T) {
 		{in: "drop-request c1/o1.1/a1 when=1s", why: inLine("drop-request c1/o1.1/a1 when=1s", `bad field "when=1s"`, "accepted: at=TIME")},
 		{in: "drop-request c1/o1.1/a1 1s", why: inLine("drop-request c1/o1.1/a1 1s", `bad field "1s"`, "accepted: at=TIME")},
 		{in: "duplicate-request c1/o1.1/a1 at=1s extra=-1ms", why: inLine("duplicate-request c1/o1.1/a1 at=1s extra=-1ms", `bad field "extra=-1ms"`, "accepted: at=TIME, extra=DURATION")},
+		{in: "crash s1@1s+1s in=c1/o1.1/a1", why: inLine("crash s1@1s+1s in=c1/o1.1/a1", "after= goes with in=", faults.AnchorSyntax)},
+		{in: "crash s1@1s+1s in=c1/o1.1/a1 after=-1", why: inLine("crash s1@1s+1s in=c1/o1.1/a1 after=-1", `field "after=-1"`, faults.AnchorSyntax)},
+		{in: "crash kv@1s+1s in=c1/o1.1/a1 after=1", why: inLine("crash kv@1s+1s in=c1/o1.1/a1 after=1", "named server", faults.AnchorSyntax)},
+		{in: "crash any@1s+1s in=c1/o1.1/a1 after=1", why: inLine("crash any@1s+1s in=c1/o1.1/a1 after=1", "named server", faults.AnchorSyntax)},
+		{in: "crash s1@1s+1s before=c1/o1.1/a1/kv1", why: inLine("crash s1@1s+1s before=c1/o1.1/a1/kv1", "before= anchors a crash of kv", faults.AnchorSyntax)},
+		{in: "crash kv@1s+1s before=c1/o1.1/a1/db1", why: inLine("crash kv@1s+1s before=c1/o1.1/a1/db1", "wrong kind of message", faults.AnchorSyntax)},
+		{in: "pause s1@1s+1s before=c1/o1.1/a1/kv1", why: inLine("pause s1@1s+1s before=c1/o1.1/a1/kv1", "before= anchors a crash of kv", faults.AnchorSyntax)},
+		{in: "client-crash c1@1s+1s in=c1/o1.1/a1 after=1", why: inLine("client-crash c1@1s+1s in=c1/o1.1/a1 after=1", "want client-crash")},
+		{in: "crash s1@1s+1s when=2s", why: inLine("crash s1@1s+1s when=2s", `bad field "when=2s"`, faults.AnchorSyntax)},
 		{in: "partition clients|s1@2s..5s extra", why: inLine("partition clients|s1@2s..5s extra", "want partition", faults.PartitionSyntax)},
 		{in: "partition clients|s1@5s..2s", why: inLine("partition clients|s1@5s..2s", "TO must be after FROM", partitionAccepted)},
 		{in: "crash s2@3s+1s now", why: inLine("crash s2@3s+1s now", "want crash", faults.CrashSyntax)},

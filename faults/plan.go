@@ -430,6 +430,19 @@ type Plan struct {
 	GatewayTimeoutRate   float64 // per charge: it goes through, the answer never comes
 	Gateway500Rate       float64 // per charge: it goes through, the answer is 500
 
+	// Step faults put a crash, a pause or a store restart at a step of
+	// the run rather than at a moment; idemsim explore turns them on to
+	// choose where one falls (no flag sets them, and at 0 nothing is
+	// drawn). At each step of a server's handler (as it is about to make
+	// a service call, or to answer) the server crashes for Downtime with
+	// probability StepCrashRate, or freezes for StepPause with
+	// probability StepPauseRate; as a command reaches the store, the
+	// store restarts first (its keys lost, down for Downtime) with
+	// probability KVRestartRate. A fired one is logged anchored to its
+	// step (Fault.Anchor).
+	StepCrashRate, StepPauseRate, KVRestartRate float64
+	StepPause                                   sim.Duration
+
 	// Replay, when set, replaces every random fault decision: exactly the
 	// listed message faults fire and no random crash is drawn. Timed faults
 	// in the list are added to the plan's.
@@ -512,6 +525,17 @@ func (p *Plan) Check() (setting string, err error) {
 		if err := checkSpan("downtime", cp.Downtime); err != nil {
 			return "crash-at", fmt.Errorf("%s: %v", cp, err)
 		}
+	}
+	for _, v := range []struct {
+		setting string
+		rate    float64
+	}{{"step-crash", p.StepCrashRate}, {"step-pause", p.StepPauseRate}, {"kv-restart", p.KVRestartRate}} {
+		if !(v.rate >= 0 && v.rate <= 1) {
+			return v.setting, fmt.Errorf("rate %v is not a probability in [0, 1]", v.rate)
+		}
+	}
+	if err := checkSpan("duration", p.StepPause); err != nil {
+		return "step-pause", err
 	}
 	for _, t := range p.Failovers {
 		if err := checkSpan("time", sim.Duration(t)); err != nil {

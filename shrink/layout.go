@@ -87,6 +87,10 @@ func (l layout) fault(f faults.Fault) (faults.Fault, bool) {
 		f.Point.Node, ok = l.node(f.Point.Node)
 	default: // crashes, pauses, failovers: a node at a moment
 		f.Crash.Node, ok = l.node(f.Crash.Node)
+		if f.Anchored() && ok {
+			// and at a step of a request that must still exist
+			f.Anchor, ok = l.ref(f.Anchor)
+		}
 	}
 	return f, ok
 }

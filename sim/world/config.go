@@ -446,6 +446,9 @@ func (c *Config) validateNodes() error {
 		case f.Kind.OnMessage() && f.Msg.Worker == "" && !c.isOp(f.Msg.Op):
 			err = bad("replay", "%q: no operation %s (this run has o1.1..o%d.%d)", f, f.Msg.Op, c.Clients/max(1, c.WorkersPerOp), c.OpsPerClient)
 		}
+		if err == nil && f.Anchored() && (!c.isNode(f.Anchor.Caller, 'c') || !c.isOp(f.Anchor.Op)) {
+			err = bad("replay", "%q: no request %s in this run (it has %s, operations o1.1..o%d.%d)", f, f.Anchor, c.describeNodes(), c.Clients/max(1, c.WorkersPerOp), c.OpsPerClient)
+		}
 		if err != nil {
 			return &ConfigError{Setting: "replay", Msg: err.(*ConfigError).Msg}
 		}

@@ -105,6 +105,7 @@ func (wk *worker) run(p *sim.Proc) {
 		*e.calls = callCounts{}
 		resp := s.handle(e, req.Request)
 		e.finish()
+		e.atStep()
 		w.add(answered{Server: s.id, To: m.Src, Op: m.Ref.Op, Attempt: m.Ref.Attempt, Status: resp.Status, Resource: w.intern(resp.Resource)}.record())
 		w.net.Reply(m, s.box(resp))
 		w.net.Release(m) // the worker reads nothing of m from here on
@@ -218,6 +219,7 @@ func (e *env) Replica() api.DB { return (*envReplica)(e) }
 // breaks).
 func (e *env) call(svc api.Service, dst network.NodeID, payload any, timeout sim.Duration) (any, network.Outcome) {
 	e.p.Alive()
+	e.atStep()
 	e.calls[svc]++
 	ref := e.ref
 	ref.Service, ref.Call = svc, e.calls[svc]

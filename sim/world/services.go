@@ -72,6 +72,7 @@ func (n *kvNode) deliver(m *network.Msg) {
 	n.w.checkHeld()
 	w := n.w
 	c := m.Payload.(*kvCmd)
+	n.restartBefore(m)
 	if !n.up {
 		w.net.Reply(m, &kvReply{err: api.ErrConnection})
 		w.net.Release(m)
@@ -120,12 +121,19 @@ func (n *kvNode) deliver(m *network.Msg) {
 // the store answers nothing while it is down.
 func (n *kvNode) restart(downtime sim.Duration) {
 	w := n.w
+	n.restartWith(faults.Fault{Kind: faults.CrashFault, At: w.k.Now(), Crash: faults.Crash{Node: "kv", At: w.k.Now(), Downtime: downtime}})
+}
+
+// restartWith is restart logging f, whose Crash says for how long.
+func (n *kvNode) restartWith(f faults.Fault) {
+	w := n.w
 	if !n.up {
 		return
 	}
+	downtime := f.Crash.Downtime
 	n.up = false
 	n.store.Restart()
-	w.log.Add(faults.Fault{Kind: faults.CrashFault, At: w.k.Now(), Crash: faults.Crash{Node: "kv", At: w.k.Now(), Downtime: downtime}})
+	w.log.Add(f)
 	w.add(crashed{Node: n.id, Downtime: downtime}.record())
 	w.k.After(downtime, sim.Func(func() {
 		n.up = true

@@ -43,6 +43,7 @@ type World struct {
 	gw       *gatewayNode
 	queue    *queueNode
 	points   crashPoints
+	steps    stepFaults
 	settings api.Settings // what Boot reads
 	// hasWorkers: the strategy runs background workers.
 	hasWorkers bool
@@ -293,6 +294,7 @@ func (w *World) start() {
 	w.schedulePauses()
 	w.scheduleFailovers()
 	w.points.arm(w)
+	w.steps.arm(&w.cfg.Faults)
 }
 
 // scheduleCrashes arms the plan's crashes: explicit ones (or replayed ones)
@@ -302,10 +304,12 @@ func (w *World) scheduleCrashes() {
 	plan := &w.cfg.Faults
 	servers, clients := plan.Crashes, plan.ClientCrashes
 	for _, f := range plan.Replay {
-		switch f.Kind {
-		case faults.CrashFault:
+		switch {
+		case f.Anchored():
+			// Fired at its step (stepFaults), not at its moment.
+		case f.Kind == faults.CrashFault:
 			servers = addOnce(servers, f.Crash)
-		case faults.ClientCrashFault:
+		case f.Kind == faults.ClientCrashFault:
 			clients = addOnce(clients, f.Crash)
 		}
 	}
@@ -347,7 +351,7 @@ func addOnce(list []faults.Crash, c faults.Crash) []faults.Crash {
 func (w *World) schedulePauses() {
 	pauses := w.cfg.Faults.Pauses
 	for _, f := range w.cfg.Faults.Replay {
-		if f.Kind == faults.PauseFault {
+		if f.Kind == faults.PauseFault && !f.Anchored() {
 			pauses = addOnce(pauses, f.Crash)
 		}
 	}
@@ -362,12 +366,19 @@ func (w *World) schedulePauses() {
 				c := w.pickClient(pa.Node)
 				g, id = c.group, c.id
 			}
-			g.Pause(w.k.Now().Add(pa.Downtime))
-			w.log.Add(faults.Fault{Kind: faults.PauseFault, At: w.k.Now(), Crash: pa})
-			w.add(paused{Node: id, For: pa.Downtime}.record())
-			w.k.After(pa.Downtime, sim.Func(func() { w.add(thawed{Node: id}.record()) }))
+			w.pause(g, id, faults.Fault{Kind: faults.PauseFault, At: w.k.Now(), Crash: pa})
 		}))
 	}
+}
+
+// pause freezes the process of group g (node id) now, for f.Crash.Downtime,
+// and logs f.
+func (w *World) pause(g *sim.Group, id network.NodeID, f faults.Fault) {
+	length := f.Crash.Downtime
+	g.Pause(w.k.Now().Add(length))
+	w.log.Add(f)
+	w.add(paused{Node: id, For: length}.record())
+	w.k.After(length, sim.Func(func() { w.add(thawed{Node: id}.record()) }))
 }
 
 // scheduleFailovers fails the store over to its replica at the plan's
