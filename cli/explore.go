@@ -15,7 +15,7 @@ import (
 // exploreWorldFlags are the run flags idemsim explore takes: what the
 // world is (its strategy and how many of everything), never its faults,
 // which the search chooses.
-var exploreWorldFlags = []string{"strategy", "isolation", "switch", "work", "servers", "clients", "workers-per-op", "ops", "seed"}
+var exploreWorldFlags = []string{"strategy", "isolation", "switch", "work", "servers", "clients", "workers-per-op", "ops", "seed", "think"}
 
 // exploreSizes are the sizes of the world explore builds on, smaller than
 // run's defaults: a search multiplies with every message.
@@ -34,6 +34,7 @@ type exploreOptions struct {
 	menu   explore.Menu
 	out    string
 	help   bool
+	pct    pctOptions // --pct, --runs (explore_pct.go)
 }
 
 // exploreFlags are explore's flags: its own, then run's world flags (the
@@ -45,6 +46,7 @@ func exploreFlags(o *exploreOptions) *flagSet {
 	fs.add("faults", "MENU", "the fault kinds to inject: "+explore.MenuSyntax+", or none (default all of them)", store(explore.ParseMenu, &o.menu))
 	fs.add("max-runs", "N", "stop after N runs and say the search was cut (default 1000000)", intIn(&o.bounds.Runs, 1, 1<<30)).accepts = fmt.Sprintf("1 to %d", 1<<30)
 	fs.add("out", "FILE", "write the first counterexample there as a scenario file, atomically (idemsim run --scenario-file FILE replays it)", fileValue(&o.out))
+	addPCTFlags(fs, o)
 	fs.add("help", "", "this text", boolValue(&o.help))
 	run := runFlags()
 	for _, name := range exploreWorldFlags {
@@ -68,8 +70,11 @@ classes can be chosen within the bounds (faults deepened 0..K, delays
 0..D within each, depth first) and audits each run; stops at the first
 counterexample, which has the fewest faults, then the fewest delays. Same-
 instant events keep the kernel's order (counted, not explored yet).
-Exit status: 0 no violation within the bounds, 1 a counterexample, 2 bad
-input.
+With --pct DEPTH it samples --runs schedules at random instead (PCT:
+priorities per event owner, DEPTH-1 change points, faults and delays
+drawn within the bounds, all from --seed).
+Exit status: 0 no violation within the bounds (or in the sample), 1 a
+counterexample, 2 bad input.
 
 `
 
@@ -119,6 +124,9 @@ func configureExplore(args []string) (*exploreSetup, error) {
 		}
 	}
 	st.cfg = t.cfg
+	if err := checkPCTFlags(flags); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -131,6 +139,9 @@ func exploreCommand(args []string, stdout io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "%s%s", exploreUsage, exploreFlags(&exploreOptions{}).usage())
 		return err
 	}
+	if st.o.pct.depth > 0 {
+		return pctCommand(st, stdout)
+	}
 	start := time.Now() // for the runs/s figure only; the search never reads it
 	res, err := explore.Search(st.cfg, explore.Options{Menu: st.o.menu, Bounds: st.o.bounds})
 	if err != nil {
@@ -141,13 +152,20 @@ func exploreCommand(args []string, stdout io.Writer) error {
 	if res.Found == nil {
 		return nil
 	}
+	header := fmt.Sprintf("Found by idemsim explore (faults <= %d over %s, delays <= %d) after %s:", res.Bounds.Faults, res.Menu, res.Bounds.Delays, plural(res.Schedules, "schedule"))
+	return writeCounterexample(st, stdout, header, res.Found)
+}
+
+// writeCounterexample writes c to --out when given, and returns explore's
+// exit status 1 for it.
+func writeCounterexample(st *exploreSetup, stdout io.Writer, header string, c *explore.Counterexample) error {
 	if st.o.out != "" {
-		if err := writeFileAtomic(st.o.out, []byte(exploreScenario(st, res))); err != nil {
+		if err := writeFileAtomic(st.o.out, []byte(exploreScenario(st, header, c))); err != nil {
 			return fmt.Errorf("idemsim explore: --out %s: %w", st.o.out, err)
 		}
 		fmt.Fprintf(stdout, "wrote      %s: replay with idemsim run --scenario-file %s\n", st.o.out, shellQuote(st.o.out))
 	}
-	return &counterexampleError{fmt.Sprintf("idemsim explore: a counterexample with %s and %s", plural(len(res.Found.Faults), "fault"), plural(len(res.Found.Trail.Delays), "delay"))}
+	return &counterexampleError{fmt.Sprintf("idemsim explore: a counterexample with %s and %s", plural(len(c.Faults), "fault"), plural(len(c.Trail.Delays), "delay"))}
 }
 
 // counterexampleError is explore's exit status 1: it found a violation.
@@ -177,11 +195,11 @@ func replayFlags(st *exploreSetup, c *explore.Counterexample) []string {
 	return append(flags, "--choices", shellQuote(c.Trail.String()))
 }
 
-// exploreScenario is the counterexample as a scenario file.
-func exploreScenario(st *exploreSetup, res *explore.Result) string {
-	c := res.Found
+// exploreScenario is the counterexample as a scenario file, its first
+// comment line header.
+func exploreScenario(st *exploreSetup, header string, c *explore.Counterexample) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Found by idemsim explore (faults <= %d over %s, delays <= %d) after %s:\n", res.Bounds.Faults, res.Menu, res.Bounds.Delays, plural(res.Schedules, "schedule"))
+	fmt.Fprintf(&b, "# %s\n", header)
 	for _, v := range c.Violations {
 		fmt.Fprintf(&b, "#   %s\n", v)
 	}
@@ -232,11 +250,16 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 	if s := elapsed.Seconds(); s > 0 {
 		fmt.Fprintf(w, "speed      %.0f runs/s (%v)\n", float64(res.Runs)/s, elapsed.Round(time.Millisecond))
 	}
-	c := res.Found
-	if c == nil {
+	if res.Found == nil {
 		fmt.Fprintf(w, "verdict    no violation within the bounds\n")
 		return
 	}
+	printCounterexample(w, st, res.Found)
+}
+
+// printCounterexample is the verdict line of a counterexample and what
+// replays it.
+func printCounterexample(w io.Writer, st *exploreSetup, c *explore.Counterexample) {
 	fmt.Fprintf(w, "verdict    COUNTEREXAMPLE with %s and %s:\n", plural(len(c.Faults), "fault"), plural(len(c.Trail.Delays), "delay"))
 	for _, v := range c.Violations {
 		fmt.Fprintf(w, "  %s\n", v)

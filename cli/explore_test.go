@@ -37,6 +37,12 @@ func TestExploreReplays(t *testing.T) {
 		// A crash point and a gateway fault replay from their fault lines too.
 		{"early-409-crash-at", []string{"--strategy", "early-409", "--work", "charge", "--faults", "crash-at"}, "1 fault and 0 delays", "ORPHAN-CHARGE 1"},
 		{"etag-412-gateway-timeout", []string{"--strategy", "etag-412", "--work", "charge", "--faults", "gateway-timeout"}, "1 fault and 0 delays", "ORPHAN-CHARGE 1"},
+		// The timed kinds replay from their anchored fault lines.
+		{"local-cache-crash", []string{"--strategy", "local-cache", "--servers", "1", "--faults", "crash"}, "1 fault and 0 delays", "DUPLICATE 1"},
+		{"redis-lock-store-restart", []string{"--strategy", "redis-lock", "--workers-per-op", "2", "--faults", "store-restart"}, "1 fault and 0 delays", "DUPLICATE 1"},
+		// PCT's counterexamples too, with their reordered ties.
+		{"pct-ties", []string{"--strategy", "txn-check-insert", "--workers-per-op", "2", "--think", "const:0", "--faults", "none", "--pct", "3", "--runs", "50"}, "0 faults and 0 delays", "DUPLICATE 1"},
+		{"pct-pause", []string{"--strategy", "txn-check-insert", "--workers-per-op", "2", "--faults", "duplicate,pause", "--max-delays", "2", "--pct", "3", "--runs", "200"}, "1 fault and 0 delays", "DUPLICATE 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rerun := testcmd.Rerun(t, "./cli") + "\n       or: idemsim explore " + strings.Join(tc.args, " ")
@@ -131,6 +137,10 @@ func TestExploreUsageErrors(t *testing.T) {
 		{"strategy", tc("explore", "--strategy", "nope"), []string{"--strategy", `"nope"`, "accepted:"}},
 		{"stray", tc("explore", "naive"), []string{`unexpected argument "naive"`}},
 		{"size", tc("explore", "--servers", "0"), []string{"--servers"}},
+		{"pct-depth", tc("explore", "--pct", "0"), []string{"--pct", "[1, 16]"}},
+		{"pct-runs", tc("explore", "--pct", "2", "--runs", "0"), []string{"--runs", "[1, "}},
+		{"runs-without-pct", tc("explore", "--runs", "5"), []string{"--runs goes with --pct"}},
+		{"max-runs-with-pct", tc("explore", "--pct", "2", "--max-runs", "5"), []string{"--max-runs bounds a search", "--runs N"}},
 		{"choices-version", tc("run", "--choices", "choices/v0 1:network=0.5"), []string{"--choices", `unknown trail version "choices/v0"`, "accepted: choices/v2"}},
 		{"choices-stream", tc("run", "--choices", "choices/v1 1:workload=0.5"), []string{`"workload" is not a latency stream`}},
 		{"choices-quantile", tc("run", "--choices", "choices/v1 1:network=1"), []string{"quantile must be a number in (0, 1)"}},
