@@ -205,6 +205,8 @@ func (k Kind) timed() bool {
 //	crash-at s1:after-charge#3+1s at=4.5s
 //	pause s2@3s+1m35s
 //	kv-failover kv@5s
+//	crash s1@1.2s+1s in=c1/o1.1/a1 after=2      (anchored to a step: see Anchor)
+//	crash kv@1.2s+1s before=c1/o1.1/a1/kv2
 type Fault struct {
 	Kind      Kind
 	At        sim.Time
