@@ -34,6 +34,8 @@ type exploreOptions struct {
 	menu   explore.Menu
 	out    string
 	help   bool
+	// parallel: workers, shards, the estimate (explore_parallel.go).
+	parallel parallelOptions
 }
 
 // exploreFlags are explore's flags: its own, then run's world flags (the
@@ -45,6 +47,7 @@ func exploreFlags(o *exploreOptions) *flagSet {
 	fs.add("faults", "MENU", "the fault kinds to inject: "+explore.MenuSyntax+", or none (default all of them)", store(explore.ParseMenu, &o.menu))
 	fs.add("max-runs", "N", "stop after N runs and say the search was cut (default 1000000)", intIn(&o.bounds.Runs, 1, 1<<30)).accepts = fmt.Sprintf("1 to %d", 1<<30)
 	fs.add("out", "FILE", "write the first counterexample there as a scenario file, atomically (idemsim run --scenario-file FILE replays it)", fileValue(&o.out))
+	addParallelFlags(fs, &o.parallel)
 	fs.add("help", "", "this text", boolValue(&o.help))
 	run := runFlags()
 	for _, name := range exploreWorldFlags {
@@ -113,6 +116,9 @@ func configureExplore(args []string) (*exploreSetup, error) {
 			return nil, usagef("idemsim explore: --out %s: %v", st.o.out, err)
 		}
 	}
+	if err := checkParallel(st); err != nil {
+		return nil, err
+	}
 	for _, f := range flags {
 		if f.apply != nil {
 			st.given = append(st.given, given([]flagArg{f})...)
@@ -123,6 +129,9 @@ func configureExplore(args []string) (*exploreSetup, error) {
 }
 
 func exploreCommand(args []string, stdout io.Writer) error {
+	if isMerge(args) {
+		return exploreMerge(args, stdout)
+	}
 	st, err := configureExplore(args)
 	if err != nil {
 		return err
@@ -131,12 +140,20 @@ func exploreCommand(args []string, stdout io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "%s%s", exploreUsage, exploreFlags(&exploreOptions{}).usage())
 		return err
 	}
+	if st.o.parallel.outJSON != "" {
+		return exploreShard(st, args, stdout)
+	}
 	start := time.Now() // for the runs/s figure only; the search never reads it
-	res, err := explore.Search(st.cfg, explore.Options{Menu: st.o.menu, Bounds: st.o.bounds})
+	res, err := explore.Search(st.cfg, exploreOptionsOf(st))
 	if err != nil {
 		return fmt.Errorf("idemsim explore: %v", err)
 	}
-	elapsed := time.Since(start)
+	return reportExplore(stdout, st, res, time.Since(start))
+}
+
+// reportExplore prints a search's result, writes its counterexample with
+// --out, and says by the error whether it found one.
+func reportExplore(stdout io.Writer, st *exploreSetup, res *explore.Result, elapsed time.Duration) error {
 	printExplore(stdout, st, res, elapsed)
 	if res.Found == nil {
 		return nil
@@ -221,7 +238,7 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 	how := "exhausted"
 	switch {
 	case res.Cut:
-		how = fmt.Sprintf("CUT at --max-runs %d: the bounds were not covered", res.Bounds.Runs)
+		how = fmt.Sprintf("CUT at --max-runs %d: the bounds were not covered", res.Bounds.Runs) + knuthNote(res)
 	case res.Found != nil:
 		how = "stopped at the first counterexample"
 	}

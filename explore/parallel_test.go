@@ -1,0 +1,160 @@
+package explore
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/idemsim/idemsim/internal/testcmd"
+	"github.com/idemsim/idemsim/sim/db/sql"
+	"github.com/idemsim/idemsim/sim/world"
+)
+
+// serialSearch is the search without units or workers: each budget's
+// tree searched whole by subtree from the empty root, as one goroutine
+// would. The parallel search must give what it gives.
+func serialSearch(t testing.TB, cfg world.Config, opt Options) *Result {
+	cfg = opt.Menu.Prepare(cfg)
+	s := &searcher{cfg: cfg, menu: &opt.Menu, tq: timeouts(&cfg)}
+	r := &Result{Bounds: opt.Bounds, Menu: opt.Menu}
+	all := newTally()
+	defer r.report(all)
+	for f := 0; f <= opt.Bounds.Faults; f++ {
+		for d := 0; d <= opt.Bounds.Delays; d++ {
+			limit := -1
+			if opt.Bounds.Runs > 0 {
+				limit = opt.Bounds.Runs - all.Runs
+			}
+			u := newTally()
+			cut, err := s.subtree(nil, f, d, limit, u)
+			require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+			all.add(u)
+			if cut {
+				r.Cut = true
+				return r
+			}
+			if all.Found != nil {
+				return r
+			}
+		}
+	}
+	return r
+}
+
+// fullDigest is digest with the points met.
+func fullDigest(r *Result) string {
+	return fmt.Sprintf("%s points %d %d", digest(r), r.FaultPoints, r.DelayPoints)
+}
+
+// searchCase is a search the parallel and sharded tests repeat: one
+// exhausted, one that finds a counterexample, and cuts at run budgets
+// that fall inside units, at a unit's end and between budgets.
+type searchCase struct {
+	name     string
+	long     bool // left out of -short
+	strategy string
+	level    sql.Level
+	workers  int
+	menu     string
+	bounds   Bounds
+	found    bool
+}
+
+func searchCases() []searchCase {
+	return []searchCase{
+		{name: "exhausted", strategy: "select-for-update", level: sql.ReadCommitted, workers: 1, menu: "drop-request,drop-response,duplicate,reset,db-drop", bounds: Bounds{Faults: 1, Delays: 1}},
+		{name: "counterexample", strategy: "naive", level: sql.ReadCommitted, workers: 1, menu: "drop-request,drop-response,duplicate,reset", bounds: Bounds{Faults: 2, Delays: 1}, found: true},
+		{name: "counterexample-deep", strategy: "txn-check-insert", level: sql.ReadCommitted, workers: 2, menu: "duplicate", bounds: Bounds{Faults: 1, Delays: 1}},
+		{name: "counterexample-late", long: true, strategy: "txn-check-insert", level: sql.ReadCommitted, workers: 2, menu: "duplicate", bounds: Bounds{Faults: 1, Delays: 2}, found: true},
+		{name: "cut-1500", long: true, strategy: "txn-check-insert", level: sql.ReadCommitted, workers: 2, menu: "duplicate,drop-response", bounds: Bounds{Faults: 1, Delays: 2, Runs: 1500}},
+		{name: "cut-10", strategy: "select-for-update", level: sql.ReadCommitted, workers: 1, menu: "drop-request,drop-response,duplicate,reset,db-drop", bounds: Bounds{Faults: 1, Delays: 1, Runs: 10}},
+		{name: "cut-137", strategy: "select-for-update", level: sql.ReadCommitted, workers: 1, menu: "drop-request,drop-response,duplicate,reset,db-drop", bounds: Bounds{Faults: 1, Delays: 1, Runs: 137}},
+	}
+}
+
+// TestParallelMatchesSerial checks that the workers change nothing but
+// the time: Search on 1, 2 and 4 workers gives what a serial search of
+// each budget's whole tree gives (runs, schedules, states, ties, points,
+// the root's points, the cut, the counterexample and its trail), and the
+// cut falls at the same run. Method: compare digests against
+// serialSearch over searchCases, whose cuts fall inside units.
+func TestParallelMatchesSerial(t *testing.T) {
+	for _, tc := range searchCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.long && testing.Short() {
+				t.Skip("a few seconds; run without -short")
+			}
+			cfg := small(t, tc.strategy, tc.level, tc.workers)
+			opt := Options{Menu: menu(t, tc.menu), Bounds: tc.bounds, Probes: -1}
+			want := serialSearch(t, cfg, opt)
+			if tc.found {
+				require.NotNil(t, want.Found, "the case must find a counterexample; %s", testcmd.Rerun(t, "./explore"))
+			}
+			if tc.bounds.Runs > 0 {
+				require.True(t, want.Cut, "the case must be cut; %s", testcmd.Rerun(t, "./explore"))
+				assert.Equal(t, tc.bounds.Runs, want.Runs, testcmd.Rerun(t, "./explore"))
+			}
+			for _, workers := range []int{1, 2, 4} {
+				opt.Workers = workers
+				got, err := Search(cfg, opt)
+				require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+				assert.Equal(t, fullDigest(want), fullDigest(got), "%d workers; %s", workers, testcmd.Rerun(t, "./explore"))
+				assert.Positive(t, got.SplitRuns, testcmd.Rerun(t, "./explore"))
+			}
+		})
+	}
+}
+
+// TestSplitCoversTheTree checks the cut of a tree into units: the units'
+// roots are distinct, in depth-first (lexicographic) order, none a
+// prefix of another, there are at least minUnits of them when the tree
+// is large enough, and the expansion runs each unit's first schedule
+// once. Method: split one budget's tree of a small world at a few
+// targets.
+func TestSplitCoversTheTree(t *testing.T) {
+	cfg := small(t, "select-for-update", sql.ReadCommitted, 1)
+	m := menu(t, "drop-request,drop-response,duplicate,reset,db-drop")
+	cfg = m.Prepare(cfg)
+	s := &searcher{cfg: cfg, menu: &m, tq: timeouts(&cfg)}
+	for _, target := range []int{1, 8, 64, 300} {
+		t.Run(fmt.Sprint(target), func(t *testing.T) {
+			p, err := s.split(1, 1, target)
+			require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+			assert.GreaterOrEqual(t, len(p.roots), target, testcmd.Rerun(t, "./explore"))
+			assert.Equal(t, len(p.roots), p.runs, "one expansion run per unit; %s", testcmd.Rerun(t, "./explore"))
+			for i := 1; i < len(p.roots); i++ {
+				a, b := p.roots[i-1], p.roots[i]
+				assert.Negative(t, compareRoots(a, b), "roots %v and %v out of order; %s", a, b, testcmd.Rerun(t, "./explore"))
+				assert.False(t, len(a) <= len(b) && slicesEqual(a, b[:len(a)]), "root %v is a prefix of %v; %s", a, b, testcmd.Rerun(t, "./explore"))
+			}
+		})
+	}
+}
+
+func compareRoots(a, b []int) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return a[i] - b[i]
+		}
+	}
+	return len(a) - len(b)
+}
+
+func slicesEqual(a, b []int) bool { return compareRoots(a, b) == 0 }
+
+// BenchmarkExploreParallel measures schedules per second of one search
+// on as many workers as -cpu gives GOMAXPROCS (run it with -cpu 1,2):
+// select-for-update, 2 servers, 2 clients, the whole menu at one fault
+// and one delay, audit included.
+func BenchmarkExploreParallel(b *testing.B) {
+	cfg := small(b, "select-for-update", sql.ReadCommitted, 1)
+	schedules := 0
+	for b.Loop() {
+		r, err := Search(cfg, Options{Menu: AllFaults(), Bounds: Bounds{Faults: 1, Delays: 1}})
+		require.NoError(b, err)
+		schedules += r.Schedules
+	}
+	b.ReportMetric(float64(schedules)/b.Elapsed().Seconds(), "schedules/s")
+}
