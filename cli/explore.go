@@ -247,7 +247,7 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 	fmt.Fprintf(w, "over them  %s, %s, %s: each tie kept in the kernel's order (unexplored in this part)\n",
 		plural(res.FaultPoints, "fault point"), plural(res.DelayPoints, "delay point"), plural(res.Ties, "same-instant tie"))
 	if s := elapsed.Seconds(); s > 0 {
-		fmt.Fprintf(w, "speed      %.0f runs/s (%v)\n", float64(res.Runs)/s, elapsed.Round(time.Millisecond))
+		fmt.Fprintf(w, "speed      %.0f runs/s (%v)%s\n", float64(res.Runs)/s, elapsed.Round(time.Millisecond), parallelNote(st, res))
 	}
 	c := res.Found
 	if c == nil {

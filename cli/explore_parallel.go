@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -30,7 +31,7 @@ func addParallelFlags(fs *flagSet, o *parallelOptions) {
 		return err
 	})
 	fs.add("out-json", "FILE", "write the search's tallies there as a shard file, atomically (with --shard: that shard's)", fileValue(&o.outJSON))
-	fs.add("probes", "N", "random runs per budget for Knuth's estimate of the bounds when the search is cut (default 200)", intIn(&o.probes, 1, 100_000)).accepts = "1 to 100000"
+	fs.add("probes", "N", "random runs per budget for Knuth's estimate of the bounds when the search is cut (default 100)", intIn(&o.probes, 1, 100_000)).accepts = "1 to 100000"
 	fs.add("merge", "", "add up shard files instead of searching: idemsim explore --merge [--out FILE] SHARD-FILE... (every shard of one search; the output is the unsharded search's)", boolValue(&o.merge))
 }
 
@@ -178,4 +179,14 @@ func knuthNote(res *explore.Result) string {
 	}
 	left := max(e.Schedules-float64(res.Schedules), 0)
 	return fmt.Sprintf("; Knuth's estimate (%d probes a budget): about %.3g schedules within the bounds (%.3g runs), about %.3g left", e.Probes, e.Schedules, e.Runs, left)
+}
+
+// parallelNote is what the speed line adds: the workers, and the runs
+// they made beside the search's own.
+func parallelNote(st *exploreSetup, res *explore.Result) string {
+	workers := st.o.parallel.workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return fmt.Sprintf(" on %s; %s to cut the trees into subtrees, %s past the stop", plural(workers, "worker"), plural(res.SplitRuns, "run"), plural(res.Wasted, "run"))
 }

@@ -70,8 +70,8 @@ func TestKnuthUnbiasedOnASkewedTree(t *testing.T) {
 
 // TestKnuthOnExhaustedSearches checks the estimate against the truth on
 // real trees: small searches exhausted with their runs and schedules
-// counted; the estimate from 400 probes per budget must lie within 50%
-// of each (it comes within 20% on these). It is seeded, so the same on every run. Method: a
+// counted; the estimate from the default number of probes per budget
+// must lie within 50% of each (it comes within 20% on these). It is seeded, so the same on every run. Method: a
 // table of small searches.
 func TestKnuthOnExhaustedSearches(t *testing.T) {
 	for _, tc := range []struct {
@@ -92,7 +92,7 @@ func TestKnuthOnExhaustedSearches(t *testing.T) {
 			require.Nil(t, r.Found, testcmd.Rerun(t, "./explore"))
 			prepared := m.Prepare(cfg)
 			s := &searcher{cfg: prepared, menu: &m, tq: timeouts(&prepared)}
-			e, err := s.estimate(tc.bounds, 400)
+			e, err := s.estimate(tc.bounds, defaultProbes)
 			require.NoError(t, err, testcmd.Rerun(t, "./explore"))
 			t.Logf("runs %d, estimated %.0f; schedules %d, estimated %.0f", r.Runs, e.Runs, r.Schedules, e.Schedules)
 			assert.InEpsilon(t, float64(r.Runs), e.Runs, 0.5, "runs; %s", testcmd.Rerun(t, "./explore"))

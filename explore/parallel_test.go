@@ -107,29 +107,56 @@ func TestParallelMatchesSerial(t *testing.T) {
 	}
 }
 
-// TestSplitCoversTheTree checks the cut of a tree into units: the units'
-// roots are distinct, in depth-first (lexicographic) order, none a
-// prefix of another, there are at least minUnits of them when the tree
-// is large enough, and the expansion runs each unit's first schedule
-// once. Method: split one budget's tree of a small world at a few
-// targets.
+// TestSplitCoversTheTree checks the cut of a tree into units: the roots
+// are in depth-first (lexicographic) order, none a prefix of another, and
+// their subtrees together hold the tree's runs exactly; the expansion
+// runs each unit's first schedule at most once; and a larger target cuts
+// finer, with no unit of a large tree holding more than a fifth of it on
+// the largest target. Method: split the budget (1, 1) and (2, 1) trees of
+// a small world at a few targets and search every unit.
 func TestSplitCoversTheTree(t *testing.T) {
 	cfg := small(t, "select-for-update", sql.ReadCommitted, 1)
 	m := menu(t, "drop-request,drop-response,duplicate,reset,db-drop")
 	cfg = m.Prepare(cfg)
 	s := &searcher{cfg: cfg, menu: &m, tq: timeouts(&cfg)}
-	for _, target := range []int{1, 8, 64, 300} {
-		t.Run(fmt.Sprint(target), func(t *testing.T) {
-			p, err := s.split(1, 1, target)
-			require.NoError(t, err, testcmd.Rerun(t, "./explore"))
-			assert.GreaterOrEqual(t, len(p.roots), target, testcmd.Rerun(t, "./explore"))
-			assert.Equal(t, len(p.roots), p.runs, "one expansion run per unit; %s", testcmd.Rerun(t, "./explore"))
-			for i := 1; i < len(p.roots); i++ {
-				a, b := p.roots[i-1], p.roots[i]
-				assert.Negative(t, compareRoots(a, b), "roots %v and %v out of order; %s", a, b, testcmd.Rerun(t, "./explore"))
-				assert.False(t, len(a) <= len(b) && slicesEqual(a, b[:len(a)]), "root %v is a prefix of %v; %s", a, b, testcmd.Rerun(t, "./explore"))
-			}
-		})
+	for _, f := range []int{1, 2} {
+		if f == 2 && testing.Short() {
+			continue
+		}
+		whole := newTally()
+		_, err := s.subtree(nil, f, 1, -1, whole)
+		require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+		units := 0
+		targets := []int{1, 8, 32}
+		if testing.Short() {
+			targets = []int{1, 32}
+		}
+		for _, target := range targets {
+			t.Run(fmt.Sprintf("f%d/target-%d", f, target), func(t *testing.T) {
+				p, err := s.split(f, 1, target)
+				require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+				assert.LessOrEqual(t, p.runs, len(p.roots), "at most one expansion run per unit; %s", testcmd.Rerun(t, "./explore"))
+				assert.GreaterOrEqual(t, len(p.roots), units, "a larger target cuts finer; %s", testcmd.Rerun(t, "./explore"))
+				units = len(p.roots)
+				runs, most := 0, 0
+				for i, root := range p.roots {
+					if i > 0 {
+						a := p.roots[i-1]
+						assert.Negative(t, compareRoots(a, root), "roots %v and %v out of order; %s", a, root, testcmd.Rerun(t, "./explore"))
+						assert.False(t, len(a) <= len(root) && slicesEqual(a, root[:len(a)]), "root %v is a prefix of %v; %s", a, root, testcmd.Rerun(t, "./explore"))
+					}
+					u := newTally()
+					_, err := s.subtree(root, f, 1, -1, u)
+					require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+					runs += u.Runs
+					most = max(most, u.Runs)
+				}
+				assert.Equal(t, whole.Runs, runs, "the units hold the tree's runs; %s", testcmd.Rerun(t, "./explore"))
+				if target == 32 {
+					assert.Less(t, most, whole.Runs/5, "%d units, the largest holds %d of %d runs; %s", len(p.roots), most, whole.Runs, testcmd.Rerun(t, "./explore"))
+				}
+			})
+		}
 	}
 }
 
@@ -146,15 +173,26 @@ func slicesEqual(a, b []int) bool { return compareRoots(a, b) == 0 }
 
 // BenchmarkExploreParallel measures schedules per second of one search
 // on as many workers as -cpu gives GOMAXPROCS (run it with -cpu 1,2):
-// select-for-update, 2 servers, 2 clients, the whole menu at one fault
-// and one delay, audit included.
+// select-for-update, 2 servers, 2 clients, the whole menu at two faults
+// and one delay (23,616 schedules; one fault with -short), audit
+// included. It reports the runs the split and the workers spent beside
+// the search's own.
 func BenchmarkExploreParallel(b *testing.B) {
 	cfg := small(b, "select-for-update", sql.ReadCommitted, 1)
-	schedules := 0
+	bounds := Bounds{Faults: 2, Delays: 1}
+	if testing.Short() {
+		bounds.Faults = 1
+	}
+	schedules, split, wasted, runs := 0, 0, 0, 0
 	for b.Loop() {
-		r, err := Search(cfg, Options{Menu: AllFaults(), Bounds: Bounds{Faults: 1, Delays: 1}})
+		r, err := Search(cfg, Options{Menu: AllFaults(), Bounds: bounds})
 		require.NoError(b, err)
 		schedules += r.Schedules
+		runs += r.Runs
+		split += r.SplitRuns
+		wasted += r.Wasted
 	}
 	b.ReportMetric(float64(schedules)/b.Elapsed().Seconds(), "schedules/s")
+	b.ReportMetric(float64(split)/float64(runs), "split-runs/run")
+	b.ReportMetric(float64(wasted)/float64(runs), "wasted-runs/run")
 }

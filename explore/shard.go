@@ -64,10 +64,14 @@ func searchPart(cfg world.Config, opt Options, sh Shard) (*part, error) {
 	s := &searcher{cfg: cfg, menu: &opt.Menu, tq: timeouts(&cfg), visit: opt.visit}
 	workers := workersOf(opt)
 	// The cut of a tree depends on the worker count only for a whole
-	// search: shards must cut alike wherever they run.
-	target := max(minUnits, 8*workers)
-	if !sh.whole() {
-		target = minUnits * sh.N
+	// search (one worker does not cut it): shards must cut alike
+	// wherever they run.
+	target := 1
+	switch {
+	case !sh.whole():
+		target = unitsPerShard * sh.N
+	case workers > 1:
+		target = unitsPerWorker * workers
 	}
 	pt := &part{shard: sh, bounds: opt.Bounds, menu: opt.Menu}
 	runs := 0
@@ -134,6 +138,15 @@ budgets:
 	return pt, err
 }
 
+// found says whether the part's last budget holds a counterexample,
+// after which a shard searches no further.
+func (p *part) found() bool {
+	if len(p.budgets) == 0 {
+		return false
+	}
+	return slices.ContainsFunc(p.budgets[len(p.budgets)-1].tallies, func(u unitTally) bool { return u.Found != nil })
+}
+
 // mergeParts adds up the parts of one search, one per shard, in the order
 // a single search would have met their units: budget by budget, unit by
 // unit, up to the first counterexample or the first cut.
@@ -185,6 +198,11 @@ func mergeParts(parts []*part) (*Result, error) {
 			// No shard searched it: the search ended before.
 			r.Cut = slices.ContainsFunc(parts, func(p *part) bool { return p.cut })
 			return r, nil
+		}
+		for _, p := range parts {
+			if b >= len(p.budgets) && !p.cut && !p.found() {
+				return nil, fmt.Errorf("shard %s stopped before budget %d without a counterexample or a cut: a damaged shard file", p.shard, b)
+			}
 		}
 		clear(next)
 		for u := range units {

@@ -91,7 +91,7 @@ func TestMergeRefusesMismatches(t *testing.T) {
 	otherBounds.Bounds.Delays = 0
 	bounds := shardFiles(t, tc, otherBounds, 2)
 	world := tc
-	world.strategy = "select-for-update"
+	world.workers = 2
 	otherWorld := shardFiles(t, world, opt, 2)
 	seeded := small(t, tc.strategy, tc.level, tc.workers)
 	seeded.Seed = 7
