@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/explore"
 	"github.com/idemsim/idemsim/internal/inputfile"
 )
@@ -25,7 +26,7 @@ type parallelOptions struct {
 // addParallelFlags adds them to explore's flags.
 func addParallelFlags(fs *flagSet, o *parallelOptions) {
 	fs.add("workers", "N", "search N subtrees of each budget at once, each on its own world; the result is the same for every N (default GOMAXPROCS)", intIn(&o.workers, 1, 1024)).accepts = "1 to 1024"
-	fs.add("shard", "I/N", fmt.Sprintf("search only the subtrees whose index in depth-first order is I mod N, and write their tallies with --out-json for idemsim explore --merge (N at most %d)", explore.MaxShards), func(s string) error {
+	fs.add("shard", "I/N", fmt.Sprintf("search only the subtrees whose index in depth-first order is I mod N, and write their tallies with --out-json for idemsim explore --merge (N at most %d)", experiments.MaxShards), func(s string) error {
 		sh, err := explore.ParseShard(s)
 		o.shard, o.sharded = sh, true
 		return err

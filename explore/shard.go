@@ -7,8 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 
+	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/faults"
 	"github.com/idemsim/idemsim/sim"
 	"github.com/idemsim/idemsim/sim/world"
@@ -232,8 +232,7 @@ func mergeParts(parts []*part) (*Result, error) {
 	}
 }
 
-// SearchShard searches shard sh of the search Search would make (sh.N at
-// most MaxShards), for MergeShards to add up with the others.
+// SearchShard searches shard sh of the search Search would make, for MergeShards to add up with the others.
 func SearchShard(cfg world.Config, opt Options, sh Shard) (*ShardFile, error) {
 	p, err := searchPart(cfg, opt, sh)
 	if err != nil {
@@ -259,18 +258,10 @@ func MergeShards(files []*ShardFile) (*Result, error) {
 // ShardFormat is the first field of a shard file, its version.
 const ShardFormat = "idemsim-explore-shard/v1"
 
-// MaxShards is the most shards a search may be cut into.
-const MaxShards = 1000
-
-// ParseShard reads "I/N" with 0 <= I < N <= MaxShards.
+// ParseShard reads "I/N" as idemsim experiment --shard does.
 func ParseShard(s string) (Shard, error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || i < 0 || n < 1 || i >= n || n > MaxShards {
-		return Shard{}, fmt.Errorf("%q is not a shard I/N with 0 <= I < N <= %d (accepted: 0/2, 1/2, ...)", s, MaxShards)
-	}
-	return Shard{I: i, N: n}, nil
+	sh, err := experiments.ParseShard(s)
+	return Shard{I: int(sh.I), N: int(sh.N)}, err
 }
 
 // ShardFile is a shard's part of a search as JSON: what it must agree on
