@@ -112,51 +112,47 @@ func TestParallelMatchesSerial(t *testing.T) {
 // their subtrees together hold the tree's runs exactly; the expansion
 // runs each unit's first schedule at most once; and a larger target cuts
 // finer, with no unit of a large tree holding more than a fifth of it on
-// the largest target. Method: split the budget (1, 1) and (2, 1) trees of
-// a small world at a few targets and search every unit.
+// the largest target. Method: split the budget (1, 1) tree of a small
+// world (1,368 runs) at a few targets and search every unit.
 func TestSplitCoversTheTree(t *testing.T) {
 	cfg := small(t, "select-for-update", sql.ReadCommitted, 1)
 	m := menu(t, "drop-request,drop-response,duplicate,reset,db-drop")
 	cfg = m.Prepare(cfg)
 	s := &searcher{cfg: cfg, menu: &m, tq: timeouts(&cfg)}
-	for _, f := range []int{1, 2} {
-		if f == 2 && testing.Short() {
-			continue
-		}
-		whole := newTally()
-		_, err := s.subtree(nil, f, 1, -1, whole)
-		require.NoError(t, err, testcmd.Rerun(t, "./explore"))
-		units := 0
-		targets := []int{1, 8, 32}
-		if testing.Short() {
-			targets = []int{1, 32}
-		}
-		for _, target := range targets {
-			t.Run(fmt.Sprintf("f%d/target-%d", f, target), func(t *testing.T) {
-				p, err := s.split(f, 1, target)
+	const f = 1
+	whole := newTally()
+	_, err := s.subtree(nil, f, 1, -1, whole)
+	require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+	units := 0
+	targets := []int{1, 8, 32}
+	if testing.Short() {
+		targets = []int{1, 32}
+	}
+	for _, target := range targets {
+		t.Run(fmt.Sprintf("f%d/target-%d", f, target), func(t *testing.T) {
+			p, err := s.split(f, 1, target)
+			require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+			assert.LessOrEqual(t, p.runs, len(p.roots), "at most one expansion run per unit; %s", testcmd.Rerun(t, "./explore"))
+			assert.GreaterOrEqual(t, len(p.roots), units, "a larger target cuts finer; %s", testcmd.Rerun(t, "./explore"))
+			units = len(p.roots)
+			runs, most := 0, 0
+			for i, root := range p.roots {
+				if i > 0 {
+					a := p.roots[i-1]
+					assert.Negative(t, compareRoots(a, root), "roots %v and %v out of order; %s", a, root, testcmd.Rerun(t, "./explore"))
+					assert.False(t, len(a) <= len(root) && slicesEqual(a, root[:len(a)]), "root %v is a prefix of %v; %s", a, root, testcmd.Rerun(t, "./explore"))
+				}
+				u := newTally()
+				_, err := s.subtree(root, f, 1, -1, u)
 				require.NoError(t, err, testcmd.Rerun(t, "./explore"))
-				assert.LessOrEqual(t, p.runs, len(p.roots), "at most one expansion run per unit; %s", testcmd.Rerun(t, "./explore"))
-				assert.GreaterOrEqual(t, len(p.roots), units, "a larger target cuts finer; %s", testcmd.Rerun(t, "./explore"))
-				units = len(p.roots)
-				runs, most := 0, 0
-				for i, root := range p.roots {
-					if i > 0 {
-						a := p.roots[i-1]
-						assert.Negative(t, compareRoots(a, root), "roots %v and %v out of order; %s", a, root, testcmd.Rerun(t, "./explore"))
-						assert.False(t, len(a) <= len(root) && slicesEqual(a, root[:len(a)]), "root %v is a prefix of %v; %s", a, root, testcmd.Rerun(t, "./explore"))
-					}
-					u := newTally()
-					_, err := s.subtree(root, f, 1, -1, u)
-					require.NoError(t, err, testcmd.Rerun(t, "./explore"))
-					runs += u.Runs
-					most = max(most, u.Runs)
-				}
-				assert.Equal(t, whole.Runs, runs, "the units hold the tree's runs; %s", testcmd.Rerun(t, "./explore"))
-				if target == 32 {
-					assert.Less(t, most, whole.Runs/5, "%d units, the largest holds %d of %d runs; %s", len(p.roots), most, whole.Runs, testcmd.Rerun(t, "./explore"))
-				}
-			})
-		}
+				runs += u.Runs
+				most = max(most, u.Runs)
+			}
+			assert.Equal(t, whole.Runs, runs, "the units hold the tree's runs; %s", testcmd.Rerun(t, "./explore"))
+			if target == 32 {
+				assert.Less(t, most, whole.Runs/5, "%d units, the largest holds %d of %d runs; %s", len(p.roots), most, whole.Runs, testcmd.Rerun(t, "./explore"))
+			}
+		})
 	}
 }
 
