@@ -3,7 +3,8 @@ package explore
 import (
 	"runtime"
 	"slices"
-	"sync"
+
+	"github.com/idemsim/idemsim/internal/ordered"
 )
 
 // unitsPerWorker is how many units a budget's tree is cut into per
@@ -127,80 +128,35 @@ type done struct {
 	t   *tally
 	cut bool
 	err error
-	// limit is the run budget the unit was searched with (-1: none).
-	limit int
 }
 
 // units searches the units of p whose indices are listed, on up to
-// workers goroutines, each with a world of its own, and hands their
-// tallies to merge in the order listed, which is depth-first. merge
-// stops the search by returning false (a counterexample, a cut, an
-// error); units already started then finish, and their runs are
-// returned as wasted. limit bounds the runs of the listed units in that
-// order (-1: no bound), so a cut falls where a single search would cut:
-// a unit is searched with what its predecessors left at worst, and
-// searched again with what they left exactly if it ran past that.
+// workers goroutines (internal/ordered), each with a world of its own,
+// and hands their tallies to merge in the order listed, which is
+// depth-first. merge stops the search by returning false (a
+// counterexample, a cut, an error); units already started then finish,
+// and their runs are returned as wasted. limit bounds the runs of the
+// listed units in that order (-1: no bound), so a cut falls where a
+// single search would cut: a unit is searched with what its finished
+// predecessors left, which is at least what it is due, and searched
+// again with what they all left if it ran past that.
 func (s *searcher) units(p *plan, f, d int, list []int, workers, limit int, merge func(i int, u done) bool) (wasted int) {
-	if workers < 1 {
-		workers = 1
-	}
-	workers = min(workers, len(list))
-	var (
-		mu       sync.Mutex
-		next     int   // the next position of list to start
-		finished []int // runs of each finished position, -1 until then
-		stopped  bool
-		results  = make([]chan done, len(list))
-	)
-	finished = make([]int, len(list))
-	for i := range list {
-		finished[i] = -1
-		results[i] = make(chan done, 1)
-	}
-	// bound is the most runs position i may need: the limit less the
-	// runs of its predecessors that have finished (the others may end
-	// up taking some too).
-	bound := func(i int) int {
-		if limit < 0 {
-			return -1
-		}
-		left := limit
-		for _, r := range finished[:i] {
-			if r > 0 {
-				left -= r
-			}
-		}
-		return max(left, 0)
-	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if stopped || next == len(list) {
-					mu.Unlock()
-					return
-				}
-				i := next
-				next++
-				lim := bound(i)
-				mu.Unlock()
-				t := newTally()
-				cut, err := s.subtree(p.roots[list[i]], f, d, lim, t)
-				mu.Lock()
-				finished[i] = t.Runs
-				mu.Unlock()
-				results[i] <- done{t: t, cut: cut, err: err, limit: lim}
-			}
-		}()
-	}
 	left := limit
-	i := 0
-	for ; i < len(list); i++ {
-		u := <-results[i]
-		if limit >= 0 && u.err == nil && (u.t.Runs > left || (u.cut && u.limit != left)) {
+	spilled := ordered.Run(len(list), workers, func(i int, before []*done) done {
+		lim := limit
+		if limit >= 0 {
+			for _, b := range before {
+				if b != nil {
+					lim -= b.t.Runs
+				}
+			}
+			lim = max(lim, 0)
+		}
+		t := newTally()
+		cut, err := s.subtree(p.roots[list[i]], f, d, lim, t)
+		return done{t: t, cut: cut, err: err}
+	}, func(i int, u done) bool {
+		if limit >= 0 && u.err == nil && u.t.Runs > left {
 			// It ran past what its predecessors left: search it
 			// again within that, as a single search would have.
 			wasted += u.t.Runs
@@ -210,21 +166,10 @@ func (s *searcher) units(p *plan, f, d int, list []int, workers, limit int, merg
 		if limit >= 0 {
 			left -= u.t.Runs
 		}
-		if !merge(list[i], u) {
-			break
-		}
-	}
-	mu.Lock()
-	stopped = true
-	mu.Unlock()
-	wg.Wait()
-	// What was started past the stop is spent for nothing.
-	for j := i + 1; j < len(list); j++ {
-		select {
-		case u := <-results[j]:
-			wasted += u.t.Runs
-		default:
-		}
+		return merge(list[i], u)
+	})
+	for _, u := range spilled {
+		wasted += u.t.Runs
 	}
 	return wasted
 }
