@@ -182,12 +182,13 @@ func knuthNote(res *explore.Result) string {
 	return fmt.Sprintf("; Knuth's estimate (%d probes a budget): about %.3g schedules within the bounds (%.3g runs), about %.3g left", e.Probes, e.Schedules, e.Runs, left)
 }
 
-// parallelNote is what the speed line adds: the workers, and the runs
-// they made beside the search's own.
+// parallelNote is what the speed line adds: the workers, the runs made
+// on one goroutine before they started, and those they made past the
+// stop.
 func parallelNote(st *exploreSetup, res *explore.Result) string {
 	workers := st.o.parallel.workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return fmt.Sprintf(" on %s; %s to cut the trees into subtrees, %s past the stop", plural(workers, "worker"), plural(res.SplitRuns, "run"), plural(res.Wasted, "run"))
+	return fmt.Sprintf(" on %s; %s cut the trees into subtrees first, %s more past the stop", plural(workers, "worker"), plural(res.SplitRuns, "run"), plural(res.Wasted, "run"))
 }

@@ -3,18 +3,19 @@ package explore
 import (
 	"runtime"
 	"slices"
+	"strconv"
 
 	"github.com/idemsim/idemsim/internal/ordered"
 )
 
 // unitsPerWorker is how many units a budget's tree is cut into per
-// worker, so that a large unit met late leaves the others little to
-// wait for; unitsPerShard the same for a shard, whose cut must not
-// depend on the workers of the machine it runs on. Measured on
-// select-for-update at two faults and one delay (25,412 runs), 4 per
-// worker gives 2 workers 1.95 of the ideal 2 (counted in runs, split
-// included); 8 gives 1.95, 16 1.88, as the split runs each unit's first
-// schedule twice.
+// worker (no unit looking larger than that share), so that a large unit
+// met late leaves the others little to wait for; unitsPerShard the same
+// for a shard, whose cut must not depend on the workers of the machine
+// it runs on. With 4 per worker, two workers share the budget (1, 1)
+// tree of select-for-update (1,455 runs) in 763 runs each, expansion
+// included (TestUnitsBalanceTwoWorkers); finer cuts cost more expansion
+// than they save.
 const (
 	unitsPerWorker = 4
 	unitsPerShard  = 8
@@ -30,9 +31,10 @@ type plan struct {
 	first *chooser
 	// trace is the trace hash of that run: it names the world.
 	trace uint64
-	// runs is what the expansion cost: one run per unit, each of which
-	// the unit's search runs again as its first; fewer than units when
-	// a unit keeps no default: its first run is its parent's.
+	// runs is what the expansion cost: at most one run per unit, each
+	// then the first run of a unit's search (searcher.firsts), so
+	// counted in its runs too; fewer than units since a unit that
+	// keeps its first point's default starts with its parent's run.
 	runs int
 }
 
@@ -91,6 +93,13 @@ func (s *searcher) split(f, d, target int) (*plan, error) {
 	}
 	p := &plan{first: l.ch, trace: l.res.TraceHash, runs: 1}
 	nodes := []node{newNode(nil, l)}
+	// Each unit's search starts with the run its node already made.
+	defer func() {
+		s.firsts = map[string]*leaf{}
+		for _, n := range nodes {
+			s.firsts[prefixKey(n.prefix, f, d)] = n.l
+		}
+	}()
 	for p.runs < maxSplitRuns*target {
 		best, total := -1, 0.0
 		for i, n := range nodes {
@@ -193,4 +202,16 @@ func workersOf(opt Options) int {
 		return opt.Workers
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+// prefixKey names a prefix of a budget's tree in searcher.firsts.
+func prefixKey(prefix []int, f, d int) string {
+	b := strconv.AppendInt(nil, int64(f), 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(d), 10)
+	for _, a := range prefix {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(a), 10)
+	}
+	return string(b)
 }

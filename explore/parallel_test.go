@@ -156,6 +156,39 @@ func TestSplitCoversTheTree(t *testing.T) {
 	}
 }
 
+// TestUnitsBalanceTwoWorkers checks that the cut lets two workers share a
+// tree evenly, counted in runs so that the machine's load does not
+// matter: the units of the budget (1, 1) tree of a small world, taken in
+// order by whichever of two workers is free first, end at most 10% after
+// half of the runs, counting the expansion's, made before the workers
+// start (each is then the first run of a unit). Method: split at the
+// target two workers use, search each unit, and schedule their run
+// counts.
+func TestUnitsBalanceTwoWorkers(t *testing.T) {
+	cfg := small(t, "select-for-update", sql.ReadCommitted, 1)
+	m := AllFaults()
+	cfg = m.Prepare(cfg)
+	s := &searcher{cfg: cfg, menu: &m, tq: timeouts(&cfg)}
+	p, err := s.split(1, 1, unitsPerWorker*2)
+	require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+	var loads [2]int
+	total := 0
+	for _, root := range p.roots {
+		u := newTally()
+		_, err := s.subtree(root, 1, 1, -1, u)
+		require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+		total += u.Runs
+		free := 0
+		if loads[1] < loads[0] {
+			free = 1
+		}
+		loads[free] += u.Runs - 1 // its first run is the split's
+	}
+	span := p.runs + max(loads[0], loads[1])
+	t.Logf("%d runs in %d units, %d to split; two workers end after %d", total, len(p.roots), p.runs, span)
+	assert.LessOrEqual(t, float64(span), 1.1*float64(total)/2, "%d units of %d runs, %d to split: two workers end after %d; %s", len(p.roots), total, p.runs, span, testcmd.Rerun(t, "./explore"))
+}
+
 func compareRoots(a, b []int) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {

@@ -44,11 +44,12 @@ type Result struct {
 	Cut bool
 	// Found is the first counterexample, or nil.
 	Found *Counterexample
-	// SplitRuns counts the runs that cut each budget's tree into units
-	// for the workers (each unit's search runs its first again), and
-	// Wasted those that workers spent past the first counterexample or
-	// the cut; neither is in Runs, which is the same for every worker
-	// count and shard count.
+	// SplitRuns counts the runs made, on one goroutine, to cut each
+	// budget's tree into units for the workers: each is the first run
+	// of a unit, and in Runs once that unit is searched. Wasted counts
+	// the runs workers spent past the first counterexample or the cut,
+	// which are not in Runs: Runs is the same for every worker count
+	// and shard count.
 	SplitRuns, Wasted int
 	// Estimate is Knuth's estimate of the bounds' size when the search
 	// was cut, or nil.
@@ -90,10 +91,17 @@ type searcher struct {
 	menu  *Menu
 	tq    *[numStreams]float64
 	visit func(res *world.Result, points int)
+	// firsts are the runs the cut of a tree into units made, each the
+	// first run of a unit, by its prefix (parallel.go); read only while
+	// the units are searched.
+	firsts map[string]*leaf
 }
 
 // run runs the world with the prefix and budgets.
 func (s *searcher) run(prefix []int, maxF, maxD int) (*leaf, error) {
+	if l, ok := s.firsts[prefixKey(prefix, maxF, maxD)]; ok {
+		return l, nil
+	}
 	ch := &chooser{base: sim.NewSeeded(s.cfg.Seed), menu: s.menu, prefix: prefix, timeoutQ: s.tq, faultsLeft: maxF, delaysLeft: maxD}
 	res, err := world.RunWith(s.cfg, ch)
 	if err != nil {
