@@ -21,10 +21,10 @@ const (
 	unitsPerShard  = 8
 )
 
-// plan is a budget's tree cut into units: the subtrees below the prefixes
-// of one depth, and the schedules that end above it, in depth-first order.
-// Searching every unit in order and adding their tallies is searching the
-// tree.
+// plan is a budget's tree cut into units: the subtrees below prefixes
+// none of which extends another, together the whole tree, in depth-first
+// order. Searching every unit in order and adding their tallies is
+// searching the tree.
 type plan struct {
 	roots [][]int
 	// first is the run with no fault and no delay, the tree's first.
@@ -73,16 +73,15 @@ func newNode(prefix []int, l *leaf) node {
 const maxSplitRuns = 16
 
 // smallTree is the size below which a tree is not cut: it takes a few
-// tens of milliseconds on one core, and cutting it would cost a good
-// share of that in runs made twice.
+// tens of milliseconds on one core, and the expansion, made on one
+// goroutine before the workers start, would take a good share of that.
 const smallTree = 256
 
 // split cuts the tree of budget (f, d) into units: from the root, it
 // replaces the unit that looks largest (first in depth-first order among
 // equals) by its children at its first point with alternatives, until
-// there are at least target units and none looks larger than a target-th
-// of the tree, or the expansion has spent maxSplitRuns runs per unit
-// wanted. How large a subtree looks is what a comb of its points would
+// none looks larger than a target-th of the tree, or the expansion has
+// spent maxSplitRuns runs per unit wanted. How large a subtree looks is what a comb of its points would
 // hold within its budget left: a search's tree is mostly the subtree
 // that keeps every default, which a cut at one depth would leave whole.
 // The rule reads only the tree, never the clock or the workers.
@@ -181,14 +180,6 @@ func (s *searcher) units(p *plan, f, d int, list []int, workers, limit int, merg
 		wasted += u.t.Runs
 	}
 	return wasted
-}
-
-func allUnits(n int) []int {
-	list := make([]int, n)
-	for i := range list {
-		list[i] = i
-	}
-	return list
 }
 
 // workersOf is the worker count of opt: GOMAXPROCS when unset, and one
