@@ -35,6 +35,8 @@ type exploreOptions struct {
 	out    string
 	help   bool
 	pct    pctOptions // --pct, --runs (explore_pct.go)
+	// parallel: workers, shards, the estimate (explore_parallel.go).
+	parallel parallelOptions
 }
 
 // exploreFlags are explore's flags: its own, then run's world flags (the
@@ -47,6 +49,7 @@ func exploreFlags(o *exploreOptions) *flagSet {
 	fs.add("max-runs", "N", "stop after N runs and say the search was cut (default 1000000)", intIn(&o.bounds.Runs, 1, 1<<30)).accepts = fmt.Sprintf("1 to %d", 1<<30)
 	fs.add("out", "FILE", "write the first counterexample there as a scenario file, atomically (idemsim run --scenario-file FILE replays it)", fileValue(&o.out))
 	addPCTFlags(fs, o)
+	addParallelFlags(fs, &o.parallel)
 	fs.add("help", "", "this text", boolValue(&o.help))
 	run := runFlags()
 	for _, name := range exploreWorldFlags {
@@ -118,6 +121,9 @@ func configureExplore(args []string) (*exploreSetup, error) {
 			return nil, usagef("idemsim explore: --out %s: %v", st.o.out, err)
 		}
 	}
+	if err := checkParallel(st); err != nil {
+		return nil, err
+	}
 	for _, f := range flags {
 		if f.apply != nil {
 			st.given = append(st.given, given([]flagArg{f})...)
@@ -131,6 +137,9 @@ func configureExplore(args []string) (*exploreSetup, error) {
 }
 
 func exploreCommand(args []string, stdout io.Writer) error {
+	if isMerge(args) {
+		return exploreMerge(args, stdout)
+	}
 	st, err := configureExplore(args)
 	if err != nil {
 		return err
@@ -142,12 +151,20 @@ func exploreCommand(args []string, stdout io.Writer) error {
 	if st.o.pct.depth > 0 {
 		return pctCommand(st, stdout)
 	}
+	if st.o.parallel.outJSON != "" {
+		return exploreShard(st, args, stdout)
+	}
 	start := time.Now() // for the runs/s figure only; the search never reads it
-	res, err := explore.Search(st.cfg, explore.Options{Menu: st.o.menu, Bounds: st.o.bounds})
+	res, err := explore.Search(st.cfg, exploreOptionsOf(st))
 	if err != nil {
 		return fmt.Errorf("idemsim explore: %v", err)
 	}
-	elapsed := time.Since(start)
+	return reportExplore(stdout, st, res, time.Since(start))
+}
+
+// reportExplore prints a search's result, writes its counterexample with
+// --out, and says by the error whether it found one.
+func reportExplore(stdout io.Writer, st *exploreSetup, res *explore.Result, elapsed time.Duration) error {
 	printExplore(stdout, st, res, elapsed)
 	if res.Found == nil {
 		return nil
@@ -239,7 +256,7 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 	how := "exhausted"
 	switch {
 	case res.Cut:
-		how = fmt.Sprintf("CUT at --max-runs %d: the bounds were not covered", res.Bounds.Runs)
+		how = fmt.Sprintf("CUT at --max-runs %d: the bounds were not covered", res.Bounds.Runs) + knuthNote(res)
 	case res.Found != nil:
 		how = "stopped at the first counterexample"
 	}
@@ -248,7 +265,7 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 	fmt.Fprintf(w, "over them  %s, %s, %s: each tie kept in the kernel's order (unexplored in this part)\n",
 		plural(res.FaultPoints, "fault point"), plural(res.DelayPoints, "delay point"), plural(res.Ties, "same-instant tie"))
 	if s := elapsed.Seconds(); s > 0 {
-		fmt.Fprintf(w, "speed      %.0f runs/s (%v)\n", float64(res.Runs)/s, elapsed.Round(time.Millisecond))
+		fmt.Fprintf(w, "speed      %.0f runs/s (%v)%s\n", float64(res.Runs)/s, elapsed.Round(time.Millisecond), parallelNote(st, res))
 	}
 	if res.Found == nil {
 		fmt.Fprintf(w, "verdict    no violation within the bounds\n")

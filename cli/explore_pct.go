@@ -37,6 +37,8 @@ func checkPCTFlags(flags []flagArg) error {
 		return usagef("idemsim explore: --runs goes with --pct DEPTH (a search is bounded by --max-runs)")
 	case given["max-runs"] && given["pct"]:
 		return usagef("idemsim explore: --max-runs bounds a search; with --pct the number of runs is --runs N")
+	case given["pct"] && (given["shard"] || given["out-json"] || given["probes"]):
+		return usagef("idemsim explore: --shard, --out-json and --probes split or estimate a search; with --pct give --runs and --seed instead")
 	}
 	return nil
 }

@@ -112,6 +112,9 @@ type chooser struct {
 	latency int
 	trail   []Delay
 	ties    int // same-instant ties met (each left in the kernel's order)
+	// probe, for Knuth's estimate, picks the alternative of every point
+	// past the prefix instead of the default.
+	probe func(alts int) int
 }
 
 // Delay is one latency draw the trail sets: the index of the draw among
@@ -132,6 +135,8 @@ func (c *chooser) decide(p Point) int {
 		// brute force may name one it lacks, which then takes the
 		// default.
 		alt = c.prefix[i]
+	} else if i >= len(c.prefix) && c.probe != nil {
+		alt = c.probe(p.Alts)
 	}
 	c.points = append(c.points, p)
 	c.taken = append(c.taken, alt)

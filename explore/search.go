@@ -44,6 +44,16 @@ type Result struct {
 	Cut bool
 	// Found is the first counterexample, or nil.
 	Found *Counterexample
+	// SplitRuns counts the runs made, on one goroutine, to cut each
+	// budget's tree into units for the workers: each is the first run
+	// of a unit, and in Runs once that unit is searched. Wasted counts
+	// the runs workers spent past the first counterexample or the cut,
+	// which are not in Runs: Runs is the same for every worker count
+	// and shard count.
+	SplitRuns, Wasted int
+	// Estimate is Knuth's estimate of the bounds' size when the search
+	// was cut, or nil.
+	Estimate *Estimate
 }
 
 // Counterexample is a schedule whose run the oracles find wrong.
@@ -58,6 +68,11 @@ type Counterexample struct {
 type Options struct {
 	Menu   Menu
 	Bounds Bounds
+	// Workers search a budget's subtrees at once (0: GOMAXPROCS).
+	Workers int
+	// Probes is how many random runs per budget Knuth's estimate of a
+	// cut search takes (0: defaultProbes; < 0: no estimate).
+	Probes int
 	// visit, for tests, sees each schedule's run.
 	visit func(res *world.Result, points int)
 }
@@ -76,10 +91,17 @@ type searcher struct {
 	menu  *Menu
 	tq    *[numStreams]float64
 	visit func(res *world.Result, points int)
+	// firsts are the runs the cut of a tree into units made, each the
+	// first run of a unit, by its prefix (parallel.go); read only while
+	// the units are searched.
+	firsts map[string]*leaf
 }
 
 // run runs the world with the prefix and budgets.
 func (s *searcher) run(prefix []int, maxF, maxD int) (*leaf, error) {
+	if l, ok := s.firsts[prefixKey(prefix, maxF, maxD)]; ok {
+		return l, nil
+	}
 	ch := &chooser{base: sim.NewSeeded(s.cfg.Seed), menu: s.menu, prefix: prefix, timeoutQ: s.tq, faultsLeft: maxF, delaysLeft: maxD}
 	res, err := world.RunWith(s.cfg, ch)
 	if err != nil {
@@ -130,35 +152,15 @@ func (t *tally) add(u *tally) {
 // and within each delays 0..D, and each budget's tree is searched depth
 // first: a schedule is new at the first budget that allows exactly its
 // faults and delays, so the first violation found has the fewest faults,
-// then the fewest delays. It stops at the first violation.
+// then the fewest delays. It stops at the first violation. Each budget's
+// tree is cut into subtrees that opt.Workers search at once
+// (parallel.go); the result does not depend on how many.
 func Search(cfg world.Config, opt Options) (*Result, error) {
-	cfg = opt.Menu.Prepare(cfg)
-	s := &searcher{cfg: cfg, menu: &opt.Menu, tq: timeouts(&cfg), visit: opt.visit}
-	r := &Result{Bounds: opt.Bounds, Menu: opt.Menu}
-	t := newTally()
-	defer r.report(t)
-	for f := 0; f <= opt.Bounds.Faults; f++ {
-		for d := 0; d <= opt.Bounds.Delays; d++ {
-			limit := -1
-			if opt.Bounds.Runs > 0 {
-				limit = opt.Bounds.Runs - t.Runs
-			}
-			u := newTally()
-			cut, err := s.subtree(nil, f, d, limit, u)
-			t.add(u)
-			if err != nil {
-				return r, err
-			}
-			if cut {
-				r.Cut = true
-				return r, nil
-			}
-			if t.Found != nil {
-				return r, nil
-			}
-		}
+	p, err := searchPart(cfg, opt, Shard{})
+	if err != nil {
+		return nil, err
 	}
-	return r, nil
+	return mergeParts([]*part{p})
 }
 
 // report fills r from what the search counted.
