@@ -34,6 +34,7 @@ type exploreOptions struct {
 	menu   explore.Menu
 	out    string
 	help   bool
+	ties   explore.TieMode
 }
 
 // exploreFlags are explore's flags: its own, then run's world flags (the
@@ -45,6 +46,7 @@ func exploreFlags(o *exploreOptions) *flagSet {
 	fs.add("faults", "MENU", "the fault kinds to inject: "+explore.MenuSyntax+", or none (default all of them)", store(explore.ParseMenu, &o.menu))
 	fs.add("max-runs", "N", "stop after N runs and say the search was cut (default 1000000)", intIn(&o.bounds.Runs, 1, 1<<30)).accepts = fmt.Sprintf("1 to %d", 1<<30)
 	fs.add("out", "FILE", "write the first counterexample there as a scenario file, atomically (idemsim run --scenario-file FILE replays it)", fileValue(&o.out))
+	addTieFlags(fs, o)
 	fs.add("help", "", "this text", boolValue(&o.help))
 	run := runFlags()
 	for _, name := range exploreWorldFlags {
@@ -65,9 +67,9 @@ const exploreUsage = `usage: idemsim explore [flags]
 
 Runs a small world once for every way its fault menu and its latency
 classes can be chosen within the bounds (faults deepened 0..K, delays
-0..D within each, depth first) and audits each run; stops at the first
-counterexample, which has the fewest faults, then the fewest delays. Same-
-instant events keep the kernel's order (counted, not explored yet).
+0..D within each, depth first) and every order of the events due at one
+instant (--ties), and audits each run; stops at the first
+counterexample, which has the fewest faults, then the fewest delays.
 Exit status: 0 no violation within the bounds, 1 a counterexample, 2 bad
 input.
 
@@ -81,7 +83,7 @@ type exploreSetup struct {
 }
 
 func configureExplore(args []string) (*exploreSetup, error) {
-	st := &exploreSetup{o: exploreOptions{bounds: explore.Bounds{Faults: 1, Runs: 1_000_000}, menu: explore.AllFaults()}}
+	st := &exploreSetup{o: exploreOptions{bounds: explore.Bounds{Faults: 1, Runs: 1_000_000}, menu: explore.AllFaults(), ties: explore.TiesDPOR}}
 	fs := exploreFlags(&st.o)
 	flags, rest, err := fs.parseFlags(args)
 	if err != nil {
@@ -132,7 +134,7 @@ func exploreCommand(args []string, stdout io.Writer) error {
 		return err
 	}
 	start := time.Now() // for the runs/s figure only; the search never reads it
-	res, err := explore.Search(st.cfg, explore.Options{Menu: st.o.menu, Bounds: st.o.bounds})
+	res, err := explore.Search(st.cfg, explore.Options{Menu: st.o.menu, Bounds: st.o.bounds, Ties: st.o.ties})
 	if err != nil {
 		return fmt.Errorf("idemsim explore: %v", err)
 	}
@@ -217,7 +219,7 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 			pts = append(pts, fmt.Sprintf("delay on %s %d", sim.Stream(s), n))
 		}
 	}
-	fmt.Fprintf(w, "points     in the run with no fault and no delay: %s; %s\n", orNone(strings.Join(pts, ", ")), plural(res.RootTies, "same-instant tie"))
+	fmt.Fprintf(w, "points     in the run with no fault and no delay: %s; %s (%s)\n", orNone(strings.Join(pts, ", ")), plural(res.RootTies, "same-instant tie"), plural(res.RootTiePoints, "tie point"))
 	how := "exhausted"
 	switch {
 	case res.Cut:
@@ -227,8 +229,9 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 	}
 	fmt.Fprintf(w, "searched   %s in %s (a deeper budget runs the shallower schedules again), %s; %s\n",
 		plural(res.Schedules, "schedule"), plural(res.Runs, "run"), how, plural(res.States, "distinct final state")+" (ledger and conclusions)")
-	fmt.Fprintf(w, "over them  %s, %s, %s: each tie kept in the kernel's order (unexplored in this part)\n",
-		plural(res.FaultPoints, "fault point"), plural(res.DelayPoints, "delay point"), plural(res.Ties, "same-instant tie"))
+	fmt.Fprintf(w, "over them  %s, %s, %s\n",
+		plural(res.FaultPoints, "fault point"), plural(res.DelayPoints, "delay point"), plural(res.TiePoints, "tie point"))
+	printTies(w, res)
 	if s := elapsed.Seconds(); s > 0 {
 		fmt.Fprintf(w, "speed      %.0f runs/s (%v)\n", float64(res.Runs)/s, elapsed.Round(time.Millisecond))
 	}
@@ -246,6 +249,9 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 	}
 	for _, d := range c.Trail.Delays {
 		fmt.Fprintf(w, "  delay  latency draw %d on %s: %s (quantile %s)\n", d.N, d.Stream, d.Class, strconv.FormatFloat(d.Q, 'g', -1, 64))
+	}
+	for _, t := range c.Trail.Ties {
+		fmt.Fprintf(w, "  tie    same-instant tie %d: event %d in scheduling order runs first\n", t.N, t.K)
 	}
 	fmt.Fprintf(w, "  trace  %016x\n", c.TraceHash)
 	fmt.Fprintf(w, "  replay idemsim run %s --trace\n", strings.Join(replayFlags(st, c), " "))

@@ -30,8 +30,7 @@ type Result struct {
 	// Runs counts every run, Schedules the distinct ones (a schedule is
 	// run again at each deeper budget, and counted once).
 	Runs, Schedules int
-	// Ties counts the same-instant ties met over the schedules, each left
-	// in the kernel's order: what a schedule search would explore.
+	// Ties counts the same-instant ties met over the schedules.
 	Ties int
 	// FaultPoints and DelayPoints count the choice points of each kind
 	// met over the schedules.
@@ -42,6 +41,17 @@ type Result struct {
 	States int
 	// Cut: the search stopped at Bounds.Runs before it was exhausted.
 	Cut bool
+	// TieMode is how ties were explored. TiePoints counts the ties met
+	// over the schedules that had two live events or more (the choice
+	// points; the others' order changes nothing), RootTiePoints those of
+	// the first run. With TiesDPOR each schedule is one class of
+	// equivalent orders, and Blocked counts the runs a sleep set showed
+	// redundant before they ended (run, neither audited nor counted as
+	// schedules).
+	TieMode       TieMode
+	TiePoints     int
+	RootTiePoints int
+	Blocked       int
 	// Found is the first counterexample, or nil.
 	Found *Counterexample
 }
@@ -58,6 +68,9 @@ type Counterexample struct {
 type Options struct {
 	Menu   Menu
 	Bounds Bounds
+	// Ties is how same-instant orders are explored (the zero value keeps
+	// the kernel's).
+	Ties TieMode
 	// visit, for tests, sees each schedule's run.
 	visit func(res *world.Result, points int)
 }
@@ -76,12 +89,26 @@ type searcher struct {
 	menu  *Menu
 	tq    *[numStreams]float64
 	visit func(res *world.Result, points int)
+	ties  TieMode
+	// past: go on past a violation (tests that compare whole trees).
+	past bool
 }
 
 // run runs the world with the prefix and budgets.
 func (s *searcher) run(prefix []int, maxF, maxD int) (*leaf, error) {
-	ch := &chooser{base: sim.NewSeeded(s.cfg.Seed), menu: s.menu, prefix: prefix, timeoutQ: s.tq, faultsLeft: maxF, delaysLeft: maxD}
-	res, err := world.RunWith(s.cfg, ch)
+	return s.runPath(prefix, maxF, maxD, nil)
+}
+
+// runPath is run for a DPOR search, whose nodes of the path the prefix
+// names are stack.
+func (s *searcher) runPath(prefix []int, maxF, maxD int, stack []*node) (*leaf, error) {
+	ch := &chooser{base: sim.NewSeeded(s.cfg.Seed), menu: s.menu, prefix: prefix, timeoutQ: s.tq, faultsLeft: maxF, delaysLeft: maxD, mode: s.ties}
+	var sc sim.Chooser = ch
+	if s.ties == TiesDPOR {
+		ch.dpor = &dporRun{stack: stack, streams: &streamResources, rec: recorder{cur: -1}}
+		sc = dporChooser{ch}
+	}
+	res, err := world.RunWith(s.cfg, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +122,8 @@ type tally struct {
 	Ties            int
 	FaultPoints     int
 	DelayPoints     int
+	TiePoints       int
+	Blocked         int
 	states          map[uint64]bool
 	// Found is the first counterexample in depth-first order.
 	Found *Counterexample
@@ -114,6 +143,8 @@ func (t *tally) add(u *tally) {
 	t.Ties += u.Ties
 	t.FaultPoints += u.FaultPoints
 	t.DelayPoints += u.DelayPoints
+	t.TiePoints += u.TiePoints
+	t.Blocked += u.Blocked
 	for h := range u.states {
 		t.states[h] = true
 	}
@@ -133,8 +164,8 @@ func (t *tally) add(u *tally) {
 // then the fewest delays. It stops at the first violation.
 func Search(cfg world.Config, opt Options) (*Result, error) {
 	cfg = opt.Menu.Prepare(cfg)
-	s := &searcher{cfg: cfg, menu: &opt.Menu, tq: timeouts(&cfg), visit: opt.visit}
-	r := &Result{Bounds: opt.Bounds, Menu: opt.Menu}
+	s := &searcher{cfg: cfg, menu: &opt.Menu, tq: timeouts(&cfg), visit: opt.visit, ties: opt.Ties}
+	r := &Result{Bounds: opt.Bounds, Menu: opt.Menu, TieMode: opt.Ties}
 	t := newTally()
 	defer r.report(t)
 	for f := 0; f <= opt.Bounds.Faults; f++ {
@@ -165,6 +196,7 @@ func Search(cfg world.Config, opt Options) (*Result, error) {
 func (r *Result) report(t *tally) {
 	r.Runs, r.Schedules, r.Ties = t.Runs, t.Schedules, t.Ties
 	r.FaultPoints, r.DelayPoints = t.FaultPoints, t.DelayPoints
+	r.TiePoints, r.Blocked = t.TiePoints, t.Blocked
 	r.States = len(t.states)
 	r.Found = t.Found
 	if t.first != nil {
@@ -179,11 +211,12 @@ func (r *Result) report(t *tally) {
 // runs, and then reports cut.
 func (s *searcher) subtree(root []int, f, d, limit int, t *tally) (cut bool, err error) {
 	prefix := slices.Clone(root)
+	var stack []*node // a DPOR search's nodes of the path
 	for {
 		if limit >= 0 && t.Runs >= limit {
 			return true, nil
 		}
-		l, err := s.run(prefix, f, d)
+		l, err := s.runPath(prefix, f, d, stack)
 		if err != nil {
 			return false, err
 		}
@@ -191,14 +224,26 @@ func (s *searcher) subtree(root []int, f, d, limit int, t *tally) (cut bool, err
 		if len(root) == 0 && t.first == nil {
 			t.first = l.ch
 		}
-		if l.faults == f && l.delays == d {
+		blocked := false
+		if dp := l.ch.dpor; dp != nil {
+			stack = absorb(dp, l.ch.points, l.ch.taken, stack, len(root))
+			blocked = dp.blocked
+		}
+		switch {
+		case l.faults != f || l.delays != d:
+		case blocked:
+			t.Blocked++
+		default:
 			t.Schedules++
 			t.Ties += l.ch.ties
 			for _, p := range l.ch.points {
-				if p.Kind == FaultPoint {
+				switch p.Kind {
+				case FaultPoint:
 					t.FaultPoints++
-				} else {
+				case DelayPoint:
 					t.DelayPoints++
+				case TiePoint:
+					t.TiePoints++
 				}
 			}
 			t.states[finalState(l.res)] = true
@@ -206,12 +251,21 @@ func (s *searcher) subtree(root []int, f, d, limit int, t *tally) (cut bool, err
 				s.visit(l.res, len(l.ch.points))
 			}
 			if v := Violations(l.res); len(v) > 0 {
-				t.Found = &Counterexample{Faults: l.res.Faults, Trail: Trail{Delays: l.ch.trail}, Violations: v, TraceHash: l.res.TraceHash}
-				return false, nil
+				if t.Found == nil {
+					t.Found = &Counterexample{Faults: l.res.Faults, Trail: Trail{Delays: l.ch.trail, Ties: l.ch.tieTrail}, Violations: v, TraceHash: l.res.TraceHash}
+				}
+				if !s.past {
+					return false, nil
+				}
 			}
 		}
 		var ok bool
-		if prefix, ok = next(l.ch.points, l.ch.taken, len(root)); !ok {
+		if stack == nil {
+			prefix, ok = next(l.ch.points, l.ch.taken, len(root))
+		} else {
+			prefix, stack, ok = nextDPOR(l.ch.points, l.ch.taken, stack, len(root))
+		}
+		if !ok {
 			return false, nil
 		}
 	}
@@ -234,10 +288,13 @@ func next(points []Point, taken []int, floor int) ([]int, bool) {
 
 func (r *Result) root(c *chooser) {
 	for _, p := range c.points {
-		if p.Kind == FaultPoint {
+		switch p.Kind {
+		case FaultPoint:
 			r.RootFaults[p.Fault]++
-		} else {
+		case DelayPoint:
 			r.RootDelays[p.Stream]++
+		case TiePoint:
+			r.RootTiePoints++
 		}
 	}
 	r.RootTies = c.ties

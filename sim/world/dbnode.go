@@ -261,6 +261,9 @@ func (c *dbConn) close() {
 	if c.closed {
 		return
 	}
+	// The backend reads closed when its statement ends: the server's
+	// event reaches into the database's process.
+	c.n.w.k.TouchProc(c.proc)
 	c.closed = true
 	if !c.running && c.inbox == nil {
 		c.n.w.k.Wake(c.proc)
