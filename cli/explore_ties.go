@@ -21,6 +21,13 @@ func printTies(w io.Writer, res *explore.Result) {
 		fmt.Fprintf(w, "ties       every order (--ties all): %s, %s with two live events or more\n", plural(res.Ties, "same-instant tie"), plural(res.TiePoints, "tie point"))
 	case explore.TiesDPOR:
 		fmt.Fprintf(w, "ties       one order per equivalence class (--ties dpor): %s, %s with two live events or more; %s explored, %s\n",
-			plural(res.Ties, "same-instant tie"), plural(res.TiePoints, "tie point"), plural(res.Schedules, "equivalence class"), plural(res.Blocked, "sleep-set blocked run"))
+			plural(res.Ties, "same-instant tie"), plural(res.TiePoints, "tie point"), classes(res.Schedules), plural(res.Blocked, "sleep-set blocked run"))
 	}
+}
+
+func classes(n int) string {
+	if n == 1 {
+		return "1 equivalence class"
+	}
+	return fmt.Sprintf("%d equivalence classes", n)
 }

@@ -231,3 +231,92 @@ func TestParseTieMode(t *testing.T) {
 	require.Error(t, err, testcmd.Rerun(t, "./explore"))
 	assert.Contains(t, err.Error(), "accepted: dpor, all or none", testcmd.Rerun(t, "./explore"))
 }
+
+// TestTieTrailsReplay checks that a schedule that reorders ties replays:
+// its trail (delays and tie choices) and its fault list, run through
+// Replay as idemsim run --choices does, give the trace hash the explorer
+// saw, without leaving the trail. Method: search lockstep worlds (where
+// ties abound) with DPOR and with every order, past violations, and
+// replay every audited schedule whose trail names a tie (at most 300 per
+// world).
+func TestTieTrailsReplay(t *testing.T) {
+	for _, tc := range []struct {
+		name, strategy, menu string
+		mode                 TieMode
+		f, d                 int
+	}{
+		{"naive/dpor", "naive", "drop-response,duplicate", TiesDPOR, 1, 0},
+		{"local-cache/all", "local-cache", "drop-response", TiesAll, 0, 1},
+		{"select-for-update/dpor", "select-for-update", "drop-request,db-drop", TiesDPOR, 1, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := small(t, tc.strategy, sql.ReadCommitted, 1)
+			cfg.Client.Think = sim.Const(0)
+			m := menu(t, tc.menu)
+			prepared := m.Prepare(cfg)
+			replayed := 0
+			s := &searcher{cfg: prepared, menu: &m, tq: timeouts(&prepared), ties: tc.mode, past: true}
+			s.audited = func(l *leaf) {
+				if len(l.ch.tieTrail) == 0 || replayed >= 300 {
+					return
+				}
+				replayed++
+				c := &Counterexample{Faults: l.res.Faults, Trail: Trail{Delays: l.ch.trail, Ties: l.ch.tieTrail}}
+				hash, diverged := replayHash(t, cfg, c)
+				assert.Empty(t, diverged, "%s; %s", c.Trail, testcmd.Rerun(t, "./explore"))
+				assert.Equal(t, l.res.TraceHash, hash, "%s replays to another trace; %s", c.Trail, testcmd.Rerun(t, "./explore"))
+			}
+			_, err := s.subtree(nil, tc.f, tc.d, 3000, newTally())
+			require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+			assert.Greater(t, replayed, 20, "too few schedules reorder a tie to test anything; %s", testcmd.Rerun(t, "./explore"))
+		})
+	}
+}
+
+// BenchmarkExploreTies measures schedules per second on one core with the
+// ties explored, audit included: select-for-update, 2 servers, 2 clients,
+// the whole menu at one fault and one delay, by DPOR and by every order;
+// and a lockstep world (think time 0, ties at almost every instant) below
+// a prefix that leaves its last 20 points free.
+func BenchmarkExploreTies(b *testing.B) {
+	for _, mode := range []TieMode{TiesDPOR, TiesAll, TiesNone} {
+		b.Run(mode.String(), func(b *testing.B) {
+			cfg := small(b, "select-for-update", sql.ReadCommitted, 1)
+			schedules, runs := 0, 0
+			for b.Loop() {
+				r, err := Search(cfg, Options{Menu: AllFaults(), Bounds: Bounds{Faults: 1, Delays: 1}, Ties: mode})
+				require.NoError(b, err)
+				schedules += r.Schedules
+				runs += r.Runs
+			}
+			b.ReportMetric(float64(schedules)/b.Elapsed().Seconds(), "schedules/s")
+			b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "runs/s")
+			b.ReportMetric(float64(runs)/float64(b.N), "runs/op")
+		})
+	}
+	for _, mode := range []TieMode{TiesDPOR, TiesAll} {
+		b.Run("lockstep/"+mode.String(), func(b *testing.B) {
+			cfg := small(b, "select-for-update", sql.ReadCommitted, 1)
+			cfg.Client.Think = sim.Const(0)
+			m := menu(b, "drop-request,db-drop")
+			prepared := m.Prepare(cfg)
+			s := &searcher{cfg: prepared, menu: &m, tq: timeouts(&prepared), ties: mode}
+			l, err := s.run(nil, 1, 0)
+			require.NoError(b, err)
+			root := make([]int, len(l.ch.points)-20)
+			schedules, runs := 0, 0
+			for b.Loop() {
+				for f := 0; f <= 1; f++ {
+					tl := newTally()
+					_, err := s.subtree(root, f, 0, -1, tl)
+					require.NoError(b, err)
+					schedules += tl.Schedules
+					runs += tl.Runs
+				}
+			}
+			b.ReportMetric(float64(schedules)/b.Elapsed().Seconds(), "schedules/s")
+			b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "runs/s")
+			b.ReportMetric(float64(runs)/float64(b.N), "runs/op")
+		})
+	}
+}

@@ -92,6 +92,8 @@ type searcher struct {
 	ties  TieMode
 	// past: go on past a violation (tests that compare whole trees).
 	past bool
+	// audited, for tests, sees each audited schedule's run and chooser.
+	audited func(l *leaf)
 }
 
 // run runs the world with the prefix and budgets.
@@ -247,6 +249,9 @@ func (s *searcher) subtree(root []int, f, d, limit int, t *tally) (cut bool, err
 				}
 			}
 			t.states[finalState(l.res)] = true
+			if s.audited != nil {
+				s.audited(l)
+			}
 			if s.visit != nil {
 				s.visit(l.res, len(l.ch.points))
 			}
