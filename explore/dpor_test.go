@@ -1,7 +1,9 @@
 package explore
 
 import (
+	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -319,4 +321,24 @@ func BenchmarkExploreTies(b *testing.B) {
 			b.ReportMetric(float64(runs)/float64(b.N), "runs/op")
 		})
 	}
+}
+
+// TestDPORDeterminism checks that a DPOR search is the same search
+// whatever the Go scheduler does. Method: one lockstep search, cut at
+// 2,000 runs, at GOMAXPROCS 1 and 2; its digest and its counts of tie
+// points and sleep-set blocked runs must agree.
+func TestDPORDeterminism(t *testing.T) {
+	search := func() string {
+		cfg := small(t, "local-cache", sql.ReadCommitted, 1)
+		cfg.Client.Think = sim.Const(0)
+		r, err := Search(cfg, Options{Menu: menu(t, "drop-response,duplicate"), Bounds: Bounds{Faults: 1, Runs: 2000}, Ties: TiesDPOR})
+		require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+		return fmt.Sprintf("%s %d %d %d", digest(r), r.TiePoints, r.RootTiePoints, r.Blocked)
+	}
+	prev := runtime.GOMAXPROCS(1)
+	one := search()
+	runtime.GOMAXPROCS(2)
+	two := search()
+	runtime.GOMAXPROCS(prev)
+	assert.Equal(t, one, two, testcmd.Rerun(t, "./explore"))
 }
