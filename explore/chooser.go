@@ -322,7 +322,11 @@ func (c *chooser) dporPick(ties []sim.Tie, live []int) int {
 	}
 	alt := -1
 	if i < len(c.prefix) {
-		alt = c.prefix[i] // above a subtree's root: forced
+		// Above a subtree's root: forced, as decide does (an alternative
+		// the point lacks takes the default).
+		if alt = c.prefix[i]; alt >= len(seqs) {
+			alt = 0
+		}
 	} else {
 		for j, s := range seqs {
 			if !slices.ContainsFunc(d.sleep, func(z sleeper) bool { return z.seq == s }) {
@@ -331,7 +335,7 @@ func (c *chooser) dporPick(ties []sim.Tie, live []int) int {
 			}
 		}
 	}
-	if alt < 0 || alt >= len(seqs) {
+	if alt < 0 {
 		d.blocked, d.blockedAt = true, len(d.rec.events)
 		return -1
 	}

@@ -342,3 +342,41 @@ func TestDPORDeterminism(t *testing.T) {
 	runtime.GOMAXPROCS(prev)
 	assert.Equal(t, one, two, testcmd.Rerun(t, "./explore"))
 }
+
+// TestDPORSubtreeContract checks that a DPOR search below a fixed prefix
+// never changes a point above it. Method: a lockstep world; roots that
+// fix all but the last 16 points of the default run, one of them with its
+// first tie point taking its second event; every run's choices must start
+// with the root.
+func TestDPORSubtreeContract(t *testing.T) {
+	cfg := small(t, "local-cache", sql.ReadCommitted, 1)
+	cfg.Client.Think = sim.Const(0)
+	m := menu(t, "drop-response,duplicate")
+	prepared := m.Prepare(cfg)
+	s := &searcher{cfg: prepared, menu: &m, tq: timeouts(&prepared), ties: TiesDPOR}
+	l, err := s.run(nil, 1, 0)
+	require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+	plain := make([]int, len(l.ch.points)-16)
+	swapped := slices.Clone(plain)
+	first := slices.IndexFunc(l.ch.points, func(p Point) bool { return p.Kind == TiePoint })
+	require.True(t, first >= 0 && first < len(swapped), testcmd.Rerun(t, "./explore"))
+	swapped[first] = 1
+	for _, tc := range []struct {
+		name string
+		root []int
+	}{{"plain", plain}, {"swapped", swapped}} {
+		root := tc.root
+		t.Run(tc.name, func(t *testing.T) {
+			runs := 0
+			s.audited = func(l *leaf) {
+				runs++
+				assert.Equal(t, root, l.ch.taken[:len(root)], testcmd.Rerun(t, "./explore"))
+			}
+			for f := 0; f <= 1; f++ {
+				_, err := s.subtree(root, f, 0, 5000, newTally())
+				require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+			}
+			assert.Greater(t, runs, 1, testcmd.Rerun(t, "./explore"))
+		})
+	}
+}
