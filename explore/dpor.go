@@ -128,8 +128,8 @@ func (r *recorder) begin(t sim.Tie, at sim.Time) {
 }
 
 func (r *recorder) scheduled(seq uint64) {
-	for uint64(len(r.parents)) <= seq {
-		r.parents = append(r.parents, 0)
+	if n := int(seq) + 1; n > len(r.parents) {
+		r.parents = append(r.parents, make([]uint64, n-len(r.parents))...)
 	}
 	if r.cur >= 0 {
 		r.parents[seq] = r.events[r.cur].seq

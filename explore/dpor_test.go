@@ -380,3 +380,42 @@ func TestDPORSubtreeContract(t *testing.T) {
 		})
 	}
 }
+
+// TestDPORFindsTheSameCounterexamples checks that exploring ties keeps the
+// fewest-faults-then-fewest-delays promise: a wrong strategy's first
+// counterexample has as many faults and delays with the ties explored as
+// without, and replays to its trace hash. Method: the counterexamples of
+// TestVerdicts, searched with --ties none and with DPOR.
+func TestDPORFindsTheSameCounterexamples(t *testing.T) {
+	for _, tc := range []struct {
+		name, strategy string
+		level          sql.Level
+		workers        int
+		menu           string
+		bounds         Bounds
+		long           bool
+	}{
+		{"naive/drop-response", "naive", sql.ReadCommitted, 1, "drop-response", Bounds{Faults: 1}, false},
+		{"naive/fewest-faults", "naive", sql.ReadCommitted, 1, "drop-request,drop-response,duplicate,reset", Bounds{Faults: 2, Delays: 1}, false},
+		{"txn-check-insert/read-committed", "txn-check-insert", sql.ReadCommitted, 2, "duplicate", Bounds{Faults: 1, Delays: 2}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.long && testing.Short() {
+				t.Skip("seconds; run without -short")
+			}
+			cfg := small(t, tc.strategy, tc.level, tc.workers)
+			m := menu(t, tc.menu)
+			none, err := Search(cfg, Options{Menu: m, Bounds: tc.bounds})
+			require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+			dpor, err := Search(cfg, Options{Menu: m, Bounds: tc.bounds, Ties: TiesDPOR})
+			require.NoError(t, err, testcmd.Rerun(t, "./explore"))
+			require.NotNil(t, none.Found, testcmd.Rerun(t, "./explore"))
+			require.NotNil(t, dpor.Found, testcmd.Rerun(t, "./explore"))
+			assert.Len(t, dpor.Found.Faults, len(none.Found.Faults), testcmd.Rerun(t, "./explore"))
+			assert.Len(t, dpor.Found.Trail.Delays, len(none.Found.Trail.Delays), testcmd.Rerun(t, "./explore"))
+			hash, diverged := replayHash(t, cfg, dpor.Found)
+			assert.Empty(t, diverged, testcmd.Rerun(t, "./explore"))
+			assert.Equal(t, dpor.Found.TraceHash, hash, testcmd.Rerun(t, "./explore"))
+		})
+	}
+}
