@@ -104,6 +104,8 @@ type recorder struct {
 	// chosen is the event the last tie point chose, and that point.
 	chosen     uint64
 	chosenNode int
+	// owners caches each owner's process resource (read by key only).
+	owners map[string]uint64
 }
 
 func (r *recorder) begin(t sim.Tie, at sim.Time) {
@@ -121,7 +123,12 @@ func (r *recorder) begin(t sim.Tie, at sim.Time) {
 	if t.Owner == "" {
 		e.foot = []uint64{sim.Everything}
 	} else {
-		e.foot = []uint64{sim.ProcessResource(t.Owner)}
+		res, ok := r.owners[t.Owner]
+		if !ok {
+			res = sim.ProcessResource(t.Owner)
+			r.owners[t.Owner] = res
+		}
+		e.foot = []uint64{res}
 	}
 	r.events = append(r.events, e)
 	r.cur = len(r.events) - 1

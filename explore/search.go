@@ -107,7 +107,7 @@ func (s *searcher) runPath(prefix []int, maxF, maxD int, stack []*node) (*leaf, 
 	ch := &chooser{base: sim.NewSeeded(s.cfg.Seed), menu: s.menu, prefix: prefix, timeoutQ: s.tq, faultsLeft: maxF, delaysLeft: maxD, mode: s.ties}
 	var sc sim.Chooser = ch
 	if s.ties == TiesDPOR {
-		ch.dpor = &dporRun{stack: stack, streams: &streamResources, rec: recorder{cur: -1, events: make([]event, 0, 128), parents: make([]uint64, 0, 256)}}
+		ch.dpor = &dporRun{stack: stack, streams: &streamResources, rec: recorder{cur: -1, events: make([]event, 0, 128), parents: make([]uint64, 0, 256), owners: map[string]uint64{}}}
 		sc = dporChooser{ch}
 	}
 	res, err := world.RunWith(s.cfg, sc)
