@@ -37,6 +37,7 @@ type exploreOptions struct {
 	pct    pctOptions // --pct, --runs (explore_pct.go)
 	// parallel: workers, shards, the estimate (explore_parallel.go).
 	parallel parallelOptions
+	ties     explore.TieMode
 }
 
 // exploreFlags are explore's flags: its own, then run's world flags (the
@@ -50,6 +51,7 @@ func exploreFlags(o *exploreOptions) *flagSet {
 	fs.add("out", "FILE", "write the first counterexample there as a scenario file, atomically (idemsim run --scenario-file FILE replays it)", fileValue(&o.out))
 	addPCTFlags(fs, o)
 	addParallelFlags(fs, &o.parallel)
+	addTieFlags(fs, o)
 	fs.add("help", "", "this text", boolValue(&o.help))
 	run := runFlags()
 	for _, name := range exploreWorldFlags {
@@ -70,9 +72,9 @@ const exploreUsage = `usage: idemsim explore [flags]
 
 Runs a small world once for every way its fault menu and its latency
 classes can be chosen within the bounds (faults deepened 0..K, delays
-0..D within each, depth first) and audits each run; stops at the first
-counterexample, which has the fewest faults, then the fewest delays. Same-
-instant events keep the kernel's order (counted, not explored yet).
+0..D within each, depth first) and every order of the events due at one
+instant (--ties), and audits each run; stops at the first
+counterexample, which has the fewest faults, then the fewest delays.
 With --pct DEPTH it samples --runs schedules at random instead (PCT:
 priorities per event owner, DEPTH-1 change points, faults and delays
 drawn within the bounds, all from --seed).
@@ -89,7 +91,7 @@ type exploreSetup struct {
 }
 
 func configureExplore(args []string) (*exploreSetup, error) {
-	st := &exploreSetup{o: exploreOptions{bounds: explore.Bounds{Faults: 1, Runs: 1_000_000}, menu: explore.AllFaults()}}
+	st := &exploreSetup{o: exploreOptions{bounds: explore.Bounds{Faults: 1, Runs: 1_000_000}, menu: explore.AllFaults(), ties: explore.TiesDPOR}}
 	fs := exploreFlags(&st.o)
 	flags, rest, err := fs.parseFlags(args)
 	if err != nil {
@@ -252,7 +254,7 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 			pts = append(pts, fmt.Sprintf("delay on %s %d", sim.Stream(s), n))
 		}
 	}
-	fmt.Fprintf(w, "points     in the run with no fault and no delay: %s; %s\n", orNone(strings.Join(pts, ", ")), plural(res.RootTies, "same-instant tie"))
+	fmt.Fprintf(w, "points     in the run with no fault and no delay: %s; %s (%s)\n", orNone(strings.Join(pts, ", ")), plural(res.RootTies, "same-instant tie"), plural(res.RootTiePoints, "tie point"))
 	how := "exhausted"
 	switch {
 	case res.Cut:
@@ -262,8 +264,9 @@ func printExplore(w io.Writer, st *exploreSetup, res *explore.Result, elapsed ti
 	}
 	fmt.Fprintf(w, "searched   %s in %s (a deeper budget runs the shallower schedules again), %s; %s\n",
 		plural(res.Schedules, "schedule"), plural(res.Runs, "run"), how, plural(res.States, "distinct final state")+" (ledger and conclusions)")
-	fmt.Fprintf(w, "over them  %s, %s, %s: each tie kept in the kernel's order (unexplored in this part)\n",
-		plural(res.FaultPoints, "fault point"), plural(res.DelayPoints, "delay point"), plural(res.Ties, "same-instant tie"))
+	fmt.Fprintf(w, "over them  %s, %s, %s\n",
+		plural(res.FaultPoints, "fault point"), plural(res.DelayPoints, "delay point"), plural(res.TiePoints, "tie point"))
+	printTies(w, res)
 	if s := elapsed.Seconds(); s > 0 {
 		fmt.Fprintf(w, "speed      %.0f runs/s (%v)%s\n", float64(res.Runs)/s, elapsed.Round(time.Millisecond), parallelNote(st, res))
 	}
@@ -286,6 +289,9 @@ func printCounterexample(w io.Writer, st *exploreSetup, c *explore.Counterexampl
 	}
 	for _, d := range c.Trail.Delays {
 		fmt.Fprintf(w, "  delay  latency draw %d on %s: %s (quantile %s)\n", d.N, d.Stream, d.Class, strconv.FormatFloat(d.Q, 'g', -1, 64))
+	}
+	for _, t := range c.Trail.Ties {
+		fmt.Fprintf(w, "  tie    same-instant tie %d: event %d in scheduling order runs first\n", t.N, t.K)
 	}
 	fmt.Fprintf(w, "  trace  %016x\n", c.TraceHash)
 	fmt.Fprintf(w, "  replay idemsim run %s --trace\n", strings.Join(replayFlags(st, c), " "))

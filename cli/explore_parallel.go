@@ -55,7 +55,7 @@ func checkParallel(st *exploreSetup) error {
 // exploreOptionsOf are the search's options as the command line gives
 // them.
 func exploreOptionsOf(st *exploreSetup) explore.Options {
-	return explore.Options{Menu: st.o.menu, Bounds: st.o.bounds, Workers: st.o.parallel.workers, Probes: st.o.parallel.probes}
+	return explore.Options{Menu: st.o.menu, Bounds: st.o.bounds, Ties: st.o.ties, Workers: st.o.parallel.workers, Probes: st.o.parallel.probes}
 }
 
 // exploreShard searches one shard and writes its file. args is the

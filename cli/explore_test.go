@@ -33,6 +33,9 @@ func TestExploreReplays(t *testing.T) {
 		verdict string // what idemsim run's verdict line says of the replay
 	}{
 		{"naive", []string{"--strategy", "naive", "--faults", "drop-response"}, "1 fault and 0 delays", "DUPLICATE 1"},
+		// Every order of the ties, and none of them: the same counterexample replays.
+		{"naive-ties-all", []string{"--strategy", "naive", "--faults", "drop-response", "--ties", "all"}, "1 fault and 0 delays", "DUPLICATE 1"},
+		{"naive-ties-none", []string{"--strategy", "naive", "--faults", "drop-response", "--ties", "none"}, "1 fault and 0 delays", "DUPLICATE 1"},
 		{"txn-check-insert-read-committed", []string{"--strategy", "txn-check-insert", "--isolation", "read-committed", "--workers-per-op", "2", "--faults", "duplicate", "--max-delays", "2"}, "1 fault and 2 delays", "DUPLICATE 1"},
 		// A crash point and a gateway fault replay from their fault lines too.
 		{"early-409-crash-at", []string{"--strategy", "early-409", "--work", "charge", "--faults", "crash-at"}, "1 fault and 0 delays", "ORPHAN-CHARGE 1"},
@@ -77,7 +80,7 @@ func TestExploreReplays(t *testing.T) {
 		rerun := testcmd.Rerun(t, "./cli")
 		var stdout, stderr bytes.Buffer
 		require.Equal(t, 0, run([]string{"explore", "--strategy", "txn-check-insert", "--isolation", "serializable", "--workers-per-op", "2", "--max-delays", "1"}, &stdout, &stderr), "%s\n%s\n%s", stdout.String(), stderr.String(), rerun)
-		for _, want := range []string{"exhausted", "no violation within the bounds", "faults <= 1 over drop-request,", "delay on service 2", "past-timeout on gateway", "no past-timeout on network"} {
+		for _, want := range []string{"exhausted", "no violation within the bounds", "faults <= 1 over drop-request,", "delay on service 2", "past-timeout on gateway", "no past-timeout on network", "one order per equivalence class (--ties dpor)", "equivalence classes explored"} {
 			assert.Contains(t, stdout.String(), want, rerun)
 		}
 	})
@@ -133,6 +136,7 @@ func TestExploreUsageErrors(t *testing.T) {
 		{"twice", tc("explore", "--faults", "reset,reset"), []string{`"reset" named twice`}},
 		{"faults-over", tc("explore", "--max-faults", "9"), []string{"--max-faults", "[0, 8]"}},
 		{"runs-zero", tc("explore", "--max-runs", "0"), []string{"--max-runs", "[1, "}},
+		{"ties", tc("explore", "--ties", "some"), []string{"--ties", `unknown tie mode "some"`, "accepted: dpor, all or none"}},
 		{"run-flag", tc("explore", "--drop-response", "0.1"), []string{"unknown flag --drop-response", "idemsim explore --help"}},
 		{"strategy", tc("explore", "--strategy", "nope"), []string{"--strategy", `"nope"`, "accepted:"}},
 		{"stray", tc("explore", "naive"), []string{`unexpected argument "naive"`}},

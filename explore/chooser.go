@@ -13,12 +13,15 @@
 // to make a service call or to answer, a command reaching the store
 // (timed.go). Past the bounds, PCT samples schedules at random (pct.go).
 //
-// What it does not explore yet: the order of events due at the same
-// instant (the kernel's order is kept, and such tie points are counted).
+// The order of events due at the same instant is a third kind of choice
+// point (TiePoint); a search explores every order (TiesAll), or one per
+// class of equivalent orders by dynamic partial-order reduction (TiesDPOR,
+// dpor.go), or keeps the kernel's (TiesNone).
 package explore
 
 import (
 	"math"
+	"slices"
 
 	"github.com/idemsim/idemsim/sim"
 )
@@ -32,6 +35,8 @@ const (
 	FaultPoint PointKind = iota
 	// DelayPoint: which class of value a latency draw takes.
 	DelayPoint
+	// TiePoint: which of the live events due at one instant runs first.
+	TiePoint
 )
 
 // Point is one choice point a run met: its kind, the menu's fault kind (a
@@ -95,8 +100,8 @@ func latencyStream(s sim.Stream) bool {
 // len(prefix) choice points take the alternative the prefix names, every
 // later one its default (no fault, the median), and each point met is
 // recorded with the alternatives its budget left. Every other draw (the
-// workload, jitter, a balancer's pick) comes from the seed's streams, and
-// same-instant ties keep the kernel's order.
+// workload, jitter, a balancer's pick) comes from the seed's streams.
+// Same-instant ties are choice points too unless mode is TiesNone.
 type chooser struct {
 	base   *sim.Seeded
 	menu   *Menu
@@ -111,10 +116,69 @@ type chooser struct {
 	// latency counts the draws on latency streams, the trail's index.
 	latency int
 	trail   []Delay
-	ties    int // same-instant ties met (each left in the kernel's order)
+	ties    int // same-instant ties met (the trail's index of ties)
 	// probe, for Knuth's estimate, picks the alternative of every point
 	// past the prefix instead of the default.
 	probe func(alts int) int
+
+	mode     TieMode
+	tieTrail []TieChoice
+	live     []int // scratch: the indices of a tie's live events
+	// dpor is the state of a run of a TiesDPOR search; nil otherwise.
+	dpor *dporRun
+}
+
+// dporRun is what a DPOR chooser keeps during a run: the recorder, the
+// search's nodes of the path it replays (by point index; nil for fault
+// and delay points), the nodes of tie points past them that it creates,
+// and the sleep set at the present moment.
+type dporRun struct {
+	rec   recorder
+	stack []*node
+	nodes []*node // by point index, from len(stack)
+	sleep []sleeper
+	// settled is how many events of the log the sleep set has seen.
+	settled int
+	// blocked: a tie point found every live event asleep; the run is
+	// redundant and nothing after it is a choice point. blockedAt is how
+	// many events had run then.
+	blocked   bool
+	blockedAt int
+	// streams are the resources of the seeded streams.
+	streams *[numStreams]uint64
+}
+
+// dporChooser is the chooser of a TiesDPOR run: also a sim.Recorder, so
+// that the kernel tells it what each event touches.
+type dporChooser struct{ *chooser }
+
+// Begin implements sim.Recorder.
+func (c dporChooser) Begin(t sim.Tie, at sim.Time) {
+	c.dpor.settle()
+	c.dpor.rec.begin(t, at)
+}
+
+// Scheduled implements sim.Recorder.
+func (c dporChooser) Scheduled(seq uint64) { c.dpor.rec.scheduled(seq) }
+
+// Touch implements sim.Recorder.
+func (c dporChooser) Touch(r uint64) { c.dpor.rec.touch(r) }
+
+// settle takes the events that finished out of the sleep set: an event
+// that ran wakes every sleeper it depends on (and itself).
+func (d *dporRun) settle() {
+	for ; d.settled < len(d.rec.events); d.settled++ {
+		e := &d.rec.events[d.settled]
+		d.sleep = slices.DeleteFunc(d.sleep, func(s sleeper) bool { return s.seq == e.seq || dependent(s.foot, e.foot) })
+	}
+}
+
+// seedDraw notes a draw from a seeded stream: two events drawing from one
+// stream swap their values when they are swapped.
+func (c *chooser) seedDraw(s sim.Stream) {
+	if c.dpor != nil {
+		c.dpor.rec.touch(c.dpor.streams[s])
+	}
 }
 
 // Delay is one latency draw the trail sets: the index of the draw among
@@ -128,6 +192,9 @@ type Delay struct {
 }
 
 func (c *chooser) decide(p Point) int {
+	if c.dpor != nil && c.dpor.blocked {
+		return 0
+	}
 	i := len(c.points)
 	alt := 0
 	if i < len(c.prefix) && c.prefix[i] < p.Alts {
@@ -147,6 +214,7 @@ func (c *chooser) decide(p Point) int {
 func (c *chooser) Flip(s sim.Stream, p float64) bool {
 	f, ok := c.menu.kindOf(p)
 	if !faultStream(s) || !ok {
+		c.seedDraw(s)
 		return c.base.Flip(s, p)
 	}
 	alts := 1
@@ -163,6 +231,7 @@ func (c *chooser) Flip(s sim.Stream, p float64) bool {
 // Quantile implements sim.Chooser.
 func (c *chooser) Quantile(s sim.Stream) float64 {
 	if !latencyStream(s) {
+		c.seedDraw(s)
 		return c.base.Quantile(s)
 	}
 	n := c.latency
@@ -198,17 +267,101 @@ func (c *chooser) quantile(s sim.Stream, cl Class) float64 {
 
 // Pick implements sim.Chooser: ties come to PickTie, so every pick here is
 // the seed's.
-func (c *chooser) Pick(s sim.Stream, n int) int { return c.base.Pick(s, n) }
+func (c *chooser) Pick(s sim.Stream, n int) int {
+	c.seedDraw(s)
+	return c.base.Pick(s, n)
+}
 
-// PickTie implements sim.TieChooser: a same-instant tie runs its
-// earliest-scheduled event first, and is counted.
+// PickTie implements sim.TieChooser. A tie is a choice point only when
+// two or more of its events are live: a stale one resumes nothing, and
+// when it comes first it is let through (it changes nothing) and the
+// others are offered again. The alternatives are the live events, in
+// scheduling order; the trail records the event's index among all.
 func (c *chooser) PickTie(ties []sim.Tie) int {
+	n := c.ties
 	c.ties++
-	return 0
+	if c.mode == TiesNone || ties[0].Stale {
+		return 0
+	}
+	live := c.live[:0]
+	for i, t := range ties {
+		if !t.Stale {
+			live = append(live, i)
+		}
+	}
+	c.live = live
+	if len(live) < 2 {
+		return 0
+	}
+	var alt int
+	if c.dpor == nil {
+		alt = c.decide(Point{Kind: TiePoint, Alts: len(live)})
+	} else if alt = c.dporPick(ties, live); alt < 0 {
+		return 0
+	}
+	k := live[alt]
+	if k != 0 {
+		c.tieTrail = append(c.tieTrail, TieChoice{N: n, K: k})
+	}
+	return k
+}
+
+// dporPick is PickTie's choice in a DPOR run: the prefix's at a point the
+// path replays, else the first live event not asleep. It returns -1 when
+// the run is (or becomes) sleep-set blocked.
+func (c *chooser) dporPick(ties []sim.Tie, live []int) int {
+	d := c.dpor
+	if d.blocked {
+		return -1
+	}
+	d.settle()
+	i := len(c.points)
+	if i < len(d.stack) {
+		nd := d.stack[i]
+		alt := c.decide(Point{Kind: TiePoint, Alts: len(live)})
+		d.sleep = nd.sleepFor(alt)
+		d.rec.chosen, d.rec.chosenNode = nd.live[alt], i
+		return alt
+	}
+	seqs := make([]uint64, len(live))
+	for j, k := range live {
+		seqs[j] = ties[k].Seq
+	}
+	alt := -1
+	if i < len(c.prefix) {
+		// Above a subtree's root: forced, as decide does (an alternative
+		// the point lacks takes the default).
+		if alt = c.prefix[i]; alt >= len(seqs) {
+			alt = 0
+		}
+	} else {
+		for j, s := range seqs {
+			if !slices.ContainsFunc(d.sleep, func(z sleeper) bool { return z.seq == s }) {
+				alt = j
+				break
+			}
+		}
+	}
+	if alt < 0 {
+		d.blocked, d.blockedAt = true, len(d.rec.events)
+		return -1
+	}
+	nd := newNode(seqs, slices.Clone(d.sleep), alt)
+	for len(d.stack)+len(d.nodes) < i {
+		d.nodes = append(d.nodes, nil)
+	}
+	d.nodes = append(d.nodes, nd)
+	c.points = append(c.points, Point{Kind: TiePoint, Alts: len(live)})
+	c.taken = append(c.taken, alt)
+	d.rec.chosen, d.rec.chosenNode = seqs[alt], i
+	return alt
 }
 
 // Bits implements sim.Chooser.
-func (c *chooser) Bits(s sim.Stream) uint64 { return c.base.Bits(s) }
+func (c *chooser) Bits(s sim.Stream) uint64 {
+	c.seedDraw(s)
+	return c.base.Bits(s)
+}
 
 // pastTimeout is the smallest quantile (found by bisection) at which d
 // draws more than timeout, or 0 when no quantile below 1 does: a lognormal

@@ -99,13 +99,15 @@ func combs(n, k, m int) float64 {
 // each budget's probes drawn from a generator seeded by the world's seed
 // and the budget, never the clock, so that every shard and every repeat
 // gives the same figures. The points still to come are guessed from the
-// run with no fault and no delay.
+// run with no fault and no delay. The probes keep the kernel's order at
+// every same-instant tie: the estimate counts the schedules of faults and
+// delays, not the orders a search with --ties explores among them.
 func (s *searcher) estimate(b Bounds, probes int) (*Estimate, error) {
 	root, err := s.run(nil, 0, 0)
 	if err != nil {
 		return nil, err
 	}
-	var kinds [2]int // fault points, delay points of the root's run
+	var kinds [3]int // fault points, delay points (and tie points) of the root's run
 	for _, p := range root.ch.points {
 		kinds[p.Kind]++
 	}

@@ -38,21 +38,21 @@ type plan struct {
 	runs int
 }
 
-// node is a unit of the expansion: the subtree below prefix, with the
+// splitNode is a unit of the expansion: the subtree below prefix, with the
 // run that takes prefix and then every default; at is the first point
 // past prefix with an alternative (-1: none, the subtree is that one
 // schedule), and size a guess at its schedules (comb).
-type node struct {
+type splitNode struct {
 	prefix []int
 	l      *leaf
 	at     int
 	size   float64
 }
 
-func newNode(prefix []int, l *leaf) node {
-	n := node{prefix: prefix, l: l, at: -1}
-	var points [2]int
-	most := 1
+func newSplitNode(prefix []int, l *leaf) splitNode {
+	n := splitNode{prefix: prefix, l: l, at: -1}
+	var points [3]int
+	most, orders := 1, 1.0
 	for i := len(prefix); i < len(l.ch.points); i++ {
 		pt := l.ch.points[i]
 		if pt.Alts > 1 {
@@ -60,12 +60,17 @@ func newNode(prefix []int, l *leaf) node {
 				n.at = i
 			}
 			points[pt.Kind]++
-			if pt.Kind == DelayPoint {
+			switch pt.Kind {
+			case DelayPoint:
 				most = max(most, pt.Alts-1)
+			case TiePoint:
+				// Every order, an upper bound: a reduced search
+				// runs fewer.
+				orders = min(orders*float64(pt.Alts), 1e6)
 			}
 		}
 	}
-	n.size = combs(points[FaultPoint], l.ch.faultsLeft, 1) * combs(points[DelayPoint], l.ch.delaysLeft, most)
+	n.size = combs(points[FaultPoint], l.ch.faultsLeft, 1) * combs(points[DelayPoint], l.ch.delaysLeft, most) * orders
 	return n
 }
 
@@ -91,8 +96,8 @@ func (s *searcher) split(f, d, target int) (*plan, error) {
 		return nil, err
 	}
 	p := &plan{first: l.ch, trace: l.res.TraceHash, runs: 1}
-	nodes := []node{newNode(nil, l)}
-	// Each unit's search starts with the run its node already made.
+	nodes := []splitNode{newSplitNode(nil, l)}
+	// Each unit's search starts with the run its splitNode already made.
 	defer func() {
 		s.firsts = map[string]*leaf{}
 		for _, n := range nodes {
@@ -111,17 +116,17 @@ func (s *searcher) split(f, d, target int) (*plan, error) {
 			break
 		}
 		n := nodes[best]
-		children := make([]node, n.l.ch.points[n.at].Alts)
+		children := make([]splitNode, n.l.ch.points[n.at].Alts)
 		for a := range children {
 			prefix := append(slices.Clone(n.l.ch.taken[:n.at]), a)
-			l := n.l // the default child takes the node's own run
+			l := n.l // the default child takes the splitNode's own run
 			if a > 0 {
 				if l, err = s.run(prefix, f, d); err != nil {
 					return nil, err
 				}
 				p.runs++
 			}
-			children[a] = newNode(prefix, l)
+			children[a] = newSplitNode(prefix, l)
 		}
 		nodes = slices.Replace(nodes, best, best+1, children...)
 	}

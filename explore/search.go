@@ -30,8 +30,7 @@ type Result struct {
 	// Runs counts every run, Schedules the distinct ones (a schedule is
 	// run again at each deeper budget, and counted once).
 	Runs, Schedules int
-	// Ties counts the same-instant ties met over the schedules, each left
-	// in the kernel's order: what a schedule search would explore.
+	// Ties counts the same-instant ties met over the schedules.
 	Ties int
 	// FaultPoints and DelayPoints count the choice points of each kind
 	// met over the schedules.
@@ -42,6 +41,17 @@ type Result struct {
 	States int
 	// Cut: the search stopped at Bounds.Runs before it was exhausted.
 	Cut bool
+	// TieMode is how ties were explored. TiePoints counts the ties met
+	// over the schedules that had two live events or more (the choice
+	// points; the others' order changes nothing), RootTiePoints those of
+	// the first run. With TiesDPOR each schedule is one class of
+	// equivalent orders, and Blocked counts the runs a sleep set showed
+	// redundant before they ended (run, neither audited nor counted as
+	// schedules).
+	TieMode       TieMode
+	TiePoints     int
+	RootTiePoints int
+	Blocked       int
 	// Found is the first counterexample, or nil.
 	Found *Counterexample
 	// SplitRuns counts the runs made, on one goroutine, to cut each
@@ -73,6 +83,9 @@ type Options struct {
 	// Probes is how many random runs per budget Knuth's estimate of a
 	// cut search takes (0: defaultProbes; < 0: no estimate).
 	Probes int
+	// Ties is how same-instant orders are explored (the zero value keeps
+	// the kernel's).
+	Ties TieMode
 	// visit, for tests, sees each schedule's run.
 	visit func(res *world.Result, points int)
 }
@@ -95,6 +108,11 @@ type searcher struct {
 	// first run of a unit, by its prefix (parallel.go); read only while
 	// the units are searched.
 	firsts map[string]*leaf
+	ties   TieMode
+	// past: go on past a violation (tests that compare whole trees).
+	past bool
+	// audited, for tests, sees each audited schedule's run and chooser.
+	audited func(l *leaf)
 }
 
 // run runs the world with the prefix and budgets.
@@ -102,8 +120,19 @@ func (s *searcher) run(prefix []int, maxF, maxD int) (*leaf, error) {
 	if l, ok := s.firsts[prefixKey(prefix, maxF, maxD)]; ok {
 		return l, nil
 	}
-	ch := &chooser{base: sim.NewSeeded(s.cfg.Seed), menu: s.menu, prefix: prefix, timeoutQ: s.tq, faultsLeft: maxF, delaysLeft: maxD}
-	res, err := world.RunWith(s.cfg, ch)
+	return s.runPath(prefix, maxF, maxD, nil)
+}
+
+// runPath is run for a DPOR search, whose nodes of the path the prefix
+// names are stack.
+func (s *searcher) runPath(prefix []int, maxF, maxD int, stack []*node) (*leaf, error) {
+	ch := &chooser{base: sim.NewSeeded(s.cfg.Seed), menu: s.menu, prefix: prefix, timeoutQ: s.tq, faultsLeft: maxF, delaysLeft: maxD, mode: s.ties}
+	var sc sim.Chooser = ch
+	if s.ties == TiesDPOR {
+		ch.dpor = &dporRun{stack: stack, streams: &streamResources, rec: recorder{cur: -1, events: make([]event, 0, 128), parents: make([]uint64, 0, 256), owners: map[string]uint64{}}}
+		sc = dporChooser{ch}
+	}
+	res, err := world.RunWith(s.cfg, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +146,8 @@ type tally struct {
 	Ties            int
 	FaultPoints     int
 	DelayPoints     int
+	TiePoints       int
+	Blocked         int
 	states          map[uint64]bool
 	// Found is the first counterexample in depth-first order.
 	Found *Counterexample
@@ -136,6 +167,8 @@ func (t *tally) add(u *tally) {
 	t.Ties += u.Ties
 	t.FaultPoints += u.FaultPoints
 	t.DelayPoints += u.DelayPoints
+	t.TiePoints += u.TiePoints
+	t.Blocked += u.Blocked
 	for h := range u.states {
 		t.states[h] = true
 	}
@@ -167,6 +200,7 @@ func Search(cfg world.Config, opt Options) (*Result, error) {
 func (r *Result) report(t *tally) {
 	r.Runs, r.Schedules, r.Ties = t.Runs, t.Schedules, t.Ties
 	r.FaultPoints, r.DelayPoints = t.FaultPoints, t.DelayPoints
+	r.TiePoints, r.Blocked = t.TiePoints, t.Blocked
 	r.States = len(t.states)
 	r.Found = t.Found
 	if t.first != nil {
@@ -181,11 +215,12 @@ func (r *Result) report(t *tally) {
 // runs, and then reports cut.
 func (s *searcher) subtree(root []int, f, d, limit int, t *tally) (cut bool, err error) {
 	prefix := slices.Clone(root)
+	var stack []*node // a DPOR search's nodes of the path
 	for {
 		if limit >= 0 && t.Runs >= limit {
 			return true, nil
 		}
-		l, err := s.run(prefix, f, d)
+		l, err := s.runPath(prefix, f, d, stack)
 		if err != nil {
 			return false, err
 		}
@@ -193,27 +228,51 @@ func (s *searcher) subtree(root []int, f, d, limit int, t *tally) (cut bool, err
 		if len(root) == 0 && t.first == nil {
 			t.first = l.ch
 		}
-		if l.faults == f && l.delays == d {
+		blocked := false
+		if dp := l.ch.dpor; dp != nil {
+			stack = absorb(dp, l.ch.points, l.ch.taken, stack, len(root))
+			blocked = dp.blocked
+		}
+		switch {
+		case l.faults != f || l.delays != d:
+		case blocked:
+			t.Blocked++
+		default:
 			t.Schedules++
 			t.Ties += l.ch.ties
 			for _, p := range l.ch.points {
-				if p.Kind == FaultPoint {
+				switch p.Kind {
+				case FaultPoint:
 					t.FaultPoints++
-				} else {
+				case DelayPoint:
 					t.DelayPoints++
+				case TiePoint:
+					t.TiePoints++
 				}
 			}
 			t.states[finalState(l.res)] = true
+			if s.audited != nil {
+				s.audited(l)
+			}
 			if s.visit != nil {
 				s.visit(l.res, len(l.ch.points))
 			}
 			if v := Violations(l.res); len(v) > 0 {
-				t.Found = &Counterexample{Faults: l.res.Faults, Trail: Trail{Delays: l.ch.trail}, Violations: v, TraceHash: l.res.TraceHash}
-				return false, nil
+				if t.Found == nil {
+					t.Found = &Counterexample{Faults: l.res.Faults, Trail: Trail{Delays: l.ch.trail, Ties: l.ch.tieTrail}, Violations: v, TraceHash: l.res.TraceHash}
+				}
+				if !s.past {
+					return false, nil
+				}
 			}
 		}
 		var ok bool
-		if prefix, ok = next(l.ch.points, l.ch.taken, len(root)); !ok {
+		if stack == nil {
+			prefix, ok = next(l.ch.points, l.ch.taken, len(root))
+		} else {
+			prefix, stack, ok = nextDPOR(l.ch.points, l.ch.taken, stack, len(root))
+		}
+		if !ok {
 			return false, nil
 		}
 	}
@@ -236,10 +295,13 @@ func next(points []Point, taken []int, floor int) ([]int, bool) {
 
 func (r *Result) root(c *chooser) {
 	for _, p := range c.points {
-		if p.Kind == FaultPoint {
+		switch p.Kind {
+		case FaultPoint:
 			r.RootFaults[p.Fault]++
-		} else {
+		case DelayPoint:
 			r.RootDelays[p.Stream]++
+		case TiePoint:
+			r.RootTiePoints++
 		}
 	}
 	r.RootTies = c.ties

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/faults"
@@ -30,6 +31,7 @@ type part struct {
 	shard   Shard
 	bounds  Bounds
 	menu    Menu
+	ties    TieMode
 	trace   uint64 // of the run with no fault and no delay
 	root    *chooser
 	budgets []budgetPart
@@ -61,7 +63,7 @@ type unitTally struct {
 // budget (Bounds.Runs) bounds each shard's runs in its own order.
 func searchPart(cfg world.Config, opt Options, sh Shard) (*part, error) {
 	cfg = opt.Menu.Prepare(cfg)
-	s := &searcher{cfg: cfg, menu: &opt.Menu, tq: timeouts(&cfg), visit: opt.visit}
+	s := &searcher{cfg: cfg, menu: &opt.Menu, tq: timeouts(&cfg), visit: opt.visit, ties: opt.Ties}
 	workers := workersOf(opt)
 	// The cut of a tree depends on the worker count only for a whole
 	// search (one worker does not cut it): shards must cut alike
@@ -73,7 +75,7 @@ func searchPart(cfg world.Config, opt Options, sh Shard) (*part, error) {
 	case workers > 1:
 		target = unitsPerWorker * workers
 	}
-	pt := &part{shard: sh, bounds: opt.Bounds, menu: opt.Menu}
+	pt := &part{shard: sh, bounds: opt.Bounds, menu: opt.Menu, ties: opt.Ties}
 	runs := 0
 	var err error
 budgets:
@@ -165,6 +167,8 @@ func mergeParts(parts []*part) (*Result, error) {
 		switch {
 		case max(p.shard.N, 1) != n || p.shard.I != i:
 			return nil, fmt.Errorf("shard %s given with shards of %d, or twice (accepted: every shard I/%d of 0..%d once)", p.shard, n, n, n-1)
+		case p.ties != first.ties:
+			return nil, fmt.Errorf("shard %s explored same-instant orders with --ties %s, shard %s with %s", p.shard, p.ties, first.shard, first.ties)
 		case p.bounds != first.bounds || p.menu != first.menu:
 			return nil, fmt.Errorf("shard %s searched other bounds (faults %d, delays %d, runs %d over %s) than shard %s (faults %d, delays %d, runs %d over %s)",
 				p.shard, p.bounds.Faults, p.bounds.Delays, p.bounds.Runs, p.menu, first.shard, first.bounds.Faults, first.bounds.Delays, first.bounds.Runs, first.menu)
@@ -172,7 +176,7 @@ func mergeParts(parts []*part) (*Result, error) {
 			return nil, fmt.Errorf("shard %s searched another world than shard %s (their runs with no fault have trace hashes %016x and %016x)", p.shard, first.shard, p.trace, first.trace)
 		}
 	}
-	r := &Result{Bounds: first.bounds, Menu: first.menu}
+	r := &Result{Bounds: first.bounds, Menu: first.menu, TieMode: first.ties}
 	t := newTally()
 	t.first = first.root
 	defer r.report(t)
@@ -274,6 +278,7 @@ type ShardFile struct {
 	Args      []string      `json:"args"`
 	Bounds    Bounds        `json:"bounds"`
 	Menu      string        `json:"menu"`
+	Ties      string        `json:"ties"`
 	RootTrace string        `json:"root_trace"`
 	Root      []ShardPoint  `json:"root_points"`
 	RootTies  int           `json:"root_ties"`
@@ -309,6 +314,8 @@ type ShardUnit struct {
 	Ties        int         `json:"ties"`
 	FaultPoints int         `json:"fault_points"`
 	DelayPoints int         `json:"delay_points"`
+	TiePoints   int         `json:"tie_points"`
+	Blocked     int         `json:"blocked_runs"`
 	States      []string    `json:"states"`
 	Found       *ShardFound `json:"found,omitempty"`
 }
@@ -333,7 +340,7 @@ func unhex(s string) (uint64, error) {
 }
 
 func (p *part) file() *ShardFile {
-	f := &ShardFile{Format: ShardFormat, Shard: p.shard.String(), Args: []string{}, Bounds: p.bounds, Menu: p.menu.String(), RootTrace: hex(p.trace),
+	f := &ShardFile{Format: ShardFormat, Shard: p.shard.String(), Args: []string{}, Bounds: p.bounds, Menu: p.menu.String(), Ties: p.ties.String(), RootTrace: hex(p.trace),
 		Cut: p.cut, SplitRuns: p.splitRuns, Wasted: p.wasted, Estimate: p.estimate, Budgets: []ShardBudget{}}
 	if p.root != nil {
 		f.RootTies = p.root.ties
@@ -344,7 +351,7 @@ func (p *part) file() *ShardFile {
 	for _, b := range p.budgets {
 		sb := ShardBudget{Faults: b.faults, Delays: b.delays, Units: b.units, Cut: b.cut, Tallies: []ShardUnit{}}
 		for _, u := range b.tallies {
-			su := ShardUnit{Unit: u.unit, Cut: u.cut, Runs: u.Runs, Schedules: u.Schedules, Ties: u.Ties, FaultPoints: u.FaultPoints, DelayPoints: u.DelayPoints, States: []string{}}
+			su := ShardUnit{Unit: u.unit, Cut: u.cut, Runs: u.Runs, Schedules: u.Schedules, Ties: u.Ties, FaultPoints: u.FaultPoints, DelayPoints: u.DelayPoints, TiePoints: u.TiePoints, Blocked: u.Blocked, States: []string{}}
 			for _, h := range slices.Sorted(maps.Keys(u.states)) {
 				su.States = append(su.States, hex(h))
 			}
@@ -381,13 +388,17 @@ func (f *ShardFile) part() (*part, error) {
 	if f.Bounds.Faults < 0 || f.Bounds.Delays < 0 || f.Bounds.Runs < 0 || f.Bounds.Faults > 8 || f.Bounds.Delays > 8 {
 		return nil, fmt.Errorf("bounds %+v out of range (accepted: faults and delays 0 to 8, runs >= 0)", f.Bounds)
 	}
-	p := &part{shard: sh, bounds: f.Bounds, menu: m, cut: f.Cut, splitRuns: f.SplitRuns, wasted: f.Wasted, estimate: f.Estimate}
+	ties := slices.Index(tieModeNames, f.Ties)
+	if ties < 0 {
+		return nil, fmt.Errorf("ties %q unknown (accepted: %s)", f.Ties, strings.Join(tieModeNames, ", "))
+	}
+	p := &part{shard: sh, bounds: f.Bounds, menu: m, ties: TieMode(ties), cut: f.Cut, splitRuns: f.SplitRuns, wasted: f.Wasted, estimate: f.Estimate}
 	if p.trace, err = unhex(f.RootTrace); err != nil {
 		return nil, fmt.Errorf("root_trace: %v", err)
 	}
 	p.root = &chooser{ties: f.RootTies}
 	for _, pt := range f.Root {
-		if pt.Kind > DelayPoint || pt.Fault >= numFaults || pt.Stream < 0 || pt.Stream >= numStreams {
+		if pt.Kind > TiePoint || pt.Fault >= numFaults || pt.Stream < 0 || pt.Stream >= numStreams {
 			return nil, fmt.Errorf("root point %+v out of range", pt)
 		}
 		p.root.points = append(p.root.points, Point{Kind: pt.Kind, Fault: pt.Fault, Stream: sim.Stream(pt.Stream)})
@@ -397,6 +408,7 @@ func (f *ShardFile) part() (*part, error) {
 		for _, su := range sb.Tallies {
 			t := newTally()
 			t.Runs, t.Schedules, t.Ties, t.FaultPoints, t.DelayPoints = su.Runs, su.Schedules, su.Ties, su.FaultPoints, su.DelayPoints
+			t.TiePoints, t.Blocked = su.TiePoints, su.Blocked
 			for _, s := range su.States {
 				h, err := unhex(s)
 				if err != nil {

@@ -125,11 +125,12 @@ func TestMergeRefusesMismatches(t *testing.T) {
 // unknown fields, another format, bad shards and hashes are refused with
 // a one-line error. Method: a table of documents.
 func TestShardFileRefusesBadInput(t *testing.T) {
-	good := `"shard":"0/1","args":[],"bounds":{"Faults":0,"Delays":0,"Runs":0},"menu":"none","root_trace":"0000000000000001","root_points":[],"root_ties":0,"cut":false,"split_runs":1,"wasted_runs":0,"budgets":[]`
+	good := `"shard":"0/1","args":[],"bounds":{"Faults":0,"Delays":0,"Runs":0},"menu":"none","ties":"none","root_trace":"0000000000000001","root_points":[],"root_ties":0,"cut":false,"split_runs":1,"wasted_runs":0,"budgets":[]`
 	_, err := DecodeShardFile([]byte(`{"format":"` + ShardFormat + `",` + good + `}`))
 	require.NoError(t, err, testcmd.Rerun(t, "./explore"))
 	for _, bad := range []struct{ name, doc, want string }{
 		{"not-json", `nope`, "not a shard file"},
+		{"ties", `{"format":"` + ShardFormat + `",` + strings.Replace(good, `"ties":"none"`, `"ties":"some"`, 1) + `}`, "accepted: none, dpor, all"},
 		{"unknown-field", `{"format":"` + ShardFormat + `","extra":1,` + good + `}`, "unknown field"},
 		{"format", `{"format":"v0",` + good + `}`, "accepted: " + ShardFormat},
 		{"shard", `{"format":"` + ShardFormat + `",` + good[:9] + `3/2` + good[12:] + `}`, "not a shard I/N"},

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"runtime/debug"
 	"slices"
+	"strings"
 )
 
 // Firer is a timer callback: a delivered message, a crash, a partition's end.
@@ -59,11 +60,18 @@ type Kernel struct {
 	maxEvents uint64
 	stats     Stats
 	stopped   bool
+	// rec, when the chooser is a Recorder, is told what each event is and
+	// touches; nil in seeded runs, which then pay one comparison a hook.
+	rec Recorder
 }
 
 // Stop makes Run return before its next event, as when a run's goal is met
 // while actors would go on forever (a queue consumer polling).
-func (k *Kernel) Stop() { k.stopped = true }
+func (k *Kernel) Stop() {
+	// No later event runs: the stop depends on every other event.
+	k.Touch(Everything)
+	k.stopped = true
+}
 
 // DefaultMaxEvents bounds a run that never quiesces (TigerBeetle: put a limit
 // on everything).
@@ -71,7 +79,11 @@ const DefaultMaxEvents = 1 << 32
 
 // New returns a kernel at time zero drawing its choices from c.
 func New(c Chooser) *Kernel {
-	return &Kernel{chooser: c, maxEvents: DefaultMaxEvents, queue: make(eventQueue, 0, 256)}
+	k := &Kernel{chooser: c, maxEvents: DefaultMaxEvents, queue: make(eventQueue, 0, 256)}
+	if r, ok := c.(Recorder); ok {
+		k.rec = r
+	}
+	return k
 }
 
 // SetMaxEvents bounds the number of events Run may process.
@@ -103,6 +115,9 @@ func (k *Kernel) After(d Duration, f Firer) { k.At(k.now.Add(d), f) }
 func (k *Kernel) push(e event) {
 	k.seq++
 	e.seq = k.seq
+	if k.rec != nil {
+		k.rec.Scheduled(e.seq)
+	}
 	if e.at == k.now && (k.dueHead == len(k.due) || k.due[len(k.due)-1].at == e.at) {
 		k.due = append(k.due, e)
 		return
@@ -170,6 +185,10 @@ func (k *Kernel) Run(until Time) StopReason {
 		var e event
 		k.next(&e)
 		k.stats.Events++
+		if k.rec != nil {
+			t := describe(&e)
+			k.rec.Begin(t, e.at)
+		}
 		if p := e.proc; p != nil {
 			if e.token != p.token || p.state != parked {
 				continue // a timeout that lost to a wake, or a killed actor: time does not move for it
@@ -265,18 +284,7 @@ func (k *Kernel) pickTie(tc TieChooser) int {
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(k.tied[a].seq, k.tied[b].seq) })
 	ties := k.ties[:0]
 	for _, i := range order {
-		e := &k.tied[i]
-		t := Tie{Seq: e.seq}
-		switch {
-		case e.proc != nil:
-			t.Owner = e.proc.name
-			t.Stale = e.token != e.proc.token || e.proc.state != parked
-		case e.fire != nil:
-			if o, ok := e.fire.(Owned); ok {
-				t.Owner = o.Owner()
-			}
-		}
-		ties = append(ties, t)
+		ties = append(ties, describe(&k.tied[i]))
 	}
 	k.tieOrder, k.ties = order, ties
 	c := tc.PickTie(ties)
@@ -284,6 +292,94 @@ func (k *Kernel) pickTie(tc TieChooser) int {
 		panic(fmt.Sprintf("sim: PickTie chose %d of %d events", c, len(ties)))
 	}
 	return order[c]
+}
+
+// describe is e as a TieChooser or a Recorder sees it.
+func describe(e *event) Tie {
+	t := Tie{Seq: e.seq}
+	switch {
+	case e.proc != nil:
+		t.Owner = e.proc.name
+		t.Stale = e.token != e.proc.token || e.proc.state != parked
+	case e.fire != nil:
+		if o, ok := e.fire.(Owned); ok {
+			t.Owner = o.Owner()
+		}
+	}
+	return t
+}
+
+// Recorder is a Chooser that also watches what each event does, as a
+// schedule explorer must to tell which events of an instant commute. The
+// kernel installs it when its chooser is one (New); seeded runs have
+// none, and every hook below is then a nil check.
+type Recorder interface {
+	Chooser
+	// Begin: the event t, due at at, is popped and about to run (or to be
+	// skipped, when t.Stale). What it touches and schedules until the next
+	// Begin is its own.
+	Begin(t Tie, at Time)
+	// Scheduled: the running event (none before the first Begin)
+	// scheduled the event of sequence number seq.
+	Scheduled(seq uint64)
+	// Touch: the running event read or wrote resource r.
+	Touch(r uint64)
+}
+
+// Everything is the resource that stands for all of them: an event that
+// touches it depends on every other (Stop, a callback of unknown reach).
+const Everything = ^uint64(0)
+
+// Resource names a piece of shared state for Touch: a kind ("process",
+// "balancer", "stream", ...) and a name within it. Two names collide only
+// by a 64-bit hash accident, which makes two events look dependent: never
+// unsound, at worst a schedule more.
+func Resource(kind, name string) uint64 {
+	// FNV-1a, inline: the explorer asks at every event.
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(kind); i++ {
+		h = (h ^ uint64(kind[i])) * prime
+	}
+	h *= prime // the separator, a zero byte
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint64(name[i])) * prime
+	}
+	if h == Everything {
+		return 0
+	}
+	return h
+}
+
+// Process is the process an owner's name belongs to: the part before its
+// first "/" ("s1/worker" and the node "s1" are both "s1"; "db/s1.2" is
+// "db"). The actors of one process and the messages to it share its
+// memory, so the explorer treats them as one resource.
+func Process(owner string) string {
+	p, _, _ := strings.Cut(owner, "/")
+	return p
+}
+
+// ProcessResource is the resource of owner's process.
+func ProcessResource(owner string) uint64 { return Resource("process", Process(owner)) }
+
+// Touch tells the recorder, if any, that the running event reads or
+// writes resource r. It is a no-op in seeded runs.
+func (k *Kernel) Touch(r uint64) {
+	if k.rec != nil {
+		k.rec.Touch(r)
+	}
+}
+
+// TouchProc is Touch for the memory of p's process: an event that wakes,
+// kills or hands something to an actor of another process reaches into it.
+func (k *Kernel) TouchProc(p *Proc) {
+	if k.rec != nil {
+		if p.process == 0 {
+			p.process = ProcessResource(p.name)
+		}
+		k.rec.Touch(p.process)
+	}
 }
 
 // Close stops every actor still parked, so that their coroutines are freed.
@@ -332,6 +428,8 @@ type Proc struct {
 	wakePending bool
 	failure     string
 	group       *Group
+	// process is ProcessResource(name), once TouchProc has needed it.
+	process uint64
 }
 
 // Group is the actors of one process, which a pause freezes together: while
@@ -420,6 +518,7 @@ func (k *Kernel) stop(p *Proc) {
 // still run, but every blocking call of a dead actor panics, so a crash skips
 // the cleanup a real crash would skip.
 func (k *Kernel) Kill(p *Proc) {
+	k.TouchProc(p)
 	if p.state == done || p.dead {
 		return
 	}
@@ -439,6 +538,7 @@ func (k *Kernel) Kill(p *Proc) {
 // Wake ends p's current Wait or WaitFor at this instant. It does nothing if p
 // is not waiting (a late or duplicate wake).
 func (k *Kernel) Wake(p *Proc) {
+	k.TouchProc(p)
 	if !p.waiting || p.dead {
 		return
 	}

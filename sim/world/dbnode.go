@@ -131,11 +131,17 @@ func (n *dbNode) level(l api.Level) string {
 
 // connect opens a connection for server s.
 func (n *dbNode) connect(s *server) *dbConn {
+	// A server's event opens a session in the database's engine directly.
+	n.w.k.Touch(dbProcess)
 	n.opened++
 	c := &dbConn{n: n, owner: s, sess: n.db.Connect()}
 	c.proc = n.w.k.Spawn("db/"+s.name+"."+strconv.Itoa(n.opened), c.run)
 	return c
 }
+
+// dbProcess is the database's memory as a resource (sim.Kernel.Touch):
+// its node and its backends' process.
+var dbProcess = sim.ProcessResource(api.ServiceDB.String())
 
 // stmtKind says what a statement does to the transaction block.
 type stmtKind uint8
@@ -261,6 +267,9 @@ func (c *dbConn) close() {
 	if c.closed {
 		return
 	}
+	// The backend reads closed when its statement ends: the server's
+	// event reaches into the database's process.
+	c.n.w.k.TouchProc(c.proc)
 	c.closed = true
 	if !c.running && c.inbox == nil {
 		c.n.w.k.Wake(c.proc)

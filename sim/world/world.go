@@ -441,10 +441,21 @@ func (w *World) balance() *server {
 	if w.cfg.Balancer == Random {
 		return w.servers[w.ch.Pick(sim.StreamNetwork, n)]
 	}
+	// Two clients sending at one instant each move the position: which
+	// goes first decides who reaches which server.
+	w.k.Touch(balancerResource)
 	s := w.servers[w.rr]
 	w.rr = (w.rr + 1) % n
 	return s
 }
+
+// The resources of the world's own shared state that an explorer must see
+// touched (sim.Kernel.Touch): the round-robin position, and the history,
+// whose order the oracles read.
+var (
+	balancerResource = sim.Resource("balancer", "round-robin")
+	historyResource  = sim.Resource("world", "history")
+)
 
 // clientFinished counts down the clients still running; when none is left
 // and the strategy has background workers, which would poll forever, the
@@ -533,6 +544,7 @@ func (w *World) endInFlight() {
 
 // addAttempt adds a to the history (and checks what the run holds).
 func (w *World) addAttempt(a Attempt) {
+	w.k.Touch(historyResource)
 	w.history = append(w.history, a)
 	w.checkHeld()
 }
