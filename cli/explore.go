@@ -34,6 +34,8 @@ type exploreOptions struct {
 	menu   explore.Menu
 	out    string
 	help   bool
+	// evidence: --matrix and --out-dir (explore_matrix.go).
+	evidence evidenceOptions
 }
 
 // exploreFlags are explore's flags: its own, then run's world flags (the
@@ -46,6 +48,7 @@ func exploreFlags(o *exploreOptions) *flagSet {
 	fs.add("max-runs", "N", "stop after N runs and say the search was cut (default 1000000)", intIn(&o.bounds.Runs, 1, 1<<30)).accepts = fmt.Sprintf("1 to %d", 1<<30)
 	fs.add("out", "FILE", "write the first counterexample there as a scenario file, atomically (idemsim run --scenario-file FILE replays it)", fileValue(&o.out))
 	fs.add("help", "", "this text", boolValue(&o.help))
+	addEvidenceFlags(fs, &o.evidence)
 	run := runFlags()
 	for _, name := range exploreWorldFlags {
 		s := *run.lookup(name)
@@ -131,6 +134,9 @@ func exploreCommand(args []string, stdout io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "%s%s", exploreUsage, exploreFlags(&exploreOptions{}).usage())
 		return err
 	}
+	if st.o.evidence.matrix.dir != "" {
+		return matrixCommand(st, stdout)
+	}
 	start := time.Now() // for the runs/s figure only; the search never reads it
 	res, err := explore.Search(st.cfg, explore.Options{Menu: st.o.menu, Bounds: st.o.bounds})
 	if err != nil {
@@ -146,6 +152,9 @@ func exploreCommand(args []string, stdout io.Writer) error {
 			return fmt.Errorf("idemsim explore: --out %s: %w", st.o.out, err)
 		}
 		fmt.Fprintf(stdout, "wrote      %s: replay with idemsim run --scenario-file %s\n", st.o.out, shellQuote(st.o.out))
+	}
+	if err := writeOutDirOf(st, res, stdout); err != nil {
+		return err
 	}
 	return &counterexampleError{fmt.Sprintf("idemsim explore: a counterexample with %s and %s", plural(len(res.Found.Faults), "fault"), plural(len(res.Found.Trail.Delays), "delay"))}
 }

@@ -43,15 +43,6 @@ const minSeedsToCatch = 1000
 // chaosChunk is how many seeds run between looks at the results.
 const chaosChunk = 100
 
-// levelsOf are the levels a strategy is tried at: its own, or the default
-// when the level does not matter to it.
-func levelsOf(s api.Strategy) []api.Level {
-	if s.Levels == nil {
-		return []api.Level{world.Defaults().DB.Isolation}
-	}
-	return s.Levels
-}
-
 // Goal: every strategy at every level it accepts is correct where the
 // catalogue says it is — no duplicate, no lost operation over thousands of
 // random fault mixes (loss, duplication, resets, crashes at random moments
@@ -79,7 +70,7 @@ func TestStrategiesUnderChaos(t *testing.T) {
 				}
 			})
 		}
-		for _, level := range levelsOf(s) {
+		for _, level := range models.LevelsOf(s) {
 			t.Run(s.Name+"/"+level.Slug(), func(t *testing.T) {
 				t.Parallel()
 				correct := models.IsCorrectAt(s.Name, level)

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/idemsim/idemsim/sim/api"
+	"github.com/idemsim/idemsim/sim/world"
 )
 
 // CorrectAt lists, per strategy, the levels at which it must show no
@@ -63,4 +64,13 @@ var StuckIsCaught = map[string]bool{"async-202-dual-write": true}
 func IsCorrectAt(name string, level api.Level) bool {
 	want := CorrectAt[name]
 	return slices.Contains(want, "*") || slices.Contains(want, level.Slug())
+}
+
+// LevelsOf are the levels a strategy is tried at: its own, or the default
+// when the level does not matter to it.
+func LevelsOf(s api.Strategy) []api.Level {
+	if s.Levels == nil {
+		return []api.Level{world.Defaults().DB.Isolation}
+	}
+	return s.Levels
 }
