@@ -134,7 +134,7 @@ func exploreCommand(args []string, stdout io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "%s%s", exploreUsage, exploreFlags(&exploreOptions{}).usage())
 		return err
 	}
-	if st.o.evidence.matrix.dir != "" {
+	if st.o.evidence.matrix.given() {
 		return matrixCommand(st, stdout)
 	}
 	start := time.Now() // for the runs/s figure only; the search never reads it

@@ -91,6 +91,11 @@ type matrixOptions struct {
 	redraw   bool // draw table.md again from runs.json, searching nothing
 }
 
+// given reports whether any flag of the matrix was given.
+func (o *matrixOptions) given() bool {
+	return o.dir != "" || o.only != nil || o.faults > 0 || o.parallel > 0 || o.redraw
+}
+
 // addEvidenceFlags adds --out-dir and the flags of explore --matrix to fs.
 func addEvidenceFlags(fs *flagSet, e *evidenceOptions) {
 	fs.add("out-dir", "DIR", "write the first counterexample's files into DIR: "+outScenario+" (the scenario file), and, from its replay, "+outSummary+", "+outTimeline+", "+outFaults+", the sequence diagram ("+outSVG+", "+outPNG+") and "+outShrunk+" when idemsim shrink makes it smaller", dirValue(&e.outDir))
@@ -302,6 +307,9 @@ func writeOutDirOf(st *exploreSetup, res *explore.Result, stdout io.Writer) erro
 // menu are the matrix's own.
 func matrixCommand(st *exploreSetup, stdout io.Writer) error {
 	o := &st.o.evidence.matrix
+	if o.dir == "" {
+		return usagef("idemsim explore: --matrix-only, --matrix-correct-faults, --matrix-parallel and --matrix-redraw need --matrix DIR (accepted: --matrix DIR with any of them)")
+	}
 	defaults := exploreOptions{bounds: explore.Bounds{Faults: 1, Runs: 1_000_000}, menu: explore.AllFaults()}
 	if len(st.given) > 0 || st.o.out != "" || st.o.evidence.outDir != "" || st.o.bounds != defaults.bounds || st.o.menu != defaults.menu {
 		return usagef("idemsim explore: --matrix sets its own worlds, bounds and files (accepted with it: --matrix-only, --matrix-correct-faults, --matrix-parallel)")
@@ -375,22 +383,30 @@ func matrixCommand(st *exploreSetup, stdout io.Writer) error {
 
 // matrixRedraw draws dir/table.md again from dir/runs.json.
 func matrixRedraw(dir string, stdout io.Writer) error {
-	path := filepath.Join(dir, "runs.json")
-	b, err := os.ReadFile(path)
+	d, err := readMatrix(filepath.Join(dir, "runs.json"))
 	if err != nil {
 		return fmt.Errorf("idemsim explore: --matrix-redraw: %v", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "table.md"), []byte(matrixTable(d))); err != nil {
+		return fmt.Errorf("idemsim explore: --matrix-redraw: %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "wrote      %s\n", filepath.Join(dir, "table.md"))
+	return err
+}
+
+// readMatrix reads a matrix's runs.json, refusing unknown fields.
+func readMatrix(path string) (*matrixData, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var d matrixData
 	if err := dec.Decode(&d); err != nil {
-		return fmt.Errorf("idemsim explore: --matrix-redraw: %s: %v (accepted: the runs.json idemsim explore --matrix writes)", path, err)
+		return nil, fmt.Errorf("%s: %v (accepted: the runs.json idemsim explore --matrix writes)", path, err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "table.md"), []byte(matrixTable(&d))); err != nil {
-		return fmt.Errorf("idemsim explore: --matrix-redraw: %w", err)
-	}
-	_, err = fmt.Fprintf(stdout, "wrote      %s\n", filepath.Join(dir, "table.md"))
-	return err
+	return &d, nil
 }
 
 // matrixLine is the progress line of a row.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,18 +17,6 @@ import (
 	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
-
-// readMatrix reads a matrix's runs.json, refusing unknown fields.
-func readMatrix(path string) (*matrixData, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	var d matrixData
-	return &d, dec.Decode(&d)
-}
 
 // Goal: results/explore/ is fresh — table.md is what runs.json draws, and
 // runs.json has one row for exactly every (strategy, level) of the
@@ -145,6 +132,8 @@ func TestMatrixFlagsRefused(t *testing.T) {
 		{name: "matrix-with-bounds", args: []string{"explore", "--matrix", "$DIR", "--max-faults", "3"}, code: 2, names: "--matrix", accepted: "--matrix-correct-faults"},
 		{name: "matrix-no-parent", args: []string{"explore", "--matrix", "$DIR/a/b"}, code: 2, names: "--matrix", accepted: "a directory"},
 		{name: "out-dir-file", args: []string{"explore", "--out-dir", "$DIR/f.faults"}, file: "x", code: 2, names: "--out-dir", accepted: "a directory"},
+		{name: "only-without-matrix", args: []string{"explore", "--matrix-only", "wrong"}, code: 2, names: "--matrix-only", accepted: "--matrix DIR"},
+		{name: "redraw-no-runs", args: []string{"explore", "--matrix", "$DIR", "--matrix-redraw"}, code: 1, names: "runs.json", accepted: "no such file"},
 		{name: "correct-faults-range", args: []string{"explore", "--matrix", "$DIR", "--matrix-correct-faults", "9"}, code: 2, names: "--matrix-correct-faults", accepted: "[1, 8]"},
 	})
 }
