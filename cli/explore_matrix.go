@@ -89,11 +89,14 @@ type matrixOptions struct {
 	faults   int      // the correct rows' fault bound, 0: matrixCorrectBounds'
 	parallel int
 	redraw   bool // draw table.md again from runs.json, searching nothing
+	// firstLevel keeps, of the correct rows, each strategy's first level
+	// where it is correct (make verify's share).
+	firstLevel bool
 }
 
 // given reports whether any flag of the matrix was given.
 func (o *matrixOptions) given() bool {
-	return o.dir != "" || o.only != nil || o.faults > 0 || o.parallel > 0 || o.redraw
+	return o.dir != "" || o.only != nil || o.faults > 0 || o.parallel > 0 || o.redraw || o.firstLevel
 }
 
 // addEvidenceFlags adds --out-dir and the flags of explore --matrix to fs.
@@ -113,6 +116,7 @@ func addEvidenceFlags(fs *flagSet, e *evidenceOptions) {
 		return nil
 	})
 	fs.add("matrix-correct-faults", "K", fmt.Sprintf("with --matrix, the fault bound of the correct rows (default %d; the nightly proof uses 3)", matrixCorrectBounds.Faults), intIn(&o.faults, 1, 8)).accepts = "1 to 8"
+	fs.add("matrix-first-level", "", "with --matrix, of the correct rows only each strategy's first level where it is correct (make verify's share; the other rows are make explore-nightly's)", boolValue(&o.firstLevel))
 	fs.add("matrix-redraw", "", "with --matrix, draw DIR/table.md again from DIR/runs.json and search nothing", boolValue(&o.redraw))
 	fs.add("matrix-parallel", "N", "with --matrix, rows searched at once, each on one core (default the number of cores)", intIn(&o.parallel, 1, 256)).accepts = "1 to 256"
 }
@@ -303,12 +307,31 @@ func writeOutDirOf(st *exploreSetup, res *explore.Result, stdout io.Writer) erro
 	return err
 }
 
+// cases are the rows the options select, in the matrix's order.
+func (o *matrixOptions) cases() []matrixCase {
+	var cases []matrixCase
+	proven := map[string]bool{} // strategies with a correct row kept
+	for _, c := range matrixCases() {
+		if o.only != nil && !slices.Contains(o.only, c.kind) {
+			continue
+		}
+		if o.firstLevel && c.kind == matrixCorrect {
+			if proven[c.strategy.Name] {
+				continue
+			}
+			proven[c.strategy.Name] = true
+		}
+		cases = append(cases, c)
+	}
+	return cases
+}
+
 // matrixCommand is explore --matrix: the world flags, the bounds and the
 // menu are the matrix's own.
 func matrixCommand(st *exploreSetup, stdout io.Writer) error {
 	o := &st.o.evidence.matrix
 	if o.dir == "" {
-		return usagef("idemsim explore: --matrix-only, --matrix-correct-faults, --matrix-parallel and --matrix-redraw need --matrix DIR (accepted: --matrix DIR with any of them)")
+		return usagef("idemsim explore: --matrix-only, --matrix-correct-faults, --matrix-first-level, --matrix-parallel and --matrix-redraw need --matrix DIR (accepted: --matrix DIR with any of them)")
 	}
 	defaults := exploreOptions{bounds: explore.Bounds{Faults: 1, Runs: 1_000_000}, menu: explore.AllFaults()}
 	if len(st.given) > 0 || st.o.out != "" || st.o.evidence.outDir != "" || st.o.bounds != defaults.bounds || st.o.menu != defaults.menu {
@@ -317,12 +340,7 @@ func matrixCommand(st *exploreSetup, stdout io.Writer) error {
 	if o.redraw {
 		return matrixRedraw(o.dir, stdout)
 	}
-	var cases []matrixCase
-	for _, c := range matrixCases() {
-		if o.only == nil || slices.Contains(o.only, c.kind) {
-			cases = append(cases, c)
-		}
-	}
+	cases := o.cases()
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return fmt.Errorf("idemsim explore: --matrix %s: %v", o.dir, err)
 	}

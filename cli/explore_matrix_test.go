@@ -121,6 +121,33 @@ func TestExploreOutDir(t *testing.T) {
 	assert.NoDirExists(t, empty, rerun)
 }
 
+// Goal: the rows the matrix's flags select — every row by default, a kind
+// with --matrix-only, and with --matrix-first-level each correct strategy
+// once, at the first level models.CorrectAt lists it at.
+// Method: compare the selections with the registry and the table.
+func TestMatrixSelection(t *testing.T) {
+	rerun := testcmd.Rerun(t, "./cli")
+	all := (&matrixOptions{}).cases()
+	assert.Len(t, all, len(matrixCases()), rerun)
+	for _, c := range (&matrixOptions{only: []string{matrixBroken}}).cases() {
+		assert.Equal(t, matrixBroken, c.kind, rerun)
+	}
+	first := (&matrixOptions{only: []string{matrixCorrect}, firstLevel: true}).cases()
+	var got, want []string
+	for _, c := range first {
+		got = append(got, c.strategy.Name+" "+c.level.Slug())
+	}
+	for _, s := range models.All() {
+		for _, l := range models.LevelsOf(s) {
+			if models.IsCorrectAt(s.Name, l) {
+				want = append(want, s.Name+" "+l.Slug())
+				break
+			}
+		}
+	}
+	assert.Equal(t, want, got, rerun)
+}
+
 // Goal: bad input to the matrix's flags and --out-dir is refused with one
 // line naming the flag and what is accepted, exit status 2.
 // Method: the usage table's checker.
