@@ -389,6 +389,9 @@ func matrixCommand(st *exploreSetup, stdout io.Writer) error {
 	}
 	err = writeFilesAtomic(atomicfile.File{Path: filepath.Join(o.dir, "runs.json"), Data: append(js, '\n')},
 		atomicfile.File{Path: filepath.Join(o.dir, "table.md"), Data: []byte(matrixTable(&data))})
+	if err == nil {
+		err = pruneDiagrams(o.dir, &data)
+	}
 	if err != nil {
 		return fmt.Errorf("idemsim explore: --matrix %s: %w", o.dir, err)
 	}
@@ -408,8 +411,39 @@ func matrixRedraw(dir string, stdout io.Writer) error {
 	if err := writeFileAtomic(filepath.Join(dir, "table.md"), []byte(matrixTable(d))); err != nil {
 		return fmt.Errorf("idemsim explore: --matrix-redraw: %w", err)
 	}
+	if err := pruneDiagrams(dir, d); err != nil {
+		return fmt.Errorf("idemsim explore: --matrix-redraw: %w", err)
+	}
 	_, err = fmt.Fprintf(stdout, "wrote      %s\n", filepath.Join(dir, "table.md"))
 	return err
+}
+
+// drawn reports whether row i keeps its diagram: the first catch of each
+// strategy does. The same strategy caught at another level is most often
+// the same story, and the committed pictures (100 to 300 KB each) would
+// otherwise be most of the matrix's size; the others keep their text
+// files, from which idemsim run --out draws theirs.
+func drawn(d *matrixData, i int) bool {
+	for _, r := range d.Rows[:i] {
+		if r.Found != nil && r.Strategy == d.Rows[i].Strategy {
+			return false
+		}
+	}
+	return d.Rows[i].Found != nil
+}
+
+// pruneDiagrams removes the diagrams of the catches that do not keep
+// theirs (drawn).
+func pruneDiagrams(dir string, d *matrixData) error {
+	for i, r := range d.Rows {
+		if r.Found == nil || drawn(d, i) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, r.Found.Dir, outPNG)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // readMatrix reads a matrix's runs.json, refusing unknown fields.
@@ -701,7 +735,10 @@ func matrixTable(d *matrixData) string {
 				if f := r.Found; f != nil {
 					cx = plural(f.Faults, "fault") + ", " + plural(f.Delays, "delay")
 					v = matrixViolation(f.Violations)
-					files = fmt.Sprintf("[%s](%s/)", f.Dir, f.Dir)
+					files = fmt.Sprintf("[scenario](%s/%s)", f.Dir, outScenario)
+					if drawn(d, slices.IndexFunc(d.Rows, func(x matrixRow) bool { return x.key() == r.key() })) {
+						files += fmt.Sprintf(", [diagram](%s/%s)", f.Dir, outPNG)
+					}
 				}
 				name := r.Strategy
 				if r.Mistake != "" {

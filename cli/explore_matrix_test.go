@@ -40,7 +40,7 @@ func TestExploreMatrixIsFresh(t *testing.T) {
 	for _, c := range matrixCases() {
 		want = append(want, c.key())
 	}
-	for _, r := range data.Rows {
+	for i, r := range data.Rows {
 		got = append(got, r.key())
 		bounds := matrixWrongBounds
 		if r.Kind == matrixCorrect {
@@ -49,12 +49,28 @@ func TestExploreMatrixIsFresh(t *testing.T) {
 		assert.Equal(t, bounds, r.Bounds, "%s: bounds\n%s", r.key(), rerun)
 		assert.Equal(t, []int{matrixServers, matrixClients, matrixOps, matrixWorkers}, []int{r.Servers, r.Clients, r.Ops, r.Workers}, "%s: the world's sizes\n%s", r.key(), rerun)
 		if r.Found != nil {
-			for _, name := range []string{outScenario, outSummary, outTimeline, outFaults, outPNG} {
+			for _, name := range []string{outScenario, outSummary, outTimeline, outFaults} {
 				assert.FileExists(t, filepath.Join(dir, r.Found.Dir, name), "%s\n%s", r.key(), rerun)
+			}
+			if drawn(data, i) {
+				assert.FileExists(t, filepath.Join(dir, r.Found.Dir, outPNG), "%s\n%s", r.key(), rerun)
+			} else {
+				assert.NoFileExists(t, filepath.Join(dir, r.Found.Dir, outPNG), "%s: only the first catch of a strategy keeps its diagram\n%s", r.key(), rerun)
 			}
 		}
 	}
 	assert.Equal(t, want, got, "the rows are not the registry's (strategy, level) pairs and the broken variants as the code lists them now\n%s", rerun)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err, rerun)
+	files := []string{"runs.json", "table.md"}
+	for _, r := range data.Rows {
+		if r.Found != nil {
+			files = append(files, r.Found.Dir)
+		}
+	}
+	for _, e := range entries {
+		assert.Contains(t, files, e.Name(), "left by an older matrix\n%s", rerun)
+	}
 }
 
 // Goal: a row of the matrix searched by itself reports what the search
