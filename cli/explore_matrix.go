@@ -37,7 +37,9 @@ import (
 
 // The matrix's world: the issue's smallest, with two workers per
 // operation so that a key is in flight twice at once (the chaos draws one
-// or two; two is the case the in-progress answers exist for).
+// or two; two is the case the in-progress answers exist for). Two clients
+// working one queue make one business operation in all: a mistake that
+// needs two keys (stripe-replay/replay-wrong-key) cannot show in it.
 const (
 	matrixServers = 2
 	matrixClients = 2
@@ -694,8 +696,8 @@ func matrixTable(d *matrixData) string {
 	b.WriteString("Drawn from runs.json by `make explore-results` (do not edit). Every world has ")
 	if len(d.Rows) > 0 {
 		r := d.Rows[0]
-		fmt.Fprintf(&b, "%s, %s, %s each, %d workers per operation, seed %d, and the whole fault menu (%s). ",
-			plural(r.Servers, "server"), plural(r.Clients, "client"), plural(r.Ops, "op"), r.Workers, r.Seed, r.Menu)
+		fmt.Fprintf(&b, "%s and %s, %d of them working each queue of %s (so %s in all, each delivered by %d clients at once), seed %d, and the whole fault menu (%s). ",
+			plural(r.Servers, "server"), plural(r.Clients, "client"), r.Workers, plural(r.Ops, "operation"), plural(r.Clients/r.Workers*r.Ops, "operation"), r.Workers, r.Seed, r.Menu)
 	}
 	fmt.Fprintf(&b, "A correct (strategy, level) is searched at faults <= %d and delays <= %d (cut at %d runs); a wrong one at faults <= %d and delays <= %d (cut at %d runs), and its counterexample is compared with what idemsim shrink makes of the first of %d chaos seeds that catches it.\n\n",
 		d.Correct.Faults, d.Correct.Delays, d.Correct.Runs, d.Wrong.Faults, d.Wrong.Delays, d.Wrong.Runs, matrixChaosSeeds)
