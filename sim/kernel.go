@@ -3,9 +3,9 @@ package sim
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"iter"
 	"runtime/debug"
+	"slices"
 )
 
 // Firer is a timer callback: a delivered message, a crash, a partition's end.
