@@ -15,7 +15,7 @@ import (
 // exploreWorldFlags are the run flags idemsim explore takes: what the
 // world is (its strategy and how many of everything), never its faults,
 // which the search chooses.
-var exploreWorldFlags = []string{"strategy", "isolation", "switch", "work", "servers", "clients", "workers-per-op", "ops", "seed", "think"}
+var exploreWorldFlags = []string{"strategy", "isolation", "switch", "work", "servers", "clients", "workers-per-op", "ops", "seed", "attempts", "think"}
 
 // exploreSizes are the sizes of the world explore builds on, smaller than
 // run's defaults: a search multiplies with every message.
@@ -38,6 +38,8 @@ type exploreOptions struct {
 	// parallel: workers, shards, the estimate (explore_parallel.go).
 	parallel parallelOptions
 	ties     explore.TieMode
+	// evidence: --matrix and --out-dir (explore_matrix.go).
+	evidence evidenceOptions
 }
 
 // exploreFlags are explore's flags: its own, then run's world flags (the
@@ -53,6 +55,7 @@ func exploreFlags(o *exploreOptions) *flagSet {
 	addParallelFlags(fs, &o.parallel)
 	addTieFlags(fs, o)
 	fs.add("help", "", "this text", boolValue(&o.help))
+	addEvidenceFlags(fs, &o.evidence)
 	run := runFlags()
 	for _, name := range exploreWorldFlags {
 		s := *run.lookup(name)
@@ -150,6 +153,9 @@ func exploreCommand(args []string, stdout io.Writer) error {
 		_, err := fmt.Fprintf(stdout, "%s%s", exploreUsage, exploreFlags(&exploreOptions{}).usage())
 		return err
 	}
+	if st.o.evidence.matrix.given() {
+		return matrixCommand(st, stdout)
+	}
 	if st.o.pct.depth > 0 {
 		return pctCommand(st, stdout)
 	}
@@ -171,8 +177,15 @@ func reportExplore(stdout io.Writer, st *exploreSetup, res *explore.Result, elap
 	if res.Found == nil {
 		return nil
 	}
-	header := fmt.Sprintf("Found by idemsim explore (faults <= %d over %s, delays <= %d) after %s:", res.Bounds.Faults, res.Menu, res.Bounds.Delays, plural(res.Schedules, "schedule"))
-	return writeCounterexample(st, stdout, header, res.Found)
+	if err := writeOutDirOf(st, res, stdout); err != nil {
+		return err
+	}
+	return writeCounterexample(st, stdout, searchHeader(res), res.Found)
+}
+
+// searchHeader opens a search's counterexample file: what found it.
+func searchHeader(res *explore.Result) string {
+	return fmt.Sprintf("Found by idemsim explore (faults <= %d over %s, delays <= %d) after %s:", res.Bounds.Faults, res.Menu, res.Bounds.Delays, plural(res.Schedules, "schedule"))
 }
 
 // writeCounterexample writes c to --out when given, and returns explore's

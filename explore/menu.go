@@ -56,6 +56,15 @@ func AllFaults() Menu {
 	return m
 }
 
+// MessageFaults is the menu of the kinds decided at a message or a call,
+// without the timed kinds (crash, pause, store-restart), which multiply a
+// search by about seven.
+func MessageFaults() Menu {
+	m := AllFaults()
+	m.on[Crash], m.on[Pause], m.on[StoreRestart] = false, false, false
+	return m
+}
+
 // ParseMenu reads "drop-response,duplicate". An empty menu ("none") is
 // accepted: the search then explores delays alone.
 func ParseMenu(s string) (Menu, error) {

@@ -13,195 +13,8 @@ import (
 	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/shrink"
-	"github.com/idemsim/idemsim/sim/api"
 	"github.com/idemsim/idemsim/sim/world"
 )
-
-// The checker's sensitivity: each correct strategy broken on purpose, the
-// way such code goes wrong in practice, one mistake each. They live here,
-// in test code, built from the same helpers as the real ones, so that each
-// differs from its correct original by the mistake alone.
-
-// brokenVariant is a correct strategy with one mistake, and the world it
-// is soaked in.
-type brokenVariant struct {
-	name    string
-	mistake string
-	s       api.Strategy
-	world   func(cfg *world.Config) // what the chaos world needs to show it
-}
-
-func brokenVariants() []brokenVariant {
-	variant := func(s api.Strategy, name string) api.Strategy {
-		s.Name = s.Name + "/" + name
-		return s
-	}
-	noUnique := variant(Unique409, "no-unique-constraint")
-	noUnique.Schema = []string{paymentsDDL} // the key column without its unique index
-
-	commitFirst := variant(SelectForUpdate, "commit-before-key")
-	commitFirst.CrashPoints = []string{pointAfterCharge, brokenPointCommitted}
-	commitFirst.Boot = func(st api.Settings) api.Server {
-		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
-			tx, resp, ok := startedKey(env, req, forUpdate)
-			if !ok {
-				return resp
-			}
-			if resp, err := pay(env, tx, req, st); err != nil || tx.Commit() != nil {
-				return failed()
-			} else {
-				// The payment is committed; the key is recorded after it,
-				// in its own statement: a crash between leaves a payment
-				// and a started key, and the retry pays again.
-				env.Crash(brokenPointCommitted)
-				if err := finishKey(env.DB(), req.Key, resp); err != nil {
-					return failed()
-				}
-				return resp
-			}
-		}}
-	}
-
-	early409 := variant(SelectForUpdateNowait, "409-before-commit")
-	early409.Boot = func(st api.Settings) api.Server {
-		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
-			tx, resp, ok := startedKey(env, req, forUpdateNowait)
-			if !ok {
-				if resp.RetryAfter > 0 {
-					// The row is locked by a request still running: the
-					// mistake answers 409 as if it were done.
-					return conflict("", "a payment with this key exists")
-				}
-				return resp
-			}
-			return finishInTxn(env, tx, req, st)
-		}}
-	}
-
-	earlyUnlock := variant(SelectForUpdate, "lock-released-early")
-	earlyUnlock.Boot = func(st api.Settings) api.Server {
-		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
-			tx, resp, ok := startedKey(env, req, forUpdate)
-			if !ok {
-				return resp
-			}
-			// The mistake: the check's transaction ends before the work
-			// starts, so the row lock no longer keeps a second request out.
-			if err := tx.Commit(); err != nil {
-				return failed()
-			}
-			work, err := env.DB().Begin(api.DefaultLevel)
-			if err != nil {
-				return failed()
-			}
-			return finishInTxn(env, work, req, st)
-		}}
-	}
-
-	noFingerprint := variant(StripeReplay, "no-payload-check")
-	stripeBoot := StripeReplay.Boot
-	noFingerprint.Boot = func(st api.Settings) api.Server {
-		srv := stripeBoot(st)
-		create := srv.Create
-		srv.Create = func(env api.Env, req api.Request) api.Response {
-			req.Fingerprint = "" // the mistake: the parameters are never compared
-			return create(env, req)
-		}
-		return srv
-	}
-
-	wrongKey := variant(StripeReplay, "replay-wrong-key")
-	wrongKey.Boot = func(st api.Settings) api.Server {
-		srv := stripeBoot(st)
-		create := srv.Create
-		cache := map[string]api.Response{} // process memory, lost on a restart
-		srv.Create = func(env api.Env, req api.Request) api.Response {
-			// The mistake: a response cache in front of the table, keyed
-			// by a prefix of the key that other keys share.
-			short := req.Key[:min(len(req.Key), 3)]
-			if resp, ok := cache[short]; ok {
-				return resp
-			}
-			resp := create(env, req)
-			if resp.Status == api.StatusCreated {
-				cache[short] = resp
-			}
-			return resp
-		}
-		return srv
-	}
-
-	ignore40001 := variant(TxnCheckInsert, "commit-error-ignored")
-	ignore40001.Levels = []api.Level{api.Serializable}
-	ignore40001.Boot = func(st api.Settings) api.Server {
-		return api.Server{Create: func(env api.Env, req api.Request) api.Response {
-			tx, err := env.DB().Begin(api.DefaultLevel)
-			if err != nil {
-				return failed()
-			}
-			row, ok, err := lookupKey(tx, req.Key, noLock)
-			if err != nil {
-				return dbFailure(err)
-			}
-			if ok {
-				_ = tx.Commit()
-				return answerFor(row)
-			}
-			resp, err := pay(env, tx, req, st)
-			if err != nil {
-				return dbFailure(err)
-			}
-			if err := recordKey(tx, req, resp); err != nil {
-				return dbFailure(err)
-			}
-			// The mistake: the commit's serialization failure is neither
-			// retried nor reported; the client hears 201 for a payment
-			// that rolled back.
-			_ = tx.Commit()
-			return resp
-		}}
-	}
-
-	return []brokenVariant{
-		{"unique-409/no-unique-constraint", "the unique index on the key is forgotten", noUnique, nil},
-		{"select-for-update/commit-before-key", "the payment commits before the key is recorded", commitFirst, nil},
-		{"select-for-update-nowait/409-before-commit", "a key whose first request is still running gets 409 as if done", early409, nil},
-		{"select-for-update/lock-released-early", "the row lock is released before the work", earlyUnlock, nil},
-		{"stripe-replay/no-payload-check", "the payload's fingerprint is never compared", noFingerprint, func(cfg *world.Config) { cfg.Client.ReuseKeyRate = 0.3 }},
-		{"stripe-replay/replay-wrong-key", "a response is replayed for another key", wrongKey, nil},
-		{"txn-check-insert/commit-error-ignored", "a serialization failure at commit is neither retried nor reported", ignore40001, func(cfg *world.Config) { cfg.DB.Isolation = api.Serializable }},
-	}
-}
-
-// brokenPointCommitted is the step between the broken variant's commit of
-// the payment and its record of the key.
-const brokenPointCommitted = "after-commit"
-
-// startedKey upserts the key's row and locks it in a new transaction, as
-// select-for-update does; ok is false with the answer when the key is not
-// this request's to work on (locked, finished, or a failure).
-func startedKey(env api.Env, req api.Request, l lock) (api.Tx, api.Response, bool) {
-	if _, err := claimKey(env.DB(), req); err != nil {
-		return nil, failed(), false
-	}
-	tx, err := env.DB().Begin(api.DefaultLevel)
-	if err != nil {
-		return nil, failed(), false
-	}
-	row, ok, err := lookupKey(tx, req.Key, l)
-	switch {
-	case api.SQLState(err) == api.CodeLockNotAvailable:
-		return nil, inProgress(), false
-	case err != nil:
-		return nil, dbFailure(err), false
-	case !ok:
-		return nil, unavailable("the key's row was removed"), false
-	case row.state != stateStarted:
-		_ = tx.Commit()
-		return nil, answerFor(row), false
-	}
-	return tx, api.Response{}, true
-}
 
 // brokenSeeds is how many chaos worlds a broken variant may need before it
 // is caught: IDEMSIM_BROKEN_SEEDS, else 2000 (the bound).
@@ -222,14 +35,14 @@ func brokenSeeds(t *testing.T) uint64 {
 // on that world (not under -short: the edit loop only checks the catch).
 func TestBrokenVariantsAreCaught(t *testing.T) {
 	n := brokenSeeds(t)
-	for _, v := range brokenVariants() {
-		t.Run(v.name, func(t *testing.T) {
+	for _, v := range BrokenVariants() {
+		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
 			rerun := testcmd.Rerun(t, "./models")
 			configOf := func(seed uint64) world.Config {
-				cfg := experiments.Chaos(v.s, seed)
-				if v.world != nil {
-					v.world(&cfg)
+				cfg := experiments.Chaos(v.Strategy, seed)
+				if v.World != nil {
+					v.World(&cfg)
 				}
 				return cfg
 			}
@@ -242,14 +55,14 @@ func TestBrokenVariantsAreCaught(t *testing.T) {
 				})
 				require.NoError(t, err, rerun)
 			}
-			require.NotNil(t, first, "%s (%s) was never caught in %d chaos worlds\n%s", v.name, v.mistake, n, rerun)
+			require.NotNil(t, first, "%s (%s) was never caught in %d chaos worlds\n%s", v.Name, v.Mistake, n, rerun)
 			if testing.Short() {
 				return
 			}
 			res, err := shrink.Minimize(configOf(first.Seed), "", 3000)
 			require.NoError(t, err, "chaos seed %d\n%s", first.Seed, rerun)
-			assert.LessOrEqual(t, res.To.Faults, 5, "%s: chaos seed %d shrinks to %v (%s)\n%s", v.name, first.Seed, res.To, res.Kind, rerun)
-			t.Logf("%s: caught at chaos seed %d (%s), shrunk in %d runs to %v", v.name, first.Seed, res.Kind, res.Runs, res.To)
+			assert.LessOrEqual(t, res.To.Faults, 5, "%s: chaos seed %d shrinks to %v (%s)\n%s", v.Name, first.Seed, res.To, res.Kind, rerun)
+			t.Logf("%s: caught at chaos seed %d (%s), shrunk in %d runs to %v", v.Name, first.Seed, res.Kind, res.Runs, res.To)
 			again, err := world.Run(res.Config)
 			require.NoError(t, err, rerun)
 			rep := check.Audit(again)

@@ -20,56 +20,6 @@ import (
 	"github.com/idemsim/idemsim/sim/world"
 )
 
-// correctAt lists, per strategy, the levels at which it must show no
-// duplicate, no lost operation and no orphan charge (but for orphansAt)
-// under any fault mix, with its default switches and the clients' default
-// reading of statuses (409 read as done). "*" is every level. A strategy not listed is known to be wrong,
-// and the chaos must catch it. The reasons are in each strategy's file.
-var correctAt = map[string][]string{
-	"txn-check-insert":          {"serializable", "serializable-2pl"},
-	"txn-check-insert-no-retry": {"serializable", "serializable-2pl"},
-	"unique-409":                {"*"},
-	"select-for-update":         {"*"},
-	// With the key forwarded to an idempotent gateway, the unique index on
-	// the key catches the local duplicate and the gateway the foreign one:
-	// the thread's point about this variant needs a gateway that does not
-	// deduplicate (its scenarios).
-	"for-update-missing-row": {"*"},
-	// NOWAIT's 409 for a locked key carries Retry-After, and clients
-	// honour it: they come back rather than stop.
-	"select-for-update-nowait": {"*"},
-	// The version check decides, and the client re-reads after a 412.
-	"etag-412": {"*"},
-	// stripe-replay, ietf-draft and atomic-phases answer 409 with
-	// Retry-After to a key in flight, as their sources do, for the client
-	// to come back; a client that reads it as done loses operations
-	// (TestReplayStrategiesLoseWhen409IsDone).
-	"stripe-replay": {"*"},
-	"ietf-draft":    {"*"},
-	"atomic-phases": {"*"},
-	// The waiter blocks on the key's uncommitted index entry and replays
-	// once the first commits; the work and the key commit together, and a
-	// charge repeated after a rollback meets the gateway's deduplication
-	// through the forwarded key.
-	"block-until-done": {"*"},
-	// The outbox commits the key, the intent and the job together, and the
-	// job's completion with the payment; a job run twice charges twice only
-	// without the forwarded key.
-	"async-202": {"*"},
-	"client-id": {"*"},
-	// Both checkouts are kept single by the gateway here: the chaos's
-	// gateway deduplicates forwarded keys, and forwarding is the default.
-	// TestGatewayThenPersist shows the duplicates without it.
-	"gateway-then-persist": {"*"},
-	"persist-then-gateway": {"*"},
-}
-
-// stuckIsCaught lists the wrong strategies whose failure the oracle calls
-// stuck rather than lost: the dual write loses the job of a crash between
-// the commit and the send, but nothing ever says done for it, so its
-// client polls 202 until its budget runs out (TestAsync202DualWrite).
-var stuckIsCaught = map[string]bool{"async-202-dual-write": true}
-
 // chaosSeeds is how many fault mixes each (strategy, level) meets:
 // IDEMSIM_CHAOS_SEEDS (make verify sets 20000), else 2000, or 30 with
 // -short (the edit loop's: a smoke test of every strategy at every level,
@@ -92,15 +42,6 @@ const minSeedsToCatch = 1000
 
 // chaosChunk is how many seeds run between looks at the results.
 const chaosChunk = 100
-
-// levelsOf are the levels a strategy is tried at: its own, or the default
-// when the level does not matter to it.
-func levelsOf(s api.Strategy) []api.Level {
-	if s.Levels == nil {
-		return []api.Level{world.Defaults().DB.Isolation}
-	}
-	return s.Levels
-}
 
 // Goal: every strategy at every level it accepts is correct where the
 // catalogue says it is — no duplicate, no lost operation over thousands of
@@ -129,11 +70,10 @@ func TestStrategiesUnderChaos(t *testing.T) {
 				}
 			})
 		}
-		for _, level := range levelsOf(s) {
+		for _, level := range models.LevelsOf(s) {
 			t.Run(s.Name+"/"+level.Slug(), func(t *testing.T) {
 				t.Parallel()
-				want := correctAt[s.Name]
-				correct := slices.Contains(want, "*") || slices.Contains(want, level.Slug())
+				correct := models.IsCorrectAt(s.Name, level)
 				rerun := testcmd.Rerun(t, "./models")
 				configOf := func(seed uint64) world.Config {
 					cfg := experiments.Chaos(s, seed)
@@ -145,7 +85,7 @@ func TestStrategiesUnderChaos(t *testing.T) {
 					return
 				}
 				first, runs := firstMatch(t, configOf, n, func(r experiments.SeedResult) bool {
-					return r.Counts[0] > 0 || r.Counts[1] > 0 || stuckIsCaught[s.Name] && r.Counts[2] > 0
+					return r.Counts[0] > 0 || r.Counts[1] > 0 || models.StuckIsCaught[s.Name] && r.Counts[2] > 0
 				})
 				if first == nil && n < minSeedsToCatch {
 					t.Logf("%s at %s not caught in %d seeds (a run this short checks only the correct ones)", s.Name, level.Slug(), runs)
@@ -158,7 +98,7 @@ func TestStrategiesUnderChaos(t *testing.T) {
 }
 
 // breachAt lists the strategies and levels at which the audit finds
-// nothing (they are in correctAt) but porcupine finds a breach of the
+// nothing (they are in models.CorrectAt) but porcupine finds a breach of the
 // contract that only the answers show; the soak must find it there, and
 // nowhere else.
 //

@@ -296,7 +296,7 @@ func TestReplayStrategiesLoseWhen409IsDone(t *testing.T) {
 	for _, name := range []string{"stripe-replay", "ietf-draft", "atomic-phases"} {
 		s, err := models.Lookup(name)
 		require.NoError(t, err)
-		level := levelsOf(s)[0]
+		level := models.LevelsOf(s)[0]
 		t.Run(name+"/"+level.Slug(), func(t *testing.T) {
 			t.Parallel()
 			rerun := testcmd.Rerun(t, "./models")

@@ -21,8 +21,9 @@ import (
 func written(path string) bool {
 	// idemsim check-examples --shrink writes the minimal runs' diagrams
 	// there, not the report (cli's TestCheckExamplesShrinkIsFresh checks
-	// them).
-	if strings.Contains(filepath.ToSlash(path), "results/check-examples/shrink/") {
+	// them), and idemsim explore --matrix its catches' diagrams under
+	// results/explore/ (cli's TestExploreMatrixIsFresh).
+	if p := filepath.ToSlash(path); strings.Contains(p, "results/check-examples/shrink/") || strings.Contains(p, "results/explore/") {
 		return false
 	}
 	switch filepath.Ext(path) {
