@@ -94,7 +94,7 @@ type exploreSetup struct {
 }
 
 func configureExplore(args []string) (*exploreSetup, error) {
-	st := &exploreSetup{o: exploreOptions{bounds: explore.Bounds{Faults: 1, Runs: 1_000_000}, menu: explore.AllFaults(), ties: explore.TiesDPOR}}
+	st := &exploreSetup{o: exploreOptions{bounds: explore.Bounds{Faults: 1, Runs: 1_000_000}, menu: explore.AllFaults(), ties: explore.TiesNone}}
 	fs := exploreFlags(&st.o)
 	flags, rest, err := fs.parseFlags(args)
 	if err != nil {

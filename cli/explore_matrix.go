@@ -145,14 +145,12 @@ type matrixRow struct {
 	Level    string `json:"level"`
 	Mistake  string `json:"mistake,omitempty"`
 	// The world: the matrix's sizes, and the work (local or charge).
-	Servers int `json:"servers"`
-	Clients int `json:"clients"`
-	Ops     int `json:"ops_per_client"`
-	Workers int `json:"workers_per_op"`
-	// Attempts is each client's attempt budget (the chaos's).
-	Attempts int    `json:"attempts"`
-	Work     string `json:"work"`
-	Seed     uint64 `json:"seed"`
+	Servers int    `json:"servers"`
+	Clients int    `json:"clients"`
+	Ops     int    `json:"ops_per_client"`
+	Workers int    `json:"workers_per_op"`
+	Work    string `json:"work"`
+	Seed    uint64 `json:"seed"`
 
 	Bounds    explore.Bounds `json:"bounds"`
 	Menu      string         `json:"menu"`
@@ -257,11 +255,6 @@ func (c matrixCase) config() world.Config {
 	cfg := world.Defaults()
 	cfg.Strategy = c.strategy
 	cfg.Servers, cfg.Clients, cfg.OpsPerClient, cfg.WorkersPerOp = matrixServers, matrixClients, matrixOps, matrixWorkers
-	// The clients' attempt budget is the chaos's, against which
-	// models.CorrectAt is judged: with run's default of 8, two faults can
-	// leave both clients of gateway-then-persist out of attempts while
-	// the key is in flight, and the charge an orphan.
-	cfg.Client.Attempts = experiments.Chaos(c.strategy, 1).Client.Attempts
 	if c.world != nil {
 		c.world(&cfg)
 	}
@@ -273,7 +266,7 @@ func (c matrixCase) config() world.Config {
 // it, for the scenario file and the replay command.
 func (c matrixCase) setup() *exploreSetup {
 	cfg := c.config()
-	given := []string{"--strategy", c.strategy.Name, "--isolation", c.level.Slug(), "--workers-per-op", strconv.Itoa(cfg.WorkersPerOp), "--attempts", strconv.Itoa(cfg.Client.Attempts)}
+	given := []string{"--strategy", c.strategy.Name, "--isolation", c.level.Slug(), "--workers-per-op", strconv.Itoa(cfg.WorkersPerOp)}
 	return &exploreSetup{cfg: cfg, given: given}
 }
 
@@ -510,7 +503,7 @@ func matrixSearch(c matrixCase, o *matrixOptions) (matrixRow, error) {
 	st := c.setup()
 	cfg := &st.cfg
 	r := matrixRow{Kind: c.kind, Strategy: c.strategy.Name, Level: c.level.Slug(), Mistake: c.mistake,
-		Servers: cfg.Servers, Clients: cfg.Clients, Ops: cfg.OpsPerClient, Workers: cfg.WorkersPerOp, Attempts: cfg.Client.Attempts, Work: "local", Seed: cfg.Seed}
+		Servers: cfg.Servers, Clients: cfg.Clients, Ops: cfg.OpsPerClient, Workers: cfg.WorkersPerOp, Work: "local", Seed: cfg.Seed}
 	if cfg.Charges() {
 		r.Work = "charge"
 	}
@@ -714,8 +707,8 @@ func matrixTable(d *matrixData) string {
 	b.WriteString("Drawn from runs.json by `make explore-results` (do not edit). Every world has ")
 	if len(d.Rows) > 0 {
 		r := d.Rows[0]
-		fmt.Fprintf(&b, "%s and %s, %d of them working each queue of %s (so %s in all, each delivered by %d clients at once), %s per operation (the chaos's budget), seed %d. ",
-			plural(r.Servers, "server"), plural(r.Clients, "client"), r.Workers, plural(r.Ops, "operation"), plural(r.Clients/r.Workers*r.Ops, "operation"), r.Workers, plural(r.Attempts, "attempt"), r.Seed)
+		fmt.Fprintf(&b, "%s and %s, %d of them working each queue of %s (so %s in all, each delivered by %d clients at once), run's default attempt budget, seed %d. ",
+			plural(r.Servers, "server"), plural(r.Clients, "client"), r.Workers, plural(r.Ops, "operation"), plural(r.Clients/r.Workers*r.Ops, "operation"), r.Workers, r.Seed)
 	}
 	fmt.Fprintf(&b, "A correct (strategy, level) is searched over the kinds decided at a message or a call (%s) at faults <= %d and delays <= %d (cut at %d runs); a wrong one and a broken variant over every kind (%s) at faults <= %d and delays <= %d (cut at %d runs), and its counterexample is compared with what idemsim shrink makes of the first of %d chaos seeds that catches it.\n\n",
 		explore.MessageFaults(), d.Correct.Faults, d.Correct.Delays, d.Correct.Runs, explore.AllFaults(), d.Wrong.Faults, d.Wrong.Delays, d.Wrong.Runs, matrixChaosSeeds)

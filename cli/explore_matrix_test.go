@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/idemsim/idemsim/experiments"
 	"github.com/idemsim/idemsim/explore"
 	"github.com/idemsim/idemsim/internal/testcmd"
 	"github.com/idemsim/idemsim/models"
@@ -51,7 +50,6 @@ func TestExploreMatrixIsFresh(t *testing.T) {
 		assert.Equal(t, []int{matrixServers, matrixClients, matrixOps, matrixWorkers}, []int{r.Servers, r.Clients, r.Ops, r.Workers}, "%s: the world's sizes\n%s", r.key(), rerun)
 		c := matrixCase{kind: r.Kind}
 		assert.Equal(t, c.menu().String(), r.Menu, "%s: the fault menu\n%s", r.key(), rerun)
-		assert.Equal(t, experiments.Chaos(models.All()[0], 1).Client.Attempts, r.Attempts, "%s: the clients' attempts\n%s", r.key(), rerun)
 		if r.Found != nil {
 			for _, name := range []string{outScenario, outSummary, outTimeline, outFaults} {
 				assert.FileExists(t, filepath.Join(dir, r.Found.Dir, name), "%s\n%s", r.key(), rerun)
@@ -285,4 +283,42 @@ func unique(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// Goal: make verify's share of issue 20's matrix reproduces — each
+// correct strategy searched again at the first level where it is correct
+// reaches the outcome, counts and verdict against the bar that
+// results/explore/runs.json holds for it. The table shows where a row is
+// below the issue's bar; this test holds the committed evidence to the
+// code, as experiments' TestEveryCommittedCellIsFresh does for theirs.
+// Method: IDEMSIM_MATRIX_VERIFY=1 (make verify) runs each row's search
+// (about 5 minutes on 2 cores); without it the test is skipped.
+func TestExploreMatrixReproduces(t *testing.T) {
+	if os.Getenv("IDEMSIM_MATRIX_VERIFY") == "" {
+		t.Skip("make verify's share of the matrix (about 5 minutes on 2 cores): IDEMSIM_MATRIX_VERIFY=1")
+	}
+	rerun := "reproduce: IDEMSIM_MATRIX_VERIFY=1 go test ./cli -run '^TestExploreMatrixReproduces$' (after a deliberate change: make explore-results, and commit results/explore/)"
+	data, err := readMatrix(filepath.Join("..", "results", "explore", "runs.json"))
+	require.NoError(t, err, rerun)
+	committed := map[string]matrixRow{}
+	for _, r := range data.Rows {
+		committed[r.key()] = r
+	}
+	o := &matrixOptions{only: []string{matrixCorrect}, firstLevel: true}
+	for _, c := range o.cases() {
+		t.Run(c.strategy.Name+"/"+c.level.Slug(), func(t *testing.T) {
+			t.Parallel()
+			want, ok := committed[c.key()]
+			require.True(t, ok, "%s is not in runs.json\n%s", c.key(), rerun)
+			got, err := matrixSearch(c, o)
+			require.NoError(t, err, rerun)
+			type counts struct {
+				Outcome                                 string
+				Schedules, Runs, States, Faults, Delays int
+				Failure                                 string
+			}
+			assert.Equal(t, counts{want.Outcome, want.Schedules, want.Runs, want.States, want.Faults, want.Delays, want.Failure},
+				counts{got.Outcome, got.Schedules, got.Runs, got.States, got.Faults, got.Delays, got.Failure}, "%s\n%s", c.key(), rerun)
+		})
+	}
 }

@@ -178,6 +178,11 @@ func knuthNote(res *explore.Result) string {
 	if !res.Cut || e == nil {
 		return ""
 	}
+	if res.TieMode != explore.TiesNone {
+		// The probes keep the kernel's order at every tie: their
+		// estimate would leave out the orders this search explores.
+		return fmt.Sprintf("; no estimate of what is left: Knuth's probes count the schedules of faults and delays (about %.3g), not the orders of ties --ties %s explores among them", e.Schedules, res.TieMode)
+	}
 	left := max(e.Schedules-float64(res.Schedules), 0)
 	return fmt.Sprintf("; Knuth's estimate (%d probes a budget): about %.3g schedules within the bounds (%.3g runs), about %.3g left", e.Probes, e.Schedules, e.Runs, left)
 }

@@ -9,7 +9,7 @@ import (
 
 // addTieFlags adds explore's flag for the order of same-instant events.
 func addTieFlags(fs *flagSet, o *exploreOptions) {
-	fs.add("ties", "MODE", "how to explore the order of events due at one instant: dpor (one order per class of equivalent orders: partial-order reduction), all (every order: the naive enumeration) or none (the kernel's order) (default dpor)", store(explore.ParseTieMode, &o.ties)).accepts = explore.TieModeSyntax
+	fs.add("ties", "MODE", "how to explore the order of events due at one instant: dpor (one order per class of equivalent orders: partial-order reduction), all (every order: the naive enumeration) or none (the kernel's order) (default none: with the database one resource, DPOR explodes where a paused server thaws; docs/explore.md)", store(explore.ParseTieMode, &o.ties)).accepts = explore.TieModeSyntax
 }
 
 // printTies is the output line of the tie search.
