@@ -315,13 +315,15 @@ func BenchmarkExploreTies(b *testing.B) {
 
 // TestDPORDeterminism checks that a DPOR search is the same search
 // whatever the Go scheduler does. Method: one lockstep search, cut at
-// 2,000 runs, at GOMAXPROCS 1 and 2; its digest and its counts of tie
+// 2,000 runs, on 2 workers at GOMAXPROCS 1 and 2 (the workers, not
+// GOMAXPROCS, decide where a tree is split, and a DPOR search expands the
+// orders above its split in full); its digest and its counts of tie
 // points and sleep-set blocked runs must agree.
 func TestDPORDeterminism(t *testing.T) {
 	search := func() string {
 		cfg := small(t, "local-cache", sql.ReadCommitted, 1)
 		cfg.Client.Think = sim.Const(0)
-		r, err := Search(cfg, Options{Menu: menu(t, "drop-response,duplicate"), Bounds: Bounds{Faults: 1, Runs: 2000}, Ties: TiesDPOR})
+		r, err := Search(cfg, Options{Menu: menu(t, "drop-response,duplicate"), Bounds: Bounds{Faults: 1, Runs: 2000}, Ties: TiesDPOR, Workers: 2})
 		require.NoError(t, err, testcmd.Rerun(t, "./explore"))
 		return fmt.Sprintf("%s %d %d %d", digest(r), r.TiePoints, r.RootTiePoints, r.Blocked)
 	}
