@@ -119,7 +119,7 @@ func addEvidenceFlags(fs *flagSet, e *evidenceOptions) {
 	})
 	fs.add("matrix-correct-faults", "K", fmt.Sprintf("with --matrix, the fault bound of the correct rows (default %d; the nightly proof uses 3)", matrixCorrectBounds.Faults), intIn(&o.faults, 1, 8)).accepts = "1 to 8"
 	fs.add("matrix-first-level", "", "with --matrix, of the correct rows only each strategy's first level where it is correct (make verify's share; the other rows are make explore-nightly's)", boolValue(&o.firstLevel))
-	fs.add("matrix-redraw", "", "with --matrix, draw DIR/table.md again from DIR/runs.json and search nothing", boolValue(&o.redraw))
+	fs.add("matrix-redraw", "", "with --matrix, draw DIR/table.md again from DIR/runs.json (writing runs.json back as a search does) and search nothing", boolValue(&o.redraw))
 	fs.add("matrix-parallel", "N", "with --matrix, rows searched at once, each on one core (default the number of cores)", intIn(&o.parallel, 1, 256)).accepts = "1 to 256"
 }
 
@@ -396,16 +396,7 @@ func matrixCommand(st *exploreSetup, stdout io.Writer) error {
 	if o.faults > 0 {
 		data.Correct.Faults = o.faults
 	}
-	js, err := json.MarshalIndent(data, "", "  ")
-	if err != nil {
-		return err
-	}
-	err = writeFilesAtomic(atomicfile.File{Path: filepath.Join(o.dir, "runs.json"), Data: append(js, '\n')},
-		atomicfile.File{Path: filepath.Join(o.dir, "table.md"), Data: []byte(matrixTable(&data))})
-	if err == nil {
-		err = pruneDiagrams(o.dir, &data)
-	}
-	if err != nil {
+	if err := writeMatrix(o.dir, &data); err != nil {
 		return fmt.Errorf("idemsim explore: --matrix %s: %w", o.dir, err)
 	}
 	fmt.Fprintf(stdout, "wrote      %s: runs.json, table.md\n", o.dir)
@@ -415,20 +406,35 @@ func matrixCommand(st *exploreSetup, stdout io.Writer) error {
 	return nil
 }
 
-// matrixRedraw draws dir/table.md again from dir/runs.json.
+// matrixRedraw draws dir/table.md again from dir/runs.json, and writes
+// runs.json back as a search writes it.
 func matrixRedraw(dir string, stdout io.Writer) error {
 	d, err := readMatrix(filepath.Join(dir, "runs.json"))
 	if err != nil {
 		return fmt.Errorf("idemsim explore: --matrix-redraw: %v", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "table.md"), []byte(matrixTable(d))); err != nil {
+	if err := writeMatrix(dir, d); err != nil {
 		return fmt.Errorf("idemsim explore: --matrix-redraw: %w", err)
 	}
-	if err := pruneDiagrams(dir, d); err != nil {
-		return fmt.Errorf("idemsim explore: --matrix-redraw: %w", err)
-	}
-	_, err = fmt.Fprintf(stdout, "wrote      %s\n", filepath.Join(dir, "table.md"))
+	_, err = fmt.Fprintf(stdout, "wrote      %s: runs.json, table.md\n", dir)
 	return err
+}
+
+// writeMatrix writes dir/runs.json and dir/table.md from d, together and
+// atomically, and prunes the diagrams the table does not keep: a search
+// and a redraw (of rows gathered from several searches) leave the same
+// files.
+func writeMatrix(dir string, d *matrixData) error {
+	js, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	err = writeFilesAtomic(atomicfile.File{Path: filepath.Join(dir, "runs.json"), Data: append(js, '\n')},
+		atomicfile.File{Path: filepath.Join(dir, "table.md"), Data: []byte(matrixTable(d))})
+	if err != nil {
+		return err
+	}
+	return pruneDiagrams(dir, d)
 }
 
 // drawn reports whether row i keeps its diagram: the first catch of each

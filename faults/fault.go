@@ -230,6 +230,13 @@ type Fault struct {
 // its moment.
 func (f Fault) Anchored() bool { return f.Anchor.Caller != "" }
 
+// Step is an anchored crash or pause of a server as the StepFault it
+// fires like: the simulator replaying it and a live server anchoring it
+// match a handler's step by one rule (StepFault.Fires).
+func (f Fault) Step() StepFault {
+	return StepFault{Kind: f.Kind, Node: f.Crash.Node, Request: f.Anchor, After: f.After, Downtime: f.Crash.Downtime, Timed: f.Crash}
+}
+
 // anchorText is the step of an anchored crash or pause, as its line ends:
 // " in=c1/o1.1/a1 after=2" (a server), " before=c1/o1.1/a1/kv2" (the
 // store).

@@ -15,7 +15,7 @@ import (
 type stepFaults struct {
 	// handlers are the replayed anchored crashes and pauses of servers,
 	// each fired at most once.
-	handlers []faults.Fault
+	handlers []faults.StepFault
 	fired    []bool
 	// kv are the replayed anchored store restarts, by the store call
 	// they come before.
@@ -33,7 +33,7 @@ func (st *stepFaults) arm(plan *faults.Plan) {
 			}
 			st.kv[f.Anchor] = f
 		default:
-			st.handlers = append(st.handlers, f)
+			st.handlers = append(st.handlers, f.Step())
 		}
 	}
 	st.fired = make([]bool, len(st.handlers))
@@ -70,7 +70,7 @@ func (e *env) atStep() {
 			return
 		}
 		w.steps.fired[i] = true
-		kind, length = w.steps.handlers[i].Kind, w.steps.handlers[i].Crash.Downtime
+		kind, length = w.steps.handlers[i].Kind, w.steps.handlers[i].Downtime
 	case flip(w, plan.StepCrashRate):
 		kind, length = faults.CrashFault, plan.Downtime
 	case flip(w, plan.StepPauseRate):
@@ -93,7 +93,7 @@ func (e *env) atStep() {
 // find is the unfired replayed fault at a handler's step, or -1.
 func (st *stepFaults) find(server string, req faults.Ref, after int) int {
 	for i, f := range st.handlers {
-		if !st.fired[i] && f.Crash.Node == server && f.Anchor == req && f.After == after {
+		if !st.fired[i] && f.Fires(server, req, after) {
 			return i
 		}
 	}
